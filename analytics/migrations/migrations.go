@@ -1,0 +1,177 @@
+// Package migrations manages Oqim's ClickHouse schema as numbered SQL
+// files applied in order, each once. Applied versions are recorded with a
+// checksum, so an edited migration is caught instead of silently skipped.
+package migrations
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/oqim/oqim/connectors/clickhouse"
+)
+
+//go:embed sql/*.sql
+var files embed.FS
+
+// Migration is one numbered schema change.
+type Migration struct {
+	Version  int
+	Name     string
+	SQL      string
+	Checksum string
+}
+
+// State is a migration and whether and when it was applied.
+type State struct {
+	Migration
+	Applied   bool
+	AppliedAt time.Time
+}
+
+var fileName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
+
+// validDB keeps the database name safe to splice into DDL, which cannot
+// take bound parameters.
+var validDB = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// All returns the embedded migrations in version order.
+func All() ([]Migration, error) {
+	entries, err := fs.ReadDir(files, "sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	for _, e := range entries {
+		m := fileName.FindStringSubmatch(e.Name())
+		if m == nil {
+			return nil, fmt.Errorf("migrations: %s does not match NNNN_name.sql", e.Name())
+		}
+		b, err := files.ReadFile("sql/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		v, _ := strconv.Atoi(m[1])
+		sum := sha256.Sum256(b)
+		ms = append(ms, Migration{Version: v, Name: m[2], SQL: string(b), Checksum: hex.EncodeToString(sum[:8])})
+	}
+	slices.SortFunc(ms, func(a, b Migration) int { return a.Version - b.Version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("migrations: version %d is used twice", ms[i].Version)
+		}
+	}
+	return ms, nil
+}
+
+// Up creates the database if needed and applies every migration not yet
+// applied. It is safe to run any number of times, and returns the
+// migrations it applied now.
+func Up(ctx context.Context, conn driver.Conn, db string) ([]Migration, error) {
+	states, err := Status(ctx, conn, db)
+	if err != nil {
+		return nil, err
+	}
+	var applied []Migration
+	for _, s := range states {
+		if s.Applied {
+			continue
+		}
+		for i, stmt := range statements(s.SQL, db) {
+			if err := conn.Exec(ctx, stmt); err != nil {
+				return applied, fmt.Errorf("migration %04d_%s, statement %d: %w", s.Version, s.Name, i+1, err)
+			}
+		}
+		if err := clickhouse.Insert(ctx, conn, db+".schema_migrations", []string{"version", "name", "checksum", "applied_at"},
+			[]any{[]uint32{uint32(s.Version)}, []string{s.Name}, []string{s.Checksum}, []time.Time{time.Now().UTC()}}); err != nil {
+			return applied, fmt.Errorf("migration %04d_%s: recording it: %w", s.Version, s.Name, err)
+		}
+		applied = append(applied, s.Migration)
+	}
+	return applied, nil
+}
+
+// Status lists every migration with whether it is applied. It creates the
+// database and the bookkeeping table if they are missing.
+func Status(ctx context.Context, conn driver.Conn, db string) ([]State, error) {
+	if !validDB.MatchString(db) {
+		return nil, fmt.Errorf("migrations: database name %q must be letters, digits and underscores", db)
+	}
+	all, err := All()
+	if err != nil {
+		return nil, err
+	}
+	for _, stmt := range []string{
+		"CREATE DATABASE IF NOT EXISTS " + db,
+		"CREATE TABLE IF NOT EXISTS " + db + ".schema_migrations (version UInt32, name String, checksum String, applied_at DateTime('UTC')) ENGINE = TinyLog",
+	} {
+		if err := conn.Exec(ctx, stmt); err != nil {
+			return nil, fmt.Errorf("migrations: %w", err)
+		}
+	}
+	rows, err := conn.Query(ctx, "SELECT version, checksum, applied_at FROM "+db+".schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: reading applied versions: %w", err)
+	}
+	defer rows.Close()
+	type rec struct {
+		sum string
+		at  time.Time
+	}
+	done := map[int]rec{}
+	for rows.Next() {
+		var (
+			v   uint32
+			sum string
+			at  time.Time
+		)
+		if err := rows.Scan(&v, &sum, &at); err != nil {
+			return nil, fmt.Errorf("migrations: %w", err)
+		}
+		done[int(v)] = rec{sum, at}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	states := make([]State, len(all))
+	for i, m := range all {
+		states[i].Migration = m
+		if r, ok := done[m.Version]; ok {
+			if r.sum != m.Checksum {
+				return nil, fmt.Errorf("migration %04d_%s was applied with checksum %s but the file now has %s: never edit an applied migration, add a new one", m.Version, m.Name, r.sum, m.Checksum)
+			}
+			states[i].Applied, states[i].AppliedAt = true, r.at
+		}
+	}
+	return states, nil
+}
+
+// statements splits a migration file into statements and fills in the
+// database name. Comments are dropped; statements end with ';'.
+func statements(sql, db string) []string {
+	var b strings.Builder
+	for _, line := range strings.Split(sql, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	var out []string
+	for _, s := range strings.Split(b.String(), ";") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, strings.ReplaceAll(s, "{db}", db))
+		}
+	}
+	return out
+}

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/connectors/clickhouse"
+	"github.com/oqim/oqim/connectors/clickhouse/chserver"
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/generate"
+	"github.com/oqim/oqim/pipelines/ingest"
+)
+
+func (a *app) serveCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the BI API and the operational endpoints",
+		Long: `serve answers the Digital Region BI API (/api/v1/...) and /healthz, /readyz
+and /metrics on http.addr. It needs an external ClickHouse (clickhouse.dsn)
+and Kafka (kafka.brokers); run 'oqim migrate' once before.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := a.config("json")
+			if err != nil {
+				return err
+			}
+			ref, err := region.Load()
+			if err != nil {
+				return err
+			}
+			l, err := listen(cfg.HTTP.Addr)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			in, err := startInfra(cmd.Context(), cfg, log, false)
+			if err != nil {
+				return err
+			}
+			defer in.Close()
+			log.Info("serving", "addr", l.Addr().String())
+			return serveHTTP(cmd.Context(), l, routes(cfg, in, metrics.NewSet(), ref, log, true))
+		},
+	}
+}
+
+func (a *app) ingestCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "ingest",
+		Short: "Consume agency events from Kafka into ClickHouse",
+		Long: `ingest runs the ingestion pipeline: it reads kafka.topic as consumer group
+kafka.group, validates each event, sends bad ones to <topic>.dlq with the
+reason, inserts batches into ClickHouse, and commits offsets only after the
+insert. Run more copies to scale out; partitions are shared among them.
+/healthz, /readyz and /metrics are served on http.addr.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := a.config("json")
+			if err != nil {
+				return err
+			}
+			ref, err := region.Load()
+			if err != nil {
+				return err
+			}
+			l, err := listen(cfg.HTTP.Addr)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			in, err := startInfra(cmd.Context(), cfg, log, false)
+			if err != nil {
+				return err
+			}
+			defer in.Close()
+			set := metrics.NewSet()
+			pipe, err := ingest.New(in.conn, ingest.Options{
+				Brokers: in.brokers, Topic: cfg.Kafka.Topic, Group: cfg.Kafka.Group, Database: cfg.ClickHouse.Database,
+				BatchSize: cfg.Pipeline.BatchSize, BatchInterval: cfg.Pipeline.BatchInterval.Duration,
+				Regions: ref.RegionIDs(), Metrics: ingest.NewMetrics(set, "applications"), Logger: log,
+			})
+			if err != nil {
+				return err
+			}
+			g, ctx := errgroup.WithContext(cmd.Context())
+			g.Go(func() error { return pipe.Run(ctx) })
+			g.Go(func() error { return serveHTTP(ctx, l, routes(cfg, in, set, ref, log, false)) })
+			return g.Wait()
+		},
+	}
+}
+
+func (a *app) generateCmd() *cobra.Command {
+	var (
+		backfill, limit int
+		rate            float64
+		seed            uint64
+	)
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Produce realistic agency events into Kafka",
+		Long: `generate writes Single Portal application lifecycle events to kafka.topic:
+first --backfill applications spread over generator.window before now, then
+--rate new applications per second (following the daily and weekly rhythm)
+until Ctrl-C or --limit events. Regions are weighted by population.`,
+		Example: `  OQIM_KAFKA_BROKERS=localhost:9092 oqim generate --backfill 100000 --rate 0
+  oqim generate --rate 50 --limit 1000000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := a.config("text")
+			if err != nil {
+				return err
+			}
+			if len(cfg.Kafka.Brokers) == 0 {
+				return errors.New("kafka.brokers is empty: set OQIM_KAFKA_BROKERS to the cluster to write to (oqim demo runs its own generator)")
+			}
+			if !cmd.Flags().Changed("backfill") {
+				backfill = cfg.Generator.Backfill
+			}
+			if !cmd.Flags().Changed("rate") {
+				rate = cfg.Generator.Rate
+			}
+			if !cmd.Flags().Changed("seed") {
+				seed = cfg.Generator.Seed
+			}
+			if backfill < 0 || rate < 0 || limit < 0 {
+				return &usageError{errors.New("--backfill, --rate and --limit must not be negative")}
+			}
+			ref, err := region.Load()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if err := kafka.EnsureTopics(ctx, cfg.Kafka.Brokers, cfg.Kafka.Partitions, cfg.Kafka.Topic); err != nil {
+				return err
+			}
+			w := kafka.NewWriter(cfg.Kafka.Brokers, cfg.Kafka.Topic)
+			defer w.Close()
+			gen := generate.New(ref, generate.Options{Seed: seed, RunID: runID(), Window: cfg.Generator.Window.Duration})
+			start := time.Now()
+			last := start
+			n, err := generate.Run(ctx, gen, w, generate.RunOptions{
+				Backfill: backfill, Rate: rate, Limit: limit,
+				Progress: func(sent int) {
+					if time.Since(last) >= 2*time.Second {
+						last = time.Now()
+						log.Info("generating", "events_sent", sent, "per_s", int(float64(sent)/time.Since(start).Seconds()))
+					}
+				},
+			})
+			log.Info("generator done", "events_sent", n, "elapsed", time.Since(start).Round(time.Millisecond), "topic", cfg.Kafka.Topic)
+			return err
+		},
+	}
+	cmd.Flags().IntVar(&backfill, "backfill", 0, "applications to spread over the window before now (default generator.backfill)")
+	cmd.Flags().Float64Var(&rate, "rate", 0, "new applications per second after the backfill; 0 stops after it (default generator.rate)")
+	cmd.Flags().IntVar(&limit, "limit", 0, "stop after this many events (0: no limit)")
+	cmd.Flags().Uint64Var(&seed, "seed", 0, "random seed (default generator.seed)")
+	return cmd
+}
+
+func (a *app) migrateCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate [up|status]",
+		Short: "Apply or list the ClickHouse schema migrations",
+		Long: `migrate up (the default) creates clickhouse.database and applies every
+migration not yet applied; running it again changes nothing. migrate status
+lists each migration and when it was applied.`,
+		Args:      cobra.MatchAll(cobra.MaximumNArgs(1), cobra.OnlyValidArgs),
+		ValidArgs: []string{"up", "status"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, _, err := a.config("text")
+			if err != nil {
+				return err
+			}
+			if cfg.ClickHouse.DSN == "" {
+				return errors.New("clickhouse.dsn is empty: set OQIM_CLICKHOUSE_DSN to the server to migrate")
+			}
+			conn, err := clickhouse.Open(cmd.Context(), cfg.ClickHouse.DSN)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			if len(args) == 0 || args[0] == "up" {
+				applied, err := migrations.Up(cmd.Context(), conn, cfg.ClickHouse.Database)
+				for _, m := range applied {
+					fmt.Fprintf(a.stdout, "applied %04d_%s\n", m.Version, m.Name)
+				}
+				if err == nil && len(applied) == 0 {
+					fmt.Fprintln(a.stdout, "schema is up to date")
+				}
+				return err
+			}
+			states, err := migrations.Status(cmd.Context(), conn, cfg.ClickHouse.Database)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VERSION\tNAME\tAPPLIED")
+			for _, s := range states {
+				at := "pending"
+				if s.Applied {
+					at = s.AppliedAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%04d\t%s\t%s\n", s.Version, s.Name, at)
+			}
+			return tw.Flush()
+		},
+	}
+	return cmd
+}
+
+func (a *app) clickhouseCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "clickhouse",
+		Short: "Manage a private local ClickHouse server (used by make test)",
+	}
+	var (
+		dir           string
+		tcpPt, httpPt int
+	)
+	start := &cobra.Command{
+		Use:   "start",
+		Short: "Install if needed, start a detached server on --dir, and print its DSN",
+		Example: `  oqim clickhouse start --dir var/test/clickhouse --tcp-port 0
+  oqim clickhouse stop --dir var/test/clickhouse`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := newLogger(a.stderr, LogConfig{Format: "text", Level: "info"})
+			bin, err := chserver.Install(cmd.Context(), log, logWriter{log})
+			if err != nil {
+				return err
+			}
+			srv, err := chserver.Start(cmd.Context(), chserver.Options{
+				Dir: dir, TCPPort: tcpPt, HTTPPort: httpPt, Binary: bin, Detached: true, Logger: log,
+			})
+			if err != nil {
+				var pe *chserver.PortInUseError
+				if errors.As(err, &pe) {
+					return fmt.Errorf("%w\n  fix: pass --%s-port with a free port, or 0 to pick one", err, pe.Role)
+				}
+				return err
+			}
+			fmt.Fprintln(a.stdout, srv.DSN())
+			return nil
+		},
+	}
+	start.Flags().StringVar(&dir, "dir", "var/clickhouse", "folder for the server's config, data and logs")
+	start.Flags().IntVar(&tcpPt, "tcp-port", 19000, "native-protocol port (0: a free one)")
+	start.Flags().IntVar(&httpPt, "http-port", 0, "HTTP port (0: a free one)")
+	stop := &cobra.Command{
+		Use:   "stop",
+		Short: "Stop the server started on --dir",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return chserver.StopDir(cmd.Context(), dir, newLogger(a.stderr, LogConfig{Format: "text", Level: "info"}))
+		},
+	}
+	stop.Flags().StringVar(&dir, "dir", "var/clickhouse", "folder the server was started on")
+	cmd.AddCommand(start, stop)
+	return cmd
+}

@@ -1,0 +1,337 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is oqim's whole configuration. Every key can be set in the YAML
+// file or overridden by an environment variable named OQIM_ plus the key
+// path in upper case, e.g. kafka.brokers → OQIM_KAFKA_BROKERS.
+type Config struct {
+	Log        LogConfig        `yaml:"log"`
+	HTTP       HTTPConfig       `yaml:"http"`
+	Kafka      KafkaConfig      `yaml:"kafka"`
+	ClickHouse ClickHouseConfig `yaml:"clickhouse"`
+	Pipeline   PipelineConfig   `yaml:"pipeline"`
+	Generator  GeneratorConfig  `yaml:"generator"`
+}
+
+type LogConfig struct {
+	Format string `yaml:"format"` // text or json; empty: text for demo, json otherwise
+	Level  string `yaml:"level"`  // debug, info, warn, error
+}
+
+type HTTPConfig struct {
+	Addr string `yaml:"addr"`
+}
+
+type KafkaConfig struct {
+	// Brokers of an external cluster; empty starts the embedded broker.
+	Brokers    []string      `yaml:"brokers"`
+	Topic      string        `yaml:"topic"`
+	Group      string        `yaml:"group"`
+	Partitions int           `yaml:"partitions"`
+	Embedded   EmbeddedKafka `yaml:"embedded"`
+}
+
+type EmbeddedKafka struct {
+	Port    int    `yaml:"port"`
+	DataDir string `yaml:"data_dir"`
+}
+
+type ClickHouseConfig struct {
+	// DSN of an external server; empty starts a local one.
+	DSN      string          `yaml:"dsn"`
+	Database string          `yaml:"database"`
+	Local    LocalClickHouse `yaml:"local"`
+}
+
+type LocalClickHouse struct {
+	Dir      string `yaml:"dir"`
+	TCPPort  int    `yaml:"tcp_port"`
+	HTTPPort int    `yaml:"http_port"`
+}
+
+type PipelineConfig struct {
+	BatchSize     int      `yaml:"batch_size"`
+	BatchInterval Duration `yaml:"batch_interval"`
+}
+
+type GeneratorConfig struct {
+	// Rate is new applications per second at the weekly mean; the
+	// generator follows the daily and weekly rhythm around it.
+	Rate float64 `yaml:"rate"`
+	// Backfill is how many applications to spread over Window before now
+	// when the generator starts.
+	Backfill int      `yaml:"backfill"`
+	Window   Duration `yaml:"window"`
+	Seed     uint64   `yaml:"seed"`
+}
+
+// Duration reads "1s", "500ms" and the like.
+type Duration struct{ time.Duration }
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 500ms, 2s or 24h", n.Value)
+	}
+	d.Duration = v
+	return nil
+}
+
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+func defaultConfig() Config {
+	var c Config
+	c.HTTP.Addr = "127.0.0.1:8080"
+	c.Log.Level = "info"
+	c.Kafka.Topic = "oqim.portal.applications"
+	c.Kafka.Group = "oqim-ingest"
+	c.Kafka.Partitions = 4
+	c.Kafka.Embedded.Port = 19092
+	c.Kafka.Embedded.DataDir = "var/kafka"
+	c.ClickHouse.Database = "oqim"
+	c.ClickHouse.Local.Dir = "var/clickhouse"
+	c.ClickHouse.Local.TCPPort = 19000
+	c.ClickHouse.Local.HTTPPort = 18123
+	c.Pipeline.BatchSize = 50000
+	c.Pipeline.BatchInterval = Duration{time.Second}
+	c.Generator.Rate = 20
+	c.Generator.Backfill = 20000
+	c.Generator.Window = Duration{30 * 24 * time.Hour}
+	return c
+}
+
+// ConfigError names the setting that is wrong and how to fix it.
+type ConfigError struct {
+	Key, Source, Problem string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("config: %s (from %s): %s", e.Key, e.Source, e.Problem)
+}
+
+// loadConfig reads path (if not empty), then applies OQIM_* variables
+// from env, then validates.
+func loadConfig(path string, env []string) (Config, error) {
+	c := defaultConfig()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: %w (pass --config with an existing file, or omit it to use defaults)", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return c, fmt.Errorf("config: %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+	}
+	if err := applyEnv(&c, env); err != nil {
+		return c, err
+	}
+	return c, c.validate(path)
+}
+
+// applyEnv walks Config's fields by their yaml keys, so a new setting is
+// overridable without touching this function.
+func applyEnv(c *Config, env []string) error {
+	vars := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "OQIM_") {
+			vars[k] = v
+		}
+	}
+	known := map[string]bool{"OQIM_CONFIG": true}
+	err := walk(reflect.ValueOf(c).Elem(), "", func(key string, f reflect.Value) error {
+		name := envName(key)
+		known[name] = true
+		raw, ok := vars[name]
+		if !ok {
+			return nil
+		}
+		if err := setField(f, raw); err != nil {
+			return &ConfigError{Key: key, Source: name, Problem: err.Error()}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for k := range vars {
+		if !known[k] && !strings.HasPrefix(k, "OQIM_TEST_") {
+			return &ConfigError{Key: strings.ToLower(strings.TrimPrefix(k, "OQIM_")), Source: k, Problem: "no such setting; see oqim.example.yaml for the keys (OQIM_ + key path, dots as underscores)"}
+		}
+	}
+	return nil
+}
+
+func envName(key string) string {
+	return "OQIM_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+func walk(v reflect.Value, prefix string, fn func(key string, f reflect.Value) error) error {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		tag := strings.Split(sf.Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		key := tag
+		if prefix != "" {
+			key = prefix + "." + tag
+		}
+		f := v.Field(i)
+		if f.Kind() == reflect.Struct && f.Type() != reflect.TypeOf(Duration{}) {
+			if err := walk(f, key, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(key, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setField(f reflect.Value, raw string) error {
+	switch f.Interface().(type) {
+	case Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 500ms, 2s or 24h", raw)
+		}
+		f.Set(reflect.ValueOf(Duration{d}))
+		return nil
+	case []string:
+		var parts []string
+		for _, p := range strings.Split(raw, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		f.Set(reflect.ValueOf(parts))
+		return nil
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(raw)
+	case reflect.Int:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", raw)
+		}
+		f.SetInt(int64(n))
+	case reflect.Uint64:
+		n, err := strconv.ParseUint(raw, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a non-negative integer", raw)
+		}
+		f.SetUint(n)
+	case reflect.Float64:
+		n, err := strconv.ParseFloat(raw, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", raw)
+		}
+		f.SetFloat(n)
+	default:
+		return fmt.Errorf("unsupported setting type %s", f.Type())
+	}
+	return nil
+}
+
+var validDatabase = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (c *Config) validate(path string) error {
+	src := func(key string) string {
+		s := envName(key)
+		if path != "" {
+			s = path + " or " + s
+		}
+		return s
+	}
+	bad := func(key, problem string) error { return &ConfigError{Key: key, Source: src(key), Problem: problem} }
+
+	switch c.Log.Format {
+	case "", "text", "json":
+	default:
+		return bad("log.format", fmt.Sprintf("%q must be text or json", c.Log.Format))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", fmt.Sprintf("%q must be debug, info, warn or error", c.Log.Level))
+	}
+	if _, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || !validPort(port) {
+		return bad("http.addr", fmt.Sprintf("%q must be host:port, e.g. 127.0.0.1:8080 or :8080", c.HTTP.Addr))
+	}
+	for i, b := range c.Kafka.Brokers {
+		if _, port, err := net.SplitHostPort(b); err != nil || !validPort(port) {
+			return bad("kafka.brokers", fmt.Sprintf("entry %d, %q, must be host:port, e.g. kafka-1:9092", i+1, b))
+		}
+	}
+	if c.Kafka.Topic == "" {
+		return bad("kafka.topic", "must not be empty")
+	}
+	if c.Kafka.Group == "" {
+		return bad("kafka.group", "must not be empty")
+	}
+	if c.Kafka.Partitions < 1 {
+		return bad("kafka.partitions", fmt.Sprintf("%d must be at least 1", c.Kafka.Partitions))
+	}
+	for key, p := range map[string]int{
+		"kafka.embedded.port": c.Kafka.Embedded.Port, "clickhouse.local.tcp_port": c.ClickHouse.Local.TCPPort,
+		"clickhouse.local.http_port": c.ClickHouse.Local.HTTPPort,
+	} {
+		if p < 0 || p > 65535 {
+			return bad(key, fmt.Sprintf("%d is not a port (1-65535, or 0 for a free one)", p))
+		}
+	}
+	if c.ClickHouse.DSN != "" {
+		if _, err := ch.ParseDSN(c.ClickHouse.DSN); err != nil {
+			return bad("clickhouse.dsn", fmt.Sprintf("%v; expected clickhouse://user:password@host:9000/database", err))
+		}
+	}
+	if !validDatabase.MatchString(c.ClickHouse.Database) {
+		return bad("clickhouse.database", fmt.Sprintf("%q must be letters, digits and underscores", c.ClickHouse.Database))
+	}
+	if c.ClickHouse.DSN == "" && c.ClickHouse.Local.Dir == "" {
+		return bad("clickhouse.local.dir", "must be set when clickhouse.dsn is empty (the local server keeps its data there)")
+	}
+	if c.Pipeline.BatchSize < 1 {
+		return bad("pipeline.batch_size", fmt.Sprintf("%d must be at least 1", c.Pipeline.BatchSize))
+	}
+	if c.Pipeline.BatchInterval.Duration <= 0 {
+		return bad("pipeline.batch_interval", "must be positive, e.g. 1s")
+	}
+	if c.Generator.Rate < 0 {
+		return bad("generator.rate", fmt.Sprintf("%g must not be negative", c.Generator.Rate))
+	}
+	if c.Generator.Backfill < 0 {
+		return bad("generator.backfill", fmt.Sprintf("%d must not be negative", c.Generator.Backfill))
+	}
+	if c.Generator.Window.Duration <= 0 {
+		return bad("generator.window", "must be positive, e.g. 720h")
+	}
+	return nil
+}
+
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0 && n <= 65535
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/generate"
+	"github.com/oqim/oqim/pipelines/ingest"
+)
+
+func (a *app) demoCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Run the whole system locally: ClickHouse, embedded Kafka, generator, pipeline and HTTP",
+		Long: `demo starts everything on this machine and prints the URLs to open.
+
+Unless clickhouse.dsn is set, it installs clickhouse-server with apt-get when
+missing and runs a private server with its data in clickhouse.local.dir
+(default var/clickhouse) on ports 19000/18123. Unless kafka.brokers is set,
+it starts an embedded Kafka-protocol broker on port 19092 that keeps its log
+in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := a.config("text")
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			ref, err := region.Load()
+			if err != nil {
+				return err
+			}
+			l, err := listen(cfg.HTTP.Addr)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			in, err := startInfra(ctx, cfg, log, true)
+			if err != nil {
+				return err
+			}
+			defer in.Close()
+			if applied, err := migrations.Up(ctx, in.conn, cfg.ClickHouse.Database); err != nil {
+				return err
+			} else if len(applied) > 0 {
+				log.Info("schema migrated", "applied", len(applied))
+			}
+
+			set := metrics.NewSet()
+			m := ingest.NewMetrics(set, "applications")
+			pipe, err := ingest.New(in.conn, ingest.Options{
+				Brokers: in.brokers, Topic: cfg.Kafka.Topic, Group: cfg.Kafka.Group, Database: cfg.ClickHouse.Database,
+				BatchSize: cfg.Pipeline.BatchSize, BatchInterval: cfg.Pipeline.BatchInterval.Duration,
+				Regions: ref.RegionIDs(), Metrics: m, Logger: log.With("component", "ingest"),
+			})
+			if err != nil {
+				return err
+			}
+			w := kafka.NewWriter(in.brokers, cfg.Kafka.Topic)
+			defer w.Close()
+			gen := generate.New(ref, generate.Options{
+				Seed: cfg.Generator.Seed, RunID: runID(), Window: cfg.Generator.Window.Duration,
+			})
+
+			g, gctx := errgroup.WithContext(ctx)
+			g.Go(func() error { return pipe.Run(gctx) })
+			g.Go(func() error { return serveHTTP(gctx, l, routes(cfg, in, set, ref, log, true)) })
+			g.Go(func() error {
+				glog := log.With("component", "generator")
+				n, err := generate.Run(gctx, gen, w, generate.RunOptions{Backfill: cfg.Generator.Backfill, Rate: cfg.Generator.Rate})
+				if err != nil && gctx.Err() == nil {
+					return fmt.Errorf("generator: %w", err)
+				}
+				glog.Info("generator stopped", "events_sent", n)
+				return nil
+			})
+			g.Go(func() error { return reportProgress(gctx, a, m) })
+			printURLs(a, cfg, in, l.Addr())
+			err = g.Wait()
+			log.Info("demo stopped")
+			return err
+		},
+	}
+}
+
+// runID keeps ids of separate demo runs apart, so a restarted demo adds
+// applications instead of replacing the earlier ones.
+func runID() string { return strconv.FormatInt(time.Now().Unix(), 36) }
+
+func printURLs(a *app, cfg Config, in *infra, addr net.Addr) {
+	base := "http://" + addr.String()
+	fmt.Fprintf(a.stdout, `
+Oqim demo is running. Open:
+  Overview      %[1]s/
+  KPI API       %[1]s/api/v1/kpi/applications?region=UZ-JI
+  Readiness     %[1]s/readyz
+  Metrics       %[1]s/metrics
+Kafka brokers   %[2]v%[3]s
+ClickHouse      %[4]s%[5]s
+Press Ctrl-C to stop.
+
+`, base, in.brokers, map[bool]string{true: " (embedded)", false: ""}[in.broker != nil],
+		in.dsn, map[bool]string{true: " (local, data in " + cfg.ClickHouse.Local.Dir + ")", false: ""}[in.chsrv != nil])
+}
+
+// reportProgress prints the ingest totals every 15 s, so a user watching
+// the terminal sees data move.
+func reportProgress(ctx context.Context, a *app, m *ingest.Metrics) error {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			fmt.Fprintf(a.stdout, "ingested %d rows in %d batches, consumer lag %d\n", m.Rows.Get(), m.Batches.Get(), m.Lag())
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/oqim/oqim/connectors/clickhouse"
+	"github.com/oqim/oqim/connectors/clickhouse/chserver"
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/kafka/embedded"
+)
+
+// infra is the Kafka and ClickHouse a command talks to: external ones
+// when configured, otherwise (demo only) an embedded broker and a local
+// server that infra owns and stops.
+type infra struct {
+	brokers []string
+	dsn     string
+	conn    driver.Conn
+	broker  *embedded.Broker
+	chsrv   *chserver.Server
+	log     *slog.Logger
+}
+
+func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bool) (_ *infra, err error) {
+	in := &infra{log: log, brokers: cfg.Kafka.Brokers, dsn: cfg.ClickHouse.DSN}
+	defer func() {
+		if err != nil {
+			in.Close()
+		}
+	}()
+	if in.dsn == "" {
+		if !allowLocal {
+			return nil, errors.New("clickhouse.dsn is empty: set OQIM_CLICKHOUSE_DSN (or clickhouse.dsn in the config) to your ClickHouse, e.g. clickhouse://user:pass@ch-1:9000/default; only `oqim demo` starts a local server")
+		}
+		bin, err := chserver.Install(ctx, log, logWriter{log})
+		if err != nil {
+			return nil, err
+		}
+		in.chsrv, err = chserver.Start(ctx, chserver.Options{
+			Dir: cfg.ClickHouse.Local.Dir, TCPPort: cfg.ClickHouse.Local.TCPPort, HTTPPort: cfg.ClickHouse.Local.HTTPPort,
+			Binary: bin, Logger: log,
+		})
+		if err != nil {
+			return nil, explainPort(err)
+		}
+		in.dsn = in.chsrv.DSN()
+	} else {
+		log.Info("using external ClickHouse", "database", cfg.ClickHouse.Database)
+	}
+	if len(in.brokers) == 0 {
+		if !allowLocal {
+			return nil, errors.New("kafka.brokers is empty: set OQIM_KAFKA_BROKERS (or kafka.brokers in the config) to your cluster, e.g. kafka-1:9092,kafka-2:9092; only `oqim demo` starts an embedded broker")
+		}
+		in.broker, err = embedded.Start(embedded.Options{
+			Port: cfg.Kafka.Embedded.Port, Topics: []string{cfg.Kafka.Topic, cfg.Kafka.Topic + ".dlq"},
+			Partitions: int32(cfg.Kafka.Partitions), DataDir: cfg.Kafka.Embedded.DataDir,
+		})
+		if err != nil {
+			return nil, explainPort(err)
+		}
+		in.brokers = in.broker.Addrs()
+		log.Info("embedded Kafka broker started", "addr", strings.Join(in.brokers, ","), "data_dir", cfg.Kafka.Embedded.DataDir)
+	} else {
+		log.Info("using external Kafka", "brokers", strings.Join(in.brokers, ","))
+	}
+	if in.conn, err = clickhouse.Open(ctx, in.dsn); err != nil {
+		return nil, fmt.Errorf("%w\n  fix: check clickhouse.dsn / OQIM_CLICKHOUSE_DSN and that the server is running", err)
+	}
+	if err := kafka.EnsureTopics(ctx, in.brokers, cfg.Kafka.Partitions, cfg.Kafka.Topic, cfg.Kafka.Topic+".dlq"); err != nil {
+		return nil, fmt.Errorf("%w\n  fix: check kafka.brokers / OQIM_KAFKA_BROKERS and that the brokers are up", err)
+	}
+	return in, nil
+}
+
+// Close stops what infra started, ClickHouse last so in-flight work
+// elsewhere could still land.
+func (in *infra) Close() {
+	if in.conn != nil {
+		in.conn.Close()
+	}
+	if in.broker != nil {
+		in.broker.Close()
+		in.log.Info("embedded Kafka broker stopped")
+	}
+	if in.chsrv != nil {
+		_ = in.chsrv.Stop(context.Background())
+	}
+}
+
+// explainPort adds the setting that moves a clashing port.
+func explainPort(err error) error {
+	var chp *chserver.PortInUseError
+	if errors.As(err, &chp) {
+		key := "clickhouse.local." + chp.Role + "_port"
+		return fmt.Errorf("%w\n  fix: stop that program, or set %s (%s) to a free port, or 0 to pick one", err, key, envName(key))
+	}
+	var kp *embedded.PortInUseError
+	if errors.As(err, &kp) {
+		return fmt.Errorf("%w\n  fix: stop that program, or set kafka.embedded.port (OQIM_KAFKA_EMBEDDED_PORT) to a free port, or 0 to pick one", err)
+	}
+	return err
+}
+
+// listen binds the HTTP address before anything else starts, so a clash
+// fails fast with the setting to change.
+func listen(addr string) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("http.addr %s cannot be used: %v\n  fix: stop the program using it, or set http.addr (OQIM_HTTP_ADDR) to a free address, e.g. 127.0.0.1:8081", addr, err)
+	}
+	return l, nil
+}
+
+// logWriter streams a child process's output (apt-get) into the log.
+type logWriter struct{ log *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			w.log.Info(line, "from", "apt-get")
+		}
+	}
+	return len(p), nil
+}

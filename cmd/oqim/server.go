@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/oqim/oqim/analytics/api"
+	"github.com/oqim/oqim/analytics/kpi"
+	"github.com/oqim/oqim/connectors/health"
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/models/region"
+)
+
+// routes assembles the HTTP surface: the BI API (when bi is set), and the
+// operational endpoints every oqim process serves.
+func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, bi bool) http.Handler {
+	mux := http.NewServeMux()
+	if bi {
+		mux.Handle("/api/v1/kpi/", api.New(api.Options{
+			Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
+			Regions: ref.RegionIDs(),
+			Logger:  log,
+		}))
+		mux.HandleFunc("GET /{$}", index(ref))
+	}
+	mux.Handle("GET /healthz", health.Live())
+	mux.Handle("GET /readyz", health.Ready(2*time.Second,
+		health.Check{Name: "kafka", Fn: func(ctx context.Context) error { return kafka.Ping(ctx, in.brokers) }},
+		health.Check{Name: "clickhouse", Fn: in.conn.Ping},
+	))
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		set.WritePrometheus(w)
+		metrics.WriteProcessMetrics(w)
+	})
+	return accessLog(log, mux)
+}
+
+// serveHTTP serves h on l until ctx ends, then drains for up to 10 s.
+func serveHTTP(ctx context.Context, l net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// accessLog records method, path, status and duration; never bodies or
+// query strings, which may carry personal data.
+func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", rec.code, "dur", time.Since(start))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Oqim</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#111}a{color:#0645ad}</style>
+</head><body>
+<h1>Oqim</h1>
+<p>Single Portal applications by status, last 30 days:</p>
+<ul>{{range .Regions}}<li><a href="/api/v1/kpi/applications?region={{.ID}}">{{.NameEn}} ({{.ID}})</a></li>{{end}}
+<li><a href="/api/v1/kpi/applications">All of Uzbekistan</a></li></ul>
+<p>Operations: <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></p>
+</body></html>
+`))
+
+func index(ref *region.Data) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := indexPage.Execute(w, ref); err != nil {
+			http.Error(w, fmt.Sprint(err), http.StatusInternalServerError)
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package chserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// ErrNotInstallable means clickhouse-server is missing and this process
+// cannot install it; the message says what to do instead.
+var ErrNotInstallable = errors.New("clickhouse-server is not installed")
+
+var searchPaths = []string{"/usr/sbin/clickhouse-server", "/usr/bin/clickhouse-server", "/usr/local/bin/clickhouse-server"}
+
+// FindBinary locates clickhouse-server on PATH or where Debian puts it.
+func FindBinary() (string, error) {
+	if p, err := exec.LookPath("clickhouse-server"); err == nil {
+		return p, nil
+	}
+	for _, p := range searchPaths {
+		if st, err := os.Stat(p); err == nil && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w: install the Debian package (apt-get install clickhouse-server), or point oqim at an existing server with clickhouse.dsn / OQIM_CLICKHOUSE_DSN", ErrNotInstallable)
+}
+
+// Install makes sure clickhouse-server is present, installing Debian's
+// package with apt-get when it is not. apt output goes to out.
+func Install(ctx context.Context, log *slog.Logger, out io.Writer) (string, error) {
+	if p, err := FindBinary(); err == nil {
+		return p, nil
+	}
+	if os.Geteuid() != 0 {
+		return "", fmt.Errorf("%w and installing it needs root: run `sudo apt-get install -y clickhouse-server` once, or set clickhouse.dsn / OQIM_CLICKHOUSE_DSN to an existing ClickHouse", ErrNotInstallable)
+	}
+	apt, err := exec.LookPath("apt-get")
+	if err != nil {
+		return "", fmt.Errorf("%w and this system has no apt-get: install ClickHouse with your package manager, or set clickhouse.dsn / OQIM_CLICKHOUSE_DSN to an existing ClickHouse", ErrNotInstallable)
+	}
+	log.Info("installing clickhouse-server with apt-get (first run only)")
+	install := func() error {
+		cmd := exec.CommandContext(ctx, apt, "install", "-y", "-q", "--no-install-recommends", "clickhouse-server")
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		cmd.Stdout, cmd.Stderr = out, out
+		return cmd.Run()
+	}
+	if err := install(); err != nil {
+		// A fresh machine often has no package lists yet.
+		update := exec.CommandContext(ctx, apt, "update", "-q")
+		update.Stdout, update.Stderr = out, out
+		if uerr := update.Run(); uerr != nil {
+			return "", fmt.Errorf("%w: apt-get update failed (%v); check the machine can reach its Debian mirror, or set clickhouse.dsn / OQIM_CLICKHOUSE_DSN", ErrNotInstallable, uerr)
+		}
+		if err := install(); err != nil {
+			return "", fmt.Errorf("%w: apt-get install clickhouse-server failed (%v); see the apt output above", ErrNotInstallable, err)
+		}
+	}
+	p, err := FindBinary()
+	if err != nil {
+		return "", fmt.Errorf("apt-get installed clickhouse-server but no binary was found in %s", strings.Join(searchPaths, ", "))
+	}
+	return p, nil
+}

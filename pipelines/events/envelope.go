@@ -1,0 +1,74 @@
+// Package events defines Oqim's event envelope and the typed payloads that
+// agencies send, with their validation. Decoding goes straight into
+// columnar batches, so the ingest hot path never builds per-event structs.
+package events
+
+import (
+	"fmt"
+	"time"
+)
+
+// Envelope field names, as they appear on the wire.
+const (
+	FieldID       = "id"
+	FieldSource   = "source"
+	FieldType     = "type"
+	FieldTime     = "time"
+	FieldRegion   = "region"
+	FieldDistrict = "district"
+	FieldData     = "data"
+)
+
+// Reason classifies why a record was rejected; it labels DLQ metrics, so
+// the set is small and fixed.
+type Reason string
+
+const (
+	ReasonMalformed     Reason = "malformed_json"
+	ReasonMissingField  Reason = "missing_field"
+	ReasonWrongType     Reason = "wrong_type"
+	ReasonInvalidValue  Reason = "invalid_value"
+	ReasonUnknownType   Reason = "unknown_type"
+	ReasonUnknownRegion Reason = "unknown_region"
+	ReasonTooLarge      Reason = "too_large"
+	ReasonFutureTime    Reason = "future_time"
+)
+
+// Reasons lists every Reason, for metrics that must exist before the first
+// bad record arrives.
+var Reasons = []Reason{ReasonMalformed, ReasonMissingField, ReasonWrongType, ReasonInvalidValue,
+	ReasonUnknownType, ReasonUnknownRegion, ReasonTooLarge, ReasonFutureTime}
+
+// FieldError says which field of a record is wrong and why.
+type FieldError struct {
+	Field  string `json:"field,omitempty"`
+	Reason Reason `json:"reason"`
+	Detail string `json:"detail"`
+}
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("%s: %s", e.Reason, e.Detail)
+	}
+	return fmt.Sprintf("field %q: %s: %s", e.Field, e.Reason, e.Detail)
+}
+
+// Limits bound what a record may contain.
+type Limits struct {
+	// MaxBytes is the largest accepted record.
+	MaxBytes int
+	// MaxClockSkew is how far in the future an event time may be.
+	MaxClockSkew time.Duration
+	// Oldest is the earliest accepted event time.
+	Oldest time.Time
+}
+
+// DefaultLimits suit agency events: Kafka's default 1 MB message limit is
+// far above any real event, so 64 KiB catches runaway payloads early.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxBytes:     64 << 10,
+		MaxClockSkew: 5 * time.Minute,
+		Oldest:       time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+}
