@@ -46,8 +46,12 @@ and Kafka (kafka.brokers); run 'oqim migrate' once before.`,
 				return err
 			}
 			defer in.Close()
+			h, err := routes(cfg, in, metrics.NewSet(), ref, log, true)
+			if err != nil {
+				return err
+			}
 			log.Info("serving", "addr", l.Addr().String())
-			return serveHTTP(cmd.Context(), l, routes(cfg, in, metrics.NewSet(), ref, log, true))
+			return serveHTTP(cmd.Context(), l, h)
 		},
 	}
 }
@@ -90,9 +94,13 @@ insert. Run more copies to scale out; partitions are shared among them.
 			if err != nil {
 				return err
 			}
+			h, err := routes(cfg, in, set, ref, log, false)
+			if err != nil {
+				return err
+			}
 			g, ctx := errgroup.WithContext(cmd.Context())
 			g.Go(func() error { return pipe.Run(ctx) })
-			g.Go(func() error { return serveHTTP(ctx, l, routes(cfg, in, set, ref, log, false)) })
+			g.Go(func() error { return serveHTTP(ctx, l, h) })
 			return g.Wait()
 		},
 	}

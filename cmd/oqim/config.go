@@ -27,6 +27,15 @@ type Config struct {
 	ClickHouse ClickHouseConfig `yaml:"clickhouse"`
 	Pipeline   PipelineConfig   `yaml:"pipeline"`
 	Generator  GeneratorConfig  `yaml:"generator"`
+	LLM        LLMConfig        `yaml:"llm"`
+}
+
+// LLMConfig points at an OpenAI-compatible chat server (vLLM, llama.cpp,
+// Ollama, OpenAI). Empty BaseURL keeps every assistant offline.
+type LLMConfig struct {
+	BaseURL string `yaml:"base_url"`
+	Model   string `yaml:"model"`
+	APIKey  string `yaml:"api_key"`
 }
 
 type LogConfig struct {
@@ -87,7 +96,7 @@ type Duration struct{ time.Duration }
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration such as 500ms, 2s or 24h", n.Value)
+		return fmt.Errorf("line %d: %q is not a duration such as 500ms, 2s or 24h", n.Line, n.Value)
 	}
 	d.Duration = v
 	return nil

@@ -72,12 +72,27 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 				Seed: cfg.Generator.Seed, RunID: runID(), Window: cfg.Generator.Window.Duration,
 			})
 
+			h, err := routes(cfg, in, set, ref, log, true)
+			if err != nil {
+				return err
+			}
 			g, gctx := errgroup.WithContext(ctx)
 			g.Go(func() error { return pipe.Run(gctx) })
-			g.Go(func() error { return serveHTTP(gctx, l, routes(cfg, in, set, ref, log, true)) })
+			g.Go(func() error { return serveHTTP(gctx, l, h) })
+			backfill := cfg.Generator.Backfill
+			var kept uint64
+			if err := in.conn.QueryRow(ctx, "SELECT count() FROM "+cfg.ClickHouse.Database+".portal_applications").Scan(&kept); err != nil {
+				return err
+			}
+			if kept > 0 {
+				// A restarted demo continues the history it already has
+				// instead of piling a second month on top of it.
+				log.Info("keeping earlier data; no backfill", "events", kept)
+				backfill = 0
+			}
 			g.Go(func() error {
 				glog := log.With("component", "generator")
-				n, err := generate.Run(gctx, gen, w, generate.RunOptions{Backfill: cfg.Generator.Backfill, Rate: cfg.Generator.Rate})
+				n, err := generate.Run(gctx, gen, w, generate.RunOptions{Backfill: backfill, Rate: cfg.Generator.Rate})
 				if err != nil && gctx.Err() == nil {
 					return fmt.Errorf("generator: %w", err)
 				}

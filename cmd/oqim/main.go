@@ -69,6 +69,7 @@ See oqim.example.yaml for every key.`,
 		a.generateCmd(),
 		a.migrateCmd(),
 		a.clickhouseCmd(),
+		a.evalCmd(),
 	)
 	return root
 }

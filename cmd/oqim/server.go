@@ -16,14 +16,28 @@ import (
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/connectors/health"
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/inference/diagnosis"
+	"github.com/oqim/oqim/inference/diagnosis/textmap"
 	"github.com/oqim/oqim/models/region"
 )
 
-// routes assembles the HTTP surface: the BI API (when bi is set), and the
-// operational endpoints every oqim process serves.
-func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, bi bool) http.Handler {
+// routes assembles the HTTP surface: the BI API and the assistants (when
+// public is set), and the operational endpoints every oqim process serves.
+func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, public bool) (http.Handler, error) {
 	mux := http.NewServeMux()
-	if bi {
+	if public {
+		eng, err := diagnosis.NewDefaultEngine()
+		if err != nil {
+			return nil, err
+		}
+		diag, err := diagnosis.NewHandler(diagnosis.HandlerConfig{
+			Engine: eng,
+			LLM:    textmap.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey},
+		})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("POST /api/v1/diagnosis", diag)
 		mux.Handle("/api/v1/kpi/", api.New(api.Options{
 			Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
 			Regions: ref.RegionIDs(),
@@ -41,7 +55,7 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 		set.WritePrometheus(w)
 		metrics.WriteProcessMetrics(w)
 	})
-	return accessLog(log, mux)
+	return accessLog(log, mux), nil
 }
 
 // serveHTTP serves h on l until ctx ends, then drains for up to 10 s.

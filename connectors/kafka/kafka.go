@@ -19,12 +19,14 @@ import (
 // it sent.
 func NewWriter(brokers []string, topic string) *kafkago.Writer {
 	return &kafkago.Writer{
-		Addr:                   kafkago.TCP(brokers...),
-		Topic:                  topic,
-		Balancer:               &kafkago.Hash{},
-		RequiredAcks:           kafkago.RequireAll,
-		BatchSize:              10000,
-		BatchBytes:             16 << 20,
+		Addr:         kafkago.TCP(brokers...),
+		Topic:        topic,
+		Balancer:     &kafkago.Hash{},
+		RequiredAcks: kafkago.RequireAll,
+		BatchSize:    10000,
+		// Kafka rejects a record batch above message.max.bytes (1 MB by
+		// default, kfake included), and kafka-go sends one batch per request.
+		BatchBytes:             1000000,
 		BatchTimeout:           5 * time.Millisecond,
 		AllowAutoTopicCreation: true,
 	}

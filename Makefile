@@ -1,0 +1,50 @@
+# Oqim: two commands on a fresh Debian 12 machine, as root:
+#   make demo   run the whole system locally
+#   make test   run the test suite against a real ClickHouse and Kafka protocol
+# Both install what they need (apt packages, Go modules) on first use.
+
+SHELL := /bin/bash
+GO    ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+BIN   := bin/oqim
+TEST_CLICKHOUSE_DIR := var/test/clickhouse
+# Debian packages the tests use to synthesise and convert speech.
+TEST_PACKAGES := espeak-ng sox libsox-fmt-mp3
+
+.PHONY: demo test build vet bench test-packages clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/oqim
+
+demo: build
+	$(BIN) demo
+
+# The test ClickHouse is started by the same code as the demo's (oqim
+# clickhouse start: apt install if missing, private config, free port) and
+# stopped however the tests end.
+test: build test-packages
+	@set -e; \
+	dsn=$$($(BIN) clickhouse start --dir $(TEST_CLICKHOUSE_DIR) --tcp-port 0); \
+	trap '$(BIN) clickhouse stop --dir $(TEST_CLICKHOUSE_DIR)' EXIT; \
+	echo "test ClickHouse: $$dsn"; \
+	$(GO) vet ./...; \
+	OQIM_TEST_CLICKHOUSE_DSN=$$dsn $(GO) test -race -count=1 -timeout 20m ./...
+
+test-packages:
+	@missing=""; \
+	for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make test needs the Debian packages$$missing; install them with: sudo apt-get install -y$$missing" >&2; exit 1; fi; \
+	  if ! command -v apt-get >/dev/null; then echo "make test needs$$missing and this system has no apt-get; install them with its package manager" >&2; exit 1; fi; \
+	  echo "installing$$missing"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; }; \
+	fi
+
+vet:
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin var

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsAreValid(t *testing.T) {
+	c, err := loadConfig("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClickHouse.Local.TCPPort == 9000 || c.ClickHouse.Local.HTTPPort == 8123 {
+		t.Fatal("local ClickHouse defaults clash with a system ClickHouse")
+	}
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	c, err := loadConfig(filepath.Join("..", "..", "oqim.example.yaml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Pipeline.BatchInterval.Duration != time.Second || c.Kafka.Topic == "" {
+		t.Fatalf("example config read as %+v", c)
+	}
+}
+
+func TestFileThenEnv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "oqim.yaml")
+	os.WriteFile(path, []byte("kafka:\n  brokers: [a:9092]\n  topic: t1\npipeline:\n  batch_interval: 250ms\n"), 0o644)
+	c, err := loadConfig(path, []string{"OQIM_KAFKA_BROKERS=k1:9092, k2:9092", "OQIM_PIPELINE_BATCH_SIZE=7", "PATH=/bin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.Kafka.Brokers, ",") != "k1:9092,k2:9092" {
+		t.Errorf("brokers = %v, want the environment's", c.Kafka.Brokers)
+	}
+	if c.Kafka.Topic != "t1" || c.Pipeline.BatchSize != 7 || c.Pipeline.BatchInterval.Duration != 250*time.Millisecond {
+		t.Errorf("config = %+v", c)
+	}
+}
+
+// Each mistake names the setting, where it came from and what is expected.
+func TestConfigErrorsNameTheSetting(t *testing.T) {
+	dir := t.TempDir()
+	n := 0
+	file := func(body string) string {
+		n++
+		p := filepath.Join(dir, fmt.Sprintf("c%d.yaml", n))
+		os.WriteFile(p, []byte(body), 0o644)
+		return p
+	}
+	tests := []struct {
+		name, path string
+		env        []string
+		want       []string
+	}{
+		{"missing file", filepath.Join(dir, "nope.yaml"), nil, []string{"nope.yaml", "--config"}},
+		{"unknown key", file("kafka:\n  brokerz: [x:1]\n"), nil, []string{"brokerz", "not found"}},
+		{"bad duration", file("pipeline:\n  batch_interval: soon\n"), nil, []string{"line 2", "soon", "duration"}},
+		{"bad env int", "", []string{"OQIM_PIPELINE_BATCH_SIZE=lots"}, []string{"pipeline.batch_size", "OQIM_PIPELINE_BATCH_SIZE", "not an integer"}},
+		{"unknown env", "", []string{"OQIM_KAFKA_BROKER=x:1"}, []string{"OQIM_KAFKA_BROKER", "no such setting"}},
+		{"bad broker", "", []string{"OQIM_KAFKA_BROKERS=localhost"}, []string{"kafka.brokers", "host:port"}},
+		{"bad port", "", []string{"OQIM_CLICKHOUSE_LOCAL_TCP_PORT=70000"}, []string{"clickhouse.local.tcp_port", "70000"}},
+		{"bad dsn", "", []string{"OQIM_CLICKHOUSE_DSN=clickhouse://h:9000/db?dial_timeout=forever"}, []string{"clickhouse.dsn", "clickhouse://"}},
+		{"bad db", "", []string{"OQIM_CLICKHOUSE_DATABASE=a-b"}, []string{"clickhouse.database"}},
+		{"bad level", "", []string{"OQIM_LOG_LEVEL=loud"}, []string{"log.level", "debug, info, warn or error"}},
+		{"bad addr", "", []string{"OQIM_HTTP_ADDR=8080"}, []string{"http.addr", "host:port"}},
+		{"zero batch", "", []string{"OQIM_PIPELINE_BATCH_SIZE=0"}, []string{"pipeline.batch_size", "at least 1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadConfig(tt.path, tt.env)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			var ce *ConfigError
+			if tt.path == "" && !errors.As(err, &ce) {
+				t.Errorf("error %v is not a ConfigError", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/oqim/oqim/analytics/api"
+	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/generate"
+	"github.com/oqim/oqim/pipelines/ingest/ingesttest"
+)
+
+// N generated events go through the real Kafka protocol, the pipeline and
+// ClickHouse; the KPI endpoint must report exactly what was sent, per
+// region and nationally.
+func TestKPIEndpointEqualsWhatWasSent(t *testing.T) {
+	env := ingesttest.New(t)
+	now := time.Now().UTC()
+	g := generate.New(env.Ref, generate.Options{Seed: 11, RunID: "e2e"})
+	var msgs []kafkago.Message
+	want := map[string]map[string]uint64{} // region → status → events
+	national := map[string]uint64{}
+	err := g.Backfill(now, 4000, func(e *generate.Event) error {
+		msgs = append(msgs, kafkago.Message{Key: []byte(e.ApplicationID), Value: e.AppendJSON(nil)})
+		if want[e.Region] == nil {
+			want[e.Region] = map[string]uint64{}
+		}
+		want[e.Region][e.Status]++
+		national[e.Status]++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Produce(t, msgs)
+	env.Start(t, "e2e").WaitRows(t, uint64(len(msgs)), 0)
+
+	cfg := defaultConfig()
+	cfg.ClickHouse.Database = env.DB
+	h, err := routes(cfg, &infra{brokers: env.Brokers, conn: env.Conn}, metrics.NewSet(), env.Ref, slog.New(slog.DiscardHandler), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	window := fmt.Sprintf("&from=%s&to=%s", now.AddDate(0, 0, -31).Format(time.RFC3339), now.Add(time.Minute).Format(time.RFC3339))
+	check := func(query string, want map[string]uint64) {
+		t.Helper()
+		var got api.ApplicationsResponse
+		getJSON(t, srv.URL+"/api/v1/kpi/applications?"+query+window, http.StatusOK, &got)
+		if len(got.ByStatus) != 7 {
+			t.Fatalf("%s: %d statuses", query, len(got.ByStatus))
+		}
+		for _, sc := range got.ByStatus {
+			if sc.Count != want[sc.Status] {
+				t.Errorf("%s %s: API says %d, sent %d", query, sc.Status, sc.Count, want[sc.Status])
+			}
+		}
+	}
+	if len(want) != 14 {
+		t.Fatalf("generated events cover %d regions", len(want))
+	}
+	for region, byStatus := range want {
+		check("region="+region, byStatus)
+	}
+	check("", national)
+
+	// A narrower period counts only what happened in it.
+	var week api.ApplicationsResponse
+	getJSON(t, srv.URL+"/api/v1/kpi/applications?region=UZ-JI&from="+now.AddDate(0, 0, -7).Format(time.RFC3339)+"&to="+now.Add(time.Minute).Format(time.RFC3339), http.StatusOK, &week)
+	if week.ByStatus[0].Count == 0 || week.ByStatus[0].Count >= want["UZ-JI"]["submitted"] {
+		t.Errorf("last week's UZ-JI submissions %d, month's %d", week.ByStatus[0].Count, want["UZ-JI"]["submitted"])
+	}
+
+	// Bad parameters name the parameter.
+	for q, field := range map[string]string{
+		"region=UZ-ZZ":                  "region",
+		"region=UZ-JI&from=yesterday":   "from",
+		"from=2025-02-01&to=2025-01-01": "from",
+		"region=UZ-JI' OR '1'='1":       "region",
+	} {
+		var e api.ErrorBody
+		getJSON(t, srv.URL+"/api/v1/kpi/applications?"+strings.ReplaceAll(q, " ", "%20"), http.StatusBadRequest, &e)
+		if e.Error.Field != field || e.Error.Message == "" {
+			t.Errorf("%s: error %+v, want field %q", q, e.Error, field)
+		}
+	}
+
+	// Operations endpoints.
+	var ready map[string]any
+	getJSON(t, srv.URL+"/readyz", http.StatusOK, &ready)
+	if ready["status"] != "ready" {
+		t.Errorf("readyz = %v", ready)
+	}
+}
+
+func getJSON(t *testing.T, url string, code int, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != code {
+		t.Fatalf("GET %s: %d %s, want %d", url, resp.StatusCode, body, code)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v in %s", url, err, body)
+	}
+}
+
+// syncBuffer lets the test read what the running command prints.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The demo command itself, wired as `make demo` runs it (with the test
+// ClickHouse as its external server): every region gets data, the
+// readiness and metrics endpoints answer, and Ctrl-C ends it cleanly.
+func TestDemoServesEveryRegion(t *testing.T) {
+	dsn := chtest.Default.DSN(t)
+	db := fmt.Sprintf("demo_%d", time.Now().UnixNano())
+	t.Setenv("OQIM_CLICKHOUSE_DSN", dsn)
+	t.Setenv("OQIM_CLICKHOUSE_DATABASE", db)
+	t.Setenv("OQIM_KAFKA_EMBEDDED_PORT", "0")
+	t.Setenv("OQIM_KAFKA_EMBEDDED_DATA_DIR", t.TempDir())
+	t.Setenv("OQIM_HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("OQIM_GENERATOR_BACKFILL", "3000")
+	t.Setenv("OQIM_PIPELINE_BATCH_INTERVAL", "200ms")
+	t.Setenv("OQIM_LOG_LEVEL", "warn")
+
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	root := newRoot(&stdout, &stderr)
+	root.SetArgs([]string{"demo"})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+
+	urlRE := regexp.MustCompile(`Overview\s+(http://\S+)/`)
+	var base string
+	deadline := time.Now().Add(60 * time.Second)
+	for base == "" {
+		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("demo exited early: %v\n%s", err, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo printed no URLs:\n%s\n%s", stdout.String(), stderr.String())
+		}
+	}
+
+	ids := regionIDs(t)
+	for {
+		empty := 0
+		for _, r := range ids {
+			var got api.ApplicationsResponse
+			getJSON(t, base+"/api/v1/kpi/applications?region="+r, http.StatusOK, &got)
+			if got.ByStatus[0].Count == 0 {
+				empty++
+			}
+		}
+		if empty == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d regions still without applications", empty)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, series := range []string{"oqim_ingest_rows_total", "oqim_ingest_batches_total", "oqim_ingest_errors_total", "oqim_ingest_consumer_lag", "oqim_ingest_dlq_records_total"} {
+		if !bytes.Contains(body, []byte(series)) {
+			t.Errorf("/metrics lacks %s", series)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("demo returned %v on Ctrl-C", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not stop within 30 s of Ctrl-C")
+	}
+}
+
+// A port already in use is reported with the setting that moves it.
+func TestDemoPortInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	t.Setenv("OQIM_HTTP_ADDR", l.Addr().String())
+	root := newRoot(io.Discard, io.Discard)
+	root.SetArgs([]string{"demo"})
+	err = root.Execute()
+	if err == nil || !strings.Contains(err.Error(), "http.addr "+l.Addr().String()) || !strings.Contains(err.Error(), "OQIM_HTTP_ADDR") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func regionIDs(t *testing.T) []string {
+	t.Helper()
+	ref, err := region.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref.RegionIDs()
+}

@@ -1,0 +1,125 @@
+// Package ingesttest starts the real parts an end-to-end test needs: an
+// embedded Kafka broker, a fresh ClickHouse database with the schema, and
+// a running ingest pipeline.
+package ingesttest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/ingest"
+)
+
+// Topic is the topic Env's pipeline reads.
+const Topic = "applications"
+
+// Env is a broker, a database and the pipelines started on them.
+type Env struct {
+	Brokers []string
+	Conn    driver.Conn
+	DB      string
+	Ref     *region.Data
+}
+
+// New starts the broker and the database; the test's cleanup stops them.
+func New(t testing.TB) *Env {
+	t.Helper()
+	b, err := embedded.Start(embedded.Options{Topics: []string{Topic, Topic + ".dlq"}, Partitions: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	conn, db := chtest.Database(t)
+	if _, err := migrations.Up(context.Background(), conn, db); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := region.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Brokers: b.Addrs(), Conn: conn, DB: db, Ref: ref}
+}
+
+// Pipeline is a running pipeline; Stop cancels it and returns Run's error.
+type Pipeline struct {
+	Metrics *ingest.Metrics
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+// Start runs a pipeline in consumer group group, with small batches so
+// tests see several flushes.
+func (e *Env) Start(t testing.TB, group string) *Pipeline {
+	t.Helper()
+	m := ingest.NewMetrics(nil, group)
+	p, err := ingest.New(e.Conn, ingest.Options{
+		Brokers: e.Brokers, Topic: Topic, Group: group, Database: e.DB,
+		BatchSize: 2000, BatchInterval: 200 * time.Millisecond, Regions: e.Ref.RegionIDs(), Metrics: m,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pl := &Pipeline{Metrics: m, cancel: cancel, done: make(chan error, 1)}
+	go func() { pl.done <- p.Run(ctx) }()
+	t.Cleanup(func() { _ = pl.Stop() })
+	return pl
+}
+
+// Stop cancels the pipeline and waits for Run to return.
+func (p *Pipeline) Stop() error {
+	p.cancel()
+	select {
+	case err := <-p.done:
+		p.done <- err // let a second Stop see it too
+		return err
+	case <-time.After(30 * time.Second):
+		return errors.New("pipeline did not stop within 30 s")
+	}
+}
+
+// WaitRows waits until the pipeline has landed want rows and routed
+// wantDead records to the DLQ.
+func (p *Pipeline) WaitRows(t testing.TB, want, wantDead uint64) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		rows, dead := p.Metrics.Rows.Get(), p.DeadLetters()
+		if rows == want && dead == wantDead {
+			return
+		}
+		if rows > want || dead > wantDead || time.Now().After(deadline) {
+			t.Fatalf("pipeline landed %d rows and %d dead letters; want %d and %d", rows, dead, want, wantDead)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// DeadLetters is the number of records sent to the DLQ.
+func (p *Pipeline) DeadLetters() uint64 {
+	var n uint64
+	for _, c := range p.Metrics.DLQ {
+		n += c.Get()
+	}
+	return n
+}
+
+// Produce writes values to Topic with the given keys (nil keys spread).
+func (e *Env) Produce(t testing.TB, msgs []kafkago.Message) {
+	t.Helper()
+	w := kafka.NewWriter(e.Brokers, Topic)
+	defer w.Close()
+	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+		t.Fatal(err)
+	}
+}
