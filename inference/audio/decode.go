@@ -1,0 +1,219 @@
+package audio
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Sample rates accepted from input files. Below 8 kHz speech loses too much
+// to be recognised; above 48 kHz is studio audio nobody records exams in.
+const (
+	MinSampleRate = 8000
+	MaxSampleRate = 48000
+)
+
+// SpeechRate is the sample rate speech recognisers expect.
+const SpeechRate = 16000
+
+// Defaults used for zero-valued [Limits] fields.
+const (
+	DefaultMaxBytes    = 200 << 20
+	DefaultMaxDuration = 2 * time.Hour
+)
+
+// Limits bound what a decoder accepts. A zero field takes its default; a
+// negative one disables that limit.
+//
+// Decoded audio is held in memory as float32: 16 kHz output needs about
+// 230 MB per hour, and [Decode] at the source rate up to three times that.
+type Limits struct {
+	// MaxBytes caps the encoded input read from the reader.
+	MaxBytes int64
+	// MaxDuration caps the length of the audio. WAV is refused from its
+	// header before anything is decoded; MP3 when decoding passes the cap.
+	MaxDuration time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes == 0 {
+		l.MaxBytes = DefaultMaxBytes
+	}
+	if l.MaxDuration == 0 {
+		l.MaxDuration = DefaultMaxDuration
+	}
+	return l
+}
+
+// Decode reads a whole WAV or MP3 file and returns it as mono float32 at its
+// own sample rate, with the detected format. Errors match
+// [ErrUnsupportedFormat], [ErrTooLarge] or [ErrMalformed] where they apply;
+// read errors from r are returned wrapped.
+func Decode(r io.Reader, lim Limits) (Clip, Format, error) {
+	var clip Clip
+	p := pipeline{
+		start: func(rate int, frames int64) error {
+			clip.SampleRate = rate
+			if frames > 0 {
+				clip.Samples = make([]float32, 0, frames)
+			}
+			return nil
+		},
+		write: func(block []float32) error {
+			clip.Samples = append(clip.Samples, block...)
+			return nil
+		},
+	}
+	f, err := p.run(r, lim)
+	if err != nil {
+		return Clip{}, f, err
+	}
+	return clip, f, nil
+}
+
+// DecodeForASR is [Decode] followed by resampling to [SpeechRate], streamed
+// block by block so the source-rate audio is never held whole.
+func DecodeForASR(r io.Reader, lim Limits) (Clip, Format, error) {
+	out := Clip{SampleRate: SpeechRate}
+	var rs *Resampler
+	p := pipeline{
+		start: func(rate int, frames int64) error {
+			if rate != SpeechRate {
+				var err error
+				if rs, err = NewResampler(rate, SpeechRate); err != nil {
+					return err
+				}
+			}
+			if frames > 0 {
+				out.Samples = make([]float32, 0, frames*SpeechRate/int64(rate)+1)
+			}
+			return nil
+		},
+		write: func(block []float32) error {
+			if rs == nil {
+				out.Samples = append(out.Samples, block...)
+			} else {
+				out.Samples = rs.Write(out.Samples, block)
+			}
+			return nil
+		},
+	}
+	f, err := p.run(r, lim)
+	if err != nil {
+		return Clip{}, f, err
+	}
+	if rs != nil {
+		out.Samples = rs.Flush(out.Samples)
+	}
+	return out, f, nil
+}
+
+// pipeline connects a format decoder to a consumer and enforces [Limits].
+type pipeline struct {
+	// start is called once the sample rate is known; frames is the
+	// declared number of sample frames, or -1 when the format does not say.
+	start func(rate int, frames int64) error
+	// write receives consecutive mono blocks; the block is reused after it
+	// returns.
+	write func(block []float32) error
+
+	lim       Limits
+	format    Format
+	rate      int
+	frames    int64
+	maxFrames int64
+}
+
+func (p *pipeline) run(r io.Reader, lim Limits) (Format, error) {
+	p.lim = lim.withDefaults()
+	cr := &cappedReader{r: r, remaining: p.lim.MaxBytes}
+	br := bufio.NewReaderSize(cr, 64<<10)
+	head, err := br.Peek(sniffLen)
+	if len(head) == 0 {
+		if err != nil && !errors.Is(err, io.EOF) {
+			return FormatUnknown, fmt.Errorf("reading audio: %w", err)
+		}
+		return FormatUnknown, malformed("empty input")
+	}
+	p.format, err = Detect(head)
+	if err != nil {
+		return FormatUnknown, err
+	}
+	switch p.format {
+	case FormatWAV:
+		err = decodeWAV(br, p)
+	case FormatMP3:
+		err = decodeMP3(br, p)
+	}
+	// The cap can surface as a truncated-file error inside a decoder, so it
+	// is checked first to report the real cause.
+	if cr.exceeded {
+		return p.format, &TooLargeError{MaxBytes: p.lim.MaxBytes}
+	}
+	if err != nil {
+		return p.format, err
+	}
+	if p.frames == 0 {
+		return p.format, malformed("%s file contains no samples", p.format)
+	}
+	return p.format, nil
+}
+
+func (p *pipeline) begin(rate int, frames int64) error {
+	if rate < MinSampleRate || rate > MaxSampleRate {
+		return &UnsupportedFormatError{Detected: fmt.Sprintf("%s at %d Hz", p.format, rate)}
+	}
+	p.rate = rate
+	p.maxFrames = -1
+	if p.lim.MaxDuration > 0 {
+		p.maxFrames = int64(p.lim.MaxDuration.Seconds() * float64(rate))
+		if frames > p.maxFrames {
+			d := time.Duration(float64(frames) / float64(rate) * float64(time.Second))
+			return &TooLargeError{MaxDuration: p.lim.MaxDuration, Duration: d}
+		}
+	}
+	return p.start(rate, frames)
+}
+
+func (p *pipeline) push(block []float32) error {
+	p.frames += int64(len(block))
+	if p.maxFrames >= 0 && p.frames > p.maxFrames {
+		return &TooLargeError{MaxDuration: p.lim.MaxDuration}
+	}
+	return p.write(block)
+}
+
+// errCapped is returned by cappedReader past its cap; callers look at the
+// exceeded flag rather than this error, which decoders may wrap or hide.
+var errCapped = errors.New("input size cap reached")
+
+// cappedReader fails once more than remaining bytes are read, unlike
+// io.LimitReader, which would make an oversized upload look like a
+// truncated one.
+type cappedReader struct {
+	r         io.Reader
+	remaining int64 // negative: no cap
+	exceeded  bool
+}
+
+func (c *cappedReader) Read(b []byte) (int, error) {
+	if c.remaining < 0 {
+		return c.r.Read(b)
+	}
+	if c.exceeded {
+		return 0, errCapped
+	}
+	// Read one byte past the cap to tell "exactly at the cap" from "over".
+	if int64(len(b)) > c.remaining+1 {
+		b = b[:c.remaining+1]
+	}
+	n, err := c.r.Read(b)
+	if int64(n) > c.remaining {
+		c.exceeded = true
+		return int(c.remaining), errCapped
+	}
+	c.remaining -= int64(n)
+	return n, err
+}
