@@ -1,0 +1,377 @@
+// Package textmap maps clinical free text (notes, transcripts) in Uzbek
+// (Latin or Cyrillic), Russian or English to evidences of the diagnostic
+// knowledge base. The offline mode uses a lexicon with fuzzy matching and
+// negation detection; LLMExtractor asks an OpenAI-compatible model and
+// keeps only evidences the knowledge base knows.
+package textmap
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/oqim/oqim/models/ddxplus"
+)
+
+//go:embed lexicon.txt
+var lexiconText []byte
+
+// Match is one evidence found in the text.
+type Match struct {
+	Evidence string // evidence code
+	Value    string // value code for categorical and multi-choice evidences
+	Present  bool   // false when the text negates it
+	Phrase   string // the words of the text that matched
+	Start    int    // byte offsets of Phrase in the text
+	End      int
+}
+
+// Mapper finds evidences in text. It is immutable and safe for concurrent
+// use.
+type Mapper struct {
+	terms []term
+}
+
+type finding struct{ evidence, value string }
+
+type term struct {
+	words    []string
+	verb     bool // the last word is an Uzbek verb stem
+	findings []finding
+}
+
+// New builds a mapper from the embedded lexicon and the names of kb's
+// yes/no evidences. Every code of the lexicon must exist in kb.
+func New(kb *ddxplus.KB) (*Mapper, error) {
+	byPhrase := map[string]*term{}
+	var order []string
+	add := func(phrase string, fs []finding) {
+		words, verb := phraseWords(phrase)
+		if len(words) == 0 {
+			return
+		}
+		key := strings.Join(words, " ")
+		if verb {
+			key += "~"
+		}
+		t, ok := byPhrase[key]
+		if !ok {
+			t = &term{words: words, verb: verb}
+			byPhrase[key] = t
+			order = append(order, key)
+		}
+		for _, f := range fs {
+			if !containsFinding(t.findings, f) {
+				t.findings = append(t.findings, f)
+			}
+		}
+	}
+	sc := bufio.NewScanner(bytes.NewReader(lexiconText))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		codes, phrases, ok := strings.Cut(line, " | ")
+		if !ok {
+			return nil, fmt.Errorf("textmap: lexicon.txt:%d: want \"findings | phrases\"", n)
+		}
+		var fs []finding
+		for _, c := range strings.Fields(codes) {
+			code, value, _ := strings.Cut(c, "=")
+			i, ok := kb.EvidenceIndex(code)
+			if !ok {
+				return nil, fmt.Errorf("textmap: lexicon.txt:%d: unknown evidence %q", n, code)
+			}
+			ev := &kb.Evidences[i]
+			if (ev.Type == ddxplus.Binary) != (value == "") || (value != "" && ev.ValueIndex(value) < 0) {
+				return nil, fmt.Errorf("textmap: lexicon.txt:%d: bad value %q for evidence %s", n, value, code)
+			}
+			fs = append(fs, finding{code, value})
+		}
+		for _, p := range strings.Split(phrases, ";") {
+			add(p, fs)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("textmap: lexicon: %w", err)
+	}
+	// The names of yes/no evidences are phrases too, when short enough to
+	// be said in a note.
+	for _, ev := range kb.Evidences {
+		if ev.Type != ddxplus.Binary {
+			continue
+		}
+		for _, name := range []string{ev.Name.En, ev.Name.Uz, ev.Name.Ru} {
+			if len(strings.Fields(name)) <= 3 && !strings.ContainsAny(name, ",()") {
+				add(name, []finding{{ev.Code, ""}})
+			}
+		}
+	}
+	m := &Mapper{}
+	for _, k := range order {
+		m.terms = append(m.terms, *byPhrase[k])
+	}
+	return m, nil
+}
+
+func hasValues(fs []finding) bool {
+	for _, f := range fs {
+		if f.value != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func containsFinding(fs []finding, f finding) bool {
+	for _, g := range fs {
+		if g == f {
+			return true
+		}
+	}
+	return false
+}
+
+func phraseWords(p string) ([]string, bool) {
+	p = strings.TrimSpace(p)
+	verb := strings.HasSuffix(p, "~")
+	p = strings.TrimSuffix(p, "~")
+	var words []string
+	for _, t := range tokenize(p) {
+		if !t.boundary && t.norm != "" {
+			words = append(words, t.norm)
+		}
+	}
+	return words, verb
+}
+
+// Negation cues, in normalised form. Pre-cues negate what follows them
+// ("нет температуры", "no fever", "denies cough"); post-cues what precedes
+// them ("isitma yo'q", "температуры нет").
+var (
+	preNegation = map[string]bool{
+		"no": true, "not": true, "denies": true, "denied": true, "deny": true, "without": true,
+		"negative": true, "never": true, "nor": true, "ne": true, "net": true, "netu": true,
+		"bez": true, "otritsaet": true, "otritsayet": true, "hech": true,
+	}
+	postNegation = map[string]bool{
+		"ne": true, "yo'q": true, "yoq": true, "yo'qligi": true, "emas": true, "net": true, "netu": true,
+		"absent": true, "denied": true, "negative": true, "kuzatilmadi": true, "kuzatilmaydi": true,
+		"aniqlanmadi": true, "otsutstvuet": true, "otsutstvuyut": true,
+	}
+)
+
+const (
+	preScope  = 3 // words between a pre-cue and the phrase it negates
+	postScope = 2 // words between a phrase and the post-cue that negates it
+)
+
+// Extract implements Extractor with the lexicon; it never fails.
+func (m *Mapper) Extract(_ context.Context, text string) (*Extraction, error) {
+	return &Extraction{Matches: m.Map(text)}, nil
+}
+
+// Map returns the evidences named in text. When an evidence is both
+// affirmed and negated, the affirmation wins: a missed symptom costs more
+// than a superfluous question.
+func (m *Mapper) Map(text string) []Match {
+	toks := tokenize(text)
+	type cand struct {
+		t          *term
+		start, end int // token range [start, end)
+		negVerb    bool
+	}
+	var cands []cand
+	for i := range toks {
+		if toks[i].boundary {
+			continue
+		}
+		for ti := range m.terms {
+			t := &m.terms[ti]
+			if end, neg, ok := matchAt(toks, i, t); ok {
+				cands = append(cands, cand{t, i, end, neg})
+			}
+		}
+	}
+	// Longest phrases first, then leftmost; each word belongs to one phrase.
+	sort.SliceStable(cands, func(a, b int) bool {
+		la, lb := len(cands[a].t.words), len(cands[b].t.words)
+		if la != lb {
+			return la > lb
+		}
+		if cands[a].start != cands[b].start {
+			return cands[a].start < cands[b].start
+		}
+		// "yo'talmayapti" is the verb stem with -ma-, not the noun.
+		return cands[a].negVerb && !cands[b].negVerb
+	})
+	used := make([]bool, len(toks))
+	var out []Match
+	for _, c := range cands {
+		free := true
+		for k := c.start; k < c.end; k++ {
+			free = free && !used[k]
+		}
+		if !free {
+			continue
+		}
+		for k := c.start; k < c.end; k++ {
+			used[k] = true
+		}
+		negated := c.negVerb || negatedAt(toks, c.start, c.end)
+		if negated && hasValues(c.t.findings) {
+			continue // "no chest pain" says nothing about pain elsewhere
+		}
+		for _, f := range c.t.findings {
+			out = append(out, Match{
+				Evidence: f.evidence, Value: f.value, Present: !negated,
+				Phrase: text[toks[c.start].start:toks[c.end-1].end],
+				Start:  toks[c.start].start, End: toks[c.end-1].end,
+			})
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Start < out[b].Start })
+	return resolve(out)
+}
+
+// resolve keeps one match per evidence and value: affirmed over negated,
+// then the first.
+func resolve(ms []Match) []Match {
+	idx := map[finding]int{}
+	var out []Match
+	for _, m := range ms {
+		k := finding{m.Evidence, m.Value}
+		if i, ok := idx[k]; ok {
+			if m.Present && !out[i].Present {
+				out[i] = m
+			}
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, m)
+	}
+	return out
+}
+
+// matchAt matches t at token i, allowing one extra word between the words
+// of a phrase ("боль в области груди"). It returns the end of the match
+// and whether an Uzbek verb stem carried the negative -ma-.
+func matchAt(toks []token, i int, t *term) (end int, negVerb bool, ok bool) {
+	k := i
+	for wi, w := range t.words {
+		if wi > 0 && k < len(toks) && !toks[k].boundary && !wordMatches(w, toks[k].norm, t.verb && wi == len(t.words)-1) {
+			k++ // skip one filler word
+		}
+		if k >= len(toks) || toks[k].boundary {
+			return 0, false, false
+		}
+		last := wi == len(t.words)-1
+		if !wordMatches(w, toks[k].norm, t.verb && last) {
+			return 0, false, false
+		}
+		if t.verb && last {
+			negVerb = strings.HasPrefix(strings.TrimPrefix(toks[k].norm, w), "ma")
+		}
+		k++
+	}
+	return k, negVerb, true
+}
+
+// wordMatches compares a lexicon word with a word of the text. Words of
+// four letters or more match as prefixes (Uzbek and Russian endings) and
+// forgive one typo, two from eight letters; shorter words must match
+// exactly, give or take a two-letter ending.
+func wordMatches(lex, word string, stem bool) bool {
+	if lex == word {
+		return true
+	}
+	n := utf8.RuneCountInString(lex)
+	if stem {
+		return strings.HasPrefix(word, lex)
+	}
+	if n <= 3 {
+		return strings.HasPrefix(word, lex) && utf8.RuneCountInString(word)-n <= 2
+	}
+	if strings.HasPrefix(word, lex) {
+		return true
+	}
+	allowed := 1
+	if n >= 8 {
+		allowed = 2
+	}
+	return prefixDistance(lex, word) <= allowed
+}
+
+// prefixDistance is the smallest edit distance between a and any prefix of
+// b, counting an adjacent transposition as one edit.
+func prefixDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(rb) > len(ra)+2 {
+		rb = rb[:len(ra)+2]
+	}
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	best := prev[0]
+	for _, d := range prev {
+		best = min(best, d)
+	}
+	return best
+}
+
+// negatedAt looks for a negation cue around tokens [start, end) within the
+// same clause.
+func negatedAt(toks []token, start, end int) bool {
+	for k, n := start-1, 0; k >= 0 && n <= preScope && !toks[k].boundary; k, n = k-1, n+1 {
+		if preNegation[toks[k].norm] {
+			return true
+		}
+	}
+	for k, n := end, 0; k < len(toks) && n <= postScope && !toks[k].boundary; k, n = k+1, n+1 {
+		if postNegation[toks[k].norm] {
+			// Russian "не" after a phrase negates it only as "не повышена",
+			// "не было", "не отмечается": otherwise it belongs to a verb
+			// ("боль не проходит").
+			if toks[k].norm == "ne" && !negatesSubject(toks, k+1) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func negatesSubject(toks []token, k int) bool {
+	if k >= len(toks) || toks[k].boundary {
+		return false
+	}
+	for _, p := range []string{"povish", "bil", "otmecha", "bespoko", "nablyuda", "vyyavl", "viyavl"} {
+		if strings.HasPrefix(toks[k].norm, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,229 @@
+package textmap
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/oqim/oqim/models/ddxplus"
+)
+
+func testKB(t *testing.T) *ddxplus.KB {
+	t.Helper()
+	kb, err := ddxplus.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kb
+}
+
+func testMapper(t *testing.T) *Mapper {
+	t.Helper()
+	m, err := New(testKB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// find returns the match for code, and whether there is one.
+func find(ms []Match, code string) (Match, bool) {
+	for _, m := range ms {
+		if m.Evidence == code {
+			return m, true
+		}
+	}
+	return Match{}, false
+}
+
+func TestNegation(t *testing.T) {
+	m := testMapper(t)
+	for _, tc := range []struct {
+		text    string
+		code    string
+		present bool
+	}{
+		{"isitma yo'q", "E_91", false},
+		{"Isitma yoʻq", "E_91", false},
+		{"isitma yo`q", "E_91", false},
+		{"isitma yo’q", "E_91", false},
+		{"иситма йўқ", "E_91", false},
+		{"температуры нет", "E_91", false},
+		{"нет температуры", "E_91", false},
+		{"Температура не повышена.", "E_91", false},
+		{"patient denies fever", "E_91", false},
+		{"no fever or cough", "E_201", false},
+		{"isitma bor", "E_91", true},
+		{"температура 38,5", "E_91", true},
+		{"yo'talmayapti", "E_201", false},
+		{"yo'taladi", "E_201", true},
+		{"isitma yo'q, lekin yo'tal bor", "E_201", true},
+		{"температуры нет, но кашель сильный", "E_201", true},
+		{"боль не проходит", "E_53", true},
+	} {
+		got, ok := find(m.Map(tc.text), tc.code)
+		if !ok {
+			t.Errorf("%q: %s not found", tc.text, tc.code)
+			continue
+		}
+		if got.Present != tc.present {
+			t.Errorf("%q: %s present=%v, want %v", tc.text, tc.code, got.Present, tc.present)
+		}
+	}
+}
+
+func TestScriptsAndTypos(t *testing.T) {
+	m := testMapper(t)
+	for _, tc := range []struct{ text, code string }{
+		{"yo'tal", "E_201"},
+		{"yotal", "E_201"}, // apostrophe dropped
+		{"йўтал", "E_201"}, // Uzbek Cyrillic
+		{"isitмa", "E_91"}, // Latin with a Cyrillic м, as OCR leaves it
+		{"hansirash bor", "E_66"},
+		{"одышка при ходьбе", "E_66"},
+		{"shortnes of breath", "E_66"}, // typo
+		{"ko‘krak og‘rig‘i", "E_53"},
+		{"боль в области груди", "E_53"}, // filler word inside the phrase
+	} {
+		if _, ok := find(m.Map(tc.text), tc.code); !ok {
+			t.Errorf("%q: want %s, got %+v", tc.text, tc.code, m.Map(tc.text))
+		}
+	}
+	ms := m.Map("Жалобы на боль в груди")
+	if got, ok := find(ms, "E_55"); !ok || got.Value != "V_101" && got.Value != "V_29" {
+		t.Errorf("chest pain location: %+v", ms)
+	}
+	if _, ok := find(m.Map("ko'krak og'rig'i yo'q"), "E_53"); ok {
+		t.Error(`"no chest pain" must not say there is no pain at all`)
+	}
+	if ms := m.Map("bolshoy"); len(ms) != 0 {
+		t.Errorf("short stems must not match long unrelated words: %+v", ms)
+	}
+}
+
+func TestNormalizeWord(t *testing.T) {
+	for in, want := range map[string]string{
+		"Yoʻq": "yo'q", "YO`Q": "yo'q", "йўқ": "yo'q", "ғалла": "g'alla", "Ёш": "yosh", "ер": "yer", "Ҳарорат": "harorat",
+	} {
+		if got := NormalizeWord(in); got != want {
+			t.Errorf("NormalizeWord(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// openAIProtocolDouble is a local stand-in for an OpenAI-compatible server:
+// it speaks the chat-completions protocol and answers with a fixed
+// assistant message, recording the request it got.
+type openAIProtocolDouble struct {
+	answer string
+	got    struct {
+		Model          string `json:"model"`
+		ResponseFormat struct {
+			Type string `json:"type"`
+		} `json:"response_format"`
+		Messages []struct {
+			Role    string `json:"role"`
+			Content string `json:"content"`
+		} `json:"messages"`
+	}
+	auth string
+}
+
+func (d *openAIProtocolDouble) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
+		http.Error(w, `{"error":{"message":"not found"}}`, http.StatusNotFound)
+		return
+	}
+	d.auth = r.Header.Get("Authorization")
+	body, _ := io.ReadAll(r.Body)
+	if err := json.Unmarshal(body, &d.got); err != nil {
+		http.Error(w, `{"error":{"message":"bad json"}}`, http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"id": "chatcmpl-double", "object": "chat.completion", "created": 1, "model": d.got.Model,
+		"choices": []map[string]any{{
+			"index": 0, "finish_reason": "stop",
+			"message": map[string]any{"role": "assistant", "content": d.answer},
+		}},
+		"usage": map[string]int{"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+	})
+}
+
+func TestLLMExtractorRejectsInventedCodes(t *testing.T) {
+	kb := testKB(t)
+	double := &openAIProtocolDouble{answer: `{"findings":[
+		{"code":"E_91","present":false},
+		{"code":"E_201","present":true},
+		{"code":"E_9999","present":true},
+		{"code":"E_55","present":true,"values":["V_29","V_777"]},
+		{"code":"E_56","present":true,"values":["7"]}]}`}
+	srv := httptest.NewServer(double)
+	defer srv.Close()
+	x, err := NewLLMExtractor(kb, LLMConfig{BaseURL: srv.URL + "/v1", Model: "test-model", APIKey: "k", HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, err := x.Extract(context.Background(), "Isitma yo'q, yo'tal bor. Tel: +998 90 123 45 67, pasport AA1234567")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if double.got.Model != "test-model" || double.got.ResponseFormat.Type != "json_object" || double.auth != "Bearer k" {
+		t.Errorf("request: model %q, format %q, auth %q", double.got.Model, double.got.ResponseFormat.Type, double.auth)
+	}
+	user := double.got.Messages[len(double.got.Messages)-1].Content
+	if strings.Contains(user, "123 45 67") || strings.Contains(user, "AA1234567") {
+		t.Errorf("personal identifiers reached the LLM: %q", user)
+	}
+	if m, ok := find(ext.Matches, "E_91"); !ok || m.Present {
+		t.Errorf("E_91 should be absent: %+v", ext.Matches)
+	}
+	if _, ok := find(ext.Matches, "E_201"); !ok {
+		t.Errorf("E_201 missing: %+v", ext.Matches)
+	}
+	if _, ok := find(ext.Matches, "E_9999"); ok {
+		t.Fatal("invented code E_9999 was accepted")
+	}
+	rejected := map[string]bool{}
+	for _, r := range ext.Rejected {
+		rejected[r.Evidence+"="+r.Value] = true
+	}
+	if !rejected["E_9999="] || !rejected["E_55=V_777"] {
+		t.Errorf("rejections %+v, want E_9999 and E_55=V_777", ext.Rejected)
+	}
+	for _, m := range ext.Matches {
+		if m.Evidence == "E_55" && m.Value != "V_29" {
+			t.Errorf("invented value kept: %+v", m)
+		}
+	}
+}
+
+func TestLLMNotConfigured(t *testing.T) {
+	_, err := NewLLMExtractor(testKB(t), LLMConfig{Model: "m"})
+	if !errors.Is(err, ErrLLMNotConfigured) {
+		t.Fatalf("error %v, want ErrLLMNotConfigured", err)
+	}
+	for _, want := range []string{"base URL", "API key"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+}
+
+func TestLLMBadJSON(t *testing.T) {
+	srv := httptest.NewServer(&openAIProtocolDouble{answer: "I think the patient has a fever."})
+	defer srv.Close()
+	x, err := NewLLMExtractor(testKB(t), LLMConfig{BaseURL: srv.URL + "/v1", Model: "m", APIKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Extract(context.Background(), "isitma"); err == nil || !strings.Contains(err.Error(), "not the JSON") {
+		t.Errorf("error %v, want a JSON error", err)
+	}
+}
