@@ -243,7 +243,7 @@ func (a *app) clickhouseCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := newLogger(a.stderr, LogConfig{Format: "text", Level: "info"})
-			bin, err := chserver.Install(cmd.Context(), log, logWriter{log})
+			bin, err := chserver.Install(cmd.Context(), log)
 			if err != nil {
 				return err
 			}

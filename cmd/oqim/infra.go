@@ -39,7 +39,7 @@ func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bo
 		if !allowLocal {
 			return nil, errors.New("clickhouse.dsn is empty: set OQIM_CLICKHOUSE_DSN (or clickhouse.dsn in the config) to your ClickHouse, e.g. clickhouse://user:pass@ch-1:9000/default; only `oqim demo` starts a local server")
 		}
-		bin, err := chserver.Install(ctx, log, logWriter{log})
+		bin, err := chserver.Install(ctx, log)
 		if err != nil {
 			return nil, err
 		}
@@ -116,16 +116,4 @@ func listen(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("http.addr %s cannot be used: %v\n  fix: stop the program using it, or set http.addr (OQIM_HTTP_ADDR) to a free address, e.g. 127.0.0.1:8081", addr, err)
 	}
 	return l, nil
-}
-
-// logWriter streams a child process's output (apt-get) into the log.
-type logWriter struct{ log *slog.Logger }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			w.log.Info(line, "from", "apt-get")
-		}
-	}
-	return len(p), nil
 }

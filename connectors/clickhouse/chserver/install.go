@@ -1,10 +1,10 @@
 package chserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -17,12 +17,25 @@ var ErrNotInstallable = errors.New("clickhouse-server is not installed")
 
 var searchPaths = []string{"/usr/sbin/clickhouse-server", "/usr/bin/clickhouse-server", "/usr/local/bin/clickhouse-server"}
 
+// system is what Install looks at; tests swap it to reach every branch.
+type system struct {
+	paths    []string
+	euid     int
+	lookPath func(string) (string, error)
+}
+
+func realSystem() system {
+	return system{paths: searchPaths, euid: os.Geteuid(), lookPath: exec.LookPath}
+}
+
 // FindBinary locates clickhouse-server on PATH or where Debian puts it.
-func FindBinary() (string, error) {
-	if p, err := exec.LookPath("clickhouse-server"); err == nil {
+func FindBinary() (string, error) { return realSystem().find() }
+
+func (sys system) find() (string, error) {
+	if p, err := sys.lookPath("clickhouse-server"); err == nil {
 		return p, nil
 	}
-	for _, p := range searchPaths {
+	for _, p := range sys.paths {
 		if st, err := os.Stat(p); err == nil && st.Mode()&0o111 != 0 {
 			return p, nil
 		}
@@ -31,39 +44,54 @@ func FindBinary() (string, error) {
 }
 
 // Install makes sure clickhouse-server is present, installing Debian's
-// package with apt-get when it is not. apt output goes to out.
-func Install(ctx context.Context, log *slog.Logger, out io.Writer) (string, error) {
-	if p, err := FindBinary(); err == nil {
+// package with apt-get when it is not. apt's chatter is kept out of the
+// log and shown only when the install fails.
+func Install(ctx context.Context, log *slog.Logger) (string, error) {
+	return realSystem().install(ctx, log)
+}
+
+func (sys system) install(ctx context.Context, log *slog.Logger) (string, error) {
+	if p, err := sys.find(); err == nil {
 		return p, nil
 	}
-	if os.Geteuid() != 0 {
+	if sys.euid != 0 {
 		return "", fmt.Errorf("%w and installing it needs root: run `sudo apt-get install -y clickhouse-server` once, or set clickhouse.dsn / OQIM_CLICKHOUSE_DSN to an existing ClickHouse", ErrNotInstallable)
 	}
-	apt, err := exec.LookPath("apt-get")
+	apt, err := sys.lookPath("apt-get")
 	if err != nil {
 		return "", fmt.Errorf("%w and this system has no apt-get: install ClickHouse with your package manager, or set clickhouse.dsn / OQIM_CLICKHOUSE_DSN to an existing ClickHouse", ErrNotInstallable)
 	}
 	log.Info("installing clickhouse-server with apt-get (first run only)")
+	var out bytes.Buffer
 	install := func() error {
 		cmd := exec.CommandContext(ctx, apt, "install", "-y", "-q", "--no-install-recommends", "clickhouse-server")
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		cmd.Stdout, cmd.Stderr = out, out
+		cmd.Stdout, cmd.Stderr = &out, &out
 		return cmd.Run()
 	}
 	if err := install(); err != nil {
 		// A fresh machine often has no package lists yet.
 		update := exec.CommandContext(ctx, apt, "update", "-q")
-		update.Stdout, update.Stderr = out, out
+		update.Stdout, update.Stderr = &out, &out
 		if uerr := update.Run(); uerr != nil {
-			return "", fmt.Errorf("%w: apt-get update failed (%v); check the machine can reach its Debian mirror, or set clickhouse.dsn / OQIM_CLICKHOUSE_DSN", ErrNotInstallable, uerr)
+			return "", fmt.Errorf("%w: apt-get update failed (%v); check the machine can reach its Debian mirror, or set clickhouse.dsn / OQIM_CLICKHOUSE_DSN; apt said:\n%s", ErrNotInstallable, uerr, tail(out.String(), 15))
 		}
 		if err := install(); err != nil {
-			return "", fmt.Errorf("%w: apt-get install clickhouse-server failed (%v); see the apt output above", ErrNotInstallable, err)
+			return "", fmt.Errorf("%w: apt-get install clickhouse-server failed (%v); apt said:\n%s", ErrNotInstallable, err, tail(out.String(), 15))
 		}
 	}
-	p, err := FindBinary()
+	p, err := sys.find()
 	if err != nil {
-		return "", fmt.Errorf("apt-get installed clickhouse-server but no binary was found in %s", strings.Join(searchPaths, ", "))
+		return "", fmt.Errorf("apt-get installed clickhouse-server but no binary was found in %s", strings.Join(sys.paths, ", "))
 	}
+	log.Info("clickhouse-server installed", "path", p)
 	return p, nil
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return "  " + strings.Join(lines, "\n  ")
 }

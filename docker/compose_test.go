@@ -1,0 +1,57 @@
+// Package docker holds the images and compose files; these tests check them
+// statically, because no Docker engine runs where the suite runs.
+package docker
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+)
+
+// compose-go is the loader `docker compose config` itself uses, so a file
+// it accepts is one docker compose accepts.
+func TestComposeFileIsValid(t *testing.T) {
+	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithName("oqim"), cli.WithResolvedPaths(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := opts.LoadProject(context.Background())
+	if err != nil {
+		t.Fatalf("docker/compose.yaml: %v", err)
+	}
+	for _, name := range []string{"kafka", "clickhouse", "migrate", "ingest", "serve", "generate"} {
+		if _, err := p.GetService(name); err != nil {
+			t.Errorf("service %s: %v", name, err)
+		}
+	}
+	kafka, _ := p.GetService("kafka")
+	if roles := kafka.Environment["KAFKA_PROCESS_ROLES"]; roles == nil || !strings.Contains(*roles, "controller") {
+		t.Error("kafka does not run in KRaft mode (KAFKA_PROCESS_ROLES lacks controller)")
+	}
+	for _, name := range []string{"ingest", "serve", "migrate"} {
+		s, _ := p.GetService(name)
+		if s.Environment["OQIM_KAFKA_BROKERS"] == nil || s.Environment["OQIM_CLICKHOUSE_DSN"] == nil {
+			t.Errorf("%s is not pointed at the cluster's Kafka and ClickHouse", name)
+		}
+	}
+}
+
+// The image must be static and run as a non-root user.
+func TestDockerfileIsStaticAndNonRoot(t *testing.T) {
+	b, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(b)
+	for _, want := range []string{"CGO_ENABLED=0", "USER 65532", "AS build", "COPY --from=build"} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+	if strings.Contains(df, "USER root") {
+		t.Error("Dockerfile switches to root")
+	}
+}
