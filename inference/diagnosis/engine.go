@@ -50,10 +50,13 @@ type Options struct {
 	// evidence, for yes/no evidences, age and sex. Default 3.
 	Smoothing float64
 	// ValueSmoothing is the same pseudo-count for the values of categorical
-	// and multi-choice evidences, whose counts are thinner. Default 3.
+	// and multi-choice evidences, whose counts are thinner, and for the
+	// number of values given to a multi-choice question. Default 3.
 	ValueSmoothing float64
 	// OffList is the probability of observing an evidence a condition does
-	// not list. DDXPlus patients never show one; real ones might. Default 1e-3.
+	// not list, and the share of a 0–10 scale answer given to values outside
+	// the range seen for the condition. DDXPlus patients never show either;
+	// real ones might. Default 1e-3.
 	OffList float64
 	// Temperature divides the summed log-likelihoods; above 1 it tempers the
 	// overconfidence of naive Bayes. Default 1.
@@ -64,9 +67,6 @@ type Options struct {
 	// MinGain is the expected information gain, in nats, below which no
 	// question is worth asking. Default 0.01.
 	MinGain float64
-	// ScaleSpread is the share of a count on a 0–10 scale that is given to
-	// each neighbouring value. Default 0.25; negative disables.
-	ScaleSpread float64
 	// RedFlagSeverity1 and RedFlagSeverity2 are the posteriors at or above
 	// which a condition of severity 1 or 2 is a red flag. Defaults 0.01 and 0.05.
 	RedFlagSeverity1 float64
@@ -85,7 +85,6 @@ func (o Options) withDefaults() Options {
 	set(&o.Temperature, 1)
 	set(&o.StopProbability, 0.999)
 	set(&o.MinGain, 0.01)
-	set(&o.ScaleSpread, 0.25)
 	set(&o.RedFlagSeverity1, 0.01)
 	set(&o.RedFlagSeverity2, 0.05)
 	return o
@@ -108,15 +107,21 @@ type Engine struct {
 // evTable holds the precomputed log-likelihoods of one evidence. Rows are
 // laid out condition-major inside each outcome: row(o)[c] = ll[o*nc+c].
 type evTable struct {
-	typ     ddxplus.Type
-	parent  int // -1 for top-level questions
-	def     int // index of the default value (categorical, multi)
-	nv      int // number of values (categorical, multi)
-	ll      []float64
-	lik     []float64 // exp(ll), for information gain
-	negEnt  []float64 // [c] Σ_o P(o|c) log P(o|c); for multi, summed over values
-	absent  []float64 // multi: [c] Σ_v log(1-θ_cv) over non-default values
-	present []float64 // multi: θ per value, [v*nc+c]
+	typ    ddxplus.Type
+	parent int // -1 for top-level questions
+	def    int // index of the default value (categorical, multi)
+	nv     int // number of values (categorical, multi)
+	// ll is, for binary and categorical evidences, log P(answer | c); for
+	// multi-choice ones, the log of each value's normalised weight.
+	ll     []float64
+	lik    []float64 // exp(ll), for information gain (binary, categorical)
+	negEnt []float64 // [c] Σ_o P(o|c) log P(o|c); for multi, summed over values
+	// Multi-choice only. sizeLL[k*nc+c] is log P(k values | c) minus the
+	// log of the normaliser e_k of the weights; answers with more than
+	// maxSize values are scored as maxSize (see buildMulti).
+	sizeLL  []float64
+	maxSize int
+	present []float64 // θ per value, [v*nc+c], for information gain
 }
 
 // NewEngine precomputes the likelihood tables of kb.
@@ -256,10 +261,8 @@ func (e *Engine) build() {
 			for v := range ev.Values {
 				keys[v] = ev.Code + "_@_" + ev.Values[v].Code
 			}
-			ordinal := isScale(ev)
 			// Counts per value, the default being whoever was asked and
-			// gave no other value. On a 0–10 scale a patient who said 6
-			// makes 5 and 7 likelier too, so counts spill to neighbours.
+			// gave no other value.
 			counts := func(c int) []float64 {
 				n := make([]float64, t.nv)
 				rest := denom(c, ev)
@@ -270,9 +273,6 @@ func (e *Engine) build() {
 					}
 				}
 				n[t.def] = max(rest, 0)
-				if ordinal && e.opts.ScaleSpread > 0 {
-					n = spread(n, e.opts.ScaleSpread)
-				}
 				return n
 			}
 			pooled := make([]float64, t.nv)
@@ -285,9 +285,21 @@ func (e *Engine) build() {
 					pd += denom(c, ev)
 				}
 			}
+			scale := isScale(ev)
 			t.ll = make([]float64, t.nv*nc)
 			for c := range nc {
 				n, d := counts(c), denom(c, ev)
+				if scale && listed[i][c] {
+					// DDXPlus draws a 0–10 answer uniformly from a range
+					// that depends on the condition (pain intensity 2–8
+					// in URTI, 7–10 in cluster headache), so the range,
+					// not the bumpy counts inside it, is what to learn.
+					pr := rangePredictive(n)
+					for v := range t.nv {
+						t.ll[v*nc+c] = math.Log((1-eps)*pr[v] + eps/float64(t.nv))
+					}
+					continue
+				}
 				for v := range t.nv {
 					var p float64
 					switch {
@@ -303,35 +315,118 @@ func (e *Engine) build() {
 				}
 			}
 		case ddxplus.Multi:
-			t.nv, t.def = len(ev.Values), ev.ValueIndex(ev.Default)
-			t.ll = make([]float64, t.nv*nc) // log θ - log(1-θ)
-			t.present = make([]float64, t.nv*nc)
-			t.absent = make([]float64, nc)
-			for v := range t.nv {
-				if v == t.def {
-					continue
-				}
-				key := ev.Code + "_@_" + ev.Values[v].Code
-				var pn, pd float64
-				for c := range nc {
-					if listed[i][c] {
-						pn += count(c, key)
-						pd += denom(c, ev)
-					}
-				}
-				pi := (pn + 0.5) / (pd + float64(t.nv))
-				for c := range nc {
-					theta := eps / float64(t.nv)
-					if listed[i][c] {
-						theta = (count(c, key) + av*pi) / (denom(c, ev) + av)
-					}
-					t.present[v*nc+c] = theta
-					t.ll[v*nc+c] = math.Log(theta) - math.Log(1-theta)
-					t.absent[c] += math.Log(1 - theta)
+			e.buildMulti(t, ev, listed[i], cs, denom)
+		}
+		e.buildGainTables(t)
+	}
+}
+
+// buildMulti fills the table of a multi-choice evidence. DDXPlus answers
+// these with a set of values whose size is capped (at most five pain
+// locations), so whether a likely value is missing says little once the
+// set is full. The answer is therefore modelled as its size k, with a
+// probability learnt per condition, and the set given its size: values
+// drawn with per-condition weights w_cv, P(S | k, c) = Π_{v∈S} w_cv / e_k(w_c),
+// e_k being the elementary symmetric polynomial of degree k. The weight of
+// a value is its shrunk frequency θ_cv, normalised to sum to one (the form
+// is invariant to the scale of w; normalising keeps e_k in range).
+func (e *Engine) buildMulti(t *evTable, ev *ddxplus.Evidence, listed []bool, cs func(int) *ddxplus.ConditionStats, denom func(int, *ddxplus.Evidence) float64) {
+	nc, av, eps := e.nc, e.opts.ValueSmoothing, e.opts.OffList
+	t.nv, t.def = len(ev.Values), ev.ValueIndex(ev.Default)
+	t.ll = make([]float64, t.nv*nc)
+	t.present = make([]float64, t.nv*nc)
+	for v := range t.nv {
+		if v == t.def {
+			continue
+		}
+		key := ev.Code + "_@_" + ev.Values[v].Code
+		var pn, pd float64
+		for c := range nc {
+			if listed[c] {
+				pn += float64(cs(c).Evidence[key])
+				pd += denom(c, ev)
+			}
+		}
+		pi := (pn + 0.5) / (pd + float64(t.nv))
+		for c := range nc {
+			theta := eps / float64(t.nv)
+			if listed[c] {
+				theta = (float64(cs(c).Evidence[key]) + av*pi) / (denom(c, ev) + av)
+			}
+			t.present[v*nc+c] = theta
+		}
+	}
+
+	// Sizes: per condition, shrunk towards the sizes pooled over the
+	// conditions that list the evidence.
+	maxK := t.nv - 1 // every value but the default
+	pooled := make([]float64, maxK+1)
+	var pd float64
+	seen := 0
+	for c := range nc {
+		if !listed[c] {
+			continue
+		}
+		for k, n := range cs(c).Sizes[ev.Code] {
+			if k <= maxK {
+				pooled[k] += float64(n)
+				pd += float64(n)
+				if n > 0 {
+					seen = max(seen, k)
 				}
 			}
 		}
-		e.buildGainTables(t)
+	}
+	// Sizes well beyond any seen are scored as the largest modelled one:
+	// with normalised weights that only adds small factors, and it keeps
+	// e_k clear of underflow.
+	t.maxSize = min(maxK, seen+3)
+	t.sizeLL = make([]float64, (t.maxSize+1)*nc)
+	w := make([]float64, t.nv)
+	ek := make([]float64, t.maxSize+1)
+	for c := range nc {
+		var sw float64
+		for v := range t.nv {
+			w[v] = 0
+			if v != t.def {
+				w[v] = t.present[v*nc+c]
+				sw += w[v]
+			}
+		}
+		clear(ek)
+		ek[0] = 1
+		for v := range t.nv {
+			if w[v] == 0 {
+				continue
+			}
+			w[v] /= sw
+			t.ll[v*nc+c] = math.Log(w[v])
+			for j := t.maxSize; j >= 1; j-- {
+				ek[j] += w[v] * ek[j-1]
+			}
+		}
+		h := cs(c).Sizes[ev.Code]
+		var d float64
+		for _, n := range h {
+			d += float64(n)
+		}
+		for k := 0; k <= t.maxSize; k++ {
+			var p float64
+			switch {
+			case listed[c]:
+				var n float64
+				if k < len(h) {
+					n = float64(h[k])
+				}
+				pi := (pooled[k] + 1/float64(maxK+1)) / (pd + 1)
+				p = (n + av*pi) / (d + av)
+			case k == 0:
+				p = 1 - eps
+			default:
+				p = eps / float64(maxK)
+			}
+			t.sizeLL[k*nc+c] = math.Log(p) - math.Log(ek[k])
+		}
 	}
 }
 
@@ -371,20 +466,50 @@ func isScale(ev *ddxplus.Evidence) bool {
 	return len(ev.Values) > 2
 }
 
-// spread moves a share w of each count to each neighbour, keeping the total.
-func spread(n []float64, w float64) []float64 {
-	out := make([]float64, len(n))
+// rangePredictive returns the posterior predictive distribution of an
+// answer drawn uniformly from an unknown contiguous range of values [lo, hi],
+// every range being equally likely a priori, given the counts n of earlier
+// answers: Σ P(lo, hi | n) · 1[lo ≤ v ≤ hi] / (hi-lo+1), where
+// P(lo, hi | n) ∝ (hi-lo+1)^-N over the ranges covering every answer seen.
+// Values just outside the seen range keep a probability that shrinks as
+// answers accumulate.
+func rangePredictive(n []float64) []float64 {
+	nv := len(n)
+	var total float64
+	first, last := nv, -1
 	for v, x := range n {
-		keep := x
-		if v > 0 {
-			out[v-1] += w * x
-			keep -= w * x
+		total += x
+		if x > 0 {
+			first, last = min(first, v), max(last, v)
 		}
-		if v < len(n)-1 {
-			out[v+1] += w * x
-			keep -= w * x
+	}
+	// The largest weight is that of the narrowest covering range; weights
+	// are taken relative to it so that exp never underflows to all zeros.
+	top := math.Inf(-1)
+	for lo := 0; lo < nv; lo++ {
+		for hi := lo; hi < nv; hi++ {
+			if lo <= first && hi >= last {
+				top = max(top, -total*math.Log(float64(hi-lo+1)))
+			}
 		}
-		out[v] += keep
+	}
+	out := make([]float64, nv)
+	var z float64
+	for lo := 0; lo < nv; lo++ {
+		for hi := lo; hi < nv; hi++ {
+			if lo > first || hi < last {
+				continue // does not cover an answer seen
+			}
+			width := float64(hi - lo + 1)
+			wt := math.Exp(-total*math.Log(width) - top)
+			z += wt
+			for v := lo; v <= hi; v++ {
+				out[v] += wt / width
+			}
+		}
+	}
+	for v := range out {
+		out[v] /= z
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package diagnosis
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -255,5 +256,79 @@ func BenchmarkInteractiveTurn(b *testing.B) {
 		if _, err := eng.Assess(c, 5); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestRangePredictive(t *testing.T) {
+	// Answers 3..5 seen twenty times: the range is learnt, values inside
+	// it are equally likely and values outside fall off with distance.
+	n := make([]float64, 11)
+	n[3], n[4], n[5] = 7, 6, 7
+	p := rangePredictive(n)
+	var sum float64
+	for _, x := range p {
+		sum += x
+	}
+	if math.Abs(sum-1) > 1e-12 {
+		t.Fatalf("sums to %v", sum)
+	}
+	if math.Abs(p[3]-p[4]) > 1e-12 || math.Abs(p[4]-p[5]) > 1e-12 {
+		t.Errorf("inside the range not uniform: %v", p[3:6])
+	}
+	if !(p[2] < p[4]/10 && p[1] < p[2] && p[6] < p[4]/10 && p[7] < p[6]) {
+		t.Errorf("outside the range not falling off: %v", p)
+	}
+	// Fewer answers leave the range less certain.
+	few := make([]float64, 11)
+	few[3], few[5] = 1, 1
+	if q := rangePredictive(few); q[6] <= p[6] {
+		t.Errorf("two answers give P(6)=%v, twenty give %v; want more doubt with fewer", q[6], p[6])
+	}
+	// No answers: every value possible.
+	for v, x := range rangePredictive(make([]float64, 11)) {
+		if x <= 0 {
+			t.Errorf("no data: P(%d)=%v", v, x)
+		}
+	}
+}
+
+func TestMultiChoiceSizeModel(t *testing.T) {
+	eng := testEngine(t)
+	kb := eng.KB()
+	i, _ := kb.EvidenceIndex("E_55")
+	tab := &eng.ev[i]
+	if tab.maxSize < 5 {
+		t.Fatalf("largest modelled size %d, want at least the five locations DDXPlus gives", tab.maxSize)
+	}
+	// Weights are normalised per condition.
+	for c := range eng.nc {
+		var s float64
+		for v := range tab.nv {
+			if v != tab.def {
+				s += math.Exp(tab.ll[v*eng.nc+c])
+			}
+		}
+		if math.Abs(s-1) > 1e-9 {
+			t.Fatalf("%s: weights sum to %v", kb.Conditions[c].ID, s)
+		}
+	}
+	// More locations than any patient gave still yield a proper posterior.
+	var vals []string
+	for _, v := range kb.Evidences[i].Values[1:30] {
+		vals = append(vals, v.Code)
+	}
+	p, err := eng.Posterior(Case{Age: 40, Sex: Male, Findings: []Finding{{Evidence: "E_55", Present: true, Values: vals}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, x := range p {
+		if math.IsNaN(x) || x < 0 {
+			t.Fatalf("posterior %v", p)
+		}
+		sum += x
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		t.Errorf("posterior sums to %v", sum)
 	}
 }

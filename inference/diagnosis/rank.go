@@ -171,7 +171,8 @@ func (e *Engine) obsLL(o *observation, w float64, dst []float64) {
 			dst[c] += w * l
 		}
 	case ddxplus.Multi:
-		for c, l := range t.absent {
+		k := min(len(o.values), t.maxSize)
+		for c, l := range t.sizeLL[k*nc : (k+1)*nc] {
 			dst[c] += w * l
 		}
 		for _, v := range o.values {

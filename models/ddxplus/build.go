@@ -53,7 +53,7 @@ func Build(dir string) (*KB, error) {
 	}
 	kb := &KB{
 		Format:  FormatVersion,
-		Version: "ddxplus-kb/1.0.0",
+		Version: "ddxplus-kb/2.0.0",
 		Source: Source{
 			Name: "DDXPlus",
 			Citation: "A. Fansi Tchango, R. Goel, Z. Wen, J. Martel, J. Ghosn. DDXPlus: A New Dataset For " +

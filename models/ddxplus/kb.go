@@ -2,8 +2,7 @@
 // DDXPlus release files (CC-BY 4.0), and the reader for patients in the
 // DDXPlus CSV layout.
 //
-// The knowledge base is a single versioned JSON document (gzip-compressed
-// when embedded). It carries the structure of DDXPlus (which evidences belong
+// The knowledge base is a single versioned, indented JSON document. It carries the structure of DDXPlus (which evidences belong
 // to which condition, evidence types, defaults, parent questions), names and
 // questions in English, Uzbek (Latin) and Russian, and aggregate counts
 // fitted on a development set. It never carries per-patient records.
@@ -22,7 +21,7 @@ import (
 
 // FormatVersion is the version of the JSON layout. Bump it when a field
 // changes meaning; Load rejects documents of another version.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Type is the kind of answer an evidence takes.
 type Type string
@@ -149,6 +148,12 @@ type ConditionStats struct {
 	// answer: keys are "E_91" for binary evidences and "E_56_@_7" for a
 	// value of a categorical or multi-choice evidence.
 	Evidence map[string]int `json:"evidence"`
+	// Sizes counts, for each multi-choice evidence, the patients asked the
+	// question by how many non-default values they gave: Sizes["E_55"][k]
+	// patients gave k values. DDXPlus caps some of these answers (pain
+	// locations at five), so how many values were given says something the
+	// per-value counts cannot.
+	Sizes map[string][]int `json:"sizes"`
 }
 
 // defaultAgeBands are the age bands Fit counts in.
@@ -165,7 +170,7 @@ func (s *Stats) AgeBand(age int) int {
 	return b
 }
 
-//go:embed kb.json.gz
+//go:embed kb.json
 var embedded []byte
 
 // Default returns the knowledge base shipped with Oqim. Each call decodes a
@@ -179,7 +184,8 @@ func Default() (*KB, error) {
 	return kb, nil
 }
 
-// Load reads a knowledge base written by WriteTo, gzip-compressed or not.
+// Load reads a knowledge base written by WriteTo. A gzip-compressed
+// document is accepted too.
 func Load(r io.Reader) (*KB, error) {
 	br := bufio.NewReader(r)
 	var src io.Reader = br
@@ -215,35 +221,19 @@ func (kb *KB) Marshal() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// WriteTo writes kb as gzip-compressed JSON. The output depends only on kb.
+// WriteTo writes kb as indented JSON, the form it is embedded in: plain
+// text keeps every change to the knowledge base reviewable in a diff. The
+// output depends only on kb.
 func (kb *KB) WriteTo(w io.Writer) (int64, error) {
 	b, err := kb.Marshal()
 	if err != nil {
 		return 0, err
 	}
-	cw := &countingWriter{w: w}
-	zw, err := gzip.NewWriterLevel(cw, gzip.BestCompression)
+	n, err := w.Write(b)
 	if err != nil {
-		return 0, err
+		return int64(n), fmt.Errorf("ddxplus: write knowledge base: %w", err)
 	}
-	if _, err := zw.Write(b); err != nil {
-		return cw.n, fmt.Errorf("ddxplus: write knowledge base: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return cw.n, fmt.Errorf("ddxplus: write knowledge base: %w", err)
-	}
-	return cw.n, nil
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	return int64(n), nil
 }
 
 func (kb *KB) index() error {

@@ -2,6 +2,7 @@ package ddxplus
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +52,7 @@ func TestEmbeddedKBMatchesBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("embedded kb.json.gz differs from a rebuild; run: go run ./models/ddxplus/build -src %s -out models/ddxplus/kb.json.gz", "<ddxplus dir>")
+		t.Fatalf("embedded kb.json differs from a rebuild; run: go run ./models/ddxplus/build -src %s -out models/ddxplus/kb.json", "<ddxplus dir>")
 	}
 }
 
@@ -162,5 +163,29 @@ func TestFitRejectsUnknownCodes(t *testing.T) {
 	_, err = Fit(kb, []Patient{{Line: 8, Age: 30, Sex: "M", Pathology: "URTI", Evidences: []string{"E_56_@_99"}}}, "")
 	if err == nil || !strings.Contains(err.Error(), "no value") {
 		t.Errorf("error %v, want a bad value error", err)
+	}
+}
+
+func TestFitCountsMultiChoiceSizes(t *testing.T) {
+	kb, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Fit(kb, []Patient{
+		{Line: 2, Age: 30, Sex: "F", Pathology: "URTI", Evidences: []string{"E_53", "E_55_@_V_29", "E_55_@_V_30", "E_57_@_V_123"}},
+		{Line: 3, Age: 31, Sex: "M", Pathology: "URTI", Evidences: []string{"E_53", "E_55_@_V_29"}},
+		{Line: 4, Age: 32, Sex: "M", Pathology: "URTI", Evidences: []string{"E_91"}}, // no pain: never asked
+	}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, _ := kb.ConditionByDDXPlusName("URTI")
+	sizes := st.ByCondition[ci].Sizes
+	if got := fmt.Sprint(sizes["E_55"]); got != "[0 1 1]" {
+		t.Errorf("E_55 sizes %s, want [0 1 1]", got)
+	}
+	// The default value (V_123, nowhere) is no value given.
+	if got := fmt.Sprint(sizes["E_57"]); got != "[2]" {
+		t.Errorf("E_57 sizes %s, want [2]", got)
 	}
 }

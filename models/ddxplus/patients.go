@@ -111,6 +111,17 @@ func (pr *PatientReader) Next() (Patient, error) {
 	return p, nil
 }
 
+// has reports whether the patient's record holds evidence code, with any
+// value.
+func (p *Patient) has(code string) bool {
+	for _, tok := range p.Evidences {
+		if c, _ := ParseEvidenceToken(tok); c == code {
+			return true
+		}
+	}
+	return false
+}
+
 // ReadPatients reads every patient from r.
 func ReadPatients(r io.Reader) ([]Patient, error) {
 	pr, err := NewPatientReader(r)
@@ -163,9 +174,11 @@ func Fit(kb *KB, patients []Patient, description string) (Stats, error) {
 		ByCondition: make([]ConditionStats, len(kb.Conditions)),
 	}
 	for i := range s.ByCondition {
-		s.ByCondition[i] = ConditionStats{Age: make([]int, len(s.AgeBands)), Evidence: map[string]int{}}
+		s.ByCondition[i] = ConditionStats{Age: make([]int, len(s.AgeBands)), Evidence: map[string]int{}, Sizes: map[string][]int{}}
 	}
+	sizes := make([]int, len(kb.Evidences)) // per patient: non-default values per multi-choice evidence
 	for _, p := range patients {
+		clear(sizes)
 		ci, ok := kb.ConditionByDDXPlusName(p.Pathology)
 		if !ok {
 			return Stats{}, fmt.Errorf("fit: line %d: unknown pathology %q", p.Line, p.Pathology)
@@ -197,7 +210,20 @@ func Fit(kb *KB, patients []Patient, description string) (Stats, error) {
 			}
 			if val != e.Default {
 				cs.Evidence[tok]++
+				sizes[ei]++
 			}
+		}
+		for ei := range kb.Evidences {
+			e := &kb.Evidences[ei]
+			if e.Type != Multi || (e.Parent != "" && !p.has(e.Parent)) {
+				continue // not a multi-choice question, or never asked
+			}
+			h := cs.Sizes[e.Code]
+			for len(h) <= sizes[ei] {
+				h = append(h, 0)
+			}
+			h[sizes[ei]]++
+			cs.Sizes[e.Code] = h
 		}
 	}
 	return s, nil

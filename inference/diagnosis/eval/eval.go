@@ -323,6 +323,10 @@ func scorePatient(eng *diagnosis.Engine, p ddxplus.Patient, maxQuestions int) (r
 	if err != nil {
 		return res, fmt.Errorf("full protocol: %w", err)
 	}
+	if math.IsNaN(post[truth]) {
+		// rankOf would rank a NaN first; never let a broken model score.
+		return res, errors.New("full protocol: posterior is not a number")
+	}
 	res.fullRank, res.fullTop, res.fullConf = rankOf(post, truth)
 
 	// Interactive protocol.

@@ -1,7 +1,7 @@
 // Command build writes the diagnostic knowledge base from the DDXPlus
 // release files:
 //
-//	go run ./models/ddxplus/build -src DIR -out models/ddxplus/kb.json.gz
+//	go run ./models/ddxplus/build -src DIR -out models/ddxplus/kb.json
 //
 // DIR must hold release_conditions.json, release_evidences.json and
 // dev_patients.csv.
@@ -19,7 +19,7 @@ import (
 
 func main() {
 	src := flag.String("src", "", "directory with the DDXPlus release files (required)")
-	out := flag.String("out", "", "file to write, gzip-compressed JSON (required)")
+	out := flag.String("out", "", "file to write, indented JSON (required)")
 	flag.Parse()
 	if *src == "" || *out == "" {
 		fmt.Fprintln(os.Stderr, "build: -src and -out are required")
