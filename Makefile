@@ -10,7 +10,7 @@ TEST_CLICKHOUSE_DIR := var/test/clickhouse
 # Debian packages the tests use to synthesise and convert speech.
 TEST_PACKAGES := espeak-ng sox libsox-fmt-mp3
 
-.PHONY: demo test build vet bench test-packages clean
+.PHONY: demo test build vet bench test-packages compose-check clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/oqim
@@ -39,6 +39,22 @@ test-packages:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null \
 	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; }; \
 	fi
+
+# docker compose config, literally. Debian 12's docker CLI has no compose
+# plugin, so it is built once from the Compose Go module (a few minutes)
+# into ~/.docker/cli-plugins when missing.
+COMPOSE_VERSION := v2.40.3
+compose-check:
+	@if ! docker compose version >/dev/null 2>&1; then \
+	  echo "building the docker compose plugin $(COMPOSE_VERSION) from its Go module"; \
+	  tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && cd $$tmp && \
+	  printf 'module composeplugin\n\ngo 1.24\n\nexclude (\n\tgithub.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc\n\tgithub.com/pmezard/go-difflib v1.0.1-0.20181226105442-5d4384ee4fb2\n)\n' > go.mod && \
+	  $(GO) get github.com/docker/compose/v2/cmd@$(COMPOSE_VERSION) && \
+	  mkdir -p $$HOME/.docker/cli-plugins && \
+	  $(GO) build -o $$HOME/.docker/cli-plugins/docker-compose github.com/docker/compose/v2/cmd; \
+	fi
+	docker compose -f docker/compose.yaml config --quiet
+	@echo "docker/compose.yaml is valid"
 
 vet:
 	$(GO) vet ./...
