@@ -21,6 +21,7 @@ import (
 
 	"github.com/oqim/oqim/analytics/api"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest/ingesttest"
@@ -147,19 +148,33 @@ func (s *syncBuffer) String() string {
 
 // The demo command itself, wired as `make demo` runs it (with the test
 // ClickHouse as its external server): every region gets data, the
-// readiness and metrics endpoints answer, and Ctrl-C ends it cleanly.
+// readiness and metrics endpoints answer, and Ctrl-C ends it cleanly. It
+// runs once with the embedded broker and once with a configured
+// ("external") one, which the demo must use instead of its own.
 func TestDemoServesEveryRegion(t *testing.T) {
+	t.Run("embedded kafka", func(t *testing.T) { runDemo(t, "") })
+	t.Run("external kafka", func(t *testing.T) {
+		b, err := embedded.Start(embedded.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		runDemo(t, strings.Join(b.Addrs(), ","))
+	})
+}
+
+func runDemo(t *testing.T, brokers string) {
 	dsn := chtest.Default.DSN(t)
 	db := fmt.Sprintf("demo_%d", time.Now().UnixNano())
 	t.Setenv("OQIM_CLICKHOUSE_DSN", dsn)
 	t.Setenv("OQIM_CLICKHOUSE_DATABASE", db)
+	t.Setenv("OQIM_KAFKA_BROKERS", brokers)
 	t.Setenv("OQIM_KAFKA_EMBEDDED_PORT", "0")
 	t.Setenv("OQIM_KAFKA_EMBEDDED_DATA_DIR", t.TempDir())
 	t.Setenv("OQIM_HTTP_ADDR", "127.0.0.1:0")
 	t.Setenv("OQIM_GENERATOR_BACKFILL", "3000")
 	t.Setenv("OQIM_PIPELINE_BATCH_INTERVAL", "200ms")
 	t.Setenv("OQIM_LOG_LEVEL", "warn")
-
 	var stdout, stderr syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -169,11 +184,16 @@ func TestDemoServesEveryRegion(t *testing.T) {
 	go func() { done <- root.ExecuteContext(ctx) }()
 
 	urlRE := regexp.MustCompile(`Overview\s+(http://\S+)/`)
+	brokerRE := regexp.MustCompile(`Kafka brokers\s+\[(\S+)\]( \(embedded\))?`)
 	var base string
 	deadline := time.Now().Add(60 * time.Second)
 	for base == "" {
 		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
 			base = m[1]
+			b := brokerRE.FindStringSubmatch(stdout.String())
+			if b == nil || (brokers == "") != (b[2] != "") || (brokers != "" && b[1] != brokers) {
+				t.Fatalf("demo uses brokers %q, configured %q:\n%s", b, brokers, stdout.String())
+			}
 			break
 		}
 		select {
