@@ -15,6 +15,7 @@ import (
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest"
 )
@@ -87,9 +88,9 @@ insert. Run more copies to scale out; partitions are shared among them.
 			defer in.Close()
 			set := metrics.NewSet()
 			pipe, err := ingest.New(in.conn, ingest.Options{
-				Brokers: in.brokers, Topic: cfg.Kafka.Topic, Group: cfg.Kafka.Group, Database: cfg.ClickHouse.Database,
+				Brokers: in.brokers, Topics: []string{cfg.Kafka.Topic}, Group: cfg.Kafka.Group, Database: cfg.ClickHouse.Database,
 				BatchSize: cfg.Pipeline.BatchSize, BatchInterval: cfg.Pipeline.BatchInterval.Duration,
-				Regions: ref.RegionIDs(), Metrics: ingest.NewMetrics(set, "applications"), Logger: log,
+				Decode: decode.Options{Regions: ref.RegionIDs()}, Metrics: ingest.NewMetrics(set, "applications"), Logger: log,
 			})
 			if err != nil {
 				return err

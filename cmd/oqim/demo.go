@@ -14,6 +14,7 @@ import (
 	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest"
 )
@@ -59,9 +60,9 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			set := metrics.NewSet()
 			m := ingest.NewMetrics(set, "applications")
 			pipe, err := ingest.New(in.conn, ingest.Options{
-				Brokers: in.brokers, Topic: cfg.Kafka.Topic, Group: cfg.Kafka.Group, Database: cfg.ClickHouse.Database,
+				Brokers: in.brokers, Topics: []string{cfg.Kafka.Topic}, Group: cfg.Kafka.Group, Database: cfg.ClickHouse.Database,
 				BatchSize: cfg.Pipeline.BatchSize, BatchInterval: cfg.Pipeline.BatchInterval.Duration,
-				Regions: ref.RegionIDs(), Metrics: m, Logger: log.With("component", "ingest"),
+				Decode: decode.Options{Regions: ref.RegionIDs()}, Metrics: m, Logger: log.With("component", "ingest"),
 			})
 			if err != nil {
 				return err

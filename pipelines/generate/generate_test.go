@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"testing"
@@ -9,7 +10,9 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/events"
+	"github.com/oqim/oqim/pipelines/schema"
 )
 
 var now = time.Date(2025, 11, 5, 9, 0, 0, 0, time.UTC)
@@ -25,8 +28,7 @@ func load(t testing.TB) *region.Data {
 func TestBackfillIsValidAndRealistic(t *testing.T) {
 	ref := load(t)
 	g := New(ref, Options{Seed: 1, RunID: "t"})
-	dec := events.NewDecoder(ref.RegionIDs(), events.DefaultLimits(), func() time.Time { return now })
-	var batch events.ApplicationBatch
+	dec := newDecoder(t, ref)
 	perRegion := map[string]int{}
 	seen := map[string]bool{}
 	lastStatus := map[string]int{}
@@ -47,7 +49,7 @@ func TestBackfillIsValidAndRealistic(t *testing.T) {
 		}
 		lastStatus[e.ApplicationID] = idx
 		buf = e.AppendJSON(buf[:0])
-		if err := dec.DecodeApplication(&batch, buf); err != nil {
+		if err := dec.Decode(buf); err != nil {
 			t.Fatalf("generated event does not validate: %v\n%s", err, buf)
 		}
 		if e.Status == "submitted" {
@@ -147,16 +149,28 @@ func TestRunHonoursLimitAndKeys(t *testing.T) {
 	if n != 12345 || len(w.msgs) != 12345 {
 		t.Fatalf("sent %d, writer got %d, want 12345", n, len(w.msgs))
 	}
-	dec := events.NewDecoder(load(t).RegionIDs(), events.DefaultLimits(), func() time.Time { return now })
-	var b events.ApplicationBatch
+	dec := newDecoder(t, load(t))
 	for i, m := range w.msgs {
-		if err := dec.DecodeApplication(&b, m.Value); err != nil {
+		if err := dec.Decode(m.Value); err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}
-		if string(m.Key) != b.ApplicationID[i] {
-			t.Fatalf("message %d keyed %q, application %q", i, m.Key, b.ApplicationID[i])
+		if !bytes.Contains(m.Value, []byte(`"application_id":"`+string(m.Key)+`"`)) {
+			t.Fatalf("message %d keyed %q: %s", i, m.Key, m.Value)
 		}
 	}
+}
+
+func newDecoder(t testing.TB, ref *region.Data) *decode.Decoder {
+	t.Helper()
+	reg, err := schema.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := decode.New(decode.Options{Registry: reg, Regions: ref.RegionIDs(), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func statusIndex(s string) int {

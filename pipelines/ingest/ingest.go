@@ -13,47 +13,68 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/apache/arrow/go/v15/arrow"
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/events"
+	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // Options configure a pipeline.
 type Options struct {
 	Brokers []string
-	Topic   string
-	Group   string
-	// DLQTopic receives rejected records; default Topic + ".dlq".
+	// Topics are read as one consumer group.
+	Topics []string
+	Group  string
+	// DLQTopic receives rejected records; default Topics[0] + ".dlq".
 	DLQTopic string
-	// Database holds the target table.
+	// Database holds the target tables.
 	Database string
-	// A batch is flushed at BatchSize records or BatchInterval after its
+	// Registry maps event types to tables; default schema.Load().
+	Registry *schema.Registry
+	// Flat, when set, reads plain JSON objects whose keys are the
+	// columns of Flat.Family, all as event Flat.Event, instead of
+	// envelopes.
+	Flat *FlatFormat
+	// A batch is cut at BatchSize records or BatchInterval after its
 	// first record, whichever comes first.
 	BatchSize     int
 	BatchInterval time.Duration
-	Limits        events.Limits
-	Regions       []string
-	Metrics       *Metrics
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// Decode tunes validation and transforms; its Registry is set from
+	// Registry.
+	Decode  decode.Options
+	Metrics *Metrics
+	Logger  *slog.Logger
+	// ShutdownGrace bounds how long a stopping pipeline tries to land the
+	// batches it has cut; what does not land stays uncommitted.
+	ShutdownGrace time.Duration
+}
+
+// FlatFormat names the table and event of flat records.
+type FlatFormat struct {
+	Family string
+	Event  string
 }
 
 func (o *Options) defaults() error {
 	if len(o.Brokers) == 0 {
 		return errors.New("ingest: no Kafka brokers")
 	}
-	if o.Topic == "" || o.Group == "" || o.Database == "" {
-		return errors.New("ingest: topic, group and database are required")
+	if len(o.Topics) == 0 || o.Group == "" || o.Database == "" {
+		return errors.New("ingest: topics, group and database are required")
 	}
 	if o.DLQTopic == "" {
-		o.DLQTopic = o.Topic + ".dlq"
+		o.DLQTopic = o.Topics[0] + ".dlq"
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 50000
@@ -61,35 +82,57 @@ func (o *Options) defaults() error {
 	if o.BatchInterval <= 0 {
 		o.BatchInterval = time.Second
 	}
-	if o.Limits == (events.Limits{}) {
-		o.Limits = events.DefaultLimits()
+	if o.Registry == nil {
+		r, err := schema.Load()
+		if err != nil {
+			return err
+		}
+		o.Registry = r
 	}
+	o.Decode.Registry = o.Registry
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Metrics == nil {
-		o.Metrics = NewMetrics(nil, o.Topic)
+		o.Metrics = NewMetrics(nil, o.Topics[0])
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.ShutdownGrace <= 0 {
+		o.ShutdownGrace = 15 * time.Second
 	}
 	return nil
 }
 
-// Pipeline moves one topic into portal_applications.
+// Pipeline moves Kafka topics into ClickHouse tables. Decoding and
+// inserting overlap: while one batch is being inserted and committed, the
+// next is decoded, and at most one batch waits, which bounds memory.
 type Pipeline struct {
 	opts    Options
 	conn    driver.Conn
 	reader  *kafkago.Reader
 	dlq     *kafkago.Writer
-	decoder *events.Decoder
-	table   string
+	decoder *decode.Decoder
+	flat    *schema.Family
+	flatEv  int
 
-	batch   events.ApplicationBatch
+	cur   *batch
+	free  chan *batch
+	full  chan *batch
+	ended chan struct{}
+}
+
+// batch is everything one flush must land before its offsets commit.
+type batch struct {
+	records []tableRecord
 	dead    []kafkago.Message
-	last    map[int]kafkago.Message // newest message per partition in the batch
-	records int
+	last    map[int]kafkago.Message // newest message per partition
+	count   int                     // records consumed, valid or not
+	rows    int
 	started time.Time
+}
+
+type tableRecord struct {
+	table string
+	rec   arrow.Record
 }
 
 // New prepares a pipeline; Run starts it.
@@ -97,21 +140,33 @@ func New(conn driver.Conn, opts Options) (*Pipeline, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	p := &Pipeline{
-		opts:    opts,
-		conn:    conn,
-		decoder: events.NewDecoder(opts.Regions, opts.Limits, opts.Now),
-		table:   opts.Database + ".portal_applications",
-		last:    map[int]kafkago.Message{},
+	dec, err := decode.New(opts.Decode)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pipeline{opts: opts, conn: conn, decoder: dec, free: make(chan *batch, 2), full: make(chan *batch, 1), ended: make(chan struct{})}
+	if opts.Flat != nil {
+		f, ok := opts.Registry.Family(opts.Flat.Family)
+		if !ok {
+			return nil, fmt.Errorf("ingest: flat format names family %q, which is not in the schema registry", opts.Flat.Family)
+		}
+		ev := slices.Index(f.Events, opts.Flat.Event)
+		if ev < 0 {
+			return nil, fmt.Errorf("ingest: flat format names event %q, not one of %s", opts.Flat.Event, strings.Join(f.Events, ", "))
+		}
+		p.flat, p.flatEv = f, ev
+	}
+	for i := 0; i < 2; i++ {
+		p.free <- &batch{last: map[int]kafkago.Message{}}
 	}
 	p.reader = kafkago.NewReader(kafkago.ReaderConfig{
 		Brokers:        opts.Brokers,
 		GroupID:        opts.Group,
-		Topic:          opts.Topic,
+		GroupTopics:    opts.Topics,
 		MinBytes:       1,
 		MaxBytes:       16 << 20,
 		MaxWait:        250 * time.Millisecond,
-		QueueCapacity:  4096,
+		QueueCapacity:  8192,
 		CommitInterval: 0, // commit synchronously, after the insert
 		StartOffset:    kafkago.FirstOffset,
 		ErrorLogger:    kafka.SlogLogger(opts.Logger, slog.LevelWarn),
@@ -120,57 +175,91 @@ func New(conn driver.Conn, opts Options) (*Pipeline, error) {
 	return p, nil
 }
 
-// Run consumes until ctx is cancelled, then finishes the batch in flight
-// (or leaves it uncommitted if it cannot) and returns nil. Other errors are
-// returned only when the pipeline cannot go on.
+// Run consumes until ctx is cancelled, then lands the batches already
+// cut within ShutdownGrace (leaving the rest uncommitted, never half
+// committed) and returns nil.
 func (p *Pipeline) Run(ctx context.Context) error {
 	defer p.reader.Close()
 	defer p.dlq.Close()
 
+	// The flusher outlives ctx by the grace period, so a batch cut just
+	// before Ctrl-C still lands and commits.
+	flushCtx, stopFlush := context.WithCancel(context.Background())
+	defer stopFlush()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(p.opts.ShutdownGrace, stopFlush) })
+	defer stopGrace()
+	go p.flusher(flushCtx)
+
 	fetchCtx, stopFetch := context.WithCancel(ctx)
 	defer stopFetch()
-	msgs := make(chan kafkago.Message, 1024)
+	msgs := make(chan kafkago.Message, 4096)
 	go p.fetch(fetchCtx, msgs)
 
+	p.cur = <-p.free
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
 		select {
 		case m := <-msgs:
-			if p.records == 0 {
-				p.started = time.Now()
+			if p.cur.count == 0 {
+				p.cur.started = time.Now()
 				timer.Reset(p.opts.BatchInterval)
 			}
 			p.add(m)
-			if p.records >= p.opts.BatchSize {
+			if p.cur.count >= p.opts.BatchSize {
 				timer.Stop()
-				if err := p.flush(ctx); err != nil {
-					return p.shutdown(err)
+				if !p.cut(ctx) {
+					return p.shutdown()
 				}
 			}
 		case <-timer.C:
-			if err := p.flush(ctx); err != nil {
-				return p.shutdown(err)
+			if !p.cut(ctx) {
+				return p.shutdown()
 			}
 		case <-ctx.Done():
-			return p.shutdown(nil)
+			return p.shutdown()
 		}
 	}
 }
 
-// shutdown gives the batch in flight a bounded chance to land and commit.
-// Whatever happens, the offsets of an unfinished batch stay uncommitted.
-func (p *Pipeline) shutdown(cause error) error {
-	if p.records > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		if err := p.flush(ctx); err != nil {
-			p.opts.Logger.Warn("batch in flight left uncommitted; it will be redelivered", "records", p.records, "err", err)
+// cut hands the current batch to the flusher and takes an empty one. It
+// blocks while the flusher is busy with an earlier batch, which is the
+// pipeline's backpressure.
+func (p *Pipeline) cut(ctx context.Context) bool {
+	if p.cur.count == 0 {
+		return true
+	}
+	for _, t := range p.decoder.Tables() {
+		if t.Rows() > 0 {
+			p.cur.records = append(p.cur.records, tableRecord{p.opts.Database + "." + t.Family.Table, t.NewRecord()})
 		}
 	}
-	if cause != nil && !errors.Is(cause, context.Canceled) {
-		return cause
+	select {
+	case p.full <- p.cur:
+		p.cur = nil
+	case <-ctx.Done():
+		return false
 	}
+	select {
+	case p.cur = <-p.free:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (p *Pipeline) shutdown() error {
+	// Cut what is buffered so the flusher can try to land it too.
+	if p.cur != nil && p.cur.count > 0 {
+		for _, t := range p.decoder.Tables() {
+			if t.Rows() > 0 {
+				p.cur.records = append(p.cur.records, tableRecord{p.opts.Database + "." + t.Family.Table, t.NewRecord()})
+			}
+		}
+		p.full <- p.cur
+	}
+	close(p.full)
+	<-p.ended
 	return nil
 }
 
@@ -200,44 +289,66 @@ func (p *Pipeline) fetch(ctx context.Context, out chan<- kafkago.Message) {
 }
 
 func (p *Pipeline) add(m kafkago.Message) {
-	p.records++
-	p.last[m.Partition] = m
-	if err := p.decoder.DecodeApplication(&p.batch, m.Value); err != nil {
-		var fe *events.FieldError
-		if !errors.As(err, &fe) {
-			fe = &events.FieldError{Reason: events.ReasonMalformed, Detail: err.Error()}
-		}
-		p.dead = append(p.dead, deadLetter(p.opts.DLQTopic, m, fe))
-		if c := p.opts.Metrics.DLQ[fe.Reason]; c != nil {
-			c.Inc()
-		}
+	b := p.cur
+	b.count++
+	b.last[m.Partition] = m
+	var err error
+	if p.flat != nil {
+		err = p.decoder.DecodeFlat(p.flat, p.flatEv, m.Value)
+	} else {
+		err = p.decoder.Decode(m.Value)
+	}
+	if err == nil {
+		b.rows++
+		return
+	}
+	var fe *events.FieldError
+	if !errors.As(err, &fe) {
+		fe = &events.FieldError{Reason: events.ReasonMalformed, Detail: err.Error()}
+	}
+	b.dead = append(b.dead, deadLetter(m, fe))
+	if c := p.opts.Metrics.DLQ[fe.Reason]; c != nil {
+		c.Inc()
 	}
 }
 
-// flush lands the batch: dead letters first, then rows, then offsets.
-// Each step retries until it succeeds or ctx ends, so a ClickHouse outage
-// pauses consumption (the fetch buffer fills and stops) instead of
-// dropping data.
-func (p *Pipeline) flush(ctx context.Context) error {
-	if p.records == 0 {
-		return nil
+// flusher lands batches in order: dead letters first, then each table's
+// rows, then the offsets. Each step retries until it succeeds or ctx
+// ends, so a ClickHouse outage stalls the flusher, which stalls cut, which
+// stops consumption: nothing is dropped and nothing is committed early.
+func (p *Pipeline) flusher(ctx context.Context) {
+	defer close(p.ended)
+	var w clickhouse.RecordWriter
+	for b := range p.full {
+		if err := p.land(ctx, b, &w); err != nil {
+			p.opts.Logger.Warn("batch left uncommitted; it will be redelivered", "records", b.count, "err", err)
+		}
+		for _, r := range b.records {
+			r.rec.Release()
+		}
+		b.records = b.records[:0]
+		clear(b.dead)
+		b.dead = b.dead[:0]
+		clear(b.last)
+		b.count, b.rows = 0, 0
+		p.free <- b
 	}
-	if len(p.dead) > 0 {
-		if err := p.retry(ctx, "dlq", func() error { return p.dlq.WriteMessages(ctx, p.dead...) }); err != nil {
+}
+
+func (p *Pipeline) land(ctx context.Context, b *batch, w *clickhouse.RecordWriter) error {
+	if len(b.dead) > 0 {
+		if err := p.retry(ctx, "dlq", func() error { return p.dlq.WriteMessages(ctx, b.dead...) }); err != nil {
 			return err
 		}
 	}
-	if n := p.batch.Len(); n > 0 {
-		err := p.retry(ctx, "insert", func() error {
-			return clickhouse.Insert(ctx, p.conn, p.table, events.ApplicationColumns, p.batch.Columns())
-		})
-		if err != nil {
+	for _, r := range b.records {
+		if err := p.retry(ctx, "insert", func() error { return w.Insert(ctx, p.conn, r.table, r.rec) }); err != nil {
 			return err
 		}
 	}
-	commits := make([]kafkago.Message, 0, len(p.last))
+	commits := make([]kafkago.Message, 0, len(b.last))
 	var lag int64
-	for _, m := range p.last {
+	for _, m := range b.last {
 		commits = append(commits, m)
 		lag += max(m.HighWaterMark-m.Offset-1, 0)
 	}
@@ -245,14 +356,9 @@ func (p *Pipeline) flush(ctx context.Context) error {
 		return err
 	}
 	p.opts.Metrics.lag.Store(lag)
-	p.opts.Metrics.Rows.Add(p.batch.Len())
+	p.opts.Metrics.Rows.Add(b.rows)
 	p.opts.Metrics.Batches.Inc()
-	p.opts.Metrics.BatchTime.UpdateDuration(p.started)
-	p.batch.Reset()
-	clear(p.dead)
-	p.dead = p.dead[:0]
-	clear(p.last)
-	p.records = 0
+	p.opts.Metrics.BatchTime.UpdateDuration(b.started)
 	return nil
 }
 
@@ -287,7 +393,7 @@ type DeadLetter struct {
 	PayloadBase64 string `json:"payload_base64,omitempty"`
 }
 
-func deadLetter(dlqTopic string, m kafkago.Message, fe *events.FieldError) kafkago.Message {
+func deadLetter(m kafkago.Message, fe *events.FieldError) kafkago.Message {
 	dl := DeadLetter{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Error: fe}
 	if utf8.Valid(m.Value) {
 		dl.Payload = string(m.Value)

@@ -17,6 +17,7 @@ import (
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/ingest"
 )
 
@@ -63,8 +64,9 @@ func (e *Env) Start(t testing.TB, group string) *Pipeline {
 	t.Helper()
 	m := ingest.NewMetrics(nil, group)
 	p, err := ingest.New(e.Conn, ingest.Options{
-		Brokers: e.Brokers, Topic: Topic, Group: group, Database: e.DB,
-		BatchSize: 2000, BatchInterval: 200 * time.Millisecond, Regions: e.Ref.RegionIDs(), Metrics: m,
+		Brokers: e.Brokers, Topics: []string{Topic}, Group: group, Database: e.DB,
+		BatchSize: 2000, BatchInterval: 200 * time.Millisecond, Metrics: m,
+		Decode: decode.Options{Regions: e.Ref.RegionIDs()},
 	})
 	if err != nil {
 		t.Fatal(err)

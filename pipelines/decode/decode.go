@@ -1,0 +1,475 @@
+// Package decode turns agency records into Arrow record batches, one per
+// table, validating every field against the schema registry on the way.
+// It is the ingest hot path: a Decoder reuses its parser, scratch space
+// and builders, so steady-state decoding allocates nothing per record.
+package decode
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/valyala/fastjson"
+
+	"github.com/oqim/oqim/pipelines/events"
+	"github.com/oqim/oqim/pipelines/schema"
+)
+
+// Options configure a Decoder.
+type Options struct {
+	Registry *schema.Registry
+	Limits   events.Limits
+	// Region maps what an agency sent as region to its ISO 3166-2:UZ
+	// code; nil accepts the 14 codes exactly as given in Regions.
+	Region  func(b []byte) (string, bool)
+	Regions []string
+	// Fold appends the search key of a normalised text field to dst; nil
+	// lower-cases ASCII only.
+	Fold func(dst, src []byte) []byte
+	// Time parses an event time to UTC; nil accepts RFC 3339.
+	Time  func(b []byte) (time.Time, error)
+	Now   func() time.Time
+	Alloc memory.Allocator
+}
+
+// Decoder validates records and appends them to per-table builders. One
+// Decoder serves one goroutine.
+type Decoder struct {
+	opts   Options
+	parser fastjson.Parser
+	tables []*Table
+	byFam  map[*schema.Family]*Table
+	key    []byte
+}
+
+// New prepares builders for every family in the registry.
+func New(opts Options) (*Decoder, error) {
+	if opts.Registry == nil {
+		return nil, fmt.Errorf("decode: Options.Registry is nil")
+	}
+	if opts.Limits == (events.Limits{}) {
+		opts.Limits = events.DefaultLimits()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Alloc == nil {
+		opts.Alloc = memory.NewGoAllocator()
+	}
+	if opts.Region == nil {
+		set := make(map[string]string, len(opts.Regions))
+		for _, r := range opts.Regions {
+			set[r] = r
+		}
+		opts.Region = func(b []byte) (string, bool) { r, ok := set[string(b)]; return r, ok }
+	}
+	if opts.Fold == nil {
+		opts.Fold = asciiLower
+	}
+	if opts.Time == nil {
+		opts.Time = parseRFC3339
+	}
+	d := &Decoder{opts: opts, byFam: map[*schema.Family]*Table{}}
+	for _, f := range opts.Registry.Families {
+		t := newTable(f, opts.Alloc)
+		d.tables = append(d.tables, t)
+		d.byFam[f] = t
+	}
+	return d, nil
+}
+
+// Tables are the per-family batches, in registry order.
+func (d *Decoder) Tables() []*Table { return d.tables }
+
+// Rows is the number of rows buffered over all tables.
+func (d *Decoder) Rows() int {
+	n := 0
+	for _, t := range d.tables {
+		n += t.rows
+	}
+	return n
+}
+
+// Decode validates one envelope record and appends it to its family's
+// table. On error nothing is appended and the error is a *events.FieldError.
+func (d *Decoder) Decode(record []byte) error {
+	v, err := d.parse(record)
+	if err != nil {
+		return err
+	}
+	typ, err := str(v, events.FieldType, events.FieldType, true)
+	if err != nil {
+		return err
+	}
+	fam, ev, ok := d.opts.Registry.Lookup(typ)
+	if !ok {
+		return &events.FieldError{Field: events.FieldType, Reason: events.ReasonUnknownType,
+			Detail: fmt.Sprintf("%q is not a known event type (see pipelines/schema/types.yaml)", typ)}
+	}
+	data := v.Get(events.FieldData)
+	if data == nil {
+		return &events.FieldError{Field: events.FieldData, Reason: events.ReasonMissingField, Detail: "required"}
+	}
+	if data.Type() != fastjson.TypeObject {
+		return &events.FieldError{Field: events.FieldData, Reason: events.ReasonWrongType, Detail: "must be an object"}
+	}
+	return d.append(d.byFam[fam], ev, v, data, "data.")
+}
+
+// DecodeFlat validates a flat JSON object whose keys are the table's
+// column names (envelope and fields side by side), for agencies that keep
+// their own format; the event is fixed by the pipeline's configuration.
+func (d *Decoder) DecodeFlat(fam *schema.Family, event int, record []byte) error {
+	v, err := d.parse(record)
+	if err != nil {
+		return err
+	}
+	t, ok := d.byFam[fam]
+	if !ok {
+		return fmt.Errorf("decode: family %s is not in this decoder's registry", fam.Name)
+	}
+	return d.append(t, event, v, v, "")
+}
+
+func (d *Decoder) parse(record []byte) (*fastjson.Value, error) {
+	if l := d.opts.Limits.MaxBytes; l > 0 && len(record) > l {
+		return nil, &events.FieldError{Reason: events.ReasonTooLarge, Detail: fmt.Sprintf("record is %d bytes, the limit is %d", len(record), l)}
+	}
+	v, err := d.parser.ParseBytes(record)
+	if err != nil {
+		return nil, &events.FieldError{Reason: events.ReasonMalformed, Detail: err.Error()}
+	}
+	if v.Type() != fastjson.TypeObject {
+		return nil, &events.FieldError{Reason: events.ReasonMalformed, Detail: "record is not a JSON object"}
+	}
+	return v, nil
+}
+
+// append reads and checks every column into the table's scratch row, and
+// only when all are valid appends the row, so a bad record leaves the
+// builders untouched.
+func (d *Decoder) append(t *Table, event int, env, data *fastjson.Value, prefix string) error {
+	row := t.row
+	var err error
+	if row.id, err = str(env, events.FieldID, events.FieldID, true); err != nil {
+		return err
+	}
+	if row.source, err = str(env, events.FieldSource, events.FieldSource, true); err != nil {
+		return err
+	}
+	raw, err := str(env, events.FieldTime, events.FieldTime, true)
+	if err != nil {
+		return err
+	}
+	if row.time, err = d.eventTime(raw); err != nil {
+		return err
+	}
+	rb, err := str(env, events.FieldRegion, events.FieldRegion, true)
+	if err != nil {
+		return err
+	}
+	region, ok := d.opts.Region(rb)
+	if !ok {
+		return &events.FieldError{Field: events.FieldRegion, Reason: events.ReasonUnknownRegion, Detail: fmt.Sprintf("%q is not an ISO 3166-2:UZ region code such as UZ-JI", rb)}
+	}
+	row.region = region
+	if row.district, err = str(env, events.FieldDistrict, events.FieldDistrict, false); err != nil {
+		return err
+	}
+	for i := range t.Family.Fields {
+		f := &t.Family.Fields[i]
+		if err := readField(&row.values[i], f, data, prefix); err != nil {
+			return err
+		}
+		if f.Kind == schema.Time && row.values[i].set {
+			tm, terr := d.opts.Time(row.values[i].b)
+			if terr != nil {
+				return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not an RFC 3339 time", row.values[i].b)}
+			}
+			row.values[i].t = tm
+		}
+	}
+	t.appendRow(event, row, d)
+	return nil
+}
+
+func (d *Decoder) eventTime(raw []byte) (time.Time, error) {
+	t, err := d.opts.Time(raw)
+	if err != nil {
+		return t, &events.FieldError{Field: events.FieldTime, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not an RFC 3339 time", raw)}
+	}
+	if limit := d.opts.Now().Add(d.opts.Limits.MaxClockSkew); t.After(limit) {
+		return t, &events.FieldError{Field: events.FieldTime, Reason: events.ReasonFutureTime, Detail: fmt.Sprintf("%s is more than %s in the future", raw, d.opts.Limits.MaxClockSkew)}
+	}
+	if t.Before(d.opts.Limits.Oldest) {
+		return t, &events.FieldError{Field: events.FieldTime, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%s is before %s", raw, d.opts.Limits.Oldest.Format(time.DateOnly))}
+	}
+	return t, nil
+}
+
+// value is one field of the row being decoded.
+type value struct {
+	set bool
+	b   []byte // string, enum and (unparsed) time
+	n   int64
+	f   float64
+	t   time.Time
+}
+
+func readField(dst *value, f *schema.Field, obj *fastjson.Value, prefix string) error {
+	*dst = value{b: dst.b[:0]}
+	v := obj.Get(f.Name)
+	if v == nil || v.Type() == fastjson.TypeNull {
+		if f.Required {
+			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonMissingField, Detail: "required"}
+		}
+		return nil
+	}
+	wrong := func(want string) error {
+		return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonWrongType, Detail: fmt.Sprintf("must be %s, got %s", want, v.Type())}
+	}
+	switch f.Kind {
+	case schema.String, schema.Enum, schema.Time:
+		b, err := v.StringBytes()
+		if err != nil {
+			return wrong("a string")
+		}
+		if len(b) == 0 && f.Required {
+			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonMissingField, Detail: "must not be empty"}
+		}
+		if f.Kind == schema.Enum && !contains(f.Values, b) {
+			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not one of %s", b, strings.Join(f.Values, ", "))}
+		}
+		dst.b = b
+	case schema.Int:
+		if v.Type() != fastjson.TypeNumber {
+			return wrong("an integer")
+		}
+		n, err := v.Int64()
+		if err != nil {
+			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonWrongType, Detail: "must be an integer"}
+		}
+		if err := inRange(f, float64(n), prefix); err != nil {
+			return err
+		}
+		dst.n = n
+	case schema.Float:
+		if v.Type() != fastjson.TypeNumber {
+			return wrong("a number")
+		}
+		x := v.GetFloat64()
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonInvalidValue, Detail: "must be finite"}
+		}
+		if err := inRange(f, x, prefix); err != nil {
+			return err
+		}
+		dst.f = x
+	case schema.Bool:
+		switch v.Type() {
+		case fastjson.TypeTrue:
+			dst.n = 1
+		case fastjson.TypeFalse:
+		default:
+			return wrong("true or false")
+		}
+	}
+	dst.set = true
+	return nil
+}
+
+func inRange(f *schema.Field, x float64, prefix string) error {
+	if (f.Min != nil && x < *f.Min) || (f.Max != nil && x > *f.Max) {
+		lo, hi := "-∞", "∞"
+		if f.Min != nil {
+			lo = strconv.FormatFloat(*f.Min, 'g', -1, 64)
+		}
+		if f.Max != nil {
+			hi = strconv.FormatFloat(*f.Max, 'g', -1, 64)
+		}
+		return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%g is outside [%s, %s]", x, lo, hi)}
+	}
+	return nil
+}
+
+func str(v *fastjson.Value, field, key string, required bool) ([]byte, error) {
+	f := v.Get(key)
+	if f == nil || f.Type() == fastjson.TypeNull {
+		if required {
+			return nil, &events.FieldError{Field: field, Reason: events.ReasonMissingField, Detail: "required"}
+		}
+		return nil, nil
+	}
+	b, err := f.StringBytes()
+	if err != nil {
+		return nil, &events.FieldError{Field: field, Reason: events.ReasonWrongType, Detail: fmt.Sprintf("must be a string, got %s", f.Type())}
+	}
+	if required && len(b) == 0 {
+		return nil, &events.FieldError{Field: field, Reason: events.ReasonMissingField, Detail: "must not be empty"}
+	}
+	return b, nil
+}
+
+func contains(set []string, b []byte) bool {
+	for _, s := range set {
+		if s == unsafeString(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// unsafeString views b as a string without copying, for comparisons and
+// parsing that do not keep the result.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func parseRFC3339(b []byte) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, unsafeString(b))
+	return t.UTC(), err
+}
+
+func asciiLower(dst, src []byte) []byte {
+	for _, c := range src {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// Table is one family's batch under construction.
+type Table struct {
+	Family  *schema.Family
+	Schema  *arrow.Schema
+	builder *array.RecordBuilder
+	rows    int
+	row     *row
+
+	id, source, region, district, event *array.StringBuilder
+	tm                                  *array.TimestampBuilder
+	fields                              []array.Builder
+	keys                                []*array.StringBuilder // by field index; nil unless normalised
+}
+
+type row struct {
+	id, source, district []byte
+	region               string
+	time                 time.Time
+	values               []value
+}
+
+// ArrowSchema is the record schema of a family's table, column names as
+// in ClickHouse.
+func ArrowSchema(f *schema.Family) *arrow.Schema {
+	ts := &arrow.TimestampType{Unit: arrow.Second, TimeZone: "UTC"}
+	fields := []arrow.Field{
+		{Name: "id", Type: arrow.BinaryTypes.String},
+		{Name: "source", Type: arrow.BinaryTypes.String},
+		{Name: "time", Type: ts},
+		{Name: "region", Type: arrow.BinaryTypes.String},
+		{Name: "district", Type: arrow.BinaryTypes.String},
+		{Name: f.EventColumn, Type: arrow.BinaryTypes.String},
+	}
+	for _, fd := range f.Fields {
+		var t arrow.DataType
+		switch fd.Kind {
+		case schema.Int:
+			t = arrow.PrimitiveTypes.Int64
+		case schema.Float:
+			t = arrow.PrimitiveTypes.Float64
+		case schema.Bool:
+			t = arrow.PrimitiveTypes.Uint8
+		case schema.Time:
+			t = ts
+		default:
+			t = arrow.BinaryTypes.String
+		}
+		fields = append(fields, arrow.Field{Name: fd.Name, Type: t})
+	}
+	for _, fd := range f.Fields {
+		if fd.Normalize {
+			fields = append(fields, arrow.Field{Name: fd.Name + "_key", Type: arrow.BinaryTypes.String})
+		}
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+func newTable(f *schema.Family, mem memory.Allocator) *Table {
+	sc := ArrowSchema(f)
+	b := array.NewRecordBuilder(mem, sc)
+	t := &Table{
+		Family: f, Schema: sc, builder: b,
+		row:      &row{values: make([]value, len(f.Fields))},
+		id:       b.Field(0).(*array.StringBuilder),
+		source:   b.Field(1).(*array.StringBuilder),
+		tm:       b.Field(2).(*array.TimestampBuilder),
+		region:   b.Field(3).(*array.StringBuilder),
+		district: b.Field(4).(*array.StringBuilder),
+		event:    b.Field(5).(*array.StringBuilder),
+		keys:     make([]*array.StringBuilder, len(f.Fields)),
+	}
+	k := 6 + len(f.Fields)
+	for i, fd := range f.Fields {
+		t.fields = append(t.fields, b.Field(6+i))
+		if fd.Normalize {
+			t.keys[i] = b.Field(k).(*array.StringBuilder)
+			k++
+		}
+	}
+	return t
+}
+
+// Rows is the number of rows buffered.
+func (t *Table) Rows() int { return t.rows }
+
+// NewRecord hands over the buffered rows as an Arrow record and starts an
+// empty batch. The caller releases the record.
+func (t *Table) NewRecord() arrow.Record {
+	t.rows = 0
+	return t.builder.NewRecord()
+}
+
+func (t *Table) appendRow(event int, r *row, d *Decoder) {
+	t.id.BinaryBuilder.Append(r.id)
+	t.source.BinaryBuilder.Append(r.source)
+	t.tm.Append(arrow.Timestamp(r.time.Unix()))
+	t.region.Append(r.region)
+	t.district.BinaryBuilder.Append(r.district)
+	t.event.Append(t.Family.Events[event])
+	for i := range t.Family.Fields {
+		v := &r.values[i]
+		switch b := t.fields[i].(type) {
+		case *array.StringBuilder:
+			b.BinaryBuilder.Append(v.b)
+		case *array.Int64Builder:
+			b.Append(v.n)
+		case *array.Float64Builder:
+			b.Append(v.f)
+		case *array.Uint8Builder:
+			b.Append(uint8(v.n))
+		case *array.TimestampBuilder:
+			if v.set {
+				b.Append(arrow.Timestamp(v.t.Unix()))
+			} else {
+				b.Append(0)
+			}
+		}
+		if k := t.keys[i]; k != nil {
+			d.key = d.opts.Fold(d.key[:0], v.b)
+			k.BinaryBuilder.Append(d.key)
+		}
+	}
+	t.rows++
+}
