@@ -1,0 +1,380 @@
+// Package httpingest is the HTTP way into Oqim: an http.Handler that takes
+// NDJSON event envelopes from authenticated agencies, validates every line
+// and writes the request's events to Kafka, all or nothing.
+package httpingest
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/valyala/fastjson"
+
+	"github.com/oqim/oqim/pipelines/events"
+)
+
+// Path is where the server mounts the handler.
+const Path = "/api/v1/ingest"
+
+// Writer is where accepted events go; *kafka.Writer from segmentio/kafka-go
+// (connectors/kafka.NewWriter) satisfies it. WriteMessages must return only
+// once Kafka has acknowledged every message (RequiredAcks all), because a
+// nil error is what the handler reports to the agency as accepted.
+type Writer interface {
+	WriteMessages(ctx context.Context, msgs ...kafkago.Message) error
+}
+
+// Config is the handler's configuration; zero values take the defaults.
+type Config struct {
+	// Agencies may send events; a request without one of their keys gets 401.
+	Agencies []Agency `yaml:"agencies"`
+	// MaxBodyBytes bounds a request body, on the wire and after gzip
+	// decompression. Default 10 MiB.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxLineBytes bounds one NDJSON line. Default 64 KiB, the ingest
+	// pipeline's record limit.
+	MaxLineBytes int `yaml:"max_line_bytes"`
+	// MaxErrors is how many line errors a 400 or 403 lists. Default 100.
+	MaxErrors int `yaml:"max_errors"`
+	// WriteTimeout bounds the Kafka write. Default 10s.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// RetryAfter is what a 503 tells clients to wait. Default 5s.
+	RetryAfter time.Duration `yaml:"retry_after"`
+}
+
+// Defaults.
+const (
+	DefaultMaxBodyBytes = 10 << 20
+	DefaultMaxErrors    = 100
+	DefaultWriteTimeout = 10 * time.Second
+	DefaultRetryAfter   = 5 * time.Second
+)
+
+func (c *Config) setDefaults() {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxLineBytes <= 0 {
+		c.MaxLineBytes = events.DefaultLimits().MaxBytes
+	}
+	if c.MaxErrors <= 0 {
+		c.MaxErrors = DefaultMaxErrors
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.RetryAfter <= 0 {
+		c.RetryAfter = DefaultRetryAfter
+	}
+}
+
+// Option adjusts a Handler.
+type Option func(*Handler)
+
+// WithMetrics registers the handler's series in set (by default a private
+// set that nothing exports).
+func WithMetrics(set *metrics.Set) Option { return func(h *Handler) { h.metricsSet = set } }
+
+// WithLogger logs Kafka failures to log (by default nowhere).
+func WithLogger(log *slog.Logger) Option { return func(h *Handler) { h.log = log } }
+
+// Handler serves POST /api/v1/ingest.
+type Handler struct {
+	cfg        Config
+	keys       *keyring
+	w          Writer
+	v          Validator
+	log        *slog.Logger
+	metricsSet *metrics.Set
+	m          *handlerMetrics
+	parsers    fastjson.ParserPool
+}
+
+// NewHandler returns a handler that validates lines with v and writes
+// accepted ones to w. It fails on configuration mistakes such as a
+// malformed key hash or type pattern.
+func NewHandler(cfg Config, w Writer, v Validator, opts ...Option) (*Handler, error) {
+	if w == nil || v == nil {
+		return nil, errors.New("httpingest: a writer and a validator are required")
+	}
+	cfg.setDefaults()
+	keys, err := newKeyring(cfg.Agencies)
+	if err != nil {
+		return nil, fmt.Errorf("httpingest: %w", err)
+	}
+	h := &Handler{cfg: cfg, keys: keys, w: w, v: v}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.metricsSet == nil {
+		h.metricsSet = metrics.NewSet()
+	}
+	h.m = newHandlerMetrics(h.metricsSet)
+	return h, nil
+}
+
+// LineError is one entry of an error response. Line counts from 1 and is
+// omitted for errors about the whole request.
+type LineError struct {
+	Line   int    `json:"line,omitempty"`
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail"`
+}
+
+// Reasons this package adds to those of pipelines/events.
+const (
+	ReasonUnauthorized   = "unauthorized"
+	ReasonForbiddenType  = "forbidden_type"
+	ReasonSourceMismatch = "source_mismatch"
+	ReasonEmptyBody      = "empty_body"
+	ReasonBadRequest     = "bad_request"
+	ReasonUnsupported    = "unsupported_media_type"
+	ReasonUnavailable    = "unavailable"
+	ReasonMethod         = "method_not_allowed"
+)
+
+type errorResponse struct {
+	Errors []LineError `json:"errors"`
+	// Omitted counts line errors beyond Config.MaxErrors.
+	Omitted int `json:"omitted,omitempty"`
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	status := h.serve(w, r)
+	h.m.request(status)
+}
+
+// serve answers the request and returns the status it sent.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) int {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return reply(w, http.StatusMethodNotAllowed, errorResponse{Errors: []LineError{{Reason: ReasonMethod, Detail: "use POST"}}})
+	}
+	ag := h.keys.lookup(apiKey(r))
+	if ag == nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="oqim-ingest"`)
+		return reply(w, http.StatusUnauthorized, errorResponse{Errors: []LineError{{Reason: ReasonUnauthorized,
+			Detail: "send a valid agency API key as Authorization: Bearer <key> or X-API-Key: <key>"}}})
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/x-ndjson" && mt != "application/json") {
+		return reply(w, http.StatusUnsupportedMediaType, errorResponse{Errors: []LineError{{Reason: ReasonUnsupported,
+			Detail: fmt.Sprintf("Content-Type %q: send application/x-ndjson (or application/json), one event per line", r.Header.Get("Content-Type"))}}})
+	}
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	if enc != "" && enc != "identity" && enc != "gzip" {
+		return reply(w, http.StatusUnsupportedMediaType, errorResponse{Errors: []LineError{{Reason: ReasonUnsupported,
+			Detail: fmt.Sprintf("Content-Encoding %q: only gzip is supported", enc)}}})
+	}
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		return h.tooLarge(w, 0, fmt.Sprintf("body is %d bytes, the limit is %d", r.ContentLength, h.cfg.MaxBodyBytes))
+	}
+
+	// MaxBytesReader bounds the wire bytes and makes the server close the
+	// connection instead of draining an oversized body; capReader bounds
+	// what gzip expands to, so a small bomb cannot exhaust memory.
+	var body io.Reader = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+	if enc == "gzip" {
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return h.readError(w, 0, err)
+		}
+		defer zr.Close()
+		body = zr
+	}
+	body = &capReader{r: body, left: h.cfg.MaxBodyBytes + 1}
+
+	msgs, status, resp := h.readLines(body, ag)
+	if status != 0 {
+		return reply(w, status, resp)
+	}
+
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.WriteTimeout)
+	defer cancel()
+	start := time.Now()
+	err := h.w.WriteMessages(ctx, msgs...)
+	h.m.writeTime.UpdateDuration(start)
+	if err != nil {
+		h.log.Error("httpingest: kafka write failed", "agency", ag.name, "events", len(msgs), "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(int((h.cfg.RetryAfter+time.Second-1)/time.Second)))
+		return reply(w, http.StatusServiceUnavailable, errorResponse{Errors: []LineError{{Reason: ReasonUnavailable,
+			Detail: "the event log is unavailable, so the request was not accepted; retry it whole later (events are deduplicated by id)"}}})
+	}
+	h.m.accepted.Add(len(msgs))
+	return reply(w, http.StatusAccepted, struct {
+		Accepted int `json:"accepted"`
+	}{len(msgs)})
+}
+
+// readLines reads and checks every line. It returns the messages to write,
+// or a non-zero status with the response explaining why nothing will be.
+//
+// A request is accepted all or nothing: it is the unit a client retries,
+// so with partial acceptance a client would have to parse the response to
+// learn which lines to resend, and a blind retry would resend the good
+// ones. With all or nothing, the answer to any error is "fix and resend".
+func (h *Handler) readLines(body io.Reader, ag *agency) ([]kafkago.Message, int, errorResponse) {
+	var (
+		msgs      []kafkago.Message
+		resp      errorResponse
+		forbidden bool
+		lines     int
+		bad       int
+	)
+	addErr := func(e LineError) {
+		bad++
+		h.m.rejected.Inc()
+		if len(resp.Errors) < h.cfg.MaxErrors {
+			resp.Errors = append(resp.Errors, e)
+		} else {
+			resp.Omitted++
+		}
+	}
+	p := h.parsers.Get()
+	defer h.parsers.Put(p)
+	// The buffer holds the longest allowed line plus "\r\n", so
+	// ErrBufferFull means the line is too long.
+	br := bufio.NewReaderSize(body, h.cfg.MaxLineBytes+2)
+	for n := 1; ; n++ {
+		raw, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return nil, http.StatusRequestEntityTooLarge, tooLargeResponse(n, fmt.Sprintf("line is longer than %d bytes", h.cfg.MaxLineBytes))
+		}
+		if err != nil && err != io.EOF {
+			if isTooLarge(err) {
+				return nil, http.StatusRequestEntityTooLarge, tooLargeResponse(0, fmt.Sprintf("body is larger than %d bytes (after decompression)", h.cfg.MaxBodyBytes))
+			}
+			return nil, http.StatusBadRequest, errorResponse{Errors: []LineError{{Line: n, Reason: ReasonBadRequest, Detail: "reading body: " + err.Error()}}}
+		}
+		line := bytes.TrimRight(raw, "\r\n")
+		if len(line) > h.cfg.MaxLineBytes {
+			return nil, http.StatusRequestEntityTooLarge, tooLargeResponse(n, fmt.Sprintf("line is longer than %d bytes", h.cfg.MaxLineBytes))
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			lines++
+			msg, lerr := h.checkLine(p, ag, n, line)
+			switch {
+			case lerr != nil:
+				forbidden = forbidden || lerr.Reason == ReasonForbiddenType || lerr.Reason == ReasonSourceMismatch
+				addErr(*lerr)
+				// Keep reading, so the client gets every error in one
+				// answer, but stop holding messages that will not be sent.
+				msgs = nil
+			case bad == 0:
+				msg.Value = bytes.Clone(line) // line is only valid until the next read
+				msgs = append(msgs, msg)
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	switch {
+	case lines == 0:
+		return nil, http.StatusBadRequest, errorResponse{Errors: []LineError{{Reason: ReasonEmptyBody, Detail: "the body has no events; send one JSON event per line"}}}
+	case forbidden:
+		return nil, http.StatusForbidden, resp
+	case bad > 0:
+		return nil, http.StatusBadRequest, resp
+	}
+	return msgs, 0, resp
+}
+
+// checkLine validates and authorizes line n and returns its message,
+// without a value, or why it is rejected.
+func (h *Handler) checkLine(p *fastjson.Parser, ag *agency, n int, line []byte) (kafkago.Message, *LineError) {
+	if err := h.v.Validate(line); err != nil {
+		var fe *events.FieldError
+		if errors.As(err, &fe) {
+			return kafkago.Message{}, &LineError{Line: n, Field: fe.Field, Reason: string(fe.Reason), Detail: fe.Detail}
+		}
+		return kafkago.Message{}, &LineError{Line: n, Reason: string(events.ReasonInvalidValue), Detail: err.Error()}
+	}
+	// The validator may be any schema; the handler still needs these three.
+	v, err := p.ParseBytes(line)
+	if err != nil {
+		return kafkago.Message{}, &LineError{Line: n, Reason: string(events.ReasonMalformed), Detail: err.Error()}
+	}
+	id, typ, source := string(v.GetStringBytes(events.FieldID)), string(v.GetStringBytes(events.FieldType)), string(v.GetStringBytes(events.FieldSource))
+	switch {
+	case id == "":
+		return kafkago.Message{}, &LineError{Line: n, Field: events.FieldID, Reason: string(events.ReasonMissingField), Detail: "required"}
+	case source != ag.name:
+		// Rejected rather than overwritten: Kafka then holds the bytes the
+		// agency sent, and a client that claims another agency's name is
+		// misconfigured or worse, which it should hear about.
+		return kafkago.Message{}, &LineError{Line: n, Field: events.FieldSource, Reason: ReasonSourceMismatch,
+			Detail: fmt.Sprintf("source %q does not match the API key's agency %q", source, ag.name)}
+	case !ag.allows(typ):
+		return kafkago.Message{}, &LineError{Line: n, Field: events.FieldType, Reason: ReasonForbiddenType,
+			Detail: fmt.Sprintf("agency %q may not send events of type %q", ag.name, typ)}
+	}
+	// The key keeps every redelivery of an event on one partition.
+	return kafkago.Message{Key: []byte(id)}, nil
+}
+
+func (h *Handler) tooLarge(w http.ResponseWriter, line int, detail string) int {
+	return reply(w, http.StatusRequestEntityTooLarge, tooLargeResponse(line, detail))
+}
+
+func (h *Handler) readError(w http.ResponseWriter, line int, err error) int {
+	if isTooLarge(err) {
+		return h.tooLarge(w, 0, fmt.Sprintf("body is larger than %d bytes", h.cfg.MaxBodyBytes))
+	}
+	return reply(w, http.StatusBadRequest, errorResponse{Errors: []LineError{{Line: line, Reason: ReasonBadRequest, Detail: "reading body: " + err.Error()}}})
+}
+
+func tooLargeResponse(line int, detail string) errorResponse {
+	return errorResponse{Errors: []LineError{{Line: line, Reason: string(events.ReasonTooLarge), Detail: detail}}}
+}
+
+func reply(w http.ResponseWriter, status int, body any) int {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body) // the client may be gone; nothing to do then
+	return status
+}
+
+var errBodyTooLarge = errors.New("body too large")
+
+func isTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe) || errors.Is(err, errBodyTooLarge)
+}
+
+// capReader fails with errBodyTooLarge once more than left-1 bytes have
+// been read: it lets through exactly one byte past the limit, so a body of
+// exactly the limit passes and anything longer fails.
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left <= 0 {
+		return n, errBodyTooLarge
+	}
+	return n, err
+}

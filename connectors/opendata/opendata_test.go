@@ -1,0 +1,407 @@
+package opendata
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/kafka/embedded"
+)
+
+const (
+	eventsTopic = "oqim.test.opendata"
+	rowsTopic   = "oqim.test.opendata.rows"
+)
+
+// dataset is a portal serving one file. With conditional set it sends
+// ETag and Last-Modified and answers If-None-Match and If-Modified-Since
+// as RFC 9110 says; without, it ignores them and always sends the file.
+type dataset struct {
+	mu          sync.Mutex
+	body        string
+	contentType string
+	etag        string
+	modified    time.Time
+	conditional bool
+	failures    int // answer 503 to this many requests first
+	requests    []http.Header
+}
+
+func (d *dataset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.requests = append(d.requests, r.Header.Clone())
+	if d.failures > 0 {
+		d.failures--
+		http.Error(w, "portal under maintenance", http.StatusServiceUnavailable)
+		return
+	}
+	if d.conditional {
+		if d.etag != "" {
+			w.Header().Set("ETag", d.etag)
+		}
+		w.Header().Set("Last-Modified", d.modified.UTC().Format(http.TimeFormat))
+		// If-None-Match wins; If-Modified-Since counts only without it.
+		if inm := r.Header.Get("If-None-Match"); inm != "" && d.etag != "" {
+			if slices.Contains(strings.Split(inm, ", "), d.etag) {
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+		} else if t, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err == nil && !d.modified.Truncate(time.Second).After(t) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", d.contentType)
+	w.Write([]byte(d.body))
+}
+
+func (d *dataset) update(body, etag string, modified time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.body, d.etag, d.modified = body, etag, modified
+}
+
+func (d *dataset) lastRequest() http.Header {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.requests[len(d.requests)-1]
+}
+
+func (d *dataset) requestCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.requests)
+}
+
+type env struct {
+	brokers []string
+	w       *kafkago.Writer
+	srv     *httptest.Server
+	cfg     Config
+}
+
+func start(t *testing.T, d *dataset) *env {
+	t.Helper()
+	b, err := embedded.Start(embedded.Options{Topics: []string{eventsTopic, rowsTopic}, Partitions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	w := kafka.NewWriter(b.Addrs(), "")
+	t.Cleanup(func() { w.Close() })
+	srv := httptest.NewServer(d)
+	t.Cleanup(srv.Close)
+	return &env{brokers: b.Addrs(), w: w, srv: srv, cfg: Config{
+		Agency:    "stat.uz",
+		Dataset:   "applications-by-region",
+		URL:       srv.URL + "/datasets/applications.csv",
+		Region:    "UZ-TK",
+		Topic:     eventsTopic,
+		StatePath: filepath.Join(t.TempDir(), "state", "applications.json"),
+		Timeout:   5 * time.Second,
+	}}
+}
+
+func (e *env) poller(t *testing.T, cfg Config) *Poller {
+	t.Helper()
+	p, err := NewPoller(cfg, e.w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.now = func() time.Time { return time.Date(2025, 11, 3, 12, 0, 0, 0, time.UTC) }
+	return p
+}
+
+func poll(t *testing.T, p *Poller) Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := p.Poll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// readTopic returns every message in the topic's only partition.
+func readTopic(t *testing.T, brokers []string, topic string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := kafkago.DialLeader(ctx, "tcp", brokers[0], topic, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, err := conn.ReadLastOffset()
+	conn.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	if end == 0 {
+		return out
+	}
+	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: brokers, Topic: topic, Partition: 0, MaxWait: 50 * time.Millisecond})
+	defer r.Close()
+	for int64(len(out)) < end {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("%s: reading message %d of %d: %v", topic, len(out), end, err)
+		}
+		out = append(out, string(m.Key)+" "+string(m.Value))
+	}
+	return out
+}
+
+func eventMessage(t *testing.T, ev Event) string {
+	t.Helper()
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev.Data.Agency + "/" + ev.Data.Dataset + " " + string(b)
+}
+
+func wantMessages(t *testing.T, got []string, want ...string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Fatalf("topic has\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+func TestConditionalRequestsAndRows(t *testing.T) {
+	v1 := "\xef\xbb\xbfregion,service,applications\r\nUZ-JI,\"annex4-12, passport\",17\r\nUZ-TK,annex4-3,\"say \"\"hi\"\"\"\r\nUZ-QR,annex6-1,0\r\n"
+	modified := time.Date(2025, 10, 30, 9, 15, 0, 0, time.UTC)
+	d := &dataset{contentType: "text/csv; charset=utf-8", conditional: true}
+	d.update(v1, `"v1"`, modified)
+	e := start(t, d)
+	cfg := e.cfg
+	cfg.RowsTopic = rowsTopic
+	p := e.poller(t, cfg)
+
+	res := poll(t, p)
+	if res.Status != http.StatusOK || res.Event == nil {
+		t.Fatalf("first poll: status %d event %v, want 200 and an event", res.Status, res.Event)
+	}
+	first := *res.Event
+	want := Event{ID: first.ID, Source: "stat.uz", Type: TypePublished, Time: "2025-10-30T09:15:00Z", Region: "UZ-TK",
+		Data: EventData{Agency: "stat.uz", Dataset: "applications-by-region", Format: "csv", Rows: 3, URL: cfg.URL}}
+	if first != want || !strings.HasPrefix(first.ID, "opendata-") {
+		t.Fatalf("event = %+v\nwant    %+v", first, want)
+	}
+	wantMessages(t, readTopic(t, e.brokers, eventsTopic), eventMessage(t, first))
+	wantMessages(t, readTopic(t, e.brokers, rowsTopic),
+		first.ID+`/1 {"region":"UZ-JI","service":"annex4-12, passport","applications":"17"}`,
+		first.ID+`/2 {"region":"UZ-TK","service":"annex4-3","applications":"say \"hi\""}`,
+		first.ID+`/3 {"region":"UZ-QR","service":"annex6-1","applications":"0"}`,
+	)
+
+	// Unchanged: the poller asks conditionally and emits nothing.
+	if res := poll(t, p); res.Status != http.StatusNotModified || res.Event != nil {
+		t.Fatalf("second poll: status %d event %v, want 304 and none", res.Status, res.Event)
+	}
+	h := d.lastRequest()
+	if h.Get("If-None-Match") != `"v1"` || h.Get("If-Modified-Since") != "Thu, 30 Oct 2025 09:15:00 GMT" {
+		t.Fatalf("conditional headers If-None-Match %q If-Modified-Since %q", h.Get("If-None-Match"), h.Get("If-Modified-Since"))
+	}
+
+	// A restart reads the state file and stays conditional.
+	p2 := e.poller(t, cfg)
+	if res := poll(t, p2); res.Status != http.StatusNotModified || res.Event != nil {
+		t.Fatalf("poll after restart: status %d event %v, want 304 and none", res.Status, res.Event)
+	}
+	if got := d.lastRequest().Get("If-None-Match"); got != `"v1"` {
+		t.Fatalf("after restart If-None-Match = %q, want \"v1\"", got)
+	}
+
+	// A new version is an update with a new id.
+	d.update("region,service,applications\nUZ-JI,annex4-12,18\n", `"v2"`, modified.Add(time.Hour))
+	res = poll(t, p2)
+	if res.Event == nil || res.Event.Type != TypeUpdated || res.Event.Data.Rows != 1 || res.Event.ID == first.ID {
+		t.Fatalf("after change: %+v, want an update with 1 row and a new id", res.Event)
+	}
+	wantMessages(t, readTopic(t, e.brokers, eventsTopic), eventMessage(t, first), eventMessage(t, *res.Event))
+	if rows := readTopic(t, e.brokers, rowsTopic); len(rows) != 4 || rows[3] != res.Event.ID+`/1 {"region":"UZ-JI","service":"annex4-12","applications":"18"}` {
+		t.Fatalf("rows after the update: %q", rows)
+	}
+
+	var st State
+	b, err := os.ReadFile(cfg.StatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.ETag != `"v2"` || st.EventID != res.Event.ID || st.Rows != 1 || st.URL != cfg.URL || len(st.ContentSHA256) != 64 {
+		t.Fatalf("state file = %+v", st)
+	}
+}
+
+func TestLastModifiedOnly(t *testing.T) {
+	d := &dataset{contentType: "text/csv", conditional: true}
+	d.update("a\n1\n", "", time.Date(2025, 10, 30, 9, 15, 0, 0, time.UTC))
+	e := start(t, d)
+	p := e.poller(t, e.cfg)
+	if res := poll(t, p); res.Event == nil {
+		t.Fatal("first poll emitted nothing")
+	}
+	if res := poll(t, p); res.Status != http.StatusNotModified || res.Event != nil {
+		t.Fatalf("second poll: status %d event %+v, want 304 and none", res.Status, res.Event)
+	}
+	if h := d.lastRequest(); h.Get("If-None-Match") != "" || h.Get("If-Modified-Since") != "Thu, 30 Oct 2025 09:15:00 GMT" {
+		t.Fatalf("conditional headers: %v", h)
+	}
+	if n := len(readTopic(t, e.brokers, eventsTopic)); n != 1 {
+		t.Fatalf("%d events, want 1", n)
+	}
+}
+
+func TestServerIgnoringConditionalsDedupsByContent(t *testing.T) {
+	v1 := `[{"region":"UZ-JI","km":120.5,"done":true},
+	        {"region":"UZ-SA","km":80,"note":{"a":1}}]`
+	d := &dataset{contentType: "application/json"}
+	d.update(v1, "", time.Time{})
+	e := start(t, d)
+	cfg := e.cfg
+	cfg.URL = e.srv.URL + "/fibre.json"
+	cfg.RowsTopic = rowsTopic
+	p := e.poller(t, cfg)
+
+	res := poll(t, p)
+	if res.Event == nil || res.Event.Type != TypePublished || res.Event.Data.Rows != 2 || res.Event.Data.Format != "json" {
+		t.Fatalf("first poll: %+v", res.Event)
+	}
+	if res.Event.Time != "2025-11-03T12:00:00Z" {
+		t.Errorf("time = %s, want the poll time without Last-Modified", res.Event.Time)
+	}
+	first := *res.Event
+
+	if res := poll(t, p); res.Status != http.StatusOK || res.Event != nil {
+		t.Fatalf("same content again: status %d event %+v, want 200 and none", res.Status, res.Event)
+	}
+	if h := d.lastRequest(); h.Get("If-None-Match") != "" || h.Get("If-Modified-Since") != "" {
+		t.Fatalf("sent conditional headers without validators: %v", h)
+	}
+	wantMessages(t, readTopic(t, e.brokers, eventsTopic), eventMessage(t, first))
+	wantMessages(t, readTopic(t, e.brokers, rowsTopic),
+		first.ID+`/1 {"region":"UZ-JI","km":120.5,"done":true}`,
+		first.ID+`/2 {"region":"UZ-SA","km":80,"note":{"a":1}}`,
+	)
+
+	// The id depends on URL and content only: a poller without state
+	// (a lost state file) emits the same version under the same id.
+	cfg.StatePath = ""
+	if res := poll(t, e.poller(t, cfg)); res.Event == nil || res.Event.ID != first.ID {
+		t.Fatalf("fresh poller: event %+v, want id %s", res.Event, first.ID)
+	}
+
+	d.update(`[{"region":"UZ-JI","km":121}]`, "", time.Time{})
+	if res := poll(t, p); res.Event == nil || res.Event.Type != TypeUpdated || res.Event.Data.Rows != 1 || res.Event.ID == first.ID {
+		t.Fatalf("changed content: %+v", res.Event)
+	}
+}
+
+func TestBadResponsesEmitNothing(t *testing.T) {
+	d := &dataset{contentType: "text/csv"}
+	e := start(t, d)
+	for _, tt := range []struct {
+		name, body, contentType, want string
+		failures                      int
+	}{
+		{"server error", "a\n1\n", "text/csv", "503 Service Unavailable", 1},
+		{"ragged csv", "a,b\n1,2\n3\n", "text/csv", "wrong number of fields", 0},
+		{"duplicate column", "a,a\n1,2\n", "text/csv", `column "a" appears twice`, 0},
+		{"html", "<html>", "text/html", `Content-Type "text/html"`, 0},
+		{"json not array", `{"a":1}`, "application/json", "array of objects", 0},
+		{"json scalar row", `[{"a":1},2]`, "application/json", "element 2 is not an object", 0},
+		{"too large", "a\n" + strings.Repeat("1\n", 600), "text/csv", "larger than max_bytes", 0},
+	} {
+		d.mu.Lock()
+		d.body, d.contentType, d.failures = tt.body, tt.contentType, tt.failures
+		d.mu.Unlock()
+		cfg := e.cfg
+		cfg.MaxBytes = 1000
+		p := e.poller(t, cfg)
+		_, err := p.Poll(context.Background())
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
+		}
+		if tt.failures > 0 {
+			var se *StatusError
+			if !errors.As(err, &se) || se.StatusCode != http.StatusServiceUnavailable || !strings.Contains(se.Body, "maintenance") {
+				t.Errorf("%s: err = %#v, want a *StatusError with 503 and the body", tt.name, err)
+			}
+		}
+		if _, err := os.Stat(cfg.StatePath); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: state file written after a failed poll (%v)", tt.name, err)
+		}
+	}
+	wantMessages(t, readTopic(t, e.brokers, eventsTopic))
+}
+
+func TestRunBacksOffAndStops(t *testing.T) {
+	d := &dataset{contentType: "text/csv", failures: 3}
+	d.update("a\n1\n", "", time.Time{})
+	e := start(t, d)
+	cfg := e.cfg
+	cfg.Interval = time.Hour // only the retries may poll during the test
+	cfg.MinBackoff = 20 * time.Millisecond
+	cfg.MaxBackoff = 40 * time.Millisecond
+	p := e.poller(t, cfg)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(readTopic(t, e.brokers, eventsTopic)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no event 10 s after start; %d requests", d.requestCount())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run = %v, want nil after cancellation", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return 5 s after cancellation")
+	}
+	if n := d.requestCount(); n != 4 {
+		t.Fatalf("%d requests, want 3 failures and 1 success", n)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	good := Config{Agency: "a", Dataset: "d", URL: "https://data.egov.uz/x.csv", Region: "UZ-TK", Topic: "t"}
+	for _, tt := range []struct {
+		name string
+		mod  func(*Config)
+		want string
+	}{
+		{"missing", func(c *Config) { c.Agency, c.Topic = "", "" }, "agency, topic must be set"},
+		{"format", func(c *Config) { c.Format = "xlsx" }, `format "xlsx"`},
+		{"url", func(c *Config) { c.URL = "ftp://x" }, "not an http(s) URL"},
+	} {
+		cfg := good
+		tt.mod(&cfg)
+		if _, err := NewPoller(cfg, kafka.NewWriter([]string{"127.0.0.1:1"}, "")); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
+		}
+	}
+}
