@@ -1,0 +1,255 @@
+// Package fhir sends FHIR R4 Bundles to a FHIR server: POST [base]/Bundle
+// as application/fhir+json, with a bearer token, retries with backoff on
+// 429, 5xx and network errors, and a conditional create on the Bundle's
+// identifier so that a retried or repeated send stores the note once.
+//
+// Bundles are personal health data: nothing here logs them, and errors
+// carry the server's OperationOutcome codes and element paths, never the
+// request body.
+package fhir
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ContentType is the FHIR JSON media type.
+const ContentType = "application/fhir+json"
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL is the FHIR server's base, such as https://fhir.example.uz/r4.
+	BaseURL string
+	// Token is sent as "Authorization: Bearer <token>" when not empty.
+	Token string
+	// Timeout bounds each attempt. Default 30 s.
+	Timeout time.Duration
+	// MaxAttempts is the number of tries, the first included. Default 5.
+	MaxAttempts int
+	// MinBackoff and MaxBackoff bound the wait between attempts, which
+	// doubles from MinBackoff with full jitter. Defaults 500 ms and 30 s.
+	// A Retry-After header from the server is honoured up to MaxBackoff.
+	MinBackoff, MaxBackoff time.Duration
+	// HTTPClient sends the requests; nil means a client without timeout
+	// (Timeout applies per attempt through the context).
+	HTTPClient *http.Client
+}
+
+// Client posts Bundles. It is safe for concurrent use.
+type Client struct {
+	cfg    Config
+	bundle string // [base]/Bundle
+	http   *http.Client
+}
+
+// New checks cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("fhir: base URL %q is not an http(s) URL", cfg.BaseURL)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = 500 * time.Millisecond
+	}
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		cfg.MaxBackoff = max(30*time.Second, cfg.MinBackoff)
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	return &Client{cfg: cfg, bundle: strings.TrimSuffix(cfg.BaseURL, "/") + "/Bundle", http: hc}, nil
+}
+
+// Result is the server's answer to a successful send.
+type Result struct {
+	Status int // 201 when created, 200 when the server already had the Bundle
+	// Location is the Location header: [base]/Bundle/[id]/_history/[vid].
+	Location string
+	Attempts int
+}
+
+// OutcomeIssue is one issue of an OperationOutcome.
+type OutcomeIssue struct {
+	Severity    string   `json:"severity"`
+	Code        string   `json:"code"`
+	Diagnostics string   `json:"diagnostics,omitempty"`
+	Expression  []string `json:"expression,omitempty"`
+}
+
+// ServerError is an error status from the FHIR server with its
+// OperationOutcome, when it sent one.
+type ServerError struct {
+	Status   int
+	Issues   []OutcomeIssue
+	Attempts int
+}
+
+// Error names the status and the issues' codes and element paths. The
+// diagnostics text is left out because servers may quote the submitted
+// data in it; it is available in Issues.
+func (e *ServerError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "fhir: server answered %d %s after %d attempt(s)", e.Status, http.StatusText(e.Status), e.Attempts)
+	for _, is := range e.Issues {
+		fmt.Fprintf(&b, "; %s %s", is.Severity, is.Code)
+		if len(is.Expression) > 0 {
+			fmt.Fprintf(&b, " at %s", strings.Join(is.Expression, ", "))
+		}
+	}
+	return b.String()
+}
+
+// Retryable reports whether the status is worth retrying.
+func (e *ServerError) Retryable() bool { return retryable(e.Status) }
+
+func retryable(status int) bool {
+	return status == http.StatusTooManyRequests || status >= 500
+}
+
+// ErrNoIdentifier is returned for a Bundle without identifier.system and
+// identifier.value: without them a retry could store the note twice.
+var ErrNoIdentifier = errors.New("fhir: the Bundle has no identifier (system and value), needed for idempotent sends")
+
+// Send posts a Bundle (its FHIR JSON) to [base]/Bundle. The request
+// carries If-None-Exist: identifier=system|value, so a server that
+// already stored this Bundle answers 200 instead of storing it again.
+func (c *Client) Send(ctx context.Context, bundle []byte) (*Result, error) {
+	var head struct {
+		ResourceType string `json:"resourceType"`
+		Identifier   struct {
+			System string `json:"system"`
+			Value  string `json:"value"`
+		} `json:"identifier"`
+	}
+	if err := json.Unmarshal(bundle, &head); err != nil {
+		return nil, fmt.Errorf("fhir: the bundle is not JSON: %w", err)
+	}
+	if head.ResourceType != "Bundle" {
+		return nil, fmt.Errorf("fhir: resourceType %q, want Bundle", head.ResourceType)
+	}
+	if head.Identifier.System == "" || head.Identifier.Value == "" {
+		return nil, ErrNoIdentifier
+	}
+	cond := "identifier=" + url.QueryEscape(head.Identifier.System+"|"+head.Identifier.Value)
+
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		res, wait, err := c.try(ctx, bundle, cond)
+		if err == nil {
+			res.Attempts = attempt
+			return res, nil
+		}
+		var se *ServerError
+		if errors.As(err, &se) {
+			se.Attempts = attempt
+			if !se.Retryable() {
+				return nil, se
+			}
+		} else if ctx.Err() != nil {
+			return nil, fmt.Errorf("fhir: sending the bundle: %w", ctx.Err())
+		}
+		lastErr = err
+		if attempt >= c.cfg.MaxAttempts {
+			if se != nil {
+				return nil, se
+			}
+			return nil, fmt.Errorf("fhir: sending the bundle failed after %d attempts: %w", attempt, lastErr)
+		}
+		if wait <= 0 {
+			wait = c.backoff(attempt)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("fhir: sending the bundle: %w (last error: %v)", ctx.Err(), lastErr)
+		case <-t.C:
+		}
+	}
+}
+
+// backoff is exponential with full jitter, so that many clients retrying
+// after one outage do not hit the server in step.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.cfg.MinBackoff << min(attempt-1, 20)
+	if d <= 0 || d > c.cfg.MaxBackoff {
+		d = c.cfg.MaxBackoff
+	}
+	return c.cfg.MinBackoff/2 + rand.N(d-c.cfg.MinBackoff/2+1)
+}
+
+// try makes one attempt. It returns the server's Retry-After as wait.
+func (c *Client) try(ctx context.Context, bundle []byte, cond string) (*Result, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.bundle, bytes.NewReader(bundle))
+	if err != nil {
+		return nil, 0, fmt.Errorf("fhir: request: %w", err)
+	}
+	req.Header.Set("Content-Type", ContentType)
+	req.Header.Set("Accept", ContentType)
+	req.Header.Set("If-None-Exist", cond)
+	if c.cfg.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("fhir: POST %s: %w", c.bundle, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, 0, fmt.Errorf("fhir: reading the answer: %w", err)
+	}
+	if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusCreated {
+		return &Result{Status: resp.StatusCode, Location: resp.Header.Get("Location")}, 0, nil
+	}
+	se := &ServerError{Status: resp.StatusCode, Issues: outcomeIssues(body)}
+	return nil, c.retryAfter(resp.Header.Get("Retry-After")), se
+}
+
+func outcomeIssues(body []byte) []OutcomeIssue {
+	var oo struct {
+		ResourceType string         `json:"resourceType"`
+		Issue        []OutcomeIssue `json:"issue"`
+	}
+	if json.Unmarshal(body, &oo) != nil || oo.ResourceType != "OperationOutcome" {
+		return nil
+	}
+	return oo.Issue
+}
+
+// retryAfter reads a Retry-After header in seconds or as an HTTP date,
+// capped at MaxBackoff; 0 when absent.
+func (c *Client) retryAfter(h string) time.Duration {
+	if h == "" {
+		return 0
+	}
+	var d time.Duration
+	if s, err := strconv.Atoi(h); err == nil {
+		d = time.Duration(s) * time.Second
+	} else if t, err := http.ParseTime(h); err == nil {
+		d = time.Until(t)
+	}
+	if d < 0 {
+		return 0
+	}
+	return min(d, c.cfg.MaxBackoff)
+}

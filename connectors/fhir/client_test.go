@@ -1,0 +1,213 @@
+package fhir
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const bundle = `{"resourceType":"Bundle","id":"b1","identifier":{"system":"urn:oqim:clinical-note","value":"note-1"},"type":"document","timestamp":"2025-10-14T04:30:00Z","entry":[]}`
+
+// fhirServer is a local FHIR server: it checks the request like a real
+// server would, stores Bundles by identifier (conditional create) and
+// can be told to fail the next requests.
+type fhirServer struct {
+	t        *testing.T
+	mu       sync.Mutex
+	failures []int // statuses to answer before succeeding
+	drop     int   // connections to cut before answering
+	requests int
+	stored   map[string]string // identifier → id
+}
+
+func outcome(severity, code, diag, expr string) string {
+	return fmt.Sprintf(`{"resourceType":"OperationOutcome","issue":[{"severity":%q,"code":%q,"diagnostics":%q,"expression":[%q]}]}`, severity, code, diag, expr)
+}
+
+func (s *fhirServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+	w.Header().Set("Content-Type", ContentType)
+	if r.Method != http.MethodPost || r.URL.Path != "/fhir/Bundle" {
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, outcome("error", "not-found", "unknown endpoint", r.URL.Path))
+		return
+	}
+	if r.Header.Get("Content-Type") != ContentType {
+		w.WriteHeader(http.StatusUnsupportedMediaType)
+		io.WriteString(w, outcome("error", "not-supported", "use application/fhir+json", "Bundle"))
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer secret-token" {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, outcome("error", "login", "bad token", "Bundle"))
+		return
+	}
+	if s.drop > 0 {
+		s.drop--
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
+	if len(s.failures) > 0 {
+		st := s.failures[0]
+		s.failures = s.failures[1:]
+		if st == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "0")
+		}
+		w.WriteHeader(st)
+		io.WriteString(w, outcome("error", "transient", "Patient: ABCD1234567 unavailable", "Bundle"))
+		return
+	}
+	var b struct {
+		ResourceType string `json:"resourceType"`
+		Type         string `json:"type"`
+		Identifier   struct{ System, Value string }
+	}
+	if err := json.NewDecoder(r.Body).Decode(&b); err != nil || b.ResourceType != "Bundle" {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, outcome("error", "structure", "not a Bundle", "Bundle"))
+		return
+	}
+	if b.Type != "document" {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		io.WriteString(w, outcome("error", "invariant", "bdl-9: a document needs a Composition", "Bundle.type"))
+		return
+	}
+	cond := r.Header.Get("If-None-Exist")
+	if want := "identifier=" + url.QueryEscape(b.Identifier.System+"|"+b.Identifier.Value); cond != want {
+		w.WriteHeader(http.StatusPreconditionFailed)
+		io.WriteString(w, outcome("error", "required", "conditional create needs If-None-Exist", "Bundle.identifier"))
+		return
+	}
+	if id, ok := s.stored[cond]; ok {
+		w.Header().Set("Location", "http://fhir.test/fhir/Bundle/"+id+"/_history/1")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, `{"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"duplicate"}]}`)
+		return
+	}
+	id := fmt.Sprintf("%d", len(s.stored)+1)
+	s.stored[cond] = id
+	w.Header().Set("Location", "http://fhir.test/fhir/Bundle/"+id+"/_history/1")
+	w.WriteHeader(http.StatusCreated)
+	io.WriteString(w, `{"resourceType":"Bundle","id":"`+id+`"}`)
+}
+
+func newTestServer(t *testing.T) (*fhirServer, *Client) {
+	t.Helper()
+	s := &fhirServer{t: t, stored: map[string]string{}}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	c, err := New(Config{BaseURL: ts.URL + "/fhir/", Token: "secret-token", Timeout: 2 * time.Second,
+		MaxAttempts: 4, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c
+}
+
+func TestSendCreatesOnceAndIsIdempotent(t *testing.T) {
+	s, c := newTestServer(t)
+	ctx := context.Background()
+	r1, err := c.Send(ctx, []byte(bundle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.Status != http.StatusCreated || r1.Attempts != 1 || !strings.Contains(r1.Location, "/Bundle/1/") {
+		t.Fatalf("first send: %+v", r1)
+	}
+	r2, err := c.Send(ctx, []byte(bundle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.Status != http.StatusOK || r2.Location != r1.Location || len(s.stored) != 1 {
+		t.Fatalf("second send stored again: %+v, %d stored", r2, len(s.stored))
+	}
+}
+
+func TestSendRetriesTransientFailures(t *testing.T) {
+	s, c := newTestServer(t)
+	s.failures = []int{http.StatusServiceUnavailable, http.StatusTooManyRequests}
+	s.drop = 1
+	r, err := c.Send(context.Background(), []byte(bundle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Attempts != 4 || r.Status != http.StatusCreated {
+		t.Fatalf("got %+v, want created on the 4th attempt", r)
+	}
+}
+
+func TestSendGivesUpAfterMaxAttempts(t *testing.T) {
+	s, c := newTestServer(t)
+	s.failures = []int{500, 502, 503, 504, 500}
+	_, err := c.Send(context.Background(), []byte(bundle))
+	var se *ServerError
+	if !errors.As(err, &se) || se.Status != http.StatusGatewayTimeout || se.Attempts != 4 || s.requests != 4 {
+		t.Fatalf("got %v (%d requests)", err, s.requests)
+	}
+	if strings.Contains(err.Error(), "ABCD1234567") {
+		t.Fatalf("error quotes the server's diagnostics, which may hold patient data: %v", err)
+	}
+}
+
+func TestSendDoesNotRetryClientErrors(t *testing.T) {
+	s, c := newTestServer(t)
+	notDocument := strings.Replace(bundle, `"document"`, `"collection"`, 1)
+	_, err := c.Send(context.Background(), []byte(notDocument))
+	var se *ServerError
+	if !errors.As(err, &se) || se.Status != http.StatusUnprocessableEntity || s.requests != 1 {
+		t.Fatalf("got %v after %d requests, want one 422", err, s.requests)
+	}
+	if len(se.Issues) != 1 || se.Issues[0].Code != "invariant" || !strings.Contains(err.Error(), "Bundle.type") {
+		t.Fatalf("OperationOutcome not parsed: %+v", se.Issues)
+	}
+
+	bad, err := New(Config{BaseURL: c.cfg.BaseURL, Token: "wrong", MinBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = bad.Send(context.Background(), []byte(bundle))
+	if !errors.As(err, &se) || se.Status != http.StatusUnauthorized || s.requests != 2 {
+		t.Fatalf("got %v after %d requests, want one 401", err, s.requests)
+	}
+}
+
+func TestSendNeedsIdentifier(t *testing.T) {
+	_, c := newTestServer(t)
+	_, err := c.Send(context.Background(), []byte(`{"resourceType":"Bundle","type":"document"}`))
+	if !errors.Is(err, ErrNoIdentifier) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestSendStopsWhenContextEnds(t *testing.T) {
+	s, c := newTestServer(t)
+	c.cfg.MinBackoff, c.cfg.MaxBackoff = time.Hour, time.Hour
+	s.failures = []int{503}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Send(ctx, []byte(bundle))
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Fatalf("got %v after %v", err, time.Since(start))
+	}
+}
+
+func TestNewRejectsBadURL(t *testing.T) {
+	if _, err := New(Config{BaseURL: "fhir.example.uz"}); err == nil {
+		t.Fatal("accepted a URL without scheme")
+	}
+}

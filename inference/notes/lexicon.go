@@ -1,0 +1,170 @@
+package notes
+
+// The lexicons are written as doctors write them, in any script; NewOffline
+// normalises every entry with the same function as the input, so one
+// Latin stem covers Uzbek Latin, Uzbek Cyrillic and Russian.
+//
+// Word entries match as prefixes of a word ("жалоб" matches "жалобы",
+// "жалобами"), so Russian and Uzbek endings need no listing.
+
+// headings start a section when they open a sentence or line, after at
+// most two filler words ("Bemorning shikoyatlari", "Предварительный
+// диагноз"). A heading may be two words; the second is optional.
+var headings = map[Section][]string{
+	Complaints: {"shikoyat", "жалоб", "жалуется"},
+	History: {"anamnez", "анамнез", "kasallik tarixi", "история заболевания", "anamnesis",
+		"hayot tarixi"},
+	Objective: {"ob'ektiv", "obyektiv", "ob'yektiv", "obektiv", "объектив", "status praesens",
+		"ko'rikda", "ko'rik", "осмотр", "при осмотре", "объективный статус", "fizikal ko'rik"},
+	Assessment: {"tashxis", "диагноз", "ds", "д-з", "dz", "ташхис", "заключение", "xulosa"},
+	Plan: {"reja", "tavsiya", "davolash", "plan", "назначен", "рекомендац", "рекомендовано", "лечение",
+		"тайинлан", "tayinlan", "buyuril", "tavsiyalar", "назначения"},
+}
+
+// bareHeadings are the heading words that open a section wherever they
+// stand, even without a colon: the forms used only as headings.
+var bareHeadings = []string{"жалобы", "shikoyatlari", "shikoyatlar", "шикоятлари", "анамнез", "anamnez",
+	"объективно", "ob'ektiv", "obyektiv", "объектив", "диагноз", "tashxis", "ташхис", "назначено",
+	"назначения", "рекомендовано", "tavsiya", "tavsiyalar", "тавсия", "тавсиялар", "reja"}
+
+// headingFillers may precede a heading in its sentence.
+var headingFillers = []string{
+	"bemorning", "bemor", "bemorda", "пациента", "пациент", "у", "при", "kasallik", "hayot", "asosiy",
+	"основной", "предварительный", "taxminiy", "dastlabki", "klinik", "клинический", "davolash",
+	"yakuniy", "окончательный", "hamroh", "соп", "кратко", "umumiy",
+}
+
+// headingTails are second words of two-word headings, consumed with them:
+// "ob'ektiv ko'rik", "davolash rejasi", "анамнез заболевания".
+var headingTails = []string{
+	"ko'rik", "ko'rikda", "ko'rigi", "rejasi", "заболевания", "жизни", "morbi", "vitae", "статус",
+	"status", "ma'lumotlari", "данные", "tarixi", "berildi", "etiladi", "qilinadi", "lechenie",
+	"лечение", "обследования",
+}
+
+// cues classify a sentence that has no heading: a transcript or a note
+// dictated without headings, or a new topic inside a section.
+var cues = map[Section][]string{
+	Complaints: {"bezovta", "беспокоит", "беспокоят", "жалуется", "shikoyat qil", "og'riyapti", "og'riydi"},
+	History: {"болеет", "заболел", "kasal bo'l", "beri kasal", "kasallan", "в анамнезе", "anamnezida", "перенес", "перенёс",
+		"o'tkazgan", "allergi", "аллерги", "страдает", "ichgan", "ichdi", "принимал", "принимает", "qabul qilgan",
+		"qabul qiladi", "ichib yuradi", "дней назад", "kun oldin", "с детства", "yildan beri",
+		"лет назад", "давно", "hisobida turadi", "на учёте", "на учете", "kuzatuvda"},
+	Objective: {"состояние", "ahvoli", "тоны сердца", "yurak tonlari", "в легких", "в лёгких", "o'pkada",
+		"o'pkalarda", "аускульт", "auskultatsiya", "зев", "tomoq qizar", "живот мягкий", "qorin yumshoq",
+		"пальпац", "paypaslan", "кожные покровы", "teri qoplami", "дыхание везикулярное",
+		"vezikulyar", "хрипы", "xirillash", "xirillashlar", "миндалины", "murtak", "отеков нет", "shish yo'q",
+		"периферических отеков", "язык", "tili"},
+	Assessment: {"tashxis", "диагноз", "ташхис", "подозрение на", "shubha", "gumon"},
+	Plan: {"tavsiya", "назнач", "рекоменд", "buyur", "tayinla", "nazorat", "контроль", "явка", "qayta ko'rik",
+		"qayta kelish", "повторн", "направлен", "yo'llanma", "yo'llan", "konsultatsiya", "консультац",
+		"сдать", "topshirish", "обильное питье", "обильное питьё", "ko'p suyuqlik", "parhez", "диета",
+		"постельный режим", "yotoq rejimi", "госпитализ", "gospitaliz", "kontrol"},
+}
+
+// reportedMarkers, next to a number, say it was reported by the patient
+// ("температура до 39", "bosim 180 gacha ko'tarilgan"), not measured now.
+var reportedMarkers = []string{"до", "gacha", "ko'tarilgan", "поднимал", "поднимается", "повышалась",
+	"повышается", "ko'tariladi", "chiqqan", "chiqdi", "chiqyapti", "бывает", "bo'ladi", "уйда", "uyda", "дома"}
+
+// historyVerbs before or after a drug mean the patient took it, which
+// makes it history, not a prescription.
+var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "принимала", "принимает", "qabul qilgan",
+	"qabul qildi", "qabul qiladi", "pil", "пил", "пила", "qilgan", "без эффекта", "samara bermadi",
+	"yordam bermadi", "не помог", "allergi", "аллерги", "непереносим", "не назнач", "не принимать",
+	"отмен", "bekor qil", "to'xtat", "ichmasin", "qabul qilmasin"}
+
+// vitalKeys introduce a vital sign. The number comes within a few words.
+var vitalKeys = map[string][]string{
+	"bp": {"ад", "a/d", "артериальное давление", "давление", "qon bosimi", "arterial bosim", "qb", "bp",
+		"bosim", "bosimi", "артериальное", "давления"},
+	"pulse": {"пульс", "ps", "чсс", "puls", "yurak urish", "yurak qisqarish", "hr", "pulse", "ю.у.с", "юқс",
+		"yuqs"},
+	"temp": {"температура", "t", "т", "harorat", "tana harorati", "temp", "температуры", "t°", "тана ҳарорати"},
+	"spo2": {"spo2", "сатурация", "saturatsiya", "sat", "сатурации", "saturatsiyasi", "kislorod"},
+}
+
+// vitalSkip are words allowed between a vital's key and its number.
+var vitalSkip = []string{"тела", "tana", "тана", "равна", "равно", "составляет", "составила", "-", ":", "=", "°", "qon",
+	"bosimi", "на", "уровне", "в", "norm", "urishi", "soni", "chastota", "sokrasheniy", "serdechnix", "серд",
+	"сокращений", "частота", "harorati", "kislorodda", "havoda", "воздухе", "at", "of", "mm", "uchun",
+	"o'lchanganda", "o'lchandi", "—", "qisqarishi", "qisqarish", "minutiga", "daqiqada", "в минуту", "(",
+	"saturatsiya", "darajasi", "pul'si"}
+
+// bpSeparators join systolic and diastolic: "140/90", "130 ga 85",
+// "140 на 90".
+var bpSeparators = []string{"/", "ga", "na", "на", "га", "\\", "-", "по"}
+
+// drugs maps international non-proprietary names to how notes write them.
+// Entries are stems; the first word of a multi-word name is enough.
+var drugs = map[string][]string{
+	"paracetamol":                 {"парацетамол", "paratsetamol", "paracetamol", "панадол", "panadol", "эффералган", "калпол"},
+	"ibuprofen":                   {"ибупрофен", "ibuprofen", "нурофен", "nurofen"},
+	"amoxicillin":                 {"амоксициллин", "amoksitsillin", "amoxicillin", "amoksisillin", "флемоксин"},
+	"amoxicillin and clavulanate": {"амоксиклав", "amoksiklav", "аугментин", "augmentin"},
+	"azithromycin":                {"азитромицин", "azitromitsin", "azithromycin", "сумамед", "sumamed"},
+	"ceftriaxone":                 {"цефтриаксон", "seftriakson", "tseftriakson", "ceftriaxone"},
+	"cefixime":                    {"цефиксим", "tsefiksim", "sefiksim", "супракс"},
+	"ciprofloxacin":               {"ципрофлоксацин", "tsiprofloksatsin", "siprofloksatsin", "ciprofloxacin"},
+	"metronidazole":               {"метронидазол", "metronidazol", "metronidazole"},
+	"enalapril":                   {"эналаприл", "enalapril"},
+	"amlodipine":                  {"амлодипин", "amlodipin"},
+	"lisinopril":                  {"лизиноприл", "lizinopril", "lisinopril"},
+	"losartan":                    {"лозартан", "lozartan", "losartan"},
+	"captopril":                   {"каптоприл", "kaptopril", "captopril"},
+	"bisoprolol":                  {"бисопролол", "bisoprolol"},
+	"hydrochlorothiazide":         {"гидрохлортиазид", "gidroxlortiazid", "gipotiazid", "гипотиазид"},
+	"furosemide":                  {"фуросемид", "furosemid"},
+	"atorvastatin":                {"аторвастатин", "atorvastatin"},
+	"acetylsalicylic acid":        {"ацетилсалицил", "atsetilsalitsil", "аспирин", "aspirin", "кардиомагнил", "kardiomagnil"},
+	"clopidogrel":                 {"клопидогрел", "klopidogrel"},
+	"nitroglycerin":               {"нитроглицерин", "nitroglitserin"},
+	"metformin":                   {"метформин", "metformin", "сиофор", "глюкофаж"},
+	"gliclazide":                  {"гликлазид", "gliklazid", "диабетон"},
+	"insulin":                     {"инсулин", "insulin"},
+	"omeprazole":                  {"омепразол", "omeprazol", "omeprazole"},
+	"pantoprazole":                {"пантопразол", "pantoprazol"},
+	"drotaverine":                 {"дротаверин", "drotaverin", "но-шпа", "no-shpa", "ношпа"},
+	"metoclopramide":              {"метоклопрамид", "metoklopramid", "церукал"},
+	"loperamide":                  {"лоперамид", "loperamid", "имодиум"},
+	"oral rehydration salts":      {"регидрон", "regidron"},
+	"smectite":                    {"смекта", "smekta"},
+	"loratadine":                  {"лоратадин", "loratadin"},
+	"cetirizine":                  {"цетиризин", "setirizin", "tsetirizin"},
+	"chloropyramine":              {"супрастин", "suprastin", "хлоропирамин"},
+	"salbutamol":                  {"сальбутамол", "salbutamol", "вентолин"},
+	"budesonide":                  {"будесонид", "budesonid", "пульмикорт"},
+	"ambroxol":                    {"амброксол", "ambroksol", "лазолван"},
+	"acetylcysteine":              {"ацетилцистеин", "atsetilsistein", "atsetiltsistein", "ацц"},
+	"diclofenac":                  {"диклофенак", "diklofenak"},
+	"metamizole":                  {"метамизол", "анальгин", "analgin"},
+	"prednisolone":                {"преднизолон", "prednizolon"},
+	"dexamethasone":               {"дексаметазон", "deksametazon"},
+	"ferrous sulfate":             {"сорбифер", "sorbifer", "железа сульфат", "темир сульфат", "temir sulfat"},
+	"folic acid":                  {"фолиевая", "foliy kislota", "фолиевой"},
+	"colecalciferol":              {"колекальциферол", "аквадетрим", "akvadetrim", "витамин d", "vitamin d"},
+	"nitrofurantoin":              {"нитрофурантоин", "nitrofurantoin", "фурадонин", "furadonin"},
+	"fluconazole":                 {"флуконазол", "flukonazol"},
+	"valerian":                    {"валериан", "valeriana"},
+	"magnesium sulfate":           {"магния сульфат", "magniy sulfat", "magneziya", "магнезия"},
+	"sodium chloride":             {"натрия хлорид", "natriy xlorid", "физраствор"},
+	"xylometazoline":              {"ксилометазолин", "ksilometazolin", "отривин", "galazolin", "галазолин"},
+	"oseltamivir":                 {"осельтамивир", "oseltamivir", "тамифлю"},
+	"levothyroxine":               {"левотироксин", "levotiroksin", "эутирокс", "l-тироксин"},
+	"mebendazole":                 {"мебендазол", "mebendazol", "вермокс"},
+	"pancreatin":                  {"панкреатин", "pankreatin", "креон", "мезим"},
+}
+
+// doseUnitWords map unit words to DoseUnits.
+var doseUnitWords = map[string][]string{
+	"mg":      {"мг", "mg", "миллиграмм", "milligramm", "mgr"},
+	"g":       {"г", "g", "гр", "gr", "грамм", "gramm"},
+	"mcg":     {"мкг", "mkg", "mcg", "микрограмм"},
+	"ml":      {"мл", "ml", "миллилитр", "millilitr"},
+	"IU":      {"ед", "ме", "iu", "xb", "ҳб", "единиц", "birlik"},
+	"tablet":  {"таблет", "tabletka", "tab", "табл", "tabl", "таб"},
+	"capsule": {"капсул", "kapsula", "kaps"},
+	"drop":    {"капл", "капель", "tomchi"},
+	"puff":    {"вдох", "ингаляц", "ingalyatsiya", "puff", "doza", "доза", "дозы"},
+	"sachet":  {"пакет", "paket", "sashe", "саше"},
+}

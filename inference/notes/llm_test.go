@@ -1,0 +1,138 @@
+package notes
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// openAIChatProtocolDouble is an httptest server speaking the OpenAI
+// chat-completions protocol. It answers with a fixed message content and
+// records the requests, so tests can check what was sent.
+type openAIChatProtocolDouble struct {
+	mu       sync.Mutex
+	content  string
+	status   int
+	requests []map[string]any
+}
+
+func (d *openAIChatProtocolDouble) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req map[string]any
+	if r.URL.Path != "/v1/chat/completions" || json.NewDecoder(r.Body).Decode(&req) != nil {
+		http.Error(w, `{"error":{"message":"bad request"}}`, http.StatusBadRequest)
+		return
+	}
+	d.mu.Lock()
+	d.requests = append(d.requests, req)
+	status, content := d.status, d.content
+	d.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if status != 0 {
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": "model overloaded", "type": "server_error"}})
+		return
+	}
+	json.NewEncoder(w).Encode(map[string]any{
+		"id": "chatcmpl-1", "object": "chat.completion", "model": req["model"],
+		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
+			"message": map[string]any{"role": "assistant", "content": content}}},
+	})
+}
+
+func newLLMDouble(t *testing.T, content string) (*openAIChatProtocolDouble, *LLM) {
+	t.Helper()
+	d := &openAIChatProtocolDouble{content: content}
+	srv := httptest.NewServer(d)
+	t.Cleanup(srv.Close)
+	l, err := NewLLM(LLMConfig{BaseURL: srv.URL + "/v1", Model: "test-model", APIKey: "k"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, l
+}
+
+const llmTranscript = "Жалобы: кашель. Телефон +998 90 123 45 67. Объективно: АД 140/90, пульс 88. Назначено: парацетамол 500 мг 3 раза в день 5 дней."
+
+const validAnswer = `{"sections":{"complaints":"кашель","history":"","objective":"АД 140/90, пульс 88","assessment":"","plan":"парацетамол 500 мг 3 раза в день 5 дней"},
+"vitals":{"bp_systolic":140,"bp_diastolic":90,"pulse":88,"temperature_c":null,"spo2":null},
+"medications":[{"name":"Paracetamol","dose_value":500,"dose_unit":"mg","times_per_day":3,"duration_days":5}]}`
+
+func TestLLMUsesValidAnswer(t *testing.T) {
+	d, l := newLLMDouble(t, validAnswer)
+	n, err := l.Structure(context.Background(), llmTranscript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Engine != "llm" || n.Fallback != "" {
+		t.Fatalf("engine %q, fallback %q", n.Engine, n.Fallback)
+	}
+	if n.Vitals.BPSystolic != 140 || n.Vitals.Pulse != 88 || len(n.Medications) != 1 || n.Medications[0].Name != "paracetamol" || n.Medications[0].Dose() != "500 mg" {
+		t.Fatalf("note %+v", n)
+	}
+	req := d.requests[0]
+	rf, _ := json.Marshal(req["response_format"])
+	if !strings.Contains(string(rf), `"type":"json_schema"`) || !strings.Contains(string(rf), `"strict":true`) || !strings.Contains(string(rf), `"bp_systolic"`) {
+		t.Fatalf("response_format does not ask for the JSON schema: %s", rf)
+	}
+	msgs, _ := json.Marshal(req["messages"])
+	if strings.Contains(string(msgs), "123 45 67") {
+		t.Fatal("the phone number reached the model unredacted")
+	}
+}
+
+func TestLLMFallsBackOnInvalidOutput(t *testing.T) {
+	for name, content := range map[string]string{
+		"not JSON":                 "Here is the note: complaints: cough",
+		"missing vitals":           `{"sections":{"complaints":"","history":"","objective":"","assessment":"","plan":""},"medications":[]}`,
+		"pulse out of range":       strings.Replace(validAnswer, `"pulse":88`, `"pulse":880`, 1),
+		"unknown dose unit":        strings.Replace(validAnswer, `"dose_unit":"mg"`, `"dose_unit":"spoon"`, 1),
+		"diastolic above systolic": strings.Replace(validAnswer, `"bp_diastolic":90`, `"bp_diastolic":150`, 1),
+		"extra property":           strings.Replace(validAnswer, `"medications":[`, `"diagnosis":"pneumonia","medications":[`, 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, l := newLLMDouble(t, content)
+			n, err := l.Structure(context.Background(), llmTranscript)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Engine != "offline" || !strings.Contains(n.Fallback, "invalid") {
+				t.Fatalf("engine %q, fallback %q: want the offline note", n.Engine, n.Fallback)
+			}
+			// The offline engine's note, not the model's.
+			if n.Vitals.BPSystolic != 140 || n.Vitals.Pulse != 88 || len(n.Medications) != 1 || n.Medications[0].TimesPerDay != 3 {
+				t.Fatalf("fallback note %+v", n)
+			}
+			if strings.Contains(n.Fallback, "кашель") || strings.Contains(n.Fallback, "880") {
+				t.Fatalf("fallback reason quotes data: %q", n.Fallback)
+			}
+		})
+	}
+}
+
+func TestLLMFallsBackWhenCallFails(t *testing.T) {
+	d, l := newLLMDouble(t, validAnswer)
+	d.status = http.StatusServiceUnavailable
+	n, err := l.Structure(context.Background(), llmTranscript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Engine != "offline" || !strings.Contains(n.Fallback, "HTTP 503") {
+		t.Fatalf("engine %q, fallback %q", n.Engine, n.Fallback)
+	}
+}
+
+func TestNewStructurerWithoutConfigIsOffline(t *testing.T) {
+	if _, ok := NewStructurer(LLMConfig{}, nil).(*Offline); !ok {
+		t.Fatal("without LLM settings the structurer must be offline")
+	}
+	if _, ok := NewStructurer(LLMConfig{BaseURL: "http://x/v1", Model: "m", APIKey: "k"}, nil).(*LLM); !ok {
+		t.Fatal("with LLM settings the structurer must be the LLM engine")
+	}
+	if _, err := NewLLM(LLMConfig{BaseURL: "http://x/v1"}, nil); err == nil || !strings.Contains(err.Error(), "model") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,629 @@
+package notes
+
+import (
+	"context"
+	"math"
+	"strings"
+	"unicode"
+)
+
+// Offline structures notes with rules and lexicons, without any model. It
+// is immutable and safe for concurrent use.
+type Offline struct {
+	headings     map[Section][]phrase
+	colonOnly    []phrase // headings that need a colon: common words otherwise
+	bareHeadings wordSet  // heading forms that open a section even mid-sentence
+	fillers      wordSet
+	tails        []phrase
+	cues         map[Section][]phrase
+	reported     []phrase
+	historyVerbs []phrase
+	vitalKeys    map[string][]phrase
+	vitalSkip    wordSet
+	bpSeparators wordSet
+	drugs        map[byte][]drugStem // by the first byte of the name
+	units        []unitWord
+	audit        Audit
+}
+
+type drugStem struct {
+	name string
+	stem phrase
+}
+
+type unitWord struct {
+	unit string
+	word string
+}
+
+// OfflineOption configures NewOffline.
+type OfflineOption func(*Offline)
+
+// WithAudit sets the Audit called once per structured note.
+func WithAudit(a Audit) OfflineOption { return func(o *Offline) { o.audit = a } }
+
+// NewOffline compiles the lexicons.
+func NewOffline(opts ...OfflineOption) *Offline {
+	o := &Offline{
+		headings:     map[Section][]phrase{},
+		colonOnly:    compilePhrases([]string{"davolash", "лечение", "plan", "ds", "dz", "д-з", "xulosa", "заключение", "ko'rik", "осмотр", "buyuril", "tayinlan", "тайинлан"}),
+		fillers:      compileWords(headingFillers),
+		bareHeadings: compileWords(bareHeadings),
+		tails:        compilePhrases(headingTails),
+		cues:         map[Section][]phrase{},
+		reported:     compilePhrases(reportedMarkers),
+		historyVerbs: compilePhrases(historyVerbs),
+		vitalKeys:    map[string][]phrase{},
+		vitalSkip:    compileWords(vitalSkip),
+		bpSeparators: compileWords(bpSeparators),
+		drugs:        map[byte][]drugStem{},
+		audit:        NopAudit{},
+	}
+	for s, es := range headings {
+		o.headings[s] = compilePhrases(es)
+	}
+	for s, es := range cues {
+		o.cues[s] = compilePhrases(es)
+	}
+	for k, es := range vitalKeys {
+		o.vitalKeys[k] = compilePhrases(es)
+	}
+	for name, es := range drugs {
+		for _, p := range compilePhrases(es) {
+			k := p[0].norm[0]
+			o.drugs[k] = append(o.drugs[k], drugStem{name: name, stem: p})
+		}
+	}
+	for u, es := range doseUnitWords {
+		for _, e := range es {
+			for _, t := range tokenize(e) {
+				o.units = append(o.units, unitWord{unit: u, word: t.norm})
+			}
+		}
+	}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
+}
+
+// Structure implements Structurer. It never fails; an empty text gives an
+// empty note.
+func (o *Offline) Structure(ctx context.Context, text string) (*Note, error) {
+	n := o.structure(text)
+	o.audit.Record(ctx, AuditEvent{Action: "structure", Engine: n.Engine, Chars: len(text)})
+	return n, nil
+}
+
+// sentence is a range of tokens with the section it belongs to. Content
+// starts after the heading, if any.
+type sentence struct {
+	from, content, to int
+	section           Section
+}
+
+func (o *Offline) structure(text string) *Note {
+	toks := tokenize(text)
+	drugs := o.drugHits(toks)
+	sents := o.sentences(toks)
+	n := &Note{Language: detectLanguage(text), Engine: "offline", Medications: []Medication{}}
+
+	var cur Section
+	var parts [len(sectionOrder)][]string
+	for i := range sents {
+		s := &sents[i]
+		if sec, end := o.heading(toks, s.from, s.to); sec != "" {
+			cur, s.content = sec, end
+		} else if c := o.cue(toks, drugs, s.from, s.to); c != "" {
+			cur = c
+		} else if cur == "" {
+			cur = Complaints
+		}
+		s.section = cur
+		if s.content < s.to {
+			if t := sentenceText(text, toks, s.content, s.to); t != "" {
+				k := sectionIndex(cur)
+				parts[k] = append(parts[k], t)
+			}
+		}
+	}
+	for k, sec := range sectionOrder {
+		n.Sections.Set(sec, strings.Join(parts[k], " "))
+	}
+	// Vitals are what was measured at this visit: the examination first,
+	// never what the patient reports in complaints or history.
+	for _, want := range [...]Section{Objective, Assessment, Plan} {
+		for _, s := range sents {
+			if s.section == want {
+				o.vitals(toks, s.content, s.to, &n.Vitals)
+			}
+		}
+	}
+	for _, s := range sents {
+		if s.section == Plan {
+			n.Medications = o.medications(text, toks, drugs, s.content, s.to, n.Medications)
+		}
+	}
+	return n
+}
+
+var sectionOrder = [...]Section{Complaints, History, Objective, Assessment, Plan}
+
+func sectionIndex(s Section) int {
+	for i, x := range sectionOrder {
+		if x == s {
+			return i
+		}
+	}
+	return 0
+}
+
+// sentences splits toks at sentence ends and before headings followed by
+// a colon ("... слабость Анамнез: болеет ...").
+func (o *Offline) sentences(toks []token) []sentence {
+	var out []sentence
+	from := 0
+	for i := 0; i <= len(toks); i++ {
+		if i == len(toks) || toks[i].isSentenceEnd() && !abbreviationPoint(toks, i) {
+			end := i
+			if i < len(toks) {
+				end = i + 1
+			}
+			if end > from {
+				out = append(out, sentence{from: from, content: from, to: end})
+			}
+			from = end
+			continue
+		}
+		if i > from && toks[i].kind == wordTok && !toks[i-1].is("-") {
+			// Mid-sentence, a heading needs a colon or its bare heading
+			// form: dictation often comes without punctuation.
+			// After a comma it is a word of the sentence ("..., диагноз
+			// уточнить").
+			if _, end, ok := o.headingAt(toks, i, len(toks)); ok && (toks[end-1].is(":") || o.bareHeadings[toks[i].norm] && toks[i-1].kind != punctTok) {
+				out = append(out, sentence{from: from, content: from, to: i})
+				from = i
+			}
+		}
+	}
+	return out
+}
+
+// heading reports the section a sentence opens and where its content
+// starts, after at most two filler words, or "" when it has no heading.
+func (o *Offline) heading(toks []token, from, to int) (Section, int) {
+	i := from
+	for k := 0; k <= 2 && i < to; k++ {
+		if sec, end, ok := o.headingAt(toks, i, to); ok {
+			return sec, end
+		}
+		if toks[i].kind != wordTok || !o.fillers[toks[i].norm] {
+			break
+		}
+		i++
+	}
+	return "", from
+}
+
+// headingAt matches a heading at i: the heading, an optional second word,
+// and an optional colon or dash.
+func (o *Offline) headingAt(toks []token, i, to int) (Section, int, bool) {
+	var best Section
+	bestN := 0
+	for _, sec := range sectionOrder {
+		if n := longestMatch(o.headings[sec], toks, i); n > bestN {
+			best, bestN = sec, n
+		}
+	}
+	if bestN == 0 {
+		return "", i, false
+	}
+	end := i + bestN
+	if end < to {
+		if n := longestMatch(o.tails, toks, end); n > 0 {
+			end += n
+		}
+	}
+	colon := end < to && (toks[end].is(":") || toks[end].is("-"))
+	if colon {
+		end++
+	} else if longestMatch(o.colonOnly, toks, i) == bestN {
+		return "", i, false
+	}
+	return best, end, true
+}
+
+// cuePriority orders sections when a sentence has cues of several.
+var cuePriority = [...]Section{Assessment, Plan, History, Objective, Complaints}
+
+// cue classifies a sentence without a heading, or returns "".
+func (o *Offline) cue(toks []token, drugs []drugHit, from, to int) Section {
+	found := map[Section]bool{}
+	for _, sec := range cuePriority {
+		if containsPhrase(o.cues[sec], toks, from, to) {
+			found[sec] = true
+		}
+	}
+	if !found[History] && !found[Plan] {
+		var v Vitals
+		if o.vitals(toks, from, to, &v); v != (Vitals{}) {
+			found[Objective] = true
+		}
+		for i := from; i < to; i++ {
+			if drugs[i].n > 0 {
+				if !containsPhrase(o.historyVerbs, toks, from, to) {
+					found[Plan] = true
+				}
+				break
+			}
+		}
+	}
+	for _, sec := range cuePriority {
+		if found[sec] {
+			return sec
+		}
+	}
+	return ""
+}
+
+// sentenceText returns the source text of toks[from:to] without leading
+// and trailing punctuation.
+func sentenceText(text string, toks []token, from, to int) string {
+	for from < to && toks[from].kind == punctTok {
+		from++
+	}
+	for to > from && toks[to-1].kind == punctTok && toks[to-1].norm != ")" && toks[to-1].norm != "%" {
+		to--
+	}
+	if from >= to {
+		return ""
+	}
+	return strings.TrimSpace(text[toks[from].start:toks[to-1].end])
+}
+
+// vitals fills the vital signs found in toks[from:to] that v does not
+// have yet.
+func (o *Offline) vitals(toks []token, from, to int, v *Vitals) {
+	for i := from; i < to; i++ {
+		// A blood pressure without its key: "140/90 мм рт. ст."
+		if v.BPSystolic == 0 && toks[i].kind == numberTok && i+3 < to && toks[i+1].is("/") &&
+			toks[i+2].kind == numberTok && toks[i+3].kind == wordTok && (toks[i+3].norm == "mm" || toks[i+3].norm == "mmhg") {
+			o.setBP(toks, i, i+2, v)
+		}
+		for _, kind := range [...]string{"bp", "pulse", "temp", "spo2"} {
+			n := longestMatch(o.vitalKeys[kind], toks, i)
+			if n == 0 {
+				continue
+			}
+			j := o.skipToNumber(toks, i+n, to)
+			if j < 0 {
+				continue
+			}
+			switch kind {
+			case "bp":
+				if v.BPSystolic == 0 && j+2 < to && toks[j+2].kind == numberTok &&
+					(toks[j+1].kind == punctTok && toks[j+1].norm == "/" || o.bpSeparators[toks[j+1].norm]) {
+					o.setBP(toks, j, j+2, v)
+				}
+			case "pulse":
+				if v.Pulse == 0 && isWhole(toks[j].num) && toks[j].num >= minPulse && toks[j].num <= maxPulse && !o.reportedNear(toks, i, j) {
+					v.Pulse = int(toks[j].num)
+				}
+			case "temp":
+				t := toks[j].num
+				if t >= 340 && t <= 430 && isWhole(t) {
+					t /= 10 // "378" for 37.8, as speech recognisers write it
+				}
+				if v.TemperatureC == 0 && t >= minTemp && t <= maxTemp && !o.reportedNear(toks, i, j) {
+					v.TemperatureC = math.Round(t*10) / 10
+				}
+			case "spo2":
+				if v.SpO2 == 0 && isWhole(toks[j].num) && toks[j].num >= minSpO2 && toks[j].num <= maxSpO2 && !o.reportedNear(toks, i, j) {
+					v.SpO2 = int(toks[j].num)
+				}
+			}
+		}
+	}
+}
+
+func (o *Offline) setBP(toks []token, sys, dia int, v *Vitals) {
+	s, d := toks[sys].num, toks[dia].num
+	if !isWhole(s) || !isWhole(d) || o.reportedNear(toks, sys, dia) {
+		return
+	}
+	c := Vitals{BPSystolic: int(s), BPDiastolic: int(d)}
+	if c.Check() == nil {
+		v.BPSystolic, v.BPDiastolic = c.BPSystolic, c.BPDiastolic
+	}
+}
+
+// reportedNear reports a marker of a patient-reported value around the
+// key at i and its number ending at j.
+func (o *Offline) reportedNear(toks []token, i, j int) bool {
+	from, to := i-2, j+3
+	return containsPhrase(o.reported, toks, from, to)
+}
+
+// skipToNumber returns the index of the first number within four words
+// after i, skipping only filler words, or -1.
+func (o *Offline) skipToNumber(toks []token, i, to int) int {
+	for k := 0; k < 5 && i < to; k, i = k+1, i+1 {
+		t := toks[i]
+		switch {
+		case t.kind == numberTok:
+			return i
+		case t.kind == punctTok && (t.norm == ":" || t.norm == "-" || t.norm == "=" || t.norm == "°" || t.norm == "(" || t.norm == "/"):
+		case t.kind == wordTok && o.vitalSkip[t.norm]:
+		default:
+			return -1
+		}
+	}
+	return -1
+}
+
+func isWhole(f float64) bool { return f == math.Trunc(f) }
+
+// drugHit is the drug named at a token, if any.
+type drugHit struct {
+	name string
+	n    int // tokens the name covers; 0 for none
+}
+
+// drugHits looks every token up once: sentence cues and prescriptions
+// both need them.
+func (o *Offline) drugHits(toks []token) []drugHit {
+	hits := make([]drugHit, len(toks))
+	for i := range toks {
+		hits[i].name, hits[i].n = o.drugAt(toks, i)
+	}
+	return hits
+}
+
+// drugAt returns the INN of the drug named at toks[i] and how many tokens
+// the name covers.
+func (o *Offline) drugAt(toks []token, i int) (string, int) {
+	if toks[i].kind != wordTok {
+		return "", 0
+	}
+	best, bestN := "", 0
+	w := toks[i].norm
+	cands := o.drugs[w[0]]
+	for _, d := range cands {
+		if n := d.stem.matchAt(toks, i); n > bestN {
+			best, bestN = d.name, n
+		}
+	}
+	if bestN > 0 {
+		return best, bestN
+	}
+	// One typo in a long single-word name ("paratsetomol"), though not in
+	// its first letter, which keeps the lookup to one bucket.
+	if len(w) < 6 {
+		return "", 0
+	}
+	for _, d := range cands {
+		s := d.stem[0].norm
+		if len(d.stem) != 1 || len(s) < 7 || len(w) < len(s)-1 {
+			continue
+		}
+		for _, l := range [...]int{len(s) - 1, len(s), len(s) + 1} {
+			if l <= len(w) && editDistanceAtMost1(w[:l], s) {
+				return d.name, 1
+			}
+		}
+	}
+	return "", 0
+}
+
+// medications appends the drugs prescribed in toks[from:to] to ms.
+func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, to int, ms []Medication) []Medication {
+	type hit struct {
+		name string
+		at   int
+		n    int
+	}
+	var hits []hit
+	for i := from; i < to; i++ {
+		if d := drugs[i]; d.n > 0 {
+			hits = append(hits, hit{d.name, i, d.n})
+			i += d.n - 1
+		}
+	}
+	for h, d := range hits {
+		end := to
+		if h+1 < len(hits) {
+			end = hits[h+1].at
+		}
+		start := d.at + d.n
+		if containsPhrase(o.historyVerbs, toks, d.at-3, end) {
+			continue
+		}
+		m := Medication{Name: d.name, Source: text[toks[d.at].start:toks[d.at+d.n-1].end]}
+		o.dosing(toks, start, end, &m)
+		ms = mergeMedication(ms, m)
+	}
+	return ms
+}
+
+func mergeMedication(ms []Medication, m Medication) []Medication {
+	for i := range ms {
+		if ms[i].Name != m.Name {
+			continue
+		}
+		if ms[i].DoseUnit == "" {
+			ms[i].DoseValue, ms[i].DoseUnit = m.DoseValue, m.DoseUnit
+		}
+		if ms[i].TimesPerDay == 0 {
+			ms[i].TimesPerDay = m.TimesPerDay
+		}
+		if ms[i].DurationDays == 0 {
+			ms[i].DurationDays = m.DurationDays
+		}
+		return ms
+	}
+	return append(ms, m)
+}
+
+// uzSuffixes are case endings Uzbek glues to units and counters: "500
+// mgdan", "1 tabletkadan", "5 kunga".
+var uzSuffixes = []string{"", "dan", "ga", "lik", "tadan", "ta"}
+
+func (o *Offline) unitAt(t token) string {
+	if t.kind != wordTok {
+		return ""
+	}
+	for _, u := range o.units {
+		if wordMatches(t.norm, u.word) {
+			return u.unit
+		}
+		for _, suf := range uzSuffixes[1:] {
+			if rest, ok := strings.CutPrefix(t.norm, u.word); ok && rest == suf {
+				return u.unit
+			}
+		}
+	}
+	return ""
+}
+
+func hasAnyPrefix(w string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func isOneOf(w string, ws ...string) bool {
+	for _, x := range ws {
+		if w == x {
+			return true
+		}
+	}
+	return false
+}
+
+// dosing reads dose, frequency and duration from toks[from:to].
+func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
+	soft := 0 // frequency said in words: "утром и вечером"
+	for i := from; i < to; i++ {
+		t := toks[i]
+		if t.kind == wordTok {
+			switch {
+			case isOneOf(t.norm, "dvajdi"):
+				setOnce(&m.TimesPerDay, 2)
+			case isOneOf(t.norm, "trijdi"):
+				setOnce(&m.TimesPerDay, 3)
+			case hasAnyPrefix(t.norm, "utrom", "ertalab") && i+2 < to && hasAnyPrefix(toks[i+2].norm, "vecher", "kechqurun", "kechki"):
+				soft = max(soft, 2)
+			case hasAnyPrefix(t.norm, "utrom", "ertalab", "kechasi", "kechqurun", "uxlash", "sna"),
+				t.norm == "noch" && i > 0 && toks[i-1].norm == "na",
+				t.norm == "snom" && i > 0 && toks[i-1].norm == "pered":
+				soft = max(soft, 1)
+			case hasAnyPrefix(t.norm, "nedel", "hafta") && m.DurationDays == 0 && (i == from || toks[i-1].kind != numberTok) &&
+				i > 0 && isOneOf(toks[i-1].norm, "techenie", "na", "bir", "davomida"):
+				m.DurationDays = 7
+			}
+			continue
+		}
+		if t.kind != numberTok || i+1 >= to {
+			continue
+		}
+		next := toks[i+1]
+		if next.kind != wordTok {
+			continue
+		}
+		w := next.norm
+		switch {
+		case m.DoseUnit == "" && o.unitAt(next) != "":
+			m.DoseValue, m.DoseUnit = t.num, o.unitAt(next)
+		case hasAnyPrefix(w, "mahal", "marta") || isOneOf(w, "raz", "raza") || w == "r" && i+2 < to && toks[i+2].is("/"):
+			if !(i+3 < to && hasAnyPrefix(toks[i+2].norm+" "+toks[i+3].norm, "v nedel") || i+2 < to && hasAnyPrefix(toks[i+2].norm, "hafta", "nedel")) &&
+				!(i > 0 && hasAnyPrefix(toks[i-1].norm, "hafta", "nedel")) && isWhole(t.num) && t.num >= 1 && t.num <= 12 {
+				setOnce(&m.TimesPerDay, int(t.num))
+			}
+		case hasAnyPrefix(w, "chas", "soat") && i > 0 && hasAnyPrefix(toks[i-1].norm, "kajd", "har"):
+			if t.num >= 1 && t.num <= 24 && isWhole(t.num) {
+				setOnce(&m.TimesPerDay, int(24/t.num))
+			}
+		case isDayWord(w):
+			o.setDuration(toks, i, to, t.num, m)
+		case hasAnyPrefix(w, "nedel", "hafta"):
+			o.setDuration(toks, i, to, t.num*7, m)
+		case hasAnyPrefix(w, "mesyats", "oy") && (w == "oy" || strings.HasPrefix(w, "oyga") || strings.HasPrefix(w, "oylik") || strings.HasPrefix(w, "mesyats")):
+			o.setDuration(toks, i, to, t.num*30, m)
+		}
+	}
+	if m.TimesPerDay == 0 {
+		m.TimesPerDay = soft
+	}
+}
+
+func setOnce(p *int, v int) {
+	if *p == 0 {
+		*p = v
+	}
+}
+
+func isDayWord(w string) bool {
+	return isOneOf(w, "dney", "dnya", "den", "sutok", "sutki", "kun", "kunga", "kungacha", "kunlik", "kun-") ||
+		strings.HasPrefix(w, "kunlik")
+}
+
+// setDuration records a course length unless the number is a follow-up
+// interval ("через 5 дней", "3 kundan keyin").
+func (o *Offline) setDuration(toks []token, i, to int, days float64, m *Medication) {
+	if m.DurationDays != 0 || !isWhole(days) || days < 1 || days > 365 {
+		return
+	}
+	if i > 0 && isOneOf(toks[i-1].norm, "cherez", "posle", "keyin") {
+		return
+	}
+	if i+2 < to && isOneOf(toks[i+2].norm, "keyin", "so'ng", "dan") {
+		return
+	}
+	m.DurationDays = int(days)
+}
+
+// detectLanguage tells Uzbek Latin, Uzbek Cyrillic, Russian and mixed
+// text apart by script and by the letters only Uzbek Cyrillic has.
+func detectLanguage(text string) string {
+	var cyr, lat, uzCyr int
+	for _, r := range text {
+		switch {
+		case r == 'ў' || r == 'қ' || r == 'ғ' || r == 'ҳ' || r == 'Ў' || r == 'Қ' || r == 'Ғ' || r == 'Ҳ':
+			uzCyr++
+			cyr++
+		case unicode.Is(unicode.Cyrillic, r):
+			cyr++
+		case unicode.Is(unicode.Latin, r):
+			lat++
+		}
+	}
+	total := cyr + lat
+	switch {
+	case total == 0:
+		return ""
+	case cyr*5 > total && lat*5 > total:
+		return "mixed"
+	case cyr > lat && uzCyr > 0:
+		return "uz-Cyrl"
+	case cyr > lat:
+		return "ru"
+	}
+	return "uz-Latn"
+}
+
+// abbreviationPoint reports whether the point at i ends an abbreviation
+// ("мм рт. ст.,", "уд. в мин") rather than a sentence: a short word
+// before it and a lower-case word or a comma after it.
+func abbreviationPoint(toks []token, i int) bool {
+	if !toks[i].is(".") || i == 0 || i+1 >= len(toks) || toks[i-1].kind != wordTok || len([]rune(toks[i-1].norm)) > 3 {
+		return false
+	}
+	next := toks[i+1]
+	if next.is(",") {
+		return true
+	}
+	return next.kind == wordTok && next.start > 0 && startsWithLower(next)
+}
