@@ -7,8 +7,9 @@ SHELL := /bin/bash
 GO    ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN   := bin/oqim
 TEST_CLICKHOUSE_DIR := var/test/clickhouse
-# Debian packages the tests use to synthesise and convert speech.
-TEST_PACKAGES := espeak-ng sox libsox-fmt-mp3
+# Debian packages the tests use: speech synthesis and conversion, and a
+# headless browser for the web component tests.
+TEST_PACKAGES := espeak-ng sox libsox-fmt-mp3 chromium
 
 .PHONY: demo test build vet bench test-packages compose-check clean
 

@@ -1,0 +1,63 @@
+package eval
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// The targets of PQ-308's chatbot: on questions the retrieval was not
+// tuned on, top-1 ≥ 90% and top-3 ≥ 97%; p99 under 20 ms.
+func TestHeldOutQuestions(t *testing.T) {
+	rep, err := Run(context.Background(), Options{Questions: "../testdata/questions_holdout.jsonl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	rep.WriteText(&buf)
+	t.Logf("held-out:\n%s", buf.String())
+	if rep.N < 60 {
+		t.Errorf("held-out set has %d questions, want ≥ 60", rep.N)
+	}
+	if rep.Top1 < 0.90 || rep.Top3 < 0.97 {
+		t.Errorf("held-out top-1 %.3f top-3 %.3f; targets 0.90 and 0.97", rep.Top1, rep.Top3)
+	}
+	if rep.P99Ms >= 20 {
+		t.Errorf("p99 %.2f ms, target < 20 ms", rep.P99Ms)
+	}
+}
+
+func TestTuningQuestions(t *testing.T) {
+	rep, err := Run(context.Background(), Options{Questions: "../testdata/questions.jsonl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.N < 200 {
+		t.Errorf("tuning set has %d questions, want ≥ 200", rep.N)
+	}
+	for _, l := range []string{"uz-Latn", "uz-Cyrl", "ru", "en"} {
+		if rep.ByLang[l].N < 40 {
+			t.Errorf("%s: %d questions, want ≥ 40", l, rep.ByLang[l].N)
+		}
+	}
+	if rep.Top1 < 0.95 || rep.Top3 < 0.98 {
+		t.Errorf("tuning top-1 %.3f top-3 %.3f", rep.Top1, rep.Top3)
+	}
+}
+
+func TestRunScoresAndRejectsBadInput(t *testing.T) {
+	in := `{"question":"QQS qaytarish","expected":["annex4-3"],"lang":"uz-Latn"}
+{"question":"QQS qaytarish","expected":["faq-payment"],"lang":"uz-Latn"}
+`
+	rep, err := Run(context.Background(), Options{Reader: strings.NewReader(in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.N != 2 || rep.Top1 != 0.5 || len(rep.Misses) != 1 {
+		t.Errorf("report %+v; want n=2 top1=0.5 with one miss", rep.Score)
+	}
+	if _, err := Run(context.Background(), Options{Reader: strings.NewReader(`{"question":"x"}`)}); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("missing expected: err %v, want one naming line 1", err)
+	}
+}

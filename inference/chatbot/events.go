@@ -1,0 +1,243 @@
+package chatbot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/oqim/oqim/connectors/kafka"
+)
+
+// Default topics.
+const (
+	DefaultEventsTopic  = "oqim.chatbot.events"
+	DefaultHandoffTopic = "oqim.chatbot.handoff"
+)
+
+// Event types on the events topic.
+const (
+	TypeQuestion = "chatbot.question"
+	TypeFeedback = "chatbot.feedback"
+	TypeHandoff  = "chatbot.handoff"
+)
+
+// Envelope is Oqim's event envelope (see the README's event schema).
+type Envelope struct {
+	ID     string    `json:"id"`
+	Source string    `json:"source"`
+	Type   string    `json:"type"`
+	Time   time.Time `json:"time"`
+	Region string    `json:"region,omitempty"`
+	Data   any       `json:"data"`
+}
+
+// QuestionData is the data of chatbot.question. It carries no text of the
+// question, so usage analytics never hold what citizens wrote.
+type QuestionData struct {
+	SessionID  string   `json:"session_id"`
+	MessageID  string   `json:"message_id"`
+	Lang       string   `json:"lang"`
+	Outcome    Outcome  `json:"outcome"`
+	Kind       Kind     `json:"kind"`
+	EntryIDs   []string `json:"entry_ids,omitempty"`
+	Confidence float64  `json:"confidence"`
+	LLM        bool     `json:"llm"`
+	LatencyMs  float64  `json:"latency_ms"`
+	Redacted   int      `json:"redacted"`
+}
+
+// FeedbackData is the data of chatbot.feedback.
+type FeedbackData struct {
+	SessionID string `json:"session_id"`
+	MessageID string `json:"message_id"`
+	Rating    string `json:"rating,omitempty"` // "up" or "down"
+	Resolved  *bool  `json:"resolved,omitempty"`
+	Lang      string `json:"lang,omitempty"`
+}
+
+// HandoffData is the data of chatbot.handoff.
+type HandoffData struct {
+	SessionID string `json:"session_id"`
+	TicketID  string `json:"ticket_id"`
+	Reason    string `json:"reason"` // "requested" or "low_confidence"
+	Lang      string `json:"lang"`
+	Delivered bool   `json:"delivered"`
+}
+
+// Ticket is what the 1242 operators receive on the handoff topic: the
+// redacted conversation and the entries the bot considered.
+type Ticket struct {
+	ID           string       `json:"id"`
+	Time         time.Time    `json:"time"`
+	SessionID    string       `json:"session_id"`
+	Lang         string       `json:"lang"`
+	Reason       string       `json:"reason"`
+	Region       string       `json:"region,omitempty"`
+	Conversation []TicketTurn `json:"conversation"`
+	Candidates   []Citation   `json:"candidates,omitempty"`
+}
+
+// TicketTurn is one message of the conversation.
+type TicketTurn struct {
+	Role string    `json:"role"` // "user" or "bot"
+	Text string    `json:"text"`
+	Time time.Time `json:"time"`
+}
+
+// Publisher delivers records to Kafka topics. KafkaPublisher is the
+// production one; tests may pass their own.
+type Publisher interface {
+	Publish(ctx context.Context, topic string, key, value []byte) error
+	Close() error
+}
+
+// KafkaPublisher writes through Oqim's kafka-go writers, one per topic.
+type KafkaPublisher struct {
+	brokers []string
+	mu      sync.Mutex
+	writers map[string]*kafkago.Writer
+}
+
+// NewKafkaPublisher returns a publisher to brokers.
+func NewKafkaPublisher(brokers []string) *KafkaPublisher {
+	return &KafkaPublisher{brokers: brokers, writers: map[string]*kafkago.Writer{}}
+}
+
+func (p *KafkaPublisher) writer(topic string) *kafkago.Writer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w, ok := p.writers[topic]
+	if !ok {
+		w = kafka.NewWriter(p.brokers, topic)
+		p.writers[topic] = w
+	}
+	return w
+}
+
+// Publish writes one record and returns once the brokers have it.
+func (p *KafkaPublisher) Publish(ctx context.Context, topic string, key, value []byte) error {
+	if err := p.writer(topic).WriteMessages(ctx, kafkago.Message{Key: key, Value: value}); err != nil {
+		return fmt.Errorf("chatbot: writing to %s: %w", topic, err)
+	}
+	return nil
+}
+
+// PublishBatch writes records to one topic in a single request.
+func (p *KafkaPublisher) PublishBatch(ctx context.Context, topic string, msgs []kafkago.Message) error {
+	if err := p.writer(topic).WriteMessages(ctx, msgs...); err != nil {
+		return fmt.Errorf("chatbot: writing %d records to %s: %w", len(msgs), topic, err)
+	}
+	return nil
+}
+
+// Close flushes and closes the writers.
+func (p *KafkaPublisher) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var errs []error
+	for _, w := range p.writers {
+		errs = append(errs, w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// emitter sends usage events in the background, so that answering never
+// waits for Kafka; when the queue is full, events are dropped and counted
+// rather than slowing citizens down.
+type emitter struct {
+	pub     Publisher
+	topic   string
+	queue   chan kafkago.Message
+	done    chan struct{}
+	dropped atomic.Int64
+	log     *slog.Logger
+}
+
+func newEmitter(pub Publisher, topic string, size int, log *slog.Logger) *emitter {
+	e := &emitter{pub: pub, topic: topic, queue: make(chan kafkago.Message, size), done: make(chan struct{}), log: log}
+	go e.run()
+	return e
+}
+
+func (e *emitter) emit(env Envelope) {
+	v, err := json.Marshal(env)
+	if err != nil {
+		e.log.Error("chatbot: encoding event", "type", env.Type, "err", err)
+		return
+	}
+	select {
+	case e.queue <- kafkago.Message{Key: []byte(env.ID), Value: v}:
+	default:
+		e.dropped.Add(1)
+	}
+}
+
+type batchPublisher interface {
+	PublishBatch(ctx context.Context, topic string, msgs []kafkago.Message) error
+}
+
+func (e *emitter) run() {
+	defer close(e.done)
+	batch := make([]kafkago.Message, 0, 256)
+	for m := range e.queue {
+		batch = append(batch[:0], m)
+	fill:
+		for len(batch) < cap(batch) {
+			select {
+			case m, ok := <-e.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, m)
+			default:
+				break fill
+			}
+		}
+		e.flush(batch)
+	}
+}
+
+func (e *emitter) flush(batch []kafkago.Message) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if bp, ok := e.pub.(batchPublisher); ok {
+		if err := bp.PublishBatch(ctx, e.topic, batch); err != nil {
+			e.log.Warn("chatbot: usage events lost", "n", len(batch), "err", err)
+		}
+		return
+	}
+	for _, m := range batch {
+		if err := e.pub.Publish(ctx, e.topic, m.Key, m.Value); err != nil {
+			e.log.Warn("chatbot: usage event lost", "err", err)
+		}
+	}
+}
+
+// close stops accepting events and waits until the queue is written.
+func (e *emitter) close(ctx context.Context) error {
+	close(e.queue)
+	select {
+	case <-e.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("chatbot: flushing usage events: %w", ctx.Err())
+	}
+}
+
+// newID returns a random identifier with prefix.
+func newID(prefix string) string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return prefix + hex.EncodeToString(b[:])
+}

@@ -1,0 +1,164 @@
+package retrieval
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kljensen/snowball/english"
+	"github.com/kljensen/snowball/russian"
+
+	"github.com/oqim/oqim/models/portalkb/uztranslit"
+)
+
+// Terms appends the search terms of text to dst and returns it. Documents
+// and queries go through the same function, so a word yields the same
+// terms whichever script or apostrophe it was typed with:
+//
+//   - Cyrillic words are transliterated to Uzbek Latin; words without
+//     Uzbek-only letters (ў, қ, ғ, ҳ) may also be Russian, so they add
+//     their Russian snowball stem, transliterated as well.
+//   - Latin words add their English snowball stem and their Uzbek form.
+//   - Uzbek forms are folded (apostrophes dropped, x→h, q→k, ye→e, the
+//     letters people confuse or type without the modifier) and lose common
+//     suffixes (uzbekStem).
+//
+// Stop words of the three languages yield nothing.
+func Terms(dst []string, text string) []string {
+	var word []rune
+	var buf strings.Builder
+	flush := func() {
+		if len(word) == 0 {
+			return
+		}
+		dst = wordTerms(dst, &buf, word)
+		word = word[:0]
+	}
+	rs := []rune(text)
+	for i, r := range rs {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			word = append(word, unicode.ToLower(r))
+		case uztranslit.IsApostrophe(r) && len(word) > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
+			// oʻ, gʻ and the tutuq belgisi stay inside the word.
+			word = append(word, 'ʻ')
+		default:
+			flush()
+		}
+	}
+	flush()
+	return dst
+}
+
+func wordTerms(dst []string, buf *strings.Builder, w []rune) []string {
+	if len(w) > 40 {
+		// Nothing in the knowledge base is this long; it is noise or an
+		// attempt to blow up the fuzzy matcher.
+		return dst
+	}
+	cyr, uzOnly, digits := false, false, true
+	for _, r := range w {
+		if !unicode.IsDigit(r) {
+			digits = false
+		}
+		if uztranslit.IsCyrillic(r) {
+			cyr = true
+			switch r {
+			case 'ў', 'қ', 'ғ', 'ҳ':
+				uzOnly = true
+			}
+		}
+	}
+	if digits {
+		if len(w) < 2 {
+			return dst
+		}
+		return append(dst, string(w))
+	}
+	raw := string(w)
+	var latin string
+	if cyr {
+		latin = uztranslit.ToLatin(raw)
+	} else {
+		latin = raw
+	}
+	folded := fold(buf, latin)
+	if isStop(folded) || (cyr && ruStop[raw]) || (!cyr && enStop[raw]) {
+		return dst
+	}
+	if utf8.RuneCountInString(folded) < 2 {
+		return dst
+	}
+	uz := uzbekStem(folded)
+	if isStop(uz) {
+		return dst
+	}
+	dst = append(dst, uz)
+	var other string
+	switch {
+	case cyr && !uzOnly:
+		other = fold(buf, uztranslit.ToLatin(russian.Stem(raw, false)))
+	case !cyr:
+		other = english.Stem(strings.ReplaceAll(raw, "ʻ", ""), false)
+	}
+	if other != "" && other != uz && other != folded {
+		dst = append(dst, other)
+	}
+	return dst
+}
+
+// fold maps Uzbek Latin spelling variants onto one form: apostrophes go,
+// x and h (х/ҳ) and q and k (қ/к) merge, because citizens typing on
+// Russian keyboards or phones mix them, and "ye" becomes "e" so that
+// Cyrillic "е" and Latin "ye" meet.
+func fold(buf *strings.Builder, s string) string {
+	buf.Reset()
+	prev := rune(0)
+	for _, r := range s {
+		r = unicode.ToLower(r)
+		switch {
+		case uztranslit.IsApostrophe(r):
+			continue
+		case r == 'x':
+			r = 'h'
+		case r == 'q':
+			r = 'k'
+		case r == 'e' && prev == 'y':
+			// Drop the y written before e.
+			str := buf.String()
+			buf.Reset()
+			buf.WriteString(str[:len(str)-1])
+		}
+		buf.WriteRune(r)
+		prev = r
+	}
+	return buf.String()
+}
+
+// uzbekSuffixes are common Uzbek inflectional and derivational endings in
+// folded spelling (q is k), longest first. They are stripped up to three
+// times while at least three letters remain, which is enough to bring
+// "roʻyxatdan", "roʻyxatga" and "roʻyxatini" onto "royhat".
+var uzbekSuffixes = []string{
+	"mokchiman", "mokchimiz", "mokchi", "yapman", "yapmiz", "yapti", "ayotgan", "ilgan", "lariga", "larini", "larida",
+	"laridan", "larning", "lardan", "larga", "larni", "larda", "dagi", "ning", "lari", "ishni", "ishga", "ishda",
+	"ingiz", "imiz", "mizni", "lash", "lik", "ligi", "mok", "gan", "lar", "dan", "tan", "ish", "ini", "man",
+	"miz", "siz", "dir", "mi", "ga", "ka", "da", "ta", "ni", "si", "im", "ng", "ib", "i",
+}
+
+func uzbekStem(s string) string {
+	for pass := 0; pass < 3; pass++ {
+		stripped := false
+		for _, suf := range uzbekSuffixes {
+			if strings.HasSuffix(s, suf) && utf8.RuneCountInString(s)-utf8.RuneCountInString(suf) >= 3 {
+				s = s[:len(s)-len(suf)]
+				stripped = true
+				break
+			}
+		}
+		if !stripped {
+			break
+		}
+	}
+	return s
+}

@@ -1,0 +1,130 @@
+package widget_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/oqim/oqim/inference/chatbot"
+)
+
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("OQIM_SKIP_BROWSER") == "1" {
+		t.Skip("chromium not installed and OQIM_SKIP_BROWSER=1: skipping the browser test")
+	}
+	t.Fatal("chromium is not installed: run `make test` (which installs it), or `apt-get install -y chromium`; set OQIM_SKIP_BROWSER=1 to skip this test")
+	return ""
+}
+
+// TestWidgetInBrowser types a question into the widget with the keyboard
+// in headless Chromium and checks that the answer arrives with a citation
+// link, in the live region, and that focus returns to the input.
+func TestWidgetInBrowser(t *testing.T) {
+	bin := chromium(t)
+	svc, err := chatbot.New(chatbot.Config{RatePerSecond: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(svc)
+	defer srv.Close()
+	defer svc.Close(context.Background())
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(900, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
+	defer cancelT()
+
+	run := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("browser: %v", err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("browser: text of %s: %v", sel, err)
+		}
+		return v
+	}
+	attr := func(sel, name string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+		if err != nil {
+			t.Fatalf("browser: %s[%s]: %v", sel, name, err)
+		}
+		return v.Value
+	}
+	run(
+		chromedp.Navigate(srv.URL+"/chat/"),
+		chromedp.WaitVisible(chromedp.CSS(`oqim-chat textarea`)),
+		chromedp.Focus(chromedp.CSS(`oqim-chat textarea`)),
+		// Typed, then sent with the Enter key: no mouse needed.
+		chromedp.SendKeys(chromedp.CSS(`oqim-chat textarea`), "QQSni qanday qaytarib olsam boʻladi?\r"),
+		chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-bot[data-kind] .oqc-cites a`)),
+	)
+	answer := text(`oqim-chat .oqc-bot[data-kind] .oqc-text`)
+	kind := attr(`oqim-chat .oqc-bot[data-kind]`, "data-kind")
+	citeHref := attr(`oqim-chat .oqc-cites a`, "href")
+	citeText := text(`oqim-chat .oqc-cites a`)
+	live := attr(`oqim-chat .oqc-log`, "aria-live")
+	label := text(`oqim-chat label`)
+	focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.className : ""`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kind != "answer" || !strings.Contains(answer, "Qoʻshilgan qiymat soligʻi") {
+		t.Errorf("answer (kind %q):\n%s", kind, answer)
+	}
+	if !strings.Contains(citeText, "[annex4-3]") || !strings.HasSuffix(citeHref, "/services/annex4-3") {
+		t.Errorf("citation %q -> %q", citeText, citeHref)
+	}
+	if live != "polite" || strings.TrimSpace(label) == "" {
+		t.Errorf("accessibility: aria-live %q, label %q", live, label)
+	}
+	if focused != "oqc-input" {
+		t.Errorf("focus after answer is on %q, want the input", focused)
+	}
+	path := filepath.Join(t.TempDir(), "widget.png")
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if dir := os.Getenv("OQIM_SCREENSHOT_DIR"); dir != "" {
+		os.WriteFile(filepath.Join(dir, "widget.png"), shot, 0o644)
+	}
+	t.Logf("screenshot: %s (%d bytes)", path, len(shot))
+}
