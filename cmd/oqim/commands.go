@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"text/tabwriter"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/opendata"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/generate"
@@ -47,7 +50,9 @@ and Kafka (kafka.brokers); run 'oqim migrate' once before.`,
 				return err
 			}
 			defer in.Close()
-			h, err := routes(cfg, in, metrics.NewSet(), ref, log, true)
+			w := kafka.NewWriter(in.brokers, cfg.Kafka.Topic)
+			defer w.Close()
+			h, err := routes(cfg, in, metrics.NewSet(), ref, log, true, w)
 			if err != nil {
 				return err
 			}
@@ -90,21 +95,45 @@ insert. Run more copies to scale out; partitions are shared among them.
 			pipe, err := ingest.New(in.conn, ingest.Options{
 				Brokers: in.brokers, Topics: []string{cfg.Kafka.Topic}, Group: cfg.Kafka.Group, Database: cfg.ClickHouse.Database,
 				BatchSize: cfg.Pipeline.BatchSize, BatchInterval: cfg.Pipeline.BatchInterval.Duration,
-				Decode: decode.Options{Regions: ref.RegionIDs()}, Metrics: ingest.NewMetrics(set, "applications"), Logger: log,
+				Decode: decode.Options{}, Metrics: ingest.NewMetrics(set, "applications"), Logger: log,
 			})
 			if err != nil {
 				return err
 			}
-			h, err := routes(cfg, in, set, ref, log, false)
+			h, err := routes(cfg, in, set, ref, log, false, nil)
 			if err != nil {
 				return err
 			}
 			g, ctx := errgroup.WithContext(cmd.Context())
 			g.Go(func() error { return pipe.Run(ctx) })
+			if err := startPollers(ctx, g, cfg, in, set, log); err != nil {
+				return err
+			}
 			g.Go(func() error { return serveHTTP(ctx, l, h) })
 			return g.Wait()
 		},
 	}
+}
+
+// startPollers runs one open-data poller per configured dataset; their
+// events go to kafka.topic like any agency's.
+func startPollers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra, set *metrics.Set, log *slog.Logger) error {
+	for i, dc := range cfg.OpenData {
+		if dc.Topic == "" {
+			dc.Topic = cfg.Kafka.Topic
+		}
+		w := kafka.NewWriter(in.brokers, dc.Topic)
+		p, err := opendata.NewPoller(dc, w, opendata.WithLogger(log), opendata.WithMetrics(set))
+		if err != nil {
+			w.Close()
+			return fmt.Errorf("config: opendata[%d] (%s): %w", i, dc.Dataset, err)
+		}
+		g.Go(func() error {
+			defer w.Close()
+			return p.Run(ctx)
+		})
+	}
+	return nil
 }
 
 func (a *app) generateCmd() *cobra.Command {

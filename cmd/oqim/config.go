@@ -15,6 +15,9 @@ import (
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"gopkg.in/yaml.v3"
+
+	"github.com/oqim/oqim/connectors/httpingest"
+	"github.com/oqim/oqim/connectors/opendata"
 )
 
 // Config is oqim's whole configuration. Every key can be set in the YAML
@@ -28,6 +31,12 @@ type Config struct {
 	Pipeline   PipelineConfig   `yaml:"pipeline"`
 	Generator  GeneratorConfig  `yaml:"generator"`
 	LLM        LLMConfig        `yaml:"llm"`
+	// HTTPIngest lets agencies POST NDJSON events (see
+	// connectors/httpingest); they land on kafka.topic.
+	HTTPIngest httpingest.Config `yaml:"http_ingest"`
+	// OpenData lists datasets that `oqim ingest` polls (see
+	// connectors/opendata).
+	OpenData []opendata.Config `yaml:"opendata"`
 }
 
 // LLMConfig points at an OpenAI-compatible chat server (vLLM, llama.cpp,
@@ -205,6 +214,10 @@ func walk(v reflect.Value, prefix string, fn func(key string, f reflect.Value) e
 			key = prefix + "." + tag
 		}
 		f := v.Field(i)
+		// Lists of records (agencies, datasets) live in the file only.
+		if f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Struct {
+			continue
+		}
 		if f.Kind() == reflect.Struct && f.Type() != reflect.TypeOf(Duration{}) {
 			if err := walk(f, key, fn); err != nil {
 				return err
@@ -220,6 +233,13 @@ func walk(v reflect.Value, prefix string, fn func(key string, f reflect.Value) e
 
 func setField(f reflect.Value, raw string) error {
 	switch f.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 500ms, 2s or 24h", raw)
+		}
+		f.SetInt(int64(d))
+		return nil
 	case Duration:
 		d, err := time.ParseDuration(raw)
 		if err != nil {
@@ -240,12 +260,12 @@ func setField(f reflect.Value, raw string) error {
 	switch f.Kind() {
 	case reflect.String:
 		f.SetString(raw)
-	case reflect.Int:
-		n, err := strconv.Atoi(raw)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
 			return fmt.Errorf("%q is not an integer", raw)
 		}
-		f.SetInt(int64(n))
+		f.SetInt(n)
 	case reflect.Uint64:
 		n, err := strconv.ParseUint(raw, 10, 64)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
@@ -62,7 +63,7 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			pipe, err := ingest.New(in.conn, ingest.Options{
 				Brokers: in.brokers, Topics: []string{cfg.Kafka.Topic}, Group: cfg.Kafka.Group, Database: cfg.ClickHouse.Database,
 				BatchSize: cfg.Pipeline.BatchSize, BatchInterval: cfg.Pipeline.BatchInterval.Duration,
-				Decode: decode.Options{Regions: ref.RegionIDs()}, Metrics: m, Logger: log.With("component", "ingest"),
+				Decode: decode.Options{}, Metrics: m, Logger: log.With("component", "ingest"),
 			})
 			if err != nil {
 				return err
@@ -73,7 +74,10 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 				Seed: cfg.Generator.Seed, RunID: runID(), Window: cfg.Generator.Window.Duration,
 			})
 
-			h, err := routes(cfg, in, set, ref, log, true)
+			if len(cfg.HTTPIngest.Agencies) == 0 {
+				cfg.HTTPIngest.Agencies = []httpingest.Agency{{Name: demoAgency, KeySHA256: httpingest.HashKey(demoKey), Types: []string{"*"}}}
+			}
+			h, err := routes(cfg, in, set, ref, log, true, w)
 			if err != nil {
 				return err
 			}
@@ -109,6 +113,13 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 	}
 }
 
+// The demo's HTTP ingest agency, printed with the URLs; a configured
+// http_ingest.agencies list replaces it.
+const (
+	demoAgency = "demo-agency"
+	demoKey    = "oqim-demo-key"
+)
+
 // runID keeps ids of separate demo runs apart, so a restarted demo adds
 // applications instead of replacing the earlier ones.
 func runID() string { return strconv.FormatInt(time.Now().Unix(), 36) }
@@ -121,12 +132,15 @@ Oqim demo is running. Open:
   KPI API       %[1]s/api/v1/kpi/applications?region=UZ-JI
   Readiness     %[1]s/readyz
   Metrics       %[1]s/metrics
+  Ingest        curl -H 'Authorization: Bearer %[6]s' --data-binary @events.ndjson %[1]s/api/v1/ingest
+                (NDJSON envelopes with "source":"%[7]s")
 Kafka brokers   %[2]v%[3]s
 ClickHouse      %[4]s%[5]s
 Press Ctrl-C to stop.
 
 `, base, in.brokers, map[bool]string{true: " (embedded)", false: ""}[in.broker != nil],
-		in.dsn, map[bool]string{true: " (local, data in " + cfg.ClickHouse.Local.Dir + ")", false: ""}[in.chsrv != nil])
+		in.dsn, map[bool]string{true: " (local, data in " + cfg.ClickHouse.Local.Dir + ")", false: ""}[in.chsrv != nil],
+		demoKey, demoAgency)
 }
 
 // reportProgress prints the ingest totals every 15 s, so a user watching

@@ -20,11 +20,13 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/analytics/api"
+	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest/ingesttest"
+	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // N generated events go through the real Kafka protocol, the pipeline and
@@ -33,7 +35,7 @@ import (
 func TestKPIEndpointEqualsWhatWasSent(t *testing.T) {
 	env := ingesttest.New(t)
 	now := time.Now().UTC()
-	g := generate.New(env.Ref, generate.Options{Seed: 11, RunID: "e2e"})
+	g := generate.New(env.Ref, generate.Options{Seed: 11, RunID: "e2e", Families: []generate.Family{generate.PortalApplication}})
 	var msgs []kafkago.Message
 	want := map[string]map[string]uint64{} // region → status → events
 	national := map[string]uint64{}
@@ -54,7 +56,11 @@ func TestKPIEndpointEqualsWhatWasSent(t *testing.T) {
 
 	cfg := defaultConfig()
 	cfg.ClickHouse.Database = env.DB
-	h, err := routes(cfg, &infra{brokers: env.Brokers, conn: env.Conn}, metrics.NewSet(), env.Ref, slog.New(slog.DiscardHandler), true)
+	reg, err := schema.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := routes(cfg, &infra{registry: reg, brokers: env.Brokers, conn: env.Conn}, metrics.NewSet(), env.Ref, slog.New(slog.DiscardHandler), true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +230,51 @@ func runDemo(t *testing.T, brokers string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// Agencies can also POST events; they land like Kafka-produced ones.
+	now := time.Now().UTC().Format(time.RFC3339)
+	var lines []string
+	posted := []string{fmt.Sprintf("http-%d-a", time.Now().UnixNano()), fmt.Sprintf("http-%d-b", time.Now().UnixNano())}
+	for _, id := range posted {
+		lines = append(lines, `{"id":"`+id+`","source":"demo-agency","type":"mahalla.appeal.submitted","time":"`+now+`","region":"UZ-XO","data":{"appeal_id":"`+id+`","mahalla":"Gullanbog'","category":"roads"}}`)
+	}
+	post := func(body string) (int, string) {
+		req, _ := http.NewRequest("POST", base+"/api/v1/ingest", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+demoKey)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post(strings.Join(lines, "\n")); code != http.StatusAccepted || !strings.Contains(body, `"accepted":2`) {
+		t.Fatalf("POST /api/v1/ingest: %d %s", code, body)
+	}
+	bad := strings.Replace(lines[0], `"roads"`, `"weather"`, 1)
+	if code, body := post(bad); code != http.StatusBadRequest || !strings.Contains(body, "data.category") {
+		t.Fatalf("bad line: %d %s", code, body)
+	}
+	conn, err := clickhouse.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for {
+		var n uint64
+		if err := conn.QueryRow(context.Background(), "SELECT count() FROM "+db+".mahalla_appeals WHERE id IN (?, ?)", posted[0], posted[1]).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 2 posted events landed", n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oqim/oqim/inference/diagnosis/eval"
+	"github.com/oqim/oqim/inference/notes"
+	notesEval "github.com/oqim/oqim/inference/notes/eval"
 )
 
 func (a *app) evalCmd() *cobra.Command {
@@ -63,6 +65,56 @@ statistics on the other folds of the same file.`,
 	diag.Flags().IntVar(&folds, "folds", 0, "also report K-fold cross-validated figures (0: off)")
 	diag.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	diag.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
-	cmd.AddCommand(diag)
+	cmd.AddCommand(diag, a.evalNotesCmd())
 	return cmd
+}
+
+func (a *app) evalNotesCmd() *cobra.Command {
+	var (
+		cases   string
+		asJSON  bool
+		details bool
+		useLLM  bool
+	)
+	c := &cobra.Command{
+		Use:   "notes --cases FILE",
+		Short: "Score clinical-note structuring: precision and recall per field",
+		Long: `eval notes reads JSONL cases, one per line, with "transcript", "language" and
+"expected" (the schema is in inference/notes/README.md), structures each
+transcript and reports precision and recall per field, micro-averaged.
+The offline engine is used unless --llm is given and llm.* is configured.`,
+		Example: `  oqim eval notes --cases inference/notes/eval/testdata/holdout.jsonl
+  oqim eval notes --cases my-cases.jsonl --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cases == "" {
+				return &usageError{errors.New("--cases FILE is required: JSONL with transcript, language and expected")}
+			}
+			opts := notesEval.Options{CasesPath: cases, Details: details}
+			if useLLM {
+				cfg, _, err := a.config("text")
+				if err != nil {
+					return err
+				}
+				llm := notes.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey}
+				if err := llm.Check(); err != nil {
+					return err
+				}
+				opts.Engine = notes.NewStructurer(llm, nil)
+			}
+			rep, err := notesEval.Run(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(a.stdout).Encode(rep)
+			}
+			return rep.WriteText(a.stdout)
+		},
+	}
+	c.Flags().StringVar(&cases, "cases", "", "JSONL file of cases (required)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	c.Flags().BoolVar(&details, "details", false, "list every mismatch (quotes engine output; not for real patients' notes)")
+	c.Flags().BoolVar(&useLLM, "llm", false, "use the LLM engine configured by llm.* instead of the offline one")
+	return c
 }

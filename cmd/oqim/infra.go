@@ -14,22 +14,27 @@ import (
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // infra is the Kafka and ClickHouse a command talks to: external ones
 // when configured, otherwise (demo only) an embedded broker and a local
 // server that infra owns and stops.
 type infra struct {
-	brokers []string
-	dsn     string
-	conn    driver.Conn
-	broker  *embedded.Broker
-	chsrv   *chserver.Server
-	log     *slog.Logger
+	registry *schema.Registry
+	brokers  []string
+	dsn      string
+	conn     driver.Conn
+	broker   *embedded.Broker
+	chsrv    *chserver.Server
+	log      *slog.Logger
 }
 
 func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bool) (_ *infra, err error) {
 	in := &infra{log: log, brokers: cfg.Kafka.Brokers, dsn: cfg.ClickHouse.DSN}
+	if in.registry, err = schema.Load(); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			in.Close()

@@ -70,6 +70,8 @@ See oqim.example.yaml for every key.`,
 		a.migrateCmd(),
 		a.clickhouseCmd(),
 		a.evalCmd(),
+		a.benchCmd(),
+		a.brokerCmd(),
 	)
 	return root
 }

@@ -15,16 +15,31 @@ import (
 	"github.com/oqim/oqim/analytics/api"
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/connectors/health"
+	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/diagnosis"
 	"github.com/oqim/oqim/inference/diagnosis/textmap"
 	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/decode"
 )
 
 // routes assembles the HTTP surface: the BI API and the assistants (when
 // public is set), and the operational endpoints every oqim process serves.
-func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, public bool) (http.Handler, error) {
+//
+// ingest, when set, receives the events agencies POST to /api/v1/ingest.
+func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, public bool, ingest httpingest.Writer) (http.Handler, error) {
 	mux := http.NewServeMux()
+	if ingest != nil {
+		v, err := decode.NewValidator(decode.Options{Registry: in.registry})
+		if err != nil {
+			return nil, err
+		}
+		h, err := httpingest.NewHandler(cfg.HTTPIngest, ingest, v, httpingest.WithMetrics(set), httpingest.WithLogger(log))
+		if err != nil {
+			return nil, fmt.Errorf("http_ingest: %w", err)
+		}
+		mux.Handle(httpingest.Path, h)
+	}
 	if public {
 		eng, err := diagnosis.NewDefaultEngine()
 		if err != nil {

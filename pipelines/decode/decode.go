@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -19,20 +20,24 @@ import (
 
 	"github.com/oqim/oqim/pipelines/events"
 	"github.com/oqim/oqim/pipelines/schema"
+	"github.com/oqim/oqim/pipelines/transform"
 )
 
 // Options configure a Decoder.
 type Options struct {
 	Registry *schema.Registry
 	Limits   events.Limits
-	// Region maps what an agency sent as region to its ISO 3166-2:UZ
-	// code; nil accepts the 14 codes exactly as given in Regions.
-	Region  func(b []byte) (string, bool)
+	// Places maps what agencies send as region (ISO code, name in any
+	// script, SOATO code) to ISO 3166-2:UZ, and known district names and
+	// codes to one spelling. Nil with Regions set accepts exactly those
+	// codes; nil without uses transform.DefaultPlaces.
+	Places  *transform.Places
 	Regions []string
-	// Fold appends the search key of a normalised text field to dst; nil
-	// lower-cases ASCII only.
+	// Fold appends the search key of a normalised text field to dst;
+	// default transform.AppendFold.
 	Fold func(dst, src []byte) []byte
-	// Time parses an event time to UTC; nil accepts RFC 3339.
+	// Time parses an event time to UTC; default transform.ParseTime
+	// (RFC 3339, or Tashkent local time without a zone).
 	Time  func(b []byte) (time.Time, error)
 	Now   func() time.Time
 	Alloc memory.Allocator
@@ -42,6 +47,7 @@ type Options struct {
 // Decoder serves one goroutine.
 type Decoder struct {
 	opts   Options
+	region func(b []byte) (string, bool)
 	parser fastjson.Parser
 	tables []*Table
 	byFam  map[*schema.Family]*Table
@@ -62,20 +68,29 @@ func New(opts Options) (*Decoder, error) {
 	if opts.Alloc == nil {
 		opts.Alloc = memory.NewGoAllocator()
 	}
-	if opts.Region == nil {
+	d := &Decoder{opts: opts, byFam: map[*schema.Family]*Table{}}
+	switch {
+	case opts.Places != nil:
+		d.region = opts.Places.Region
+	case len(opts.Regions) > 0:
 		set := make(map[string]string, len(opts.Regions))
 		for _, r := range opts.Regions {
 			set[r] = r
 		}
-		opts.Region = func(b []byte) (string, bool) { r, ok := set[string(b)]; return r, ok }
+		d.region = func(b []byte) (string, bool) { r, ok := set[string(b)]; return r, ok }
+	default:
+		p, err := transform.DefaultPlaces()
+		if err != nil {
+			return nil, err
+		}
+		d.opts.Places, d.region = p, p.Region
 	}
-	if opts.Fold == nil {
-		opts.Fold = asciiLower
+	if d.opts.Fold == nil {
+		d.opts.Fold = transform.AppendFold
 	}
-	if opts.Time == nil {
-		opts.Time = parseRFC3339
+	if d.opts.Time == nil {
+		d.opts.Time = transform.ParseTime
 	}
-	d := &Decoder{opts: opts, byFam: map[*schema.Family]*Table{}}
 	for _, f := range opts.Registry.Families {
 		t := newTable(f, opts.Alloc)
 		d.tables = append(d.tables, t)
@@ -98,7 +113,13 @@ func (d *Decoder) Rows() int {
 
 // Decode validates one envelope record and appends it to its family's
 // table. On error nothing is appended and the error is a *events.FieldError.
-func (d *Decoder) Decode(record []byte) error {
+func (d *Decoder) Decode(record []byte) error { return d.envelope(record, true) }
+
+// Validate checks a record exactly as Decode does without buffering it,
+// for front doors (HTTP ingest) that must refuse bad input up front.
+func (d *Decoder) Validate(record []byte) error { return d.envelope(record, false) }
+
+func (d *Decoder) envelope(record []byte, keep bool) error {
 	v, err := d.parse(record)
 	if err != nil {
 		return err
@@ -119,7 +140,7 @@ func (d *Decoder) Decode(record []byte) error {
 	if data.Type() != fastjson.TypeObject {
 		return &events.FieldError{Field: events.FieldData, Reason: events.ReasonWrongType, Detail: "must be an object"}
 	}
-	return d.append(d.byFam[fam], ev, v, data, "data.")
+	return d.append(d.byFam[fam], ev, v, data, "data.", keep)
 }
 
 // DecodeFlat validates a flat JSON object whose keys are the table's
@@ -134,7 +155,7 @@ func (d *Decoder) DecodeFlat(fam *schema.Family, event int, record []byte) error
 	if !ok {
 		return fmt.Errorf("decode: family %s is not in this decoder's registry", fam.Name)
 	}
-	return d.append(t, event, v, v, "")
+	return d.append(t, event, v, v, "", true)
 }
 
 func (d *Decoder) parse(record []byte) (*fastjson.Value, error) {
@@ -154,7 +175,7 @@ func (d *Decoder) parse(record []byte) (*fastjson.Value, error) {
 // append reads and checks every column into the table's scratch row, and
 // only when all are valid appends the row, so a bad record leaves the
 // builders untouched.
-func (d *Decoder) append(t *Table, event int, env, data *fastjson.Value, prefix string) error {
+func (d *Decoder) append(t *Table, event int, env, data *fastjson.Value, prefix string, keep bool) error {
 	row := t.row
 	var err error
 	if row.id, err = str(env, events.FieldID, events.FieldID, true); err != nil {
@@ -174,13 +195,20 @@ func (d *Decoder) append(t *Table, event int, env, data *fastjson.Value, prefix 
 	if err != nil {
 		return err
 	}
-	region, ok := d.opts.Region(rb)
+	region, ok := d.region(rb)
 	if !ok {
 		return &events.FieldError{Field: events.FieldRegion, Reason: events.ReasonUnknownRegion, Detail: fmt.Sprintf("%q is not an ISO 3166-2:UZ region code such as UZ-JI", rb)}
 	}
 	row.region = region
 	if row.district, err = str(env, events.FieldDistrict, events.FieldDistrict, false); err != nil {
 		return err
+	}
+	// Known districts are stored under one spelling; others as sent.
+	if len(row.district) > 0 && d.opts.Places != nil {
+		if dist, m := d.opts.Places.District(region, row.district); m == transform.Found {
+			row.district = append(row.districtBuf[:0], dist.NameUz...)
+			row.districtBuf = row.district
+		}
 	}
 	for i := range t.Family.Fields {
 		f := &t.Family.Fields[i]
@@ -195,7 +223,9 @@ func (d *Decoder) append(t *Table, event int, env, data *fastjson.Value, prefix 
 			row.values[i].t = tm
 		}
 	}
-	t.appendRow(event, row, d)
+	if keep {
+		t.appendRow(event, row, d)
+	}
 	return nil
 }
 
@@ -334,21 +364,6 @@ func unsafeString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-func parseRFC3339(b []byte) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, unsafeString(b))
-	return t.UTC(), err
-}
-
-func asciiLower(dst, src []byte) []byte {
-	for _, c := range src {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
-}
-
 // Table is one family's batch under construction.
 type Table struct {
 	Family  *schema.Family
@@ -365,6 +380,7 @@ type Table struct {
 
 type row struct {
 	id, source, district []byte
+	districtBuf          []byte
 	region               string
 	time                 time.Time
 	values               []value
@@ -472,4 +488,30 @@ func (t *Table) appendRow(event int, r *row, d *Decoder) {
 		}
 	}
 	t.rows++
+}
+
+// Validator checks records like Decoder.Validate and is safe for
+// concurrent use, keeping one Decoder per concurrent caller.
+type Validator struct {
+	opts Options
+	pool sync.Pool
+}
+
+// NewValidator checks opts once, so Validate cannot fail to build a
+// decoder later.
+func NewValidator(opts Options) (*Validator, error) {
+	if _, err := New(opts); err != nil {
+		return nil, err
+	}
+	return &Validator{opts: opts}, nil
+}
+
+// Validate returns nil or a *events.FieldError.
+func (v *Validator) Validate(record []byte) error {
+	d, ok := v.pool.Get().(*Decoder)
+	if !ok {
+		d, _ = New(v.opts) // options were checked by NewValidator
+	}
+	defer v.pool.Put(d)
+	return d.Validate(record)
 }

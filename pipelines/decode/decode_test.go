@@ -198,3 +198,17 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+func TestValidateBuffersNothing(t *testing.T) {
+	d := newDecoder(t, memory.NewGoAllocator())
+	if err := d.Validate([]byte(application)); err != nil {
+		t.Fatal(err)
+	}
+	var fe *events.FieldError
+	if err := d.Validate([]byte(strings.Replace(application, `"UZ-JI"`, `"UZ-ZZ"`, 1))); !errors.As(err, &fe) || fe.Field != "region" {
+		t.Fatalf("err = %v", err)
+	}
+	if d.Rows() != 0 {
+		t.Fatalf("Validate buffered %d rows", d.Rows())
+	}
+}

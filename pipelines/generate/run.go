@@ -15,10 +15,13 @@ type MessageWriter interface {
 
 // RunOptions pace a generator run.
 type RunOptions struct {
-	// Backfill applications are spread over the generator's window first.
+	// Backfill applications, and the other lifecycle families in
+	// proportion, are spread over the generator's window first (see
+	// Generator.Backfill).
 	Backfill int
-	// Rate is new applications per second at the weekly mean; 0 stops
-	// after the backfill (and its due steps).
+	// Rate is new applications per second at the weekly mean; the other
+	// lifecycle families start in proportion (Options.Volume), each with
+	// its own daily rhythm. 0 stops after the backfill (and its due steps).
 	Rate float64
 	// Limit stops the run after this many events; 0 means no limit.
 	Limit int
@@ -30,9 +33,10 @@ type RunOptions struct {
 }
 
 // Run produces events to w until ctx ends, the limit is reached, or (with
-// Rate 0) the backfill is sent. Each application's events carry its id as
-// the key, so they stay in order on one partition. It returns how many
-// events were acknowledged.
+// Rate 0) the backfill is sent. Each event carries its entity's id as the
+// key (Event.Key), so an entity's events stay in order on one partition.
+// It returns how many events were acknowledged; Generator.Bad counts the
+// bad records among them.
 func Run(ctx context.Context, g *Generator, w MessageWriter, o RunOptions) (int, error) {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -44,6 +48,7 @@ func Run(ctx context.Context, g *Generator, w MessageWriter, o RunOptions) (int,
 	var (
 		msgs []kafkago.Message
 		buf  []byte
+		keys []byte // never reused: writers may keep keys they did not copy
 		sent int
 	)
 	flush := func() error {
@@ -67,12 +72,17 @@ func Run(ctx context.Context, g *Generator, w MessageWriter, o RunOptions) (int,
 		if o.Limit > 0 && sent+len(msgs) >= o.Limit {
 			return errLimit
 		}
-		if cap(buf)-len(buf) < 1024 {
-			buf = make([]byte, 0, chunk*512)
+		if need := 2048 + e.padding; cap(buf)-len(buf) < need {
+			buf = make([]byte, 0, max(chunk*512, 2*need))
 		}
+		k := e.Key()
+		if cap(keys)-len(keys) < len(k) {
+			keys = make([]byte, 0, max(chunk*24, len(k)))
+		}
+		keys = append(keys, k...)
 		start := len(buf)
 		buf = e.AppendJSON(buf)
-		msgs = append(msgs, kafkago.Message{Key: []byte(e.ApplicationID), Value: buf[start:len(buf):len(buf)]})
+		msgs = append(msgs, kafkago.Message{Key: keys[len(keys)-len(k) : len(keys) : len(keys)], Value: buf[start:len(buf):len(buf)]})
 		if len(msgs) >= chunk {
 			return flush()
 		}
@@ -99,7 +109,7 @@ func Run(ctx context.Context, g *Generator, w MessageWriter, o RunOptions) (int,
 	}
 	t := time.NewTicker(o.Tick)
 	defer t.Stop()
-	carry := 0.0
+	var carry [numFamilies]float64
 	for {
 		select {
 		case <-ctx.Done():
@@ -107,10 +117,12 @@ func Run(ctx context.Context, g *Generator, w MessageWriter, o RunOptions) (int,
 		case <-t.C:
 		}
 		now := o.Now()
-		carry += o.Rate * Rate(now) * o.Tick.Seconds()
-		n := int(carry)
-		carry -= float64(n)
-		g.Submit(now, n)
+		for _, f := range []Family{PortalApplication, EmergencyCall, HealthPrescription, MahallaAppeal} {
+			carry[f] += o.Rate * g.volume[f] * FamilyRate(f, now) * o.Tick.Seconds()
+			n := int(carry[f])
+			carry[f] -= float64(n)
+			g.Start(f, now, n)
+		}
 		if err := g.Advance(now, emit); err != nil {
 			return done(err)
 		}

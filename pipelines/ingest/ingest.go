@@ -58,6 +58,24 @@ type Options struct {
 	// ShutdownGrace bounds how long a stopping pipeline tries to land the
 	// batches it has cut; what does not land stays uncommitted.
 	ShutdownGrace time.Duration
+	// SessionTimeout is how long the group waits for a member that stopped
+	// heartbeating (a crashed ingester) before giving its partitions to
+	// the others; 0 keeps kafka-go's 30 s.
+	SessionTimeout time.Duration
+	// OnCommit, if set, is called after each batch commits, for
+	// benchmarks that measure end-to-end latency and throughput.
+	OnCommit func(Commit)
+}
+
+// Commit describes a landed batch.
+type Commit struct {
+	// Produced are the Kafka timestamps of the batch's records.
+	Produced []time.Time
+	// Started is when the batch's first record was fetched.
+	Started   time.Time
+	Committed time.Time
+	Rows      int
+	Bytes     int
 }
 
 // FlatFormat names the table and event of flat records.
@@ -125,7 +143,9 @@ type batch struct {
 	records []tableRecord
 	dead    []kafkago.Message
 	last    map[int]kafkago.Message // newest message per partition
-	count   int                     // records consumed, valid or not
+	times   []time.Time             // record timestamps, only with OnCommit
+	bytes   int
+	count   int // records consumed, valid or not
 	rows    int
 	started time.Time
 }
@@ -169,6 +189,7 @@ func New(conn driver.Conn, opts Options) (*Pipeline, error) {
 		QueueCapacity:  8192,
 		CommitInterval: 0, // commit synchronously, after the insert
 		StartOffset:    kafkago.FirstOffset,
+		SessionTimeout: opts.SessionTimeout,
 		ErrorLogger:    kafka.SlogLogger(opts.Logger, slog.LevelWarn),
 	})
 	p.dlq = kafka.NewWriter(opts.Brokers, opts.DLQTopic)
@@ -292,6 +313,10 @@ func (p *Pipeline) add(m kafkago.Message) {
 	b := p.cur
 	b.count++
 	b.last[m.Partition] = m
+	if p.opts.OnCommit != nil {
+		b.times = append(b.times, m.Time)
+		b.bytes += len(m.Value)
+	}
 	var err error
 	if p.flat != nil {
 		err = p.decoder.DecodeFlat(p.flat, p.flatEv, m.Value)
@@ -330,7 +355,8 @@ func (p *Pipeline) flusher(ctx context.Context) {
 		clear(b.dead)
 		b.dead = b.dead[:0]
 		clear(b.last)
-		b.count, b.rows = 0, 0
+		b.times = b.times[:0]
+		b.count, b.rows, b.bytes = 0, 0, 0
 		p.free <- b
 	}
 }
@@ -354,6 +380,9 @@ func (p *Pipeline) land(ctx context.Context, b *batch, w *clickhouse.RecordWrite
 	}
 	if err := p.retry(ctx, "commit", func() error { return p.reader.CommitMessages(ctx, commits...) }); err != nil {
 		return err
+	}
+	if p.opts.OnCommit != nil {
+		p.opts.OnCommit(Commit{Produced: b.times, Started: b.started, Committed: time.Now(), Rows: b.rows, Bytes: b.bytes})
 	}
 	p.opts.Metrics.lag.Store(lag)
 	p.opts.Metrics.Rows.Add(b.rows)

@@ -22,7 +22,7 @@ type key struct{ region, status string }
 // count of events per region and status.
 func generated(t *testing.T, env *ingesttest.Env, apps int) ([]kafkago.Message, map[key]uint64) {
 	t.Helper()
-	g := generate.New(env.Ref, generate.Options{Seed: 42, RunID: t.Name()})
+	g := generate.New(env.Ref, generate.Options{Seed: 42, RunID: t.Name(), Families: []generate.Family{generate.PortalApplication}})
 	var msgs []kafkago.Message
 	want := map[key]uint64{}
 	err := g.Backfill(time.Now(), apps, func(e *generate.Event) error {

@@ -3,7 +3,8 @@
 //
 //	go run ./models/region/build -src DIR -out models/region/region.json
 //
-// DIR holds regions.csv, portal_services.csv and kpi_targets.csv.
+// DIR holds regions.csv, portal_services.csv, kpi_targets.csv,
+// regional_projects.csv, sector_projects.csv and roadmap.csv.
 package main
 
 import (
@@ -15,7 +16,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/oqim/oqim/models/region"
 )
@@ -35,7 +38,7 @@ func main() {
 	out := flag.String("out", "", "file to write (default: standard output)")
 	flag.Parse()
 	if *src == "" {
-		fmt.Fprintln(os.Stderr, "build: -src is required: the folder holding regions.csv, portal_services.csv and kpi_targets.csv")
+		fmt.Fprintln(os.Stderr, "build: -src is required: the folder holding the decree's CSV tables (regions.csv, portal_services.csv, kpi_targets.csv, regional_projects.csv, sector_projects.csv, roadmap.csv)")
 		os.Exit(2)
 	}
 	b, err := Build(*src)
@@ -55,7 +58,7 @@ func main() {
 
 // Build reads the tables in dir and returns region.json's bytes.
 func Build(dir string) ([]byte, error) {
-	d := region.Data{Version: region.Version, Source: "Decree PQ-286 of 16.09.2025, annexes 1, 4 and 6 and para. 1; population: 2024 statistics estimates"}
+	d := region.Data{Version: region.Version, Source: "Decree PQ-286 of 16.09.2025, annexes 1, 2, 3, 4 and 6 and para. 1; population: 2024 statistics estimates; sector and roadmap items attributed to UZ-TK"}
 	err := readCSV(filepath.Join(dir, "regions.csv"), func(r row) error {
 		pop, ok := populationK[r.s("region_id")]
 		if !ok {
@@ -104,11 +107,85 @@ func Build(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	regions := map[string]bool{}
+	for _, r := range d.Regions {
+		regions[r.ID] = true
+	}
+	projects := []struct{ file, annex, section string }{
+		{"regional_projects.csv", region.AnnexRegional, "section"},
+		{"sector_projects.csv", region.AnnexSector, "sector"},
+		{"roadmap.csv", region.AnnexRoadmap, "block"},
+	}
+	for _, pf := range projects {
+		err = readCSV(filepath.Join(dir, pf.file), func(r row) error {
+			p := region.Project{Annex: pf.annex, Region: region.CapitalRegion, ItemNo: r.i("item_no"),
+				Section: r.s(pf.section), TitleEn: r.s("title_en"), Executors: splitList(r.s("executors"))}
+			if pf.annex == region.AnnexRegional {
+				p.Region = r.s("region_id")
+				if !regions[p.Region] {
+					return fmt.Errorf("region_id %q is not in regions.csv", p.Region)
+				}
+				p.ID = fmt.Sprintf("%s-%s-%d", pf.annex, p.Region, p.ItemNo)
+			} else {
+				p.ID = fmt.Sprintf("%s-%d", pf.annex, p.ItemNo)
+			}
+			if len(p.Executors) == 0 {
+				return fmt.Errorf("item %d has no executors", p.ItemNo)
+			}
+			steps, perr := parseDeadlines(r.s("deadlines_norm"))
+			if perr != nil {
+				return fmt.Errorf("item %d: %w", p.ItemNo, perr)
+			}
+			p.Steps = steps
+			d.Projects = append(d.Projects, p)
+			return r.err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	b, err := json.MarshalIndent(d, "", " ")
 	if err != nil {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+var month = regexp.MustCompile(`^20[0-9]{2}-(0[1-9]|1[0-2])$`)
+
+// parseDeadlines reads deadlines_norm: ';'-separated YYYY-MM months,
+// YYYY-MM/YYYY-MM ranges and the tokens ongoing, per_schedule,
+// on_request and quarterly.
+func parseDeadlines(s string) ([]region.Step, error) {
+	var steps []region.Step
+	for _, tok := range strings.Split(s, ";") {
+		tok = strings.TrimSpace(tok)
+		switch {
+		case month.MatchString(tok):
+			steps = append(steps, region.Step{Kind: region.StepMonth, Due: tok})
+		case strings.Contains(tok, "/"):
+			from, to, _ := strings.Cut(tok, "/")
+			if !month.MatchString(from) || !month.MatchString(to) || to < from {
+				return nil, fmt.Errorf("deadline range %q is not YYYY-MM/YYYY-MM in order", tok)
+			}
+			steps = append(steps, region.Step{Kind: region.StepRange, From: from, Due: to})
+		case tok == region.StepOngoing || tok == region.StepPerSchedule || tok == region.StepOnRequest || tok == region.StepQuarterly:
+			steps = append(steps, region.Step{Kind: tok})
+		default:
+			return nil, fmt.Errorf("deadline %q is neither YYYY-MM, a YYYY-MM/YYYY-MM range nor one of ongoing, per_schedule, on_request, quarterly", tok)
+		}
+	}
+	return steps, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ";") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 type row struct {

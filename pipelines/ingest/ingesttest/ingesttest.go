@@ -27,28 +27,41 @@ const Topic = "applications"
 // Env is a broker, a database and the pipelines started on them.
 type Env struct {
 	Brokers []string
-	Conn    driver.Conn
-	DB      string
-	Ref     *region.Data
+	// DSN, Conn and DB are the ClickHouse server, a connection to it and
+	// the test's database.
+	DSN  string
+	Conn driver.Conn
+	DB   string
+	Ref  *region.Data
 }
 
-// New starts the broker and the database; the test's cleanup stops them.
+// New starts the broker and a fresh database on the shared test
+// ClickHouse; the test's cleanup stops them.
 func New(t testing.TB) *Env {
+	t.Helper()
+	e := NewBroker(t)
+	e.DSN = chtest.Default.DSN(t)
+	e.Conn, e.DB = chtest.Database(t)
+	if _, err := migrations.Up(context.Background(), e.Conn, e.DB); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// NewBroker starts only the broker, for tests that bring their own
+// ClickHouse.
+func NewBroker(t testing.TB) *Env {
 	t.Helper()
 	b, err := embedded.Start(embedded.Options{Topics: []string{Topic, Topic + ".dlq"}, Partitions: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	conn, db := chtest.Database(t)
-	if _, err := migrations.Up(context.Background(), conn, db); err != nil {
-		t.Fatal(err)
-	}
 	ref, err := region.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{Brokers: b.Addrs(), Conn: conn, DB: db, Ref: ref}
+	return &Env{Brokers: b.Addrs(), Ref: ref}
 }
 
 // Pipeline is a running pipeline; Stop cancels it and returns Run's error.
@@ -66,7 +79,7 @@ func (e *Env) Start(t testing.TB, group string) *Pipeline {
 	p, err := ingest.New(e.Conn, ingest.Options{
 		Brokers: e.Brokers, Topics: []string{Topic}, Group: group, Database: e.DB,
 		BatchSize: 2000, BatchInterval: 200 * time.Millisecond, Metrics: m,
-		Decode: decode.Options{Regions: e.Ref.RegionIDs()},
+		Decode: decode.Options{},
 	})
 	if err != nil {
 		t.Fatal(err)

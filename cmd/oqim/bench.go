@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	benchingest "github.com/oqim/oqim/bench/ingest"
+	"github.com/oqim/oqim/connectors/clickhouse"
+	"github.com/oqim/oqim/connectors/clickhouse/chserver"
+)
+
+func (a *app) benchCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure a hot path against its physical limits, side by side in one run",
+	}
+	var (
+		events, partitions, batch int
+		latencyFor                time.Duration
+		asJSON                    bool
+		dir, cpuProfile           string
+	)
+	ingest := &cobra.Command{
+		Use:   "ingest",
+		Short: "Kafka → pipeline → ClickHouse throughput and latency, against Kafka-only and ClickHouse-only limits",
+		Long: `bench ingest preloads --events generated events into an embedded Kafka broker,
+then measures, in one run:
+  limit B   the same topic read by a consumer that does nothing else;
+  limit A   the same rows, already decoded, inserted straight through the client;
+  pipeline  oqim's pipeline (decode, validate, DLQ, dedup-safe insert, commit);
+and a latency phase with live events at half the pipeline's rate. ratio is
+pipeline ÷ min(A, B). ClickHouse is clickhouse.dsn, or a private local
+server under --dir. Every row is then counted: nothing lost or duplicated.`,
+		Example: `  oqim bench ingest --events 1000000
+  oqim bench ingest --events 5000000 --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := a.config("text")
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			dsn, pid := cfg.ClickHouse.DSN, 0
+			if dsn == "" {
+				bin, err := chserver.Install(ctx, log)
+				if err != nil {
+					return err
+				}
+				srv, err := chserver.Start(ctx, chserver.Options{Dir: filepath.Join(dir, "clickhouse"), Binary: bin, Logger: log})
+				if err != nil {
+					return err
+				}
+				defer srv.Stop(ctx)
+				dsn, pid = srv.DSN(), srv.Pid()
+			}
+			conn, err := clickhouse.Open(ctx, dsn)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			brokers := cfg.Kafka.Brokers
+			if len(brokers) == 0 {
+				// The broker runs as a child process, as a real cluster
+				// would, so peak RSS is the pipeline's alone.
+				b, err := startBroker(ctx, partitions)
+				if err != nil {
+					return err
+				}
+				defer b.stop()
+				brokers = []string{b.addr}
+			}
+			opts := benchingest.Options{
+				Events: events, Partitions: partitions, BatchSize: batch, LatencyFor: latencyFor,
+				Progress: a.stderr, ClickHousePid: pid, Brokers: brokers,
+			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				opts.CPUProfile = f
+			}
+			rep, err := benchingest.Run(ctx, conn, opts)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(a.stdout).Encode(rep)
+			}
+			fmt.Fprintf(a.stdout, `events            %d (%.1f MB)
+pipeline          %.0f rows/s, %.1f MB/s (%.2f s)
+limit A (CH)      %.0f rows/s
+limit B (Kafka)   %.0f rows/s
+ratio             %.2f  (pipeline ÷ min(A, B))
+latency           p50 %.0f ms, p99 %.0f ms at %.0f rows/s
+cpu               %.1f s oqim (pipeline + embedded broker), %.1f s ClickHouse
+peak RSS          %.0f MiB oqim, %.0f MiB ClickHouse
+check             %d rows landed, %d lost, %d duplicated
+`, rep.Events, float64(rep.Bytes)/1e6, rep.RowsPerS, rep.MBPerS, rep.Seconds, rep.LimitCH, rep.LimitKafka, rep.Ratio,
+				rep.LatencyP50Ms, rep.LatencyP99Ms, rep.LatencyRate, rep.CPUSeconds, rep.ClickHouseCPU,
+				float64(rep.PeakRSSBytes)/(1<<20), float64(rep.ClickHouseRSS)/(1<<20), rep.Landed, rep.Lost, rep.Duplicated)
+			return nil
+		},
+	}
+	ingest.Flags().IntVar(&events, "events", 1000000, "events to send through each stage")
+	ingest.Flags().IntVar(&partitions, "partitions", 4, "topic partitions")
+	ingest.Flags().IntVar(&batch, "batch-size", 100000, "rows per insert")
+	ingest.Flags().DurationVar(&latencyFor, "latency-for", 10*time.Second, "length of the latency phase")
+	ingest.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	ingest.Flags().StringVar(&dir, "dir", "var/bench", "folder for the local ClickHouse when clickhouse.dsn is empty")
+	ingest.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
+	cmd.AddCommand(ingest)
+	return cmd
+}
+
+type childBroker struct {
+	cmd  *exec.Cmd
+	addr string
+}
+
+// startBroker runs `oqim broker` on a free port and waits for its address.
+func startBroker(ctx context.Context, partitions int) (*childBroker, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	c := exec.Command(self, "broker", "--port", "0", "--partitions", strconv.Itoa(partitions))
+	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
+	c.Stderr = os.Stderr
+	out, err := c.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Start(); err != nil {
+		return nil, fmt.Errorf("bench: starting broker: %w", err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if err != nil || !ok {
+		_ = c.Process.Kill()
+		_ = c.Wait()
+		return nil, fmt.Errorf("bench: broker did not start (%q, %v)", line, err)
+	}
+	return &childBroker{cmd: c, addr: addr}, nil
+}
+
+func (b *childBroker) stop() {
+	_ = b.cmd.Process.Signal(syscall.SIGTERM)
+	_ = b.cmd.Wait()
+}
