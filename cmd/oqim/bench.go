@@ -18,6 +18,7 @@ import (
 	benchingest "github.com/oqim/oqim/bench/ingest"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
+	chatbotBench "github.com/oqim/oqim/inference/chatbot/bench"
 )
 
 func (a *app) benchCmd() *cobra.Command {
@@ -121,7 +122,7 @@ check             %d rows landed, %d lost, %d duplicated
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	ingest.Flags().StringVar(&dir, "dir", "var/bench", "folder for the local ClickHouse when clickhouse.dsn is empty")
 	ingest.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
-	cmd.AddCommand(ingest)
+	cmd.AddCommand(ingest, a.benchChatbotCmd())
 	return cmd
 }
 
@@ -159,4 +160,30 @@ func startBroker(ctx context.Context, partitions int) (*childBroker, error) {
 func (b *childBroker) stop() {
 	_ = b.cmd.Process.Signal(syscall.SIGTERM)
 	_ = b.cmd.Wait()
+}
+
+func (a *app) benchChatbotCmd() *cobra.Command {
+	var (
+		sessions, perSession int
+		asJSON               bool
+	)
+	c := &cobra.Command{
+		Use:   "chatbot",
+		Short: "Concurrent chatbot sessions over loopback HTTP, offline mode: latency and questions/s",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rep, err := chatbotBench.Run(cmd.Context(), chatbotBench.Options{Sessions: sessions, QuestionsPerSession: perSession})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(a.stdout).Encode(rep)
+			}
+			return rep.WriteText(a.stdout)
+		},
+	}
+	c.Flags().IntVar(&sessions, "sessions", 1000, "concurrent sessions")
+	c.Flags().IntVar(&perSession, "questions", 5, "questions each session asks in turn")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return c
 }

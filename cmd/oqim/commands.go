@@ -52,10 +52,11 @@ and Kafka (kafka.brokers); run 'oqim migrate' once before.`,
 			defer in.Close()
 			w := kafka.NewWriter(in.brokers, cfg.Kafka.Topic)
 			defer w.Close()
-			h, err := routes(cfg, in, metrics.NewSet(), ref, log, true, w)
+			h, closeRoutes, err := routes(cfg, in, metrics.NewSet(), ref, log, true, w)
 			if err != nil {
 				return err
 			}
+			defer closeRoutes(context.Background())
 			log.Info("serving", "addr", l.Addr().String())
 			return serveHTTP(cmd.Context(), l, h)
 		},
@@ -100,10 +101,11 @@ insert. Run more copies to scale out; partitions are shared among them.
 			if err != nil {
 				return err
 			}
-			h, err := routes(cfg, in, set, ref, log, false, nil)
+			h, closeRoutes, err := routes(cfg, in, set, ref, log, false, nil)
 			if err != nil {
 				return err
 			}
+			defer closeRoutes(context.Background())
 			g, ctx := errgroup.WithContext(cmd.Context())
 			g.Go(func() error { return pipe.Run(ctx) })
 			if err := startPollers(ctx, g, cfg, in, set, log); err != nil {

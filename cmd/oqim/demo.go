@@ -77,10 +77,11 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			if len(cfg.HTTPIngest.Agencies) == 0 {
 				cfg.HTTPIngest.Agencies = []httpingest.Agency{{Name: demoAgency, KeySHA256: httpingest.HashKey(demoKey), Types: []string{"*"}}}
 			}
-			h, err := routes(cfg, in, set, ref, log, true, w)
+			h, closeRoutes, err := routes(cfg, in, set, ref, log, true, w)
 			if err != nil {
 				return err
 			}
+			defer closeRoutes(context.Background())
 			g, gctx := errgroup.WithContext(ctx)
 			g.Go(func() error { return pipe.Run(gctx) })
 			g.Go(func() error { return serveHTTP(gctx, l, h) })
@@ -130,6 +131,7 @@ func printURLs(a *app, cfg Config, in *infra, addr net.Addr) {
 Oqim demo is running. Open:
   Overview      %[1]s/
   KPI API       %[1]s/api/v1/kpi/applications?region=UZ-JI
+  Chatbot       %[1]s/chat/
   Readiness     %[1]s/readyz
   Metrics       %[1]s/metrics
   Ingest        curl -H 'Authorization: Bearer %[6]s' --data-binary @events.ndjson %[1]s/api/v1/ingest

@@ -60,10 +60,11 @@ func TestKPIEndpointEqualsWhatWasSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := routes(cfg, &infra{registry: reg, brokers: env.Brokers, conn: env.Conn}, metrics.NewSet(), env.Ref, slog.New(slog.DiscardHandler), true, nil)
+	h, closeRoutes, err := routes(cfg, &infra{registry: reg, brokers: env.Brokers, conn: env.Conn}, metrics.NewSet(), env.Ref, slog.New(slog.DiscardHandler), true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer closeRoutes(context.Background())
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 

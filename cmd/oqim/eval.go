@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	chatbotEval "github.com/oqim/oqim/inference/chatbot/eval"
 	"github.com/oqim/oqim/inference/diagnosis/eval"
 	"github.com/oqim/oqim/inference/notes"
 	notesEval "github.com/oqim/oqim/inference/notes/eval"
@@ -65,7 +66,7 @@ statistics on the other folds of the same file.`,
 	diag.Flags().IntVar(&folds, "folds", 0, "also report K-fold cross-validated figures (0: off)")
 	diag.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	diag.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
-	cmd.AddCommand(diag, a.evalNotesCmd())
+	cmd.AddCommand(diag, a.evalNotesCmd(), a.evalChatbotCmd())
 	return cmd
 }
 
@@ -116,5 +117,38 @@ The offline engine is used unless --llm is given and llm.* is configured.`,
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	c.Flags().BoolVar(&details, "details", false, "list every mismatch (quotes engine output; not for real patients' notes)")
 	c.Flags().BoolVar(&useLLM, "llm", false, "use the LLM engine configured by llm.* instead of the offline one")
+	return c
+}
+
+func (a *app) evalChatbotCmd() *cobra.Command {
+	var (
+		questions string
+		asJSON    bool
+	)
+	c := &cobra.Command{
+		Use:   "chatbot --questions FILE",
+		Short: "Score the chatbot's retrieval: top-1 and top-3 on citizen questions",
+		Long: `eval chatbot reads JSONL lines {"question": "...", "expected": ["annex4-12"]}
+and reports top-1 and top-3 accuracy of retrieval over the portal knowledge
+base, per language form too.`,
+		Example: `  oqim eval chatbot --questions inference/chatbot/testdata/questions_holdout.jsonl
+  oqim eval chatbot --questions my-questions.jsonl --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if questions == "" {
+				return &usageError{errors.New("--questions FILE is required: JSONL with question and expected")}
+			}
+			rep, err := chatbotEval.Run(cmd.Context(), chatbotEval.Options{Questions: questions})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(a.stdout).Encode(rep)
+			}
+			return rep.WriteText(a.stdout)
+		},
+	}
+	c.Flags().StringVar(&questions, "questions", "", "JSONL file of questions (required)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	return c
 }

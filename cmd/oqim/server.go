@@ -17,6 +17,7 @@ import (
 	"github.com/oqim/oqim/connectors/health"
 	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/diagnosis"
 	"github.com/oqim/oqim/inference/diagnosis/textmap"
 	"github.com/oqim/oqim/models/region"
@@ -27,32 +28,50 @@ import (
 // public is set), and the operational endpoints every oqim process serves.
 //
 // ingest, when set, receives the events agencies POST to /api/v1/ingest.
-func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, public bool, ingest httpingest.Writer) (http.Handler, error) {
+// The returned close function flushes what the handlers buffer (chatbot
+// events) and must run after the server stops.
+func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, public bool, ingest httpingest.Writer) (http.Handler, func(context.Context), error) {
 	mux := http.NewServeMux()
+	closeAll := func(context.Context) {}
 	if ingest != nil {
 		v, err := decode.NewValidator(decode.Options{Registry: in.registry})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		h, err := httpingest.NewHandler(cfg.HTTPIngest, ingest, v, httpingest.WithMetrics(set), httpingest.WithLogger(log))
 		if err != nil {
-			return nil, fmt.Errorf("http_ingest: %w", err)
+			return nil, nil, fmt.Errorf("http_ingest: %w", err)
 		}
 		mux.Handle(httpingest.Path, h)
 	}
 	if public {
 		eng, err := diagnosis.NewDefaultEngine()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		diag, err := diagnosis.NewHandler(diagnosis.HandlerConfig{
 			Engine: eng,
 			LLM:    textmap.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey},
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		mux.Handle("POST /api/v1/diagnosis", diag)
+		bot, err := chatbot.New(chatbot.Config{
+			LLM:     chatbot.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey},
+			Brokers: in.brokers,
+			Logger:  log.With("component", "chatbot"),
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		mux.Handle("/api/v1/chat/", bot)
+		mux.Handle("/chat/", bot)
+		closeAll = func(ctx context.Context) {
+			if err := bot.Close(ctx); err != nil {
+				log.Warn("chatbot events not flushed", "err", err)
+			}
+		}
 		mux.Handle("/api/v1/kpi/", api.New(api.Options{
 			Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
 			Regions: ref.RegionIDs(),
@@ -70,7 +89,7 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 		set.WritePrometheus(w)
 		metrics.WriteProcessMetrics(w)
 	})
-	return accessLog(log, mux), nil
+	return accessLog(log, mux), closeAll, nil
 }
 
 // serveHTTP serves h on l until ctx ends, then drains for up to 10 s.
@@ -129,6 +148,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <p>Single Portal applications by status, last 30 days:</p>
 <ul>{{range .Regions}}<li><a href="/api/v1/kpi/applications?region={{.ID}}">{{.NameEn}} ({{.ID}})</a></li>{{end}}
 <li><a href="/api/v1/kpi/applications">All of Uzbekistan</a></li></ul>
+<p>Assistants: <a href="/chat/">Single Portal chatbot</a> · <code>POST /api/v1/diagnosis</code></p>
 <p>Operations: <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></p>
 </body></html>
 `))
