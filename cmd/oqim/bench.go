@@ -51,6 +51,7 @@ server under --dir. Every row is then counted: nothing lost or duplicated.`,
 			if err != nil {
 				return err
 			}
+			tuneGC(cfg.Pipeline)
 			ctx := cmd.Context()
 			dsn, pid := cfg.ClickHouse.DSN, 0
 			if dsn == "" {
@@ -70,7 +71,7 @@ server under --dir. Every row is then counted: nothing lost or duplicated.`,
 				return err
 			}
 			defer conn.Close()
-			brokers := cfg.Kafka.Brokers
+			brokers, brokerPid := cfg.Kafka.Brokers, 0
 			if len(brokers) == 0 {
 				// The broker runs as a child process, as a real cluster
 				// would, so peak RSS is the pipeline's alone.
@@ -79,11 +80,11 @@ server under --dir. Every row is then counted: nothing lost or duplicated.`,
 					return err
 				}
 				defer b.stop()
-				brokers = []string{b.addr}
+				brokers, brokerPid = []string{b.addr}, b.cmd.Process.Pid
 			}
 			opts := benchingest.Options{
 				Events: events, Partitions: partitions, BatchSize: batch, LatencyFor: latencyFor,
-				Progress: a.stderr, ClickHousePid: pid, Brokers: brokers,
+				Progress: a.stderr, ClickHousePid: pid, BrokerPid: brokerPid, Brokers: brokers,
 			}
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)
@@ -106,11 +107,11 @@ limit A (CH)      %.0f rows/s
 limit B (Kafka)   %.0f rows/s
 ratio             %.2f  (pipeline ÷ min(A, B))
 latency           p50 %.0f ms, p99 %.0f ms at %.0f rows/s
-cpu               %.1f s oqim (pipeline + embedded broker), %.1f s ClickHouse
+cpu               %.1f s pipeline process, %.1f s ClickHouse, %.1f s broker
 peak RSS          %.0f MiB oqim, %.0f MiB ClickHouse
 check             %d rows landed, %d lost, %d duplicated
 `, rep.Events, float64(rep.Bytes)/1e6, rep.RowsPerS, rep.MBPerS, rep.Seconds, rep.LimitCH, rep.LimitKafka, rep.Ratio,
-				rep.LatencyP50Ms, rep.LatencyP99Ms, rep.LatencyRate, rep.CPUSeconds, rep.ClickHouseCPU,
+				rep.LatencyP50Ms, rep.LatencyP99Ms, rep.LatencyRate, rep.CPUSeconds, rep.ClickHouseCPU, rep.BrokerCPU,
 				float64(rep.PeakRSSBytes)/(1<<20), float64(rep.ClickHouseRSS)/(1<<20), rep.Landed, rep.Lost, rep.Duplicated)
 			return nil
 		},

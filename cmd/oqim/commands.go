@@ -92,6 +92,7 @@ insert. Run more copies to scale out; partitions are shared among them.
 				return err
 			}
 			defer in.Close()
+			tuneGC(cfg.Pipeline)
 			set := metrics.NewSet()
 			pipe, err := ingest.New(in.conn, ingest.Options{
 				Brokers: in.brokers, Topics: []string{cfg.Kafka.Topic}, Group: cfg.Kafka.Group, Database: cfg.ClickHouse.Database,

@@ -58,6 +58,7 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 				log.Info("schema migrated", "applied", len(applied))
 			}
 
+			tuneGC(cfg.Pipeline)
 			set := metrics.NewSet()
 			m := ingest.NewMetrics(set, "applications")
 			pipe, err := ingest.New(in.conn, ingest.Options{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -111,6 +112,17 @@ func explainPort(err error) error {
 		return fmt.Errorf("%w\n  fix: stop that program, or set kafka.embedded.port (OQIM_KAFKA_EMBEDDED_PORT) to a free port, or 0 to pick one", err)
 	}
 	return err
+}
+
+// tuneGC applies pipeline.gc_percent and memory_limit_mb to a process
+// that runs a pipeline.
+func tuneGC(c PipelineConfig) {
+	if c.GCPercent > 0 {
+		debug.SetGCPercent(c.GCPercent)
+	}
+	if c.MemoryLimitMB > 0 {
+		debug.SetMemoryLimit(int64(c.MemoryLimitMB) << 20)
+	}
 }
 
 // listen binds the HTTP address before anything else starts, so a clash

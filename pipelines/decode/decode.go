@@ -46,12 +46,14 @@ type Options struct {
 // Decoder validates records and appends them to per-table builders. One
 // Decoder serves one goroutine.
 type Decoder struct {
-	opts   Options
-	region func(b []byte) (string, bool)
-	parser fastjson.Parser
-	tables []*Table
-	byFam  map[*schema.Family]*Table
-	key    []byte
+	opts        Options
+	region      func(b []byte) (string, bool)
+	env         [numSlots]*fastjson.Value
+	futureLimit time.Time
+	parser      fastjson.Parser
+	tables      []*Table
+	byFam       map[*schema.Family]*Table
+	key         []byte
 }
 
 // New prepares builders for every family in the registry.
@@ -124,7 +126,8 @@ func (d *Decoder) envelope(record []byte, keep bool) error {
 	if err != nil {
 		return err
 	}
-	typ, err := str(v, events.FieldType, events.FieldType, true)
+	env := d.visitEnvelope(v, nil)
+	typ, err := str(env[slotType], events.FieldType, true)
 	if err != nil {
 		return err
 	}
@@ -133,14 +136,65 @@ func (d *Decoder) envelope(record []byte, keep bool) error {
 		return &events.FieldError{Field: events.FieldType, Reason: events.ReasonUnknownType,
 			Detail: fmt.Sprintf("%q is not a known event type (see pipelines/schema/types.yaml)", typ)}
 	}
-	data := v.Get(events.FieldData)
+	data := env[slotData]
 	if data == nil {
 		return &events.FieldError{Field: events.FieldData, Reason: events.ReasonMissingField, Detail: "required"}
 	}
 	if data.Type() != fastjson.TypeObject {
 		return &events.FieldError{Field: events.FieldData, Reason: events.ReasonWrongType, Detail: "must be an object"}
 	}
-	return d.append(d.byFam[fam], ev, v, data, "data.", keep)
+	t := d.byFam[fam]
+	t.visitFields(data)
+	return d.append(t, ev, env, "data.", keep)
+}
+
+// Envelope slots, filled by one pass over the record's keys: looking
+// each key up with Get would rescan the object for every field.
+const (
+	slotID = iota
+	slotSource
+	slotType
+	slotTime
+	slotRegion
+	slotDistrict
+	slotData
+	numSlots
+)
+
+// visitEnvelope fills the envelope slots from v's keys; with t set (flat
+// records) the other keys fill t's field slots.
+func (d *Decoder) visitEnvelope(v *fastjson.Value, t *Table) *[numSlots]*fastjson.Value {
+	env := &d.env
+	*env = [numSlots]*fastjson.Value{}
+	if t != nil {
+		clear(t.slots)
+	}
+	o, _ := v.Object() // parse checked it is an object
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		switch string(k) {
+		case events.FieldID:
+			env[slotID] = v
+		case events.FieldSource:
+			env[slotSource] = v
+		case events.FieldType:
+			env[slotType] = v
+		case events.FieldTime:
+			env[slotTime] = v
+		case events.FieldRegion:
+			env[slotRegion] = v
+		case events.FieldDistrict:
+			env[slotDistrict] = v
+		case events.FieldData:
+			env[slotData] = v
+		default:
+			if t != nil {
+				if i, ok := t.index[string(k)]; ok {
+					t.slots[i] = v
+				}
+			}
+		}
+	})
+	return env
 }
 
 // DecodeFlat validates a flat JSON object whose keys are the table's
@@ -155,7 +209,7 @@ func (d *Decoder) DecodeFlat(fam *schema.Family, event int, record []byte) error
 	if !ok {
 		return fmt.Errorf("decode: family %s is not in this decoder's registry", fam.Name)
 	}
-	return d.append(t, event, v, v, "", true)
+	return d.append(t, event, d.visitEnvelope(v, t), "", true)
 }
 
 func (d *Decoder) parse(record []byte) (*fastjson.Value, error) {
@@ -175,23 +229,23 @@ func (d *Decoder) parse(record []byte) (*fastjson.Value, error) {
 // append reads and checks every column into the table's scratch row, and
 // only when all are valid appends the row, so a bad record leaves the
 // builders untouched.
-func (d *Decoder) append(t *Table, event int, env, data *fastjson.Value, prefix string, keep bool) error {
+func (d *Decoder) append(t *Table, event int, env *[numSlots]*fastjson.Value, prefix string, keep bool) error {
 	row := t.row
 	var err error
-	if row.id, err = str(env, events.FieldID, events.FieldID, true); err != nil {
+	if row.id, err = str(env[slotID], events.FieldID, true); err != nil {
 		return err
 	}
-	if row.source, err = str(env, events.FieldSource, events.FieldSource, true); err != nil {
+	if row.source, err = str(env[slotSource], events.FieldSource, true); err != nil {
 		return err
 	}
-	raw, err := str(env, events.FieldTime, events.FieldTime, true)
+	raw, err := str(env[slotTime], events.FieldTime, true)
 	if err != nil {
 		return err
 	}
 	if row.time, err = d.eventTime(raw); err != nil {
 		return err
 	}
-	rb, err := str(env, events.FieldRegion, events.FieldRegion, true)
+	rb, err := str(env[slotRegion], events.FieldRegion, true)
 	if err != nil {
 		return err
 	}
@@ -200,7 +254,7 @@ func (d *Decoder) append(t *Table, event int, env, data *fastjson.Value, prefix 
 		return &events.FieldError{Field: events.FieldRegion, Reason: events.ReasonUnknownRegion, Detail: fmt.Sprintf("%q is not an ISO 3166-2:UZ region code such as UZ-JI", rb)}
 	}
 	row.region = region
-	if row.district, err = str(env, events.FieldDistrict, events.FieldDistrict, false); err != nil {
+	if row.district, err = str(env[slotDistrict], events.FieldDistrict, false); err != nil {
 		return err
 	}
 	// Known districts are stored under one spelling; others as sent.
@@ -212,7 +266,7 @@ func (d *Decoder) append(t *Table, event int, env, data *fastjson.Value, prefix 
 	}
 	for i := range t.Family.Fields {
 		f := &t.Family.Fields[i]
-		if err := readField(&row.values[i], f, data, prefix); err != nil {
+		if err := readField(&row.values[i], f, t.slots[i], prefix); err != nil {
 			return err
 		}
 		if f.Kind == schema.Time && row.values[i].set {
@@ -234,7 +288,13 @@ func (d *Decoder) eventTime(raw []byte) (time.Time, error) {
 	if err != nil {
 		return t, &events.FieldError{Field: events.FieldTime, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not an RFC 3339 time", raw)}
 	}
-	if limit := d.opts.Now().Add(d.opts.Limits.MaxClockSkew); t.After(limit) {
+	// The limit is refreshed only when a time fails it: a stale limit can
+	// only be too early, so no valid event is ever refused for it, and the
+	// clock is not read per record.
+	if t.After(d.futureLimit) {
+		d.futureLimit = d.opts.Now().Add(d.opts.Limits.MaxClockSkew)
+	}
+	if limit := d.futureLimit; t.After(limit) {
 		return t, &events.FieldError{Field: events.FieldTime, Reason: events.ReasonFutureTime, Detail: fmt.Sprintf("%s is more than %s in the future", raw, d.opts.Limits.MaxClockSkew)}
 	}
 	if t.Before(d.opts.Limits.Oldest) {
@@ -252,9 +312,8 @@ type value struct {
 	t   time.Time
 }
 
-func readField(dst *value, f *schema.Field, obj *fastjson.Value, prefix string) error {
+func readField(dst *value, f *schema.Field, v *fastjson.Value, prefix string) error {
 	*dst = value{b: dst.b[:0]}
-	v := obj.Get(f.Name)
 	if v == nil || v.Type() == fastjson.TypeNull {
 		if f.Required {
 			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonMissingField, Detail: "required"}
@@ -328,8 +387,7 @@ func inRange(f *schema.Field, x float64, prefix string) error {
 	return nil
 }
 
-func str(v *fastjson.Value, field, key string, required bool) ([]byte, error) {
-	f := v.Get(key)
+func str(f *fastjson.Value, field string, required bool) ([]byte, error) {
 	if f == nil || f.Type() == fastjson.TypeNull {
 		if required {
 			return nil, &events.FieldError{Field: field, Reason: events.ReasonMissingField, Detail: "required"}
@@ -376,6 +434,19 @@ type Table struct {
 	tm                                  *array.TimestampBuilder
 	fields                              []array.Builder
 	keys                                []*array.StringBuilder // by field index; nil unless normalised
+	index                               map[string]int         // field name → index
+	slots                               []*fastjson.Value      // field values of the record being read
+}
+
+// visitFields fills the field slots from a data object in one pass.
+func (t *Table) visitFields(data *fastjson.Value) {
+	clear(t.slots)
+	o, _ := data.Object() // the caller checked it is an object
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		if i, ok := t.index[string(k)]; ok {
+			t.slots[i] = v
+		}
+	})
 }
 
 type row struct {
@@ -435,9 +506,12 @@ func newTable(f *schema.Family, mem memory.Allocator) *Table {
 		district: b.Field(4).(*array.StringBuilder),
 		event:    b.Field(5).(*array.StringBuilder),
 		keys:     make([]*array.StringBuilder, len(f.Fields)),
+		index:    make(map[string]int, len(f.Fields)),
+		slots:    make([]*fastjson.Value, len(f.Fields)),
 	}
 	k := 6 + len(f.Fields)
 	for i, fd := range f.Fields {
+		t.index[fd.Name] = i
 		t.fields = append(t.fields, b.Field(6+i))
 		if fd.Normalize {
 			t.keys[i] = b.Field(k).(*array.StringBuilder)

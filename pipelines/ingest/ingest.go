@@ -211,36 +211,76 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	defer stopGrace()
 	go p.flusher(flushCtx)
 
-	fetchCtx, stopFetch := context.WithCancel(ctx)
-	defer stopFetch()
-	msgs := make(chan kafkago.Message, 4096)
-	go p.fetch(fetchCtx, msgs)
-
+	// One loop fetches and decodes: kafka-go already queues fetched
+	// messages, so a second goroutine would only add a channel hop per
+	// record. The batch interval is a deadline on the fetch itself.
 	p.cur = <-p.free
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	deadline := batchDeadline{parent: ctx}
+	defer deadline.stop()
+	backoff := newBackoff()
 	for {
-		select {
-		case m := <-msgs:
-			if p.cur.count == 0 {
-				p.cur.started = time.Now()
-				timer.Reset(p.opts.BatchInterval)
-			}
-			p.add(m)
-			if p.cur.count >= p.opts.BatchSize {
-				timer.Stop()
+		m, err := p.reader.FetchMessage(deadline.context())
+		if err != nil {
+			switch {
+			case ctx.Err() != nil:
+				return p.shutdown()
+			case deadline.passed(): // the batch interval is over
+				deadline.stop()
 				if !p.cut(ctx) {
 					return p.shutdown()
 				}
+			default:
+				p.opts.Metrics.Errors["fetch"].Inc()
+				d := backoff.next()
+				p.opts.Logger.Warn("kafka fetch failed; retrying", "err", err, "in", d)
+				if !sleep(ctx, d) {
+					return p.shutdown()
+				}
 			}
-		case <-timer.C:
+			continue
+		}
+		backoff.reset()
+		if p.cur.count == 0 {
+			p.cur.started = time.Now()
+			deadline.start(p.opts.BatchInterval)
+		}
+		p.add(m)
+		if p.cur.count >= p.opts.BatchSize {
+			deadline.stop()
 			if !p.cut(ctx) {
 				return p.shutdown()
 			}
-		case <-ctx.Done():
-			return p.shutdown()
 		}
 	}
+}
+
+// batchDeadline is the context fetches wait under: the run's own while
+// the batch is empty, and one that expires at the batch interval once the
+// batch has a record. One context per batch, not per fetch.
+type batchDeadline struct {
+	parent context.Context
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (d *batchDeadline) start(after time.Duration) {
+	d.ctx, d.cancel = context.WithTimeout(d.parent, after)
+}
+
+func (d *batchDeadline) context() context.Context {
+	if d.ctx == nil {
+		return d.parent
+	}
+	return d.ctx
+}
+
+func (d *batchDeadline) passed() bool { return d.ctx != nil && d.ctx.Err() != nil }
+
+func (d *batchDeadline) stop() {
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.ctx, d.cancel = nil, nil
 }
 
 // cut hands the current batch to the flusher and takes an empty one. It
@@ -282,31 +322,6 @@ func (p *Pipeline) shutdown() error {
 	close(p.full)
 	<-p.ended
 	return nil
-}
-
-func (p *Pipeline) fetch(ctx context.Context, out chan<- kafkago.Message) {
-	backoff := newBackoff()
-	for {
-		m, err := p.reader.FetchMessage(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			p.opts.Metrics.Errors["fetch"].Inc()
-			d := backoff.next()
-			p.opts.Logger.Warn("kafka fetch failed; retrying", "err", err, "in", d)
-			if !sleep(ctx, d) {
-				return
-			}
-			continue
-		}
-		backoff.reset()
-		select {
-		case out <- m:
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 func (p *Pipeline) add(m kafkago.Message) {
