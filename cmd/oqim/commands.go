@@ -18,9 +18,7 @@ import (
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/opendata"
 	"github.com/oqim/oqim/models/region"
-	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/generate"
-	"github.com/oqim/oqim/pipelines/ingest"
 )
 
 func (a *app) serveCmd() *cobra.Command {
@@ -94,21 +92,15 @@ insert. Run more copies to scale out; partitions are shared among them.
 			defer in.Close()
 			tuneGC(cfg.Pipeline)
 			set := metrics.NewSet()
-			pipe, err := ingest.New(in.conn, ingest.Options{
-				Brokers: in.brokers, Topics: []string{cfg.Kafka.Topic}, Group: cfg.Kafka.Group, Database: cfg.ClickHouse.Database,
-				BatchSize: cfg.Pipeline.BatchSize, BatchInterval: cfg.Pipeline.BatchInterval.Duration,
-				Decode: decode.Options{}, Metrics: ingest.NewMetrics(set, "applications"), Logger: log,
-			})
-			if err != nil {
-				return err
-			}
 			h, closeRoutes, err := routes(cfg, in, set, ref, log, false, nil)
 			if err != nil {
 				return err
 			}
 			defer closeRoutes(context.Background())
 			g, ctx := errgroup.WithContext(cmd.Context())
-			g.Go(func() error { return pipe.Run(ctx) })
+			if _, err := startPipelines(ctx, g, cfg, in, set, log); err != nil {
+				return err
+			}
 			if err := startPollers(ctx, g, cfg, in, set, log); err != nil {
 				return err
 			}

@@ -31,6 +31,9 @@ type Config struct {
 	Pipeline   PipelineConfig   `yaml:"pipeline"`
 	Generator  GeneratorConfig  `yaml:"generator"`
 	LLM        LLMConfig        `yaml:"llm"`
+	// Pipelines declares the ingest pipelines; empty means one pipeline
+	// reading kafka.topic as kafka.group with the pipeline.* settings.
+	Pipelines []PipelineSpec `yaml:"pipelines"`
 	// HTTPIngest lets agencies POST NDJSON events (see
 	// connectors/httpingest); they land on kafka.topic.
 	HTTPIngest httpingest.Config `yaml:"http_ingest"`
@@ -92,6 +95,45 @@ type PipelineConfig struct {
 	// rarely and still caps memory. 0 leaves the Go defaults.
 	GCPercent     int `yaml:"gc_percent"`
 	MemoryLimitMB int `yaml:"memory_limit_mb"`
+}
+
+// PipelineSpec is one declared pipeline: Kafka source, decoding,
+// validation against the schema registry and the transforms (always on),
+// and the ClickHouse sink's batching.
+type PipelineSpec struct {
+	Name   string   `yaml:"name"`
+	Topics []string `yaml:"topics"`
+	Group  string   `yaml:"group"`
+	// Decode is envelope (Oqim's event envelope, the default) or flat
+	// (plain objects keyed by column name, all of Family.Event).
+	Decode        string   `yaml:"decode"`
+	Family        string   `yaml:"family"`
+	Event         string   `yaml:"event"`
+	BatchSize     int      `yaml:"batch_size"`
+	BatchInterval Duration `yaml:"batch_interval"`
+}
+
+// pipelines returns the declared pipelines, or the default one, with
+// pipeline.* filling unset batching.
+func (c *Config) pipelines() []PipelineSpec {
+	specs := c.Pipelines
+	if len(specs) == 0 {
+		specs = []PipelineSpec{{Name: "agency-events", Topics: []string{c.Kafka.Topic}, Group: c.Kafka.Group}}
+	}
+	out := make([]PipelineSpec, len(specs))
+	for i, s := range specs {
+		if s.Decode == "" {
+			s.Decode = "envelope"
+		}
+		if s.BatchSize == 0 {
+			s.BatchSize = c.Pipeline.BatchSize
+		}
+		if s.BatchInterval.Duration == 0 {
+			s.BatchInterval = c.Pipeline.BatchInterval
+		}
+		out[i] = s
+	}
+	return out
 }
 
 type GeneratorConfig struct {
@@ -352,6 +394,25 @@ func (c *Config) validate(path string) error {
 	}
 	if c.Pipeline.BatchSize < 1 {
 		return bad("pipeline.batch_size", fmt.Sprintf("%d must be at least 1", c.Pipeline.BatchSize))
+	}
+	names := map[string]bool{}
+	for i, p := range c.Pipelines {
+		key := fmt.Sprintf("pipelines[%d]", i)
+		switch {
+		case p.Name == "" || names[p.Name]:
+			return bad(key+".name", fmt.Sprintf("%q must be set and unique", p.Name))
+		case len(p.Topics) == 0:
+			return bad(key+".topics", "list at least one Kafka topic")
+		case p.Group == "":
+			return bad(key+".group", "the consumer group must be set")
+		case p.Decode != "" && p.Decode != "envelope" && p.Decode != "flat":
+			return bad(key+".decode", fmt.Sprintf("%q must be envelope or flat", p.Decode))
+		case p.Decode == "flat" && (p.Family == "" || p.Event == ""):
+			return bad(key+".family", "flat decoding needs family and event, e.g. emergency.call and closed")
+		case p.BatchSize < 0:
+			return bad(key+".batch_size", "must not be negative")
+		}
+		names[p.Name] = true
 	}
 	if c.Pipeline.GCPercent < 0 || c.Pipeline.MemoryLimitMB < 0 {
 		return bad("pipeline.gc_percent", "gc_percent and memory_limit_mb must not be negative (0 keeps Go's defaults)")

@@ -91,3 +91,36 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		})
 	}
 }
+
+func TestDeclaredPipelines(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "p.yaml")
+	os.WriteFile(path, []byte(`pipelines:
+  - name: agencies
+    topics: [oqim.events]
+    group: g1
+  - name: calls-112
+    topics: [agency.112.calls]
+    group: g2
+    decode: flat
+    family: emergency.call
+    event: closed
+    batch_size: 5000
+`), 0o644)
+	c, err := loadConfig(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := c.pipelines()
+	if len(ps) != 2 || ps[0].Decode != "envelope" || ps[0].BatchSize != c.Pipeline.BatchSize || ps[1].BatchSize != 5000 || ps[1].BatchInterval != c.Pipeline.BatchInterval {
+		t.Fatalf("pipelines = %+v", ps)
+	}
+	if d := defaultConfig(); len(d.pipelines()) != 1 || d.pipelines()[0].Topics[0] != d.Kafka.Topic {
+		t.Fatalf("default pipelines = %+v", d.pipelines())
+	}
+
+	os.WriteFile(path, []byte("pipelines:\n  - name: x\n    topics: [t]\n    group: g\n    decode: flat\n"), 0o644)
+	if _, err := loadConfig(path, nil); err == nil || !strings.Contains(err.Error(), "pipelines[0].family") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -15,7 +15,6 @@ import (
 	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/models/region"
-	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest"
 )
@@ -60,15 +59,6 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 
 			tuneGC(cfg.Pipeline)
 			set := metrics.NewSet()
-			m := ingest.NewMetrics(set, "applications")
-			pipe, err := ingest.New(in.conn, ingest.Options{
-				Brokers: in.brokers, Topics: []string{cfg.Kafka.Topic}, Group: cfg.Kafka.Group, Database: cfg.ClickHouse.Database,
-				BatchSize: cfg.Pipeline.BatchSize, BatchInterval: cfg.Pipeline.BatchInterval.Duration,
-				Decode: decode.Options{}, Metrics: m, Logger: log.With("component", "ingest"),
-			})
-			if err != nil {
-				return err
-			}
 			w := kafka.NewWriter(in.brokers, cfg.Kafka.Topic)
 			defer w.Close()
 			gen := generate.New(ref, generate.Options{
@@ -84,7 +74,10 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			}
 			defer closeRoutes(context.Background())
 			g, gctx := errgroup.WithContext(ctx)
-			g.Go(func() error { return pipe.Run(gctx) })
+			pms, err := startPipelines(gctx, g, cfg, in, set, log)
+			if err != nil {
+				return err
+			}
 			g.Go(func() error { return serveHTTP(gctx, l, h) })
 			backfill := cfg.Generator.Backfill
 			var kept uint64
@@ -106,7 +99,7 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 				glog.Info("generator stopped", "events_sent", n)
 				return nil
 			})
-			g.Go(func() error { return reportProgress(gctx, a, m) })
+			g.Go(func() error { return reportProgress(gctx, a, pms) })
 			printURLs(a, cfg, in, l.Addr())
 			err = g.Wait()
 			log.Info("demo stopped")
@@ -148,7 +141,7 @@ Press Ctrl-C to stop.
 
 // reportProgress prints the ingest totals every 15 s, so a user watching
 // the terminal sees data move.
-func reportProgress(ctx context.Context, a *app, m *ingest.Metrics) error {
+func reportProgress(ctx context.Context, a *app, ms []*ingest.Metrics) error {
 	t := time.NewTicker(15 * time.Second)
 	defer t.Stop()
 	for {
@@ -156,7 +149,15 @@ func reportProgress(ctx context.Context, a *app, m *ingest.Metrics) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			fmt.Fprintf(a.stdout, "ingested %d rows in %d batches, consumer lag %d\n", m.Rows.Get(), m.Batches.Get(), m.Lag())
+			var rows, batches uint64
+			var lag, dead int64
+			for _, m := range ms {
+				rows, batches, lag = rows+m.Rows.Get(), batches+m.Batches.Get(), lag+m.Lag()
+				for _, c := range m.DLQ {
+					dead += int64(c.Get())
+				}
+			}
+			fmt.Fprintf(a.stdout, "ingested %d rows in %d batches, %d to the DLQ, consumer lag %d\n", rows, batches, dead, lag)
 		}
 	}
 }

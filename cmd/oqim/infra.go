@@ -10,11 +10,14 @@ import (
 	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/VictoriaMetrics/metrics"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/schema"
 )
 
@@ -79,7 +82,12 @@ func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bo
 	if in.conn, err = clickhouse.Open(ctx, in.dsn); err != nil {
 		return nil, fmt.Errorf("%w\n  fix: check clickhouse.dsn / OQIM_CLICKHOUSE_DSN and that the server is running", err)
 	}
-	if err := kafka.EnsureTopics(ctx, in.brokers, cfg.Kafka.Partitions, cfg.Kafka.Topic, cfg.Kafka.Topic+".dlq"); err != nil {
+	topics := []string{cfg.Kafka.Topic, cfg.Kafka.Topic + ".dlq"}
+	for _, p := range cfg.pipelines() {
+		topics = append(topics, p.Topics...)
+		topics = append(topics, p.Topics[0]+".dlq")
+	}
+	if err := kafka.EnsureTopics(ctx, in.brokers, cfg.Kafka.Partitions, topics...); err != nil {
 		return nil, fmt.Errorf("%w\n  fix: check kafka.brokers / OQIM_KAFKA_BROKERS and that the brokers are up", err)
 	}
 	return in, nil
@@ -112,6 +120,30 @@ func explainPort(err error) error {
 		return fmt.Errorf("%w\n  fix: stop that program, or set kafka.embedded.port (OQIM_KAFKA_EMBEDDED_PORT) to a free port, or 0 to pick one", err)
 	}
 	return err
+}
+
+// startPipelines runs every declared pipeline in g and returns their
+// metrics, registered in set under each pipeline's name.
+func startPipelines(ctx context.Context, g *errgroup.Group, cfg Config, in *infra, set *metrics.Set, log *slog.Logger) ([]*ingest.Metrics, error) {
+	var all []*ingest.Metrics
+	for _, spec := range cfg.pipelines() {
+		m := ingest.NewMetrics(set, spec.Name)
+		opts := ingest.Options{
+			Brokers: in.brokers, Topics: spec.Topics, Group: spec.Group, Database: cfg.ClickHouse.Database,
+			Registry: in.registry, BatchSize: spec.BatchSize, BatchInterval: spec.BatchInterval.Duration,
+			Metrics: m, Logger: log.With("pipeline", spec.Name),
+		}
+		if spec.Decode == "flat" {
+			opts.Flat = &ingest.FlatFormat{Family: spec.Family, Event: spec.Event}
+		}
+		p, err := ingest.New(in.conn, opts)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline %s: %w", spec.Name, err)
+		}
+		g.Go(func() error { return p.Run(ctx) })
+		all = append(all, m)
+	}
+	return all, nil
 }
 
 // tuneGC applies pipeline.gc_percent and memory_limit_mb to a process

@@ -40,7 +40,13 @@ func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics 
 	}
 	client := &kafkago.Client{Addr: kafkago.TCP(brokers...), Timeout: 10 * time.Second}
 	req := &kafkago.CreateTopicsRequest{}
+	seen := map[string]bool{}
 	for _, t := range topics {
+		// A name twice in one request makes the broker refuse all of it.
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
 		req.Topics = append(req.Topics, kafkago.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: -1})
 	}
 	resp, err := client.CreateTopics(ctx, req)

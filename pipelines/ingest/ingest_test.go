@@ -179,3 +179,50 @@ func TestRestartLosesNothing(t *testing.T) {
 	}
 	fmt.Println()
 }
+
+// An agency that keeps its own flat format is mapped to a table by column
+// name, with every record taken as one configured event.
+func TestFlatPipeline(t *testing.T) {
+	env := ingesttest.New(t)
+	now := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	var msgs []kafkago.Message
+	for i := 0; i < 50; i++ {
+		id := fmt.Sprintf("call-%d", i)
+		msgs = append(msgs, kafkago.Message{Key: []byte(id), Value: []byte(`{"id":"` + id + `","source":"112","time":"` + now +
+			`","region":"Жиззах вилояти","call_id":"` + id + `","service":"ambulance","response_seconds":` + fmt.Sprint(300+i) + `}`)})
+	}
+	msgs = append(msgs, kafkago.Message{Key: []byte("bad"), Value: []byte(`{"id":"bad","source":"112","time":"` + now + `","region":"UZ-JI","call_id":"bad","service":"ambulance"}`)})
+	env.Produce(t, msgs)
+	m := ingest.NewMetrics(nil, "flat")
+	p, err := ingest.New(env.Conn, ingest.Options{
+		Brokers: env.Brokers, Topics: []string{ingesttest.Topic}, Group: "flat", Database: env.DB,
+		BatchInterval: 100 * time.Millisecond, Metrics: m,
+		Flat: &ingest.FlatFormat{Family: "emergency.call", Event: "closed"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for m.Rows.Get() < 50 || m.DLQ[events.ReasonMissingField].Get() < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d rows, %d dead letters", m.Rows.Get(), m.DLQ[events.ReasonMissingField].Get())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var n, sum uint64
+	var region string
+	if err := env.Conn.QueryRow(context.Background(), "SELECT count(), toUInt64(sum(response_seconds)), any(region) FROM "+env.DB+".emergency_calls FINAL WHERE event = 'closed'").Scan(&n, &sum, &region); err != nil {
+		t.Fatal(err)
+	}
+	// 300 + ... + 349; and the Cyrillic region name mapped to its code.
+	if n != 50 || sum != 50*300+49*50/2 || region != "UZ-JI" {
+		t.Fatalf("%d calls, %d seconds, region %q", n, sum, region)
+	}
+}
