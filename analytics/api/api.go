@@ -41,6 +41,7 @@ func New(opts Options) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/kpi/applications", s.applications)
+	mux.HandleFunc("GET /api/v1/kpi/chatbot", s.chatbot)
 	return mux
 }
 
@@ -76,6 +77,30 @@ func (s *server) applications(w http.ResponseWriter, r *http.Request) {
 		name = "UZ"
 	}
 	writeJSON(w, http.StatusOK, ApplicationsResponse{Region: name, From: p.From, To: p.To, ByStatus: counts, AsOf: s.now().UTC()})
+}
+
+// ChatbotResponse is the body of GET /api/v1/kpi/chatbot.
+type ChatbotResponse struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	*kpi.ChatbotUsage
+	AsOf time.Time `json:"as_of"`
+}
+
+func (s *server) chatbot(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p, field, err := s.period(q.Get("from"), q.Get("to"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, field, err.Error())
+		return
+	}
+	u, err := s.store.Chatbot(r.Context(), p, 10)
+	if err != nil {
+		s.log.Error("kpi query failed", "kpi", "chatbot", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "", "the analytics store did not answer; try again shortly")
+		return
+	}
+	writeJSON(w, http.StatusOK, ChatbotResponse{From: p.From, To: p.To, ChatbotUsage: u, AsOf: s.now().UTC()})
 }
 
 // period parses from/to as RFC 3339 times or YYYY-MM-DD dates (UTC

@@ -157,21 +157,36 @@ func Status(ctx context.Context, conn driver.Conn, db string) ([]State, error) {
 }
 
 // statements splits a migration file into statements and fills in the
-// database name. Comments are dropped; statements end with ';'.
+// database name. It drops comments (-- to the end of the line) and splits
+// on ';', both only outside single-quoted strings.
 func statements(sql, db string) []string {
-	var b strings.Builder
-	for _, line := range strings.Split(sql, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+	var (
+		out    []string
+		cur    strings.Builder
+		quoted bool
+	)
+	flush := func() {
+		if st := strings.TrimSpace(cur.String()); st != "" {
+			out = append(out, strings.ReplaceAll(st, "{db}", db))
+		}
+		cur.Reset()
+	}
+	for i := 0; i < len(sql); i++ {
+		c := sql[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+		case !quoted && c == '-' && strings.HasPrefix(sql[i:], "--"):
+			for i < len(sql) && sql[i] != '\n' {
+				i++
+			}
+			c = '\n'
+		case !quoted && c == ';':
+			flush()
 			continue
 		}
-		b.WriteString(line)
-		b.WriteByte('\n')
+		cur.WriteByte(c)
 	}
-	var out []string
-	for _, s := range strings.Split(b.String(), ";") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, strings.ReplaceAll(s, "{db}", db))
-		}
-	}
+	flush()
 	return out
 }

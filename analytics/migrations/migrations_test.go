@@ -64,8 +64,8 @@ func TestEditedMigrationIsCaught(t *testing.T) {
 }
 
 func TestStatementsFillDatabase(t *testing.T) {
-	got := statements("-- comment\nCREATE TABLE {db}.a (x UInt8) ENGINE = Memory;\n\nCREATE TABLE {db}.b (y UInt8) ENGINE = Memory;\n", "oqim")
-	if len(got) != 2 || !strings.HasPrefix(got[0], "CREATE TABLE oqim.a") || !strings.HasPrefix(got[1], "CREATE TABLE oqim.b") {
+	got := statements("-- comment; with a semicolon\nCREATE TABLE {db}.a (x UInt8, -- who; what\n s String DEFAULT '--;') ENGINE = Memory;\n\nCREATE TABLE {db}.b (y UInt8) ENGINE = Memory;\n", "oqim")
+	if len(got) != 2 || !strings.HasPrefix(got[0], "CREATE TABLE oqim.a") || !strings.Contains(got[0], "DEFAULT '--;'") || !strings.HasPrefix(got[1], "CREATE TABLE oqim.b") {
 		t.Fatalf("statements = %q", got)
 	}
 }

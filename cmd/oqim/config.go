@@ -18,6 +18,7 @@ import (
 
 	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/opendata"
+	"github.com/oqim/oqim/inference/chatbot"
 )
 
 // Config is oqim's whole configuration. Every key can be set in the YAML
@@ -118,7 +119,10 @@ type PipelineSpec struct {
 func (c *Config) pipelines() []PipelineSpec {
 	specs := c.Pipelines
 	if len(specs) == 0 {
-		specs = []PipelineSpec{{Name: "agency-events", Topics: []string{c.Kafka.Topic}, Group: c.Kafka.Group}}
+		specs = []PipelineSpec{
+			{Name: "agency-events", Topics: []string{c.Kafka.Topic}, Group: c.Kafka.Group},
+			{Name: "chatbot-events", Topics: []string{chatbot.DefaultEventsTopic}, Group: c.Kafka.Group + "-chatbot"},
+		}
 	}
 	out := make([]PipelineSpec, len(specs))
 	for i, s := range specs {

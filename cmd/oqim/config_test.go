@@ -115,7 +115,7 @@ func TestDeclaredPipelines(t *testing.T) {
 	if len(ps) != 2 || ps[0].Decode != "envelope" || ps[0].BatchSize != c.Pipeline.BatchSize || ps[1].BatchSize != 5000 || ps[1].BatchInterval != c.Pipeline.BatchInterval {
 		t.Fatalf("pipelines = %+v", ps)
 	}
-	if d := defaultConfig(); len(d.pipelines()) != 1 || d.pipelines()[0].Topics[0] != d.Kafka.Topic {
+	if d := defaultConfig(); len(d.pipelines()) != 2 || d.pipelines()[0].Topics[0] != d.Kafka.Topic {
 		t.Fatalf("default pipelines = %+v", d.pipelines())
 	}
 

@@ -119,6 +119,22 @@ func TestKPIEndpointEqualsWhatWasSent(t *testing.T) {
 	}
 }
 
+func postJSON(t *testing.T, url, body string, v any) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, b)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("POST %s: %v in %s", url, err, b)
+	}
+}
+
 func getJSON(t *testing.T, url string, code int, v any) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -272,6 +288,39 @@ func runDemo(t *testing.T, brokers string) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%d of 2 posted events landed", n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// Chatbot usage flows through Kafka into ClickHouse and the BI: one
+	// answered question, and one the portal knowledge base cannot answer.
+	var sess struct {
+		ID string `json:"session_id"`
+	}
+	postJSON(t, base+"/api/v1/chat/sessions", "", &sess)
+	var reply struct {
+		Kind      string `json:"kind"`
+		Citations []struct {
+			ID string `json:"id"`
+		} `json:"citations"`
+	}
+	postJSON(t, base+"/api/v1/chat/sessions/"+sess.ID+"/messages", `{"text":"QQSni qanday qaytarib olsam boʻladi?"}`, &reply)
+	if reply.Kind != "answer" || len(reply.Citations) == 0 {
+		t.Fatalf("VAT refund question: %+v", reply)
+	}
+	postJSON(t, base+"/api/v1/chat/sessions/"+sess.ID+"/messages", `{"text":"What is the weather on Mars tomorrow?"}`, &reply)
+	for {
+		var u api.ChatbotResponse
+		getJSON(t, base+"/api/v1/kpi/chatbot", http.StatusOK, &u)
+		if u.ChatbotUsage != nil && u.Questions >= 2 {
+			if u.ResolutionRate <= 0 || u.ResolutionRate >= 1 || len(u.PerDay) == 0 || len(u.TopUnanswered) == 0 ||
+				!strings.Contains(u.TopUnanswered[0].Question, "Mars") {
+				t.Fatalf("chatbot KPIs = %+v", u.ChatbotUsage)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("chatbot questions never reached the KPI endpoint: %+v", u.ChatbotUsage)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

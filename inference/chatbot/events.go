@@ -40,8 +40,10 @@ type Envelope struct {
 	Data   any       `json:"data"`
 }
 
-// QuestionData is the data of chatbot.question. It carries no text of the
-// question, so usage analytics never hold what citizens wrote.
+// QuestionData is the data of chatbot.question. Answered questions carry
+// no text, so usage analytics never hold what citizens asked; a question
+// the bot could not answer carries its redacted text, because the gaps in
+// the knowledge base are what the portal team must see.
 type QuestionData struct {
 	SessionID  string   `json:"session_id"`
 	MessageID  string   `json:"message_id"`
@@ -53,6 +55,7 @@ type QuestionData struct {
 	LLM        bool     `json:"llm"`
 	LatencyMs  float64  `json:"latency_ms"`
 	Redacted   int      `json:"redacted"`
+	Question   string   `json:"question,omitempty"`
 }
 
 // FeedbackData is the data of chatbot.feedback.

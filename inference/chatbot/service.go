@@ -450,15 +450,29 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 	for _, c := range reply.Citations {
 		ids = append(ids, c.ID)
 	}
-	s.emit(TypeQuestion, QuestionData{
+	q := QuestionData{
 		SessionID: sess.id, MessageID: reply.ID, Lang: string(lang), Outcome: d.outcome, Kind: d.kind,
 		EntryIDs: ids, Confidence: round2(d.confidence), LLM: usedLLM,
 		LatencyMs: float64(time.Since(start).Microseconds()) / 1000, Redacted: counts.Total(),
-	})
+	}
+	if d.outcome != Resolved {
+		q.Question = truncateRunes(clean, 300)
+	}
+	s.emit(TypeQuestion, q)
 	return reply, nil
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+func truncateRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
 
 func userTexts(msgs []Message) []string {
 	var out []string

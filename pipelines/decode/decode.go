@@ -245,13 +245,16 @@ func (d *Decoder) append(t *Table, event int, env *[numSlots]*fastjson.Value, pr
 	if row.time, err = d.eventTime(raw); err != nil {
 		return err
 	}
-	rb, err := str(env[slotRegion], events.FieldRegion, true)
+	rb, err := str(env[slotRegion], events.FieldRegion, !t.Family.RegionOptional)
 	if err != nil {
 		return err
 	}
-	region, ok := d.region(rb)
-	if !ok {
-		return &events.FieldError{Field: events.FieldRegion, Reason: events.ReasonUnknownRegion, Detail: fmt.Sprintf("%q is not an ISO 3166-2:UZ region code such as UZ-JI", rb)}
+	region := ""
+	if len(rb) > 0 {
+		var ok bool
+		if region, ok = d.region(rb); !ok {
+			return &events.FieldError{Field: events.FieldRegion, Reason: events.ReasonUnknownRegion, Detail: fmt.Sprintf("%q is not an ISO 3166-2:UZ region code such as UZ-JI", rb)}
+		}
 	}
 	row.region = region
 	if row.district, err = str(env[slotDistrict], events.FieldDistrict, false); err != nil {

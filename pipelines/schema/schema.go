@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -47,6 +46,9 @@ type Family struct {
 	EventColumn string   `yaml:"event_column"`
 	Events      []string `yaml:"events"`
 	Fields      []Field  `yaml:"fields"`
+	// RegionOptional accepts events without a region (national services);
+	// a region that is given must still be valid.
+	RegionOptional bool `yaml:"region_optional"`
 }
 
 // Envelope columns come first in every table, in this order.
@@ -84,7 +86,10 @@ type typeRef struct {
 // Load parses the embedded types.yaml.
 func Load() (*Registry, error) { return Parse(typesYAML) }
 
-var ident = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+var (
+	ident      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	familyName = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
+)
 
 // Parse reads a registry in types.yaml's format and checks it.
 func Parse(b []byte) (*Registry, error) {
@@ -115,8 +120,8 @@ func Parse(b []byte) (*Registry, error) {
 
 func (f *Family) check() error {
 	where := "schema: family " + f.Name
-	if f.Name == "" || !strings.Contains(f.Name, ".") {
-		return fmt.Errorf("%s: name must be dotted, e.g. portal.application", where)
+	if !familyName.MatchString(f.Name) {
+		return fmt.Errorf("%s: name must be lower-case words joined by dots, e.g. portal.application", where)
 	}
 	if !ident.MatchString(f.Table) || !ident.MatchString(f.EventColumn) {
 		return fmt.Errorf("%s: table %q and event_column %q must be lower-case identifiers", where, f.Table, f.EventColumn)
