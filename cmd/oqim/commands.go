@@ -30,24 +30,12 @@ and /metrics on http.addr. It needs an external ClickHouse (clickhouse.dsn)
 and Kafka (kafka.brokers); run 'oqim migrate' once before.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := a.config("json")
+			pr, err := a.start(cmd.Context(), "json", false)
 			if err != nil {
 				return err
 			}
-			ref, err := region.Load()
-			if err != nil {
-				return err
-			}
-			l, err := listen(cfg.HTTP.Addr)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			in, err := startInfra(cmd.Context(), cfg, log, false)
-			if err != nil {
-				return err
-			}
-			defer in.Close()
+			defer pr.Close()
+			cfg, log, ref, l, in := pr.cfg, pr.log, pr.ref, pr.l, pr.in
 			w := kafka.NewWriter(in.brokers, cfg.Kafka.Topic)
 			defer w.Close()
 			h, closeRoutes, err := routes(cfg, in, metrics.NewSet(), ref, log, true, w)
@@ -72,24 +60,12 @@ insert. Run more copies to scale out; partitions are shared among them.
 /healthz, /readyz and /metrics are served on http.addr.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := a.config("json")
+			pr, err := a.start(cmd.Context(), "json", false)
 			if err != nil {
 				return err
 			}
-			ref, err := region.Load()
-			if err != nil {
-				return err
-			}
-			l, err := listen(cfg.HTTP.Addr)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			in, err := startInfra(cmd.Context(), cfg, log, false)
-			if err != nil {
-				return err
-			}
-			defer in.Close()
+			defer pr.Close()
+			cfg, log, ref, l, in := pr.cfg, pr.log, pr.ref, pr.l, pr.in
 			tuneGC(cfg.Pipeline)
 			set := metrics.NewSet()
 			h, closeRoutes, err := routes(cfg, in, set, ref, log, false, nil)

@@ -14,7 +14,6 @@ import (
 	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/kafka"
-	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest"
 )
@@ -32,25 +31,13 @@ it starts an embedded Kafka-protocol broker on port 19092 that keeps its log
 in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := a.config("text")
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			ref, err := region.Load()
+			pr, err := a.start(cmd.Context(), "text", true)
 			if err != nil {
 				return err
 			}
-			l, err := listen(cfg.HTTP.Addr)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			in, err := startInfra(ctx, cfg, log, true)
-			if err != nil {
-				return err
-			}
-			defer in.Close()
+			defer pr.Close()
+			cfg, log, ref, l, in := pr.cfg, pr.log, pr.ref, pr.l, pr.in
 			if applied, err := migrations.Up(ctx, in.conn, cfg.ClickHouse.Database); err != nil {
 				return err
 			} else if len(applied) > 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/schema"
 )
@@ -144,6 +145,47 @@ func startPipelines(ctx context.Context, g *errgroup.Group, cfg Config, in *infr
 		all = append(all, m)
 	}
 	return all, nil
+}
+
+// process is what every long-running command starts with: its config and
+// logger, the reference data, its HTTP listener, and Kafka and ClickHouse.
+type process struct {
+	cfg Config
+	log *slog.Logger
+	ref *region.Data
+	l   net.Listener
+	in  *infra
+}
+
+// start brings a process up; the HTTP address is bound before Kafka and
+// ClickHouse so that a port clash fails fast. local allows starting an
+// embedded broker and a local ClickHouse (the demo).
+func (a *app) start(ctx context.Context, defaultLogFormat string, local bool) (*process, error) {
+	cfg, log, err := a.config(defaultLogFormat)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := region.Load()
+	if err != nil {
+		return nil, err
+	}
+	l, err := listen(cfg.HTTP.Addr)
+	if err != nil {
+		return nil, err
+	}
+	in, err := startInfra(ctx, cfg, log, local)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return &process{cfg: cfg, log: log, ref: ref, l: l, in: in}, nil
+}
+
+// Close stops Kafka and ClickHouse (if the process started them) and the
+// listener.
+func (p *process) Close() {
+	p.in.Close()
+	p.l.Close()
 }
 
 // tuneGC applies pipeline.gc_percent and memory_limit_mb to a process

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/oqim/oqim/inference/diagnosis/textmap"
@@ -262,7 +263,7 @@ func (h *handler) serve(ctx context.Context, body io.Reader, contentType string)
 			return nil, &fieldError{http.StatusBadGateway, "text", err.Error()}
 		}
 		// Answers given explicitly win over what the text suggests.
-		c.Findings = append(c.Findings, findingsFromMatches(ext.Matches, given)...)
+		c.Findings = append(c.Findings, FindingsFromMatches(ext.Matches, given)...)
 	} else if req.TextMode != "" && req.TextMode != "lexicon" && req.TextMode != "llm" {
 		return nil, badField("text_mode", "unknown mode %q: want \"lexicon\" or \"llm\"", req.TextMode)
 	}
@@ -380,9 +381,10 @@ func answerHint(ev *ddxplus.Evidence) string {
 	return `answer it with "choice_id" only`
 }
 
-// findingsFromMatches groups text matches into findings, skipping
-// evidences already answered explicitly.
-func findingsFromMatches(ms []textmap.Match, given map[string]bool) []Finding {
+// FindingsFromMatches groups text matches into findings: the values of one
+// evidence together, the first polarity of an evidence winning, and
+// evidences in given (answered explicitly) skipped.
+func FindingsFromMatches(ms []textmap.Match, given map[string]bool) []Finding {
 	var out []Finding
 	at := map[string]int{}
 	for _, m := range ms {
@@ -390,7 +392,7 @@ func findingsFromMatches(ms []textmap.Match, given map[string]bool) []Finding {
 			continue
 		}
 		if i, ok := at[m.Evidence]; ok {
-			if m.Value != "" && out[i].Present && !containsString(out[i].Values, m.Value) {
+			if m.Value != "" && out[i].Present && !slices.Contains(out[i].Values, m.Value) {
 				out[i].Values = append(out[i].Values, m.Value)
 			}
 			continue
@@ -403,15 +405,6 @@ func findingsFromMatches(ms []textmap.Match, given map[string]bool) []Finding {
 		out = append(out, f)
 	}
 	return out
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 var (

@@ -78,7 +78,7 @@ func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosi
 	if err != nil {
 		return nil, fmt.Errorf("notes: mapping the note to findings: %w", err)
 	}
-	c := diagnosis.Case{Age: age, Sex: sex, Findings: findings(ext.Matches)}
+	c := diagnosis.Case{Age: age, Sex: sex, Findings: diagnosis.FindingsFromMatches(ext.Matches, nil)}
 	if len(c.Findings) == 0 {
 		return nil, ErrNoFindings
 	}
@@ -112,35 +112,4 @@ func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosi
 		})
 	}
 	return out, nil
-}
-
-// findings groups matches into findings: values of one evidence together,
-// the first polarity of an evidence winning, as the diagnosis API does.
-func findings(ms []textmap.Match) []diagnosis.Finding {
-	var out []diagnosis.Finding
-	at := map[string]int{}
-	for _, m := range ms {
-		if i, ok := at[m.Evidence]; ok {
-			if m.Value != "" && out[i].Present && !containsString(out[i].Values, m.Value) {
-				out[i].Values = append(out[i].Values, m.Value)
-			}
-			continue
-		}
-		f := diagnosis.Finding{Evidence: m.Evidence, Present: m.Present}
-		if m.Value != "" && m.Present {
-			f.Values = []string{m.Value}
-		}
-		at[m.Evidence] = len(out)
-		out = append(out, f)
-	}
-	return out
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
