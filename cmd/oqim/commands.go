@@ -110,18 +110,23 @@ func startPollers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra,
 func (a *app) generateCmd() *cobra.Command {
 	var (
 		backfill, limit int
-		rate            float64
+		rate, bad       float64
 		seed            uint64
+		families        []string
 	)
 	cmd := &cobra.Command{
 		Use:   "generate",
 		Short: "Produce realistic agency events into Kafka",
-		Long: `generate writes Single Portal application lifecycle events to kafka.topic:
-first --backfill applications spread over generator.window before now, then
---rate new applications per second (following the daily and weekly rhythm)
-until Ctrl-C or --limit events. Regions are weighted by population.`,
+		Long: `generate writes agency events of every family (or --families) to kafka.topic:
+first --backfill applications (and the other families' activity in
+proportion) spread over generator.window before now, then --rate new
+applications per second, following the daily and weekly rhythm, until
+Ctrl-C or --limit events. Regions are weighted by population.
+--bad-fraction replaces that share of records with bad ones, counted per
+DLQ reason at the end.`,
 		Example: `  OQIM_KAFKA_BROKERS=localhost:9092 oqim generate --backfill 100000 --rate 0
-  oqim generate --rate 50 --limit 1000000`,
+  oqim generate --rate 50 --limit 1000000 --bad-fraction 0.01
+  oqim generate --families emergency.call,mahalla.appeal --rate 20`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, log, err := a.config("text")
@@ -153,7 +158,19 @@ until Ctrl-C or --limit events. Regions are weighted by population.`,
 			}
 			w := kafka.NewWriter(cfg.Kafka.Brokers, cfg.Kafka.Topic)
 			defer w.Close()
-			gen := generate.New(ref, generate.Options{Seed: seed, RunID: runID(), Window: cfg.Generator.Window.Duration})
+			if bad < 0 || bad > 1 {
+				return &usageError{fmt.Errorf("--bad-fraction %g must be between 0 and 1", bad)}
+			}
+			var fams []generate.Family
+			for _, name := range families {
+				f, err := generate.ParseFamily(name)
+				if err != nil {
+					return &usageError{fmt.Errorf("--families: %w", err)}
+				}
+				fams = append(fams, f)
+			}
+			gen := generate.New(ref, generate.Options{Seed: seed, RunID: runID(), Window: cfg.Generator.Window.Duration,
+				Families: fams, BadFraction: bad})
 			start := time.Now()
 			last := start
 			n, err := generate.Run(ctx, gen, w, generate.RunOptions{
@@ -165,7 +182,11 @@ until Ctrl-C or --limit events. Regions are weighted by population.`,
 					}
 				},
 			})
-			log.Info("generator done", "events_sent", n, "elapsed", time.Since(start).Round(time.Millisecond), "topic", cfg.Kafka.Topic)
+			args := []any{"events_sent", n, "elapsed", time.Since(start).Round(time.Millisecond), "topic", cfg.Kafka.Topic}
+			for reason, k := range gen.Bad() {
+				args = append(args, "bad_"+string(reason), k)
+			}
+			log.Info("generator done", args...)
 			return err
 		},
 	}
@@ -173,6 +194,8 @@ until Ctrl-C or --limit events. Regions are weighted by population.`,
 	cmd.Flags().Float64Var(&rate, "rate", 0, "new applications per second after the backfill; 0 stops after it (default generator.rate)")
 	cmd.Flags().IntVar(&limit, "limit", 0, "stop after this many events (0: no limit)")
 	cmd.Flags().Uint64Var(&seed, "seed", 0, "random seed (default generator.seed)")
+	cmd.Flags().Float64Var(&bad, "bad-fraction", 0, "share of records (0-1) replaced by bad ones, spread over the DLQ reasons")
+	cmd.Flags().StringSliceVar(&families, "families", nil, "event families to generate, e.g. portal.application,emergency.call (default all)")
 	return cmd
 }
 
