@@ -18,7 +18,9 @@ import (
 
 	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/opendata"
+	"github.com/oqim/oqim/inference/asr"
 	"github.com/oqim/oqim/inference/chatbot"
+	"github.com/oqim/oqim/inference/doctorapi"
 )
 
 // Config is oqim's whole configuration. Every key can be set in the YAML
@@ -41,6 +43,35 @@ type Config struct {
 	// OpenData lists datasets that `oqim ingest` polls (see
 	// connectors/opendata).
 	OpenData []opendata.Config `yaml:"opendata"`
+	// Doctor configures the doctor's transcription and notes API and its
+	// workers (see inference/doctorapi).
+	Doctor doctorapi.Config `yaml:"doctor"`
+	// ASR chooses the speech-recognition engine; empty keeps audio off
+	// (notes and diagnosis from text still work).
+	ASR ASRConfig `yaml:"asr"`
+}
+
+// ASRConfig selects and configures the speech-recognition engine.
+type ASRConfig struct {
+	// Engine is openai (any OpenAI-compatible transcription server) or
+	// whisper (in-process whisper.cpp; needs a binary built with
+	// -tags whisper). Empty: no audio.
+	Engine       string   `yaml:"engine"`
+	BaseURL      string   `yaml:"base_url"`
+	Model        string   `yaml:"model"`
+	APIKey       string   `yaml:"api_key"`
+	Timeout      Duration `yaml:"timeout"`
+	WhisperModel string   `yaml:"whisper_model"`
+	Concurrency  int      `yaml:"concurrency"`
+}
+
+func (c ASRConfig) engine() (*asr.Chunked, error) {
+	return asr.New(asr.Config{
+		Engine:      c.Engine,
+		OpenAI:      asr.OpenAIConfig{BaseURL: c.BaseURL, Model: c.Model, APIKey: c.APIKey, Timeout: c.Timeout.Duration},
+		Whisper:     asr.WhisperConfig{ModelPath: c.WhisperModel},
+		Concurrency: c.Concurrency,
+	})
 }
 
 // LLMConfig points at an OpenAI-compatible chat server (vLLM, llama.cpp,

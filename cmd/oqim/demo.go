@@ -14,6 +14,7 @@ import (
 	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/inference/doctorapi"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest"
 )
@@ -55,6 +56,9 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			if len(cfg.HTTPIngest.Agencies) == 0 {
 				cfg.HTTPIngest.Agencies = []httpingest.Agency{{Name: demoAgency, KeySHA256: httpingest.HashKey(demoKey), Types: []string{"*"}}}
 			}
+			if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
+				cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "demo-doctor", Name: "Demo Doctor", KeySHA256: doctorapi.HashKey(demoDoctorKey)}}
+			}
 			h, closeRoutes, err := routes(cfg, in, set, ref, log, true, w)
 			if err != nil {
 				return err
@@ -63,6 +67,9 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			g, gctx := errgroup.WithContext(ctx)
 			pms, err := startPipelines(gctx, g, cfg, in, set, log)
 			if err != nil {
+				return err
+			}
+			if err := startWorkers(gctx, g, cfg, in, log, "all"); err != nil {
 				return err
 			}
 			g.Go(func() error { return serveHTTP(gctx, l, h) })
@@ -98,8 +105,9 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 // The demo's HTTP ingest agency, printed with the URLs; a configured
 // http_ingest.agencies list replaces it.
 const (
-	demoAgency = "demo-agency"
-	demoKey    = "oqim-demo-key"
+	demoAgency    = "demo-agency"
+	demoKey       = "oqim-demo-key"
+	demoDoctorKey = "oqim-demo-doctor"
 )
 
 // runID keeps ids of separate demo runs apart, so a restarted demo adds
@@ -117,13 +125,23 @@ Oqim demo is running. Open:
   Metrics       %[1]s/metrics
   Ingest        curl -H 'Authorization: Bearer %[6]s' --data-binary @events.ndjson %[1]s/api/v1/ingest
                 (NDJSON envelopes with "source":"%[7]s")
+  Doctor        curl -H 'Authorization: Bearer %[8]s' -d '{"age":45,"sex":"male","text":"Жалобы: кашель, одышка, температура 38. Объективно: пульс 96."}' %[1]s/api/v1/notes
+                (transcript or text → structured note → differential diagnosis, decision support only)
+  Audio         %[9]s
 Kafka brokers   %[2]v%[3]s
 ClickHouse      %[4]s%[5]s
 Press Ctrl-C to stop.
 
 `, base, in.brokers, map[bool]string{true: " (embedded)", false: ""}[in.broker != nil],
 		in.dsn, map[bool]string{true: " (local, data in " + cfg.ClickHouse.Local.Dir + ")", false: ""}[in.chsrv != nil],
-		demoKey, demoAgency)
+		demoKey, demoAgency, demoDoctorKey, audioStatus(cfg))
+}
+
+func audioStatus(cfg Config) string {
+	if cfg.ASR.Engine != "" {
+		return "POST a recording (WAV or MP3) to /api/v1/transcriptions, engine " + cfg.ASR.Engine
+	}
+	return "off: set OQIM_ASR_ENGINE=openai with OQIM_ASR_BASE_URL and OQIM_ASR_MODEL (any OpenAI-compatible\n                transcription server), or build with -tags whisper and set OQIM_ASR_WHISPER_MODEL"
 }
 
 // reportProgress prints the ingest totals every 15 s, so a user watching

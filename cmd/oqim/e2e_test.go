@@ -325,6 +325,35 @@ func runDemo(t *testing.T, brokers string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
+	// The doctor flow from text: note, then the differential.
+	if brokers == "" {
+		req, _ := http.NewRequest("POST", base+"/api/v1/notes", strings.NewReader(
+			`{"age":45,"sex":"male","text":"Жалобы: кашель, одышка, температура 38,5. Объективно: пульс 96, SpO2 94%. Назначено: парацетамол 500 мг 3 раза в день 5 дней."}`))
+		req.Header.Set("Authorization", "Bearer "+demoDoctorKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var note struct {
+			Note struct {
+				Vitals map[string]any `json:"vitals"`
+			} `json:"note"`
+			Differential []struct {
+				ICD10 []string `json:"icd10"`
+			} `json:"differential"`
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &note) != nil || len(note.Differential) == 0 || len(note.Differential[0].ICD10) == 0 || len(note.Note.Vitals) == 0 {
+			t.Fatalf("POST /api/v1/notes: %d %s", resp.StatusCode, b)
+		}
+		req, _ = http.NewRequest("POST", base+"/api/v1/notes", strings.NewReader(`{"text":"x"}`))
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("notes without a key: %v %v", resp.StatusCode, err)
+		}
+	}
+
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)

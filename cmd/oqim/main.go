@@ -72,6 +72,7 @@ See oqim.example.yaml for every key.`,
 		a.evalCmd(),
 		a.benchCmd(),
 		a.brokerCmd(),
+		a.workerCmd(),
 	)
 	return root
 }

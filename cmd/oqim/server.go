@@ -17,9 +17,12 @@ import (
 	"github.com/oqim/oqim/connectors/health"
 	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/inference/asr"
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/diagnosis"
 	"github.com/oqim/oqim/inference/diagnosis/textmap"
+	"github.com/oqim/oqim/inference/doctorapi"
+	"github.com/oqim/oqim/inference/notes"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
 )
@@ -67,9 +70,45 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 		}
 		mux.Handle("/api/v1/chat/", bot)
 		mux.Handle("/chat/", bot)
+		var (
+			doc    *doctorapi.Handler
+			engine *asr.Chunked
+		)
+		if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
+			// Patient data behind no credentials is never an option.
+			log.Info("doctor API off: set doctor.api_keys or doctor.jwt.secret to turn it on")
+			off := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				http.Error(w, `{"error":{"message":"the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret"}}`, http.StatusServiceUnavailable)
+			})
+			for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes"} {
+				mux.Handle(p, off)
+			}
+		} else {
+			if engine, err = asrEngine(cfg, log); err != nil {
+				return nil, nil, err
+			}
+			deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Brokers: in.brokers, Diagnosis: eng,
+				Structurer: notes.NewStructurer(notes.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey}, nil),
+				Log:        log.With("component", "doctor")}
+			if engine != nil {
+				deps.Engine = engine
+			}
+			if doc, err = doctorapi.New(cfg.Doctor, deps); err != nil {
+				return nil, nil, fmt.Errorf("doctor: %w", err)
+			}
+			for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes"} {
+				mux.Handle(p, doc)
+			}
+		}
 		closeAll = func(ctx context.Context) {
 			if err := bot.Close(ctx); err != nil {
 				log.Warn("chatbot events not flushed", "err", err)
+			}
+			if doc != nil {
+				doc.Close()
+			}
+			if engine != nil {
+				engine.Close()
 			}
 		}
 		mux.Handle("/api/v1/kpi/", api.New(api.Options{
@@ -90,6 +129,20 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 		metrics.WriteProcessMetrics(w)
 	})
 	return accessLog(log, mux), closeAll, nil
+}
+
+// asrEngine builds the configured speech engine, or nil when none is
+// configured (audio endpoints then answer 503 saying what to set).
+func asrEngine(cfg Config, log *slog.Logger) (*asr.Chunked, error) {
+	e, err := cfg.ASR.engine()
+	if errors.Is(err, asr.ErrNoEngine) {
+		log.Info("audio transcription is off; set asr.engine (openai with asr.base_url and asr.model, or whisper with -tags whisper and asr.whisper_model) to turn it on")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("asr: %w", err)
+	}
+	return e, nil
 }
 
 // serveHTTP serves h on l until ctx ends, then drains for up to 10 s.

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/oqim/oqim/inference/notes"
+	"github.com/oqim/oqim/inference/worker"
+)
+
+func (a *app) workerCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "worker asr|notes|retention",
+		Short: "Run the doctor's assistant workers: Kafka consumer groups, so more copies add capacity",
+		Long: `worker asr transcribes queued recordings (doctor.jobs.jobs_topic) with the
+engine asr.* configures; worker notes structures finished transcripts into
+clinical notes; worker retention deletes audio (and, if configured,
+transcripts) older than doctor.jobs.retention. Jobs are committed only after
+their result is stored, and a redelivered job is not transcribed twice.`,
+		Example: `  OQIM_ASR_ENGINE=openai OQIM_ASR_BASE_URL=http://whisper:8000/v1 OQIM_ASR_MODEL=whisper-1 oqim worker asr
+  oqim worker notes`,
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: []string{"asr", "notes", "retention"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[0] != "asr" && args[0] != "notes" && args[0] != "retention" {
+				return &usageError{fmt.Errorf("unknown worker %q: use asr, notes or retention", args[0])}
+			}
+			pr, err := a.start(cmd.Context(), "json", false)
+			if err != nil {
+				return err
+			}
+			defer pr.Close()
+			g, ctx := errgroup.WithContext(cmd.Context())
+			if err := startWorkers(ctx, g, pr.cfg, pr.in, pr.log, args[0]); err != nil {
+				return err
+			}
+			return g.Wait()
+		},
+	}
+	return cmd
+}
+
+// startWorkers runs the named doctor workers ("asr", "notes",
+// "retention", or "all" for the demo) in g. The ASR worker needs an
+// engine; "all" skips it when none is configured.
+func startWorkers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra, log *slog.Logger, which string) error {
+	jobs := cfg.Doctor.Jobs.WithDefaults()
+	opts := worker.Options{Config: jobs, Brokers: in.brokers, ClickHouse: in.conn, Database: cfg.ClickHouse.Database}
+	if which == "asr" || which == "all" {
+		engine, err := asrEngine(cfg, log)
+		if err != nil {
+			return err
+		}
+		switch {
+		case engine != nil:
+			o := opts
+			o.Engine, o.Log = engine, log.With("worker", "asr")
+			g.Go(func() error {
+				defer engine.Close()
+				return worker.RunASR(ctx, o)
+			})
+		case which == "asr":
+			return fmt.Errorf("worker asr needs an engine: set asr.engine (openai with asr.base_url and asr.model, or whisper with -tags whisper and asr.whisper_model)")
+		}
+	}
+	if which == "notes" || which == "all" {
+		o := opts
+		o.Structurer = notes.NewStructurer(notes.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey}, nil)
+		o.Log = log.With("worker", "notes")
+		g.Go(func() error { return worker.RunNotes(ctx, o) })
+	}
+	if which == "retention" || which == "all" {
+		blobs, err := worker.NewBlobs(jobs.BlobDir)
+		if err != nil {
+			return err
+		}
+		r := worker.RetentionOptions{Blobs: blobs, Store: worker.NewStore(in.conn, cfg.ClickHouse.Database),
+			Audit:         worker.NewAudit(in.conn, cfg.ClickHouse.Database),
+			AudioAge:      time.Duration(jobs.Retention.AudioDays) * 24 * time.Hour,
+			TranscriptAge: time.Duration(jobs.Retention.TranscriptDays) * 24 * time.Hour}
+		rlog := log.With("worker", "retention")
+		g.Go(func() error {
+			return worker.RunRetention(ctx, r, jobs.Retention.Interval, func(err error) { rlog.Warn("retention sweep failed", "err", err) })
+		})
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ActorRetention names the retention sweep in audit records.
+const ActorRetention = "retention"
+
+// RetentionOptions configure [Retain].
+type RetentionOptions struct {
+	Blobs *Blobs
+	// Store, with TranscriptAge > 0, also loses old jobs, transcripts,
+	// notes and segments.
+	Store *Store
+	// Audit receives one record per deleted blob and one per transcript
+	// sweep; nil records nothing.
+	Audit Auditor
+	// AudioAge is how long audio is kept; required.
+	AudioAge time.Duration
+	// TranscriptAge is how long jobs are kept; 0 keeps them.
+	TranscriptAge time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// RetentionReport says what one sweep removed.
+type RetentionReport struct {
+	// AudioDeleted are the job ids whose audio was deleted.
+	AudioDeleted []string
+	// TranscriptsBefore is the cutoff of the job deletion, zero when
+	// transcripts are kept.
+	TranscriptsBefore time.Time
+}
+
+// Retain deletes audio older than AudioAge and, when configured, jobs
+// older than TranscriptAge. A blob's age is the time it was written.
+func Retain(ctx context.Context, o RetentionOptions) (RetentionReport, error) {
+	var rep RetentionReport
+	if o.Blobs == nil || o.AudioAge <= 0 {
+		return rep, errors.New("worker: retention needs the blob store and a positive audio age")
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	t := now()
+	deleted, err := o.Blobs.DeleteOlderThan(t.Add(-o.AudioAge))
+	rep.AudioDeleted = deleted
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, id := range deleted {
+		if o.Audit != nil {
+			errs = append(errs, o.Audit.Record(ctx, AuditRecord{Time: t, Actor: ActorRetention, Action: "audio.delete",
+				ResourceID: id, Outcome: OutcomeOK}))
+		}
+	}
+	if o.Store != nil && o.TranscriptAge > 0 {
+		cutoff := t.Add(-o.TranscriptAge)
+		if err := o.Store.DeleteBefore(ctx, cutoff); err != nil {
+			errs = append(errs, err)
+		} else {
+			rep.TranscriptsBefore = cutoff
+			if o.Audit != nil {
+				errs = append(errs, o.Audit.Record(ctx, AuditRecord{Time: t, Actor: ActorRetention, Action: "transcript.delete",
+					Outcome: OutcomeOK, Detail: "jobs created before " + cutoff.UTC().Format(time.RFC3339)}))
+			}
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// RunRetention runs [Retain] now and then every interval until ctx is
+// cancelled; a failed sweep is returned to onError (if set) and retried
+// at the next tick.
+func RunRetention(ctx context.Context, o RetentionOptions, interval time.Duration, onError func(error)) error {
+	if interval <= 0 {
+		return errors.New("worker: retention interval must be positive")
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if _, err := Retain(ctx, o); err != nil && onError != nil && ctx.Err() == nil {
+			onError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
