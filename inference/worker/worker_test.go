@@ -330,3 +330,70 @@ func TestRetainDeletesOldTranscripts(t *testing.T) {
 		t.Errorf("fresh job's segments: %v", segs)
 	}
 }
+
+// TestStoppedWorkerJobIsTakenOver stops an ASR worker in the middle of a
+// job, before it could commit; a second worker of the same consumer group
+// gets the job and finishes it.
+func TestStoppedWorkerJobIsTakenOver(t *testing.T) {
+	e := newTestEnv(t)
+	rec := audiotest.TwoPhrases(t, t.TempDir())
+	data, err := os.ReadFile(rec.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	j := Job{ID: NewID(), DoctorID: "d-1", PatientID: "p-1", EncounterID: "e-1", Language: "uz",
+		Status: StatusQueued, CreatedAt: time.Now().UTC().Truncate(time.Second)}
+	if err := e.blobs.Put(j.ID, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Put(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	q := NewQueue(e.brokers, e.opts.JobsTopic)
+	defer q.Close()
+	if err := q.Enqueue(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+
+	// Worker A takes the job and hangs in the engine.
+	e.asr.SetDelay(time.Minute)
+	actx, stopA := context.WithCancel(ctx)
+	aDone := make(chan error, 1)
+	go func() { aDone <- RunASR(actx, e.opts) }()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if got, err := e.store.Get(ctx, j.ID); err == nil && got.Status == StatusRunning {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("worker A never started the job")
+		}
+	}
+	stopA()
+	if err := <-aDone; err != nil {
+		t.Fatalf("worker A: %v", err)
+	}
+
+	// Worker B, same group, finishes what A left uncommitted.
+	e.asr.SetDelay(0)
+	bctx, stopB := context.WithCancel(ctx)
+	defer stopB()
+	go func() { _ = RunASR(bctx, e.opts) }()
+	go func() { _ = RunNotes(bctx, e.opts) }()
+	var got Job
+	for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if got, err = e.store.Get(ctx, j.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == StatusDone && got.Note != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s after worker A stopped: %+v", j.ID, got.Status)
+		}
+	}
+	if len(got.Transcript.Segments) == 0 {
+		t.Fatal("the job finished without segments")
+	}
+}
