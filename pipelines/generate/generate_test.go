@@ -667,12 +667,20 @@ func TestParseFamily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(reg.Families) != len(Families) {
-		t.Fatalf("schema has %d families, the generator %d", len(reg.Families), len(Families))
+	// Every agency family is generated; chatbot events come from the
+	// chatbot itself.
+	var agency []string
+	for _, f := range reg.Families {
+		if f.Name != "chatbot" {
+			agency = append(agency, f.Name)
+		}
 	}
-	for i, f := range reg.Families {
-		if f.Name != Families[i].String() {
-			t.Errorf("family %d: schema %s, generator %s", i, f.Name, Families[i])
+	if len(agency) != len(Families) {
+		t.Fatalf("schema has %d agency families, the generator %d", len(agency), len(Families))
+	}
+	for i, name := range agency {
+		if name != Families[i].String() {
+			t.Errorf("family %d: schema %s, generator %s", i, name, Families[i])
 		}
 	}
 }
