@@ -154,6 +154,25 @@ func newTestEnv(t *testing.T) *testEnv {
 	return e
 }
 
+// storeJob stores a spoken recording and its job row in the given status.
+func (e *testEnv) storeJob(ctx context.Context, t *testing.T, status Status) (Job, audiotest.Recording) {
+	t.Helper()
+	rec := audiotest.TwoPhrases(t, t.TempDir())
+	data, err := os.ReadFile(rec.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := Job{ID: NewID(), DoctorID: "d-1", PatientID: "p-1", EncounterID: "e-1", Language: "uz",
+		Status: status, CreatedAt: time.Now().UTC().Truncate(time.Second)}
+	if err := e.blobs.Put(j.ID, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Put(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	return j, rec
+}
+
 func (e *testEnv) count(t *testing.T, q string, args ...any) uint64 {
 	t.Helper()
 	var n uint64
@@ -168,22 +187,10 @@ func (e *testEnv) count(t *testing.T, q string, args ...any) uint64 {
 // stored): one job row, each segment once, the same result.
 func TestRedeliveryIsIdempotent(t *testing.T) {
 	e := newTestEnv(t)
-	rec := audiotest.TwoPhrases(t, t.TempDir())
-	data, err := os.ReadFile(rec.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
-	created := time.Now().UTC().Truncate(time.Second)
-	j := Job{ID: NewID(), DoctorID: "d-1", PatientID: "p-1", EncounterID: "e-1", Language: "uz",
-		Status: StatusRunning, CreatedAt: created}
-	if err := e.blobs.Put(j.ID, data); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.store.Put(ctx, j); err != nil {
-		t.Fatal(err)
-	}
+	j, rec := e.storeJob(ctx, t, StatusRunning)
+	created := j.CreatedAt
 	if err := e.store.PutSegment(ctx, j.ID, created, Segment{Seq: 0, StartMS: 1, EndMS: 2, Text: "stale"}); err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +218,10 @@ func TestRedeliveryIsIdempotent(t *testing.T) {
 		}
 	}
 
-	var got Job
+	var (
+		got Job
+		err error
+	)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if got, err = e.store.Get(ctx, j.ID); err != nil {
 			t.Fatal(err)
@@ -336,21 +346,10 @@ func TestRetainDeletesOldTranscripts(t *testing.T) {
 // gets the job and finishes it.
 func TestStoppedWorkerJobIsTakenOver(t *testing.T) {
 	e := newTestEnv(t)
-	rec := audiotest.TwoPhrases(t, t.TempDir())
-	data, err := os.ReadFile(rec.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	j := Job{ID: NewID(), DoctorID: "d-1", PatientID: "p-1", EncounterID: "e-1", Language: "uz",
-		Status: StatusQueued, CreatedAt: time.Now().UTC().Truncate(time.Second)}
-	if err := e.blobs.Put(j.ID, data); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.store.Put(ctx, j); err != nil {
-		t.Fatal(err)
-	}
+	j, _ := e.storeJob(ctx, t, StatusQueued)
+	var err error
 	q := NewQueue(e.brokers, e.opts.JobsTopic)
 	defer q.Close()
 	if err := q.Enqueue(ctx, j); err != nil {
