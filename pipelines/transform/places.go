@@ -112,6 +112,7 @@ type districtKey struct {
 // SOATO district codes. Build it once with NewPlaces; lookups allocate
 // nothing and are safe for concurrent use.
 type Places struct {
+	exact     map[string]string // the ISO codes as written, the common case
 	iso       map[string]string
 	stems     map[string]regionStem
 	districts []District
@@ -141,6 +142,7 @@ func DefaultPlaces() (*Places, error) {
 // format (see README.md): soato,region,name_uz,name_uz_cyrl,name_ru,name_en,aliases.
 func NewPlacesWith(d *region.Data, districtTable []byte) (*Places, error) {
 	p := &Places{
+		exact:     map[string]string{},
 		iso:       map[string]string{},
 		stems:     map[string]regionStem{},
 		distSOATO: map[string]int32{},
@@ -149,6 +151,7 @@ func NewPlacesWith(d *region.Data, districtTable []byte) (*Places, error) {
 	known := map[string]bool{}
 	for _, r := range d.Regions {
 		known[r.ID] = true
+		p.exact[r.ID] = r.ID
 		code := strings.TrimPrefix(r.ID, "UZ-")
 		for _, k := range []string{r.ID, code, "UZ" + code} {
 			p.iso[string(placeKey(nil, []byte(k)))] = r.ID
@@ -363,6 +366,11 @@ func coreOf(dst, key []byte) ([]byte, designator, bool) {
 // like. A bare "Tashkent" is the city (UZ-TK); the region needs its
 // designator ("Toshkent viloyati", "Ташкентская область").
 func (p *Places) Region(b []byte) (string, bool) {
+	// Nearly every agency sends the code itself; that lookup is a tenth
+	// of the cost of folding a name.
+	if r, ok := p.exact[string(b)]; ok {
+		return r, true
+	}
 	var kb, cb [96]byte
 	key := placeKey(kb[:0], b)
 	if allDigits(key) {
