@@ -1,13 +1,18 @@
-// Package api serves the Digital Region BI over HTTP as JSON.
+// Package api serves the Digital Region BI over HTTP: every KPI table of
+// package kpi as JSON, CSV, Arrow IPC or Parquet, filtered by region,
+// district and period, with each caller's region scope enforced in the
+// SQL and every request audited.
 package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/oqim/oqim/analytics/access"
 	"github.com/oqim/oqim/analytics/kpi"
 )
 
@@ -18,6 +23,11 @@ type Options struct {
 	Regions []string
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Access authenticates callers. Nil, or an Authenticator without keys
+	// and JWT secret, leaves the API open: every caller reads nationally.
+	Access *access.Authenticator
+	// Audit records every request; nil logs the entries with Logger.
+	Audit access.Auditor
 }
 
 type server struct {
@@ -25,11 +35,24 @@ type server struct {
 	regions map[string]bool
 	log     *slog.Logger
 	now     func() time.Time
+	access  *access.Authenticator
+	audit   access.Auditor
+	routes  []route
+	mux     *http.ServeMux
 }
 
-// New returns the handler for /api/v1/kpi/...
-func New(opts Options) http.Handler {
-	s := &server{store: opts.Store, regions: map[string]bool{}, log: opts.Logger, now: opts.Now}
+// route is a registered method and path, for the OpenAPI document and
+// its test.
+type route struct {
+	method, path string
+	table        *kpi.Table // nil for the hand-written endpoints
+}
+
+// New returns the handler for /api/v1/kpi/... and /api/openapi.json.
+func New(opts Options) http.Handler { return newServer(opts).mux }
+
+func newServer(opts Options) *server {
+	s := &server{store: opts.Store, regions: map[string]bool{}, log: opts.Logger, now: opts.Now, access: opts.Access, audit: opts.Audit, mux: http.NewServeMux()}
 	for _, r := range opts.Regions {
 		s.regions[r] = true
 	}
@@ -39,10 +62,91 @@ func New(opts Options) http.Handler {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/kpi/applications", s.applications)
-	mux.HandleFunc("GET /api/v1/kpi/chatbot", s.chatbot)
-	return mux
+	if s.audit == nil {
+		s.audit = access.LogAuditor{Log: s.log}
+	}
+	s.handle("/api/v1/kpi/applications", nil, s.applications)
+	s.handle("/api/v1/kpi/chatbot", nil, s.chatbot)
+	for _, t := range kpi.Tables() {
+		s.handle("/api/v1/kpi/"+t.Name, t, s.table(t))
+	}
+	s.routes = append(s.routes, route{method: http.MethodGet, path: "/api/openapi.json"})
+	doc, err := json.MarshalIndent(s.openAPI(), "", "  ")
+	if err != nil {
+		panic(err) // a static document; a failure is a programming error
+	}
+	s.mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(doc)
+	})
+	return s
+}
+
+// call is one request in flight: who, and what to audit.
+type call struct {
+	who   access.Principal
+	scope kpi.Scope
+	rows  uint64
+}
+
+// handle registers a GET endpoint behind authentication and auditing.
+func (s *server) handle(path string, t *kpi.Table, h func(http.ResponseWriter, *http.Request, *call)) {
+	s.routes = append(s.routes, route{method: http.MethodGet, path: path, table: t})
+	s.mux.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		c := &call{}
+		defer func() {
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			s.audit.Audit(access.Entry{Time: s.now().UTC(), Principal: c.who.Name, Role: c.who.Role, Scope: c.scope.String(),
+				Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: status, Rows: c.rows, Remote: r.RemoteAddr})
+		}()
+		p, err := s.access.Authenticate(r)
+		if err != nil {
+			c.who = access.Principal{Name: "unauthenticated"}
+			sw.Header().Set("WWW-Authenticate", `Bearer realm="oqim"`)
+			msg := "send Authorization: Bearer <API key or JWT>"
+			if !errors.Is(err, access.ErrNoCredentials) {
+				msg = "the API key or token is not valid"
+			}
+			writeError(sw, http.StatusUnauthorized, "", msg)
+			return
+		}
+		c.who = p
+		if p.IsNational() {
+			c.scope = kpi.NationalScope()
+		} else {
+			c.scope = kpi.RegionScope(p.Regions...)
+		}
+		h(sw, r, c)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 // ApplicationsResponse is the body of GET /api/v1/kpi/applications.
@@ -54,11 +158,15 @@ type ApplicationsResponse struct {
 	AsOf     time.Time         `json:"as_of"`
 }
 
-func (s *server) applications(w http.ResponseWriter, r *http.Request) {
+func (s *server) applications(w http.ResponseWriter, r *http.Request, c *call) {
 	q := r.URL.Query()
 	region := q.Get("region")
 	if region != "" && !s.regions[region] {
 		writeError(w, http.StatusBadRequest, "region", fmt.Sprintf("%q is not an ISO 3166-2:UZ region code such as UZ-JI", region))
+		return
+	}
+	if region != "" && !c.scope.Allows(region) {
+		writeError(w, http.StatusForbidden, "region", fmt.Sprintf("your access covers %s, not %s", c.scope, region))
 		return
 	}
 	p, field, err := s.period(q.Get("from"), q.Get("to"))
@@ -66,7 +174,7 @@ func (s *server) applications(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, field, err.Error())
 		return
 	}
-	counts, err := s.store.Applications(r.Context(), region, p)
+	counts, err := s.store.Applications(r.Context(), kpi.Filter{Scope: c.scope, Region: region, Period: p})
 	if err != nil {
 		s.log.Error("kpi query failed", "kpi", "applications", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "", "the analytics store did not answer; try again shortly")
@@ -75,7 +183,11 @@ func (s *server) applications(w http.ResponseWriter, r *http.Request) {
 	name := region
 	if name == "" {
 		name = "UZ"
+		if !c.scope.All() {
+			name = (&kpi.Filter{Scope: c.scope}).CountryLabel()
+		}
 	}
+	c.rows = uint64(len(counts))
 	writeJSON(w, http.StatusOK, ApplicationsResponse{Region: name, From: p.From, To: p.To, ByStatus: counts, AsOf: s.now().UTC()})
 }
 
@@ -87,19 +199,24 @@ type ChatbotResponse struct {
 	AsOf time.Time `json:"as_of"`
 }
 
-func (s *server) chatbot(w http.ResponseWriter, r *http.Request) {
+func (s *server) chatbot(w http.ResponseWriter, r *http.Request, c *call) {
+	if !c.scope.All() {
+		writeError(w, http.StatusForbidden, "", "the chatbot is national and has no regional breakdown; it needs the national role")
+		return
+	}
 	q := r.URL.Query()
 	p, field, err := s.period(q.Get("from"), q.Get("to"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, field, err.Error())
 		return
 	}
-	u, err := s.store.Chatbot(r.Context(), p, 10)
+	u, err := s.store.Chatbot(r.Context(), kpi.Filter{Scope: c.scope, Period: p}, 10)
 	if err != nil {
 		s.log.Error("kpi query failed", "kpi", "chatbot", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "", "the analytics store did not answer; try again shortly")
 		return
 	}
+	c.rows = 1
 	writeJSON(w, http.StatusOK, ChatbotResponse{From: p.From, To: p.To, ChatbotUsage: u, AsOf: s.now().UTC()})
 }
 
@@ -121,8 +238,14 @@ func (s *server) period(from, to string) (kpi.Period, string, error) {
 	if !p.From.Before(p.To) {
 		return p, "from", fmt.Errorf("from (%s) must be before to (%s)", p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
 	}
+	if p.To.Sub(p.From) > maxPeriod {
+		return p, "from", fmt.Errorf("the period from %s to %s is longer than %d days", p.From.Format(time.DateOnly), p.To.Format(time.DateOnly), int(maxPeriod.Hours()/24))
+	}
 	return p, "", nil
 }
+
+// maxPeriod bounds one query's period (the decree runs 2025–2026).
+const maxPeriod = 3 * 366 * 24 * time.Hour
 
 func parseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {

@@ -32,28 +32,36 @@ type UnansweredCount struct {
 	Count    uint64 `json:"count"`
 }
 
-// Chatbot computes the chatbot KPIs for p: questions per day by language,
-// the share resolved and handed off, feedback, and the most frequent
-// unanswered questions (limit of them).
-func (s *Store) Chatbot(ctx context.Context, p Period, limit int) (*ChatbotUsage, error) {
-	tbl := s.db + ".chatbot_events FINAL"
-	span := " time >= toDateTime(?) AND time < toDateTime(?)"
-	args := []any{p.From.Unix(), p.To.Unix()}
+// Chatbot computes the chatbot KPIs for f.Period (at day precision):
+// questions per day by language, the share resolved and handed off,
+// feedback, and the most frequent unanswered questions (limit of them).
+// The chatbot is national; a regional scope gets ErrNationalOnly.
+func (s *Store) Chatbot(ctx context.Context, f Filter, limit int) (*ChatbotUsage, error) {
+	if !f.Scope.all {
+		return nil, ErrNationalOnly
+	}
+	// inner is the rollup merged per day and attribute set; each event
+	// belongs to exactly one such group, so sums of the groups count
+	// every event once.
+	inner := func(q *sqlb) *sqlb {
+		return q.add("(SELECT day, event, lang, outcome, rating, question_key, uniqExactMerge(events) AS n, anyMerge(question) AS q_text FROM ").
+			table(s.db, "kpi_chatbot_daily").add(" WHERE 1").days(&f).
+			add(" GROUP BY day, event, lang, outcome, rating, question_key)")
+	}
 	u := &ChatbotUsage{PerDay: []DayLangCount{}, TopUnanswered: []UnansweredCount{}}
 	var resolved, handoff uint64
-	err := s.conn.QueryRow(ctx, "SELECT countIf(event = 'question'), countIf(event = 'question' AND outcome = 'resolved'),"+
-		" countIf(event = 'question' AND outcome = 'handoff'), countIf(event = 'question' AND outcome = 'unanswered'),"+
-		" countIf(event = 'feedback' AND rating = 'up'), countIf(event = 'feedback' AND rating = 'down')"+
-		" FROM "+tbl+" WHERE"+span, args...).Scan(&u.Questions, &resolved, &handoff, &u.Unanswered, &u.ThumbsUp, &u.ThumbsDown)
-	if err != nil {
+	q := inner((&sqlb{}).add("SELECT toUInt64(sumIf(n, event = 'question')), toUInt64(sumIf(n, event = 'question' AND outcome = 'resolved'))," +
+		" toUInt64(sumIf(n, event = 'question' AND outcome = 'handoff')), toUInt64(sumIf(n, event = 'question' AND outcome = 'unanswered'))," +
+		" toUInt64(sumIf(n, event = 'feedback' AND rating = 'up')), toUInt64(sumIf(n, event = 'feedback' AND rating = 'down')) FROM "))
+	if err := s.conn.QueryRow(ctx, q.String(), q.args...).Scan(&u.Questions, &resolved, &handoff, &u.Unanswered, &u.ThumbsUp, &u.ThumbsDown); err != nil {
 		return nil, fmt.Errorf("kpi: chatbot: %w", err)
 	}
 	if u.Questions > 0 {
 		u.ResolutionRate = float64(resolved) / float64(u.Questions)
 		u.HandoffRate = float64(handoff) / float64(u.Questions)
 	}
-	rows, err := s.conn.Query(ctx, "SELECT toDate(time) AS d, lang, count() FROM "+tbl+" WHERE event = 'question' AND"+span+
-		" GROUP BY d, lang ORDER BY d, lang", args...)
+	q = inner((&sqlb{}).add("SELECT day, lang, toUInt64(sum(n)) FROM ")).add(" WHERE event = 'question' GROUP BY day, lang ORDER BY day, lang")
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("kpi: chatbot per day: %w", err)
 	}
@@ -70,9 +78,12 @@ func (s *Store) Chatbot(ctx context.Context, p Period, limit int) (*ChatbotUsage
 		u.PerDay = append(u.PerDay, r)
 	}
 	rows.Close()
-	rows, err = s.conn.Query(ctx, "SELECT any(question), count() AS c FROM "+tbl+
-		" WHERE event = 'question' AND outcome != 'resolved' AND question_key != '' AND"+span+
-		" GROUP BY question_key ORDER BY c DESC, any(question) LIMIT ?", append(args, limit)...)
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("kpi: chatbot per day: %w", err)
+	}
+	q = inner((&sqlb{}).add("SELECT any(q_text) AS g_text, toUInt64(sum(n)) AS c FROM ")).
+		add(" WHERE event = 'question' AND outcome != 'resolved' AND question_key != '' GROUP BY question_key ORDER BY c DESC, g_text LIMIT ?", limit)
+	rows, err = s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("kpi: chatbot unanswered: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"gopkg.in/yaml.v3"
 
+	"github.com/oqim/oqim/analytics/access"
 	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/opendata"
 	"github.com/oqim/oqim/inference/asr"
@@ -46,6 +47,9 @@ type Config struct {
 	// Doctor configures the doctor's transcription and notes API and its
 	// workers (see inference/doctorapi).
 	Doctor doctorapi.Config `yaml:"doctor"`
+	// Access guards the BI API: keys or JWTs with a role and a region
+	// scope (see analytics/access). Empty leaves the BI open (the demo).
+	Access access.Config `yaml:"access"`
 	// ASR chooses the speech-recognition engine; empty keeps audio off
 	// (notes and diagnosis from text still work).
 	ASR ASRConfig `yaml:"asr"`

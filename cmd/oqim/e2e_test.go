@@ -247,6 +247,26 @@ func runDemo(t *testing.T, brokers string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// The BI: its OpenAPI document, a rollup-backed table as JSON and CSV.
+	var doc struct {
+		Paths map[string]any `json:"paths"`
+	}
+	getJSON(t, base+"/api/openapi.json", http.StatusOK, &doc)
+	for _, p := range []string{"/api/v1/kpi/applications", "/api/v1/kpi/eservices/electronic", "/api/v1/kpi/telecom/plan"} {
+		if doc.Paths[p] == nil {
+			t.Errorf("OpenAPI lacks %s", p)
+		}
+	}
+	resp, err := http.Get(base + "/api/v1/kpi/eservices/electronic?region=UZ-JI&format=csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "csv") || strings.Count(string(csvBody), "\n") < 2 {
+		t.Fatalf("electronic share as CSV: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), csvBody)
+	}
+
 	// Agencies can also POST events; they land like Kafka-produced ones.
 	now := time.Now().UTC().Format(time.RFC3339)
 	var lines []string
@@ -354,7 +374,7 @@ func runDemo(t *testing.T, brokers string) {
 		}
 	}
 
-	resp, err := http.Get(base + "/metrics")
+	resp, err = http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,6 +73,7 @@ See oqim.example.yaml for every key.`,
 		a.benchCmd(),
 		a.brokerCmd(),
 		a.workerCmd(),
+		a.exportCmd(),
 	)
 	return root
 }

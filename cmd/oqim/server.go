@@ -12,6 +12,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"github.com/oqim/oqim/analytics/access"
 	"github.com/oqim/oqim/analytics/api"
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/connectors/health"
@@ -32,91 +33,34 @@ import (
 //
 // ingest, when set, receives the events agencies POST to /api/v1/ingest.
 // The returned close function flushes what the handlers buffer (chatbot
-// events) and must run after the server stops.
+// events, audit entries) and must run after the server stops.
 func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, public bool, ingest httpingest.Writer) (http.Handler, func(context.Context), error) {
 	mux := http.NewServeMux()
-	closeAll := func(context.Context) {}
-	if ingest != nil {
-		v, err := decode.NewValidator(decode.Options{Registry: in.registry})
-		if err != nil {
-			return nil, nil, err
+	var closers []func(context.Context)
+	closeAll := func(ctx context.Context) {
+		for _, c := range closers {
+			c(ctx)
 		}
-		h, err := httpingest.NewHandler(cfg.HTTPIngest, ingest, v, httpingest.WithMetrics(set), httpingest.WithLogger(log))
-		if err != nil {
-			return nil, nil, fmt.Errorf("http_ingest: %w", err)
-		}
-		mux.Handle(httpingest.Path, h)
 	}
+	if ingest != nil {
+		if err := mountIngest(mux, cfg, in, set, log, ingest); err != nil {
+			return nil, nil, err
+		}
+	}
+	var mounts []func(*http.ServeMux, Config, *infra, *region.Data, *slog.Logger) (func(context.Context), error)
 	if public {
-		eng, err := diagnosis.NewDefaultEngine()
-		if err != nil {
-			return nil, nil, err
-		}
-		diag, err := diagnosis.NewHandler(diagnosis.HandlerConfig{
-			Engine: eng,
-			LLM:    textmap.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey},
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		mux.Handle("POST /api/v1/diagnosis", diag)
-		bot, err := chatbot.New(chatbot.Config{
-			LLM:     chatbot.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey},
-			Brokers: in.brokers,
-			Logger:  log.With("component", "chatbot"),
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		mux.Handle("/api/v1/chat/", bot)
-		mux.Handle("/chat/", bot)
-		var (
-			doc    *doctorapi.Handler
-			engine *asr.Chunked
-		)
-		if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
-			// Patient data behind no credentials is never an option.
-			log.Info("doctor API off: set doctor.api_keys or doctor.jwt.secret to turn it on")
-			off := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				http.Error(w, `{"error":{"message":"the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret"}}`, http.StatusServiceUnavailable)
-			})
-			for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes"} {
-				mux.Handle(p, off)
-			}
-		} else {
-			if engine, err = asrEngine(cfg, log); err != nil {
-				return nil, nil, err
-			}
-			deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Brokers: in.brokers, Diagnosis: eng,
-				Structurer: notes.NewStructurer(notes.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey}, nil),
-				Log:        log.With("component", "doctor")}
-			if engine != nil {
-				deps.Engine = engine
-			}
-			if doc, err = doctorapi.New(cfg.Doctor, deps); err != nil {
-				return nil, nil, fmt.Errorf("doctor: %w", err)
-			}
-			for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes"} {
-				mux.Handle(p, doc)
-			}
-		}
-		closeAll = func(ctx context.Context) {
-			if err := bot.Close(ctx); err != nil {
-				log.Warn("chatbot events not flushed", "err", err)
-			}
-			if doc != nil {
-				doc.Close()
-			}
-			if engine != nil {
-				engine.Close()
-			}
-		}
-		mux.Handle("/api/v1/kpi/", api.New(api.Options{
-			Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
-			Regions: ref.RegionIDs(),
-			Logger:  log,
-		}))
+		mounts = append(mounts, mountBI, mountChatbot, mountDoctor)
 		mux.HandleFunc("GET /{$}", index(ref))
+	}
+	for _, m := range mounts {
+		c, err := m(mux, cfg, in, ref, log)
+		if err != nil {
+			closeAll(context.Background())
+			return nil, nil, err
+		}
+		if c != nil {
+			closers = append(closers, c)
+		}
 	}
 	mux.Handle("GET /healthz", health.Live())
 	mux.Handle("GET /readyz", health.Ready(2*time.Second,
@@ -129,6 +73,118 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 		metrics.WriteProcessMetrics(w)
 	})
 	return accessLog(log, mux), closeAll, nil
+}
+
+// mountIngest serves POST /api/v1/ingest, validated by the schema registry.
+func mountIngest(mux *http.ServeMux, cfg Config, in *infra, set *metrics.Set, log *slog.Logger, w httpingest.Writer) error {
+	v, err := decode.NewValidator(decode.Options{Registry: in.registry})
+	if err != nil {
+		return err
+	}
+	h, err := httpingest.NewHandler(cfg.HTTPIngest, w, v, httpingest.WithMetrics(set), httpingest.WithLogger(log))
+	if err != nil {
+		return fmt.Errorf("http_ingest: %w", err)
+	}
+	mux.Handle(httpingest.Path, h)
+	return nil
+}
+
+// mountBI serves the Digital Region BI and its OpenAPI document, scoped
+// and audited by analytics/access.
+func mountBI(mux *http.ServeMux, cfg Config, in *infra, ref *region.Data, log *slog.Logger) (func(context.Context), error) {
+	authn, err := access.New(cfg.Access, ref.RegionIDs())
+	if err != nil {
+		return nil, fmt.Errorf("access: %w", err)
+	}
+	audit := access.NewClickHouseAuditor(in.conn, cfg.ClickHouse.Database, log)
+	bi := api.New(api.Options{
+		Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
+		Regions: ref.RegionIDs(),
+		Logger:  log,
+		Access:  authn,
+		Audit:   audit,
+	})
+	mux.Handle("/api/v1/kpi/", bi)
+	mux.Handle("GET /api/openapi.json", bi)
+	return func(ctx context.Context) {
+		if err := audit.Close(ctx); err != nil {
+			log.Warn("BI audit entries not flushed", "err", err)
+		}
+	}, nil
+}
+
+// mountChatbot serves the Single Portal chatbot's API and widget.
+func mountChatbot(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
+	bot, err := chatbot.New(chatbot.Config{
+		LLM:     chatbot.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey},
+		Brokers: in.brokers,
+		Logger:  log.With("component", "chatbot"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/api/v1/chat/", bot)
+	mux.Handle("/chat/", bot)
+	return func(ctx context.Context) {
+		if err := bot.Close(ctx); err != nil {
+			log.Warn("chatbot events not flushed", "err", err)
+		}
+	}, nil
+}
+
+// mountDoctor serves the diagnostic assistant and, when doctors'
+// credentials are configured, the transcription and notes API.
+func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
+	eng, err := diagnosis.NewDefaultEngine()
+	if err != nil {
+		return nil, err
+	}
+	diag, err := diagnosis.NewHandler(diagnosis.HandlerConfig{
+		Engine: eng,
+		LLM:    textmap.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey},
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("POST /api/v1/diagnosis", diag)
+	paths := []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes"}
+	if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
+		// Patient data behind no credentials is never an option.
+		log.Info("doctor API off: set doctor.api_keys or doctor.jwt.secret to turn it on")
+		off := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, `{"error":{"message":"the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret"}}`, http.StatusServiceUnavailable)
+		})
+		for _, p := range paths {
+			mux.Handle(p, off)
+		}
+		return nil, nil
+	}
+	engine, err := asrEngine(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Brokers: in.brokers, Diagnosis: eng,
+		Structurer: notes.NewStructurer(notes.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey}, nil),
+		Log:        log.With("component", "doctor")}
+	if engine != nil {
+		deps.Engine = engine
+	}
+	doc, err := doctorapi.New(cfg.Doctor, deps)
+	if err != nil {
+		if engine != nil {
+			engine.Close()
+		}
+		return nil, fmt.Errorf("doctor: %w", err)
+	}
+	for _, p := range paths {
+		mux.Handle(p, doc)
+	}
+	return func(context.Context) {
+		doc.Close()
+		if engine != nil {
+			engine.Close()
+		}
+	}, nil
 }
 
 // asrEngine builds the configured speech engine, or nil when none is

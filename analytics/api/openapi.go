@@ -1,0 +1,130 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/oqim/oqim/analytics/kpi"
+)
+
+// obj is a JSON object of the OpenAPI document.
+type obj = map[string]any
+
+// openAPI describes every registered route: the KPI tables from their
+// column and parameter definitions, the two block endpoints by hand.
+func (s *server) openAPI() obj {
+	paths := obj{}
+	errResp := func(desc string) obj {
+		return obj{"description": desc, "content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/Error"}}}}
+	}
+	common := obj{
+		"400": errResp("a parameter is invalid; error.field names it"),
+		"401": errResp("access control is on and no valid API key or token was sent"),
+		"403": errResp("the region asked for is outside the caller's scope, or the KPI is national"),
+		"503": errResp("the analytics store did not answer"),
+	}
+	withCommon := func(ok obj) obj {
+		out := obj{"200": ok}
+		for k, v := range common {
+			out[k] = v
+		}
+		return out
+	}
+	toParam := func(p param) obj {
+		sc := obj{"type": p.typ}
+		if len(p.enum) > 0 {
+			sc["enum"] = p.enum
+		}
+		if p.max > 0 {
+			sc["minimum"], sc["maximum"] = p.min, p.max
+		}
+		return obj{"name": p.name, "in": "query", "required": false, "description": p.doc, "schema": sc}
+	}
+	for _, rt := range s.routes {
+		if rt.path == "/api/openapi.json" {
+			paths[rt.path] = obj{"get": obj{"summary": "This document", "operationId": "openapi", "security": []any{},
+				"responses": obj{"200": obj{"description": "OpenAPI 3 document", "content": obj{"application/json": obj{"schema": obj{"type": "object"}}}}}}}
+			continue
+		}
+		t := rt.table
+		if t == nil {
+			paths[rt.path] = s.blockOp(rt.path, toParam, withCommon)
+			continue
+		}
+		props := obj{}
+		for _, c := range t.Columns {
+			sc := obj{"type": typeNames[c.Type], "description": c.Doc}
+			if c.Type == kpi.Date {
+				sc = obj{"type": "string", "format": "date", "nullable": true, "description": c.Doc}
+			}
+			props[c.Name] = sc
+		}
+		var ps []any
+		for _, p := range params(t) {
+			ps = append(ps, toParam(p))
+		}
+		desc := t.Doc
+		if t.National {
+			desc += " Needs the national role."
+		}
+		paths[rt.path] = obj{"get": obj{
+			"summary": t.Title, "description": desc, "operationId": opID(t.Name), "parameters": ps,
+			"responses": withCommon(obj{
+				"description": "the table: JSON with metadata and rows, or a CSV, Arrow IPC stream or Parquet download (format)",
+				"content": obj{
+					"application/json": obj{"schema": obj{"allOf": []any{
+						obj{"$ref": "#/components/schemas/TableMeta"},
+						obj{"type": "object", "properties": obj{"rows": obj{"type": "array", "items": obj{"type": "object", "properties": props}}}},
+					}}},
+					"text/csv":                            obj{"schema": obj{"type": "string"}},
+					"application/vnd.apache.arrow.stream": obj{"schema": obj{"type": "string", "format": "binary"}},
+					"application/vnd.apache.parquet":      obj{"schema": obj{"type": "string", "format": "binary"}},
+				},
+			}),
+		}}
+	}
+	return obj{
+		"openapi": "3.0.3",
+		"info": obj{"title": "Oqim Digital Region BI", "version": "1",
+			"description": "KPIs of Decree PQ-286 per region, district and period, beside the decree's targets. Each caller reads only the regions of their scope; the scope is applied in the database query. Every request is audited."},
+		"servers":  []any{obj{"url": "/"}},
+		"security": []any{obj{"bearer": []any{}}, obj{"apiKey": []any{}}},
+		"paths":    paths,
+		"components": obj{
+			"securitySchemes": obj{
+				"bearer": obj{"type": "http", "scheme": "bearer", "description": "an API key or an HS256 JWT with claims sub, role (analyst, regional_admin, national), regions and exp"},
+				"apiKey": obj{"type": "apiKey", "in": "header", "name": "X-API-Key"},
+			},
+			"schemas": obj{
+				"Error": obj{"type": "object", "properties": obj{"error": obj{"type": "object", "required": []any{"message"}, "properties": obj{
+					"field": obj{"type": "string", "description": "the parameter at fault"}, "message": obj{"type": "string"}}}}},
+				"TableMeta": obj{"type": "object", "properties": obj{
+					"kpi": obj{"type": "string"}, "title": obj{"type": "string"}, "region": obj{"type": "string"}, "district": obj{"type": "string"},
+					"level": obj{"type": "string"}, "granularity": obj{"type": "string"}, "from": obj{"type": "string", "format": "date-time"},
+					"to": obj{"type": "string", "format": "date-time"}, "scope": obj{"type": "string", "description": "* for national, else the regions"},
+					"targets": obj{"type": "array", "items": obj{"type": "object"}}, "regional_plans": obj{"type": "object"},
+					"columns": obj{"type": "array", "items": obj{"type": "object"}}, "row_count": obj{"type": "integer"},
+					"as_of": obj{"type": "string", "format": "date-time"}}},
+			},
+		},
+	}
+}
+
+// blockOp documents the two endpoints that predate the tables.
+func (s *server) blockOp(path string, toParam func(param) obj, withCommon func(obj) obj) obj {
+	ps := []any{toParam(paramRegion), toParam(paramFrom), toParam(paramTo)}
+	summary, desc := "Applications per lifecycle status", "Applications that reached each status in the period, every status present in lifecycle order."
+	props := obj{"region": obj{"type": "string"}, "from": obj{"type": "string", "format": "date-time"}, "to": obj{"type": "string", "format": "date-time"},
+		"by_status": obj{"type": "array", "items": obj{"type": "object", "properties": obj{"status": obj{"type": "string"}, "count": obj{"type": "integer"}}}},
+		"as_of":     obj{"type": "string", "format": "date-time"}}
+	if strings.HasSuffix(path, "/chatbot") {
+		ps = ps[1:]
+		summary, desc = "Portal chatbot usage", "Questions per day and language, resolution and handoff rates, feedback and top unanswered questions. Needs the national role."
+		props = obj{"questions": obj{"type": "integer"}, "resolution_rate": obj{"type": "number"}, "handoff_rate": obj{"type": "number"},
+			"unanswered": obj{"type": "integer"}, "thumbs_up": obj{"type": "integer"}, "thumbs_down": obj{"type": "integer"},
+			"questions_per_day": obj{"type": "array", "items": obj{"type": "object"}}, "top_unanswered": obj{"type": "array", "items": obj{"type": "object"}}}
+	}
+	return obj{"get": obj{"summary": summary, "description": desc, "operationId": opID(strings.TrimPrefix(path, "/api/v1/kpi/")), "parameters": ps,
+		"responses": withCommon(obj{"description": summary, "content": obj{"application/json": obj{"schema": obj{"type": "object", "properties": props}}}})}}
+}
+
+func opID(name string) string { return strings.ReplaceAll(name, "/", "_") }

@@ -1,0 +1,52 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/oqim/oqim/analytics/kpi"
+)
+
+// Every registered route is documented, and every documented path is
+// routed by the handler New returns.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	s := newServer(Options{Store: kpi.NewStore(nil, "db"), Regions: []string{"UZ-JI"}})
+	rec := httptest.NewRecorder()
+	s.mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi.json: %v, version %q", err, doc.OpenAPI)
+	}
+	var routed []string
+	for _, r := range s.routes {
+		routed = append(routed, r.path)
+		if _, ok := doc.Paths[r.path][strings.ToLower(r.method)]; !ok {
+			t.Errorf("route %s %s is not documented", r.method, r.path)
+		}
+	}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			req := httptest.NewRequest(strings.ToUpper(method), path, nil)
+			if _, pattern := s.mux.Handler(req); pattern == "" || !slices.Contains(routed, path) {
+				t.Errorf("documented %s %s is not routed", method, path)
+			}
+		}
+	}
+	if len(doc.Paths) != len(s.routes) || len(doc.Paths) < len(kpi.Tables())+3 {
+		t.Errorf("%d documented paths, %d routes, %d tables", len(doc.Paths), len(s.routes), len(kpi.Tables()))
+	}
+	// Every table parameter that the filter accepts is documented.
+	for _, tb := range kpi.Tables() {
+		for _, u := range tb.Uses {
+			if _, ok := optional[u]; !ok {
+				t.Errorf("%s uses undocumented parameter %s", tb.Name, u)
+			}
+		}
+	}
+}

@@ -1,0 +1,158 @@
+// Package kpitest loads generated events of every family into a fresh
+// ClickHouse database with the full schema, for tests of the KPIs, the
+// API and the exports.
+package kpitest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/oqim/oqim/analytics/kpi"
+	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/connectors/clickhouse"
+	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/decode"
+	"github.com/oqim/oqim/pipelines/generate"
+	"github.com/oqim/oqim/pipelines/schema"
+)
+
+// Options size the data.
+type Options struct {
+	// Applications backfilled over the last 30 days; the other lifecycle
+	// families follow generate.DefaultVolume. Default 2000.
+	Applications int
+	Seed         uint64
+}
+
+// Env is a loaded database.
+type Env struct {
+	Conn  driver.Conn
+	DB    string
+	Store *kpi.Store
+	Ref   *region.Data
+	// Now is the generator's clock: no event is later.
+	Now time.Time
+	// Records are the JSON envelopes loaded, in order, for replays.
+	Records [][]byte
+}
+
+// ChatbotQuestions is the number of chatbot questions Load inserts.
+const ChatbotQuestions = 4
+
+// Load creates a database, applies the migrations and loads the events.
+// The data is shared by the tests of a package when they call it once.
+func Load(t testing.TB, o Options) *Env {
+	t.Helper()
+	if o.Applications == 0 {
+		o.Applications = 2000
+	}
+	if o.Seed == 0 {
+		o.Seed = 7
+	}
+	conn, db := chtest.Database(t)
+	ctx := context.Background()
+	if _, err := migrations.Up(ctx, conn, db); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := region.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Env{Conn: conn, DB: db, Store: kpi.NewStoreWithReference(conn, db, ref), Ref: ref, Now: time.Now().UTC().Truncate(time.Second)}
+	g := generate.New(ref, generate.Options{Seed: o.Seed, RunID: "kt"})
+	err = g.Backfill(e.Now, o.Applications, func(ev *generate.Event) error {
+		e.Records = append(e.Records, ev.AppendJSON(nil))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Replay(t)
+	e.insertAssistants(t)
+	return e
+}
+
+// Replay inserts every record again, as a redelivery from the earliest
+// Kafka offset would.
+func (e *Env) Replay(t testing.TB) {
+	t.Helper()
+	reg, err := schema.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := decode.New(decode.Options{Registry: reg, Regions: e.Ref.RegionIDs(), Now: func() time.Time { return e.Now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w clickhouse.RecordWriter
+	flush := func() {
+		for _, tb := range d.Tables() {
+			if tb.Rows() == 0 {
+				continue
+			}
+			rec := tb.NewRecord()
+			err := w.Insert(context.Background(), e.Conn, e.DB+"."+tb.Family.Table, rec)
+			rec.Release()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, r := range e.Records {
+		if err := d.Decode(r); err != nil {
+			t.Fatalf("record %d: %v\n%s", i, err, r)
+		}
+		if d.Rows() >= 50000 {
+			flush()
+		}
+	}
+	flush()
+}
+
+// insertAssistants adds chatbot events and doctor jobs, which the
+// generator does not make: four questions (one resolved, one handed off,
+// the same unanswered question twice), one thumbs-up, and two doctor jobs
+// (one transcribed and noted, written stage by stage, one only queued).
+func (e *Env) insertAssistants(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	at := e.Now.Add(-time.Hour)
+	err := clickhouse.Insert(ctx, e.Conn, e.DB+".chatbot_events",
+		[]string{"id", "source", "time", "region", "district", "event", "session_id", "lang", "outcome", "rating", "question", "question_key"},
+		[]any{
+			[]string{"c1", "c2", "c3", "c4", "c5"},
+			[]string{"chatbot", "chatbot", "chatbot", "chatbot", "chatbot"},
+			[]time.Time{at, at, at, at, at},
+			[]string{"", "", "", "", ""},
+			[]string{"", "", "", "", ""},
+			[]string{"question", "question", "question", "question", "feedback"},
+			[]string{"s1", "s1", "s2", "s3", "s1"},
+			[]string{"uz-Latn", "ru", "en", "en", ""},
+			[]string{"resolved", "handoff", "unanswered", "unanswered", ""},
+			[]string{"", "", "", "", "up"},
+			[]string{"QQS", "pasport", "Mars weather?", "Mars weather?", ""},
+			[]string{"qqs", "pasport", "mars weather", "mars weather", ""},
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v, stage := range []struct{ transcript, note string }{{"", ""}, {`{"s":1}`, ""}, {`{"s":1}`, `{"n":1}`}} {
+		err := clickhouse.Insert(ctx, e.Conn, e.DB+".doctor_jobs",
+			[]string{"job_id", "doctor_id", "status", "transcript", "note", "created_at", "updated_at", "version"},
+			[]any{[]string{"j1"}, []string{"d1"}, []string{"running"}, []string{stage.transcript}, []string{stage.note},
+				[]time.Time{at}, []time.Time{at.Add(time.Duration(v) * time.Minute)}, []uint64{uint64(v + 1)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = clickhouse.Insert(ctx, e.Conn, e.DB+".doctor_jobs",
+		[]string{"job_id", "doctor_id", "status", "created_at", "updated_at", "version"},
+		[]any{[]string{"j2"}, []string{"d1"}, []string{"queued"}, []time.Time{at}, []time.Time{at}, []uint64{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,104 @@
+package kpi
+
+// Calls: 112 emergency calls and response times.
+var Calls = &Table{
+	Name:  "calls",
+	Title: "112 emergency calls and response times",
+	Doc:   "Calls closed per time bucket, place and service, with the median and 90th percentile of the response time (call to arrival).",
+	Columns: cols(colPeriod, colRegion, colDistrict,
+		Column{"service", String, "fire, police, ambulance, gas or rescue"},
+		Column{"calls", Int, "calls closed"},
+		Column{"median_seconds", Float, "median response time, seconds"},
+		Column{"p90_seconds", Float, "90th percentile response time, seconds"},
+	),
+	District: true,
+	Uses:     []string{"granularity"},
+	run: sqlRun(func(s *Store, f *Filter) *sqlb {
+		q := &sqlb{}
+		q.add("SELECT "+f.Granularity.bucket("day")+" AS g_period, ").dims(f, true).
+			add(", service, toInt64(count()), quantilesExact(0.5, 0.9)(toFloat64(rs))[1], quantilesExact(0.5, 0.9)(toFloat64(rs))[2] FROM (SELECT day, region, district, service, call_id, maxMerge(response_seconds) AS rs FROM ").
+			table(s.db, "kpi_calls").where(f, true).days(f).
+			add(" GROUP BY day, region, district, service, call_id) GROUP BY g_period, g_region, g_district, service ORDER BY g_period, g_region, g_district, service")
+		return q
+	}, nil),
+}
+
+// Prescriptions: e-prescriptions issued and the share dispensed.
+var Prescriptions = &Table{
+	Name:  "prescriptions",
+	Title: "E-prescriptions issued and dispensed",
+	Doc:   "Electronic prescriptions issued and dispensed per time bucket and place (each counted on the day of its event), and dispensed / issued.",
+	Columns: cols(colPeriod, colRegion, colDistrict,
+		Column{"issued", Int, "prescriptions issued"},
+		Column{"dispensed", Int, "prescriptions dispensed"},
+		Column{"dispensed_share", Float, "dispensed / issued"},
+	),
+	District: true,
+	Uses:     []string{"granularity"},
+	run: sqlRun(func(s *Store, f *Filter) *sqlb {
+		q := &sqlb{}
+		q.add("SELECT "+f.Granularity.bucket("day")+" AS g_period, ").dims(f, true).
+			add(", toInt64(sumIf(n, event = 'issued')) AS g_i, toInt64(sumIf(n, event = 'dispensed')) AS g_d, if(g_i > 0, g_d / g_i, 0) FROM (SELECT day, region, district, event, uniqExactMerge(prescriptions) AS n FROM ").
+			table(s.db, "kpi_prescriptions_daily").where(f, true).days(f).
+			add(" GROUP BY day, region, district, event) GROUP BY g_period, g_region, g_district ORDER BY g_period, g_region, g_district")
+		return q
+	}, nil),
+}
+
+// Appeals: Digital Mahalla appeals and their resolution rate.
+var Appeals = &Table{
+	Name:  "appeals",
+	Title: "Digital Mahalla appeals and resolution rate",
+	Doc:   "Appeals submitted and closed per time bucket, place and category; resolved counts closures marked resolved, and the resolution rate is resolved / submitted.",
+	Columns: cols(colPeriod, colRegion, colDistrict,
+		Column{"category", String, "appeal category"},
+		Column{"submitted", Int, "appeals submitted"},
+		Column{"closed", Int, "appeals closed (resolved event)"},
+		Column{"resolved", Int, "closures marked resolved"},
+		Column{"resolution_rate", Float, "resolved / submitted"},
+	),
+	District: true,
+	Uses:     []string{"granularity"},
+	run: sqlRun(func(s *Store, f *Filter) *sqlb {
+		q := &sqlb{}
+		q.add("SELECT "+f.Granularity.bucket("day")+" AS g_period, ").dims(f, true).
+			add(", category, toInt64(sumIf(n, event = 'submitted')) AS g_s, toInt64(sumIf(n, event = 'resolved')), toInt64(sumIf(n, event = 'resolved' AND resolved = 1)) AS g_r, if(g_s > 0, g_r / g_s, 0) FROM (SELECT day, region, district, event, category, resolved, uniqExactMerge(appeals) AS n FROM ").
+			table(s.db, "kpi_appeals_daily").where(f, true).days(f).
+			add(" GROUP BY day, region, district, event, category, resolved) GROUP BY g_period, g_region, g_district, category ORDER BY g_period, g_region, g_district, category")
+		return q
+	}, nil),
+}
+
+// Assistants: chatbot and doctor-assistant usage, national.
+var Assistants = &Table{
+	Name:  "assistants",
+	Title: "Chatbot and doctor-assistant usage",
+	Doc:   "National only (the portal chatbot and the doctor assistant have no regions): chatbot questions, resolved and handed off, and doctor-assistant jobs, transcriptions and structured notes, per time bucket.",
+	Columns: cols(colPeriod,
+		Column{"chatbot_questions", Int, "questions asked"},
+		Column{"chatbot_resolved", Int, "questions answered (outcome resolved)"},
+		Column{"chatbot_handoffs", Int, "questions handed to an operator"},
+		Column{"doctor_jobs", Int, "doctor-assistant jobs created"},
+		Column{"doctor_transcriptions", Int, "jobs transcribed"},
+		Column{"doctor_notes", Int, "jobs with a structured note"},
+	),
+	National: true,
+	Uses:     []string{"granularity"},
+	run: sqlRun(func(s *Store, f *Filter) *sqlb {
+		from, to := f.Period.From.Unix(), f.Period.To.Unix()
+		b := f.Granularity.bucket
+		q := &sqlb{}
+		q.add("SELECT g_period, toInt64(sum(g_q)), toInt64(sum(g_r)), toInt64(sum(g_h)), toInt64(sum(g_j)), toInt64(sum(g_t)), toInt64(sum(g_n)) FROM ("+
+			"SELECT "+b("day")+" AS g_period, sumIf(n, event = 'question') AS g_q, sumIf(n, event = 'question' AND outcome = 'resolved') AS g_r,"+
+			" sumIf(n, event = 'question' AND outcome = 'handoff') AS g_h, toUInt64(0) AS g_j, toUInt64(0) AS g_t, toUInt64(0) AS g_n FROM (SELECT day, event, outcome, uniqExactMerge(events) AS n FROM ").
+			table(s.db, "kpi_chatbot_daily").add(" WHERE 1").days(f).add(" GROUP BY day, event, outcome) GROUP BY g_period")
+		for i, col := range []string{"t_created", "t_tr", "t_note"} {
+			zero := [3]string{"toUInt64(0)", "toUInt64(0)", "toUInt64(0)"}
+			zero[i] = "count()"
+			q.add(" UNION ALL SELECT "+b(col)+" AS g_period, toUInt64(0), toUInt64(0), toUInt64(0), "+zero[0]+", "+zero[1]+", "+zero[2]+" FROM (SELECT job_id, minMerge(created) AS t_created, minIfMerge(transcribed) AS t_tr, minIfMerge(noted) AS t_note FROM ").
+				table(s.db, "kpi_doctor_jobs").
+				add(" GROUP BY job_id) WHERE "+col+" >= toDateTime(?) AND "+col+" < toDateTime(?) GROUP BY g_period", from, to)
+		}
+		return q.add(") GROUP BY g_period ORDER BY g_period")
+	}, nil),
+}
