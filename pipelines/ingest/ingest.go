@@ -290,11 +290,7 @@ func (p *Pipeline) cut(ctx context.Context) bool {
 	if p.cur.count == 0 {
 		return true
 	}
-	for _, t := range p.decoder.Tables() {
-		if t.Rows() > 0 {
-			p.cur.records = append(p.cur.records, tableRecord{p.opts.Database + "." + t.Family.Table, t.NewRecord()})
-		}
-	}
+	p.takeRecords()
 	select {
 	case p.full <- p.cur:
 		p.cur = nil
@@ -309,14 +305,19 @@ func (p *Pipeline) cut(ctx context.Context) bool {
 	}
 }
 
+// takeRecords moves the decoder's buffered rows into the current batch.
+func (p *Pipeline) takeRecords() {
+	for _, t := range p.decoder.Tables() {
+		if t.Rows() > 0 {
+			p.cur.records = append(p.cur.records, tableRecord{p.opts.Database + "." + t.Family.Table, t.NewRecord()})
+		}
+	}
+}
+
 func (p *Pipeline) shutdown() error {
 	// Cut what is buffered so the flusher can try to land it too.
 	if p.cur != nil && p.cur.count > 0 {
-		for _, t := range p.decoder.Tables() {
-			if t.Rows() > 0 {
-				p.cur.records = append(p.cur.records, tableRecord{p.opts.Database + "." + t.Family.Table, t.NewRecord()})
-			}
-		}
+		p.takeRecords()
 		p.full <- p.cur
 	}
 	close(p.full)
