@@ -118,7 +118,7 @@ func printURLs(a *app, cfg Config, in *infra, addr net.Addr) {
 	base := "http://" + addr.String()
 	fmt.Fprintf(a.stdout, `
 Oqim demo is running. Open:
-  Overview      %[1]s/
+  Dashboard     %[1]s/
   KPI API       %[1]s/api/v1/kpi/applications?region=UZ-JI
   Chatbot       %[1]s/chat/
   Readiness     %[1]s/readyz

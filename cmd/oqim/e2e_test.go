@@ -206,7 +206,7 @@ func runDemo(t *testing.T, brokers string) {
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 
-	urlRE := regexp.MustCompile(`Overview\s+(http://\S+)/`)
+	urlRE := regexp.MustCompile(`Dashboard\s+(http://\S+)/`)
 	brokerRE := regexp.MustCompile(`Kafka brokers\s+\[(\S+)\]( \(embedded\))?`)
 	var base string
 	deadline := time.Now().Add(60 * time.Second)

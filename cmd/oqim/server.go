@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/oqim/oqim/analytics/access"
 	"github.com/oqim/oqim/analytics/api"
+	"github.com/oqim/oqim/analytics/dashboard"
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/connectors/health"
 	"github.com/oqim/oqim/connectors/httpingest"
@@ -50,7 +50,10 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 	var mounts []func(*http.ServeMux, Config, *infra, *region.Data, *slog.Logger) (func(context.Context), error)
 	if public {
 		mounts = append(mounts, mountBI, mountChatbot, mountDoctor)
-		mux.HandleFunc("GET /{$}", index(ref))
+		d := dashboard.Handler()
+		mux.Handle("GET /{$}", d)
+		mux.Handle("GET /dashboard/", d)
+		mux.Handle("GET /dashboard", d)
 	}
 	for _, m := range mounts {
 		c, err := m(mux, cfg, in, ref, log)
@@ -246,27 +249,5 @@ func (r *statusRecorder) WriteHeader(code int) {
 func (r *statusRecorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
-	}
-}
-
-var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Oqim</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#111}a{color:#0645ad}</style>
-</head><body>
-<h1>Oqim</h1>
-<p>Single Portal applications by status, last 30 days:</p>
-<ul>{{range .Regions}}<li><a href="/api/v1/kpi/applications?region={{.ID}}">{{.NameEn}} ({{.ID}})</a></li>{{end}}
-<li><a href="/api/v1/kpi/applications">All of Uzbekistan</a></li></ul>
-<p>Assistants: <a href="/chat/">Single Portal chatbot</a> · <code>POST /api/v1/diagnosis</code></p>
-<p>Operations: <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></p>
-</body></html>
-`))
-
-func index(ref *region.Data) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if err := indexPage.Execute(w, ref); err != nil {
-			http.Error(w, fmt.Sprint(err), http.StatusInternalServerError)
-		}
 	}
 }
