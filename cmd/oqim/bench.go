@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,9 +14,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/spf13/cobra"
 
 	benchingest "github.com/oqim/oqim/bench/ingest"
+	"github.com/oqim/oqim/bench/query"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	chatbotBench "github.com/oqim/oqim/inference/chatbot/bench"
@@ -53,24 +56,11 @@ server under --dir. Every row is then counted: nothing lost or duplicated.`,
 			}
 			tuneGC(cfg.Pipeline)
 			ctx := cmd.Context()
-			dsn, pid := cfg.ClickHouse.DSN, 0
-			if dsn == "" {
-				bin, err := chserver.Install(ctx, log)
-				if err != nil {
-					return err
-				}
-				srv, err := chserver.Start(ctx, chserver.Options{Dir: filepath.Join(dir, "clickhouse"), Binary: bin, Logger: log})
-				if err != nil {
-					return err
-				}
-				defer srv.Stop(ctx)
-				dsn, pid = srv.DSN(), srv.Pid()
-			}
-			conn, err := clickhouse.Open(ctx, dsn)
+			conn, pid, stop, err := benchClickHouse(ctx, cfg, log, dir)
 			if err != nil {
 				return err
 			}
-			defer conn.Close()
+			defer stop()
 			brokers, brokerPid := cfg.Kafka.Brokers, 0
 			if len(brokers) == 0 {
 				// The broker runs as a child process, as a real cluster
@@ -123,8 +113,94 @@ check             %d rows landed, %d lost, %d duplicated
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	ingest.Flags().StringVar(&dir, "dir", "var/bench", "folder for the local ClickHouse when clickhouse.dsn is empty")
 	ingest.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
-	cmd.AddCommand(ingest, a.benchChatbotCmd())
+	cmd.AddCommand(ingest, a.benchChatbotCmd(), a.benchQueryCmd())
 	return cmd
+}
+
+// benchClickHouse connects to clickhouse.dsn, or starts a private server
+// under dir (kept between runs) and returns its pid for CPU and memory
+// figures. stop closes the connection and stops a server it started.
+func benchClickHouse(ctx context.Context, cfg Config, log *slog.Logger, dir string) (driver.Conn, int, func(), error) {
+	dsn, pid := cfg.ClickHouse.DSN, 0
+	stopServer := func() {}
+	if dsn == "" {
+		bin, err := chserver.Install(ctx, log)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		srv, err := chserver.Start(ctx, chserver.Options{Dir: filepath.Join(dir, "clickhouse"), Binary: bin, Logger: log})
+		if err != nil {
+			return nil, 0, nil, explainPort(err)
+		}
+		dsn, pid = srv.DSN(), srv.Pid()
+		stopServer = func() { _ = srv.Stop(context.Background()) }
+	}
+	conn, err := clickhouse.Open(ctx, dsn)
+	if err != nil {
+		stopServer()
+		return nil, 0, nil, err
+	}
+	return conn, pid, func() { conn.Close(); stopServer() }, nil
+}
+
+func (a *app) benchQueryCmd() *cobra.Command {
+	var (
+		events        int
+		dir, only     string
+		asJSON        bool
+		repeats, runs int
+	)
+	c := &cobra.Command{
+		Use:   "query",
+		Short: "Latency of every dashboard endpoint over N loaded events, against the same SQL run directly",
+		Long: `bench query loads --events generated events of every family straight into
+ClickHouse (once: the data stays under --dir, or in clickhouse.dsn's server,
+in database bench_q<N>), then measures p50 and p95 of every dashboard
+endpoint through the HTTP API at region and country level, and of the same
+SQL statements replayed directly through the client. ratio is API p95 ÷
+direct p95. Targets: p95 < 150 ms, ratio ≤ 1.5.`,
+		Example: `  oqim bench query --events 1000000
+  oqim bench query --events 100000000 --json     # the load takes about 10 minutes on 2 cores`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := a.config("text")
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			conn, _, stop, err := benchClickHouse(ctx, cfg, log, dir)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			db := fmt.Sprintf("bench_q%d", events)
+			have, err := query.Events(ctx, conn, db)
+			if err != nil || have < uint64(events) {
+				rep, err := query.Load(ctx, conn, db, query.Options{Events: events, Seed: 1, Progress: a.stderr})
+				if err != nil {
+					return err
+				}
+				if err := rep.WriteText(a.stderr); err != nil {
+					return err
+				}
+			}
+			rep, err := query.Run(ctx, conn, query.RunOptions{Database: db, Repeats: repeats, Runs: runs, Only: only, Progress: a.stderr})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return rep.WriteJSON(a.stdout)
+			}
+			return rep.WriteText(a.stdout)
+		},
+	}
+	c.Flags().IntVar(&events, "events", 1000000, "events to load (once) and query over")
+	c.Flags().StringVar(&dir, "dir", "var/bench-query", "folder for the local ClickHouse when clickhouse.dsn is empty")
+	c.Flags().IntVar(&repeats, "repeats", 0, "requests per endpoint per run (0: the harness default)")
+	c.Flags().IntVar(&runs, "runs", 0, "runs; the median run is reported (0: the harness default)")
+	c.Flags().StringVar(&only, "only", "", "only endpoints whose name contains this")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per endpoint")
+	return c
 }
 
 type childBroker struct {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/bench/query"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/kafka"
@@ -86,6 +87,28 @@ insert. Run more copies to scale out; partitions are shared among them.
 	}
 }
 
+// generateFast loads events straight into ClickHouse, bypassing Kafka, so
+// that query benchmarks can have 100 million events in minutes; the rollups
+// are fed exactly as by the pipeline.
+func (a *app) generateFast(ctx context.Context, cfg Config, events int, seed uint64) error {
+	if events <= 0 {
+		return &usageError{errors.New("--fast needs --limit N, the number of events to load")}
+	}
+	if cfg.ClickHouse.DSN == "" {
+		return errors.New("clickhouse.dsn is empty: --fast writes straight to ClickHouse; set OQIM_CLICKHOUSE_DSN")
+	}
+	conn, err := clickhouse.Open(ctx, cfg.ClickHouse.DSN)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	rep, err := query.Load(ctx, conn, cfg.ClickHouse.Database, query.Options{Events: events, Seed: seed, Progress: a.stderr})
+	if err != nil {
+		return err
+	}
+	return rep.WriteText(a.stdout)
+}
+
 // startPollers runs one open-data poller per configured dataset; their
 // events go to kafka.topic like any agency's.
 func startPollers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra, set *metrics.Set, log *slog.Logger) error {
@@ -113,6 +136,7 @@ func (a *app) generateCmd() *cobra.Command {
 		rate, bad       float64
 		seed            uint64
 		families        []string
+		fast            bool
 	)
 	cmd := &cobra.Command{
 		Use:   "generate",
@@ -126,12 +150,16 @@ Ctrl-C or --limit events. Regions are weighted by population.
 DLQ reason at the end.`,
 		Example: `  OQIM_KAFKA_BROKERS=localhost:9092 oqim generate --backfill 100000 --rate 0
   oqim generate --rate 50 --limit 1000000 --bad-fraction 0.01
-  oqim generate --families emergency.call,mahalla.appeal --rate 20`,
+  oqim generate --families emergency.call,mahalla.appeal --rate 20
+  OQIM_CLICKHOUSE_DSN=clickhouse://127.0.0.1:19000/default oqim generate --fast --limit 100000000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, log, err := a.config("text")
 			if err != nil {
 				return err
+			}
+			if fast {
+				return a.generateFast(cmd.Context(), cfg, limit, seed)
 			}
 			if len(cfg.Kafka.Brokers) == 0 {
 				return errors.New("kafka.brokers is empty: set OQIM_KAFKA_BROKERS to the cluster to write to (oqim demo runs its own generator)")
@@ -196,6 +224,7 @@ DLQ reason at the end.`,
 	cmd.Flags().Uint64Var(&seed, "seed", 0, "random seed (default generator.seed)")
 	cmd.Flags().Float64Var(&bad, "bad-fraction", 0, "share of records (0-1) replaced by bad ones, spread over the DLQ reasons")
 	cmd.Flags().StringSliceVar(&families, "families", nil, "event families to generate, e.g. portal.application,emergency.call (default all)")
+	cmd.Flags().BoolVar(&fast, "fast", false, "write --limit events of every family straight into ClickHouse (clickhouse.dsn), days of history back from now, for query benchmarks")
 	return cmd
 }
 
