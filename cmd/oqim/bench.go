@@ -56,7 +56,7 @@ server under --dir. Every row is then counted: nothing lost or duplicated.`,
 			}
 			tuneGC(cfg.Pipeline)
 			ctx := cmd.Context()
-			conn, pid, stop, err := benchClickHouse(ctx, cfg, log, dir)
+			conn, pid, stop, err := benchClickHouse(ctx, cfg, log, filepath.Join(dir, "clickhouse"))
 			if err != nil {
 				return err
 			}
@@ -118,7 +118,7 @@ check             %d rows landed, %d lost, %d duplicated
 }
 
 // benchClickHouse connects to clickhouse.dsn, or starts a private server
-// under dir (kept between runs) and returns its pid for CPU and memory
+// on dir (kept between runs) and returns its pid for CPU and memory
 // figures. stop closes the connection and stops a server it started.
 func benchClickHouse(ctx context.Context, cfg Config, log *slog.Logger, dir string) (driver.Conn, int, func(), error) {
 	dsn, pid := cfg.ClickHouse.DSN, 0
@@ -128,7 +128,7 @@ func benchClickHouse(ctx context.Context, cfg Config, log *slog.Logger, dir stri
 		if err != nil {
 			return nil, 0, nil, err
 		}
-		srv, err := chserver.Start(ctx, chserver.Options{Dir: filepath.Join(dir, "clickhouse"), Binary: bin, Logger: log})
+		srv, err := chserver.Start(ctx, chserver.Options{Dir: dir, Binary: bin, Logger: log})
 		if err != nil {
 			return nil, 0, nil, explainPort(err)
 		}
@@ -195,7 +195,7 @@ direct p95. Targets: p95 < 150 ms, ratio ≤ 1.5.`,
 		},
 	}
 	c.Flags().IntVar(&events, "events", 1000000, "events to load (once) and query over")
-	c.Flags().StringVar(&dir, "dir", "var/bench-query", "folder for the local ClickHouse when clickhouse.dsn is empty")
+	c.Flags().StringVar(&dir, "dir", "var/bench-query", "folder of the local ClickHouse (its data is kept for later runs) when clickhouse.dsn is empty")
 	c.Flags().IntVar(&repeats, "repeats", 0, "requests per endpoint per run (0: the harness default)")
 	c.Flags().IntVar(&runs, "runs", 0, "runs; the median run is reported (0: the harness default)")
 	c.Flags().StringVar(&only, "only", "", "only endpoints whose name contains this")
