@@ -25,10 +25,13 @@ import (
 func (a *app) serveCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the BI API and the operational endpoints",
-		Long: `serve answers the Digital Region BI API (/api/v1/...) and /healthz, /readyz
-and /metrics on http.addr. It needs an external ClickHouse (clickhouse.dsn)
-and Kafka (kafka.brokers); run 'oqim migrate' once before.`,
+		Short: "Serve the dashboard, the BI API, the assistants and the operational endpoints",
+		Long: `serve answers on http.addr: the Digital Region dashboard (/) and BI API
+(/api/v1/kpi/..., /api/openapi.json), agency HTTP ingest (/api/v1/ingest),
+the chatbot (/chat/, /api/v1/chat/...), the doctor's API
+(/api/v1/transcriptions, /api/v1/notes, /api/v1/diagnosis), and /healthz,
+/readyz and /metrics. It needs an external ClickHouse (clickhouse.dsn) and
+Kafka (kafka.brokers); run 'oqim migrate' once before.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pr, err := a.start(cmd.Context(), "json", false)
