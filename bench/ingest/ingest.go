@@ -23,6 +23,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/bench/procstat"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
@@ -195,7 +196,7 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 			return nil, err
 		}
 	}
-	cpu0, chCPU0, brCPU0 := cpuSeconds(), procCPUSeconds(o.ClickHousePid), procCPUSeconds(o.BrokerPid)
+	cpu0, chCPU0, brCPU0 := procstat.CPUSeconds(), procstat.CPUSecondsOf(o.ClickHousePid), procstat.CPUSecondsOf(o.BrokerPid)
 	pctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- p.Run(pctx) }()
@@ -203,8 +204,8 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 		stop()
 		return nil, err
 	}
-	r.CPUSeconds, r.ClickHouseCPU = cpuSeconds()-cpu0, procCPUSeconds(o.ClickHousePid)-chCPU0
-	r.BrokerCPU = procCPUSeconds(o.BrokerPid) - brCPU0
+	r.CPUSeconds, r.ClickHouseCPU = procstat.CPUSeconds()-cpu0, procstat.CPUSecondsOf(o.ClickHousePid)-chCPU0
+	r.BrokerCPU = procstat.CPUSecondsOf(o.BrokerPid) - brCPU0
 	if o.CPUProfile != nil {
 		pprof.StopCPUProfile()
 	}
@@ -247,8 +248,8 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	r.Landed = rows
 	r.Lost = total - int64(unique)
 	r.Duplicated = int64(rows) - int64(unique)
-	r.PeakRSSBytes = peakRSS()
-	r.ClickHouseRSS = procPeakRSS(o.ClickHousePid)
+	r.PeakRSSBytes = procstat.PeakRSS()
+	r.ClickHouseRSS = procstat.PeakRSSOf(o.ClickHousePid)
 	say("landed %d rows, %d unique: %d lost, %d duplicated", rows, unique, r.Lost, r.Duplicated)
 	return r, nil
 }

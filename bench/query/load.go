@@ -19,6 +19,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/bench/procstat"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
@@ -135,7 +136,7 @@ func Load(ctx context.Context, conn driver.Conn, db string, o Options) (*LoadRep
 	)
 	left.Store(int64(o.Events))
 	start := time.Now()
-	cpu0 := cpuSeconds()
+	cpu0 := procstat.CPUSeconds()
 
 	stopProgress := make(chan struct{})
 	progressDone := make(chan struct{})
@@ -151,7 +152,7 @@ func Load(ctx context.Context, conn driver.Conn, db string, o Options) (*LoadRep
 				n := done.Load()
 				el := time.Since(start).Seconds()
 				fmt.Fprintf(o.Progress, "fastload: %d/%d events (%.1f%%), %.0f events/s, %d days, RSS %.0f MiB\n",
-					n, o.Events, 100*float64(n)/float64(o.Events), float64(n)/el, maxDay.Load()+1, float64(rss())/(1<<20))
+					n, o.Events, 100*float64(n)/float64(o.Events), float64(n)/el, maxDay.Load()+1, float64(procstat.RSS())/(1<<20))
 			}
 		}
 	}()
@@ -271,8 +272,8 @@ func Load(ctx context.Context, conn driver.Conn, db string, o Options) (*LoadRep
 	r.From = o.Now.Add(-time.Duration(r.Days) * 24 * time.Hour)
 	r.Seconds = time.Since(start).Seconds()
 	r.RowsPerS = float64(r.Events) / r.Seconds
-	r.CPUSeconds = cpuSeconds() - cpu0
-	r.PeakRSSBytes = peakRSS()
+	r.CPUSeconds = procstat.CPUSeconds() - cpu0
+	r.PeakRSSBytes = procstat.PeakRSS()
 	fmt.Fprintf(o.Progress, "fastload: %d events in %.1f s (%.0f events/s, %.1f MB JSON), %d days, %d inserts, peak RSS %.0f MiB\n",
 		r.Events, r.Seconds, r.RowsPerS, float64(r.Bytes)/1e6, r.Days, r.Inserts, float64(r.PeakRSSBytes)/(1<<20))
 	return r, nil

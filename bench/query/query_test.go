@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oqim/oqim/analytics/kpi"
+	"github.com/oqim/oqim/bench/procstat"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
@@ -231,7 +232,7 @@ func TestLargeLoadAndBench(t *testing.T) {
 		_ = rep.WriteText(&b)
 		js, _ := json.Marshal(rep)
 		t.Logf("load:\n%s%s", b.String(), js)
-		t.Logf("ClickHouse peak RSS after load: %.0f MiB", float64(procPeakRSS(srv.Pid()))/(1<<20))
+		t.Logf("ClickHouse peak RSS after load: %.0f MiB", float64(procstat.PeakRSSOf(srv.Pid()))/(1<<20))
 	}
 	if os.Getenv("OQIM_QUERY_BENCH_LOAD_ONLY") != "" {
 		return
