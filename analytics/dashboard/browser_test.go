@@ -1,7 +1,6 @@
 package dashboard_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -9,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,21 +19,8 @@ import (
 	"github.com/oqim/oqim/analytics/api"
 	"github.com/oqim/oqim/analytics/dashboard"
 	"github.com/oqim/oqim/analytics/kpi/kpitest"
+	"github.com/oqim/oqim/connectors/chromium/chromiumtest"
 )
-
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("OQIM_SKIP_BROWSER") == "1" {
-		t.Skip("chromium not installed and OQIM_SKIP_BROWSER=1: skipping the browser test")
-	}
-	t.Fatal("chromium is not installed: run `make test` (which installs it), or `apt-get install -y chromium`; set OQIM_SKIP_BROWSER=1 to skip this test")
-	return ""
-}
 
 // table is the part of a KPI response the test reads.
 type table struct {
@@ -151,7 +136,6 @@ func compare(t *testing.T, where string, got, want figures) {
 // from the map with the keyboard, that region's figures and chart table
 // are the API's.
 func TestDashboardInBrowser(t *testing.T) {
-	bin := chromium(t)
 	e := kpitest.Load(t, kpitest.Options{Applications: 1500})
 	bi := api.New(api.Options{Store: e.Store, Regions: e.Ref.RegionIDs()})
 	mux := http.NewServeMux()
@@ -163,26 +147,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1600, 1000),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
-	defer cancelT()
+	ctx := chromiumtest.Context(t, 1600, 1000, 45*time.Second)
 
 	run := func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,28 +11,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/oqim/oqim/connectors/chromium/chromiumtest"
 	"github.com/oqim/oqim/inference/chatbot"
 )
-
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("OQIM_SKIP_BROWSER") == "1" {
-		t.Skip("chromium not installed and OQIM_SKIP_BROWSER=1: skipping the browser test")
-	}
-	t.Fatal("chromium is not installed: run `make test` (which installs it), or `apt-get install -y chromium`; set OQIM_SKIP_BROWSER=1 to skip this test")
-	return ""
-}
 
 // TestWidgetInBrowser types a question into the widget with the keyboard
 // in headless Chromium and checks that the answer arrives with a citation
 // link, in the live region, and that focus returns to the input.
 func TestWidgetInBrowser(t *testing.T) {
-	bin := chromium(t)
 	svc, err := chatbot.New(chatbot.Config{RatePerSecond: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -42,26 +27,7 @@ func TestWidgetInBrowser(t *testing.T) {
 	defer srv.Close()
 	defer svc.Close(context.Background())
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(900, 900),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
-	defer cancelT()
+	ctx := chromiumtest.Context(t, 900, 900, 45*time.Second)
 
 	run := func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

@@ -1,0 +1,60 @@
+// Package chromiumtest starts Debian's headless Chromium for browser tests,
+// with the flags a machine without internet needs, and fails with the
+// command that installs it when it is missing (or skips, when
+// OQIM_SKIP_BROWSER=1).
+package chromiumtest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Context is a chromedp context on a fresh browser with a window of the
+// given size; it ends after timeout or when the test does.
+func Context(t testing.TB, width, height int, timeout time.Duration) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(binary(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		// Without these Chromium keeps trying the network, which here is
+		// closed, and a test may wait on it.
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(width, height),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelBrowser := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelBrowser()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+func binary(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("OQIM_SKIP_BROWSER") == "1" {
+		t.Skip("chromium not installed and OQIM_SKIP_BROWSER=1: skipping the browser test")
+	}
+	t.Fatal("chromium is not installed: run `make test` (which installs it), or `apt-get install -y chromium`; set OQIM_SKIP_BROWSER=1 to skip this test")
+	return ""
+}
