@@ -3,35 +3,14 @@ package ddxplus
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/oqim/oqim/models/internal/sharedtest"
 )
 
-// sourceDir locates the DDXPlus files relative to the module root.
-func sourceDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	src := filepath.Join(dir, "..", "shared", "data", "ddxplus")
-	if _, err := os.Stat(filepath.Join(src, ConditionsFile)); err != nil {
-		t.Skipf("DDXPlus source files not found at <module root>/../shared/data/ddxplus (%v); cannot check the embedded KB against a rebuild", err)
-	}
-	return src
-}
+// sourceDir locates the source files beside the repository.
+func sourceDir(t *testing.T) string { return sharedtest.Dir(t, "ddxplus", ConditionsFile) }
 
 func TestEmbeddedKBMatchesBuild(t *testing.T) {
 	src := sourceDir(t)

@@ -2,35 +2,14 @@ package portalkb
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/oqim/oqim/models/internal/sharedtest"
 )
 
-// sourceDir locates the decree table relative to the module root.
-func sourceDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	src := filepath.Join(dir, "..", "shared", "data", "region")
-	if _, err := os.Stat(filepath.Join(src, ServicesFile)); err != nil {
-		t.Skipf("decree table not found at <module root>/../shared/data/region (%v); cannot check the embedded KB against a rebuild", err)
-	}
-	return src
-}
+// sourceDir locates the source files beside the repository.
+func sourceDir(t *testing.T) string { return sharedtest.Dir(t, "region", ServicesFile) }
 
 func TestEmbeddedKBMatchesBuild(t *testing.T) {
 	built, err := Build(sourceDir(t))

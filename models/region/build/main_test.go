@@ -5,15 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/oqim/oqim/models/internal/sharedtest"
 )
 
 // The committed region.json must be exactly what the builder makes from the
 // decree tables, so a fix to either shows up as a diff.
 func TestEmbeddedMatchesSource(t *testing.T) {
-	src := filepath.Join("..", "..", "..", "..", "shared", "data", "region")
-	if _, err := os.Stat(src); err != nil {
-		t.Skipf("decree tables not found at %s (they sit beside the repository in CI): %v", src, err)
-	}
+	src := sharedtest.Dir(t, "region", "regions.csv")
 	want, err := Build(src)
 	if err != nil {
 		t.Fatal(err)

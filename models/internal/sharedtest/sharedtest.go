@@ -1,0 +1,35 @@
+// Package sharedtest finds the reference data that sits beside the
+// repository (<module root>/../shared/data), for tests that check the
+// embedded models against a rebuild from their sources.
+package sharedtest
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Dir returns <module root>/../shared/data/<sub>, skipping the test when
+// want (a file in it) is missing, as on a machine without the data.
+func Dir(t testing.TB, sub, want string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+	src := filepath.Join(dir, "..", "shared", "data", sub)
+	if _, err := os.Stat(filepath.Join(src, want)); err != nil {
+		t.Skipf("%s not found at <module root>/../shared/data/%s (%v); cannot check the embedded data against a rebuild", want, sub, err)
+	}
+	return src
+}
