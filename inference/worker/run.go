@@ -243,16 +243,23 @@ func (r *runner) record(ctx context.Context, j Job, action, outcome, detail stri
 		ResourceID: j.ID, PatientID: j.PatientID, Outcome: outcome, Detail: detail})
 }
 
+// job loads the message's job; ok is false when there is nothing to do,
+// with err set only when the store failed.
+func (r *runner) job(ctx context.Context, m message) (Job, bool, error) {
+	j, err := r.store.Get(ctx, m.JobID)
+	if errors.Is(err, ErrJobNotFound) {
+		r.log.Warn("job not in the store (deleted by retention?); skipping", "job", m.JobID)
+		return j, false, nil
+	}
+	return j, err == nil, err
+}
+
 // transcribe is the ASR stage. A job already transcribed is only passed
 // on again (the crash came after storing, before committing); a finished
 // job is left alone.
 func (r *runner) transcribe(ctx context.Context, m message) error {
-	j, err := r.store.Get(ctx, m.JobID)
-	if errors.Is(err, ErrJobNotFound) {
-		r.log.Warn("job not in the store (deleted by retention?); skipping", "job", m.JobID)
-		return nil
-	}
-	if err != nil {
+	j, ok, err := r.job(ctx, m)
+	if !ok {
 		return err
 	}
 	switch {
@@ -309,12 +316,8 @@ func (r *runner) transcribe(ctx context.Context, m message) error {
 
 // structure is the note stage.
 func (r *runner) structure(ctx context.Context, m message) error {
-	j, err := r.store.Get(ctx, m.JobID)
-	if errors.Is(err, ErrJobNotFound) {
-		r.log.Warn("job not in the store (deleted by retention?); skipping", "job", m.JobID)
-		return nil
-	}
-	if err != nil {
+	j, ok, err := r.job(ctx, m)
+	if !ok {
 		return err
 	}
 	if j.Status.Final() {
