@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -438,30 +437,6 @@ func TestKafkaDownIs503(t *testing.T) {
 	}
 }
 
-// failingWriter fails every write, like a broker that rejects the batch.
-type failingWriter struct{ calls int }
-
-func (f *failingWriter) WriteMessages(context.Context, ...kafkago.Message) error {
-	f.calls++
-	return errors.New("kafka: not enough replicas")
-}
-
-func TestWriteErrorIs503(t *testing.T) {
-	fw := &failingWriter{}
-	h, err := NewHandler(testConfig(), fw, testValidator(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, Path, strings.NewReader(event("e1", "single-portal", "portal.application.submitted", "UZ-JI")))
-	req.Header.Set("Content-Type", "application/x-ndjson")
-	req.Header.Set("Authorization", "Bearer "+portalKey)
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "3" || fw.calls != 1 {
-		t.Fatalf("got %d Retry-After %q after %d writes, want 503, 3, 1", rec.Code, rec.Header().Get("Retry-After"), fw.calls)
-	}
-}
-
 func TestConfigErrors(t *testing.T) {
 	valid := Agency{Name: "a", KeySHA256: HashKey("k"), Types: []string{"x.*"}}
 	for _, tt := range []struct {
@@ -477,7 +452,7 @@ func TestConfigErrors(t *testing.T) {
 		{"inner star", []Agency{{Name: "a", KeySHA256: HashKey("k"), Types: []string{"portal.*.submitted"}}}, "trailing segment"},
 		{"partial star", []Agency{{Name: "a", KeySHA256: HashKey("k"), Types: []string{"portal.app*"}}}, "trailing segment"},
 	} {
-		_, err := NewHandler(Config{Agencies: tt.ags}, &failingWriter{}, testValidator(t))
+		_, err := NewHandler(Config{Agencies: tt.ags}, kafka.NewWriter([]string{"127.0.0.1:1"}, "unused"), testValidator(t))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
 		}

@@ -91,9 +91,9 @@ func TestChunkedStitchesLongSpeechThroughOpenAI(t *testing.T) {
 	}
 }
 
-// fakeEngine is an in-memory Engine: it answers each call with one segment
+// engineTestDouble stands in for a speech model (none can run here): it answers each call with one segment
 // over the whole clip, in the language keyed by the clip's length.
-type fakeEngine struct {
+type engineTestDouble struct {
 	mu       sync.Mutex
 	calls    int
 	lang     func(n int) string
@@ -102,7 +102,7 @@ type fakeEngine struct {
 	maxIn    int
 }
 
-func (f *fakeEngine) Transcribe(ctx context.Context, clip audio.Clip, _ Options) (Transcript, error) {
+func (f *engineTestDouble) Transcribe(ctx context.Context, clip audio.Clip, _ Options) (Transcript, error) {
 	f.mu.Lock()
 	f.calls++
 	f.inFlight++
@@ -150,7 +150,7 @@ func TestChunkedLanguageAndClamping(t *testing.T) {
 		t.Fatalf("planned %v", spans)
 	}
 	long := spans[1].Len()
-	eng := &Chunked{Engine: &fakeEngine{lang: func(n int) string {
+	eng := &Chunked{Engine: &engineTestDouble{lang: func(n int) string {
 		if n == long {
 			return "ru"
 		}
@@ -176,7 +176,7 @@ func TestChunkedFailureCancelsTheRest(t *testing.T) {
 	vad := audio.VAD{MaxChunk: 1500 * time.Millisecond}
 	spans := vad.Chunks(clip)
 	boom := errors.New("engine exploded")
-	fe := &fakeEngine{}
+	fe := &engineTestDouble{}
 	fe.failOn = func(int) error { // the second call fails
 		fe.mu.Lock()
 		defer fe.mu.Unlock()
@@ -198,7 +198,7 @@ func TestChunkedFailureCancelsTheRest(t *testing.T) {
 }
 
 func TestChunkedSilenceCallsNoEngine(t *testing.T) {
-	fe := &fakeEngine{}
+	fe := &engineTestDouble{}
 	eng := &Chunked{Engine: fe}
 	tr, err := eng.Transcribe(t.Context(), audio.Clip{Samples: make([]float32, 5*audio.SpeechRate), SampleRate: audio.SpeechRate}, Options{Language: "uz"})
 	if err != nil || tr.Text != "" || len(tr.Segments) != 0 || tr.Language != "uz" || fe.calls != 0 {
@@ -208,7 +208,7 @@ func TestChunkedSilenceCallsNoEngine(t *testing.T) {
 
 func TestChunkedRespectsConcurrencyBound(t *testing.T) {
 	clip, _ := bursts(1, 1, 1, 1, 1, 1)
-	fe := &fakeEngine{}
+	fe := &engineTestDouble{}
 	eng := &Chunked{Engine: fe, VAD: audio.VAD{MaxChunk: 1500 * time.Millisecond}, Concurrency: 3}
 	if _, err := eng.Transcribe(t.Context(), clip, Options{}); err != nil {
 		t.Fatal(err)

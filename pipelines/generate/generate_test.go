@@ -13,6 +13,8 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/events"
@@ -570,14 +572,54 @@ func TestSameSeedSameEvents(t *testing.T) {
 	}
 }
 
-type countingWriter struct{ msgs []kafkago.Message }
+// produced runs the generator into a real (embedded) broker and reads
+// back what the broker holds.
+type produced struct{ msgs []kafkago.Message }
 
-func (w *countingWriter) WriteMessages(_ context.Context, msgs ...kafkago.Message) error {
-	for _, m := range msgs {
-		m.Value = append([]byte(nil), m.Value...)
-		w.msgs = append(w.msgs, m)
+func produceAndRead(t *testing.T, g *Generator, o RunOptions) (int, *produced) {
+	t.Helper()
+	b, err := embedded.Start(embedded.Options{Topics: []string{"gen"}, Partitions: 2})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return nil
+	defer b.Close()
+	w := kafka.NewWriter(b.Addrs(), "gen")
+	defer w.Close()
+	n, err := Run(context.Background(), g, w, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each partition read directly, not through a consumer group: a
+	// group's join takes seconds, and the test needs only what is stored.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p := &produced{}
+	for part := 0; part < 2; part++ {
+		conn, err := kafkago.DialLeader(ctx, "tcp", b.Addrs()[0], "gen", part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, err := conn.ReadLastOffset()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for off := int64(0); off < last; {
+			if _, err := conn.Seek(off, kafkago.SeekAbsolute); err != nil {
+				t.Fatal(err)
+			}
+			batch := conn.ReadBatch(1, 64<<20)
+			for ; off < last; off++ {
+				m, err := batch.ReadMessage()
+				if err != nil {
+					break
+				}
+				p.msgs = append(p.msgs, m)
+			}
+			batch.Close()
+		}
+		conn.Close()
+	}
+	return n, p
 }
 
 // keyField is the data field that carries each family's key.
@@ -590,13 +632,9 @@ var keyField = map[string]string{
 func TestRunHonoursLimitAndKeys(t *testing.T) {
 	ref := load(t)
 	g := New(ref, Options{Seed: 3, RunID: "k", BadFraction: 0.02})
-	w := &countingWriter{}
-	n, err := Run(context.Background(), g, w, RunOptions{Backfill: 5000, Limit: 12345, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, w := produceAndRead(t, g, RunOptions{Backfill: 5000, Limit: 12345, Now: func() time.Time { return now }})
 	if n != 12345 || len(w.msgs) != 12345 {
-		t.Fatalf("sent %d, writer got %d, want 12345", n, len(w.msgs))
+		t.Fatalf("sent %d, broker holds %d, want 12345", n, len(w.msgs))
 	}
 	dec := newDecoder(t, ref, now)
 	rejected := map[events.Reason]int{}
@@ -630,12 +668,9 @@ func TestRunLive(t *testing.T) {
 	g := New(ref, Options{Seed: 12, RunID: "live", Families: []Family{PortalApplication, EmergencyCall, HealthPrescription, MahallaAppeal}})
 	clock := now
 	tick := func() time.Time { clock = clock.Add(10 * time.Second); return clock }
-	w := &countingWriter{}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	n, err := Run(ctx, g, w, RunOptions{Rate: 5000, Tick: time.Millisecond, Limit: 3000, Now: tick})
-	if err != nil || n != 3000 {
-		t.Fatalf("sent %d, %v", n, err)
+	n, w := produceAndRead(t, g, RunOptions{Rate: 5000, Tick: time.Millisecond, Limit: 3000, Now: tick})
+	if n != 3000 {
+		t.Fatalf("sent %d, want 3000", n)
 	}
 	dec := newDecoder(t, ref, clock)
 	types := map[string]bool{}
