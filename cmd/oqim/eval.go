@@ -20,6 +20,8 @@ func (a *app) evalCmd() *cobra.Command {
 	var (
 		patients      string
 		limit, folds  int
+		repeats       int
+		seed          uint64
 		maxQuestions  int
 		workers       int
 		asJSON, quiet bool
@@ -36,15 +38,17 @@ SEX, PATHOLOGY, EVIDENCES, INITIAL_EVIDENCE) and runs two protocols:
 It reports top-1 (GTPA@1), top-3 and top-5 accuracy, the mean number of
 questions, the expected calibration error and per-patient latency.
 --folds K adds K-fold cross-validated figures that refit the model's
-statistics on the other folds of the same file.`,
+statistics on the other folds of the same file; --repeats N adds their mean
+and spread over N random partitions drawn from --seed.`,
 		Example: `  oqim eval diagnosis --patients dev_patients.csv
-  oqim eval diagnosis --patients dev_patients.csv --json`,
+  oqim eval diagnosis --patients dev_patients.csv --json
+  oqim eval diagnosis --patients dev_patients.csv --folds 5 --repeats 10 --seed 1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if patients == "" {
 				return &usageError{errors.New("--patients FILE is required: a CSV in the DDXPlus layout")}
 			}
-			opts := eval.Options{Patients: patients, Limit: limit, MaxQuestions: maxQuestions, Workers: workers, Folds: folds}
+			opts := eval.Options{Patients: patients, Limit: limit, MaxQuestions: maxQuestions, Workers: workers, Folds: folds, Repeats: repeats, Seed: seed}
 			if !quiet {
 				opts.Progress = a.stderr
 			}
@@ -64,6 +68,8 @@ statistics on the other folds of the same file.`,
 	diag.Flags().IntVar(&maxQuestions, "max-questions", 30, "cap on questions in the interactive protocol")
 	diag.Flags().IntVar(&workers, "workers", 0, "patients scored in parallel (0: one per CPU)")
 	diag.Flags().IntVar(&folds, "folds", 0, "also report K-fold cross-validated figures (0: off)")
+	diag.Flags().IntVar(&repeats, "repeats", 0, "with --folds, also report the mean and spread over N random partitions (0: off)")
+	diag.Flags().Uint64Var(&seed, "seed", 1, "seed of the random partitions of --repeats")
 	diag.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	diag.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
 	cmd.AddCommand(diag, a.evalNotesCmd(), a.evalChatbotCmd())

@@ -2,6 +2,7 @@ package diagnosis
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -330,5 +331,81 @@ func TestMultiChoiceSizeModel(t *testing.T) {
 	}
 	if math.Abs(sum-1) > 1e-9 {
 		t.Errorf("posterior sums to %v", sum)
+	}
+}
+
+func TestSizePredictive(t *testing.T) {
+	flat := []float64{1, 1, 1, 1, 1, 1, 1, 1}
+	sum := func(p []float64) float64 {
+		var s float64
+		for _, x := range p {
+			s += x
+		}
+		return s
+	}
+	// Thirteen answers of three or four values, evenly: a range. Two and
+	// five values stay possible but unlikely (frequencies shrunk towards
+	// the flat prior would give five about 5 %).
+	n := []float64{0, 0, 7, 6, 0, 0, 0, 0}
+	p := sizePredictive(n, flat)
+	if math.Abs(sum(p)-1) > 1e-12 {
+		t.Fatalf("sums to %v", sum(p))
+	}
+	if !(p[4] < p[3]/100 && p[1] < p[2]/100) {
+		t.Errorf("sizes outside the range seen too likely: %v", p)
+	}
+	// Answers piled up at one size with a tail, as at a cap: no uniform
+	// range explains them, so the pile keeps its weight.
+	n = []float64{1, 1, 1, 2, 20, 0, 0, 0}
+	p = sizePredictive(n, flat)
+	if math.Abs(sum(p)-1) > 1e-12 {
+		t.Fatalf("sums to %v", sum(p))
+	}
+	if p[4] < 0.6 {
+		t.Errorf("P(5) = %.3f for a pile at five, want it to follow the counts", p[4])
+	}
+	// No answers: the prior.
+	for k, x := range sizePredictive(make([]float64, 8), flat) {
+		if x <= 0 {
+			t.Errorf("no data: P(%d) = %v", k+1, x)
+		}
+	}
+}
+
+func TestSetWeightTempersMultiChoice(t *testing.T) {
+	kb, err := ddxplus.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fullCase(kb, 53, Male, pePatient)
+	spread := func(w float64) float64 {
+		eng, err := NewEngine(kb, Options{SetWeight: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, err := eng.compile(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := make([]float64, eng.nc)
+		for oi := range cp.obs {
+			if o := &cp.obs[oi]; kb.Evidences[o.ev].Code == "E_55" {
+				eng.obsLL(o, 1, row)
+			}
+		}
+		// Among the conditions that list pain location.
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for ci, cond := range kb.Conditions {
+			if slices.Contains(cond.Symptoms, "E_55") {
+				lo, hi = min(lo, row[ci]), max(hi, row[ci])
+			}
+		}
+		return hi - lo
+	}
+	if full, tempered := spread(1), spread(0.25); !(tempered < full) {
+		t.Errorf("pain locations move the log-likelihoods by %.2f at SetWeight 1 and %.2f at 0.25, want less when tempered", full, tempered)
+	}
+	if _, err := NewEngine(kb, Options{SetWeight: 2}); err == nil {
+		t.Error("SetWeight 2 accepted")
 	}
 }

@@ -175,10 +175,11 @@ func (e *Engine) obsLL(o *observation, w float64, dst []float64) {
 		for c, l := range t.sizeLL[k*nc : (k+1)*nc] {
 			dst[c] += w * l
 		}
+		ws := w * e.opts.SetWeight
 		for _, v := range o.values {
 			row := t.ll[v*nc : (v+1)*nc]
 			for c, l := range row {
-				dst[c] += w * l
+				dst[c] += ws * l
 			}
 		}
 	}

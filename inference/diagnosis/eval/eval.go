@@ -10,8 +10,10 @@
 //     stop or MaxQuestions is reached.
 //
 // Optionally it also runs k-fold cross-validation: the statistics are
-// refitted on the other folds and each fold is scored with them, which
-// estimates the accuracy on patients the model has never seen.
+// refitted on the other folds only and each fold is scored with them, which
+// estimates the accuracy on patients the model has never seen; and repeats
+// it over random partitions, to report the mean and spread of that
+// estimate.
 package eval
 
 import (
@@ -20,9 +22,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +55,12 @@ type Options struct {
 	// Folds, when at least 2, adds k-fold cross-validated figures: patient i
 	// belongs to fold i mod Folds.
 	Folds int
+	// Repeats, with Folds ≥ 2, adds the mean and spread of the
+	// cross-validated figures over Repeats random partitions of the
+	// patients into Folds folds, drawn from Seed. One partition is a noisy
+	// estimate when a condition has only a handful of patients.
+	Repeats int
+	Seed    uint64
 }
 
 // Report holds the figures of a run.
@@ -62,6 +72,8 @@ type Report struct {
 	Interactive InteractiveMetrics `json:"interactive"`
 	// CrossValidated is set when Options.Folds ≥ 2.
 	CrossValidated *CrossValidation `json:"cross_validated,omitempty"`
+	// Repeated is set when Options.Folds ≥ 2 and Options.Repeats ≥ 1.
+	Repeated *RepeatedCrossValidation `json:"repeated_cross_validation,omitempty"`
 }
 
 // FullMetrics are the figures of the full protocol.
@@ -93,6 +105,59 @@ type CrossValidation struct {
 	Folds       int                `json:"folds"`
 	Full        FullMetrics        `json:"full"`
 	Interactive InteractiveMetrics `json:"interactive"`
+	// Training is, per fold, the number of patients its statistics were
+	// fitted on: every patient but those of the fold.
+	Training []int `json:"training_patients"`
+	// Misses lists the patients the cross-validated model did not rank
+	// first, by protocol.
+	Misses []Miss `json:"misses"`
+}
+
+// Miss is a patient whose true condition was not ranked first.
+type Miss struct {
+	Protocol  string `json:"protocol"` // "full" or "interactive"
+	Line      int    `json:"line"`     // line of the patient in the CSV file
+	Truth     string `json:"truth"`    // condition id
+	Predicted string `json:"predicted"`
+	Rank      int    `json:"rank"` // rank of the true condition
+}
+
+// RepeatedCrossValidation summarises cross-validation over several random
+// partitions.
+type RepeatedCrossValidation struct {
+	Folds   int    `json:"folds"`
+	Repeats int    `json:"repeats"`
+	Seed    uint64 `json:"seed"`
+	Full    struct {
+		Top1 Spread `json:"top1"`
+		Top3 Spread `json:"top3"`
+		Top5 Spread `json:"top5"`
+	} `json:"full"`
+	Interactive struct {
+		Top1          Spread `json:"top1"`
+		Top3          Spread `json:"top3"`
+		MeanQuestions Spread `json:"mean_questions"`
+	} `json:"interactive"`
+	// Confusions counts the misses, summed over all partitions, by true and
+	// predicted condition, most frequent first.
+	Confusions []Confusion `json:"confusions"`
+}
+
+// Spread is the mean, sample standard deviation, minimum and maximum of a
+// figure over repeated partitions.
+type Spread struct {
+	Mean float64 `json:"mean"`
+	SD   float64 `json:"sd"`
+	Min  float64 `json:"min"`
+	Max  float64 `json:"max"`
+}
+
+// Confusion counts the misses of one pair of conditions.
+type Confusion struct {
+	Protocol  string `json:"protocol"`
+	Truth     string `json:"truth"`
+	Predicted string `json:"predicted"`
+	Count     int    `json:"count"`
 }
 
 // Run reads the patients and scores them.
@@ -135,35 +200,131 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	r.Full, r.Interactive = summarise(res)
 
 	if opts.Folds >= 2 {
-		folded := make([]*diagnosis.Engine, opts.Folds)
-		for f := range opts.Folds {
-			var train []ddxplus.Patient
-			for i, p := range patients {
-				if i%opts.Folds != f {
-					train = append(train, p)
-				}
-			}
-			st, err := ddxplus.Fit(kb, train, fmt.Sprintf("fold %d of %d", f+1, opts.Folds))
-			if err != nil {
-				return nil, fmt.Errorf("eval: fold %d: %w", f+1, err)
-			}
-			fkb, err := kb.WithStats(st)
-			if err != nil {
-				return nil, err
-			}
-			if folded[f], err = diagnosis.NewEngine(fkb, opts.Engine); err != nil {
-				return nil, err
-			}
-		}
-		res, err := score(ctx, opts, patients, func(i int) *diagnosis.Engine { return folded[i%opts.Folds] }, "cross-validation")
+		res, training, err := crossValidate(ctx, opts, kb, patients, func(i int) int { return i % opts.Folds }, "cross-validation")
 		if err != nil {
 			return nil, err
 		}
-		cv := &CrossValidation{Folds: opts.Folds}
+		cv := &CrossValidation{Folds: opts.Folds, Training: training, Misses: []Miss{}}
 		cv.Full, cv.Interactive = summarise(res)
+		for i, x := range res {
+			if x.fullRank > 1 {
+				cv.Misses = append(cv.Misses, Miss{"full", patients[i].Line, kb.Conditions[x.truth].ID, kb.Conditions[x.fullTop].ID, x.fullRank})
+			}
+		}
+		for i, x := range res {
+			if x.interRank > 1 {
+				cv.Misses = append(cv.Misses, Miss{"interactive", patients[i].Line, kb.Conditions[x.truth].ID, kb.Conditions[x.interTop].ID, x.interRank})
+			}
+		}
 		r.CrossValidated = cv
 	}
+	if opts.Folds >= 2 && opts.Repeats >= 1 {
+		rep, err := repeatedCrossValidation(ctx, opts, kb, patients)
+		if err != nil {
+			return nil, err
+		}
+		r.Repeated = rep
+	}
 	return r, nil
+}
+
+// crossValidate scores every patient with statistics refitted on the
+// patients of the other folds only; foldOf gives the fold of patient i. It
+// also returns how many patients each fold's statistics were fitted on.
+func crossValidate(ctx context.Context, opts Options, kb *ddxplus.KB, patients []ddxplus.Patient, foldOf func(int) int, label string) ([]result, []int, error) {
+	folded := make([]*diagnosis.Engine, opts.Folds)
+	training := make([]int, opts.Folds)
+	for f := range opts.Folds {
+		var train []ddxplus.Patient
+		for i, p := range patients {
+			if foldOf(i) != f {
+				train = append(train, p)
+			}
+		}
+		st, err := ddxplus.Fit(kb, train, fmt.Sprintf("fold %d of %d", f+1, opts.Folds))
+		if err != nil {
+			return nil, nil, fmt.Errorf("eval: fold %d: %w", f+1, err)
+		}
+		training[f] = st.Patients
+		fkb, err := kb.WithStats(st)
+		if err != nil {
+			return nil, nil, err
+		}
+		if folded[f], err = diagnosis.NewEngine(fkb, opts.Engine); err != nil {
+			return nil, nil, err
+		}
+	}
+	res, err := score(ctx, opts, patients, func(i int) *diagnosis.Engine { return folded[foldOf(i)] }, label)
+	return res, training, err
+}
+
+// repeatedCrossValidation runs cross-validation over opts.Repeats random
+// partitions into opts.Folds folds of (nearly) equal size.
+func repeatedCrossValidation(ctx context.Context, opts Options, kb *ddxplus.KB, patients []ddxplus.Patient) (*RepeatedCrossValidation, error) {
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x6f71696d))
+	var f1, f3, f5, i1, i3, iq []float64
+	type pair struct{ proto, truth, pred string }
+	conf := map[pair]int{}
+	fold := make([]int, len(patients))
+	quiet := opts
+	quiet.Progress = nil
+	for rep := range opts.Repeats {
+		for pos, i := range rng.Perm(len(patients)) {
+			fold[i] = pos % opts.Folds
+		}
+		res, _, err := crossValidate(ctx, quiet, kb, patients, func(i int) int { return fold[i] }, "")
+		if err != nil {
+			return nil, err
+		}
+		f, it := summarise(res)
+		f1, f3, f5 = append(f1, f.Top1), append(f3, f.Top3), append(f5, f.Top5)
+		i1, i3, iq = append(i1, it.Top1), append(i3, it.Top3), append(iq, it.MeanQuestions)
+		for _, x := range res {
+			if x.fullRank > 1 {
+				conf[pair{"full", kb.Conditions[x.truth].ID, kb.Conditions[x.fullTop].ID}]++
+			}
+			if x.interRank > 1 {
+				conf[pair{"interactive", kb.Conditions[x.truth].ID, kb.Conditions[x.interTop].ID}]++
+			}
+		}
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "eval repeated cross-validation: partition %d/%d: full top-1 %.2f%%, interactive top-1 %.2f%%\n",
+				rep+1, opts.Repeats, 100*f.Top1, 100*it.Top1)
+		}
+	}
+	out := &RepeatedCrossValidation{Folds: opts.Folds, Repeats: opts.Repeats, Seed: opts.Seed, Confusions: []Confusion{}}
+	out.Full.Top1, out.Full.Top3, out.Full.Top5 = spread(f1), spread(f3), spread(f5)
+	out.Interactive.Top1, out.Interactive.Top3, out.Interactive.MeanQuestions = spread(i1), spread(i3), spread(iq)
+	for p, n := range conf {
+		out.Confusions = append(out.Confusions, Confusion{p.proto, p.truth, p.pred, n})
+	}
+	slices.SortFunc(out.Confusions, func(a, b Confusion) int {
+		if a.Protocol != b.Protocol {
+			return strings.Compare(a.Protocol, b.Protocol)
+		}
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Truth+"\x00"+a.Predicted, b.Truth+"\x00"+b.Predicted)
+	})
+	return out, nil
+}
+
+func spread(xs []float64) Spread {
+	s := Spread{Min: math.Inf(1), Max: math.Inf(-1)}
+	for _, x := range xs {
+		s.Mean += x
+		s.Min, s.Max = min(s.Min, x), max(s.Max, x)
+	}
+	s.Mean /= float64(len(xs))
+	if len(xs) > 1 {
+		var ss float64
+		for _, x := range xs {
+			ss += (x - s.Mean) * (x - s.Mean)
+		}
+		s.SD = math.Sqrt(ss / float64(len(xs)-1))
+	}
+	return s
 }
 
 func readPatients(opts Options) ([]ddxplus.Patient, error) {
@@ -215,6 +376,7 @@ type result struct {
 	truth               int
 	fullRank, interRank int // 1-based rank of the true condition
 	fullConf, interConf float64
+	fullTruthP          float64 // probability of the true condition, full protocol
 	fullTop, interTop   int
 	questions           int
 	fullLatency         time.Duration
@@ -328,6 +490,7 @@ func scorePatient(eng *diagnosis.Engine, p ddxplus.Patient, maxQuestions int) (r
 		return res, errors.New("full protocol: posterior is not a number")
 	}
 	res.fullRank, res.fullTop, res.fullConf = rankOf(post, truth)
+	res.fullTruthP = post[truth]
 
 	// Interactive protocol.
 	c := diagnosis.Case{Age: p.Age, Sex: sexOf(p), Findings: []diagnosis.Finding{rec.answer(p.Initial)}}
@@ -451,6 +614,21 @@ func (r *Report) WriteText(w io.Writer) error {
 	section("model as shipped (statistics include these patients if they are the development set)", r.Full, r.Interactive)
 	if cv := r.CrossValidated; cv != nil {
 		section(fmt.Sprintf("%d-fold cross-validation (each patient scored by a model fitted without it)", cv.Folds), cv.Full, cv.Interactive)
+		for _, m := range cv.Misses {
+			fmt.Fprintf(w, "  miss (%s) line %d: %s ranked %d, %s first\n", m.Protocol, m.Line, m.Truth, m.Rank, m.Predicted)
+		}
+	}
+	if rp := r.Repeated; rp != nil {
+		fmt.Fprintf(w, "\n%d-fold cross-validation over %d random partitions (seed %d): mean ± sd [min, max]\n", rp.Folds, rp.Repeats, rp.Seed)
+		pct := func(s Spread) string {
+			return fmt.Sprintf("%6.2f%% ± %.2f [%.2f, %.2f]", 100*s.Mean, 100*s.SD, 100*s.Min, 100*s.Max)
+		}
+		fmt.Fprintf(w, "  full         top-1 %s  top-3 %s  top-5 %s\n", pct(rp.Full.Top1), pct(rp.Full.Top3), pct(rp.Full.Top5))
+		fmt.Fprintf(w, "  interactive  top-1 %s  top-3 %s  questions %.2f ± %.2f\n", pct(rp.Interactive.Top1), pct(rp.Interactive.Top3),
+			rp.Interactive.MeanQuestions.Mean, rp.Interactive.MeanQuestions.SD)
+		for _, c := range rp.Confusions {
+			fmt.Fprintf(w, "  misses (%s): %s → %s: %d\n", c.Protocol, c.Truth, c.Predicted, c.Count)
+		}
 	}
 	_, err = fmt.Fprintln(w)
 	return err
