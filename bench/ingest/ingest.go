@@ -135,7 +135,7 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	// Preload the topic, so every stage reads the same records.
 	start := time.Now()
 	gen := generate.New(ref, generate.Options{Seed: 1, RunID: "bench", Families: []generate.Family{generate.PortalApplication}})
-	if r.Bytes, err = produce(ctx, gen, brokers, o.Events, 0); err != nil {
+	if r.Bytes, err = produce(ctx, gen, brokers, o.Events, 0, nil); err != nil {
 		return nil, err
 	}
 	r.ProduceRowsPerS = float64(o.Events) / time.Since(start).Seconds()
@@ -164,7 +164,7 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 		last      time.Time
 		landed    atomic.Int64
 		latencies []float64
-		liveFrom  atomic.Int64 // unix nanos; records produced after it are the latency sample
+		sent      = &sendLog{parts: map[int][]sendRange{}} // the latency phase's records
 	)
 	onCommit := func(c pipeline.Commit) {
 		mu.Lock()
@@ -174,16 +174,12 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 		}
 		last = c.Committed
 		landed.Add(int64(c.Rows))
-		if from := liveFrom.Load(); from > 0 {
-			for _, t := range c.Produced {
-				if t.UnixNano() >= from {
-					latencies = append(latencies, float64(c.Committed.Sub(t))/float64(time.Millisecond))
-				}
-			}
+		for _, r := range c.Ranges {
+			latencies = sent.latencies(r, c.Committed, latencies)
 		}
 	}
 	metrics := pipeline.NewMetrics(nil, "bench")
-	p, err := pipeline.New(conn, pipeline.Options{
+	p, err := pipeline.New(ctx, conn, pipeline.Options{
 		Brokers: brokers, Topics: []string{topic}, Group: "bench-pipeline", Database: o.Database,
 		BatchSize: o.BatchSize, BatchInterval: time.Second, Metrics: metrics,
 		Decode: decode.Options{Regions: ref.RegionIDs(), Alloc: &decode.PoolAllocator{}}, OnCommit: onCommit,
@@ -220,9 +216,8 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	// Latency: live events at half the measured rate, through the running
 	// pipeline.
 	rate := math.Min(r.RowsPerS/2, 200000)
-	liveFrom.Store(time.Now().UnixNano())
 	liveN := int(rate * o.LatencyFor.Seconds())
-	if _, err := produce(ctx, gen, brokers, liveN, rate); err != nil {
+	if _, err := produce(ctx, gen, brokers, liveN, rate, sent); err != nil {
 		stop()
 		return nil, err
 	}
@@ -256,9 +251,19 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 
 // produce writes n generated events; with rate > 0 it paces them to rate
 // per second, otherwise it writes as fast as the broker takes them.
-func produce(ctx context.Context, g *generate.Generator, brokers []string, n int, rate float64) (int64, error) {
+func produce(ctx context.Context, g *generate.Generator, brokers []string, n int, rate float64, log *sendLog) (int64, error) {
 	w := kafka.NewWriter(brokers, topic)
 	defer w.Close()
+	var sentAt time.Time
+	if log != nil {
+		// Completion runs inside the synchronous WriteMessages below, once
+		// per partition's batch, with the offsets the broker gave.
+		w.Completion = func(msgs []kafkago.Message, err error) {
+			if err == nil && len(msgs) > 0 {
+				log.add(msgs[0].Partition, msgs[0].Offset, msgs[len(msgs)-1].Offset, sentAt)
+			}
+		}
+	}
 	const chunk = 10000
 	var (
 		msgs  = make([]kafkago.Message, 0, chunk)
@@ -299,6 +304,7 @@ func produce(ctx context.Context, g *generate.Generator, brokers []string, n int
 			off += l
 			bytes += int64(l)
 		}
+		sentAt = time.Now()
 		if err := w.WriteMessages(ctx, msgs...); err != nil {
 			return bytes, fmt.Errorf("bench: producing: %w", err)
 		}
@@ -307,22 +313,83 @@ func produce(ctx context.Context, g *generate.Generator, brokers []string, n int
 	return bytes, nil
 }
 
+// sendLog remembers when the latency phase sent each record, as runs of
+// offsets per partition, so a committed offset range maps back to send
+// times without a per-record entry.
+type sendLog struct {
+	mu    sync.Mutex
+	parts map[int][]sendRange
+}
+
+type sendRange struct {
+	first, last int64
+	at          time.Time
+}
+
+func (l *sendLog) add(partition int, first, last int64, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.parts[partition] = append(l.parts[partition], sendRange{first, last, at})
+}
+
+// latencies appends, in milliseconds, committed − sent for every record
+// of r that the latency phase sent.
+func (l *sendLog) latencies(r pipeline.OffsetRange, committed time.Time, out []float64) []float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	runs := l.parts[r.Partition]
+	i := sort.Search(len(runs), func(i int) bool { return runs[i].last >= r.First })
+	for ; i < len(runs) && runs[i].first <= r.Last; i++ {
+		n := min(runs[i].last, r.Last) - max(runs[i].first, r.First) + 1
+		ms := float64(committed.Sub(runs[i].at)) / float64(time.Millisecond)
+		for ; n > 0; n-- {
+			out = append(out, ms)
+		}
+	}
+	return out
+}
+
 // consumeOnly is limit B: the same topic read by a consumer group doing
 // nothing else, timed from the first record to the n-th.
 func consumeOnly(ctx context.Context, brokers []string, n int) (float64, error) {
-	rd := kafkago.NewReader(kafkago.ReaderConfig{Brokers: brokers, GroupID: "bench-limit-kafka", Topic: topic,
-		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 250 * time.Millisecond, QueueCapacity: 8192, StartOffset: kafkago.FirstOffset})
-	defer rd.Close()
 	var first time.Time
-	for i := 0; i < n; i++ {
-		if _, err := rd.FetchMessage(ctx); err != nil {
-			return 0, fmt.Errorf("bench: limit B: %w", err)
-		}
-		if i == 0 {
+	got := 0
+	err := consume(ctx, brokers, "bench-limit-kafka", n, func(value []byte) error {
+		if got == 0 {
 			first = time.Now()
 		}
+		got++
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bench: limit B: %w", err)
 	}
 	return float64(n-1) / time.Since(first).Seconds(), nil
+}
+
+// consume reads n records of the topic with the pipeline's consumer,
+// the fastest way kafka-go offers, so neither limit is understated.
+func consume(ctx context.Context, brokers []string, group string, n int, fn func(value []byte) error) error {
+	c, err := kafka.NewConsumer(kafka.ConsumerConfig{Brokers: brokers, Group: group, Topics: []string{topic}})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for n > 0 {
+		ch, err := c.Poll(ctx)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < ch.Len() && n > 0; i++ {
+			if err := fn(ch.Value(i)); err != nil {
+				c.Release(ch)
+				return err
+			}
+			n--
+		}
+		c.Release(ch)
+	}
+	return nil
 }
 
 // insertOnly is limit A: the same rows, decoded ahead, inserted through
@@ -332,9 +399,6 @@ func insertOnly(ctx context.Context, conn driver.Conn, brokers []string, o Optio
 	if err != nil {
 		return 0, err
 	}
-	rd := kafkago.NewReader(kafkago.ReaderConfig{Brokers: brokers, GroupID: "bench-limit-clickhouse", Topic: topic,
-		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 250 * time.Millisecond, QueueCapacity: 8192, StartOffset: kafkago.FirstOffset})
-	defer rd.Close()
 	var (
 		w        clickhouse.RecordWriter
 		spent    time.Duration
@@ -357,19 +421,17 @@ func insertOnly(ctx context.Context, conn driver.Conn, brokers []string, o Optio
 		}
 		return nil
 	}
-	for i := 0; i < o.Events; i++ {
-		m, err := rd.FetchMessage(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("bench: limit A: %w", err)
-		}
-		if err := dec.Decode(m.Value); err != nil {
-			return 0, fmt.Errorf("bench: limit A: generated record rejected: %w", err)
+	err = consume(ctx, brokers, "bench-limit-clickhouse", o.Events, func(value []byte) error {
+		if err := dec.Decode(value); err != nil {
+			return fmt.Errorf("generated record rejected: %w", err)
 		}
 		if dec.Rows() >= o.BatchSize {
-			if err := flush(); err != nil {
-				return 0, err
-			}
+			return flush()
 		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bench: limit A: %w", err)
 	}
 	if err := flush(); err != nil {
 		return 0, err

@@ -141,10 +141,13 @@ type PipelineSpec struct {
 	Topics []string `yaml:"topics"`
 	Group  string   `yaml:"group"`
 	// Decode is envelope (Oqim's event envelope, the default) or flat
-	// (plain objects keyed by column name, all of Family.Event).
+	// (plain objects keyed by column name): either all of Family.Event,
+	// or rows of Table, an existing ClickHouse table whose columns say
+	// what each key must hold.
 	Decode        string   `yaml:"decode"`
 	Family        string   `yaml:"family"`
 	Event         string   `yaml:"event"`
+	Table         string   `yaml:"table"`
 	BatchSize     int      `yaml:"batch_size"`
 	BatchInterval Duration `yaml:"batch_interval"`
 }
@@ -446,8 +449,12 @@ func (c *Config) validate(path string) error {
 			return bad(key+".group", "the consumer group must be set")
 		case p.Decode != "" && p.Decode != "envelope" && p.Decode != "flat":
 			return bad(key+".decode", fmt.Sprintf("%q must be envelope or flat", p.Decode))
-		case p.Decode == "flat" && (p.Family == "" || p.Event == ""):
-			return bad(key+".family", "flat decoding needs family and event, e.g. emergency.call and closed")
+		case p.Decode == "flat" && p.Table == "" && (p.Family == "" || p.Event == ""):
+			return bad(key+".family", "flat decoding needs family and event (e.g. emergency.call and closed), or table")
+		case p.Decode == "flat" && p.Table != "" && p.Family != "":
+			return bad(key+".table", "give either table or family and event, not both")
+		case p.Decode != "flat" && p.Table != "":
+			return bad(key+".table", "only flat decoding writes to a table of its own; add decode: flat")
 		case p.BatchSize < 0:
 			return bad(key+".batch_size", "must not be negative")
 		}

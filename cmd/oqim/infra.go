@@ -135,9 +135,9 @@ func startPipelines(ctx context.Context, g *errgroup.Group, cfg Config, in *infr
 			Metrics: m, Logger: log.With("pipeline", spec.Name),
 		}
 		if spec.Decode == "flat" {
-			opts.Flat = &ingest.FlatFormat{Family: spec.Family, Event: spec.Event}
+			opts.Flat = &ingest.FlatFormat{Family: spec.Family, Event: spec.Event, Table: spec.Table}
 		}
-		p, err := ingest.New(in.conn, opts)
+		p, err := ingest.New(ctx, in.conn, opts)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline %s: %w", spec.Name, err)
 		}

@@ -54,8 +54,22 @@ func (w *RecordWriter) Insert(ctx context.Context, conn driver.Conn, table strin
 			w.cols = append(w.cols, a.Int64Values())
 		case *array.Float64:
 			w.cols = append(w.cols, a.Float64Values())
+		case *array.Float32:
+			w.cols = append(w.cols, a.Float32Values())
+		case *array.Int8:
+			w.cols = append(w.cols, a.Int8Values())
+		case *array.Int16:
+			w.cols = append(w.cols, a.Int16Values())
+		case *array.Int32:
+			w.cols = append(w.cols, a.Int32Values())
 		case *array.Uint8:
 			w.cols = append(w.cols, a.Uint8Values())
+		case *array.Uint16:
+			w.cols = append(w.cols, a.Uint16Values())
+		case *array.Uint32:
+			w.cols = append(w.cols, a.Uint32Values())
+		case *array.Uint64:
+			w.cols = append(w.cols, a.Uint64Values())
 		default:
 			return fmt.Errorf("clickhouse: column %s of %s: Arrow type %s is not supported", names[i], table, a.DataType())
 		}

@@ -64,12 +64,6 @@ func New(opts Options) (*Decoder, error) {
 	if opts.Limits == (events.Limits{}) {
 		opts.Limits = events.DefaultLimits()
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Alloc == nil {
-		opts.Alloc = memory.NewGoAllocator()
-	}
 	d := &Decoder{opts: opts, byFam: map[*schema.Family]*Table{}}
 	switch {
 	case opts.Places != nil:
@@ -87,18 +81,28 @@ func New(opts Options) (*Decoder, error) {
 		}
 		d.opts.Places, d.region = p, p.Region
 	}
+	d.fillDefaults()
+	for _, f := range opts.Registry.Families {
+		t := newTable(f, d.opts.Alloc)
+		d.tables = append(d.tables, t)
+		d.byFam[f] = t
+	}
+	return d, nil
+}
+
+func (d *Decoder) fillDefaults() {
+	if d.opts.Now == nil {
+		d.opts.Now = time.Now
+	}
+	if d.opts.Alloc == nil {
+		d.opts.Alloc = memory.NewGoAllocator()
+	}
 	if d.opts.Fold == nil {
 		d.opts.Fold = transform.AppendFold
 	}
 	if d.opts.Time == nil {
 		d.opts.Time = transform.ParseTime
 	}
-	for _, f := range opts.Registry.Families {
-		t := newTable(f, opts.Alloc)
-		d.tables = append(d.tables, t)
-		d.byFam[f] = t
-	}
-	return d, nil
 }
 
 // Tables are the per-family batches, in registry order.
@@ -242,7 +246,7 @@ func (d *Decoder) append(t *Table, event int, env *[numSlots]*fastjson.Value, pr
 	if err != nil {
 		return err
 	}
-	if row.time, err = d.eventTime(raw); err != nil {
+	if row.time, err = d.checkTime(events.FieldTime, raw); err != nil {
 		return err
 	}
 	rb, err := str(env[slotRegion], events.FieldRegion, !t.Family.RegionOptional)
@@ -286,10 +290,12 @@ func (d *Decoder) append(t *Table, event int, env *[numSlots]*fastjson.Value, pr
 	return nil
 }
 
-func (d *Decoder) eventTime(raw []byte) (time.Time, error) {
+// checkTime parses a time and checks it is neither in the future nor
+// before Limits.Oldest.
+func (d *Decoder) checkTime(field string, raw []byte) (time.Time, error) {
 	t, err := d.opts.Time(raw)
 	if err != nil {
-		return t, &events.FieldError{Field: events.FieldTime, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not an RFC 3339 time", raw)}
+		return t, &events.FieldError{Field: field, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not an RFC 3339 time", raw)}
 	}
 	// The limit is refreshed only when a time fails it: a stale limit can
 	// only be too early, so no valid event is ever refused for it, and the
@@ -298,10 +304,10 @@ func (d *Decoder) eventTime(raw []byte) (time.Time, error) {
 		d.futureLimit = d.opts.Now().Add(d.opts.Limits.MaxClockSkew)
 	}
 	if limit := d.futureLimit; t.After(limit) {
-		return t, &events.FieldError{Field: events.FieldTime, Reason: events.ReasonFutureTime, Detail: fmt.Sprintf("%s is more than %s in the future", raw, d.opts.Limits.MaxClockSkew)}
+		return t, &events.FieldError{Field: field, Reason: events.ReasonFutureTime, Detail: fmt.Sprintf("%s is more than %s in the future", raw, d.opts.Limits.MaxClockSkew)}
 	}
 	if t.Before(d.opts.Limits.Oldest) {
-		return t, &events.FieldError{Field: events.FieldTime, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%s is before %s", raw, d.opts.Limits.Oldest.Format(time.DateOnly))}
+		return t, &events.FieldError{Field: field, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%s is before %s", raw, d.opts.Limits.Oldest.Format(time.DateOnly))}
 	}
 	return t, nil
 }

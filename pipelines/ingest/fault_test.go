@@ -172,7 +172,7 @@ func TestPipelineChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ingest.New(conn, ingest.Options{
+	p, err := ingest.New(context.Background(), conn, ingest.Options{
 		Brokers: strings.Split(os.Getenv("OQIM_CHILD_BROKERS"), ","), Topics: []string{ingesttest.Topic}, Group: "killed",
 		Database: os.Getenv("OQIM_CHILD_DB"), BatchSize: 500, BatchInterval: 50 * time.Millisecond,
 		// The killed member's partitions move on after this, not 30 s.

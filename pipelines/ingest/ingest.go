@@ -69,8 +69,8 @@ type Options struct {
 
 // Commit describes a landed batch.
 type Commit struct {
-	// Produced are the Kafka timestamps of the batch's records.
-	Produced []time.Time
+	// Ranges are the offsets the batch covered, one range per partition.
+	Ranges []OffsetRange
 	// Started is when the batch's first record was fetched.
 	Started   time.Time
 	Committed time.Time
@@ -78,10 +78,20 @@ type Commit struct {
 	Bytes     int
 }
 
-// FlatFormat names the table and event of flat records.
+// OffsetRange is the records First..Last (inclusive) of one partition.
+type OffsetRange struct {
+	Topic       string
+	Partition   int
+	First, Last int64
+}
+
+// FlatFormat says where flat records go: either the table of an event
+// family, every record taken as Event, or Table, an existing table in the
+// database whose columns the records' keys fill (decode.Plain).
 type FlatFormat struct {
 	Family string
 	Event  string
+	Table  string
 }
 
 func (o *Options) defaults() error {
@@ -124,13 +134,14 @@ func (o *Options) defaults() error {
 // inserting overlap: while one batch is being inserted and committed, the
 // next is decoded, and at most one batch waits, which bounds memory.
 type Pipeline struct {
-	opts    Options
-	conn    driver.Conn
-	reader  *kafkago.Reader
-	dlq     *kafkago.Writer
-	decoder *decode.Decoder
-	flat    *schema.Family
-	flatEv  int
+	opts     Options
+	conn     driver.Conn
+	consumer *kafka.Consumer
+	dlq      *kafkago.Writer
+	decoder  *decode.Decoder
+	flat     *schema.Family
+	flatEv   int
+	plain    *decode.Plain
 
 	cur   *batch
 	free  chan *batch
@@ -142,12 +153,22 @@ type Pipeline struct {
 type batch struct {
 	records []tableRecord
 	dead    []kafkago.Message
-	last    map[int]kafkago.Message // newest message per partition
-	times   []time.Time             // record timestamps, only with OnCommit
+	gen     int32 // the group generation all its records were fetched in
+	parts   map[partition]*span
 	bytes   int
 	count   int // records consumed, valid or not
 	rows    int
 	started time.Time
+}
+
+type partition struct {
+	topic string
+	id    int
+}
+
+// span is what a batch read of one partition.
+type span struct {
+	first, last, highWater int64
 }
 
 type tableRecord struct {
@@ -155,8 +176,9 @@ type tableRecord struct {
 	rec   arrow.Record
 }
 
-// New prepares a pipeline; Run starts it.
-func New(conn driver.Conn, opts Options) (*Pipeline, error) {
+// New prepares a pipeline; Run starts it. ctx bounds the set-up (a flat
+// pipeline into a plain table reads the table's columns).
+func New(ctx context.Context, conn driver.Conn, opts Options) (*Pipeline, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
@@ -165,7 +187,17 @@ func New(conn driver.Conn, opts Options) (*Pipeline, error) {
 		return nil, err
 	}
 	p := &Pipeline{opts: opts, conn: conn, decoder: dec, free: make(chan *batch, 2), full: make(chan *batch, 1), ended: make(chan struct{})}
-	if opts.Flat != nil {
+	switch {
+	case opts.Flat != nil && opts.Flat.Table != "":
+		table := opts.Database + "." + opts.Flat.Table
+		cols, err := decode.DescribePlain(ctx, conn, table)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: flat format: %w", err)
+		}
+		if p.plain, err = decode.NewPlain(table, cols, opts.Decode); err != nil {
+			return nil, fmt.Errorf("ingest: flat format: %w", err)
+		}
+	case opts.Flat != nil:
 		f, ok := opts.Registry.Family(opts.Flat.Family)
 		if !ok {
 			return nil, fmt.Errorf("ingest: flat format names family %q, which is not in the schema registry", opts.Flat.Family)
@@ -177,21 +209,19 @@ func New(conn driver.Conn, opts Options) (*Pipeline, error) {
 		p.flat, p.flatEv = f, ev
 	}
 	for i := 0; i < 2; i++ {
-		p.free <- &batch{last: map[int]kafkago.Message{}}
+		p.free <- &batch{parts: map[partition]*span{}}
 	}
-	p.reader = kafkago.NewReader(kafkago.ReaderConfig{
+	p.consumer, err = kafka.NewConsumer(kafka.ConsumerConfig{
 		Brokers:        opts.Brokers,
-		GroupID:        opts.Group,
-		GroupTopics:    opts.Topics,
-		MinBytes:       1,
-		MaxBytes:       16 << 20,
-		MaxWait:        250 * time.Millisecond,
-		QueueCapacity:  8192,
-		CommitInterval: 0, // commit synchronously, after the insert
-		StartOffset:    kafkago.FirstOffset,
+		Group:          opts.Group,
+		Topics:         opts.Topics,
 		SessionTimeout: opts.SessionTimeout,
-		ErrorLogger:    kafka.SlogLogger(opts.Logger, slog.LevelWarn),
+		Logger:         opts.Logger,
+		OnFetchError:   func(error) { opts.Metrics.Errors["fetch"].Inc() },
 	})
+	if err != nil {
+		return nil, err
+	}
 	p.dlq = kafka.NewWriter(opts.Brokers, opts.DLQTopic)
 	return p, nil
 }
@@ -200,7 +230,7 @@ func New(conn driver.Conn, opts Options) (*Pipeline, error) {
 // cut within ShutdownGrace (leaving the rest uncommitted, never half
 // committed) and returns nil.
 func (p *Pipeline) Run(ctx context.Context) error {
-	defer p.reader.Close()
+	defer p.consumer.Close()
 	defer p.dlq.Close()
 
 	// The flusher outlives ctx by the grace period, so a batch cut just
@@ -211,15 +241,14 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	defer stopGrace()
 	go p.flusher(flushCtx)
 
-	// One loop fetches and decodes: kafka-go already queues fetched
-	// messages, so a second goroutine would only add a channel hop per
-	// record. The batch interval is a deadline on the fetch itself.
+	// One loop decodes while the consumer's fetchers read ahead, a
+	// chunk of records per hand-over. The batch interval is a deadline on
+	// the poll itself.
 	p.cur = <-p.free
 	deadline := batchDeadline{parent: ctx}
 	defer deadline.stop()
-	backoff := newBackoff()
 	for {
-		m, err := p.reader.FetchMessage(deadline.context())
+		ch, err := p.consumer.Poll(deadline.context())
 		if err != nil {
 			switch {
 			case ctx.Err() != nil:
@@ -229,28 +258,36 @@ func (p *Pipeline) Run(ctx context.Context) error {
 				if !p.cut(ctx) {
 					return p.shutdown()
 				}
-			default:
-				p.opts.Metrics.Errors["fetch"].Inc()
-				d := backoff.next()
-				p.opts.Logger.Warn("kafka fetch failed; retrying", "err", err, "in", d)
-				if !sleep(ctx, d) {
-					return p.shutdown()
-				}
+				continue
+			default: // the consumer stopped
+				p.shutdown()
+				return fmt.Errorf("ingest: %w", err)
 			}
-			continue
 		}
-		backoff.reset()
-		if p.cur.count == 0 {
-			p.cur.started = time.Now()
-			deadline.start(p.opts.BatchInterval)
-		}
-		p.add(m)
-		if p.cur.count >= p.opts.BatchSize {
+		if p.cur.count > 0 && p.cur.gen != ch.Generation {
+			// A batch commits under one generation.
 			deadline.stop()
 			if !p.cut(ctx) {
+				p.consumer.Release(ch)
 				return p.shutdown()
 			}
 		}
+		for i := 0; i < ch.Len(); i++ {
+			if p.cur.count == 0 {
+				p.cur.started = time.Now()
+				p.cur.gen = ch.Generation
+				deadline.start(p.opts.BatchInterval)
+			}
+			p.add(ch, i)
+			if p.cur.count >= p.opts.BatchSize {
+				deadline.stop()
+				if !p.cut(ctx) {
+					p.consumer.Release(ch)
+					return p.shutdown()
+				}
+			}
+		}
+		p.consumer.Release(ch)
 	}
 }
 
@@ -307,6 +344,9 @@ func (p *Pipeline) cut(ctx context.Context) bool {
 
 // takeRecords moves the decoder's buffered rows into the current batch.
 func (p *Pipeline) takeRecords() {
+	if p.plain != nil && p.plain.Rows() > 0 {
+		p.cur.records = append(p.cur.records, tableRecord{p.plain.Table, p.plain.NewRecord()})
+	}
 	for _, t := range p.decoder.Tables() {
 		if t.Rows() > 0 {
 			p.cur.records = append(p.cur.records, tableRecord{p.opts.Database + "." + t.Family.Table, t.NewRecord()})
@@ -325,19 +365,25 @@ func (p *Pipeline) shutdown() error {
 	return nil
 }
 
-func (p *Pipeline) add(m kafkago.Message) {
+func (p *Pipeline) add(ch *kafka.Chunk, i int) {
 	b := p.cur
 	b.count++
-	b.last[m.Partition] = m
-	if p.opts.OnCommit != nil {
-		b.times = append(b.times, m.Time)
-		b.bytes += len(m.Value)
+	value, offset := ch.Value(i), ch.Offset(i)
+	b.bytes += len(value)
+	key := partition{ch.Topic, ch.Partition}
+	if s := b.parts[key]; s != nil {
+		s.last, s.highWater = offset, ch.HighWaterMark
+	} else {
+		b.parts[key] = &span{first: offset, last: offset, highWater: ch.HighWaterMark}
 	}
 	var err error
-	if p.flat != nil {
-		err = p.decoder.DecodeFlat(p.flat, p.flatEv, m.Value)
-	} else {
-		err = p.decoder.Decode(m.Value)
+	switch {
+	case p.plain != nil:
+		err = p.plain.Decode(value, ch.Topic, ch.Partition, offset)
+	case p.flat != nil:
+		err = p.decoder.DecodeFlat(p.flat, p.flatEv, value)
+	default:
+		err = p.decoder.Decode(value)
 	}
 	if err == nil {
 		b.rows++
@@ -347,7 +393,7 @@ func (p *Pipeline) add(m kafkago.Message) {
 	if !errors.As(err, &fe) {
 		fe = &events.FieldError{Reason: events.ReasonMalformed, Detail: err.Error()}
 	}
-	b.dead = append(b.dead, deadLetter(m, fe))
+	b.dead = append(b.dead, deadLetter(ch.Topic, ch.Partition, offset, value, fe))
 	if c := p.opts.Metrics.DLQ[fe.Reason]; c != nil {
 		c.Inc()
 	}
@@ -370,8 +416,7 @@ func (p *Pipeline) flusher(ctx context.Context) {
 		b.records = b.records[:0]
 		clear(b.dead)
 		b.dead = b.dead[:0]
-		clear(b.last)
-		b.times = b.times[:0]
+		clear(b.parts)
 		b.count, b.rows, b.bytes = 0, 0, 0
 		p.free <- b
 	}
@@ -388,17 +433,34 @@ func (p *Pipeline) land(ctx context.Context, b *batch, w *clickhouse.RecordWrite
 			return err
 		}
 	}
-	commits := make([]kafkago.Message, 0, len(b.last))
+	next := map[string]map[int]int64{}
 	var lag int64
-	for _, m := range b.last {
-		commits = append(commits, m)
-		lag += max(m.HighWaterMark-m.Offset-1, 0)
+	for k, s := range b.parts {
+		if next[k.topic] == nil {
+			next[k.topic] = map[int]int64{}
+		}
+		next[k.topic][k.id] = s.last + 1
+		lag += max(s.highWater-s.last-1, 0)
 	}
-	if err := p.retry(ctx, "commit", func() error { return p.reader.CommitMessages(ctx, commits...) }); err != nil {
+	err := p.retry(ctx, "commit", func() error {
+		err := p.consumer.Commit(ctx, b.gen, next)
+		if errors.Is(err, kafka.ErrRebalanced) {
+			// The rows are in ClickHouse; whoever owns the partitions now
+			// reads them again and dedup by id absorbs the repeat.
+			p.opts.Logger.Info("batch landed but not committed: the group rebalanced", "records", b.count)
+			return nil
+		}
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	if p.opts.OnCommit != nil {
-		p.opts.OnCommit(Commit{Produced: b.times, Started: b.started, Committed: time.Now(), Rows: b.rows, Bytes: b.bytes})
+		c := Commit{Started: b.started, Committed: time.Now(), Rows: b.rows, Bytes: b.bytes}
+		for k, s := range b.parts {
+			c.Ranges = append(c.Ranges, OffsetRange{Topic: k.topic, Partition: k.id, First: s.first, Last: s.last})
+		}
+		p.opts.OnCommit(c)
 	}
 	p.opts.Metrics.lag.Store(lag)
 	p.opts.Metrics.Rows.Add(b.rows)
@@ -438,20 +500,23 @@ type DeadLetter struct {
 	PayloadBase64 string `json:"payload_base64,omitempty"`
 }
 
-func deadLetter(m kafkago.Message, fe *events.FieldError) kafkago.Message {
-	dl := DeadLetter{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Error: fe}
-	if utf8.Valid(m.Value) {
-		dl.Payload = string(m.Value)
+func deadLetter(topic string, partition int, offset int64, value []byte, fe *events.FieldError) kafkago.Message {
+	dl := DeadLetter{Topic: topic, Partition: partition, Offset: offset, Error: fe}
+	if utf8.Valid(value) {
+		dl.Payload = string(value)
 	} else {
-		dl.PayloadBase64 = base64.StdEncoding.EncodeToString(m.Value)
+		dl.PayloadBase64 = base64.StdEncoding.EncodeToString(value)
 	}
 	body, _ := json.Marshal(dl) // a struct of strings always marshals
+	source := topic + "/" + strconv.Itoa(partition) + "/" + strconv.FormatInt(offset, 10)
 	return kafkago.Message{
-		Key:   m.Key,
+		// Keyed by where it came from, so one source record always lands
+		// in the same DLQ partition.
+		Key:   []byte(source),
 		Value: body,
 		Headers: []kafkago.Header{
 			{Key: "oqim-error-reason", Value: []byte(fe.Reason)},
-			{Key: "oqim-source", Value: []byte(m.Topic + "/" + strconv.Itoa(m.Partition) + "/" + strconv.FormatInt(m.Offset, 10))},
+			{Key: "oqim-source", Value: []byte(source)},
 		},
 	}
 }

@@ -76,7 +76,7 @@ type Pipeline struct {
 func (e *Env) Start(t testing.TB, group string) *Pipeline {
 	t.Helper()
 	m := ingest.NewMetrics(nil, group)
-	p, err := ingest.New(e.Conn, ingest.Options{
+	p, err := ingest.New(context.Background(), e.Conn, ingest.Options{
 		Brokers: e.Brokers, Topics: []string{Topic}, Group: group, Database: e.DB,
 		BatchSize: 2000, BatchInterval: 200 * time.Millisecond, Metrics: m,
 		Decode: decode.Options{},
