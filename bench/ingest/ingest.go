@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"runtime/pprof"
 	"slices"
 	"sort"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/apache/arrow/go/v15/arrow"
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/analytics/migrations"
@@ -57,7 +59,25 @@ type Options struct {
 	// CPUProfile, if set, receives a pprof CPU profile of the pipeline
 	// phase.
 	CPUProfile io.Writer
+	// Rows is the record shape: RowsEnvelope (generated Single Portal
+	// application events, the default) or RowsSmall.
+	Rows string
 }
+
+const (
+	RowsEnvelope = "envelope"
+	// RowsSmall are three-field rows, {"time","name","value"}, the shape
+	// of the clickhouse_sinker comparison, into a plain table
+	// deduplicated by Kafka position.
+	RowsSmall = "small"
+)
+
+// smallTable is the plain table of RowsSmall: the sinker comparison's
+// columns, plus the position columns that make replays collapse.
+const smallTable = `CREATE TABLE IF NOT EXISTS %s.readings (
+    time DateTime, name String, value Float32,
+    _partition UInt32, _offset UInt64
+) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMMDD(time) ORDER BY (time, name, _partition, _offset)`
 
 // Report is the run's figures.
 type Report struct {
@@ -106,6 +126,13 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	switch o.Rows {
+	case "":
+		o.Rows = RowsEnvelope
+	case RowsEnvelope, RowsSmall:
+	default:
+		return nil, fmt.Errorf("bench: rows %q: want %s or %s", o.Rows, RowsEnvelope, RowsSmall)
+	}
 	ref, err := region.Load()
 	if err != nil {
 		return nil, err
@@ -127,6 +154,11 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 			return nil, err
 		}
 		defer conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
+		if o.Rows == RowsSmall {
+			if err := conn.Exec(ctx, fmt.Sprintf(smallTable, db)); err != nil {
+				return nil, err
+			}
+		}
 	}
 
 	r := &Report{Events: o.Events}
@@ -134,7 +166,10 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 
 	// Preload the topic, so every stage reads the same records.
 	start := time.Now()
-	gen := generate.New(ref, generate.Options{Seed: 1, RunID: "bench", Families: []generate.Family{generate.PortalApplication}})
+	var gen records = small{}
+	if o.Rows == RowsEnvelope {
+		gen = envelopes{generate.New(ref, generate.Options{Seed: 1, RunID: "bench", Families: []generate.Family{generate.PortalApplication}})}
+	}
 	if r.Bytes, err = produce(ctx, gen, brokers, o.Events, 0, nil); err != nil {
 		return nil, err
 	}
@@ -179,11 +214,15 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 		}
 	}
 	metrics := pipeline.NewMetrics(nil, "bench")
-	p, err := pipeline.New(ctx, conn, pipeline.Options{
+	popts := pipeline.Options{
 		Brokers: brokers, Topics: []string{topic}, Group: "bench-pipeline", Database: o.Database,
 		BatchSize: o.BatchSize, BatchInterval: time.Second, Metrics: metrics,
 		Decode: decode.Options{Regions: ref.RegionIDs(), Alloc: &decode.PoolAllocator{}}, OnCommit: onCommit,
-	})
+	}
+	if o.Rows == RowsSmall {
+		popts.Flat = &pipeline.FlatFormat{Table: "readings"}
+	}
+	p, err := pipeline.New(ctx, conn, popts)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +276,11 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	say("latency at %.0f rows/s: p50 %.0f ms, p99 %.0f ms", rate, r.LatencyP50Ms, r.LatencyP99Ms)
 
 	var rows, unique uint64
-	if err := conn.QueryRow(ctx, "SELECT count(), uniqExact(id) FROM "+o.Database+".portal_applications").Scan(&rows, &unique); err != nil {
+	check := "SELECT count(), uniqExact(id) FROM " + o.Database + ".portal_applications"
+	if o.Rows == RowsSmall {
+		check = "SELECT count(), uniqExact(_partition, _offset) FROM " + o.Database + ".readings"
+	}
+	if err := conn.QueryRow(ctx, check).Scan(&rows, &unique); err != nil {
 		return nil, err
 	}
 	r.Landed = rows
@@ -251,7 +294,54 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 
 // produce writes n generated events; with rate > 0 it paces them to rate
 // per second, otherwise it writes as fast as the broker takes them.
-func produce(ctx context.Context, g *generate.Generator, brokers []string, n int, rate float64, log *sendLog) (int64, error) {
+// records makes a run's records.
+type records interface {
+	// add appends want records to msgs, their values to buf.
+	add(msgs []kafkago.Message, buf []byte, want int) ([]kafkago.Message, []byte, error)
+}
+
+// envelopes are generated Single Portal application events.
+type envelopes struct{ g *generate.Generator }
+
+func (e envelopes) add(msgs []kafkago.Message, buf []byte, want int) ([]kafkago.Message, []byte, error) {
+	errFull := errors.New("chunk full")
+	err := e.g.Backfill(time.Now(), want/4+1, func(ev *generate.Event) error {
+		if len(msgs) == want {
+			return errFull
+		}
+		at := len(buf)
+		buf = ev.AppendJSON(buf)
+		msgs = append(msgs, kafkago.Message{Key: []byte(ev.Key()), Value: buf[at:len(buf):len(buf)]})
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFull) {
+		return msgs, buf, err
+	}
+	return msgs, buf, nil
+}
+
+// small are RowsSmall records, as an agency's logger would send them:
+// no key, a zone-less time, a name and a value.
+type small struct{}
+
+func (small) add(msgs []kafkago.Message, buf []byte, want int) ([]kafkago.Message, []byte, error) {
+	now := time.Now().Add(-time.Minute).Format(time.DateTime)
+	for i := 0; i < want; i++ {
+		at := len(buf)
+		n := rand.Uint32()
+		buf = append(buf, `{"time":"`...)
+		buf = append(buf, now...)
+		buf = append(buf, `","name":"name`...)
+		buf = strconv.AppendUint(buf, uint64(n%100000), 10)
+		buf = append(buf, `","value":`...)
+		buf = strconv.AppendUint(buf, uint64(n%1000), 10)
+		buf = append(buf, '}')
+		msgs = append(msgs, kafkago.Message{Value: buf[at:len(buf):len(buf)]})
+	}
+	return msgs, buf, nil
+}
+
+func produce(ctx context.Context, g records, brokers []string, n int, rate float64, log *sendLog) (int64, error) {
 	w := kafka.NewWriter(brokers, topic)
 	defer w.Close()
 	var sentAt time.Time
@@ -271,7 +361,6 @@ func produce(ctx context.Context, g *generate.Generator, brokers []string, n int
 		bytes int64
 		sent  int
 	)
-	errFull := errors.New("chunk full")
 	start := time.Now()
 	for sent < n {
 		want := min(chunk, n-sent)
@@ -283,17 +372,8 @@ func produce(ctx context.Context, g *generate.Generator, brokers []string, n int
 			}
 			want = min(want, due)
 		}
-		msgs, buf = msgs[:0], buf[:0]
-		err := g.Backfill(time.Now(), want/4+1, func(e *generate.Event) error {
-			if len(msgs) == want {
-				return errFull
-			}
-			at := len(buf)
-			buf = e.AppendJSON(buf)
-			msgs = append(msgs, kafkago.Message{Key: []byte(e.Key()), Value: buf[at:len(buf):len(buf)]})
-			return nil
-		})
-		if err != nil && !errors.Is(err, errFull) {
+		var err error
+		if msgs, buf, err = g.add(msgs[:0], buf[:0], want); err != nil {
 			return bytes, err
 		}
 		// buf may have moved while growing; re-slice every value from it.
@@ -354,7 +434,7 @@ func (l *sendLog) latencies(r pipeline.OffsetRange, committed time.Time, out []f
 func consumeOnly(ctx context.Context, brokers []string, n int) (float64, error) {
 	var first time.Time
 	got := 0
-	err := consume(ctx, brokers, "bench-limit-kafka", n, func(value []byte) error {
+	err := consume(ctx, brokers, "bench-limit-kafka", n, func([]byte, int, int64) error {
 		if got == 0 {
 			first = time.Now()
 		}
@@ -369,7 +449,7 @@ func consumeOnly(ctx context.Context, brokers []string, n int) (float64, error) 
 
 // consume reads n records of the topic with the pipeline's consumer,
 // the fastest way kafka-go offers, so neither limit is understated.
-func consume(ctx context.Context, brokers []string, group string, n int, fn func(value []byte) error) error {
+func consume(ctx context.Context, brokers []string, group string, n int, fn func(value []byte, partition int, offset int64) error) error {
 	c, err := kafka.NewConsumer(kafka.ConsumerConfig{Brokers: brokers, Group: group, Topics: []string{topic}})
 	if err != nil {
 		return err
@@ -381,7 +461,7 @@ func consume(ctx context.Context, brokers []string, group string, n int, fn func
 			return err
 		}
 		for i := 0; i < ch.Len() && n > 0; i++ {
-			if err := fn(ch.Value(i)); err != nil {
+			if err := fn(ch.Value(i), ch.Partition, ch.Offset(i)); err != nil {
 				c.Release(ch)
 				return err
 			}
@@ -395,37 +475,59 @@ func consume(ctx context.Context, brokers []string, group string, n int, fn func
 // insertOnly is limit A: the same rows, decoded ahead, inserted through
 // the client in the pipeline's batch size; only the inserts are timed.
 func insertOnly(ctx context.Context, conn driver.Conn, brokers []string, o Options, ref *region.Data) (float64, error) {
-	dec, err := decode.New(decode.Options{Regions: ref.RegionIDs(), Alloc: &decode.PoolAllocator{}, Registry: mustRegistry()})
+	dopts := decode.Options{Regions: ref.RegionIDs(), Alloc: &decode.PoolAllocator{}, Registry: mustRegistry()}
+	dec, err := decode.New(dopts)
 	if err != nil {
 		return 0, err
+	}
+	db := o.Database + "_limit"
+	var plain *decode.Plain
+	if o.Rows == RowsSmall {
+		cols, err := decode.DescribePlain(ctx, conn, db+".readings")
+		if err != nil {
+			return 0, err
+		}
+		if plain, err = decode.NewPlain(db+".readings", cols, dopts); err != nil {
+			return 0, err
+		}
 	}
 	var (
 		w        clickhouse.RecordWriter
 		spent    time.Duration
 		inserted int
 	)
+	insert := func(table string, rec arrow.Record) error {
+		defer rec.Release()
+		start := time.Now()
+		err := w.Insert(ctx, conn, table, rec)
+		spent += time.Since(start)
+		inserted += int(rec.NumRows())
+		return err
+	}
 	flush := func() error {
+		if plain != nil && plain.Rows() > 0 {
+			return insert(plain.Table, plain.NewRecord())
+		}
 		for _, t := range dec.Tables() {
-			if t.Rows() == 0 {
-				continue
-			}
-			rec := t.NewRecord()
-			start := time.Now()
-			err := w.Insert(ctx, conn, o.Database+"_limit."+t.Family.Table, rec)
-			spent += time.Since(start)
-			inserted += int(rec.NumRows())
-			rec.Release()
-			if err != nil {
-				return err
+			if t.Rows() > 0 {
+				if err := insert(db+"."+t.Family.Table, t.NewRecord()); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	}
-	err = consume(ctx, brokers, "bench-limit-clickhouse", o.Events, func(value []byte) error {
-		if err := dec.Decode(value); err != nil {
+	err = consume(ctx, brokers, "bench-limit-clickhouse", o.Events, func(value []byte, partition int, offset int64) error {
+		var err error
+		if plain != nil {
+			err = plain.Decode(value, topic, partition, offset)
+		} else {
+			err = dec.Decode(value)
+		}
+		if err != nil {
 			return fmt.Errorf("generated record rejected: %w", err)
 		}
-		if dec.Rows() >= o.BatchSize {
+		if dec.Rows() >= o.BatchSize || (plain != nil && plain.Rows() >= o.BatchSize) {
 			return flush()
 		}
 		return nil

@@ -33,7 +33,7 @@ func (a *app) benchCmd() *cobra.Command {
 		events, partitions, batch int
 		latencyFor                time.Duration
 		asJSON                    bool
-		dir, cpuProfile           string
+		dir, cpuProfile, rows     string
 	)
 	ingest := &cobra.Command{
 		Use:   "ingest",
@@ -47,7 +47,8 @@ and a latency phase with live events at half the pipeline's rate. ratio is
 pipeline ÷ min(A, B). ClickHouse is clickhouse.dsn, or a private local
 server under --dir. Every row is then counted: nothing lost or duplicated.`,
 		Example: `  oqim bench ingest --events 1000000
-  oqim bench ingest --events 5000000 --json`,
+  oqim bench ingest --events 5000000 --json
+  oqim bench ingest --events 8000000 --rows small   # the clickhouse_sinker comparison's rows`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, log, err := a.config("text")
@@ -74,7 +75,7 @@ server under --dir. Every row is then counted: nothing lost or duplicated.`,
 			}
 			opts := benchingest.Options{
 				Events: events, Partitions: partitions, BatchSize: batch, LatencyFor: latencyFor,
-				Progress: a.stderr, ClickHousePid: pid, BrokerPid: brokerPid, Brokers: brokers,
+				Progress: a.stderr, ClickHousePid: pid, BrokerPid: brokerPid, Brokers: brokers, Rows: rows,
 			}
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)
@@ -113,6 +114,7 @@ check             %d rows landed, %d lost, %d duplicated
 	ingest.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	ingest.Flags().StringVar(&dir, "dir", "var/bench", "folder for the local ClickHouse when clickhouse.dsn is empty")
 	ingest.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
+	ingest.Flags().StringVar(&rows, "rows", benchingest.RowsEnvelope, "record shape: envelope (generated Single Portal events) or small (three-field {time,name,value} rows into a plain table, the clickhouse_sinker comparison's shape)")
 	cmd.AddCommand(ingest, a.benchChatbotCmd(), a.benchQueryCmd())
 	return cmd
 }
