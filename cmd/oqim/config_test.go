@@ -123,4 +123,18 @@ func TestDeclaredPipelines(t *testing.T) {
 	if _, err := loadConfig(path, nil); err == nil || !strings.Contains(err.Error(), "pipelines[0].family") {
 		t.Fatalf("err = %v", err)
 	}
+	for yaml, want := range map[string]string{
+		"    decode: flat\n    table: readings\n":                      "",
+		"    table: readings\n":                                        "pipelines[0].table",
+		"    decode: flat\n    table: r\n    family: emergency.call\n": "pipelines[0].table",
+	} {
+		os.WriteFile(path, []byte("pipelines:\n  - name: x\n    topics: [t]\n    group: g\n"+yaml), 0o644)
+		c, err := loadConfig(path, nil)
+		switch {
+		case want == "" && (err != nil || c.pipelines()[0].Table != "readings"):
+			t.Errorf("%q: %v", yaml, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: err = %v, want one naming %s", yaml, err, want)
+		}
+	}
 }
