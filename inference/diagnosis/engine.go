@@ -533,14 +533,7 @@ func isScale(ev *ddxplus.Evidence) bool {
 // answers accumulate.
 func rangePredictive(n []float64) []float64 {
 	nv := len(n)
-	var total float64
-	first, last := nv, -1
-	for v, x := range n {
-		total += x
-		if x > 0 {
-			first, last = min(first, v), max(last, v)
-		}
-	}
+	total, first, last := seenRange(n)
 	// The largest weight is that of the narrowest covering range; weights
 	// are taken relative to it so that exp never underflows to all zeros.
 	top := math.Inf(-1)
@@ -572,19 +565,25 @@ func rangePredictive(n []float64) []float64 {
 	return out
 }
 
-// logRangeEvidence is the log marginal likelihood of the answers counted in
-// n (as a sequence) under the model of rangePredictive: a range [lo, hi]
-// drawn uniformly from all ranges, then each answer uniformly from it.
-func logRangeEvidence(n []float64) float64 {
-	nv := len(n)
-	var total float64
-	first, last := nv, -1
+// seenRange returns how many answers n counts and the lowest and highest
+// value among them (len(n) and -1 when there are none).
+func seenRange(n []float64) (total float64, first, last int) {
+	first, last = len(n), -1
 	for v, x := range n {
 		total += x
 		if x > 0 {
 			first, last = min(first, v), max(last, v)
 		}
 	}
+	return total, first, last
+}
+
+// logRangeEvidence is the log marginal likelihood of the answers counted in
+// n (as a sequence) under the model of rangePredictive: a range [lo, hi]
+// drawn uniformly from all ranges, then each answer uniformly from it.
+func logRangeEvidence(n []float64) float64 {
+	nv := len(n)
+	total, first, last := seenRange(n)
 	top := math.Inf(-1)
 	for lo := 0; lo <= min(first, nv-1); lo++ {
 		for hi := max(last, lo); hi < nv; hi++ {
