@@ -19,9 +19,14 @@ type StatusCount struct {
 // lifecycle order, zero included.
 func (s *Store) Applications(ctx context.Context, f Filter) ([]StatusCount, error) {
 	q := &sqlb{}
-	q.add("SELECT status, toUInt64(sum(n)) FROM (SELECT day, status, uniqExactMerge(applications) AS n FROM ").
-		table(s.db, "kpi_applications_daily").where(&f, true).days(&f).
-		add(" GROUP BY day, status) GROUP BY status")
+	if f.nationwide() { // the national rollup, which has no place
+		q.add("SELECT status, toUInt64(sum(n)) FROM (SELECT day, status, uniqExactMerge(applications) AS n FROM ").
+			table(s.db, "kpi_application_days_uz").where(&f, false).days(&f)
+	} else {
+		q.add("SELECT status, toUInt64(sum(n)) FROM (SELECT day, status, uniqExactMerge(applications) AS n FROM ").
+			table(s.db, "kpi_application_days").where(&f, true).days(&f)
+	}
+	q.add(" GROUP BY day, status) GROUP BY status")
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("kpi: applications: %w", err)

@@ -6,11 +6,21 @@ import (
 	"github.com/oqim/oqim/models/region"
 )
 
-// appDaily is the inner query over kpi_applications_daily: applications
-// per day, place, status, service, agency and channel.
+// appDaily is the inner query over the daily application counts:
+// applications per day, place, status, service, agency and channel. A
+// national query at country level reads kpi_application_days_uz, which
+// has no place (its rows have no region and district columns).
 func appDaily(q *sqlb, s *Store, f *Filter, cond string) *sqlb {
+	if f.Level == LevelCountry && f.nationwide() {
+		q.add("(SELECT day, status, service_id, agency, channel, uniqExactMerge(applications) AS n FROM ").
+			table(s.db, "kpi_application_days_uz").where(f, false).days(f)
+		if cond != "" {
+			q.add(" AND " + cond)
+		}
+		return q.add(" GROUP BY day, status, service_id, agency, channel)")
+	}
 	q.add("(SELECT day, region, district, status, service_id, agency, channel, uniqExactMerge(applications) AS n FROM ").
-		table(s.db, "kpi_applications_daily").where(f, true).days(f)
+		table(s.db, "kpi_application_days").where(f, true).days(f)
 	if cond != "" {
 		q.add(" AND " + cond)
 	}
@@ -37,7 +47,7 @@ var EServices = &Table{
 		q := &sqlb{}
 		q.add("SELECT "+f.Granularity.bucket("day")+" AS g_period, ").dims(f, true).
 			add(", service_id, agency, channel, toInt64(sumIf(n, status = 'submitted')), toInt64(sumIf(n, status = 'decided')), toInt64(sumIf(n, status = 'issued')), toInt64(sumIf(n, status = 'refused')) FROM ")
-		appDaily(q, s, f, "")
+		appDaily(q, s, f, "status IN ('submitted', 'decided', 'issued', 'refused')")
 		return q.add(" GROUP BY g_period, g_region, g_district, service_id, agency, channel ORDER BY g_period, g_region, g_district, service_id, agency, channel")
 	}, nil),
 }
@@ -70,13 +80,41 @@ var EServicesElectronic = &Table{
 	}, nil),
 }
 
-// lifecycle is the inner query over kpi_application_lifecycle: one row
-// per application with its merged timestamps (zero when not reached).
-func lifecycle(q *sqlb, s *Store, f *Filter) *sqlb {
-	q.add("(SELECT region, district, service_id, application_id, minIfMerge(submitted) AS t_sub, minIfMerge(decided) AS t_dec,"+
-		" minIfMerge(closed) AS t_closed, minIfMerge(refused) AS t_ref, maxMerge(last_step) AS t_last, maxMerge(deadline) AS t_dl FROM ").
-		table(s.db, "kpi_application_lifecycle").where(f, true)
-	return q.add(" GROUP BY region, district, service_id, application_id)")
+// appFacts is the inner query over kpi_application_facts: one row per
+// application with its place and service and the merged timestamps of
+// merged (zero when not reached), for the applications whose step
+// (t_sub: submitted, t_dec: decided) lies in the period. states are the
+// state columns merged reads.
+//
+// The rollup folds the events of an application per month. An
+// application submitted in the period has all its steps in the months
+// from the period start on, so those months alone are merged. One
+// decided in the period may have been submitted any time before: the
+// months of the period name the candidates (a superset: a row's own
+// first decision may not be the merged one), whose rows of every month
+// are then merged.
+func appFacts(q *sqlb, s *Store, f *Filter, merged, step string) *sqlb {
+	from, to := f.Period.From.Unix(), f.Period.To.Unix()
+	// The place is named a_region and a_district: a column alias is
+	// visible in WHERE, so region would shadow the scope condition. Only
+	// the columns the level shows (see dimsOf) are aggregated.
+	place := ""
+	if f.Level != LevelCountry {
+		place += "any(region) AS a_region, "
+	}
+	if f.Level == LevelDistrict {
+		place += "any(district) AS a_district, "
+	}
+	q.add("(SELECT "+place+"any(service_id) AS service_id, "+merged+" FROM ").table(s.db, "kpi_application_facts")
+	if step == "t_dec" {
+		q.add(" PREWHERE app IN (SELECT app FROM ").table(s.db, "kpi_application_facts").where(f, true).
+			add(" AND month >= toStartOfMonth(toDateTime(?, 'UTC')) AND month <= toDate(toDateTime(?, 'UTC'))", from, to).
+			add(" AND finalizeAggregation(decided) >= toDateTime(?) AND finalizeAggregation(decided) < toDateTime(?))", from, to).
+			where(f, true)
+	} else {
+		q.where(f, true).add(" AND month >= toStartOfMonth(toDateTime(?, 'UTC'))", from)
+	}
+	return q.add(" GROUP BY app HAVING "+step+" >= toDateTime(?) AND "+step+" < toDateTime(?) AND toUInt32("+step+") > 0)", from, to)
 }
 
 // EServicesProcessing: processing time (submitted to decided) against the
@@ -97,12 +135,11 @@ var EServicesProcessing = &Table{
 	Uses:     []string{"granularity"},
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
 		q := &sqlb{}
-		q.add("SELECT "+f.Granularity.bucket("t_dec")+" AS g_period, ").dims(f, true).
+		q.add("SELECT "+f.Granularity.bucket("t_dec")+" AS g_period, ").dimsOf(f, true, "a_region", "a_district").
 			add(", toInt64(count()) AS g_n, quantilesExact(0.5, 0.9)(toFloat64(t_dec - t_sub) / 3600)[1], quantilesExact(0.5, 0.9)(toFloat64(t_dec - t_sub) / 3600)[2]," +
 				" quantileExact(0.5)(toFloat64(t_dl - t_sub) / 3600), toInt64(countIf(t_dec > t_dl)) AS g_late, if(g_n > 0, g_late / g_n, 0) FROM ")
-		lifecycle(q, s, f)
-		return q.add(" WHERE t_dec >= toDateTime(?) AND t_dec < toDateTime(?) AND toUInt32(t_sub) > 0", f.Period.From.Unix(), f.Period.To.Unix()).
-			add(" GROUP BY g_period, g_region, g_district ORDER BY g_period, g_region, g_district")
+		appFacts(q, s, f, "minIfMerge(submitted) AS t_sub, minIfMerge(decided) AS t_dec, maxMerge(deadline) AS t_dl", "t_dec")
+		return q.add(" WHERE toUInt32(t_sub) > 0 GROUP BY g_period, g_region, g_district ORDER BY g_period, g_region, g_district")
 	}, nil),
 }
 
@@ -123,11 +160,10 @@ var EServicesStalled = &Table{
 		end := f.Period.To.Unix()
 		cutoff := f.Period.To.Add(-time.Duration(f.StalledDays) * 24 * time.Hour).Unix()
 		q := &sqlb{}
-		q.add("SELECT ").dims(f, true).
+		q.add("SELECT ").dimsOf(f, true, "a_region", "a_district").
 			add(", service_id, toInt64(count()), toInt64(countIf(t_last < toDateTime(?))) AS g_stalled, toDate(minIf(t_last, t_last < toDateTime(?))) FROM ", cutoff, cutoff)
-		lifecycle(q, s, f)
-		return q.add(" WHERE t_sub >= toDateTime(?) AND t_sub < toDateTime(?) AND toUInt32(t_sub) > 0 AND (toUInt32(t_closed) = 0 OR t_closed >= toDateTime(?))",
-			f.Period.From.Unix(), end, end).
+		appFacts(q, s, f, "minIfMerge(submitted) AS t_sub, minIfMerge(closed) AS t_closed, maxMerge(last_step) AS t_last", "t_sub")
+		return q.add(" WHERE toUInt32(t_closed) = 0 OR t_closed >= toDateTime(?)", end).
 			add(" GROUP BY g_region, g_district, service_id HAVING g_stalled > 0 ORDER BY g_stalled DESC, g_region, g_district, service_id")
 	}, nil),
 }
@@ -152,13 +188,12 @@ var EServicesTop = &Table{
 	computed: 2,
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
 		q := &sqlb{}
-		q.add("SELECT ").dims(f, true).
+		q.add("SELECT ").dimsOf(f, true, "a_region", "a_district").
 			add(", service_id, toInt64(count()) AS g_n, toInt64(countIf(toUInt32(t_dec) > 0)), toInt64(countIf(toUInt32(t_ref) > 0)) AS g_ref," +
 				" if(countIf(toUInt32(t_closed) > 0) > 0, g_ref / countIf(toUInt32(t_closed) > 0), 0)," +
 				" if(countIf(toUInt32(t_dec) > 0) > 0, quantileExactIf(0.5)(toFloat64(t_dec - t_sub) / 3600, toUInt32(t_dec) > 0), 0) FROM ")
-		lifecycle(q, s, f)
-		return q.add(" WHERE t_sub >= toDateTime(?) AND t_sub < toDateTime(?) AND toUInt32(t_sub) > 0", f.Period.From.Unix(), f.Period.To.Unix()).
-			add(" GROUP BY g_region, g_district, service_id ORDER BY g_region, g_district, g_n DESC, service_id LIMIT ? BY g_region, g_district", f.Limit)
+		appFacts(q, s, f, "minIfMerge(submitted) AS t_sub, minIfMerge(decided) AS t_dec, minIfMerge(closed) AS t_closed, minIfMerge(refused) AS t_ref", "t_sub")
+		return q.add(" GROUP BY g_region, g_district, service_id ORDER BY g_region, g_district, g_n DESC, service_id LIMIT ? BY g_region, g_district", f.Limit)
 	}, func(s *Store, f *Filter) (func(*Row), error) {
 		byID := map[string]*region.Service{}
 		if s.ref != nil {

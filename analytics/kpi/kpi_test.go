@@ -29,8 +29,12 @@ func TestKPIs(t *testing.T) {
 		{"ProjectsCoverTheDecree", projectsCoverTheDecree},
 		{"ScopeIsInEveryQuery", scopeIsInEveryQuery},
 		{"ChatbotUsage", chatbotUsage},
+		{"ApplicationFactsEqualRawEvents", applicationFactsEqualRawEvents},
+		{"ApplicationDaysEqualRawEvents", applicationDaysEqualRawEvents},
 		// Last: it inserts every event a second time.
 		{"ReplayLeavesEveryKPIUnchanged", replayLeavesEveryKPIUnchanged},
+		{"ApplicationFactsEqualRawEventsAfterReplay", applicationFactsEqualRawEvents},
+		{"ApplicationDaysEqualRawEventsAfterReplay", applicationDaysEqualRawEvents},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, e) })
 	}

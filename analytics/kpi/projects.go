@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/oqim/oqim/models/region"
 )
 
 // Project and step statuses.
@@ -16,10 +14,11 @@ const (
 	StatusOnTime = "on_time"
 )
 
-// stepFacts is what the milestone rollup knows about one project step.
+// stepFacts is what the milestone rollup knows about one project step:
+// when it was first reported done and late, and its reported deadline,
+// as Unix seconds (0: never). Kept small: a request builds one per step.
 type stepFacts struct {
-	started, done, late, deadline time.Time
-	executor                      string
+	done, late, deadline int64
 }
 
 // projectState is a project's status as of a moment.
@@ -61,17 +60,20 @@ func (s *Store) projectStates(ctx context.Context, f *Filter) ([]projectState, e
 		id   string
 		step int64
 	}
-	facts := map[key]stepFacts{}
+	// Sized up front: growing the map and the list below was most of the
+	// garbage a request made (the decree has 244 projects, about 580 steps).
+	facts := make(map[key]stepFacts, 1024)
+	var (
+		k                          key
+		executor                   string
+		started, done, late, dline time.Time
+	)
 	for rows.Next() {
-		var (
-			k  key
-			sf stepFacts
-		)
-		if err := rows.Scan(&k.id, &k.step, &sf.executor, &sf.started, &sf.done, &sf.late, &sf.deadline); err != nil {
+		if err := rows.Scan(&k.id, &k.step, &executor, &started, &done, &late, &dline); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		facts[k] = sf
+		facts[k] = stepFacts{done: done.Unix(), late: late.Unix(), deadline: dline.Unix()}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -79,7 +81,8 @@ func (s *Store) projectStates(ctx context.Context, f *Filter) ([]projectState, e
 	}
 	asOf := f.Period.To
 	horizon := asOf.Add(time.Duration(f.HorizonDays) * 24 * time.Hour)
-	var out []projectState
+	deadlines := s.stepDeadlines()
+	out := make([]projectState, 0, len(ref.Projects))
 	for i := range ref.Projects {
 		p := &ref.Projects[i]
 		if !f.Scope.Allows(p.Region) || (f.Region != "" && p.Region != f.Region) || (f.Annex != "" && p.Annex != f.Annex) {
@@ -93,11 +96,11 @@ func (s *Store) projectStates(ctx context.Context, f *Filter) ([]projectState, e
 			continue
 		}
 		st := projectState{region: p.Region, annex: p.Annex, id: p.ID, section: p.Section, executor: exec, title: p.TitleEn, itemNo: int64(p.ItemNo)}
-		for j, step := range p.Steps {
+		for j := range p.Steps {
 			sf := facts[key{p.ID, int64(j + 1)}]
-			dl, isDated := step.Deadline()
-			if !sf.deadline.IsZero() && sf.deadline.Unix() > 0 && isDated {
-				dl = sf.deadline.UTC()
+			dl, isDated := deadlines[i][j].at, deadlines[i][j].ok
+			if sf.deadline > 0 && isDated {
+				dl = time.Unix(sf.deadline, 0).UTC()
 			}
 			st.steps++
 			done := reached(sf.done, asOf)
@@ -120,16 +123,19 @@ func (s *Store) projectStates(ctx context.Context, f *Filter) ([]projectState, e
 				}
 			}
 		}
-		doneDated := int64(0)
-		for j, step := range p.Steps {
-			if step.Dated() && reached(facts[key{p.ID, int64(j + 1)}].done, asOf) {
-				doneDated++
+		doneDated, dated := int64(0), 0
+		for j := range p.Steps {
+			if deadlines[i][j].dated {
+				dated++
+				if reached(facts[key{p.ID, int64(j + 1)}].done, asOf) {
+					doneDated++
+				}
 			}
 		}
 		switch {
 		case st.late > 0:
 			st.status = StatusLate
-		case doneDated > 0 && doneDated == int64(countDated(p.Steps)):
+		case doneDated > 0 && doneDated == int64(dated):
 			st.status = StatusDone
 		default:
 			st.status = StatusOnTime
@@ -139,18 +145,34 @@ func (s *Store) projectStates(ctx context.Context, f *Filter) ([]projectState, e
 	return out, nil
 }
 
-func countDated(steps []region.Step) int {
-	n := 0
-	for _, s := range steps {
-		if s.Dated() {
-			n++
-		}
-	}
-	return n
+// stepDeadline is a decree step's deadline, parsed once per store.
+type stepDeadline struct {
+	at    time.Time
+	ok    bool // Step.Deadline's ok
+	dated bool // Step.Dated
 }
 
-// reached reports whether a merged timestamp is set and before asOf.
-func reached(t time.Time, asOf time.Time) bool { return t.Unix() > 0 && t.Before(asOf) }
+// stepDeadlines returns the deadline of every step of every reference
+// project, indexed like ref.Projects and their Steps. Parsing them on
+// every request cost more than the query itself.
+func (s *Store) stepDeadlines() [][]stepDeadline {
+	s.deadlinesOnce.Do(func() {
+		s.deadlines = make([][]stepDeadline, len(s.ref.Projects))
+		for i := range s.ref.Projects {
+			steps := s.ref.Projects[i].Steps
+			s.deadlines[i] = make([]stepDeadline, len(steps))
+			for j, st := range steps {
+				at, ok := st.Deadline()
+				s.deadlines[i][j] = stepDeadline{at: at, ok: ok, dated: st.Dated()}
+			}
+		}
+	})
+	return s.deadlines
+}
+
+// reached reports whether a merged timestamp (Unix seconds) is set and
+// before asOf.
+func reached(t int64, asOf time.Time) bool { return t > 0 && time.Unix(t, 0).Before(asOf) }
 
 // Projects: every decree project with its status.
 var Projects = &Table{

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -23,6 +24,9 @@ type Store struct {
 	db     string
 	ref    *region.Data
 	refErr error
+
+	deadlinesOnce sync.Once
+	deadlines     [][]stepDeadline // see stepDeadlines
 }
 
 // NewStore queries the rollups of database db, with the embedded decree
@@ -189,6 +193,10 @@ func (f *Filter) CountryLabel() string {
 	return strings.Join(f.Scope.regions, "+")
 }
 
+// nationwide reports whether f reads every region and district: the
+// national rollups, which have no place, answer it.
+func (f *Filter) nationwide() bool { return f.Scope.all && f.Region == "" && f.District == "" }
+
 // sqlb accumulates a query from fixed fragments and its bound arguments.
 type sqlb struct {
 	b    strings.Builder
@@ -249,13 +257,18 @@ func (q *sqlb) days(f *Filter) *sqlb {
 // the source has it). The aliases differ from the source columns on
 // purpose: ClickHouse aliases are visible in WHERE.
 func (q *sqlb) dims(f *Filter, district bool) *sqlb {
+	return q.dimsOf(f, district, "region", "district")
+}
+
+// dimsOf is dims reading the place from columns regionCol and districtCol.
+func (q *sqlb) dimsOf(f *Filter, district bool, regionCol, districtCol string) *sqlb {
 	switch {
 	case f.Level == LevelCountry:
 		q.add("? AS g_region, '' AS g_district", f.CountryLabel())
 	case f.Level == LevelDistrict && district:
-		q.add("region AS g_region, district AS g_district")
+		q.add(regionCol + " AS g_region, " + districtCol + " AS g_district")
 	default:
-		q.add("region AS g_region, '' AS g_district")
+		q.add(regionCol + " AS g_region, '' AS g_district")
 	}
 	return q
 }

@@ -100,7 +100,7 @@ func TestLoadThenBench(t *testing.T) {
 	// The rollups were fed by the views: applications that reached
 	// "submitted" equal the submitted events.
 	var rolled, raw uint64
-	if err := conn.QueryRow(ctx, "SELECT uniqExactMerge(applications) FROM "+db+".kpi_applications_daily WHERE status = 'submitted'").Scan(&rolled); err != nil {
+	if err := conn.QueryRow(ctx, "SELECT uniqExactMerge(applications) FROM "+db+".kpi_application_days WHERE status = 'submitted'").Scan(&rolled); err != nil {
 		t.Fatal(err)
 	}
 	if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+".portal_applications WHERE status = 'submitted'").Scan(&raw); err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/oqim/oqim/analytics/access"
 	"github.com/oqim/oqim/analytics/api"
 	"github.com/oqim/oqim/analytics/kpi"
+	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/schema"
 )
@@ -35,7 +36,7 @@ type RunOptions struct {
 	// largest, a middle and the smallest region by population.
 	Regions []string
 	// From and To are the dashboard period; default the 30 days up to the
-	// end of the newest day in kpi_applications_daily.
+	// end of the newest day in kpi_application_days.
 	From, To time.Time
 	// Warmup requests per endpoint and side before timing (default 2).
 	Warmup int
@@ -158,6 +159,19 @@ func Run(ctx context.Context, conn driver.Conn, o RunOptions) (*Report, error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	// A database loaded by an older schema gets the newer migrations,
+	// back-fills included, as a deployment would.
+	t0 := time.Now()
+	applied, err := migrations.Up(ctx, conn, o.Database)
+	if err != nil {
+		return nil, fmt.Errorf("bench query: migrating %s: %w", o.Database, err)
+	}
+	for _, m := range applied {
+		fmt.Fprintf(o.Progress, "bench query: applied migration %04d_%s\n", m.Version, m.Name)
+	}
+	if len(applied) > 0 {
+		fmt.Fprintf(o.Progress, "bench query: migrations took %.1f s\n", time.Since(t0).Seconds())
+	}
 	ref, err := region.Load()
 	if err != nil {
 		return nil, err
@@ -167,7 +181,7 @@ func Run(ctx context.Context, conn driver.Conn, o RunOptions) (*Report, error) {
 	}
 	if o.To.IsZero() {
 		var last time.Time
-		if err := conn.QueryRow(ctx, "SELECT toDateTime(max(day), 'UTC') FROM "+o.Database+".kpi_applications_daily").Scan(&last); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT toDateTime(max(day), 'UTC') FROM "+o.Database+".kpi_application_days").Scan(&last); err != nil {
 			return nil, fmt.Errorf("bench query: finding the newest day: %w", err)
 		}
 		if last.Year() < 2000 {
