@@ -20,13 +20,24 @@ type StatusCount struct {
 func (s *Store) Applications(ctx context.Context, f Filter) ([]StatusCount, error) {
 	q := &sqlb{}
 	if f.nationwide() { // the national rollup, which has no place
-		q.add("SELECT status, toUInt64(sum(n)) FROM (SELECT day, status, uniqExactMerge(applications) AS n FROM ").
-			table(s.db, "kpi_application_days_uz").where(&f, false).days(&f)
+		// Per day and status: sealed counts for the sealed days, the
+		// national rollup for the others.
+		ds, err := s.lookupSeals(ctx, famApplications, &f)
+		if err != nil {
+			return nil, fmt.Errorf("kpi: applications: %w", err)
+		}
+		q.add("SELECT status, toUInt64(sum(n)) FROM ").sealedUnion(ds, func(q *sqlb) {
+			q.add("SELECT day, status, uniqExactMerge(applications) AS n FROM ").
+				table(s.db, "kpi_application_days_uz").where(&f, false).liveDays(ds).add(" GROUP BY day, status")
+		}, func(q *sqlb) {
+			q.add("SELECT day, status, applications AS n FROM ").
+				table(s.db, "kpi_sealed_application_status_uz").where(&f, false).sealedDays(ds)
+		})
 	} else {
 		q.add("SELECT status, toUInt64(sum(n)) FROM (SELECT day, status, uniqExactMerge(applications) AS n FROM ").
-			table(s.db, "kpi_application_days").where(&f, true).days(&f)
+			table(s.db, "kpi_application_days").where(&f, true).days(&f).add(" GROUP BY day, status)")
 	}
-	q.add(" GROUP BY day, status) GROUP BY status")
+	q.add(" GROUP BY status")
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("kpi: applications: %w", err)

@@ -9,22 +9,31 @@ import (
 // appDaily is the inner query over the daily application counts:
 // applications per day, place, status, service, agency and channel. A
 // national query at country level reads kpi_application_days_uz, which
-// has no place (its rows have no region and district columns).
+// has no place (its rows have no region and district columns). Sealed
+// days are read from the sealed counts of the same grain (migration 0011).
 func appDaily(q *sqlb, s *Store, f *Filter, cond string) *sqlb {
-	if f.Level == LevelCountry && f.nationwide() {
-		q.add("(SELECT day, status, service_id, agency, channel, uniqExactMerge(applications) AS n FROM ").
-			table(s.db, "kpi_application_days_uz").where(f, false).days(f)
-		if cond != "" {
-			q.add(" AND " + cond)
-		}
-		return q.add(" GROUP BY day, status, service_id, agency, channel)")
-	}
-	q.add("(SELECT day, region, district, status, service_id, agency, channel, uniqExactMerge(applications) AS n FROM ").
-		table(s.db, "kpi_application_days").where(f, true).days(f)
 	if cond != "" {
-		q.add(" AND " + cond)
+		cond = " AND " + cond
 	}
-	return q.add(" GROUP BY day, region, district, status, service_id, agency, channel)")
+	ds := f.sealed(famApplications)
+	if f.Level == LevelCountry && f.nationwide() {
+		return q.sealedUnion(ds, func(q *sqlb) {
+			q.add("SELECT day, status, service_id, agency, channel, uniqExactMerge(applications) AS n FROM ").
+				table(s.db, "kpi_application_days_uz").where(f, false).liveDays(ds).
+				add(cond + " GROUP BY day, status, service_id, agency, channel")
+		}, func(q *sqlb) {
+			q.add("SELECT day, status, service_id, agency, channel, applications AS n FROM ").
+				table(s.db, "kpi_sealed_application_days_uz").where(f, false).sealedDays(ds).add(cond)
+		})
+	}
+	return q.sealedUnion(ds, func(q *sqlb) {
+		q.add("SELECT day, region, district, status, service_id, agency, channel, uniqExactMerge(applications) AS n FROM ").
+			table(s.db, "kpi_application_days").where(f, true).liveDays(ds).
+			add(cond + " GROUP BY day, region, district, status, service_id, agency, channel")
+	}, func(q *sqlb) {
+		q.add("SELECT day, region, district, status, service_id, agency, channel, applications AS n FROM ").
+			table(s.db, "kpi_sealed_application_days").where(f, true).sealedDays(ds).add(cond)
+	})
 }
 
 // EServices: Single Portal applications by service, agency and channel.
@@ -43,6 +52,7 @@ var EServices = &Table{
 	),
 	District: true,
 	Uses:     []string{"granularity"},
+	sealed:   []string{famApplications},
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
 		q := &sqlb{}
 		q.add("SELECT "+f.Granularity.bucket("day")+" AS g_period, ").dims(f, true).
@@ -67,6 +77,7 @@ var EServicesElectronic = &Table{
 	District: true,
 	Uses:     []string{"granularity"},
 	Targets:  targets("K02"),
+	sealed:   []string{famApplications},
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
 		tgt := ElectronicShareTarget
 		if t, ok := target(s.ref, "K02", 0.01); ok {

@@ -13,13 +13,24 @@ var Calls = &Table{
 	),
 	District: true,
 	Uses:     []string{"granularity"},
+	sealed:   []string{famCalls},
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
+		// One row per call with its response time: merged from kpi_calls
+		// for live days, expanded from the sealed histogram (calls per
+		// response time) for sealed ones.
+		ds := f.sealed(famCalls)
 		q := &sqlb{}
 		q.add("SELECT "+f.Granularity.bucket("day")+" AS g_period, ").dims(f, true).
-			add(", service, toInt64(count()), quantilesExact(0.5, 0.9)(toFloat64(rs))[1], quantilesExact(0.5, 0.9)(toFloat64(rs))[2] FROM (SELECT day, region, district, service, call_id, maxMerge(response_seconds) AS rs FROM ").
-			table(s.db, "kpi_calls").where(f, true).days(f).
-			add(" GROUP BY day, region, district, service, call_id) GROUP BY g_period, g_region, g_district, service ORDER BY g_period, g_region, g_district, service")
-		return q
+			add(", service, toInt64(count()), quantilesExact(0.5, 0.9)(toFloat64(rs))[1], quantilesExact(0.5, 0.9)(toFloat64(rs))[2] FROM ")
+		q.sealedUnion(ds, func(q *sqlb) {
+			q.add("SELECT day, region, district, service, maxMerge(response_seconds) AS rs FROM ").
+				table(s.db, "kpi_calls").where(f, true).liveDays(ds).
+				add(" GROUP BY day, region, district, service, call_id")
+		}, func(q *sqlb) {
+			q.add("SELECT day, region, district, service, response_seconds AS rs FROM ").
+				table(s.db, "kpi_sealed_call_days").add(" ARRAY JOIN range(calls) AS call").where(f, true).sealedDays(ds)
+		})
+		return q.add(" GROUP BY g_period, g_region, g_district, service ORDER BY g_period, g_region, g_district, service")
 	}, nil),
 }
 
@@ -35,13 +46,21 @@ var Prescriptions = &Table{
 	),
 	District: true,
 	Uses:     []string{"granularity"},
+	sealed:   []string{famPrescriptions},
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
+		ds := f.sealed(famPrescriptions)
 		q := &sqlb{}
 		q.add("SELECT "+f.Granularity.bucket("day")+" AS g_period, ").dims(f, true).
-			add(", toInt64(sumIf(n, event = 'issued')) AS g_i, toInt64(sumIf(n, event = 'dispensed')) AS g_d, if(g_i > 0, g_d / g_i, 0) FROM (SELECT day, region, district, event, uniqExactMerge(prescriptions) AS n FROM ").
-			table(s.db, "kpi_prescriptions_daily").where(f, true).days(f).
-			add(" GROUP BY day, region, district, event) GROUP BY g_period, g_region, g_district ORDER BY g_period, g_region, g_district")
-		return q
+			add(", toInt64(sumIf(n, event = 'issued')) AS g_i, toInt64(sumIf(n, event = 'dispensed')) AS g_d, if(g_i > 0, g_d / g_i, 0) FROM ")
+		q.sealedUnion(ds, func(q *sqlb) {
+			q.add("SELECT day, region, district, event, uniqExactMerge(prescriptions) AS n FROM ").
+				table(s.db, "kpi_prescriptions_daily").where(f, true).liveDays(ds).
+				add(" GROUP BY day, region, district, event")
+		}, func(q *sqlb) {
+			q.add("SELECT day, region, district, event, prescriptions AS n FROM ").
+				table(s.db, "kpi_sealed_prescription_days").where(f, true).sealedDays(ds)
+		})
+		return q.add(" GROUP BY g_period, g_region, g_district ORDER BY g_period, g_region, g_district")
 	}, nil),
 }
 

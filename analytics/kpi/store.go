@@ -27,6 +27,8 @@ type Store struct {
 
 	deadlinesOnce sync.Once
 	deadlines     [][]stepDeadline // see stepDeadlines
+
+	noSeals bool // see LiveOnly
 }
 
 // NewStore queries the rollups of database db, with the embedded decree
@@ -39,6 +41,13 @@ func NewStore(conn driver.Conn, db string) *Store {
 // NewStoreWithReference is NewStore with explicit reference data.
 func NewStoreWithReference(conn driver.Conn, db string, ref *region.Data) *Store {
 	return &Store{conn: conn, db: db, ref: ref}
+}
+
+// LiveOnly is a store over the same database that ignores the sealed
+// daily counts and reads every day from the live rollups: the reference
+// the sealed results are checked against.
+func (s *Store) LiveOnly() *Store {
+	return &Store{conn: s.conn, db: s.db, ref: s.ref, refErr: s.refErr, noSeals: true}
 }
 
 // Reference is the decree data the store compares actuals against.
@@ -167,6 +176,10 @@ type Filter struct {
 	HorizonDays int
 	// Annex and Executor narrow the decree projects.
 	Annex, Executor string
+
+	// seals are the sealed days of the period per family, looked up by
+	// Stream for the tables that read sealed counts.
+	seals map[string]*daySeals
 }
 
 func (f *Filter) defaults() {

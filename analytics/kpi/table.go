@@ -56,6 +56,9 @@ type Table struct {
 	Targets func(ref *region.Data) []Target
 	// computed is the number of trailing columns fill computes in Go.
 	computed int
+	// sealed names the sealed families (see seal.go) the query reads:
+	// Stream looks up their sealed days for f.seals.
+	sealed []string
 
 	run func(ctx context.Context, s *Store, f *Filter, r *Row, emit func(*Row) error) error
 }
@@ -124,6 +127,16 @@ func (s *Store) Stream(ctx context.Context, t *Table, f Filter, emit func(*Row) 
 		return ErrNationalOnly
 	}
 	f.defaults()
+	for _, fam := range t.sealed {
+		ds, err := s.lookupSeals(ctx, fam, &f)
+		if err != nil {
+			return fmt.Errorf("kpi: %s: %w", t.Name, err)
+		}
+		if f.seals == nil {
+			f.seals = map[string]*daySeals{}
+		}
+		f.seals[fam] = ds
+	}
 	r := newRow(t.Columns)
 	r.nfixed -= t.computed
 	if err := t.run(ctx, s, &f, r, emit); err != nil {

@@ -9,26 +9,32 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/inference/notes"
 	"github.com/oqim/oqim/inference/worker"
 )
 
 func (a *app) workerCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "worker asr|notes|retention",
-		Short: "Run the doctor's assistant workers: Kafka consumer groups, so more copies add capacity",
+		Use:   "worker asr|notes|retention|seal",
+		Short: "Run the doctor's assistant workers (Kafka consumer groups, so more copies add capacity) or the KPI sealing job",
 		Long: `worker asr transcribes queued recordings (doctor.jobs.jobs_topic) with the
 engine asr.* configures; worker notes structures finished transcripts into
 clinical notes; worker retention deletes audio (and, if configured,
 transcripts) older than doctor.jobs.retention. Jobs are committed only after
-their result is stored, and a redelivered job is not transcribed twice.`,
+their result is stored, and a redelivered job is not transcribed twice.
+worker seal copies the counts of closed UTC days from the KPI rollups into
+the sealed daily tables every few minutes, and seals again any day that a
+late or replayed event touched (see analytics/README.md); the dashboard
+stays exact without it, only slower.`,
 		Example: `  OQIM_ASR_ENGINE=openai OQIM_ASR_BASE_URL=http://whisper:8000/v1 OQIM_ASR_MODEL=whisper-1 oqim worker asr
-  oqim worker notes`,
+  oqim worker notes
+  oqim worker seal`,
 		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"asr", "notes", "retention"},
+		ValidArgs: []string{"asr", "notes", "retention", "seal"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if args[0] != "asr" && args[0] != "notes" && args[0] != "retention" {
-				return &usageError{fmt.Errorf("unknown worker %q: use asr, notes or retention", args[0])}
+			if args[0] != "asr" && args[0] != "notes" && args[0] != "retention" && args[0] != "seal" {
+				return &usageError{fmt.Errorf("unknown worker %q: use asr, notes, retention or seal", args[0])}
 			}
 			pr, err := a.start(cmd.Context(), "json", false)
 			if err != nil {
@@ -45,8 +51,8 @@ their result is stored, and a redelivered job is not transcribed twice.`,
 	return cmd
 }
 
-// startWorkers runs the named doctor workers ("asr", "notes",
-// "retention", or "all" for the demo) in g. The ASR worker needs an
+// startWorkers runs the named workers ("asr", "notes", "retention",
+// "seal", or "all" for the demo) in g. The ASR worker needs an
 // engine; "all" skips it when none is configured.
 func startWorkers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra, log *slog.Logger, which string) error {
 	jobs := cfg.Doctor.Jobs.WithDefaults()
@@ -86,6 +92,16 @@ func startWorkers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra,
 		rlog := log.With("worker", "retention")
 		g.Go(func() error {
 			return worker.RunRetention(ctx, r, jobs.Retention.Interval, func(err error) { rlog.Warn("retention sweep failed", "err", err) })
+		})
+	}
+	if which == "seal" || which == "all" {
+		// Seals closed days of the KPI rollups; a failed run is logged
+		// and retried at the next interval, the API staying exact.
+		s := kpi.NewSealer(in.conn, cfg.ClickHouse.Database)
+		s.Log = log.With("worker", "seal")
+		g.Go(func() error {
+			s.Log.Info("sealing closed days", "every", kpi.DefaultSealInterval, "settle", s.Settle)
+			return s.Run(ctx, kpi.DefaultSealInterval, func(err error) { s.Log.Warn("sealing failed", "err", err) })
 		})
 	}
 	return nil
