@@ -303,30 +303,33 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 			ch.buf = make([]byte, 0, 2*cap(ch.buf))
 			continue
 		}
-		if err != nil && !errors.Is(err, io.ErrShortBuffer) {
-			ch.buf, ch.ends, ch.offs = ch.buf[:0], ch.ends[:0], ch.offs[:0]
-			var kerr kafkago.Error
-			if errors.As(err, &kerr) && kerr == kafkago.OffsetOutOfRange {
-				// Retention removed records this group never read: start
-				// again at the oldest that is left.
-				c.cfg.Logger.Warn("committed offset is out of range; resuming at the oldest record", "topic", topic, "partition", partition, "offset", offset)
-				offset = kafkago.FirstOffset
-			}
-			conn.Close()
-			conn = nil
-			if !fail(err) {
+		if errors.Is(err, io.ErrShortBuffer) {
+			err = nil // the records before it are in the chunk; the next fetch starts at it
+		}
+		// Records read before an error are good and offset is already past
+		// them: hand them over first, or they would be skipped.
+		if ch.Len() > 0 {
+			select {
+			case c.chunks <- ch:
+				ch = nil
+			case <-ctx.Done():
 				return
 			}
+		}
+		if err == nil {
+			delay = 100 * time.Millisecond
 			continue
 		}
-		delay = 100 * time.Millisecond
-		if ch.Len() == 0 {
-			continue
+		var kerr kafkago.Error
+		if errors.As(err, &kerr) && kerr == kafkago.OffsetOutOfRange {
+			// Retention removed records this group never read: start
+			// again at the oldest that is left.
+			c.cfg.Logger.Warn("committed offset is out of range; resuming at the oldest record", "topic", topic, "partition", partition, "offset", offset)
+			offset = kafkago.FirstOffset
 		}
-		select {
-		case c.chunks <- ch:
-			ch = nil
-		case <-ctx.Done():
+		conn.Close()
+		conn = nil
+		if !fail(err) {
 			return
 		}
 	}
