@@ -525,8 +525,6 @@ type backoff struct{ d time.Duration }
 
 func newBackoff() *backoff { return &backoff{d: 100 * time.Millisecond} }
 
-func (b *backoff) reset() { b.d = 100 * time.Millisecond }
-
 // next doubles up to 10 s, with jitter so that many pipelines recovering
 // from the same outage do not retry in lockstep.
 func (b *backoff) next() time.Duration {
