@@ -143,7 +143,12 @@ func (r *runner) consume(ctx context.Context, group, topic string) error {
 		QueueCapacity:  1, // a job is long; do not hold others back from the group
 		CommitInterval: 0, // commit synchronously, after the result is stored
 		StartOffset:    kafkago.FirstOffset,
-		ErrorLogger:    kafka.SlogLogger(r.log, slog.LevelWarn),
+		// A busy embedded broker (the demo's backfill) can hold a fetch
+		// past kafka-go's default 10 s; waiting longer costs nothing here,
+		// where a job takes seconds anyway, and spares a warning per
+		// partition.
+		ReadBatchTimeout: 60 * time.Second,
+		ErrorLogger:      kafka.SlogLogger(r.log, slog.LevelWarn),
 	})
 	defer reader.Close()
 	for {
