@@ -272,6 +272,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 				return p.shutdown()
 			}
 		}
+		from := 0 // the chunk's first record in the current batch
 		for i := 0; i < ch.Len(); i++ {
 			if p.cur.count == 0 {
 				p.cur.started = time.Now()
@@ -280,12 +281,17 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			}
 			p.add(ch, i)
 			if p.cur.count >= p.opts.BatchSize {
+				p.cur.cover(ch, from, i)
+				from = i + 1
 				deadline.stop()
 				if !p.cut(ctx) {
 					p.consumer.Release(ch)
 					return p.shutdown()
 				}
 			}
+		}
+		if from < ch.Len() {
+			p.cur.cover(ch, from, ch.Len()-1)
 		}
 		p.consumer.Release(ch)
 	}
@@ -365,17 +371,22 @@ func (p *Pipeline) shutdown() error {
 	return nil
 }
 
+// cover records that the batch holds records from..to of ch; once per
+// chunk, not per record, as it is a map update.
+func (b *batch) cover(ch *kafka.Chunk, from, to int) {
+	key := partition{ch.Topic, ch.Partition}
+	if s := b.parts[key]; s != nil {
+		s.last, s.highWater = ch.Offset(to), ch.HighWaterMark
+		return
+	}
+	b.parts[key] = &span{first: ch.Offset(from), last: ch.Offset(to), highWater: ch.HighWaterMark}
+}
+
 func (p *Pipeline) add(ch *kafka.Chunk, i int) {
 	b := p.cur
 	b.count++
 	value, offset := ch.Value(i), ch.Offset(i)
 	b.bytes += len(value)
-	key := partition{ch.Topic, ch.Partition}
-	if s := b.parts[key]; s != nil {
-		s.last, s.highWater = offset, ch.HighWaterMark
-	} else {
-		b.parts[key] = &span{first: offset, last: offset, highWater: ch.HighWaterMark}
-	}
 	var err error
 	switch {
 	case p.plain != nil:
