@@ -91,43 +91,6 @@ var EServicesElectronic = &Table{
 	}, nil),
 }
 
-// appFacts is the inner query over kpi_application_facts: one row per
-// application with its place and service and the merged timestamps of
-// merged (zero when not reached), for the applications whose step
-// (t_sub: submitted, t_dec: decided) lies in the period. states are the
-// state columns merged reads.
-//
-// The rollup folds the events of an application per month. An
-// application submitted in the period has all its steps in the months
-// from the period start on, so those months alone are merged. One
-// decided in the period may have been submitted any time before: the
-// months of the period name the candidates (a superset: a row's own
-// first decision may not be the merged one), whose rows of every month
-// are then merged.
-func appFacts(q *sqlb, s *Store, f *Filter, merged, step string) *sqlb {
-	from, to := f.Period.From.Unix(), f.Period.To.Unix()
-	// The place is named a_region and a_district: a column alias is
-	// visible in WHERE, so region would shadow the scope condition. Only
-	// the columns the level shows (see dimsOf) are aggregated.
-	place := ""
-	if f.Level != LevelCountry {
-		place += "any(region) AS a_region, "
-	}
-	if f.Level == LevelDistrict {
-		place += "any(district) AS a_district, "
-	}
-	q.add("(SELECT "+place+"any(service_id) AS service_id, "+merged+" FROM ").table(s.db, "kpi_application_facts")
-	if step == "t_dec" {
-		q.add(" PREWHERE app IN (SELECT app FROM ").table(s.db, "kpi_application_facts").where(f, true).
-			add(" AND month >= toStartOfMonth(toDateTime(?, 'UTC')) AND month <= toDate(toDateTime(?, 'UTC'))", from, to).
-			add(" AND finalizeAggregation(decided) >= toDateTime(?) AND finalizeAggregation(decided) < toDateTime(?))", from, to).
-			where(f, true)
-	} else {
-		q.where(f, true).add(" AND month >= toStartOfMonth(toDateTime(?, 'UTC'))", from)
-	}
-	return q.add(" GROUP BY app HAVING "+step+" >= toDateTime(?) AND "+step+" < toDateTime(?) AND toUInt32("+step+") > 0)", from, to)
-}
-
 // EServicesProcessing: processing time (submitted to decided) against the
 // legal deadline.
 var EServicesProcessing = &Table{
@@ -144,12 +107,13 @@ var EServicesProcessing = &Table{
 	),
 	District: true,
 	Uses:     []string{"granularity"},
+	snapshot: true,
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
 		q := &sqlb{}
 		q.add("SELECT "+f.Granularity.bucket("t_dec")+" AS g_period, ").dimsOf(f, true, "a_region", "a_district").
 			add(", toInt64(count()) AS g_n, quantilesExact(0.5, 0.9)(toFloat64(t_dec - t_sub) / 3600)[1], quantilesExact(0.5, 0.9)(toFloat64(t_dec - t_sub) / 3600)[2]," +
 				" quantileExact(0.5)(toFloat64(t_dl - t_sub) / 3600), toInt64(countIf(t_dec > t_dl)) AS g_late, if(g_n > 0, g_late / g_n, 0) FROM ")
-		appFacts(q, s, f, "minIfMerge(submitted) AS t_sub, minIfMerge(decided) AS t_dec, maxMerge(deadline) AS t_dl", "t_dec")
+		appRows(q, s, f, "t_dec", "t_sub", "t_dec", "t_dl")
 		return q.add(" WHERE toUInt32(t_sub) > 0 GROUP BY g_period, g_region, g_district ORDER BY g_period, g_region, g_district")
 	}, nil),
 }
@@ -167,13 +131,14 @@ var EServicesStalled = &Table{
 	),
 	District: true,
 	Uses:     []string{"stalled_days"},
+	snapshot: true,
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
 		end := f.Period.To.Unix()
 		cutoff := f.Period.To.Add(-time.Duration(f.StalledDays) * 24 * time.Hour).Unix()
 		q := &sqlb{}
 		q.add("SELECT ").dimsOf(f, true, "a_region", "a_district").
 			add(", service_id, toInt64(count()), toInt64(countIf(t_last < toDateTime(?))) AS g_stalled, toDate(minIf(t_last, t_last < toDateTime(?))) FROM ", cutoff, cutoff)
-		appFacts(q, s, f, "minIfMerge(submitted) AS t_sub, minIfMerge(closed) AS t_closed, maxMerge(last_step) AS t_last", "t_sub")
+		appRows(q, s, f, "t_sub", "t_sub", "t_closed", "t_last")
 		return q.add(" WHERE toUInt32(t_closed) = 0 OR t_closed >= toDateTime(?)", end).
 			add(" GROUP BY g_region, g_district, service_id HAVING g_stalled > 0 ORDER BY g_stalled DESC, g_region, g_district, service_id")
 	}, nil),
@@ -197,13 +162,14 @@ var EServicesTop = &Table{
 	District: true,
 	Uses:     []string{"limit"},
 	computed: 2,
+	snapshot: true,
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
 		q := &sqlb{}
 		q.add("SELECT ").dimsOf(f, true, "a_region", "a_district").
 			add(", service_id, toInt64(count()) AS g_n, toInt64(countIf(toUInt32(t_dec) > 0)), toInt64(countIf(toUInt32(t_ref) > 0)) AS g_ref," +
 				" if(countIf(toUInt32(t_closed) > 0) > 0, g_ref / countIf(toUInt32(t_closed) > 0), 0)," +
 				" if(countIf(toUInt32(t_dec) > 0) > 0, quantileExactIf(0.5)(toFloat64(t_dec - t_sub) / 3600, toUInt32(t_dec) > 0), 0) FROM ")
-		appFacts(q, s, f, "minIfMerge(submitted) AS t_sub, minIfMerge(decided) AS t_dec, minIfMerge(closed) AS t_closed, minIfMerge(refused) AS t_ref", "t_sub")
+		appRows(q, s, f, "t_sub", "t_sub", "t_dec", "t_closed", "t_ref")
 		return q.add(" GROUP BY g_region, g_district, service_id ORDER BY g_region, g_district, g_n DESC, service_id LIMIT ? BY g_region, g_district", f.Limit)
 	}, func(s *Store, f *Filter) (func(*Row), error) {
 		byID := map[string]*region.Service{}

@@ -105,7 +105,9 @@ type SealStats struct {
 	// Skipped: days left for a later run because they changed while
 	// being sealed.
 	Skipped int
-	Took    time.Duration
+	// Snapshot: the refresh of the application snapshot (0012).
+	Snapshot SnapshotStats
+	Took     time.Duration
 }
 
 // Total is the number of days sealed over all families.
@@ -132,7 +134,12 @@ func (s *Sealer) Seal(ctx context.Context) (SealStats, error) {
 			return st, fmt.Errorf("kpi: sealing %s: %w", fam.name, err)
 		}
 	}
+	snap, err := s.refreshSnapshot(ctx)
+	st.Snapshot = snap
 	st.Took = time.Since(t0)
+	if err != nil {
+		return st, fmt.Errorf("kpi: refreshing the application snapshot: %w", err)
+	}
 	return st, nil
 }
 
@@ -153,9 +160,10 @@ func (s *Sealer) Run(ctx context.Context, interval time.Duration, onErr func(err
 			if onErr != nil {
 				onErr(err)
 			}
-		case st.Total() > 0 || st.Skipped > 0:
+		case st.Total() > 0 || st.Skipped > 0 || st.Snapshot.Months > 0:
 			s.Log.Info("sealed closed days", "applications", st.Days[famApplications], "prescriptions", st.Days[famPrescriptions],
-				"calls", st.Days[famCalls], "skipped", st.Skipped, "took", st.Took.Round(time.Millisecond))
+				"calls", st.Days[famCalls], "skipped", st.Skipped, "snapshot_months", st.Snapshot.Months, "snapshot_apps", st.Snapshot.Apps,
+				"took", st.Took.Round(time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():

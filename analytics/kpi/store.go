@@ -180,6 +180,9 @@ type Filter struct {
 	// seals are the sealed days of the period per family, looked up by
 	// Stream for the tables that read sealed counts.
 	seals map[string]*daySeals
+	// snap is the application snapshot Stream looked up for the tables
+	// that read it (nil: read every application live).
+	snap *appSnapshot
 }
 
 func (f *Filter) defaults() {

@@ -59,6 +59,8 @@ type Table struct {
 	// sealed names the sealed families (see seal.go) the query reads:
 	// Stream looks up their sealed days for f.seals.
 	sealed []string
+	// snapshot: the query reads the application snapshot (appRows).
+	snapshot bool
 
 	run func(ctx context.Context, s *Store, f *Filter, r *Row, emit func(*Row) error) error
 }
@@ -136,6 +138,13 @@ func (s *Store) Stream(ctx context.Context, t *Table, f Filter, emit func(*Row) 
 			f.seals = map[string]*daySeals{}
 		}
 		f.seals[fam] = ds
+	}
+	if t.snapshot {
+		snap, err := s.lookupSnapshot(ctx)
+		if err != nil {
+			return fmt.Errorf("kpi: %s: %w", t.Name, err)
+		}
+		f.snap = snap
 	}
 	r := newRow(t.Columns)
 	r.nfixed -= t.computed
