@@ -110,7 +110,7 @@ func TestLoadThenBench(t *testing.T) {
 		t.Errorf("rollup has %d submitted applications, raw table %d", rolled, raw)
 	}
 
-	b, err := Run(ctx, conn, RunOptions{Database: db, Warmup: 1, Repeats: 3, Runs: 1, Regions: []string{"UZ-TK", "UZ-NW"}})
+	b, err := Run(ctx, conn, RunOptions{Database: db, Warmup: 1, Repeats: 3, MinTime: -1, Runs: 1, Regions: []string{"UZ-TK", "UZ-NW"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,8 +40,15 @@ type RunOptions struct {
 	From, To time.Time
 	// Warmup requests per endpoint and side before timing (default 2).
 	Warmup int
-	// Repeats timed requests per endpoint and side in a run (default 20).
+	// Repeats timed requests per endpoint and side in a run, at least
+	// (default 20).
 	Repeats int
+	// MinTime: an endpoint is repeated beyond Repeats until its timed API
+	// requests of the run add up to MinTime (default 500 ms; at most
+	// maxSamples requests), so that the p95 of a 2 ms endpoint rests on
+	// hundreds of requests rather than on the slowest of 20. Negative:
+	// Repeats only.
+	MinTime time.Duration
 	// Runs of the whole set; the report gives each figure's median over
 	// the runs (default 3).
 	Runs int
@@ -66,10 +73,13 @@ type Result struct {
 	DirectP50Ms float64 `json:"direct_p50_ms"`
 	DirectP95Ms float64 `json:"direct_p95_ms"`
 	// Ratio is P95Ms ÷ DirectP95Ms.
-	Ratio      float64 `json:"ratio"`
-	Statements int     `json:"statements"`
-	Bytes      int     `json:"response_bytes"`
-	Rows       uint64  `json:"sql_rows"`
+	Ratio float64 `json:"ratio"`
+	// Samples is the most timed requests per side an endpoint got in
+	// one run (Repeats, or more for fast endpoints: RunOptions.MinTime).
+	Samples    int    `json:"samples"`
+	Statements int    `json:"statements"`
+	Bytes      int    `json:"response_bytes"`
+	Rows       uint64 `json:"sql_rows"`
 	// ReadRows and ReadBytes are what ClickHouse read for the statements
 	// (its progress packets, summed), from one run.
 	ReadRows  uint64 `json:"read_rows"`
@@ -86,6 +96,7 @@ type Report struct {
 	To       time.Time `json:"to"`
 	Runs     int       `json:"runs"`
 	Repeats  int       `json:"repeats"`
+	MinTime  float64   `json:"min_time_s"`
 	Results  []Result  `json:"results"`
 	Seconds  float64   `json:"seconds"`
 }
@@ -153,6 +164,9 @@ func Run(ctx context.Context, conn driver.Conn, o RunOptions) (*Report, error) {
 	if o.Repeats <= 0 {
 		o.Repeats = 20
 	}
+	if o.MinTime == 0 {
+		o.MinTime = 500 * time.Millisecond
+	}
 	if o.Runs <= 0 {
 		o.Runs = 3
 	}
@@ -181,8 +195,9 @@ func Run(ctx context.Context, conn driver.Conn, o RunOptions) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench query: %w", err)
 	}
-	if st.Total() > 0 {
-		fmt.Fprintf(o.Progress, "bench query: sealed %d closed days (%v) in %.1f s\n", st.Total(), st.Days, st.Took.Seconds())
+	if st.Total() > 0 || st.Snapshot.Months > 0 {
+		fmt.Fprintf(o.Progress, "bench query: sealed %d closed days (%v) and %d months of the application snapshot (%d applications) in %.1f s\n",
+			st.Total(), st.Days, st.Snapshot.Months, st.Snapshot.Apps, st.Took.Seconds())
 	}
 	ref, err := region.Load()
 	if err != nil {
@@ -204,7 +219,7 @@ func Run(ctx context.Context, conn driver.Conn, o RunOptions) (*Report, error) {
 	if o.From.IsZero() {
 		o.From = o.To.AddDate(0, 0, -30)
 	}
-	rep := &Report{Database: o.Database, From: o.From, To: o.To, Runs: o.Runs, Repeats: o.Repeats}
+	rep := &Report{Database: o.Database, From: o.From, To: o.To, Runs: o.Runs, Repeats: o.Repeats, MinTime: o.MinTime.Seconds()}
 	if rep.Events, err = Events(ctx, conn, o.Database); err != nil {
 		return nil, err
 	}
@@ -267,7 +282,8 @@ func Run(ctx context.Context, conn driver.Conn, o RunOptions) (*Report, error) {
 		for _, a := range accs {
 			url := base + a.res.Path
 			a.apiT, a.directT = a.apiT[:0], a.directT[:0]
-			for i := 0; i < o.Warmup+o.Repeats; i++ {
+			var spent time.Duration
+			for i := 0; i < o.Warmup+o.Repeats || (spent < o.MinTime && i < o.Warmup+maxSamples); i++ {
 				// Alternate the two sides so both see the same server state.
 				t0 := time.Now()
 				if _, err := get(ctx, client, url); err != nil {
@@ -280,11 +296,13 @@ func Run(ctx context.Context, conn driver.Conn, o RunOptions) (*Report, error) {
 				}
 				t2 := time.Now()
 				if i >= o.Warmup {
+					spent += t1.Sub(t0)
 					a.apiT = append(a.apiT, ms(t1.Sub(t0)))
 					a.directT = append(a.directT, ms(t2.Sub(t1)))
 				}
 				a.res.Rows = rows
 			}
+			a.res.Samples = max(a.res.Samples, len(a.apiT))
 			a.p50 = append(a.p50, quantile(a.apiT, 0.5))
 			a.p95 = append(a.p95, quantile(a.apiT, 0.95))
 			a.dp50 = append(a.dp50, quantile(a.directT, 0.5))
@@ -409,6 +427,9 @@ func (c *captureConn) QueryRow(ctx context.Context, q string, args ...any) drive
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+// maxSamples bounds the timed requests of an endpoint per run and side.
+const maxSamples = 500
+
 // quantile is the nearest-rank quantile: the p95 of 20 samples is the
 // 19th smallest.
 func quantile(xs []float64, q float64) float64 {
@@ -438,9 +459,9 @@ func (r *Result) Met() bool { return r.P95Ms < TargetP95Ms && r.Ratio <= TargetR
 
 // WriteText prints a table, slowest p95 last within the input order.
 func (rep *Report) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "database %s: %d events; period %s to %s; %d runs × %d requests per endpoint (medians of runs)\n",
-		rep.Database, rep.Events, rep.From.Format(time.RFC3339), rep.To.Format(time.RFC3339), rep.Runs, rep.Repeats)
-	fmt.Fprintf(w, "%-44s %9s %9s %11s %11s %6s %4s %10s %9s  %s\n", "endpoint", "p50 ms", "p95 ms", "direct p50", "direct p95", "ratio", "sql", "read rows", "read MB", "targets")
+	fmt.Fprintf(w, "database %s: %d events; period %s to %s; %d runs × at least %d requests (and %.1f s) per endpoint and side (medians of runs)\n",
+		rep.Database, rep.Events, rep.From.Format(time.RFC3339), rep.To.Format(time.RFC3339), rep.Runs, rep.Repeats, rep.MinTime)
+	fmt.Fprintf(w, "%-44s %9s %9s %11s %11s %6s %4s %5s %10s %9s  %s\n", "endpoint", "p50 ms", "p95 ms", "direct p50", "direct p95", "ratio", "sql", "reqs", "read rows", "read MB", "targets")
 	met := 0
 	for _, r := range rep.Results {
 		mark := "ok"
@@ -454,7 +475,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 		default:
 			met++
 		}
-		if _, err := fmt.Fprintf(w, "%-44s %9.1f %9.1f %11.1f %11.1f %6.2f %4d %10d %9.1f  %s\n", r.Endpoint, r.P50Ms, r.P95Ms, r.DirectP50Ms, r.DirectP95Ms, r.Ratio, r.Statements, r.ReadRows, float64(r.ReadBytes)/1e6, mark); err != nil {
+		if _, err := fmt.Fprintf(w, "%-44s %9.1f %9.1f %11.1f %11.1f %6.2f %4d %5d %10d %9.1f  %s\n", r.Endpoint, r.P50Ms, r.P95Ms, r.DirectP50Ms, r.DirectP95Ms, r.Ratio, r.Statements, r.Samples, r.ReadRows, float64(r.ReadBytes)/1e6, mark); err != nil {
 			return err
 		}
 	}

@@ -151,6 +151,7 @@ func (a *app) benchQueryCmd() *cobra.Command {
 		dir, only     string
 		asJSON        bool
 		repeats, runs int
+		minTime       time.Duration
 	)
 	c := &cobra.Command{
 		Use:   "query",
@@ -186,7 +187,7 @@ direct p95. Targets: p95 < 150 ms, ratio ≤ 1.5.`,
 					return err
 				}
 			}
-			rep, err := query.Run(ctx, conn, query.RunOptions{Database: db, Repeats: repeats, Runs: runs, Only: only, Progress: a.stderr})
+			rep, err := query.Run(ctx, conn, query.RunOptions{Database: db, Repeats: repeats, MinTime: minTime, Runs: runs, Only: only, Progress: a.stderr})
 			if err != nil {
 				return err
 			}
@@ -198,7 +199,8 @@ direct p95. Targets: p95 < 150 ms, ratio ≤ 1.5.`,
 	}
 	c.Flags().IntVar(&events, "events", 1000000, "events to load (once) and query over")
 	c.Flags().StringVar(&dir, "dir", "var/bench-query", "folder of the local ClickHouse (its data is kept for later runs) when clickhouse.dsn is empty")
-	c.Flags().IntVar(&repeats, "repeats", 0, "requests per endpoint per run (0: the harness default)")
+	c.Flags().IntVar(&repeats, "repeats", 0, "requests per endpoint per run, at least (0: the harness default, 20)")
+	c.Flags().DurationVar(&minTime, "min-time", 0, "repeat each endpoint beyond --repeats until its API requests of a run add up to this (0: the harness default, 500ms; negative: --repeats only)")
 	c.Flags().IntVar(&runs, "runs", 0, "runs; the median run is reported (0: the harness default)")
 	c.Flags().StringVar(&only, "only", "", "only endpoints whose name contains this")
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per endpoint")
