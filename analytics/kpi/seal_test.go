@@ -80,10 +80,17 @@ func sealSnapshot(t *testing.T, e *kpitest.Env, s *kpi.Store) string {
 // live) gives exactly what the live rollups alone give, and returns that.
 func sameAsLive(t *testing.T, e *kpitest.Env, what string) string {
 	t.Helper()
-	live, got := sealSnapshot(t, e, e.Store.LiveOnly()), sealSnapshot(t, e, e.Store)
+	return sameAs(t, e, what, sealSnapshot)
+}
+
+// sameAs fails unless render gives the same with the store and with its
+// LiveOnly twin, and returns that.
+func sameAs(t *testing.T, e *kpitest.Env, what string, render func(*testing.T, *kpitest.Env, *kpi.Store) string) string {
+	t.Helper()
+	live, got := render(t, e, e.Store.LiveOnly()), render(t, e, e.Store)
 	compare(t, what, strings.Split(got, "\n"), strings.Split(live, "\n"))
 	if len(live) < 20000 {
-		t.Fatalf("%s: snapshot suspiciously small: %d bytes", what, len(live))
+		t.Fatalf("%s: results suspiciously small: %d bytes", what, len(live))
 	}
 	return got
 }
