@@ -28,7 +28,9 @@ type projectState struct {
 	status                                      string
 	steps, done, late                           int64
 	next                                        time.Time // earliest deadline of a step not done, not yet passed
-	upcoming                                    []upcomingStep
+	// up0 and up1 delimit the project's upcoming steps in
+	// projectScratch.ups.
+	up0, up1 int
 }
 
 type upcomingStep struct {
@@ -37,16 +39,66 @@ type upcomingStep struct {
 	status   string
 }
 
+// projectIndex is the decree's projects prepared once per store: parsing
+// the step deadlines on every request cost more than the query itself.
+type projectIndex struct {
+	// deadlines is indexed like ref.Projects and their Steps.
+	deadlines [][]stepDeadline
+	// first is where each project's steps start in a flat step list.
+	first []int
+	byID  map[string]int // project id → index in ref.Projects
+	steps int
+}
+
+// stepDeadline is a decree step's deadline.
+type stepDeadline struct {
+	at    time.Time
+	ok    bool // Step.Deadline's ok
+	dated bool // Step.Dated
+}
+
+func (s *Store) projectIndex() *projectIndex {
+	s.projectsOnce.Do(func() {
+		ps := s.ref.Projects
+		x := &projectIndex{deadlines: make([][]stepDeadline, len(ps)), first: make([]int, len(ps)), byID: make(map[string]int, len(ps))}
+		for i := range ps {
+			x.byID[ps[i].ID] = i
+			x.first[i] = x.steps
+			x.steps += len(ps[i].Steps)
+			x.deadlines[i] = make([]stepDeadline, len(ps[i].Steps))
+			for j, st := range ps[i].Steps {
+				at, ok := st.Deadline()
+				x.deadlines[i][j] = stepDeadline{at: at, ok: ok, dated: st.Dated()}
+			}
+		}
+		s.projects = x
+	})
+	return s.projects
+}
+
+// projectScratch is one request's working memory, recycled through
+// Store.scratch: the step facts, states and upcoming steps were most of
+// the garbage a projects request made.
+type projectScratch struct {
+	facts  []stepFacts // per step, flat (projectIndex.first)
+	states []projectState
+	ups    []upcomingStep
+}
+
+func (s *Store) release(sc *projectScratch) { s.scratch.Put(sc) }
+
 // projectStates merges the decree's projects (with their step deadlines)
 // with the milestones reported for them, as of f.Period.To, in the
-// reference order, restricted to the scope and filters.
-func (s *Store) projectStates(ctx context.Context, f *Filter) ([]projectState, error) {
+// reference order, restricted to the scope and filters. The caller
+// releases the scratch when done with it.
+func (s *Store) projectStates(ctx context.Context, f *Filter) (*projectScratch, error) {
 	ref, err := s.Reference()
 	if err != nil {
 		return nil, err
 	}
+	x := s.projectIndex()
 	q := &sqlb{}
-	q.add("SELECT project_id, step, any(executor), minIfMerge(started), minIfMerge(done), minIfMerge(late), maxMerge(deadline) FROM ").
+	q.add("SELECT project_id, step, minIfMerge(done), minIfMerge(late), maxMerge(deadline) FROM ").
 		table(s.db, "kpi_project_steps").where(f, false)
 	if f.Annex != "" {
 		q.add(" AND annex = ?", f.Annex)
@@ -56,33 +108,37 @@ func (s *Store) projectStates(ctx context.Context, f *Filter) ([]projectState, e
 	if err != nil {
 		return nil, err
 	}
-	type key struct {
-		id   string
-		step int64
+	sc, _ := s.scratch.Get().(*projectScratch)
+	if sc == nil {
+		sc = &projectScratch{}
 	}
-	// Sized up front: growing the map and the list below was most of the
-	// garbage a request made (the decree has 244 projects, about 580 steps).
-	facts := make(map[key]stepFacts, 1024)
+	sc.facts = slices.Grow(sc.facts[:0], x.steps)[:x.steps]
+	clear(sc.facts)
 	var (
-		k                          key
-		executor                   string
-		started, done, late, dline time.Time
+		id                string
+		step              int64
+		done, late, dline time.Time
 	)
 	for rows.Next() {
-		if err := rows.Scan(&k.id, &k.step, &executor, &started, &done, &late, &dline); err != nil {
+		if err := rows.Scan(&id, &step, &done, &late, &dline); err != nil {
 			rows.Close()
+			s.release(sc)
 			return nil, err
 		}
-		facts[k] = stepFacts{done: done.Unix(), late: late.Unix(), deadline: dline.Unix()}
+		// Milestones of projects or steps the decree does not list have
+		// no row to show.
+		if i, ok := x.byID[id]; ok && step >= 1 && int(step) <= len(x.deadlines[i]) {
+			sc.facts[x.first[i]+int(step)-1] = stepFacts{done: done.Unix(), late: late.Unix(), deadline: dline.Unix()}
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		s.release(sc)
 		return nil, err
 	}
 	asOf := f.Period.To
 	horizon := asOf.Add(time.Duration(f.HorizonDays) * 24 * time.Hour)
-	deadlines := s.stepDeadlines()
-	out := make([]projectState, 0, len(ref.Projects))
+	sc.states, sc.ups = sc.states[:0], sc.ups[:0]
 	for i := range ref.Projects {
 		p := &ref.Projects[i]
 		if !f.Scope.Allows(p.Region) || (f.Region != "" && p.Region != f.Region) || (f.Annex != "" && p.Annex != f.Annex) {
@@ -95,10 +151,13 @@ func (s *Store) projectStates(ctx context.Context, f *Filter) ([]projectState, e
 		if f.Executor != "" && exec != f.Executor {
 			continue
 		}
-		st := projectState{region: p.Region, annex: p.Annex, id: p.ID, section: p.Section, executor: exec, title: p.TitleEn, itemNo: int64(p.ItemNo)}
-		for j := range p.Steps {
-			sf := facts[key{p.ID, int64(j + 1)}]
-			dl, isDated := deadlines[i][j].at, deadlines[i][j].ok
+		st := projectState{region: p.Region, annex: p.Annex, id: p.ID, section: p.Section, executor: exec, title: p.TitleEn, itemNo: int64(p.ItemNo),
+			up0: len(sc.ups)}
+		facts := sc.facts[x.first[i] : x.first[i]+len(p.Steps)]
+		doneDated, dated := int64(0), 0
+		for j, sd := range x.deadlines[i] {
+			sf := facts[j]
+			dl, isDated := sd.at, sd.ok
 			if sf.deadline > 0 && isDated {
 				dl = time.Unix(sf.deadline, 0).UTC()
 			}
@@ -110,6 +169,12 @@ func (s *Store) projectStates(ctx context.Context, f *Filter) ([]projectState, e
 			case reached(sf.late, asOf) || (isDated && !dl.After(asOf)):
 				st.late++
 			}
+			if sd.dated {
+				dated++
+				if done {
+					doneDated++
+				}
+			}
 			if !done && isDated {
 				if dl.After(asOf) && (st.next.IsZero() || dl.Before(st.next)) {
 					st.next = dl
@@ -119,19 +184,11 @@ func (s *Store) projectStates(ctx context.Context, f *Filter) ([]projectState, e
 					if reached(sf.late, asOf) {
 						status = StatusLate
 					}
-					st.upcoming = append(st.upcoming, upcomingStep{step: int64(j + 1), deadline: dl, status: status})
+					sc.ups = append(sc.ups, upcomingStep{step: int64(j + 1), deadline: dl, status: status})
 				}
 			}
 		}
-		doneDated, dated := int64(0), 0
-		for j := range p.Steps {
-			if deadlines[i][j].dated {
-				dated++
-				if reached(facts[key{p.ID, int64(j + 1)}].done, asOf) {
-					doneDated++
-				}
-			}
-		}
+		st.up1 = len(sc.ups)
 		switch {
 		case st.late > 0:
 			st.status = StatusLate
@@ -140,34 +197,9 @@ func (s *Store) projectStates(ctx context.Context, f *Filter) ([]projectState, e
 		default:
 			st.status = StatusOnTime
 		}
-		out = append(out, st)
+		sc.states = append(sc.states, st)
 	}
-	return out, nil
-}
-
-// stepDeadline is a decree step's deadline, parsed once per store.
-type stepDeadline struct {
-	at    time.Time
-	ok    bool // Step.Deadline's ok
-	dated bool // Step.Dated
-}
-
-// stepDeadlines returns the deadline of every step of every reference
-// project, indexed like ref.Projects and their Steps. Parsing them on
-// every request cost more than the query itself.
-func (s *Store) stepDeadlines() [][]stepDeadline {
-	s.deadlinesOnce.Do(func() {
-		s.deadlines = make([][]stepDeadline, len(s.ref.Projects))
-		for i := range s.ref.Projects {
-			steps := s.ref.Projects[i].Steps
-			s.deadlines[i] = make([]stepDeadline, len(steps))
-			for j, st := range steps {
-				at, ok := st.Deadline()
-				s.deadlines[i][j] = stepDeadline{at: at, ok: ok, dated: st.Dated()}
-			}
-		}
-	})
-	return s.deadlines
+	return sc, nil
 }
 
 // reached reports whether a merged timestamp (Unix seconds) is set and
@@ -196,11 +228,13 @@ var Projects = &Table{
 	),
 	Uses: []string{"annex", "executor"},
 	run: func(ctx context.Context, s *Store, f *Filter, r *Row, emit func(*Row) error) error {
-		states, err := s.projectStates(ctx, f)
+		sc, err := s.projectStates(ctx, f)
 		if err != nil {
 			return err
 		}
-		for _, p := range states {
+		defer s.release(sc)
+		for i := range sc.states {
+			p := &sc.states[i]
 			r.setStr(0, p.id)
 			r.setStr(1, p.annex)
 			r.setStr(2, p.region)
@@ -237,15 +271,17 @@ var ProjectsSummary = &Table{
 	Uses:    []string{"annex", "executor"},
 	Targets: targets("K01"),
 	run: func(ctx context.Context, s *Store, f *Filter, r *Row, emit func(*Row) error) error {
-		states, err := s.projectStates(ctx, f)
+		sc, err := s.projectStates(ctx, f)
 		if err != nil {
 			return err
 		}
+		defer s.release(sc)
 		type key struct{ region, annex, executor string }
 		type counts struct{ n, onTime, late, done int64 }
 		sums := map[key]*counts{}
 		var order []key
-		for _, p := range states {
+		for i := range sc.states {
+			p := &sc.states[i]
 			k := key{p.region, p.annex, p.executor}
 			if f.Level == LevelCountry {
 				k.region = f.CountryLabel()
@@ -310,18 +346,20 @@ var ProjectDeadlines = &Table{
 	),
 	Uses: []string{"annex", "executor", "days"},
 	run: func(ctx context.Context, s *Store, f *Filter, r *Row, emit func(*Row) error) error {
-		states, err := s.projectStates(ctx, f)
+		sc, err := s.projectStates(ctx, f)
 		if err != nil {
 			return err
 		}
+		defer s.release(sc)
 		type item struct {
 			p *projectState
 			u upcomingStep
 		}
-		var items []item
-		for i := range states {
-			for _, u := range states[i].upcoming {
-				items = append(items, item{&states[i], u})
+		items := make([]item, 0, len(sc.ups))
+		for i := range sc.states {
+			p := &sc.states[i]
+			for _, u := range sc.ups[p.up0:p.up1] {
+				items = append(items, item{p, u})
 			}
 		}
 		slices.SortStableFunc(items, func(a, b item) int {

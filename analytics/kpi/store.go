@@ -25,8 +25,9 @@ type Store struct {
 	ref    *region.Data
 	refErr error
 
-	deadlinesOnce sync.Once
-	deadlines     [][]stepDeadline // see stepDeadlines
+	projectsOnce sync.Once
+	projects     *projectIndex // see projectIndex
+	scratch      sync.Pool     // *projectScratch
 
 	noSeals bool // see LiveOnly
 }
