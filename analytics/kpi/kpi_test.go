@@ -27,6 +27,7 @@ func TestKPIs(t *testing.T) {
 		{"RollupsEqualRawEvents", rollupsEqualRawEvents},
 		{"TelecomShowsTheHeadlineGap", telecomShowsTheHeadlineGap},
 		{"ProjectsCoverTheDecree", projectsCoverTheDecree},
+		{"ProjectsConcurrently", projectsConcurrently},
 		{"ScopeIsInEveryQuery", scopeIsInEveryQuery},
 		{"ChatbotUsage", chatbotUsage},
 		{"ApplicationFactsEqualRawEvents", applicationFactsEqualRawEvents},
@@ -47,6 +48,15 @@ func national(e *kpitest.Env) kpi.Filter {
 // dump renders every row of a table as text, for comparisons.
 func dump(t *testing.T, s *kpi.Store, tb *kpi.Table, f kpi.Filter) []string {
 	t.Helper()
+	out, err := collect(s, tb, f)
+	if err != nil {
+		t.Fatalf("%s: %v", tb.Name, err)
+	}
+	return out
+}
+
+// collect is dump for goroutines other than the test's.
+func collect(s *kpi.Store, tb *kpi.Table, f kpi.Filter) ([]string, error) {
 	var out []string
 	err := s.Stream(context.Background(), tb, f, func(r *kpi.Row) error {
 		var b strings.Builder
@@ -68,10 +78,7 @@ func dump(t *testing.T, s *kpi.Store, tb *kpi.Table, f kpi.Filter) []string {
 		out = append(out, b.String())
 		return nil
 	})
-	if err != nil {
-		t.Fatalf("%s: %v", tb.Name, err)
-	}
-	return out
+	return out, err
 }
 
 func everyTableAnswers(t *testing.T, e *kpitest.Env) {
@@ -290,6 +297,42 @@ func projectsCoverTheDecree(t *testing.T, e *kpitest.Env) {
 	})
 	if n == 0 {
 		t.Error("no upcoming deadlines")
+	}
+}
+
+// projectsConcurrently runs the project tables from several goroutines
+// with different filters, which share the store's recycled scratch: each
+// must give what it gives alone.
+func projectsConcurrently(t *testing.T, e *kpitest.Env) {
+	filters := []kpi.Filter{national(e), national(e), national(e)}
+	filters[1].Region = "UZ-TK"
+	filters[2].Period.To = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	tables := []*kpi.Table{kpi.Projects, kpi.ProjectsSummary, kpi.ProjectDeadlines}
+	want := map[[2]int]string{}
+	for i, f := range filters {
+		for j, tb := range tables {
+			want[[2]int{i, j}] = strings.Join(dump(t, e.Store, tb, f), "\n")
+		}
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			var err error
+			for n := range 20 {
+				i, j := (g+n)%len(filters), (g+2*n)%len(tables)
+				rows, e2 := collect(e.Store, tables[j], filters[i])
+				if e2 != nil || strings.Join(rows, "\n") != want[[2]int{i, j}] {
+					err = fmt.Errorf("goroutine %d, %s under filter %d: differs from a lone run (%v)", g, tables[j].Name, i, e2)
+					break
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
 
