@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
+	"github.com/oqim/oqim/connectors/retry"
 	kafkago "github.com/segmentio/kafka-go"
 )
 
@@ -225,7 +225,7 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 			conn.Close()
 		}
 	}()
-	delay := 100 * time.Millisecond
+	var backoff retry.Backoff
 	fail := func(err error) bool {
 		if ctx.Err() != nil {
 			return false
@@ -233,16 +233,9 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 		if c.cfg.OnFetchError != nil {
 			c.cfg.OnFetchError(err)
 		}
+		delay := backoff.Next()
 		c.cfg.Logger.Warn("kafka fetch failed; retrying", "topic", topic, "partition", partition, "err", err, "in", delay)
-		t := time.NewTimer(delay/2 + time.Duration(rand.Int64N(int64(delay))))
-		defer t.Stop()
-		delay = min(delay*2, 10*time.Second)
-		select {
-		case <-t.C:
-			return true
-		case <-ctx.Done():
-			return false
-		}
+		return retry.Sleep(ctx, delay)
 	}
 	var ch *Chunk // kept across fetches that return nothing
 	defer func() {
@@ -317,7 +310,7 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 			}
 		}
 		if err == nil {
-			delay = 100 * time.Millisecond
+			backoff.Reset()
 			continue
 		}
 		var kerr kafkago.Error

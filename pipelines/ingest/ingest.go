@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/retry"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/events"
 	"github.com/oqim/oqim/pipelines/schema"
@@ -481,7 +481,7 @@ func (p *Pipeline) land(ctx context.Context, b *batch, w *clickhouse.RecordWrite
 }
 
 func (p *Pipeline) retry(ctx context.Context, stage string, fn func() error) error {
-	b := newBackoff()
+	var b retry.Backoff
 	for {
 		err := fn()
 		if err == nil {
@@ -491,9 +491,9 @@ func (p *Pipeline) retry(ctx context.Context, stage string, fn func() error) err
 			return fmt.Errorf("ingest: %s: %w", stage, err)
 		}
 		p.opts.Metrics.Errors[stage].Inc()
-		d := b.next()
+		d := b.Next()
 		p.opts.Logger.Warn("ingest step failed; retrying", "stage", stage, "err", err, "in", d)
-		if !sleep(ctx, d) {
+		if !retry.Sleep(ctx, d) {
 			return fmt.Errorf("ingest: %s: %w", stage, err)
 		}
 	}
@@ -529,28 +529,5 @@ func deadLetter(topic string, partition int, offset int64, value []byte, fe *eve
 			{Key: "oqim-error-reason", Value: []byte(fe.Reason)},
 			{Key: "oqim-source", Value: []byte(source)},
 		},
-	}
-}
-
-type backoff struct{ d time.Duration }
-
-func newBackoff() *backoff { return &backoff{d: 100 * time.Millisecond} }
-
-// next doubles up to 10 s, with jitter so that many pipelines recovering
-// from the same outage do not retry in lockstep.
-func (b *backoff) next() time.Duration {
-	d := b.d
-	b.d = min(b.d*2, 10*time.Second)
-	return d/2 + time.Duration(rand.Int64N(int64(d)))
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
