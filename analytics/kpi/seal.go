@@ -160,6 +160,8 @@ func (s *Sealer) Run(ctx context.Context, interval time.Duration, onErr func(err
 			if onErr != nil {
 				onErr(err)
 			}
+		case st.Snapshot.Busy:
+			s.Log.Warn("another sealing job is refreshing the application snapshot; run one per database", "sealed_days", st.Total())
 		case st.Total() > 0 || st.Skipped > 0 || st.Snapshot.Months > 0:
 			s.Log.Info("sealed closed days", "applications", st.Days[famApplications], "prescriptions", st.Days[famPrescriptions],
 				"calls", st.Days[famCalls], "skipped", st.Skipped, "snapshot_months", st.Snapshot.Months, "snapshot_apps", st.Snapshot.Apps,

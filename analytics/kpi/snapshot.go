@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,17 +38,42 @@ type SnapshotStats struct {
 	// Months rebuilt, and the applications they hold now.
 	Months int
 	Apps   uint64
+	// Busy: another sealing run was refreshing the snapshot, so this
+	// run left it alone.
+	Busy bool
 }
+
+// staleStage is the age after which a staging table is taken for the
+// remains of a run that died (a full build at 100 M events takes 21 s).
+const staleStage = time.Hour
 
 // refreshSnapshot rebuilds the submission months of every application
 // changed since the previous run (every month, on the first run), then
 // records the run. Each month is built in a staging table of its own and
 // swapped in whole, so readers see a month before or after, never half.
+//
+// Only one run may refresh at a time: two rebuilding a month at once could
+// swap in the older build last while the newer run's valid time is
+// recorded. The staging table, created first and dropped last, is the
+// run's announcement: a run that finds another live staging table backs
+// off. Both announce before they look, so of two concurrent runs at least
+// one sees the other (both may back off; the next interval retries).
 func (s *Sealer) refreshSnapshot(ctx context.Context) (SnapshotStats, error) {
-	var (
-		st            SnapshotStats
-		started, prev time.Time
-	)
+	var st SnapshotStats
+	stage := fmt.Sprintf("kpi_application_snapshot_stage_%d", time.Now().UnixNano())
+	if err := s.conn.Exec(ctx, "CREATE TABLE "+s.db+"."+stage+" AS "+s.db+".kpi_application_snapshot"); err != nil {
+		return st, fmt.Errorf("creating the snapshot staging table: %w", err)
+	}
+	defer func() {
+		// A staging table left behind by a failed drop is harmless: later
+		// runs drop it once it is stale.
+		_ = s.conn.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+s.db+"."+stage)
+	}()
+	if busy, err := s.otherRun(ctx, stage); err != nil || busy {
+		st.Busy = busy
+		return st, err
+	}
+	var started, prev time.Time
 	if err := s.conn.QueryRow(ctx, "SELECT now(), (SELECT max(valid) FROM "+s.db+".kpi_application_snapshot_runs)").Scan(&started, &prev); err != nil {
 		return st, fmt.Errorf("reading the last snapshot run: %w", err)
 	}
@@ -57,7 +83,7 @@ func (s *Sealer) refreshSnapshot(ctx context.Context) (SnapshotStats, error) {
 		return st, err
 	}
 	if len(months) > 0 {
-		if st.Apps, err = s.rebuildMonths(ctx, months, prev.Unix() <= 0); err != nil {
+		if st.Apps, err = s.rebuildMonths(ctx, s.db+"."+stage, months, prev.Unix() <= 0); err != nil {
 			return st, err
 		}
 		st.Months = len(months)
@@ -67,6 +93,40 @@ func (s *Sealer) refreshSnapshot(ctx context.Context) (SnapshotStats, error) {
 		return st, fmt.Errorf("recording the snapshot run: %w", err)
 	}
 	return st, s.pruneChanges(ctx, valid)
+}
+
+// otherRun reports whether a staging table other than own belongs to a
+// run still under way, and drops those of runs that died.
+func (s *Sealer) otherRun(ctx context.Context, own string) (bool, error) {
+	rows, err := s.conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ? AND startsWith(name, 'kpi_application_snapshot_stage_') AND name != ?", s.db, own)
+	if err != nil {
+		return false, fmt.Errorf("looking for other snapshot runs: %w", err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return false, fmt.Errorf("looking for other snapshot runs: %w", err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("looking for other snapshot runs: %w", err)
+	}
+	busy := false
+	for _, n := range names {
+		ns, err := strconv.ParseInt(strings.TrimPrefix(n, "kpi_application_snapshot_stage_"), 10, 64)
+		if err == nil && time.Since(time.Unix(0, ns)) < staleStage {
+			busy = true
+			continue
+		}
+		if err := s.conn.Exec(ctx, "DROP TABLE IF EXISTS "+s.db+"."+n); err != nil {
+			return false, fmt.Errorf("dropping the stale staging table %s: %w", n, err)
+		}
+	}
+	return busy, nil
 }
 
 // changedMonths lists the submission months (YYYY-MM-DD) to rebuild: with
@@ -106,20 +166,12 @@ func (s *Sealer) changedMonths(ctx context.Context, prev time.Time) ([]string, e
 	return months, rows.Err()
 }
 
-// rebuildMonths recomputes the snapshot rows of the applications
-// submitted in months and returns how many there are. The applications
+// rebuildMonths recomputes, through the empty table stage, the snapshot
+// rows of the applications submitted in months and returns how many there
+// are. The applications
 // with a submitted event in one of months are the candidates, whose rows
 // of every month are merged (without a snapshot yet, every application's).
-func (s *Sealer) rebuildMonths(ctx context.Context, months []string, all bool) (uint64, error) {
-	stage := fmt.Sprintf("%s.kpi_application_snapshot_stage_%d", s.db, time.Now().UnixNano())
-	if err := s.conn.Exec(ctx, "CREATE TABLE "+stage+" AS "+s.db+".kpi_application_snapshot"); err != nil {
-		return 0, fmt.Errorf("creating the snapshot staging table: %w", err)
-	}
-	defer func() {
-		// A staging table left behind by a failed drop is harmless (its
-		// name is unique) and visible in system.tables.
-		_ = s.conn.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+stage)
-	}()
+func (s *Sealer) rebuildMonths(ctx context.Context, stage string, months []string, all bool) (uint64, error) {
 	var merged strings.Builder
 	for _, m := range appMerges {
 		merged.WriteString(", " + m.merge + " AS " + m.name)

@@ -120,6 +120,42 @@ func TestApplicationSnapshot(t *testing.T) {
 		t.Fatalf("run with nothing changed: rebuilt %d months, %v", st.Snapshot.Months, err)
 	}
 
+	// One refresh at a time: a run that finds another run's staging table
+	// leaves the snapshot alone; a staging table an hour old is the
+	// remains of a dead run, dropped.
+	runs := func() (n uint64) {
+		if err := e.Conn.QueryRow(ctx, "SELECT count() FROM "+e.DB+".kpi_application_snapshot_runs").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, age := range []time.Duration{0, 2 * time.Hour} {
+		other := fmt.Sprintf("kpi_application_snapshot_stage_%d", time.Now().Add(-age).UnixNano())
+		if err := e.Conn.Exec(ctx, "CREATE TABLE "+e.DB+"."+other+" AS "+e.DB+".kpi_application_snapshot"); err != nil {
+			t.Fatal(err)
+		}
+		n := runs()
+		st, err := sl.Seal(ctx)
+		var left uint64
+		if err2 := e.Conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ?", e.DB, other).Scan(&left); err2 != nil {
+			t.Fatal(err2)
+		}
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case age == 0 && (!st.Snapshot.Busy || runs() != n || left != 1):
+			t.Fatalf("with another run under way: busy %v, runs %d → %d, its table left %d", st.Snapshot.Busy, n, runs(), left)
+		case age > 0 && (st.Snapshot.Busy || runs() != n+1 || left != 0):
+			t.Fatalf("with a dead run's staging table: busy %v, runs %d → %d, its table left %d", st.Snapshot.Busy, n, runs(), left)
+		}
+		if age == 0 {
+			if err := e.Conn.Exec(ctx, "DROP TABLE "+e.DB+"."+other); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	sameAppsAsLive(t, e, "after the concurrent runs")
+
 	// The snapshot is what is read: doubling its rows changes the results.
 	if err := e.Conn.Exec(ctx, "INSERT INTO "+e.DB+".kpi_application_snapshot SELECT * FROM "+e.DB+".kpi_application_snapshot"); err != nil {
 		t.Fatal(err)
