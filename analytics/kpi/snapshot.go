@@ -98,21 +98,8 @@ func (s *Sealer) refreshSnapshot(ctx context.Context) (SnapshotStats, error) {
 // otherRun reports whether a staging table other than own belongs to a
 // run still under way, and drops those of runs that died.
 func (s *Sealer) otherRun(ctx context.Context, own string) (bool, error) {
-	rows, err := s.conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ? AND startsWith(name, 'kpi_application_snapshot_stage_') AND name != ?", s.db, own)
+	names, err := s.queryStrings(ctx, "SELECT name FROM system.tables WHERE database = ? AND startsWith(name, 'kpi_application_snapshot_stage_') AND name != ?", s.db, own)
 	if err != nil {
-		return false, fmt.Errorf("looking for other snapshot runs: %w", err)
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return false, fmt.Errorf("looking for other snapshot runs: %w", err)
-		}
-		names = append(names, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return false, fmt.Errorf("looking for other snapshot runs: %w", err)
 	}
 	busy := false
@@ -149,21 +136,30 @@ func (s *Sealer) changedMonths(ctx context.Context, prev time.Time) ([]string, e
 			" UNION ALL SELECT toString(sub_month) AS m FROM " + s.db + ".kpi_application_snapshot WHERE " + changed + ")"
 		args = []any{prev.Unix(), prev.Unix()}
 	}
-	rows, err := s.conn.Query(ctx, q, args...)
+	months, err := s.queryStrings(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("finding the changed months: %w", err)
 	}
-	defer rows.Close()
-	var months []string
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			return nil, fmt.Errorf("finding the changed months: %w", err)
-		}
-		months = append(months, m)
-	}
 	slices.Sort(months)
-	return months, rows.Err()
+	return months, nil
+}
+
+// queryStrings runs a query of one String column and returns its values.
+func (s *Sealer) queryStrings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // rebuildMonths recomputes, through the empty table stage, the snapshot
@@ -211,21 +207,8 @@ func (s *Sealer) rebuildMonths(ctx context.Context, stage string, months []strin
 // older than valid: no query reads changes before the newest run's valid.
 func (s *Sealer) pruneChanges(ctx context.Context, valid time.Time) error {
 	keep := valid.UTC().AddDate(0, 0, -1).Format("20060102")
-	rows, err := s.conn.Query(ctx, "SELECT DISTINCT partition FROM system.parts WHERE database = ? AND table = 'kpi_application_changes' AND active AND partition < ?", s.db, keep)
+	parts, err := s.queryStrings(ctx, "SELECT DISTINCT partition FROM system.parts WHERE database = ? AND table = 'kpi_application_changes' AND active AND partition < ?", s.db, keep)
 	if err != nil {
-		return fmt.Errorf("listing old application changes: %w", err)
-	}
-	var parts []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			rows.Close()
-			return fmt.Errorf("listing old application changes: %w", err)
-		}
-		parts = append(parts, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("listing old application changes: %w", err)
 	}
 	for _, p := range parts {
