@@ -149,12 +149,8 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	ctx := chromiumtest.Context(t, 1600, 1000, 45*time.Second)
 
-	run := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("browser: %v", err)
-		}
-	}
+	page := chromiumtest.Page{T: t, Ctx: ctx}
+	run, attr := page.Do, page.Attr
 	eval := func(js string, v any) {
 		t.Helper()
 		raw, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](js))
@@ -164,14 +160,6 @@ func TestDashboardInBrowser(t *testing.T) {
 		if err := json.Unmarshal(raw, v); err != nil {
 			t.Fatalf("browser: %s: %v", raw, err)
 		}
-	}
-	attr := func(sel, name string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
-		if err != nil {
-			t.Fatalf("browser: %s[%s]: %v", sel, name, err)
-		}
-		return v.Value
 	}
 	text := func(sel string) string {
 		t.Helper()

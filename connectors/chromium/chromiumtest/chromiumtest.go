@@ -58,3 +58,28 @@ func binary(t testing.TB) string {
 	t.Fatal("chromium is not installed: run `make test` (which installs it), or `apt-get install -y chromium`; set OQIM_SKIP_BROWSER=1 to skip this test")
 	return ""
 }
+
+// Page runs browser steps for a test and fails it, naming the step, on
+// the first error.
+type Page struct {
+	T   testing.TB
+	Ctx context.Context
+}
+
+// Do runs steps in order.
+func (p Page) Do(steps ...chromedp.Action[chromedp.Void]) {
+	p.T.Helper()
+	if err := chromedp.Do(p.Ctx, steps...); err != nil {
+		p.T.Fatalf("browser: %v", err)
+	}
+}
+
+// Attr is attribute name of the first element matching the CSS selector.
+func (p Page) Attr(sel, name string) string {
+	p.T.Helper()
+	v, err := chromedp.Run(p.Ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	if err != nil {
+		p.T.Fatalf("browser: %s[%s]: %v", sel, name, err)
+	}
+	return v.Value
+}

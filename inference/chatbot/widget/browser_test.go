@@ -29,12 +29,8 @@ func TestWidgetInBrowser(t *testing.T) {
 
 	ctx := chromiumtest.Context(t, 900, 900, 45*time.Second)
 
-	run := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("browser: %v", err)
-		}
-	}
+	page := chromiumtest.Page{T: t, Ctx: ctx}
+	run, attr := page.Do, page.Attr
 	text := func(sel string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -42,14 +38,6 @@ func TestWidgetInBrowser(t *testing.T) {
 			t.Fatalf("browser: text of %s: %v", sel, err)
 		}
 		return v
-	}
-	attr := func(sel, name string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
-		if err != nil {
-			t.Fatalf("browser: %s[%s]: %v", sel, name, err)
-		}
-		return v.Value
 	}
 	run(
 		chromedp.Navigate(srv.URL+"/chat/"),
