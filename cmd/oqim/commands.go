@@ -17,9 +17,9 @@ import (
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/kafka"
-	"github.com/oqim/oqim/connectors/opendata"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/generate"
+	"github.com/oqim/oqim/pipelines/sources/opendata"
 )
 
 func (a *app) serveCmd() *cobra.Command {

@@ -17,11 +17,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oqim/oqim/analytics/access"
-	"github.com/oqim/oqim/connectors/httpingest"
-	"github.com/oqim/oqim/connectors/opendata"
-	"github.com/oqim/oqim/inference/asr"
 	"github.com/oqim/oqim/inference/chatbot"
-	"github.com/oqim/oqim/inference/doctorapi"
+	"github.com/oqim/oqim/inference/clinical/asr"
+	"github.com/oqim/oqim/inference/clinical/doctorapi"
+	"github.com/oqim/oqim/pipelines/sources/httpingest"
+	"github.com/oqim/oqim/pipelines/sources/opendata"
 )
 
 // Config is oqim's whole configuration. Every key can be set in the YAML
@@ -39,13 +39,13 @@ type Config struct {
 	// reading kafka.topic as kafka.group with the pipeline.* settings.
 	Pipelines []PipelineSpec `yaml:"pipelines"`
 	// HTTPIngest lets agencies POST NDJSON events (see
-	// connectors/httpingest); they land on kafka.topic.
+	// pipelines/sources/httpingest); they land on kafka.topic.
 	HTTPIngest httpingest.Config `yaml:"http_ingest"`
 	// OpenData lists datasets that `oqim ingest` polls (see
-	// connectors/opendata).
+	// pipelines/sources/opendata).
 	OpenData []opendata.Config `yaml:"opendata"`
 	// Doctor configures the doctor's transcription and notes API and its
-	// workers (see inference/doctorapi).
+	// workers (see inference/clinical/doctorapi).
 	Doctor doctorapi.Config `yaml:"doctor"`
 	// Access guards the BI API: keys or JWTs with a role and a region
 	// scope (see analytics/access). Empty leaves the BI open (the demo).

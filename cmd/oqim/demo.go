@@ -12,11 +12,11 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/analytics/migrations"
-	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/kafka"
-	"github.com/oqim/oqim/inference/doctorapi"
+	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest"
+	"github.com/oqim/oqim/pipelines/sources/httpingest"
 )
 
 func (a *app) demoCmd() *cobra.Command {

@@ -7,9 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	chatbotEval "github.com/oqim/oqim/inference/chatbot/eval"
-	"github.com/oqim/oqim/inference/diagnosis/eval"
-	"github.com/oqim/oqim/inference/notes"
-	notesEval "github.com/oqim/oqim/inference/notes/eval"
+	"github.com/oqim/oqim/inference/clinical/diagnosis/eval"
+	"github.com/oqim/oqim/inference/clinical/notes"
+	notesEval "github.com/oqim/oqim/inference/clinical/notes/eval"
 )
 
 func (a *app) evalCmd() *cobra.Command {
@@ -87,10 +87,10 @@ func (a *app) evalNotesCmd() *cobra.Command {
 		Use:   "notes --cases FILE",
 		Short: "Score clinical-note structuring: precision and recall per field",
 		Long: `eval notes reads JSONL cases, one per line, with "transcript", "language" and
-"expected" (the schema is in inference/notes/README.md), structures each
+"expected" (the schema is in inference/clinical/notes/README.md), structures each
 transcript and reports precision and recall per field, micro-averaged.
 The offline engine is used unless --llm is given and llm.* is configured.`,
-		Example: `  oqim eval notes --cases inference/notes/eval/testdata/holdout.jsonl
+		Example: `  oqim eval notes --cases inference/clinical/notes/eval/testdata/holdout.jsonl
   oqim eval notes --cases my-cases.jsonl --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

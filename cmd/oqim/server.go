@@ -16,16 +16,16 @@ import (
 	"github.com/oqim/oqim/analytics/dashboard"
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/connectors/health"
-	"github.com/oqim/oqim/connectors/httpingest"
 	"github.com/oqim/oqim/connectors/kafka"
-	"github.com/oqim/oqim/inference/asr"
 	"github.com/oqim/oqim/inference/chatbot"
-	"github.com/oqim/oqim/inference/diagnosis"
-	"github.com/oqim/oqim/inference/diagnosis/textmap"
-	"github.com/oqim/oqim/inference/doctorapi"
-	"github.com/oqim/oqim/inference/notes"
+	"github.com/oqim/oqim/inference/clinical/asr"
+	"github.com/oqim/oqim/inference/clinical/diagnosis"
+	"github.com/oqim/oqim/inference/clinical/diagnosis/textmap"
+	"github.com/oqim/oqim/inference/clinical/doctorapi"
+	"github.com/oqim/oqim/inference/clinical/notes"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
+	"github.com/oqim/oqim/pipelines/sources/httpingest"
 )
 
 // routes assembles the HTTP surface: the BI API and the assistants (when

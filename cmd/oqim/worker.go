@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/analytics/kpi"
-	"github.com/oqim/oqim/inference/notes"
-	"github.com/oqim/oqim/inference/worker"
+	"github.com/oqim/oqim/inference/clinical/notes"
+	"github.com/oqim/oqim/inference/clinical/worker"
 )
 
 func (a *app) workerCmd() *cobra.Command {

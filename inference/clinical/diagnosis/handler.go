@@ -1,0 +1,503 @@
+package diagnosis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/oqim/oqim/inference/clinical/diagnosis/textmap"
+	"github.com/oqim/oqim/models/ddxplus"
+)
+
+// HandlerConfig configures NewHandler.
+type HandlerConfig struct {
+	// Engine ranks the conditions. Required.
+	Engine *Engine
+	// Lexicon maps text offline; nil builds the default lexicon mapper.
+	Lexicon textmap.Extractor
+	// LLM configures the optional LLM text mode. When incomplete, requests
+	// asking for text_mode "llm" fail with a message naming the missing
+	// settings.
+	LLM textmap.LLMConfig
+	// MaxBodyBytes bounds the request body. Default 64 KiB.
+	MaxBodyBytes int64
+}
+
+// NewDefaultEngine returns an engine over the embedded knowledge base with
+// the default options.
+func NewDefaultEngine() (*Engine, error) {
+	kb, err := ddxplus.Default()
+	if err != nil {
+		return nil, err
+	}
+	return NewEngine(kb, Options{})
+}
+
+// NewHandler returns the handler of POST /api/v1/diagnosis.
+func NewHandler(cfg HandlerConfig) (http.Handler, error) {
+	if cfg.Engine == nil {
+		return nil, errors.New("diagnosis: HandlerConfig.Engine is required")
+	}
+	h := &handler{eng: cfg.Engine, lexicon: cfg.Lexicon, maxBody: cfg.MaxBodyBytes}
+	if h.maxBody <= 0 {
+		h.maxBody = 64 << 10
+	}
+	if h.lexicon == nil {
+		m, err := textmap.New(cfg.Engine.KB())
+		if err != nil {
+			return nil, err
+		}
+		h.lexicon = m
+	}
+	if err := cfg.LLM.Check(); err != nil {
+		h.llmErr = err
+	} else if h.llm, err = textmap.NewLLMExtractor(cfg.Engine.KB(), cfg.LLM); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+type handler struct {
+	eng     *Engine
+	lexicon textmap.Extractor
+	llm     textmap.Extractor
+	llmErr  error
+	maxBody int64
+}
+
+// Request is the body of POST /api/v1/diagnosis.
+type Request struct {
+	Age      *int              `json:"age,omitempty"`
+	Sex      string            `json:"sex,omitempty"`      // "female" or "male"
+	Language string            `json:"language,omitempty"` // "uz" (default), "ru" or "en"
+	Evidence []RequestEvidence `json:"evidence,omitempty"`
+	Text     string            `json:"text,omitempty"`
+	TextMode string            `json:"text_mode,omitempty"` // "lexicon" (default) or "llm"
+	TopK     int               `json:"top_k,omitempty"`     // default 5
+}
+
+// RequestEvidence is one answered question.
+type RequestEvidence struct {
+	ID string `json:"id"`
+	// ChoiceID is "present" or "absent"; it defaults to "present".
+	ChoiceID string `json:"choice_id,omitempty"`
+	// Value answers a categorical evidence (a value code, or a number on
+	// 0–10 scales).
+	Value json.RawMessage `json:"value,omitempty"`
+	// Values answers a multi-choice evidence.
+	Values []string `json:"values,omitempty"`
+}
+
+// Response is the answer of POST /api/v1/diagnosis.
+type Response struct {
+	Language   string              `json:"language"`
+	Disclaimer string              `json:"disclaimer"`
+	Conditions []ResponseCondition `json:"conditions"`
+	Question   *ResponseQuestion   `json:"question"`
+	ShouldStop bool                `json:"should_stop"`
+	// Evidence is every finding the ranking used, the extracted ones
+	// marked with source "text".
+	Evidence []ResponseEvidence `json:"evidence"`
+	// Rejected lists findings an LLM proposed that the knowledge base
+	// does not allow.
+	Rejected []textmap.Rejection `json:"rejected,omitempty"`
+}
+
+// ResponseCondition is one condition of the differential.
+type ResponseCondition struct {
+	ID          string             `json:"id"`
+	Name        string             `json:"name"`
+	ICD10       []string           `json:"icd10"`
+	Severity    int                `json:"severity"`
+	Probability float64            `json:"probability"`
+	Rank        int                `json:"rank"`
+	RedFlag     bool               `json:"red_flag"`
+	Referral    string             `json:"referral,omitempty"`
+	Supporting  []ResponseEvidence `json:"supporting"`
+	Opposing    []ResponseEvidence `json:"opposing"`
+}
+
+// ResponseEvidence names a finding.
+type ResponseEvidence struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	ChoiceID string   `json:"choice_id"`
+	Values   []string `json:"values,omitempty"`
+	Source   string   `json:"source,omitempty"`
+	Phrase   string   `json:"phrase,omitempty"`
+}
+
+// ResponseQuestion is the next question.
+type ResponseQuestion struct {
+	ID      string           `json:"id"`
+	Type    string           `json:"type"` // "single" (yes/no), "categorical", "multiple"
+	Text    string           `json:"text"`
+	Choices []ResponseChoice `json:"choices"`
+}
+
+// ResponseChoice is a possible answer.
+type ResponseChoice struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// APIError is the body of every error response.
+type APIError struct {
+	Error struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+type fieldError struct {
+	status     int
+	field, msg string
+}
+
+func (e *fieldError) Error() string { return e.field + ": " + e.msg }
+
+func badField(field, format string, args ...any) *fieldError {
+	return &fieldError{http.StatusBadRequest, field, fmt.Sprintf(format, args...)}
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, &fieldError{http.StatusMethodNotAllowed, "method", "use POST"})
+		return
+	}
+	resp, ferr := h.serve(r.Context(), http.MaxBytesReader(w, r.Body, h.maxBody), r.Header.Get("Content-Type"))
+	if ferr != nil {
+		writeError(w, ferr)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func writeError(w http.ResponseWriter, e *fieldError) {
+	var body APIError
+	body.Error.Field, body.Error.Message = e.field, e.msg
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func (h *handler) serve(ctx context.Context, body io.Reader, contentType string) (*Response, *fieldError) {
+	if ct := strings.TrimSpace(strings.Split(contentType, ";")[0]); ct != "" && ct != "application/json" {
+		return nil, &fieldError{http.StatusUnsupportedMediaType, "Content-Type", fmt.Sprintf("want application/json, got %q", ct)}
+	}
+	req, ferr := decodeRequest(body)
+	if ferr != nil {
+		return nil, ferr
+	}
+	kb := h.eng.KB()
+	c := Case{Age: AgeUnknown}
+	if req.Age != nil {
+		if *req.Age < 0 || *req.Age > 120 {
+			return nil, badField("age", "%d is out of range: want years from 0 to 120", *req.Age)
+		}
+		c.Age = *req.Age
+	}
+	switch strings.ToLower(req.Sex) {
+	case "":
+	case "female", "f":
+		c.Sex = Female
+	case "male", "m":
+		c.Sex = Male
+	default:
+		return nil, badField("sex", "unknown sex %q: want \"female\" or \"male\"", req.Sex)
+	}
+	lang := req.Language
+	switch lang {
+	case "":
+		lang = "uz"
+	case "uz", "ru", "en":
+	default:
+		return nil, badField("language", "unsupported language %q: want \"uz\", \"ru\" or \"en\"", req.Language)
+	}
+	k := req.TopK
+	if k == 0 {
+		k = 5
+	}
+	if k < 1 || k > len(kb.Conditions) {
+		return nil, badField("top_k", "%d is out of range: want 1 to %d", req.TopK, len(kb.Conditions))
+	}
+
+	given := map[string]bool{}
+	for i, re := range req.Evidence {
+		f, ferr := toFinding(kb, i, re)
+		if ferr != nil {
+			return nil, ferr
+		}
+		if given[f.Evidence] {
+			return nil, badField(fmt.Sprintf("evidence[%d].id", i), "evidence %s is given more than once", f.Evidence)
+		}
+		given[f.Evidence] = true
+		c.Findings = append(c.Findings, f)
+	}
+	nGiven := len(c.Findings)
+
+	var ext *textmap.Extraction
+	if strings.TrimSpace(req.Text) != "" {
+		var x textmap.Extractor
+		switch req.TextMode {
+		case "", "lexicon":
+			x = h.lexicon
+		case "llm":
+			if h.llm == nil {
+				return nil, badField("text_mode", "%v", h.llmErr)
+			}
+			x = h.llm
+		default:
+			return nil, badField("text_mode", "unknown mode %q: want \"lexicon\" or \"llm\"", req.TextMode)
+		}
+		var err error
+		if ext, err = x.Extract(ctx, req.Text); err != nil {
+			return nil, &fieldError{http.StatusBadGateway, "text", err.Error()}
+		}
+		// Answers given explicitly win over what the text suggests.
+		c.Findings = append(c.Findings, FindingsFromMatches(ext.Matches, given)...)
+	} else if req.TextMode != "" && req.TextMode != "lexicon" && req.TextMode != "llm" {
+		return nil, badField("text_mode", "unknown mode %q: want \"lexicon\" or \"llm\"", req.TextMode)
+	}
+
+	a, err := h.eng.Assess(c, k)
+	if err != nil {
+		var fe *FindingError
+		if errors.As(err, &fe) {
+			if fe.Index < nGiven {
+				return nil, badField(fmt.Sprintf("evidence[%d].%s", fe.Index, map[string]string{"evidence": "id", "values": "values", "present": "choice_id"}[fe.Field]), "%s", fe.Msg)
+			}
+			return nil, badField("text", "the text yields contradictory findings: %s", fe.Msg)
+		}
+		return nil, &fieldError{http.StatusInternalServerError, "", err.Error()}
+	}
+	return render(kb, lang, a, c.Findings, nGiven, ext), nil
+}
+
+func decodeRequest(body io.Reader) (*Request, *fieldError) {
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	var req Request
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		var typeErr *json.UnmarshalTypeError
+		var syntaxErr *json.SyntaxError
+		switch {
+		case errors.As(err, &tooBig):
+			return nil, &fieldError{http.StatusRequestEntityTooLarge, "body", fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit)}
+		case errors.As(err, &typeErr):
+			return nil, badField(typeErr.Field, "want a JSON %s, got %s", typeErr.Type, typeErr.Value)
+		case errors.As(err, &syntaxErr):
+			return nil, badField("body", "malformed JSON at byte %d: %v", syntaxErr.Offset, err)
+		case errors.Is(err, io.EOF):
+			return nil, badField("body", "empty body: want a JSON object")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return nil, badField(name, "unknown field")
+		default:
+			return nil, badField("body", "%v", err)
+		}
+	}
+	if dec.More() {
+		return nil, badField("body", "want a single JSON object")
+	}
+	return &req, nil
+}
+
+func toFinding(kb *ddxplus.KB, i int, re RequestEvidence) (Finding, *fieldError) {
+	field := func(f string) string { return fmt.Sprintf("evidence[%d].%s", i, f) }
+	if re.ID == "" {
+		return Finding{}, badField(field("id"), "missing evidence code")
+	}
+	ei, ok := kb.EvidenceIndex(re.ID)
+	if !ok {
+		hint := ""
+		if code, val, found := strings.Cut(re.ID, "_@_"); found {
+			hint = fmt.Sprintf(" (send id %q with the value %q)", code, val)
+		}
+		return Finding{}, badField(field("id"), "unknown evidence code %q%s", re.ID, hint)
+	}
+	ev := &kb.Evidences[ei]
+	f := Finding{Evidence: re.ID}
+	switch re.ChoiceID {
+	case "", "present":
+		f.Present = true
+	case "absent":
+	default:
+		return Finding{}, badField(field("choice_id"), "unknown choice %q: want \"present\" or \"absent\"", re.ChoiceID)
+	}
+	if len(re.Value) > 0 {
+		if ev.Type != ddxplus.Categorical {
+			return Finding{}, badField(field("value"), "evidence %s is %s, not categorical; %s", re.ID, ev.Type, answerHint(ev))
+		}
+		var s string
+		if err := json.Unmarshal(re.Value, &s); err != nil {
+			var n json.Number
+			if err := json.Unmarshal(re.Value, &n); err != nil {
+				return Finding{}, badField(field("value"), "want a value code or a number, got %s", re.Value)
+			}
+			s = n.String()
+		}
+		if ev.ValueIndex(s) < 0 {
+			return Finding{}, badField(field("value"), "%q is not a value of categorical evidence %s (allowed: %s)", s, re.ID, valueList(ev))
+		}
+		f.Values = []string{s}
+	}
+	if len(re.Values) > 0 {
+		if ev.Type != ddxplus.Multi {
+			return Finding{}, badField(field("values"), "evidence %s is %s, not multi-choice; %s", re.ID, ev.Type, answerHint(ev))
+		}
+		for _, v := range re.Values {
+			if ev.ValueIndex(v) < 0 {
+				return Finding{}, badField(field("values"), "%q is not a value of multi-choice evidence %s (allowed: %s)", v, re.ID, valueList(ev))
+			}
+		}
+		f.Values = re.Values
+	}
+	if f.Present && ev.Type != ddxplus.Binary && len(f.Values) == 0 {
+		return Finding{}, badField(field("id"), "evidence %s is present but has no answer; %s", re.ID, answerHint(ev))
+	}
+	if !f.Present && len(f.Values) > 0 {
+		return Finding{}, badField(field("choice_id"), "evidence %s is absent and takes no value", re.ID)
+	}
+	return f, nil
+}
+
+func answerHint(ev *ddxplus.Evidence) string {
+	switch ev.Type {
+	case ddxplus.Categorical:
+		return `answer it with "value"`
+	case ddxplus.Multi:
+		return `answer it with "values"`
+	}
+	return `answer it with "choice_id" only`
+}
+
+// FindingsFromMatches groups text matches into findings: the values of one
+// evidence together, the first polarity of an evidence winning, and
+// evidences in given (answered explicitly) skipped.
+func FindingsFromMatches(ms []textmap.Match, given map[string]bool) []Finding {
+	var out []Finding
+	at := map[string]int{}
+	for _, m := range ms {
+		if given[m.Evidence] {
+			continue
+		}
+		if i, ok := at[m.Evidence]; ok {
+			if m.Value != "" && out[i].Present && !slices.Contains(out[i].Values, m.Value) {
+				out[i].Values = append(out[i].Values, m.Value)
+			}
+			continue
+		}
+		f := Finding{Evidence: m.Evidence, Present: m.Present}
+		if m.Value != "" && m.Present {
+			f.Values = []string{m.Value}
+		}
+		at[m.Evidence] = len(out)
+		out = append(out, f)
+	}
+	return out
+}
+
+var (
+	disclaimers = ddxplus.Text{
+		En: "Decision support for a clinician, not a diagnosis. It gives no treatment advice; the clinician examines the patient and decides.",
+		Uz: "Bu shifokor uchun qaror qabul qilishda yordam, tashxis emas. Davolash boʻyicha tavsiya bermaydi; bemorni shifokor koʻradi va qarorni oʻzi qabul qiladi.",
+		Ru: "Это поддержка принятия решений для врача, а не диагноз. Рекомендаций по лечению не даёт; пациента осматривает и решение принимает врач.",
+	}
+	referrals = ddxplus.Text{
+		En: "Red flag: refer the patient urgently for emergency assessment.",
+		Uz: "Xavfli belgi: bemorni zudlik bilan shoshilinch tibbiy baholashga yoʻnaltiring.",
+		Ru: "Тревожный признак: срочно направьте пациента на неотложную оценку.",
+	}
+	yes = ddxplus.Text{En: "Yes", Uz: "Ha", Ru: "Да"}
+	no  = ddxplus.Text{En: "No", Uz: "Yoʻq", Ru: "Нет"}
+)
+
+func render(kb *ddxplus.KB, lang string, a *Assessment, findings []Finding, nGiven int, ext *textmap.Extraction) *Response {
+	resp := &Response{
+		Language:   lang,
+		Disclaimer: disclaimers.In(lang),
+		ShouldStop: a.ShouldStop,
+		Conditions: []ResponseCondition{},
+		Evidence:   []ResponseEvidence{},
+	}
+	phrases := map[string]string{}
+	if ext != nil {
+		resp.Rejected = ext.Rejected
+		for _, m := range ext.Matches {
+			if _, ok := phrases[m.Evidence]; !ok {
+				phrases[m.Evidence] = m.Phrase
+			}
+		}
+	}
+	for i, f := range findings {
+		ev := evidenceOf(kb, f.Evidence)
+		re := ResponseEvidence{ID: f.Evidence, Name: ev.Name.In(lang), ChoiceID: choice(f.Present), Values: f.Values}
+		if i >= nGiven {
+			re.Source, re.Phrase = "text", phrases[f.Evidence]
+		}
+		resp.Evidence = append(resp.Evidence, re)
+	}
+	contribs := func(cs []Contribution) []ResponseEvidence {
+		out := []ResponseEvidence{}
+		for _, ct := range cs {
+			out = append(out, ResponseEvidence{ID: ct.Evidence.Code, Name: ct.Evidence.Name.In(lang), ChoiceID: choice(ct.Present), Values: ct.Values})
+		}
+		return out
+	}
+	for _, rc := range a.Conditions {
+		c := ResponseCondition{
+			ID: rc.Condition.ID, Name: rc.Condition.Name.In(lang), ICD10: rc.Condition.ICD10,
+			Severity: rc.Condition.Severity, Probability: rc.Probability, Rank: rc.Rank, RedFlag: rc.RedFlag,
+			Supporting: contribs(rc.Supporting), Opposing: contribs(rc.Opposing),
+		}
+		if rc.RedFlag {
+			c.Referral = referrals.In(lang)
+		}
+		resp.Conditions = append(resp.Conditions, c)
+	}
+	if q := a.Question; q != nil {
+		ev := q.Evidence
+		rq := &ResponseQuestion{ID: ev.Code, Text: ev.Question.In(lang)}
+		switch ev.Type {
+		case ddxplus.Binary:
+			rq.Type = "single"
+			rq.Choices = []ResponseChoice{{"present", yes.In(lang)}, {"absent", no.In(lang)}}
+		default:
+			rq.Type = "categorical"
+			if ev.Type == ddxplus.Multi {
+				rq.Type = "multiple"
+			}
+			for _, v := range ev.Values {
+				label := v.Meaning.In(lang)
+				if label == "" {
+					label = v.Code
+				}
+				rq.Choices = append(rq.Choices, ResponseChoice{v.Code, label})
+			}
+		}
+		resp.Question = rq
+	}
+	return resp
+}
+
+func evidenceOf(kb *ddxplus.KB, code string) *ddxplus.Evidence {
+	i, _ := kb.EvidenceIndex(code)
+	return &kb.Evidences[i]
+}
+
+func choice(present bool) string {
+	if present {
+		return "present"
+	}
+	return "absent"
+}

@@ -1,0 +1,117 @@
+package doctorapi
+
+import (
+	"time"
+
+	"github.com/oqim/oqim/inference/clinical/worker"
+)
+
+// Defaults for zero [Config] fields.
+const (
+	DefaultSyncMaxDuration   = 60 * time.Second
+	DefaultMaxDuration       = 2 * time.Hour
+	DefaultMaxUploadBytes    = 100 << 20
+	DefaultRequestsPerMinute = 30
+	DefaultBurst             = 10
+	DefaultPollInterval      = 500 * time.Millisecond
+	DefaultStreamTimeout     = 3 * time.Hour
+	DefaultSyncTimeout       = 3 * time.Minute
+	DefaultPatientSystem     = "urn:oqim:patient"
+	DefaultPractitionerSys   = "urn:oqim:doctor"
+)
+
+// Config is the `doctor` section of the configuration.
+type Config struct {
+	// APIKeys are the doctors' keys, configured by hash only.
+	APIKeys []APIKey `yaml:"api_keys"`
+	// JWT accepts HS256 tokens whose sub is the doctor id.
+	JWT JWTConfig `yaml:"jwt"`
+	// SyncMaxDuration: recordings up to this long are transcribed in the
+	// request (default 60 s); longer ones become jobs.
+	SyncMaxDuration time.Duration `yaml:"sync_max_duration"`
+	// MaxDuration caps a recording (default 2 h); longer is 413.
+	MaxDuration time.Duration `yaml:"max_duration"`
+	// SyncTimeout bounds a synchronous transcription (default 3 min).
+	SyncTimeout time.Duration `yaml:"sync_timeout"`
+	// Limits apply to each doctor separately; DoctorLimits overrides them
+	// per doctor id (zero fields take the defaults of Limits).
+	Limits       Limits            `yaml:"limits"`
+	DoctorLimits map[string]Limits `yaml:"doctor_limits"`
+	// Jobs are the settings shared with the workers: blob directory and
+	// topics.
+	Jobs worker.Config `yaml:"jobs"`
+	// PollInterval is how often an event stream looks for new segments
+	// (default 500 ms); StreamTimeout ends a stream that outlives it.
+	PollInterval  time.Duration `yaml:"poll_interval"`
+	StreamTimeout time.Duration `yaml:"stream_timeout"`
+	// Identifier systems of the FHIR export: the patient id (such as the
+	// PINFL system) and the doctor id.
+	PatientSystem      string `yaml:"patient_system"`
+	PractitionerSystem string `yaml:"practitioner_system"`
+}
+
+// APIKey is one doctor's key. Only its SHA-256 is configured, so a leaked
+// configuration does not leak a key.
+type APIKey struct {
+	DoctorID string `yaml:"doctor_id"`
+	Name     string `yaml:"name"`
+	// KeySHA256 is the hex SHA-256 of the key (printf %s "$KEY" | sha256sum).
+	KeySHA256 string `yaml:"key_sha256"`
+}
+
+// JWTConfig accepts tokens signed with HS256. Empty Secret disables JWTs.
+type JWTConfig struct {
+	// Secret is the HMAC key, at least 32 bytes.
+	Secret string `yaml:"secret"`
+	// Issuer, when set, must match the token's iss.
+	Issuer string `yaml:"issuer"`
+}
+
+// Limits bound one doctor's use.
+type Limits struct {
+	// MaxUploadBytes caps one recording (default 100 MiB).
+	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
+	// RequestsPerMinute refills the doctor's token bucket, which holds
+	// Burst tokens; every request takes one.
+	RequestsPerMinute float64 `yaml:"requests_per_minute"`
+	Burst             int     `yaml:"burst"`
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxUploadBytes <= 0 {
+		l.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if l.RequestsPerMinute <= 0 {
+		l.RequestsPerMinute = DefaultRequestsPerMinute
+	}
+	if l.Burst <= 0 {
+		l.Burst = DefaultBurst
+	}
+	return l
+}
+
+func (c Config) withDefaults() Config {
+	if c.SyncMaxDuration <= 0 {
+		c.SyncMaxDuration = DefaultSyncMaxDuration
+	}
+	if c.MaxDuration <= 0 {
+		c.MaxDuration = DefaultMaxDuration
+	}
+	if c.SyncTimeout <= 0 {
+		c.SyncTimeout = DefaultSyncTimeout
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.StreamTimeout <= 0 {
+		c.StreamTimeout = DefaultStreamTimeout
+	}
+	if c.PatientSystem == "" {
+		c.PatientSystem = DefaultPatientSystem
+	}
+	if c.PractitionerSystem == "" {
+		c.PractitionerSystem = DefaultPractitionerSys
+	}
+	c.Jobs = c.Jobs.WithDefaults()
+	return c
+}

@@ -1,0 +1,155 @@
+package doctorapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/oqim/oqim/inference/clinical/diagnosis"
+	"github.com/oqim/oqim/inference/clinical/fhir"
+	"github.com/oqim/oqim/inference/clinical/notes"
+	"github.com/oqim/oqim/inference/clinical/worker"
+)
+
+// maxNoteBytes bounds a POST /api/v1/notes body: a long dictation is a
+// few tens of kilobytes.
+const maxNoteBytes = 1 << 20
+
+type noteRequest struct {
+	// Text is free text; Transcript a transcript as this API returns it.
+	// One of them is required; Text wins when both are sent.
+	Text       string             `json:"text"`
+	Transcript *worker.Transcript `json:"transcript"`
+	// Age and Sex ask for the diagnostic assistant's differential.
+	Age *int   `json:"age"`
+	Sex string `json:"sex"`
+	// PatientID is required for ?format=fhir; EncounterID names the note
+	// (the same encounter gives the same FHIR identifiers).
+	PatientID   string `json:"patient_id"`
+	EncounterID string `json:"encounter_id"`
+}
+
+type candidateView struct {
+	ConditionID string   `json:"condition_id"`
+	Name        string   `json:"name"`
+	ICD10       []string `json:"icd10"`
+	Probability float64  `json:"probability"`
+	Rank        int      `json:"rank"`
+	RedFlag     bool     `json:"red_flag"`
+}
+
+type noteResponse struct {
+	ID   string      `json:"id"`
+	Note *notes.Note `json:"note"`
+	// Differential is decision support for the doctor, present when age or
+	// sex was given.
+	Differential []candidateView `json:"differential,omitempty"`
+	// DifferentialNote explains an empty differential.
+	DifferentialNote string `json:"differential_note,omitempty"`
+}
+
+// createNote is POST /api/v1/notes.
+func (h *Handler) createNote(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	doc, _ := DoctorFrom(ctx)
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "fhir" {
+		writeError(w, http.StatusBadRequest, "format", fmt.Sprintf("%q: use json (default) or fhir", format))
+		return
+	}
+	var req noteRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxNoteBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("the request is larger than %d bytes", maxNoteBytes))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "", "invalid JSON: "+err.Error())
+		return
+	}
+	text := req.Text
+	if text == "" && req.Transcript != nil {
+		text = req.Transcript.Text
+	}
+	if strings.TrimSpace(text) == "" {
+		writeError(w, http.StatusBadRequest, "text", "send text or transcript.text")
+		return
+	}
+	sex := diagnosis.SexUnknown
+	switch strings.ToLower(req.Sex) {
+	case "":
+	case "female":
+		sex = diagnosis.Female
+	case "male":
+		sex = diagnosis.Male
+	default:
+		writeError(w, http.StatusBadRequest, "sex", fmt.Sprintf("%q: use female or male", req.Sex))
+		return
+	}
+	age := diagnosis.AgeUnknown
+	if req.Age != nil {
+		if *req.Age < 0 || *req.Age > 130 {
+			writeError(w, http.StatusBadRequest, "age", "must be between 0 and 130 years")
+			return
+		}
+		age = *req.Age
+	}
+	if format == "fhir" && req.PatientID == "" {
+		writeError(w, http.StatusBadRequest, "patient_id", "required for format=fhir: the Bundle names its patient")
+		return
+	}
+
+	note, err := h.structurer.Structure(ctx, text)
+	if err != nil {
+		h.log.Error("structuring a note failed", "err", err)
+		_ = h.record(ctx, "note.create", "", req.PatientID, worker.OutcomeError, "structuring failed")
+		writeError(w, http.StatusInternalServerError, "", "structuring the note failed")
+		return
+	}
+	resp := noteResponse{ID: req.EncounterID, Note: note}
+	if resp.ID == "" {
+		resp.ID = worker.NewID()
+	}
+	var differential []notes.Candidate
+	if req.Age != nil || sex != diagnosis.SexUnknown {
+		differential, err = h.diagnoser.Diagnose(ctx, note, age, sex)
+		switch {
+		case errors.Is(err, notes.ErrNoFindings):
+			resp.DifferentialNote = "the note names no finding the diagnostic assistant knows"
+		case err != nil:
+			h.log.Error("differential failed", "err", err)
+			resp.DifferentialNote = "the diagnostic assistant failed"
+		}
+		for _, c := range differential {
+			resp.Differential = append(resp.Differential, candidateView{ConditionID: c.ConditionID, Name: c.Name,
+				ICD10: c.ICD10, Probability: c.Probability, Rank: c.Rank, RedFlag: c.RedFlag})
+		}
+	}
+	if h.record(ctx, "note.create", resp.ID, req.PatientID, worker.OutcomeOK, format) != nil {
+		auditFailed(w)
+		return
+	}
+	if format != "fhir" {
+		writeJSON(w, http.StatusOK, resp)
+		return
+	}
+	b, err := fhir.Build(note, fhir.Options{
+		NoteID:       resp.ID,
+		Patient:      fhir.Identifier{System: h.cfg.PatientSystem, Value: req.PatientID},
+		Practitioner: fhir.Identifier{System: h.cfg.PractitionerSystem, Value: doc.ID},
+		Time:         h.now(),
+		Differential: differential,
+	})
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "", "building the FHIR Bundle failed: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_ = json.NewEncoder(w).Encode(b)
+}

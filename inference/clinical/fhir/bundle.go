@@ -1,0 +1,380 @@
+// Package fhir exports a structured clinical note as a FHIR R4 document
+// Bundle: a Composition with the note's sections, Observations for vital
+// signs, provisional Conditions from the diagnostic assistant and draft
+// MedicationRequests for the plan. Everything is preliminary until the
+// doctor signs. Validate checks a Bundle's structure.
+package fhir
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+
+	"github.com/oqim/oqim/inference/clinical/notes"
+)
+
+// Code systems.
+const (
+	LOINC           = "http://loinc.org"
+	UCUM            = "http://unitsofmeasure.org"
+	ICD10           = "http://hl7.org/fhir/sid/icd-10"
+	ObsCategory     = "http://terminology.hl7.org/CodeSystem/observation-category"
+	ConditionClin   = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+	ConditionVer    = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+	ConditionCat    = "http://terminology.hl7.org/CodeSystem/condition-category"
+	ActCode         = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+	DefaultIDSystem = "urn:oqim:clinical-note"
+)
+
+// Options describes what the note itself does not know.
+type Options struct {
+	// NoteID identifies the note in Oqim; with IdentifierSystem it is the
+	// Bundle identifier, and every resource id derives from it, so building
+	// the same note twice gives the same Bundle and a receiver can drop
+	// the duplicate. Required.
+	NoteID string
+	// IdentifierSystem is the system of the Bundle identifier; default
+	// DefaultIDSystem.
+	IdentifierSystem string
+	// Patient and Practitioner identify the patient and the doctor who
+	// signs, such as a PINFL in the national system. Required.
+	Patient      Identifier
+	Practitioner Identifier
+	// Time is when the visit took place. Required.
+	Time time.Time
+	// Differential is the diagnostic assistant's differential for the
+	// note (notes.Diagnoser); each candidate with ICD-10 codes becomes a
+	// provisional Condition. Optional.
+	Differential []notes.Candidate
+	// Language is the note's language as a BCP 47 tag; default from the
+	// note.
+	Language string
+}
+
+func (o *Options) check() error {
+	var missing []string
+	if o.NoteID == "" {
+		missing = append(missing, "NoteID")
+	}
+	if o.Patient.System == "" || o.Patient.Value == "" {
+		missing = append(missing, "Patient (system and value)")
+	}
+	if o.Practitioner.System == "" || o.Practitioner.Value == "" {
+		missing = append(missing, "Practitioner (system and value)")
+	}
+	if o.Time.IsZero() {
+		missing = append(missing, "Time")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("fhir: missing %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// sectionCodes are the LOINC codes of the note's sections.
+var sectionCodes = map[notes.Section]Coding{
+	notes.Complaints: {System: LOINC, Code: "10154-3", Display: "Chief complaint Narrative - Reported"},
+	notes.History:    {System: LOINC, Code: "10164-2", Display: "History of Present illness Narrative"},
+	notes.Objective:  {System: LOINC, Code: "29545-1", Display: "Physical findings Narrative"},
+	notes.Assessment: {System: LOINC, Code: "51848-0", Display: "Evaluation note"},
+	notes.Plan:       {System: LOINC, Code: "18776-5", Display: "Plan of care note"},
+}
+
+var sectionTitles = map[notes.Section]string{
+	notes.Complaints: "Complaints", notes.History: "History of present illness", notes.Objective: "Examination",
+	notes.Assessment: "Assessment", notes.Plan: "Plan",
+}
+
+// doseUCUM maps notes dose units to UCUM codes; units without a UCUM
+// code are annotations in curly braces, as UCUM allows.
+var doseUCUM = map[string]string{
+	"mg": "mg", "g": "g", "mcg": "ug", "ml": "mL", "IU": "[IU]", "tablet": "{tablet}", "capsule": "{capsule}",
+	"drop": "[drp]", "puff": "{puff}", "sachet": "{sachet}",
+}
+
+// Build returns the note as a FHIR R4 document Bundle.
+func Build(n *notes.Note, opts Options) (*Bundle, error) {
+	if n == nil {
+		return nil, errors.New("fhir: no note")
+	}
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	if opts.IdentifierSystem == "" {
+		opts.IdentifierSystem = DefaultIDSystem
+	}
+	lang := opts.Language
+	if lang == "" {
+		lang = n.Language
+	}
+	if lang == "mixed" {
+		lang = "uz" // the dominant language of Oqim's users
+	}
+	when := opts.Time.UTC().Truncate(time.Second).Format(time.RFC3339)
+	b := &builder{seed: opts.IdentifierSystem + "|" + opts.NoteID}
+
+	patient := b.add("Patient", func(id string) any {
+		return &Patient{ResourceType: "Patient", ID: id, Identifier: []Identifier{opts.Patient}}
+	})
+	author := b.add("Practitioner", func(id string) any {
+		return &Practitioner{ResourceType: "Practitioner", ID: id, Identifier: []Identifier{opts.Practitioner}}
+	})
+	encounter := b.add("Encounter", func(id string) any {
+		return &Encounter{
+			ResourceType: "Encounter", ID: id, Status: "finished",
+			Class:       Coding{System: ActCode, Code: "AMB", Display: "ambulatory"},
+			Subject:     patient,
+			Participant: []EncounterParticipant{{Individual: author}},
+			Period:      &Period{Start: when},
+		}
+	})
+
+	vitals := b.vitals(n.Vitals, patient, encounter, when)
+	conditions := b.conditions(opts.Differential, patient, encounter, when)
+	meds := b.medications(n.Medications, patient, encounter, author, when)
+
+	comp := &Composition{
+		ResourceType: "Composition",
+		Language:     lang,
+		Identifier:   &Identifier{System: opts.IdentifierSystem, Value: opts.NoteID},
+		Status:       "preliminary", // final only once the doctor signs
+		Type:         CodeableConcept{Coding: []Coding{{System: LOINC, Code: "11506-3", Display: "Progress note"}}, Text: "Progress note"},
+		Subject:      patient,
+		Encounter:    &encounter,
+		Date:         when,
+		Author:       []Reference{author},
+		Title:        "Clinical note (draft for the doctor's review)",
+	}
+	for _, sec := range notes.AllSections() {
+		text := strings.TrimSpace(n.Sections.Get(sec))
+		var entries []Reference
+		switch sec {
+		case notes.Assessment:
+			entries = conditions
+		case notes.Plan:
+			entries = meds
+		}
+		if text == "" && len(entries) == 0 {
+			continue
+		}
+		code := sectionCodes[sec]
+		cs := CompositionSection{Title: sectionTitles[sec], Code: &CodeableConcept{Coding: []Coding{code}}, Entry: entries}
+		if text != "" {
+			cs.Text = narrative(text)
+		} else {
+			cs.Text = narrative(entrySummary(sec, len(entries)))
+		}
+		comp.Section = append(comp.Section, cs)
+	}
+	if len(vitals) > 0 {
+		comp.Section = append(comp.Section, CompositionSection{
+			Title: "Vital signs",
+			Code:  &CodeableConcept{Coding: []Coding{{System: LOINC, Code: "8716-3", Display: "Vital signs"}}},
+			Text:  narrative(vitalsText(n.Vitals)),
+			Entry: vitals,
+		})
+	}
+	compID := b.id("Composition", 0)
+	comp.ID = compID
+
+	bundle := &Bundle{
+		ResourceType: "Bundle",
+		ID:           b.id("Bundle", 0),
+		Language:     lang,
+		Identifier:   &Identifier{System: opts.IdentifierSystem, Value: opts.NoteID},
+		Type:         "document",
+		Timestamp:    when,
+		// A document starts with its Composition.
+		Entry: append([]Entry{{FullURL: "urn:uuid:" + compID, Resource: comp}}, b.entries...),
+	}
+	return bundle, nil
+}
+
+func entrySummary(sec notes.Section, n int) string {
+	if sec == notes.Assessment {
+		return fmt.Sprintf("%d provisional conditions from the diagnostic assistant.", n)
+	}
+	return fmt.Sprintf("%d proposed medications.", n)
+}
+
+// builder gives every resource an id derived from the note, so the same
+// note always gives the same Bundle.
+type builder struct {
+	seed    string
+	counts  map[string]int
+	entries []Entry
+}
+
+// id returns a name-based UUID (RFC 9562 version 8, from SHA-256) for the
+// i-th resource of a type.
+func (b *builder) id(kind string, i int) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s|%s|%d", b.seed, kind, i)))
+	h[6] = h[6]&0x0f | 0x80 // version 8
+	h[8] = h[8]&0x3f | 0x80 // variant RFC 9562
+	x := hex.EncodeToString(h[:16])
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}
+
+// add appends the resource made by mk and returns a reference to it.
+func (b *builder) add(kind string, mk func(id string) any) Reference {
+	if b.counts == nil {
+		b.counts = map[string]int{}
+	}
+	id := b.id(kind, b.counts[kind])
+	b.counts[kind]++
+	url := "urn:uuid:" + id
+	b.entries = append(b.entries, Entry{FullURL: url, Resource: mk(id)})
+	return Reference{Reference: url}
+}
+
+var vitalSignsCategory = []CodeableConcept{{Coding: []Coding{{System: ObsCategory, Code: "vital-signs", Display: "Vital Signs"}}}}
+
+func loinc(code, display string) CodeableConcept {
+	return CodeableConcept{Coding: []Coding{{System: LOINC, Code: code, Display: display}}, Text: display}
+}
+
+func (b *builder) observation(code CodeableConcept, q *Quantity, comps []ObservationComponent, patient, encounter Reference, when string) Reference {
+	return b.add("Observation", func(id string) any {
+		return &Observation{
+			ResourceType: "Observation", ID: id, Status: "preliminary", Category: vitalSignsCategory,
+			Code: code, Subject: patient, Encounter: &encounter, EffectiveDateTime: when,
+			ValueQuantity: q, Component: comps,
+		}
+	})
+}
+
+func ucum(v float64, code, unit string) *Quantity {
+	return &Quantity{Value: v, Unit: unit, System: UCUM, Code: code}
+}
+
+func (b *builder) vitals(v notes.Vitals, patient, encounter Reference, when string) []Reference {
+	var refs []Reference
+	if v.BPSystolic != 0 && v.BPDiastolic != 0 {
+		refs = append(refs, b.observation(loinc("85354-9", "Blood pressure panel with all children optional"), nil, []ObservationComponent{
+			{Code: loinc("8480-6", "Systolic blood pressure"), ValueQuantity: ucum(float64(v.BPSystolic), "mm[Hg]", "mmHg")},
+			{Code: loinc("8462-4", "Diastolic blood pressure"), ValueQuantity: ucum(float64(v.BPDiastolic), "mm[Hg]", "mmHg")},
+		}, patient, encounter, when))
+	}
+	if v.Pulse != 0 {
+		refs = append(refs, b.observation(loinc("8867-4", "Heart rate"), ucum(float64(v.Pulse), "/min", "beats/minute"), nil, patient, encounter, when))
+	}
+	if v.TemperatureC != 0 {
+		refs = append(refs, b.observation(loinc("8310-5", "Body temperature"), ucum(v.TemperatureC, "Cel", "C"), nil, patient, encounter, when))
+	}
+	if v.SpO2 != 0 {
+		code := CodeableConcept{Coding: []Coding{
+			{System: LOINC, Code: "59408-5", Display: "Oxygen saturation in Arterial blood by Pulse oximetry"},
+			{System: LOINC, Code: "2708-6", Display: "Oxygen saturation in Arterial blood"},
+		}, Text: "SpO2"}
+		refs = append(refs, b.observation(code, ucum(float64(v.SpO2), "%", "%"), nil, patient, encounter, when))
+	}
+	return refs
+}
+
+func (b *builder) conditions(diff []notes.Candidate, patient, encounter Reference, when string) []Reference {
+	var refs []Reference
+	for _, c := range diff {
+		if len(c.ICD10) == 0 {
+			continue
+		}
+		code := &CodeableConcept{Text: c.Name}
+		for _, icd := range c.ICD10 {
+			code.Coding = append(code.Coding, Coding{System: ICD10, Code: icd, Display: c.Name})
+		}
+		note := fmt.Sprintf("Diagnostic assistant differential: rank %d, probability %.3f. Decision support for the doctor, not a diagnosis.", c.Rank, c.Probability)
+		if c.RedFlag {
+			note += " Red flag: consider urgent referral."
+		}
+		refs = append(refs, b.add("Condition", func(id string) any {
+			return &Condition{
+				ResourceType:       "Condition",
+				ID:                 id,
+				ClinicalStatus:     &CodeableConcept{Coding: []Coding{{System: ConditionClin, Code: "active", Display: "Active"}}},
+				VerificationStatus: &CodeableConcept{Coding: []Coding{{System: ConditionVer, Code: "provisional", Display: "Provisional"}}},
+				Category:           []CodeableConcept{{Coding: []Coding{{System: ConditionCat, Code: "encounter-diagnosis", Display: "Encounter Diagnosis"}}}},
+				Code:               code,
+				Subject:            patient,
+				Encounter:          &encounter,
+				RecordedDate:       when,
+				Note:               []Annotation{{Text: note}},
+			}
+		}))
+	}
+	return refs
+}
+
+func (b *builder) medications(ms []notes.Medication, patient, encounter, author Reference, when string) []Reference {
+	var refs []Reference
+	for _, m := range ms {
+		d := Dosage{Text: dosageText(m)}
+		if m.TimesPerDay > 0 || m.DurationDays > 0 {
+			r := &TimingRepeat{}
+			if m.TimesPerDay > 0 {
+				r.Frequency, r.Period, r.PeriodUnit = m.TimesPerDay, 1, "d"
+			}
+			if m.DurationDays > 0 {
+				r.BoundsDuration = ucum(float64(m.DurationDays), "d", "days")
+			}
+			d.Timing = &Timing{Repeat: r}
+		}
+		if m.DoseUnit != "" {
+			d.DoseAndRate = []DoseAndRate{{DoseQuantity: ucum(m.DoseValue, doseUCUM[m.DoseUnit], m.DoseUnit)}}
+		}
+		refs = append(refs, b.add("MedicationRequest", func(id string) any {
+			return &MedicationRequest{
+				ResourceType: "MedicationRequest", ID: id, Status: "draft", Intent: "proposal",
+				MedicationCodeableConcept: CodeableConcept{Text: m.Name},
+				Subject:                   patient, Encounter: &encounter, AuthoredOn: when, Requester: &author,
+				DosageInstruction: []Dosage{d},
+			}
+		}))
+	}
+	return refs
+}
+
+func dosageText(m notes.Medication) string {
+	var parts []string
+	for _, p := range []string{m.Dose(), m.Frequency()} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if m.DurationDays > 0 {
+		parts = append(parts, fmt.Sprintf("for %d days", m.DurationDays))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func vitalsText(v notes.Vitals) string {
+	var parts []string
+	if v.BPSystolic != 0 {
+		parts = append(parts, fmt.Sprintf("BP %d/%d mmHg", v.BPSystolic, v.BPDiastolic))
+	}
+	if v.Pulse != 0 {
+		parts = append(parts, fmt.Sprintf("pulse %d/min", v.Pulse))
+	}
+	if v.TemperatureC != 0 {
+		parts = append(parts, fmt.Sprintf("temperature %.1f °C", v.TemperatureC))
+	}
+	if v.SpO2 != 0 {
+		parts = append(parts, fmt.Sprintf("SpO2 %d%%", v.SpO2))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// narrative wraps text in the XHTML div FHIR requires, escaped.
+func narrative(text string) *Narrative {
+	var b strings.Builder
+	b.WriteString(`<div xmlns="http://www.w3.org/1999/xhtml">`)
+	for _, line := range strings.Split(text, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			b.WriteString("<p>" + html.EscapeString(line) + "</p>")
+		}
+	}
+	b.WriteString("</div>")
+	return &Narrative{Status: "generated", Div: b.String()}
+}

@@ -1,0 +1,195 @@
+package fhir
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oqim/oqim/inference/clinical/diagnosis"
+	"github.com/oqim/oqim/inference/clinical/notes"
+)
+
+const transcript = "Жалобы: кашель с мокротой, одышка, боль в груди при дыхании, температура. Анамнез: болеет 4 дня. " +
+	"Объективно: АД 130/80, пульс 104, температура 38,6, SpO2 93%. Диагноз: пневмония? " +
+	"Назначено: амоксициллин 500 мг 3 раза в день 7 дней, парацетамол 500 мг при температуре."
+
+func buildTestBundle(t *testing.T) []byte {
+	t.Helper()
+	ctx := context.Background()
+	n, err := notes.NewOffline().Structure(ctx, transcript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := diagnosis.NewDefaultEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff, err := notes.Diagnose(ctx, eng, n, 45, diagnosis.Male)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(n, Options{
+		NoteID:       "note-2025-000123",
+		Patient:      Identifier{System: "urn:oqim:pinfl", Value: "patient-1"},
+		Practitioner: Identifier{System: "urn:oqim:practitioner", Value: "doctor-7"},
+		Time:         time.Date(2025, 10, 14, 9, 30, 0, 0, time.FixedZone("UZT", 5*3600)),
+		Differential: diff,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestBuildIsValidDocument(t *testing.T) {
+	data := buildTestBundle(t)
+	if err := Validate(data); err != nil {
+		t.Fatalf("built bundle does not validate: %v\n%s", err, data)
+	}
+	var b struct {
+		Type  string `json:"type"`
+		Entry []struct {
+			Resource map[string]any `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(data, &b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Type != "document" {
+		t.Errorf("type %q", b.Type)
+	}
+	count := map[string]int{}
+	var bp, cond map[string]any
+	for _, e := range b.Entry {
+		rt := e.Resource["resourceType"].(string)
+		count[rt]++
+		if rt == "Observation" && strings.Contains(mustJSON(t, e.Resource["code"]), "85354-9") {
+			bp = e.Resource
+		}
+		if rt == "Condition" && cond == nil {
+			cond = e.Resource
+		}
+	}
+	want := map[string]int{"Composition": 1, "Patient": 1, "Practitioner": 1, "Encounter": 1, "Observation": 4, "MedicationRequest": 2}
+	for k, n := range want {
+		if count[k] != n {
+			t.Errorf("%d %s, want %d", count[k], k, n)
+		}
+	}
+	if count["Condition"] == 0 {
+		t.Fatal("no Condition from the differential")
+	}
+	if bp == nil {
+		t.Fatal("no blood pressure panel")
+	}
+	comps := mustJSON(t, bp["component"])
+	for _, s := range []string{`"8480-6"`, `"8462-4"`, `"value":130`, `"value":80`, `"mm[Hg]"`} {
+		if !strings.Contains(comps, s) {
+			t.Errorf("BP components lack %s: %s", s, comps)
+		}
+	}
+	c := mustJSON(t, cond)
+	for _, s := range []string{`"provisional"`, `"http://hl7.org/fhir/sid/icd-10"`} {
+		if !strings.Contains(c, s) {
+			t.Errorf("Condition lacks %s: %s", s, c)
+		}
+	}
+}
+
+func TestBuildIsDeterministic(t *testing.T) {
+	a, b := buildTestBundle(t), buildTestBundle(t)
+	if !bytes.Equal(a, b) {
+		t.Fatal("the same note gave two different bundles; resending it would not be idempotent")
+	}
+}
+
+func TestBuildNeedsOptions(t *testing.T) {
+	_, err := Build(&notes.Note{}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "NoteID") || !strings.Contains(err.Error(), "Patient") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func mustJSON(t *testing.T, x any) string {
+	t.Helper()
+	b, err := json.Marshal(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestValidateFindsBrokenBundles breaks a valid bundle in one way at a time
+// and expects the validator to name the broken element.
+func TestValidateFindsBrokenBundles(t *testing.T) {
+	valid := buildTestBundle(t)
+	cases := []struct {
+		name   string
+		mutate func(b map[string]any)
+		want   string
+	}{
+		{"dangling reference", func(b map[string]any) {
+			obs := findResource(b, "Observation")
+			obs["subject"] = map[string]any{"reference": "urn:uuid:00000000-0000-8000-8000-000000000000"}
+		}, "does not resolve"},
+		{"missing status", func(b map[string]any) { delete(findResource(b, "Observation"), "status") }, ".status: required element is missing"},
+		{"bad LOINC check digit", func(b map[string]any) {
+			findResource(b, "Composition")["type"] = map[string]any{"coding": []any{map[string]any{"system": LOINC, "code": "11506-4"}}}
+		}, "check digit"},
+		{"bad ICD-10", func(b map[string]any) {
+			findResource(b, "Condition")["code"] = map[string]any{"coding": []any{map[string]any{"system": ICD10, "code": "pneumonia"}}}
+		}, "not an ICD-10 code"},
+		{"bad date", func(b map[string]any) { findResource(b, "Composition")["date"] = "2025-13-40T10:00:00Z" }, "not a FHIR dateTime"},
+		{"unknown element", func(b map[string]any) { findResource(b, "Observation")["valueQuantitiy"] = map[string]any{} }, "not an element of R4 Observation"},
+		{"composition not first", func(b map[string]any) {
+			e := b["entry"].([]any)
+			e[0], e[1] = e[1], e[0]
+		}, "must be a Composition"},
+		{"bad verification status", func(b map[string]any) {
+			findResource(b, "Condition")["verificationStatus"] = map[string]any{"coding": []any{map[string]any{"system": ConditionVer, "code": "maybe"}}}
+		}, "not a code of"},
+		{"no author", func(b map[string]any) { delete(findResource(b, "Composition"), "author") }, "author"},
+		{"quantity without UCUM", func(b map[string]any) {
+			findResource(b, "Observation")["component"].([]any)[0].(map[string]any)["valueQuantity"] = map[string]any{"value": 120, "system": "http://example.org/units", "code": "mmHg"}
+		}, "UCUM"},
+		{"duplicate fullUrl", func(b map[string]any) {
+			e := b["entry"].([]any)
+			e[2].(map[string]any)["fullUrl"] = e[1].(map[string]any)["fullUrl"]
+		}, "appears twice"},
+		{"bundle without identifier", func(b map[string]any) { delete(b, "identifier") }, "needs an identifier"},
+		{"narrative not XHTML", func(b map[string]any) {
+			findResource(b, "Composition")["section"].([]any)[0].(map[string]any)["text"] = map[string]any{"status": "generated", "div": "<p>x</p>"}
+		}, "XHTML"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var b map[string]any
+			if err := json.Unmarshal(valid, &b); err != nil {
+				t.Fatal(err)
+			}
+			c.mutate(b)
+			data, _ := json.Marshal(b)
+			err := Validate(data)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("want an issue containing %q, got %v", c.want, err)
+			}
+		})
+	}
+}
+
+func findResource(b map[string]any, typ string) map[string]any {
+	for _, e := range b["entry"].([]any) {
+		r := e.(map[string]any)["resource"].(map[string]any)
+		if r["resourceType"] == typ {
+			return r
+		}
+	}
+	panic("no " + typ)
+}

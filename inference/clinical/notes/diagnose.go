@@ -1,0 +1,115 @@
+package notes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/oqim/oqim/inference/clinical/diagnosis"
+	"github.com/oqim/oqim/inference/clinical/diagnosis/textmap"
+)
+
+// Candidate is one condition of the diagnostic assistant's differential
+// for a note: decision support, to be reviewed by the doctor.
+type Candidate struct {
+	ConditionID string   // stable slug of the knowledge base, such as "pneumonia"
+	Name        string   // in English
+	ICD10       []string // upper case, one code per entry
+	Probability float64
+	Rank        int  // 1-based rank by probability
+	RedFlag     bool // needs urgent referral whatever its rank
+}
+
+// DefaultTopK is how many conditions Diagnose returns, red flags aside.
+const DefaultTopK = 5
+
+// Diagnoser feeds notes to the diagnostic assistant. It is immutable and
+// safe for concurrent use.
+type Diagnoser struct {
+	engine *diagnosis.Engine
+	text   textmap.Extractor
+	topK   int
+}
+
+// NewDiagnoser returns a Diagnoser over eng. text maps free text to
+// evidences; nil means the offline lexicon of eng's knowledge base.
+// topK <= 0 means DefaultTopK.
+func NewDiagnoser(eng *diagnosis.Engine, text textmap.Extractor, topK int) (*Diagnoser, error) {
+	if eng == nil {
+		return nil, errors.New("notes: diagnoser needs a diagnosis engine")
+	}
+	if text == nil {
+		m, err := textmap.New(eng.KB())
+		if err != nil {
+			return nil, fmt.Errorf("notes: text mapper: %w", err)
+		}
+		text = m
+	}
+	if topK <= 0 {
+		topK = DefaultTopK
+	}
+	return &Diagnoser{engine: eng, text: text, topK: topK}, nil
+}
+
+// Diagnose is NewDiagnoser with the offline lexicon followed by one
+// Diagnose call. Build a Diagnoser to serve many notes.
+func Diagnose(ctx context.Context, eng *diagnosis.Engine, n *Note, age int, sex diagnosis.Sex) ([]Candidate, error) {
+	d, err := NewDiagnoser(eng, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	return d.Diagnose(ctx, n, age, sex)
+}
+
+// ErrNoFindings is returned when the note names nothing the diagnostic
+// assistant knows.
+var ErrNoFindings = errors.New("notes: the note names no finding the diagnostic assistant knows")
+
+// Diagnose maps the complaints and history of n (the whole note but the
+// plan when both are empty) to evidences and returns the differential.
+// age may be diagnosis.AgeUnknown.
+func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosis.Sex) ([]Candidate, error) {
+	text := strings.TrimSpace(n.Sections.Complaints + "\n" + n.Sections.History)
+	if text == "" {
+		text = strings.TrimSpace(n.Sections.Objective + "\n" + n.Sections.Assessment)
+	}
+	ext, err := d.text.Extract(ctx, text)
+	if err != nil {
+		return nil, fmt.Errorf("notes: mapping the note to findings: %w", err)
+	}
+	c := diagnosis.Case{Age: age, Sex: sex, Findings: diagnosis.FindingsFromMatches(ext.Matches, nil)}
+	if len(c.Findings) == 0 {
+		return nil, ErrNoFindings
+	}
+	// The text may contradict the knowledge base's structure (a detail of
+	// a symptom it also denies); drop such findings rather than the note.
+	var a *diagnosis.Assessment
+	for {
+		a, err = d.engine.Assess(c, d.topK)
+		var fe *diagnosis.FindingError
+		if errors.As(err, &fe) && fe.Index >= 0 && fe.Index < len(c.Findings) {
+			c.Findings = append(c.Findings[:fe.Index], c.Findings[fe.Index+1:]...)
+			if len(c.Findings) == 0 {
+				return nil, ErrNoFindings
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("notes: diagnosis: %w", err)
+		}
+		break
+	}
+	out := make([]Candidate, 0, len(a.Conditions))
+	for _, rc := range a.Conditions {
+		out = append(out, Candidate{
+			ConditionID: rc.Condition.ID,
+			Name:        rc.Condition.Name.En,
+			ICD10:       append([]string(nil), rc.Condition.ICD10...),
+			Probability: rc.Probability,
+			Rank:        rc.Rank,
+			RedFlag:     rc.RedFlag,
+		})
+	}
+	return out, nil
+}
