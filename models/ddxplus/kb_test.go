@@ -1,7 +1,6 @@
 package ddxplus
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,26 +12,9 @@ import (
 func sourceDir(t *testing.T) string { return sharedtest.Dir(t, "ddxplus", ConditionsFile) }
 
 func TestEmbeddedKBMatchesBuild(t *testing.T) {
-	src := sourceDir(t)
-	built, err := Build(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := built.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
+	built, buildErr := Build(sourceDir(t))
 	kb, err := Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := kb.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("embedded kb.json differs from a rebuild; run: go run ./models/ddxplus/build -src %s -out models/ddxplus/kb.json", "<ddxplus dir>")
-	}
+	sharedtest.MatchesRebuild(t, kb, built, err, buildErr, "go run ./models/ddxplus/build -src <ddxplus dir> -out models/ddxplus/kb.json")
 }
 
 func TestDefaultKB(t *testing.T) {

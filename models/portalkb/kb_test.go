@@ -1,7 +1,6 @@
 package portalkb
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
@@ -12,25 +11,9 @@ import (
 func sourceDir(t *testing.T) string { return sharedtest.Dir(t, "region", ServicesFile) }
 
 func TestEmbeddedKBMatchesBuild(t *testing.T) {
-	built, err := Build(sourceDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := built.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
+	built, buildErr := Build(sourceDir(t))
 	kb, err := Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := kb.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatal("embedded kb.json differs from a rebuild; run: go run ./models/portalkb/build -src <region data dir> -out models/portalkb/kb.json")
-	}
+	sharedtest.MatchesRebuild(t, kb, built, err, buildErr, "go run ./models/portalkb/build -src <region data dir> -out models/portalkb/kb.json")
 }
 
 func TestDefaultKB(t *testing.T) {

@@ -4,6 +4,7 @@
 package sharedtest
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,4 +33,31 @@ func Dir(t testing.TB, sub, want string) string {
 		t.Skipf("%s not found at <module root>/../shared/data/%s (%v); cannot check the embedded data against a rebuild", want, sub, err)
 	}
 	return src
+}
+
+// Marshaler is a model that serialises to its embedded form.
+type Marshaler interface{ Marshal() ([]byte, error) }
+
+// MatchesRebuild fails the test unless the embedded model serialises to
+// the same bytes as one rebuilt from the sources, so a stale embedded
+// file is caught. how says how to regenerate it.
+func MatchesRebuild(t testing.TB, embedded, rebuilt Marshaler, embeddedErr, rebuildErr error, how string) {
+	t.Helper()
+	if rebuildErr != nil {
+		t.Fatalf("rebuild: %v", rebuildErr)
+	}
+	if embeddedErr != nil {
+		t.Fatalf("embedded: %v", embeddedErr)
+	}
+	want, err := rebuilt.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := embedded.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("the embedded model differs from a rebuild; run: %s", how)
+	}
 }
