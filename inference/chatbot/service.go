@@ -15,8 +15,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/oqim/oqim/connectors/redact"
 	"github.com/oqim/oqim/inference/chatbot/ratelimit"
-	"github.com/oqim/oqim/inference/chatbot/redact"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
 	"github.com/oqim/oqim/inference/chatbot/widget"
 	"github.com/oqim/oqim/models/portalkb"

@@ -1,0 +1,382 @@
+// Package redact removes personal identifiers from text before it leaves
+// the request that brought it: before it is stored, put on Kafka, written
+// into a handoff ticket or sent to an LLM. It knows the Uzbek and Russian
+// forms people actually type:
+//
+//   - passports and ID cards: two series letters, Latin or Cyrillic, and
+//     seven digits, spaced or not (AA1234567, АА 123 45 67, AB-1234567,
+//     AC №1234567);
+//   - PINFL (JShShIR), the 14-digit personal number, grouped any way;
+//   - phone numbers: +998 and 998 forms in any grouping, foreign numbers
+//     written with +, and the nine-digit local form (90 123 45 67,
+//     (93) 123-45-67, 90.123.45.67, 901234567);
+//   - bank cards (Uzcard 8600, Humo 9860, Visa, Mastercard): 13 to 19
+//     digits, contiguous or in fours, that pass the Luhn check;
+//   - e-mail addresses.
+//
+// Digits may be separated by spaces, no-break spaces (U+00A0, U+202F,
+// U+2007), thin spaces, dashes, dots and parentheses. One redactor serves
+// every surface, so no two parts of Oqim disagree about what is personal.
+package redact
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Placeholders that replace what was removed; they tell an operator or a
+// model that something was there without carrying it.
+const (
+	Passport = "[PASSPORT]"
+	PINFL    = "[PINFL]"
+	Phone    = "[PHONE]"
+	Card     = "[CARD]"
+	Email    = "[EMAIL]"
+)
+
+// Counts says how many identifiers of each kind were removed.
+type Counts struct {
+	Passport, PINFL, Phone, Card, Email int
+}
+
+// Total is the number of identifiers removed.
+func (c Counts) Total() int { return c.Passport + c.PINFL + c.Phone + c.Card + c.Email }
+
+// Redactor is safe for concurrent use.
+type Redactor struct {
+	email *regexp.Regexp
+}
+
+// New returns a redactor.
+func New() *Redactor {
+	return &Redactor{
+		// Local part and domain in any script (internationalised
+		// addresses exist); the domain needs at least one dot.
+		email: regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`),
+	}
+}
+
+// Redact returns s with identifiers replaced by placeholders.
+func (r *Redactor) Redact(s string) (string, Counts) {
+	var c Counts
+	if strings.IndexByte(s, '@') >= 0 {
+		s = r.email.ReplaceAllStringFunc(s, func(string) string { c.Email++; return Email })
+	}
+	if !hasDigit(s) {
+		return s, c
+	}
+	var b strings.Builder
+	last := 0 // s[last:] is not yet copied
+	for i := 0; i < len(s); {
+		start, ok := runStart(s, i)
+		if !ok {
+			i++
+			continue
+		}
+		groups, end := scanRun(s, start)
+		for _, sp := range classifyRun(s, start, groups) {
+			b.WriteString(s[last:sp.from])
+			b.WriteString(sp.kind.placeholder())
+			sp.kind.count(&c)
+			last = sp.to
+		}
+		i = end
+	}
+	if last == 0 {
+		return s, c
+	}
+	b.WriteString(s[last:])
+	return b.String(), c
+}
+
+type kind uint8
+
+const (
+	kPassport kind = iota + 1
+	kPINFL
+	kPhone
+	kCard
+)
+
+func (k kind) placeholder() string {
+	switch k {
+	case kPassport:
+		return Passport
+	case kPINFL:
+		return PINFL
+	case kCard:
+		return Card
+	}
+	return Phone
+}
+
+func (k kind) count(c *Counts) {
+	switch k {
+	case kPassport:
+		c.Passport++
+	case kPINFL:
+		c.PINFL++
+	case kCard:
+		c.Card++
+	default:
+		c.Phone++
+	}
+}
+
+// group is one run of consecutive digits: s[from:to], n digits.
+type group struct{ from, to int }
+
+func (g group) n() int { return g.to - g.from }
+
+// span is a stretch of s to replace.
+type span struct {
+	from, to int
+	kind     kind
+}
+
+// maxDigits is the longest identifier (a 19-digit card); it bounds the
+// work per run, so a text of a million separated digits costs linear time.
+const maxDigits = 19
+
+// maxSep is how many separator characters may stand between two digit
+// groups of one number, as in ") " of "(90) 123".
+const maxSep = 2
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// isSep reports whether r may stand between the digit groups of one
+// number.
+func isSep(r rune) bool {
+	switch r {
+	case ' ', '\t', '-', '.', '(', ')', '\u00a0', '\u202f', '\u2007', '\u2009', '\u2010', '\u2011', '\u2012', '\u2013':
+		return true
+	}
+	return false
+}
+
+// runStart reports whether a number starts at s[i]: a digit that does not
+// continue an earlier digit.
+func runStart(s string, i int) (int, bool) {
+	if !isDigit(s[i]) {
+		return 0, false
+	}
+	return i, i == 0 || !isDigit(s[i-1])
+}
+
+// scanRun reads the digit groups of the number starting at s[start] and
+// returns them with the offset just past the last one.
+func scanRun(s string, start int) ([]group, int) {
+	var gs []group
+	i := start
+	for {
+		j := i
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		gs = append(gs, group{i, j})
+		// Look past at most maxSep separators for the next group.
+		k, seps := j, 0
+		for k < len(s) && seps < maxSep {
+			r, size := utf8.DecodeRuneInString(s[k:])
+			if !isSep(r) {
+				break
+			}
+			k += size
+			seps++
+		}
+		if k == j || k >= len(s) || !isDigit(s[k]) {
+			return gs, j
+		}
+		i = k
+	}
+}
+
+// classifyRun picks, left to right, the longest stretches of groups that
+// form an identifier.
+func classifyRun(s string, runFrom int, gs []group) []span {
+	var out []span
+	for i := 0; i < len(gs); {
+		best, bestKind := -1, kind(0)
+		digits := 0
+		for j := i; j < len(gs); j++ {
+			digits += gs[j].n()
+			if digits > maxDigits {
+				break
+			}
+			if k := classify(s, gs[i:j+1], digits); k != 0 {
+				best, bestKind = j, k
+			}
+		}
+		if best < 0 {
+			i++
+			continue
+		}
+		sp := span{from: gs[i].from, to: gs[best].to, kind: bestKind}
+		sp = widen(s, sp)
+		out = append(out, sp)
+		i = best + 1
+	}
+	return out
+}
+
+// widen takes in what belongs to the identifier around its digits: a
+// leading + or ( of a phone, a closing ), and a passport's series letters.
+func widen(s string, sp span) span {
+	switch sp.kind {
+	case kPhone:
+		if sp.from > 0 && s[sp.from-1] == '(' {
+			sp.from--
+		}
+		if sp.from > 0 && s[sp.from-1] == '+' {
+			sp.from--
+		} else if sp.from > 1 && s[sp.from-1] == ' ' && s[sp.from-2] == '+' {
+			sp.from -= 2
+		}
+	case kPassport:
+		sp.from = seriesStart(s, sp.from)
+	}
+	return sp
+}
+
+// classify says what the groups gs (digits in all) form, or 0.
+func classify(s string, gs []group, digits int) kind {
+	first, last := gs[0], gs[len(gs)-1]
+	if r, _ := utf8.DecodeRuneInString(s[last.to:]); unicode.IsLetter(r) {
+		// Digits glued to the letters after them are a code such as
+		// 0AA…, not the end of an identifier.
+		return 0
+	}
+	plus := hasPlus(s, first.from)
+	switch {
+	case digits == 12 && strings.HasPrefix(s[first.from:], "998"):
+		return kPhone
+	case plus && digits >= 10 && digits <= 15:
+		return kPhone
+	case digits == 14:
+		return kPINFL
+	case digits >= 13 && digits <= 19 && isCard(s, gs, digits):
+		return kCard
+	case digits == 9 && !groupedInThrees(gs):
+		// 150 000 000 (money grouped in threes) is not a phone.
+		return kPhone
+	case digits == 7 && seriesStart(s, first.from) < first.from:
+		return kPassport
+	}
+	return 0
+}
+
+func hasPlus(s string, at int) bool {
+	for k := at - 1; k >= 0 && at-k <= 2; k-- {
+		switch s[k] {
+		case '+':
+			return true
+		case ' ', '(':
+			continue
+		}
+		return false
+	}
+	return false
+}
+
+// isCard accepts card numbers as they are printed: four groups of four
+// digits, the way every card shows its number, whatever the check digit
+// (a mistyped card is still a card), or an Uzcard or Humo number; or
+// contiguous, or in fours with a
+// shorter last group, when the Luhn check passes.
+func isCard(s string, gs []group, digits int) bool {
+	if digits == 16 && len(gs) == 4 {
+		return gs[0].n() == 4 && gs[1].n() == 4 && gs[2].n() == 4
+	}
+	if digits == 16 && len(gs) == 1 && (strings.HasPrefix(s[gs[0].from:], "8600") || strings.HasPrefix(s[gs[0].from:], "9860")) {
+		// Uzcard and Humo numbers, mistyped or not.
+		return true
+	}
+	if len(gs) > 1 {
+		for _, g := range gs[:len(gs)-1] {
+			if g.n() != 4 {
+				return false
+			}
+		}
+		if gs[len(gs)-1].n() > 4 {
+			return false
+		}
+	}
+	return luhn(s, gs)
+}
+
+// groupedInThrees reports the thousands grouping of amounts: a first group
+// of one to three digits and every later group of three.
+func groupedInThrees(gs []group) bool {
+	if len(gs) == 1 || gs[0].n() > 3 {
+		return false
+	}
+	for _, g := range gs[1:] {
+		if g.n() != 3 {
+			return false
+		}
+	}
+	return true
+}
+
+func luhn(s string, gs []group) bool {
+	sum, double := 0, false
+	for gi := len(gs) - 1; gi >= 0; gi-- {
+		for k := gs[gi].to - 1; k >= gs[gi].from; k-- {
+			d := int(s[k] - '0')
+			if double {
+				if d *= 2; d > 9 {
+					d -= 9
+				}
+			}
+			sum += d
+			double = !double
+		}
+	}
+	return sum%10 == 0
+}
+
+// seriesStart returns where a passport series ends before at: two letters
+// (Latin or Cyrillic, any case) that start a word, optionally followed by
+// a space, dash, №, # or colon. It returns at when there is none.
+func seriesStart(s string, at int) int {
+	k := at
+	// One optional separator between series and number.
+	if k > 0 {
+		r, size := utf8.DecodeLastRuneInString(s[:k])
+		if r == ' ' || r == '\u00a0' || r == '-' || r == '№' || r == '#' || r == ':' {
+			k -= size
+			if r2, size2 := utf8.DecodeLastRuneInString(s[:k]); r2 == ' ' || r2 == '№' {
+				k -= size2
+			}
+		}
+	}
+	from := k
+	for n := 0; n < 2; n++ {
+		r, size := utf8.DecodeLastRuneInString(s[:from])
+		if !seriesLetter(r) {
+			return at
+		}
+		from -= size
+	}
+	if from > 0 {
+		if r, _ := utf8.DecodeLastRuneInString(s[:from]); unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return at
+		}
+	}
+	return from
+}
+
+func seriesLetter(r rune) bool {
+	return (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') || (r >= 'А' && r <= 'я') || r == 'Ё' || r == 'ё'
+}
