@@ -270,6 +270,22 @@ func upperASCII(c byte) byte {
 	return c
 }
 
+// asciiLetter returns an ASCII letter as written out under opt, whether
+// it is a vowel or a consonant (for the apostrophe rules) and whether it
+// was upper case. Small enough to inline into both loops that call it.
+func asciiLetter(c byte, opt uint8) (out byte, class uint8, upper bool) {
+	upper = c < 'a'
+	class = pCons
+	switch c | 0x20 {
+	case 'a', 'e', 'i', 'o', 'u':
+		class = pVowel
+	}
+	if opt&oLower != 0 {
+		c = lowerASCII(c)
+	}
+	return c, class, upper
+}
+
 func lowerASCII(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
 		return c + 32
@@ -311,16 +327,7 @@ func appendWord(dst, b []byte, i, end int, cyrWord bool, opt uint8) []byte {
 			if c >= '0' && c <= '9' {
 				prev = pNone
 			} else {
-				prevUpper = c < 'a'
-				if opt&oLower != 0 {
-					c = lowerASCII(c)
-				}
-				switch c | 0x20 {
-				case 'a', 'e', 'i', 'o', 'u':
-					prev = pVowel
-				default:
-					prev = pCons
-				}
+				c, prev, prevUpper = asciiLetter(c, opt)
 			}
 			dst = append(dst, c)
 			i++
@@ -338,16 +345,7 @@ func appendWord(dst, b []byte, i, end int, cyrWord bool, opt uint8) []byte {
 			c := byte(r)
 			if isASCIILetter(r) {
 				dst = flush(dst, true)
-				prevUpper = c < 'a'
-				if opt&oLower != 0 {
-					c = lowerASCII(c)
-				}
-				switch c | 0x20 {
-				case 'a', 'e', 'i', 'o', 'u':
-					prev = pVowel
-				default:
-					prev = pCons
-				}
+				c, prev, prevUpper = asciiLetter(c, opt)
 			} else {
 				dst = flush(dst, false)
 				prev = pNone // digit
