@@ -124,12 +124,27 @@ type pipeline struct {
 	rate      int
 	frames    int64
 	maxFrames int64
+	// size is the whole input's length when the reader tells it (as
+	// bytes.Reader does), else -1; pos is how much of it the decoder has
+	// consumed. Together they say what a header's promises can be.
+	size int64
+	pos  func() int64
 }
+
+// maxBlindPrealloc bounds what is allocated ahead of the data on a
+// header's word alone when the input's length is unknown: a minute of
+// audio. Longer recordings grow as they arrive.
+const maxBlindPrealloc = 60
 
 func (p *pipeline) run(r io.Reader, lim Limits) (Format, error) {
 	p.lim = lim.withDefaults()
 	cr := &cappedReader{r: r, remaining: p.lim.MaxBytes}
 	br := bufio.NewReaderSize(cr, 64<<10)
+	p.size = -1
+	if l, ok := r.(interface{ Len() int }); ok {
+		p.size = int64(l.Len())
+	}
+	p.pos = func() int64 { return cr.read - int64(br.Buffered()) }
 	head, err := br.Peek(sniffLen)
 	if len(head) == 0 {
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -174,7 +189,24 @@ func (p *pipeline) begin(rate int, frames int64) error {
 			return &TooLargeError{MaxDuration: p.lim.MaxDuration, Duration: d}
 		}
 	}
+	if frames > 0 && p.size < 0 {
+		frames = min(frames, int64(maxBlindPrealloc*rate))
+	}
 	return p.start(rate, frames)
+}
+
+// checkDeclared refuses a header that declares more bytes than the input
+// holds after it, before anything is allocated for them: a 1 KB file
+// claiming two hours of audio would otherwise reserve hundreds of MB.
+// Streams of unknown length pass; their allocation is capped in begin.
+func (p *pipeline) checkDeclared(what string, declared int64) error {
+	if p.size < 0 {
+		return nil
+	}
+	if left := p.size - p.pos(); declared > left {
+		return malformed("%s declares %d bytes but the file holds %d after its header", what, declared, left)
+	}
+	return nil
 }
 
 func (p *pipeline) push(block []float32) error {
@@ -196,11 +228,14 @@ type cappedReader struct {
 	r         io.Reader
 	remaining int64 // negative: no cap
 	exceeded  bool
+	read      int64 // bytes handed out so far
 }
 
 func (c *cappedReader) Read(b []byte) (int, error) {
 	if c.remaining < 0 {
-		return c.r.Read(b)
+		n, err := c.r.Read(b)
+		c.read += int64(n)
+		return n, err
 	}
 	if c.exceeded {
 		return 0, errCapped
@@ -215,5 +250,6 @@ func (c *cappedReader) Read(b []byte) (int, error) {
 		return int(c.remaining), errCapped
 	}
 	c.remaining -= int64(n)
+	c.read += int64(n)
 	return n, err
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -305,4 +306,39 @@ func BenchmarkDecodeForASRWAV48k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(seconds*float64(b.N)/b.Elapsed().Seconds(), "x_realtime")
+}
+
+// A 1 KB WAV whose header claims two hours must not reserve memory for
+// them: refused outright when the input's length is known, and decoded
+// with a bounded allocation when it streams in.
+func TestDecodeLyingHeaderAllocatesNothing(t *testing.T) {
+	const rate = 48000
+	claimed := uint32(2 * 3600 * rate * 2) // two hours of 16-bit mono
+	file := wavFile{tag: wavePCM, bits: 16, rate: rate, frames: rampFrames(400, 1), dataSize: &claimed}.bytes()
+
+	allocated := func(fn func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		fn()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	const budget = 16 << 20
+	var err error
+	n := allocated(func() { _, _, err = Decode(bytes.NewReader(file), Limits{}) })
+	if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "declares") {
+		t.Fatalf("known length: err = %v, want a malformed error about the declared size", err)
+	}
+	if n > budget {
+		t.Fatalf("known length: allocated %d MB before refusing", n>>20)
+	}
+	var clip Clip
+	n = allocated(func() { clip, _, err = Decode(struct{ io.Reader }{bytes.NewReader(file)}, Limits{}) })
+	if err != nil || len(clip.Samples) != 400 {
+		t.Fatalf("stream: %d samples, err %v; want the 400 that arrived", len(clip.Samples), err)
+	}
+	if n > budget {
+		t.Fatalf("stream: allocated %d MB for 400 samples", n>>20)
+	}
 }

@@ -142,6 +142,8 @@ func decodeWAVData(br *bufio.Reader, p *pipeline, f wavFormat, size uint32) erro
 	frames := int64(size) / int64(f.blockAlign)
 	if size == 0 || size == math.MaxUint32 {
 		frames = -1
+	} else if err := p.checkDeclared("WAV data chunk", int64(size)); err != nil {
+		return err
 	}
 	if err := p.begin(f.rate, frames); err != nil {
 		return err
@@ -167,8 +169,9 @@ func decodeWAVData(br *bufio.Reader, p *pipeline, f wavFormat, size uint32) erro
 		switch {
 		case err == nil:
 		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-			// A header promising more than the file holds is common
-			// from recorders killed mid-write; keep what arrived.
+			// A stream of unknown length whose header promised more
+			// (a recorder killed mid-write): keep what arrived. A file
+			// of known length was checked against its header above.
 			return nil
 		default:
 			return fmt.Errorf("reading WAV samples: %w", err)
