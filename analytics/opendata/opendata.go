@@ -12,10 +12,12 @@ package opendata
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/oqim/oqim/analytics/kpi"
@@ -68,57 +70,54 @@ type Metadata struct {
 }
 
 // dataset is one published table: a KPI table at region level, with the
-// column whose small values are suppressed.
+// column whose small values are suppressed. The list, with its titles and
+// descriptions in three languages, is data (datasets.json), so a
+// translator edits it without touching code.
 type dataset struct {
-	id          string
+	ID          string `json:"id"`
+	TableName   string `json:"table"`
+	Granularity string `json:"granularity"`  // a kpi.Granularities spelling; empty: day
+	CountColumn string `json:"count_column"` // "" when the rows are not counts of people or events
+	Frequency   string `json:"frequency"`
+	Title       Text   `json:"title"`
+	Description Text   `json:"description"`
+
 	table       *kpi.Table
 	granularity kpi.Granularity
-	countColumn string // "" when the rows are not counts of people or events
-	frequency   string
-	title, desc Text
 }
 
-var datasets = []dataset{
-	{id: "eservices-electronic-share", table: kpi.EServicesElectronic, granularity: kpi.Month, countColumn: "applications", frequency: "monthly",
-		title: Text{"Elektron davlat xizmatlari ulushi", "Доля электронных государственных услуг", "Share of electronic public services"},
-		desc: Text{"Yagona portalga berilgan arizalar va ularning veb yoki mobil ilova orqali berilgan ulushi, hudud va oy boʻyicha; maqsad 70%.",
-			"Заявления на Единый портал и доля поданных через веб или мобильное приложение, по регионам и месяцам; цель 70%.",
-			"Single Portal applications and the share submitted on the web or in the mobile app, per region and month; target 70%."}},
-	{id: "eservices-processing-time", table: kpi.EServicesProcessing, granularity: kpi.Month, countColumn: "decided", frequency: "monthly",
-		title: Text{"Arizalarni koʻrib chiqish muddati", "Сроки рассмотрения заявлений", "Application processing time"},
-		desc: Text{"Arizani berishdan qaror qabul qilinguncha boʻlgan vaqt (mediana, 90-persentil) va qonuniy muddatdan kechikkanlar ulushi.",
-			"Время от подачи заявления до решения (медиана, 90-й процентиль) и доля решений после законного срока.",
-			"Time from submission to decision (median, 90th percentile) and the share decided after the legal deadline."}},
-	{id: "telecom-rollout-plan", table: kpi.TelecomPlan, frequency: "monthly",
-		title: Text{"Optik tolali aloqa va tayanch stansiyalar: reja va ijro", "Оптоволоконные линии и базовые станции: план и исполнение", "Fibre-optic lines and base stations: plan and progress"},
-		desc: Text{"2025 va 2026 yillar rejalari (PQ-286, 1-ilova) bilan qurilgan optik tolali liniyalar (km) va tayanch stansiyalar.",
-			"Построенные оптоволоконные линии (км) и базовые станции против планов 2025 и 2026 годов (ПП-286, приложение 1).",
-			"Fibre km and base stations built against the 2025 and 2026 plans (PQ-286, Annex 1)."}},
-	{id: "decree-projects-status", table: kpi.ProjectsSummary, frequency: "monthly",
-		title: Text{"PQ-286 loyihalari ijrosi", "Исполнение проектов ПП-286", "Implementation of the PQ-286 projects"},
-		desc: Text{"Hududiy, tarmoq va yoʻl xaritasi loyihalari: oʻz vaqtida, kechikkan va bajarilgan, hudud va ijrochi boʻyicha.",
-			"Региональные, отраслевые проекты и пункты дорожной карты: в срок, с опозданием и выполненные, по регионам и исполнителям.",
-			"Regional, sector and roadmap projects on time, late and done, by region and executor."}},
-	{id: "opendata-compliance", table: kpi.OpenDataCompliance, frequency: "quarterly",
-		title: Text{"Ochiq maʼlumotlarni yangilash intizomi", "Соблюдение обновления открытых данных", "Open-data update compliance"},
-		desc: Text{"Har chorakda idoralar maʼlumotlar toʻplamlarining yangilangan ulushi.",
-			"Доля наборов данных ведомства, обновлённых в квартале.",
-			"The share of each agency's datasets updated in each quarter."}},
-	{id: "emergency-112-calls", table: kpi.Calls, granularity: kpi.Month, countColumn: "calls", frequency: "monthly",
-		title: Text{"112 favqulodda chaqiruvlar", "Экстренные вызовы 112", "112 emergency calls"},
-		desc: Text{"112 chaqiruvlari soni va yetib kelish vaqti (mediana, 90-persentil), xizmat, hudud va oy boʻyicha.",
-			"Число вызовов 112 и время прибытия (медиана, 90-й процентиль) по службам, регионам и месяцам.",
-			"112 calls and response times (median, 90th percentile) per service, region and month."}},
-	{id: "e-prescriptions", table: kpi.Prescriptions, granularity: kpi.Month, countColumn: "issued", frequency: "monthly",
-		title: Text{"Elektron retseptlar", "Электронные рецепты", "E-prescriptions"},
-		desc: Text{"Yozilgan va berilgan elektron retseptlar, hudud va oy boʻyicha.",
-			"Выписанные и отпущенные электронные рецепты по регионам и месяцам.",
-			"Electronic prescriptions issued and dispensed per region and month."}},
-	{id: "mahalla-appeals", table: kpi.Appeals, granularity: kpi.Month, countColumn: "submitted", frequency: "monthly",
-		title: Text{"Raqamli mahalla murojaatlari", "Обращения «Цифровой махалли»", "Digital Mahalla appeals"},
-		desc: Text{"Murojaatlar va hal qilinganlar ulushi, toifa, hudud va oy boʻyicha.",
-			"Обращения и доля решённых по категориям, регионам и месяцам.",
-			"Appeals and the share resolved per category, region and month."}},
+//go:embed datasets.json
+var catalogJSON []byte
+
+// catalog parses datasets.json and resolves each entry's table,
+// granularity and count column, so a typo fails the export (and the
+// tests) instead of publishing an empty file.
+func catalog() ([]dataset, error) {
+	var ds []dataset
+	if err := json.Unmarshal(catalogJSON, &ds); err != nil {
+		return nil, fmt.Errorf("datasets.json: %w", err)
+	}
+	tables := map[string]*kpi.Table{}
+	for _, t := range kpi.Tables() {
+		tables[t.Name] = t
+	}
+	for i := range ds {
+		d := &ds[i]
+		if d.table = tables[d.TableName]; d.table == nil {
+			return nil, fmt.Errorf("datasets.json: %s: no KPI table %q", d.ID, d.TableName)
+		}
+		if d.Granularity != "" {
+			g := slices.Index(kpi.Granularities, d.Granularity)
+			if g < 0 {
+				return nil, fmt.Errorf("datasets.json: %s: granularity %q is not one of %v", d.ID, d.Granularity, kpi.Granularities)
+			}
+			d.granularity = kpi.Granularity(g)
+		}
+		if d.CountColumn != "" && d.table.Index(d.CountColumn) < 0 {
+			return nil, fmt.Errorf("datasets.json: %s: table %s has no column %q", d.ID, d.TableName, d.CountColumn)
+		}
+	}
+	return ds, nil
 }
 
 // Export writes every dataset to dir (created if needed) and returns
@@ -145,11 +144,15 @@ func Export(ctx context.Context, store *kpi.Store, dir string, opts Options) ([]
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("opendata: %w", err)
 	}
+	datasets, err := catalog()
+	if err != nil {
+		return nil, fmt.Errorf("opendata: %w", err)
+	}
 	var all []Metadata
 	for _, d := range datasets {
 		m, err := write(ctx, store, dir, d, opts, now)
 		if err != nil {
-			return all, fmt.Errorf("opendata: %s: %w", d.id, err)
+			return all, fmt.Errorf("opendata: %s: %w", d.ID, err)
 		}
 		all = append(all, m)
 	}
@@ -160,18 +163,18 @@ func Export(ctx context.Context, store *kpi.Store, dir string, opts Options) ([]
 }
 
 func write(ctx context.Context, store *kpi.Store, dir string, d dataset, opts Options, now time.Time) (Metadata, error) {
-	m := Metadata{ID: d.id, Title: d.title, Description: d.desc, Publisher: "Ministry of Digital Technologies of the Republic of Uzbekistan (Oqim)",
-		Licence: opts.Licence, UpdateFrequency: d.frequency, Spatial: "UZ, by region (ISO 3166-2:UZ)", Generated: now,
+	m := Metadata{ID: d.ID, Title: d.Title, Description: d.Description, Publisher: "Ministry of Digital Technologies of the Republic of Uzbekistan (Oqim)",
+		Licence: opts.Licence, UpdateFrequency: d.Frequency, Spatial: "UZ, by region (ISO 3166-2:UZ)", Generated: now,
 		Temporal: [2]string{opts.Period.From.UTC().Format(time.DateOnly), opts.Period.To.UTC().Format(time.DateOnly)},
-		Files:    []string{d.id + ".csv", d.id + ".json", d.id + ".meta.json"}}
-	if d.countColumn != "" {
-		m.Suppression = fmt.Sprintf("rows with %s below %d are left out", d.countColumn, opts.MinCount)
-		m.SuppressedBy = d.countColumn
+		Files:    []string{d.ID + ".csv", d.ID + ".json", d.ID + ".meta.json"}}
+	if d.CountColumn != "" {
+		m.Suppression = fmt.Sprintf("rows with %s below %d are left out", d.CountColumn, opts.MinCount)
+		m.SuppressedBy = d.CountColumn
 	}
 	for _, c := range d.table.Columns {
 		m.Fields = append(m.Fields, Field{Name: c.Name, Type: [...]string{"string", "integer", "number", "date"}[c.Type], Description: c.Doc})
 	}
-	files, err := newFiles(dir, d.id)
+	files, err := newFiles(dir, d.ID)
 	if err != nil {
 		return m, err
 	}
@@ -179,8 +182,8 @@ func write(ctx context.Context, store *kpi.Store, dir string, d dataset, opts Op
 	csvW, _ := encode.New(encode.CSV, files.csv, d.table.Columns)
 	jsonW, _ := encode.New(encode.JSON, files.json, d.table.Columns)
 	count := -1
-	if d.countColumn != "" {
-		count = d.table.Index(d.countColumn)
+	if d.CountColumn != "" {
+		count = d.table.Index(d.CountColumn)
 	}
 	f := kpi.Filter{Scope: kpi.NationalScope(), Period: opts.Period, Granularity: d.granularity, Level: kpi.LevelRegion}
 	err = store.Stream(ctx, d.table, f, func(r *kpi.Row) error {
@@ -205,7 +208,7 @@ func write(ctx context.Context, store *kpi.Store, dir string, d dataset, opts Op
 	if err := files.commit(); err != nil {
 		return m, err
 	}
-	return m, writeJSON(filepath.Join(dir, d.id+".meta.json"), m)
+	return m, writeJSON(filepath.Join(dir, d.ID+".meta.json"), m)
 }
 
 // files are a dataset's CSV and JSON, written under temporary names.
