@@ -31,8 +31,8 @@ type Config struct {
 	Model string
 	// EmbeddingModel computes embeddings; empty leaves them off.
 	EmbeddingModel string
-	// APIKey is sent as a bearer token; servers without keys accept any
-	// non-empty placeholder.
+	// APIKey is sent as a bearer token when set; servers without keys
+	// (Ollama, llama.cpp server, most whisper servers) need none.
 	APIKey string
 	// Timeout bounds each attempt; default 2 min. A streamed chat is
 	// bounded by its caller's context instead, as its length is the
@@ -50,27 +50,19 @@ type Config struct {
 // ErrNotConfigured is returned by New for a configuration without a base
 // URL, which is how Oqim is told to work offline. Callers that have an
 // offline mode check for it with errors.Is.
-var ErrNotConfigured = errors.New("llm: no model server configured (set llm.base_url, llm.model and llm.api_key)")
+var ErrNotConfigured = errors.New("llm: no model server configured (set llm.base_url and llm.model, and llm.api_key if the server wants one)")
 
 // ErrAttemptTimeout is the cause of an attempt that ran out of Timeout.
 var ErrAttemptTimeout = errors.New("request timed out")
 
 // Check reports the settings that are missing: ErrNotConfigured without a
-// base URL, an error naming the others when only some are set.
+// base URL, an error naming the model when only the base URL is set.
 func (c Config) Check() error {
 	if c.BaseURL == "" {
 		return ErrNotConfigured
 	}
-	var missing []string
 	if c.Model == "" {
-		missing = append(missing, "model (llm.model)")
-	}
-	if c.APIKey == "" {
-		missing = append(missing, "API key (llm.api_key; any placeholder for servers without keys)")
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("llm: base URL %q is set but not the %s; set them, or leave llm.base_url empty to work offline",
-			c.BaseURL, strings.Join(missing, " nor the "))
+		return fmt.Errorf("llm: base URL %q is set but not the model (llm.model); set it, or leave llm.base_url empty to work offline", c.BaseURL)
 	}
 	return nil
 }

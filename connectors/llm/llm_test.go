@@ -185,8 +185,8 @@ func TestNotConfigured(t *testing.T) {
 		t.Fatalf("empty config: %v, want ErrNotConfigured naming llm.base_url", err)
 	}
 	_, err = New(Config{BaseURL: "http://model.test/v1"})
-	if err == nil || errors.Is(err, ErrNotConfigured) || !strings.Contains(err.Error(), "llm.model") || !strings.Contains(err.Error(), "llm.api_key") {
-		t.Fatalf("base URL only: %v, want an error naming llm.model and llm.api_key", err)
+	if err == nil || errors.Is(err, ErrNotConfigured) || !strings.Contains(err.Error(), "llm.model") {
+		t.Fatalf("base URL only: %v, want an error naming llm.model", err)
 	}
 	c, _ := New(Config{BaseURL: "http://model.test/v1", Model: "m", APIKey: "k"})
 	if _, err := c.Embed(t.Context(), []string{"x"}); err == nil || !strings.Contains(err.Error(), "llm.embedding_model") {
