@@ -84,6 +84,13 @@ type LLMConfig struct {
 	BaseURL string `yaml:"base_url"`
 	Model   string `yaml:"model"`
 	APIKey  string `yaml:"api_key"`
+	// EmbeddingModel turns on hybrid retrieval in the chatbot.
+	EmbeddingModel string `yaml:"embedding_model"`
+	// Timeout bounds each attempt of a call; 0 means 2 min.
+	Timeout Duration `yaml:"timeout"`
+	// MaxAttempts bounds the tries of a call after 429, 5xx, timeouts and
+	// network errors; 0 means 4.
+	MaxAttempts int `yaml:"max_attempts"`
 }
 
 type LogConfig struct {

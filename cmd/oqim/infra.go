@@ -17,6 +17,7 @@ import (
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/schema"
@@ -32,12 +33,18 @@ type infra struct {
 	conn     driver.Conn
 	broker   *embedded.Broker
 	chsrv    *chserver.Server
-	log      *slog.Logger
+	// llm is the one client of the llm.* model server that every
+	// assistant shares; nil keeps them offline.
+	llm *llm.Client
+	log *slog.Logger
 }
 
 func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bool) (_ *infra, err error) {
 	in := &infra{log: log, brokers: cfg.Kafka.Brokers, dsn: cfg.ClickHouse.DSN}
 	if in.registry, err = schema.Load(); err != nil {
+		return nil, err
+	}
+	if in.llm, err = cfg.LLM.client(); err != nil {
 		return nil, err
 	}
 	defer func() {

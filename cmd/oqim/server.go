@@ -20,7 +20,6 @@ import (
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/diagnosis"
-	"github.com/oqim/oqim/inference/clinical/diagnosis/textmap"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/inference/clinical/notes"
 	"github.com/oqim/oqim/models/region"
@@ -117,11 +116,18 @@ func mountBI(mux *http.ServeMux, cfg Config, in *infra, ref *region.Data, log *s
 }
 
 // mountChatbot serves the Single Portal chatbot's API and widget.
-func mountChatbot(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
+func mountChatbot(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log *slog.Logger) (_ func(context.Context), err error) {
+	var searcher chatbot.Searcher // nil: lexical
+	if in.llm != nil && in.llm.EmbeddingModel() != "" {
+		if searcher, err = hybridSearcher(in.llm); err != nil {
+			return nil, err
+		}
+	}
 	bot, err := chatbot.New(chatbot.Config{
-		LLM:     chatbot.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey},
-		Brokers: in.brokers,
-		Logger:  log.With("component", "chatbot"),
+		LLM:      in.llm,
+		Searcher: searcher,
+		Brokers:  in.brokers,
+		Logger:   log.With("component", "chatbot"),
 	})
 	if err != nil {
 		return nil, err
@@ -144,7 +150,7 @@ func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log 
 	}
 	diag, err := diagnosis.NewHandler(diagnosis.HandlerConfig{
 		Engine: eng,
-		LLM:    textmap.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey},
+		LLM:    in.llm,
 	})
 	if err != nil {
 		return nil, err
@@ -167,7 +173,7 @@ func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log 
 		return nil, err
 	}
 	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Brokers: in.brokers, Diagnosis: eng,
-		Structurer: notes.NewStructurer(notes.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey}, nil),
+		Structurer: notes.NewStructurer(in.llm, nil),
 		Log:        log.With("component", "doctor")}
 	if engine != nil {
 		deps.Engine = engine

@@ -76,7 +76,7 @@ func startWorkers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra,
 	}
 	if which == "notes" || which == "all" {
 		o := opts
-		o.Structurer = notes.NewStructurer(notes.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey}, nil)
+		o.Structurer = notes.NewStructurer(in.llm, nil)
 		o.Log = log.With("worker", "notes")
 		g.Go(func() error { return worker.RunNotes(ctx, o) })
 	}

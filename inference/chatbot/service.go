@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/inference/chatbot/ratelimit"
 	"github.com/oqim/oqim/inference/chatbot/redact"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
@@ -28,9 +29,9 @@ type Config struct {
 	// Searcher ranks entries; nil builds a lexical index over the embedded
 	// knowledge base. Pass a *retrieval.Hybrid for embeddings.
 	Searcher Searcher
-	// LLM, when its BaseURL is set, writes answers from the retrieved
-	// entries; otherwise answers are extractive.
-	LLM LLMConfig
+	// LLM, when set, writes answers from the retrieved entries; nil
+	// keeps answers extractive.
+	LLM *llm.Client
 	// Thresholds; zero means DefaultThresholds.
 	Thresholds Thresholds
 
@@ -145,12 +146,8 @@ func New(cfg Config) (*Service, error) {
 		log:      cfg.Logger,
 		mux:      http.NewServeMux(),
 	}
-	if cfg.LLM.Enabled() {
-		l, err := newLLMClient(cfg.LLM)
-		if err != nil {
-			return nil, err
-		}
-		s.bot.llm = l
+	if cfg.LLM != nil {
+		s.bot.llm = &llmAnswerer{client: cfg.LLM}
 	}
 	if cfg.RatePerSecond > 0 {
 		s.limiter = ratelimit.New(cfg.RatePerSecond, cfg.Burst, 100000, cfg.Now)
