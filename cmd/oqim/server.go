@@ -33,7 +33,7 @@ import (
 // ingest, when set, receives the events agencies POST to /api/v1/ingest.
 // The returned close function flushes what the handlers buffer (chatbot
 // events, audit entries) and must run after the server stops.
-func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, public bool, ingest httpingest.Writer) (http.Handler, func(context.Context), error) {
+func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, public bool, ingest kafka.Writer) (http.Handler, func(context.Context), error) {
 	mux := http.NewServeMux()
 	var closers []func(context.Context)
 	closeAll := func(ctx context.Context) {
@@ -66,7 +66,7 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 	}
 	mux.Handle("GET /healthz", health.Live())
 	mux.Handle("GET /readyz", health.Ready(2*time.Second,
-		health.Check{Name: "kafka", Fn: func(ctx context.Context) error { return kafka.Ping(ctx, in.brokers) }},
+		health.Check{Name: "kafka", Fn: func(ctx context.Context) error { return in.kafka.Ping(ctx) }},
 		health.Check{Name: "clickhouse", Fn: in.conn.Ping},
 	))
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
@@ -78,7 +78,7 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 }
 
 // mountIngest serves POST /api/v1/ingest, validated by the schema registry.
-func mountIngest(mux *http.ServeMux, cfg Config, in *infra, set *metrics.Set, log *slog.Logger, w httpingest.Writer) error {
+func mountIngest(mux *http.ServeMux, cfg Config, in *infra, set *metrics.Set, log *slog.Logger, w kafka.Writer) error {
 	v, err := decode.NewValidator(decode.Options{Registry: in.registry})
 	if err != nil {
 		return err
@@ -126,7 +126,7 @@ func mountChatbot(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log
 	bot, err := chatbot.New(chatbot.Config{
 		LLM:      in.llm,
 		Searcher: searcher,
-		Brokers:  in.brokers,
+		Kafka:    in.kafka,
 		Logger:   log.With("component", "chatbot"),
 	})
 	if err != nil {
@@ -172,7 +172,7 @@ func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log 
 	if err != nil {
 		return nil, err
 	}
-	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Brokers: in.brokers, Diagnosis: eng,
+	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Kafka: in.kafka, Diagnosis: eng,
 		Structurer: notes.NewStructurer(in.llm, nil),
 		Log:        log.With("component", "doctor")}
 	if engine != nil {

@@ -56,7 +56,7 @@ stays exact without it, only slower.`,
 // engine; "all" skips it when none is configured.
 func startWorkers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra, log *slog.Logger, which string) error {
 	jobs := cfg.Doctor.Jobs.WithDefaults()
-	opts := worker.Options{Config: jobs, Brokers: in.brokers, ClickHouse: in.conn, Database: cfg.ClickHouse.Database}
+	opts := worker.Options{Config: jobs, Kafka: in.kafka, ClickHouse: in.conn, Database: cfg.ClickHouse.Database}
 	if which == "asr" || which == "all" {
 		engine, err := asrEngine(cfg, log)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/inference/chatbot/ratelimit"
 	"github.com/oqim/oqim/inference/chatbot/redact"
@@ -35,11 +36,11 @@ type Config struct {
 	// Thresholds; zero means DefaultThresholds.
 	Thresholds Thresholds
 
-	// Brokers of the Kafka cluster for tickets and usage events. Empty
-	// (and no Publisher) means neither is sent; the citizen is then told
-	// to call 1242 on handoff.
-	Brokers []string
-	// Publisher overrides Brokers.
+	// Kafka is the cluster for tickets and usage events. Nil (and no
+	// Publisher) means neither is sent; the citizen is then told to call
+	// 1242 on handoff.
+	Kafka *kafka.Cluster
+	// Publisher overrides Kafka.
 	Publisher Publisher
 	// EventsTopic and HandoffTopic default to DefaultEventsTopic and
 	// DefaultHandoffTopic.
@@ -156,8 +157,8 @@ func New(cfg Config) (*Service, error) {
 		s.apiKeys[k] = true
 	}
 	s.pub = cfg.Publisher
-	if s.pub == nil && len(cfg.Brokers) > 0 {
-		s.pub = NewKafkaPublisher(cfg.Brokers)
+	if s.pub == nil && cfg.Kafka != nil {
+		s.pub = NewKafkaPublisher(cfg.Kafka)
 	}
 	if s.pub != nil {
 		s.events = newEmitter(s.pub, cfg.EventsTopic, 10000, s.log)

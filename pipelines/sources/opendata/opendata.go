@@ -24,6 +24,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/pipelines/events"
 )
 
@@ -32,15 +33,6 @@ const (
 	TypePublished = "opendata.dataset.published"
 	TypeUpdated   = "opendata.dataset.updated"
 )
-
-// Writer sends messages to Kafka; *kafka.Writer from segmentio/kafka-go
-// satisfies it. The poller sets each message's topic, so the writer must
-// have none (connectors/kafka.NewWriter(brokers, "")), and it must be
-// synchronous with RequiredAcks all: the poller records a version as done
-// only after WriteMessages returns nil.
-type Writer interface {
-	WriteMessages(ctx context.Context, msgs ...kafkago.Message) error
-}
 
 // Config describes one dataset to poll; zero values take the defaults.
 type Config struct {
@@ -132,7 +124,7 @@ func WithMetrics(set *metrics.Set) Option { return func(p *Poller) { p.set = set
 // Poller polls one dataset. Poll and Run must not be called concurrently.
 type Poller struct {
 	cfg    Config
-	w      Writer
+	w      kafka.Writer
 	client *http.Client
 	log    *slog.Logger
 	set    *metrics.Set
@@ -143,8 +135,12 @@ type Poller struct {
 	rows  *metrics.Counter
 }
 
-// NewPoller loads the state file and returns a poller writing to w.
-func NewPoller(cfg Config, w Writer, opts ...Option) (*Poller, error) {
+// NewPoller loads the state file and returns a poller writing to w. The
+// poller sets each message's topic, so w must have none
+// (Cluster.NewWriter("")), and it must be synchronous with RequiredAcks
+// all: the poller records a version as done only after WriteMessages
+// returns nil.
+func NewPoller(cfg Config, w kafka.Writer, opts ...Option) (*Poller, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func start(t *testing.T, d *dataset) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	w := kafka.NewWriter(b.Addrs(), "")
+	w := kafka.Plain(b.Addrs()...).NewWriter("")
 	t.Cleanup(func() { w.Close() })
 	srv := httptest.NewServer(d)
 	t.Cleanup(srv.Close)
@@ -400,7 +400,7 @@ func TestConfigErrors(t *testing.T) {
 	} {
 		cfg := good
 		tt.mod(&cfg)
-		if _, err := NewPoller(cfg, kafka.NewWriter([]string{"127.0.0.1:1"}, "")); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := NewPoller(cfg, kafka.Plain("127.0.0.1:1").NewWriter("")); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
 		}
 	}
