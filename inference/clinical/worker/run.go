@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/retry"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/audio"
 	"github.com/oqim/oqim/inference/clinical/notes"
@@ -199,7 +200,7 @@ func (r *runner) process(ctx context.Context, partition int, offset int64, value
 		r.log.Warn("skipping a message that is not a job", "partition", partition, "offset", offset)
 		return nil
 	}
-	backoff := r.opts.Backoff
+	backoff := retry.Backoff{Min: r.opts.Backoff, Max: 30 * time.Second}
 	for attempt := 1; ; attempt++ {
 		err := r.handleOnce(ctx, m)
 		if err == nil {
@@ -212,13 +213,11 @@ func (r *runner) process(ctx context.Context, partition int, offset int64, value
 			r.log.Warn("job failed", "job", m.JobID, "attempt", attempt, "err", err)
 			return r.fail(ctx, m, err)
 		}
-		r.log.Warn("job attempt failed; retrying", "job", m.JobID, "attempt", attempt, "in", backoff, "err", err)
-		select {
-		case <-ctx.Done():
+		wait := backoff.Next()
+		r.log.Warn("job attempt failed; retrying", "job", m.JobID, "attempt", attempt, "in", wait, "err", err)
+		if !retry.Sleep(ctx, wait) {
 			return ctx.Err()
-		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 30*time.Second)
 	}
 }
 
