@@ -146,7 +146,7 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 		defer broker.Close()
 		brokers = broker.Addrs()
 	}
-	if err := kafka.EnsureTopics(ctx, brokers, o.Partitions, topic, topic+".dlq"); err != nil {
+	if err := kafka.Plain(brokers...).EnsureTopics(ctx, o.Partitions, topic, topic+".dlq"); err != nil {
 		return nil, err
 	}
 	for _, db := range []string{o.Database, o.Database + "_limit"} {
@@ -215,7 +215,7 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	}
 	metrics := pipeline.NewMetrics(nil, "bench")
 	popts := pipeline.Options{
-		Brokers: brokers, Topics: []string{topic}, Group: "bench-pipeline", Database: o.Database,
+		Kafka: kafka.Plain(brokers...), Topics: []string{topic}, Group: "bench-pipeline", Database: o.Database,
 		BatchSize: o.BatchSize, BatchInterval: time.Second, Metrics: metrics,
 		Decode: decode.Options{Regions: ref.RegionIDs(), Alloc: &decode.PoolAllocator{}}, OnCommit: onCommit,
 	}
@@ -342,7 +342,7 @@ func (small) add(msgs []kafkago.Message, buf []byte, want int) ([]kafkago.Messag
 }
 
 func produce(ctx context.Context, g records, brokers []string, n int, rate float64, log *sendLog) (int64, error) {
-	w := kafka.NewWriter(brokers, topic)
+	w := kafka.Plain(brokers...).NewWriter(topic)
 	defer w.Close()
 	var sentAt time.Time
 	if log != nil {
@@ -450,7 +450,7 @@ func consumeOnly(ctx context.Context, brokers []string, n int) (float64, error) 
 // consume reads n records of the topic with the pipeline's consumer,
 // the fastest way kafka-go offers, so neither limit is understated.
 func consume(ctx context.Context, brokers []string, group string, n int, fn func(value []byte, partition int, offset int64) error) error {
-	c, err := kafka.NewConsumer(kafka.ConsumerConfig{Brokers: brokers, Group: group, Topics: []string{topic}})
+	c, err := kafka.Plain(brokers...).NewConsumer(kafka.ConsumerConfig{Group: group, Topics: []string{topic}})
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/oqim/oqim/bench/query"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
-	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/sources/opendata"
@@ -40,7 +39,7 @@ Kafka (kafka.brokers); run 'oqim migrate' once before.`,
 			}
 			defer pr.Close()
 			cfg, log, ref, l, in := pr.cfg, pr.log, pr.ref, pr.l, pr.in
-			w := kafka.NewWriter(in.brokers, cfg.Kafka.Topic)
+			w := in.kafka.NewWriter(cfg.Kafka.Topic)
 			defer w.Close()
 			h, closeRoutes, err := routes(cfg, in, metrics.NewSet(), ref, log, true, w)
 			if err != nil {
@@ -119,7 +118,7 @@ func startPollers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra,
 		if dc.Topic == "" {
 			dc.Topic = cfg.Kafka.Topic
 		}
-		w := kafka.NewWriter(in.brokers, dc.Topic)
+		w := in.kafka.NewWriter(dc.Topic)
 		p, err := opendata.NewPoller(dc, w, opendata.WithLogger(log), opendata.WithMetrics(set))
 		if err != nil {
 			w.Close()
@@ -184,10 +183,14 @@ DLQ reason at the end.`,
 				return err
 			}
 			ctx := cmd.Context()
-			if err := kafka.EnsureTopics(ctx, cfg.Kafka.Brokers, cfg.Kafka.Partitions, cfg.Kafka.Topic); err != nil {
+			cluster, err := cfg.Kafka.cluster(cfg.Kafka.Brokers)
+			if err != nil {
 				return err
 			}
-			w := kafka.NewWriter(cfg.Kafka.Brokers, cfg.Kafka.Topic)
+			if err := cluster.EnsureTopics(ctx, cfg.Kafka.Partitions, cfg.Kafka.Topic); err != nil {
+				return err
+			}
+			w := cluster.NewWriter(cfg.Kafka.Topic)
 			defer w.Close()
 			if bad < 0 || bad > 1 {
 				return &usageError{fmt.Errorf("--bad-fraction %g must be between 0 and 1", bad)}

@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oqim/oqim/analytics/access"
+	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
@@ -84,6 +85,13 @@ type LLMConfig struct {
 	BaseURL string `yaml:"base_url"`
 	Model   string `yaml:"model"`
 	APIKey  string `yaml:"api_key"`
+	// EmbeddingModel turns on hybrid retrieval in the chatbot.
+	EmbeddingModel string `yaml:"embedding_model"`
+	// Timeout bounds each attempt of a call; 0 means 2 min.
+	Timeout Duration `yaml:"timeout"`
+	// MaxAttempts bounds the tries of a call after 429, 5xx, timeouts and
+	// network errors; 0 means 4.
+	MaxAttempts int `yaml:"max_attempts"`
 }
 
 type LogConfig struct {
@@ -102,6 +110,39 @@ type KafkaConfig struct {
 	Group      string        `yaml:"group"`
 	Partitions int           `yaml:"partitions"`
 	Embedded   EmbeddedKafka `yaml:"embedded"`
+	// ClientID, TLS and SASL apply to every producer, consumer and admin
+	// request oqim makes (see connectors/kafka.Config).
+	ClientID string    `yaml:"client_id"`
+	TLS      KafkaTLS  `yaml:"tls"`
+	SASL     KafkaSASL `yaml:"sasl"`
+}
+
+// KafkaTLS mirrors kafka.TLSConfig with its keys.
+type KafkaTLS struct {
+	Enabled            bool   `yaml:"enabled"`
+	CAFile             string `yaml:"ca_file"`
+	CertFile           string `yaml:"cert_file"`
+	KeyFile            string `yaml:"key_file"`
+	ServerName         string `yaml:"server_name"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+// KafkaSASL mirrors kafka.SASLConfig with its keys.
+type KafkaSASL struct {
+	Mechanism string `yaml:"mechanism"`
+	Username  string `yaml:"username"`
+	Password  string `yaml:"password"`
+}
+
+// cluster is the one kafka.Cluster a command builds its clients from,
+// at brokers (kafka.brokers, or the embedded broker's address).
+func (c KafkaConfig) cluster(brokers []string) (*kafka.Cluster, error) {
+	cl, err := kafka.NewCluster(kafka.Config{Brokers: brokers, ClientID: c.ClientID,
+		TLS: kafka.TLSConfig(c.TLS), SASL: kafka.SASLConfig(c.SASL)})
+	if err != nil {
+		return nil, fmt.Errorf("%w\n  fix: check kafka.brokers, kafka.tls and kafka.sasl", err)
+	}
+	return cl, nil
 }
 
 type EmbeddedKafka struct {
@@ -364,6 +405,12 @@ func setField(f reflect.Value, raw string) error {
 			return fmt.Errorf("%q is not a non-negative integer", raw)
 		}
 		f.SetUint(n)
+	case reflect.Bool:
+		v, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", raw)
+		}
+		f.SetBool(v)
 	case reflect.Float64:
 		n, err := strconv.ParseFloat(raw, 64)
 		if err != nil {

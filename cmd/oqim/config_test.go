@@ -138,3 +138,32 @@ func TestDeclaredPipelines(t *testing.T) {
 		}
 	}
 }
+
+func TestKafkaSecurityFromFileAndEnv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "oqim.yaml")
+	os.WriteFile(path, []byte("kafka:\n  brokers: [k1:9093]\n  tls:\n    ca_file: ca.pem\n  sasl:\n    mechanism: SCRAM-SHA-512\n    username: oqim\n"), 0o644)
+	c, err := loadConfig(path, []string{"OQIM_KAFKA_SASL_PASSWORD=s3cret", "OQIM_KAFKA_TLS_ENABLED=true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := KafkaTLS{Enabled: true, CAFile: "ca.pem"}
+	if c.Kafka.TLS != want || c.Kafka.SASL != (KafkaSASL{Mechanism: "SCRAM-SHA-512", Username: "oqim", Password: "s3cret"}) {
+		t.Fatalf("tls %+v sasl %+v", c.Kafka.TLS, c.Kafka.SASL)
+	}
+	// The CA file does not exist: building the cluster says which setting.
+	if _, err := c.Kafka.cluster(c.Kafka.Brokers); err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
+		t.Fatalf("missing CA file: %v", err)
+	}
+	if _, err := loadConfig(path, []string{"OQIM_KAFKA_TLS_ENABLED=maybe"}); err == nil || !strings.Contains(err.Error(), "kafka.tls.enabled") {
+		t.Fatalf("bad bool: %v", err)
+	}
+}
+
+func TestLLMNotConfiguredIsOffline(t *testing.T) {
+	if c, err := (LLMConfig{}).client(); c != nil || err != nil {
+		t.Fatalf("empty llm.*: client %v, err %v; want offline", c, err)
+	}
+	if _, err := (LLMConfig{BaseURL: "http://llm.test/v1"}).client(); err == nil || !strings.Contains(err.Error(), "llm.model") {
+		t.Fatalf("llm.base_url without llm.model: %v", err)
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/analytics/migrations"
-	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest"
@@ -47,7 +46,7 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 
 			tuneGC(cfg.Pipeline)
 			set := metrics.NewSet()
-			w := kafka.NewWriter(in.brokers, cfg.Kafka.Topic)
+			w := in.kafka.NewWriter(cfg.Kafka.Topic)
 			defer w.Close()
 			gen := generate.New(ref, generate.Options{
 				Seed: cfg.Generator.Seed, RunID: runID(), Window: cfg.Generator.Window.Duration,
@@ -132,7 +131,7 @@ Kafka brokers   %[2]v%[3]s
 ClickHouse      %[4]s%[5]s
 Press Ctrl-C to stop.
 
-`, base, in.brokers, map[bool]string{true: " (embedded)", false: ""}[in.broker != nil],
+`, base, in.kafka.Brokers(), map[bool]string{true: " (embedded)", false: ""}[in.broker != nil],
 		in.dsn, map[bool]string{true: " (local, data in " + cfg.ClickHouse.Local.Dir + ")", false: ""}[in.chsrv != nil],
 		demoKey, demoAgency, demoDoctorKey, audioStatus(cfg))
 }

@@ -60,7 +60,7 @@ func TestKPIEndpointEqualsWhatWasSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, closeRoutes, err := routes(cfg, &infra{registry: reg, brokers: env.Brokers, conn: env.Conn}, metrics.NewSet(), env.Ref, slog.New(slog.DiscardHandler), true, nil)
+	h, closeRoutes, err := routes(cfg, &infra{registry: reg, kafka: env.Kafka, conn: env.Conn}, metrics.NewSet(), env.Ref, slog.New(slog.DiscardHandler), true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oqim/oqim/connectors/llm"
 	chatbotEval "github.com/oqim/oqim/inference/chatbot/eval"
 	"github.com/oqim/oqim/inference/clinical/diagnosis/eval"
 	"github.com/oqim/oqim/inference/clinical/notes"
@@ -103,11 +104,14 @@ The offline engine is used unless --llm is given and llm.* is configured.`,
 				if err != nil {
 					return err
 				}
-				llm := notes.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey}
-				if err := llm.Check(); err != nil {
+				lc, err := cfg.LLM.client()
+				if err != nil {
 					return err
 				}
-				opts.Engine = notes.NewStructurer(llm, nil)
+				if lc == nil {
+					return llm.ErrNotConfigured
+				}
+				opts.Engine = notes.NewStructurer(lc, nil)
 			}
 			rep, err := notesEval.Run(cmd.Context(), opts)
 			if err != nil {

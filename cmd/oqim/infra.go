@@ -17,6 +17,7 @@ import (
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/schema"
@@ -27,17 +28,25 @@ import (
 // server that infra owns and stops.
 type infra struct {
 	registry *schema.Registry
-	brokers  []string
-	dsn      string
-	conn     driver.Conn
-	broker   *embedded.Broker
-	chsrv    *chserver.Server
-	log      *slog.Logger
+	// kafka is the one cluster every producer and consumer of the
+	// command is built from.
+	kafka  *kafka.Cluster
+	dsn    string
+	conn   driver.Conn
+	broker *embedded.Broker
+	chsrv  *chserver.Server
+	// llm is the one client of the llm.* model server that every
+	// assistant shares; nil keeps them offline.
+	llm *llm.Client
+	log *slog.Logger
 }
 
 func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bool) (_ *infra, err error) {
-	in := &infra{log: log, brokers: cfg.Kafka.Brokers, dsn: cfg.ClickHouse.DSN}
+	in := &infra{log: log, dsn: cfg.ClickHouse.DSN}
 	if in.registry, err = schema.Load(); err != nil {
+		return nil, err
+	}
+	if in.llm, err = cfg.LLM.client(); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -64,7 +73,7 @@ func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bo
 	} else {
 		log.Info("using external ClickHouse", "database", cfg.ClickHouse.Database)
 	}
-	if len(in.brokers) == 0 {
+	if len(cfg.Kafka.Brokers) == 0 {
 		if !allowLocal {
 			return nil, errors.New("kafka.brokers is empty: set OQIM_KAFKA_BROKERS (or kafka.brokers in the config) to your cluster, e.g. kafka-1:9092,kafka-2:9092; only `oqim demo` starts an embedded broker")
 		}
@@ -75,10 +84,19 @@ func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bo
 		if err != nil {
 			return nil, explainPort(err)
 		}
-		in.brokers = in.broker.Addrs()
-		log.Info("embedded Kafka broker started", "addr", strings.Join(in.brokers, ","), "data_dir", cfg.Kafka.Embedded.DataDir)
+		// The embedded broker speaks plaintext without SASL; kafka.tls and
+		// kafka.sasl are for an external cluster.
+		local := KafkaConfig{ClientID: cfg.Kafka.ClientID}
+		if in.kafka, err = local.cluster(in.broker.Addrs()); err != nil {
+			return nil, err
+		}
+		log.Info("embedded Kafka broker started", "addr", strings.Join(in.broker.Addrs(), ","), "data_dir", cfg.Kafka.Embedded.DataDir)
 	} else {
-		log.Info("using external Kafka", "brokers", strings.Join(in.brokers, ","))
+		if in.kafka, err = cfg.Kafka.cluster(cfg.Kafka.Brokers); err != nil {
+			return nil, err
+		}
+		log.Info("using external Kafka", "brokers", strings.Join(cfg.Kafka.Brokers, ","),
+			"tls", cfg.Kafka.TLS != KafkaTLS{}, "sasl", cfg.Kafka.SASL.Mechanism)
 	}
 	if in.conn, err = clickhouse.Open(ctx, in.dsn); err != nil {
 		return nil, fmt.Errorf("%w\n  fix: check clickhouse.dsn / OQIM_CLICKHOUSE_DSN and that the server is running", err)
@@ -88,8 +106,8 @@ func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bo
 		topics = append(topics, p.Topics...)
 		topics = append(topics, p.Topics[0]+".dlq")
 	}
-	if err := kafka.EnsureTopics(ctx, in.brokers, cfg.Kafka.Partitions, topics...); err != nil {
-		return nil, fmt.Errorf("%w\n  fix: check kafka.brokers / OQIM_KAFKA_BROKERS and that the brokers are up", err)
+	if err := in.kafka.EnsureTopics(ctx, cfg.Kafka.Partitions, topics...); err != nil {
+		return nil, fmt.Errorf("%w\n  fix: check kafka.brokers / OQIM_KAFKA_BROKERS (and kafka.tls, kafka.sasl) and that the brokers are up", err)
 	}
 	return in, nil
 }
@@ -130,7 +148,7 @@ func startPipelines(ctx context.Context, g *errgroup.Group, cfg Config, in *infr
 	for _, spec := range cfg.pipelines() {
 		m := ingest.NewMetrics(set, spec.Name)
 		opts := ingest.Options{
-			Brokers: in.brokers, Topics: spec.Topics, Group: spec.Group, Database: cfg.ClickHouse.Database,
+			Kafka: in.kafka, Topics: spec.Topics, Group: spec.Group, Database: cfg.ClickHouse.Database,
 			Registry: in.registry, BatchSize: spec.BatchSize, BatchInterval: spec.BatchInterval.Duration,
 			Metrics: m, Logger: log.With("pipeline", spec.Name),
 		}

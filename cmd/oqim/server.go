@@ -20,7 +20,6 @@ import (
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/diagnosis"
-	"github.com/oqim/oqim/inference/clinical/diagnosis/textmap"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/inference/clinical/notes"
 	"github.com/oqim/oqim/models/region"
@@ -34,7 +33,7 @@ import (
 // ingest, when set, receives the events agencies POST to /api/v1/ingest.
 // The returned close function flushes what the handlers buffer (chatbot
 // events, audit entries) and must run after the server stops.
-func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, public bool, ingest httpingest.Writer) (http.Handler, func(context.Context), error) {
+func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, public bool, ingest kafka.Writer) (http.Handler, func(context.Context), error) {
 	mux := http.NewServeMux()
 	var closers []func(context.Context)
 	closeAll := func(ctx context.Context) {
@@ -67,7 +66,7 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 	}
 	mux.Handle("GET /healthz", health.Live())
 	mux.Handle("GET /readyz", health.Ready(2*time.Second,
-		health.Check{Name: "kafka", Fn: func(ctx context.Context) error { return kafka.Ping(ctx, in.brokers) }},
+		health.Check{Name: "kafka", Fn: func(ctx context.Context) error { return in.kafka.Ping(ctx) }},
 		health.Check{Name: "clickhouse", Fn: in.conn.Ping},
 	))
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
@@ -79,7 +78,7 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 }
 
 // mountIngest serves POST /api/v1/ingest, validated by the schema registry.
-func mountIngest(mux *http.ServeMux, cfg Config, in *infra, set *metrics.Set, log *slog.Logger, w httpingest.Writer) error {
+func mountIngest(mux *http.ServeMux, cfg Config, in *infra, set *metrics.Set, log *slog.Logger, w kafka.Writer) error {
 	v, err := decode.NewValidator(decode.Options{Registry: in.registry})
 	if err != nil {
 		return err
@@ -117,11 +116,18 @@ func mountBI(mux *http.ServeMux, cfg Config, in *infra, ref *region.Data, log *s
 }
 
 // mountChatbot serves the Single Portal chatbot's API and widget.
-func mountChatbot(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
+func mountChatbot(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log *slog.Logger) (_ func(context.Context), err error) {
+	var searcher chatbot.Searcher // nil: lexical
+	if in.llm != nil && in.llm.EmbeddingModel() != "" {
+		if searcher, err = hybridSearcher(in.llm); err != nil {
+			return nil, err
+		}
+	}
 	bot, err := chatbot.New(chatbot.Config{
-		LLM:     chatbot.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey},
-		Brokers: in.brokers,
-		Logger:  log.With("component", "chatbot"),
+		LLM:      in.llm,
+		Searcher: searcher,
+		Kafka:    in.kafka,
+		Logger:   log.With("component", "chatbot"),
 	})
 	if err != nil {
 		return nil, err
@@ -144,7 +150,7 @@ func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log 
 	}
 	diag, err := diagnosis.NewHandler(diagnosis.HandlerConfig{
 		Engine: eng,
-		LLM:    textmap.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey},
+		LLM:    in.llm,
 	})
 	if err != nil {
 		return nil, err
@@ -166,8 +172,8 @@ func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log 
 	if err != nil {
 		return nil, err
 	}
-	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Brokers: in.brokers, Diagnosis: eng,
-		Structurer: notes.NewStructurer(notes.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey}, nil),
+	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Kafka: in.kafka, Diagnosis: eng,
+		Structurer: notes.NewStructurer(in.llm, nil),
 		Log:        log.With("component", "doctor")}
 	if engine != nil {
 		deps.Engine = engine

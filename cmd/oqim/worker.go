@@ -56,7 +56,7 @@ stays exact without it, only slower.`,
 // engine; "all" skips it when none is configured.
 func startWorkers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra, log *slog.Logger, which string) error {
 	jobs := cfg.Doctor.Jobs.WithDefaults()
-	opts := worker.Options{Config: jobs, Brokers: in.brokers, ClickHouse: in.conn, Database: cfg.ClickHouse.Database}
+	opts := worker.Options{Config: jobs, Kafka: in.kafka, ClickHouse: in.conn, Database: cfg.ClickHouse.Database}
 	if which == "asr" || which == "all" {
 		engine, err := asrEngine(cfg, log)
 		if err != nil {
@@ -76,7 +76,7 @@ func startWorkers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra,
 	}
 	if which == "notes" || which == "all" {
 		o := opts
-		o.Structurer = notes.NewStructurer(notes.LLMConfig{BaseURL: cfg.LLM.BaseURL, Model: cfg.LLM.Model, APIKey: cfg.LLM.APIKey}, nil)
+		o.Structurer = notes.NewStructurer(in.llm, nil)
 		o.Log = log.With("worker", "notes")
 		g.Go(func() error { return worker.RunNotes(ctx, o) })
 	}

@@ -15,12 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oqim/oqim/connectors/retry"
 )
 
 // ContentType is the FHIR JSON media type.
@@ -37,8 +37,9 @@ type Config struct {
 	// MaxAttempts is the number of tries, the first included. Default 5.
 	MaxAttempts int
 	// MinBackoff and MaxBackoff bound the wait between attempts, which
-	// doubles from MinBackoff with full jitter. Defaults 500 ms and 30 s.
-	// A Retry-After header from the server is honoured up to MaxBackoff.
+	// doubles from MinBackoff with jitter (see connectors/retry). Defaults
+	// 500 ms and 30 s. A longer Retry-After from the server is honoured up
+	// to MaxBackoff.
 	MinBackoff, MaxBackoff time.Duration
 	// HTTPClient sends the requests; nil means a client without timeout
 	// (Timeout applies per attempt through the context).
@@ -119,9 +120,7 @@ func (e *ServerError) Error() string {
 // Retryable reports whether the status is worth retrying.
 func (e *ServerError) Retryable() bool { return retryable(e.Status) }
 
-func retryable(status int) bool {
-	return status == http.StatusTooManyRequests || status >= 500
-}
+func retryable(status int) bool { return retry.RetryableStatus(status) }
 
 // ErrNoIdentifier is returned for a Bundle without identifier.system and
 // identifier.value: without them a retry could store the note twice.
@@ -149,59 +148,35 @@ func (c *Client) Send(ctx context.Context, bundle []byte) (*Result, error) {
 	}
 	cond := "identifier=" + url.QueryEscape(head.Identifier.System+"|"+head.Identifier.Value)
 
-	var lastErr error
-	for attempt := 1; ; attempt++ {
-		res, wait, err := c.try(ctx, bundle, cond)
-		if err == nil {
-			res.Attempts = attempt
-			return res, nil
-		}
-		var se *ServerError
-		if errors.As(err, &se) {
-			se.Attempts = attempt
-			if !se.Retryable() {
-				return nil, se
-			}
-		} else if ctx.Err() != nil {
-			return nil, fmt.Errorf("fhir: sending the bundle: %w", ctx.Err())
-		}
-		lastErr = err
-		if attempt >= c.cfg.MaxAttempts {
-			if se != nil {
-				return nil, se
-			}
-			return nil, fmt.Errorf("fhir: sending the bundle failed after %d attempts: %w", attempt, lastErr)
-		}
-		if wait <= 0 {
-			wait = c.backoff(attempt)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("fhir: sending the bundle: %w (last error: %v)", ctx.Err(), lastErr)
-		case <-t.C:
-		}
+	var res *Result
+	policy := retry.Policy{Attempts: c.cfg.MaxAttempts, Min: c.cfg.MinBackoff, Max: c.cfg.MaxBackoff}
+	attempts, err := policy.Do(ctx, func(ctx context.Context) error {
+		var err error
+		res, err = c.try(ctx, bundle, cond)
+		return err
+	})
+	var se *ServerError
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, fmt.Errorf("fhir: sending the bundle: %w", err)
+	case errors.As(err, &se):
+		se.Attempts = attempts
+		return nil, se
+	case err != nil:
+		return nil, fmt.Errorf("fhir: sending the bundle failed after %d attempt(s): %w", attempts, err)
 	}
+	res.Attempts = attempts
+	return res, nil
 }
 
-// backoff is exponential with full jitter, so that many clients retrying
-// after one outage do not hit the server in step.
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.cfg.MinBackoff << min(attempt-1, 20)
-	if d <= 0 || d > c.cfg.MaxBackoff {
-		d = c.cfg.MaxBackoff
-	}
-	return c.cfg.MinBackoff/2 + rand.N(d-c.cfg.MinBackoff/2+1)
-}
-
-// try makes one attempt. It returns the server's Retry-After as wait.
-func (c *Client) try(ctx context.Context, bundle []byte, cond string) (*Result, time.Duration, error) {
+// try makes one attempt. Failures worth another are marked retry.Again,
+// with the server's Retry-After.
+func (c *Client) try(ctx context.Context, bundle []byte, cond string) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.bundle, bytes.NewReader(bundle))
 	if err != nil {
-		return nil, 0, fmt.Errorf("fhir: request: %w", err)
+		return nil, fmt.Errorf("fhir: request: %w", err)
 	}
 	req.Header.Set("Content-Type", ContentType)
 	req.Header.Set("Accept", ContentType)
@@ -211,18 +186,23 @@ func (c *Client) try(ctx context.Context, bundle []byte, cond string) (*Result, 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("fhir: POST %s: %w", c.bundle, err)
+		// No answer at all (network error, attempt timeout): the send is
+		// conditional, so trying again cannot store the Bundle twice.
+		return nil, retry.Again(fmt.Errorf("fhir: POST %s: %w", c.bundle, err), 0)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, 0, fmt.Errorf("fhir: reading the answer: %w", err)
+		return nil, retry.Again(fmt.Errorf("fhir: reading the answer: %w", err), 0)
 	}
 	if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusCreated {
-		return &Result{Status: resp.StatusCode, Location: resp.Header.Get("Location")}, 0, nil
+		return &Result{Status: resp.StatusCode, Location: resp.Header.Get("Location")}, nil
 	}
 	se := &ServerError{Status: resp.StatusCode, Issues: outcomeIssues(body)}
-	return nil, c.retryAfter(resp.Header.Get("Retry-After")), se
+	if se.Retryable() {
+		return nil, retry.Again(se, retry.RetryAfter(resp.Header.Get("Retry-After"), time.Now()))
+	}
+	return nil, se
 }
 
 func outcomeIssues(body []byte) []OutcomeIssue {
@@ -234,22 +214,4 @@ func outcomeIssues(body []byte) []OutcomeIssue {
 		return nil
 	}
 	return oo.Issue
-}
-
-// retryAfter reads a Retry-After header in seconds or as an HTTP date,
-// capped at MaxBackoff; 0 when absent.
-func (c *Client) retryAfter(h string) time.Duration {
-	if h == "" {
-		return 0
-	}
-	var d time.Duration
-	if s, err := strconv.Atoi(h); err == nil {
-		d = time.Duration(s) * time.Second
-	} else if t, err := http.ParseTime(h); err == nil {
-		d = time.Until(t)
-	}
-	if d < 0 {
-		return 0
-	}
-	return min(d, c.cfg.MaxBackoff)
 }

@@ -211,3 +211,40 @@ func TestNewRejectsBadURL(t *testing.T) {
 		t.Fatal("accepted a URL without scheme")
 	}
 }
+
+// TestSendHonoursRetryAfter runs against a double of a FHIR server that
+// rate-limits the first request with Retry-After, once in seconds and
+// once as an HTTP date, and stores the Bundle on the second.
+func TestSendHonoursRetryAfter(t *testing.T) {
+	for name, header := range map[string]func() string{
+		"seconds": func() string { return "1" },
+		"date":    func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var times []time.Time
+			double := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				times = append(times, time.Now())
+				if len(times) == 1 {
+					w.Header().Set("Retry-After", header())
+					w.WriteHeader(http.StatusTooManyRequests)
+					return
+				}
+				w.WriteHeader(http.StatusCreated)
+			}))
+			defer double.Close()
+			c, err := New(Config{BaseURL: double.URL, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := c.Send(context.Background(), []byte(bundle))
+			if err != nil || res.Attempts != 2 {
+				t.Fatalf("res %+v, err %v", res, err)
+			}
+			// An HTTP date has whole seconds, so the date form may wait
+			// a little under two.
+			if gap := times[1].Sub(times[0]); gap < 900*time.Millisecond {
+				t.Fatalf("retried after %v, before the server's Retry-After", gap)
+			}
+		})
+	}
+}

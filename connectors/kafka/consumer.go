@@ -15,9 +15,8 @@ import (
 
 // ConsumerConfig configures a Consumer.
 type ConsumerConfig struct {
-	Brokers []string
-	Group   string
-	Topics  []string
+	Group  string
+	Topics []string
 	// SessionTimeout is how long the group waits for a member that
 	// stopped heartbeating before giving its partitions to the others;
 	// 0 keeps kafka-go's 30 s.
@@ -49,11 +48,14 @@ var ErrRebalanced = errors.New("kafka: the consumer group rebalanced; offsets of
 // kafka-go's Reader (about four times the CPU per record on small records).
 type Consumer struct {
 	cfg    ConsumerConfig
-	group  *kafkago.ConsumerGroup
-	chunks chan *Chunk
-	pool   sync.Pool
-	stop   context.CancelFunc
-	done   chan struct{}
+	dialer *kafkago.Dialer
+	// brokers is where fetchers look for partition leaders.
+	brokers []string
+	group   *kafkago.ConsumerGroup
+	chunks  chan *Chunk
+	pool    sync.Pool
+	stop    context.CancelFunc
+	done    chan struct{}
 
 	mu  sync.Mutex
 	gen *kafkago.Generation
@@ -89,8 +91,8 @@ func (c *Chunk) Value(i int) []byte {
 func (c *Chunk) Offset(i int) int64 { return c.offs[i] }
 
 // NewConsumer joins the group and starts fetching in the background.
-func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
-	if len(cfg.Brokers) == 0 || cfg.Group == "" || len(cfg.Topics) == 0 {
+func (cl *Cluster) NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
+	if len(cl.brokers) == 0 || cfg.Group == "" || len(cfg.Topics) == 0 {
 		return nil, errors.New("kafka: a consumer needs brokers, a group and topics")
 	}
 	if cfg.FetchBytes <= 0 {
@@ -107,7 +109,8 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	}
 	gcfg := kafkago.ConsumerGroupConfig{
 		ID:          cfg.Group,
-		Brokers:     cfg.Brokers,
+		Brokers:     cl.Brokers(),
+		Dialer:      cl.dialer,
 		Topics:      cfg.Topics,
 		StartOffset: kafkago.FirstOffset,
 		ErrorLogger: SlogLogger(cfg.Logger, slog.LevelWarn),
@@ -120,7 +123,7 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 		return nil, fmt.Errorf("kafka: consumer group %s: %w", cfg.Group, err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	c := &Consumer{cfg: cfg, group: g, chunks: make(chan *Chunk, cfg.Queue), stop: stop, done: make(chan struct{})}
+	c := &Consumer{cfg: cfg, dialer: cl.dialer, brokers: cl.Brokers(), group: g, chunks: make(chan *Chunk, cfg.Queue), stop: stop, done: make(chan struct{})}
 	c.pool.New = func() any { return &Chunk{buf: make([]byte, 0, cfg.FetchBytes)} }
 	go c.run(ctx)
 	return c, nil
@@ -332,9 +335,9 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 // at offset, resolving FirstOffset and LastOffset.
 func (c *Consumer) dial(ctx context.Context, topic string, partition int, offset int64) (*kafkago.Conn, int64, error) {
 	var err error
-	for _, b := range c.cfg.Brokers {
+	for _, b := range c.brokers {
 		var conn *kafkago.Conn
-		conn, err = kafkago.DialLeader(ctx, "tcp", b, topic, partition)
+		conn, err = c.dialer.DialLeader(ctx, "tcp", b, topic, partition)
 		if err != nil {
 			continue
 		}

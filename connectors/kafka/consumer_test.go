@@ -58,7 +58,7 @@ func drain(t *testing.T, c *kafka.Consumer, sent map[string]bool, seen map[consu
 
 func produceValues(t *testing.T, brokers []string, topic string, values []string) map[string]bool {
 	t.Helper()
-	w := kafka.NewWriter(brokers, topic)
+	w := kafka.Plain(brokers...).NewWriter(topic)
 	defer w.Close()
 	sent := map[string]bool{}
 	for len(values) > 0 {
@@ -96,8 +96,8 @@ func TestConsumerReadsEveryRecordOnceAndResumes(t *testing.T) {
 	}
 	sent := produceValues(t, b.Addrs(), "c", values)
 
-	cfg := kafka.ConsumerConfig{Brokers: b.Addrs(), Group: "g", Topics: []string{"c"}, FetchBytes: 64 << 10, FetchWait: 50 * time.Millisecond}
-	c, err := kafka.NewConsumer(cfg)
+	cfg := kafka.ConsumerConfig{Group: "g", Topics: []string{"c"}, FetchBytes: 64 << 10, FetchWait: 50 * time.Millisecond}
+	c, err := kafka.Plain(b.Addrs()...).NewConsumer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestConsumerReadsEveryRecordOnceAndResumes(t *testing.T) {
 	}
 
 	more := produceValues(t, b.Addrs(), "c", []string{`{"n":"a"}`, `{"n":"b"}`, `{"n":"c"}`})
-	c2, err := kafka.NewConsumer(cfg)
+	c2, err := kafka.Plain(b.Addrs()...).NewConsumer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,13 +142,13 @@ func TestConsumerGroupSharesPartitions(t *testing.T) {
 		values = append(values, fmt.Sprintf(`{"n":%d}`, i))
 	}
 	sent := produceValues(t, b.Addrs(), "s", values)
-	cfg := kafka.ConsumerConfig{Brokers: b.Addrs(), Group: "g2", Topics: []string{"s"}, FetchWait: 50 * time.Millisecond}
-	c1, err := kafka.NewConsumer(cfg)
+	cfg := kafka.ConsumerConfig{Group: "g2", Topics: []string{"s"}, FetchWait: 50 * time.Millisecond}
+	c1, err := kafka.Plain(b.Addrs()...).NewConsumer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c1.Close()
-	c2, err := kafka.NewConsumer(cfg)
+	c2, err := kafka.Plain(b.Addrs()...).NewConsumer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestConsumerRidesOutBrokerRestart(t *testing.T) {
 		second = append(second, fmt.Sprintf(`{"after":%d}`, i))
 	}
 	sent := produceValues(t, b.Addrs(), "r", first)
-	c, err := kafka.NewConsumer(kafka.ConsumerConfig{Brokers: b.Addrs(), Group: "gr", Topics: []string{"r"}, FetchWait: 50 * time.Millisecond})
+	c, err := kafka.Plain(b.Addrs()...).NewConsumer(kafka.ConsumerConfig{Group: "gr", Topics: []string{"r"}, FetchWait: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

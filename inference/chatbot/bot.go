@@ -140,7 +140,7 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 // Bot answers questions; it is safe for concurrent use.
 type Bot struct {
 	search     Searcher
-	llm        *llmClient // nil: offline, extractive answers
+	llm        *llmAnswerer // nil: offline, extractive answers
 	thresholds Thresholds
 	phrases    phraseBook
 }

@@ -105,14 +105,14 @@ type Publisher interface {
 
 // KafkaPublisher writes through Oqim's kafka-go writers, one per topic.
 type KafkaPublisher struct {
-	brokers []string
+	cluster *kafka.Cluster
 	mu      sync.Mutex
 	writers map[string]*kafkago.Writer
 }
 
-// NewKafkaPublisher returns a publisher to brokers.
-func NewKafkaPublisher(brokers []string) *KafkaPublisher {
-	return &KafkaPublisher{brokers: brokers, writers: map[string]*kafkago.Writer{}}
+// NewKafkaPublisher returns a publisher to the cluster.
+func NewKafkaPublisher(c *kafka.Cluster) *KafkaPublisher {
+	return &KafkaPublisher{cluster: c, writers: map[string]*kafkago.Writer{}}
 }
 
 func (p *KafkaPublisher) writer(topic string) *kafkago.Writer {
@@ -120,7 +120,7 @@ func (p *KafkaPublisher) writer(topic string) *kafkago.Writer {
 	defer p.mu.Unlock()
 	w, ok := p.writers[topic]
 	if !ok {
-		w = kafka.NewWriter(p.brokers, topic)
+		w = p.cluster.NewWriter(topic)
 		p.writers[topic] = w
 	}
 	return w

@@ -6,59 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
 	"github.com/oqim/oqim/models/portalkb"
 )
 
-// LLMConfig points at an OpenAI-compatible chat-completions server (vLLM,
-// llama.cpp server, Ollama, OpenAI). Leave BaseURL empty for offline,
+// llmAnswerer writes answers with a chat model; nil in Bot means offline,
 // extractive answers.
-type LLMConfig struct {
-	BaseURL string // such as http://localhost:8000/v1
-	Model   string
-	APIKey  string // any non-empty placeholder for servers without keys
-	// HTTPClient is used for requests; nil means http.DefaultClient.
-	HTTPClient *http.Client
-}
-
-// Enabled reports whether an LLM is configured.
-func (c LLMConfig) Enabled() bool { return c.BaseURL != "" }
-
-// check names the settings missing from a partly filled configuration.
-func (c LLMConfig) check() error {
-	var missing []string
-	if c.Model == "" {
-		missing = append(missing, "model")
-	}
-	if c.APIKey == "" {
-		missing = append(missing, "API key")
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("chatbot: LLM base URL %q is set but the %s is not; set them (llm.model, llm.api_key) or leave llm.base_url empty for offline answers", c.BaseURL, strings.Join(missing, " and "))
-	}
-	return nil
-}
-
-type llmClient struct {
-	client *openai.Client
-	model  string
-}
-
-func newLLMClient(cfg LLMConfig) (*llmClient, error) {
-	if err := cfg.check(); err != nil {
-		return nil, err
-	}
-	oc := openai.DefaultConfig(cfg.APIKey)
-	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.HTTPClient != nil {
-		oc.HTTPClient = cfg.HTTPClient
-	}
-	return &llmClient{client: openai.NewClientWithConfig(oc), model: cfg.Model}, nil
+type llmAnswerer struct {
+	client *llm.Client
 }
 
 var langNames = map[portalkb.Lang]string{
@@ -119,16 +79,14 @@ func userPrompt(lang portalkb.Lang, hits []retrieval.Hit, history []string, ques
 
 // stream asks the model and calls emit with each piece of text as it
 // arrives; it returns the whole answer.
-func (l *llmClient) stream(ctx context.Context, lang portalkb.Lang, hits []retrieval.Hit, history []string, question string, emit func(string) error) (string, error) {
+func (l *llmAnswerer) stream(ctx context.Context, lang portalkb.Lang, hits []retrieval.Hit, history []string, question string, emit func(string) error) (string, error) {
 	up, err := userPrompt(lang, hits, history, question)
 	if err != nil {
 		return "", fmt.Errorf("chatbot: building prompt: %w", err)
 	}
-	st, err := l.client.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{
-		Model:       l.model,
+	st, err := l.client.ChatStream(ctx, openai.ChatCompletionRequest{
 		Temperature: 0.1,
 		MaxTokens:   600,
-		Stream:      true,
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: systemPrompt(lang)},
 			{Role: openai.ChatMessageRoleUser, Content: up},

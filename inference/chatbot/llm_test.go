@@ -8,8 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	llmclient "github.com/oqim/oqim/connectors/llm"
+	"github.com/oqim/oqim/connectors/retry"
 )
 
 // openAIProtocolDouble is a stand-in for an OpenAI-compatible server: it
@@ -54,7 +58,7 @@ func TestLLMAnswerIsGroundedAndTreatsUserTextAsData(t *testing.T) {
 	double := &openAIProtocolDouble{answer: []string{"QQSni qaytarish uchun ", "my.gov.uz da ariza bering ", "[annex4-3] https://my.gov.uz/services/annex4-3"}}
 	llm := httptest.NewServer(double)
 	defer llm.Close()
-	_, srv := newTestService(t, Config{LLM: LLMConfig{BaseURL: llm.URL + "/v1", Model: "test-model", APIKey: "x"}})
+	_, srv := newTestService(t, Config{LLM: testLLM(t, llm.URL, "test-model")})
 	sid := startSession(t, srv.URL)
 	// A real question carrying an injection: it is answered, and the
 	// injection travels only as quoted data.
@@ -106,7 +110,7 @@ func TestLLMFailureFallsBackToExtractive(t *testing.T) {
 	double := &openAIProtocolDouble{fail: true}
 	llm := httptest.NewServer(double)
 	defer llm.Close()
-	_, srv := newTestService(t, Config{LLM: LLMConfig{BaseURL: llm.URL + "/v1", Model: "m", APIKey: "x"}})
+	_, srv := newTestService(t, Config{LLM: testLLM(t, llm.URL, "m")})
 	sid := startSession(t, srv.URL)
 	m, _ := ask(t, srv.URL, sid, "How do I get a VAT refund?")
 	if m.Kind != KindAnswer || !strings.Contains(m.Text, "[annex4-3]") || len(m.Citations) != 1 {
@@ -114,9 +118,13 @@ func TestLLMFailureFallsBackToExtractive(t *testing.T) {
 	}
 }
 
-func TestLLMConfigNamesMissingSettings(t *testing.T) {
-	_, err := New(Config{LLM: LLMConfig{BaseURL: "http://x/v1"}})
-	if err == nil || !strings.Contains(err.Error(), "model") || !strings.Contains(err.Error(), "API key") {
-		t.Errorf("err %v, want it to name the model and API key", err)
+// testLLM is the shared client pointed at a double, retrying quickly.
+func testLLM(t *testing.T, url, model string) *llmclient.Client {
+	t.Helper()
+	c, err := llmclient.New(llmclient.Config{BaseURL: url + "/v1", Model: model, APIKey: "x",
+		Retry: retry.Policy{Attempts: 2, Min: time.Millisecond, Max: 5 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return c
 }

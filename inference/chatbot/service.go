@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/connectors/redact"
 	"github.com/oqim/oqim/inference/chatbot/ratelimit"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
@@ -28,17 +30,17 @@ type Config struct {
 	// Searcher ranks entries; nil builds a lexical index over the embedded
 	// knowledge base. Pass a *retrieval.Hybrid for embeddings.
 	Searcher Searcher
-	// LLM, when its BaseURL is set, writes answers from the retrieved
-	// entries; otherwise answers are extractive.
-	LLM LLMConfig
+	// LLM, when set, writes answers from the retrieved entries; nil
+	// keeps answers extractive.
+	LLM *llm.Client
 	// Thresholds; zero means DefaultThresholds.
 	Thresholds Thresholds
 
-	// Brokers of the Kafka cluster for tickets and usage events. Empty
-	// (and no Publisher) means neither is sent; the citizen is then told
-	// to call 1242 on handoff.
-	Brokers []string
-	// Publisher overrides Brokers.
+	// Kafka is the cluster for tickets and usage events. Nil (and no
+	// Publisher) means neither is sent; the citizen is then told to call
+	// 1242 on handoff.
+	Kafka *kafka.Cluster
+	// Publisher overrides Kafka.
 	Publisher Publisher
 	// EventsTopic and HandoffTopic default to DefaultEventsTopic and
 	// DefaultHandoffTopic.
@@ -145,12 +147,8 @@ func New(cfg Config) (*Service, error) {
 		log:      cfg.Logger,
 		mux:      http.NewServeMux(),
 	}
-	if cfg.LLM.Enabled() {
-		l, err := newLLMClient(cfg.LLM)
-		if err != nil {
-			return nil, err
-		}
-		s.bot.llm = l
+	if cfg.LLM != nil {
+		s.bot.llm = &llmAnswerer{client: cfg.LLM}
 	}
 	if cfg.RatePerSecond > 0 {
 		s.limiter = ratelimit.New(cfg.RatePerSecond, cfg.Burst, 100000, cfg.Now)
@@ -159,8 +157,8 @@ func New(cfg Config) (*Service, error) {
 		s.apiKeys[k] = true
 	}
 	s.pub = cfg.Publisher
-	if s.pub == nil && len(cfg.Brokers) > 0 {
-		s.pub = NewKafkaPublisher(cfg.Brokers)
+	if s.pub == nil && cfg.Kafka != nil {
+		s.pub = NewKafkaPublisher(cfg.Kafka)
 	}
 	if s.pub != nil {
 		s.events = newEmitter(s.pub, cfg.EventsTopic, 10000, s.log)

@@ -15,6 +15,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
 )
@@ -345,7 +346,7 @@ func TestHandoffAndEventsThroughKafka(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer broker.Close()
-	svc, err := New(Config{Brokers: broker.Addrs(), RatePerSecond: -1, Region: "UZ-JI"})
+	svc, err := New(Config{Kafka: kafka.Plain(broker.Addrs()...), RatePerSecond: -1, Region: "UZ-JI"})
 	if err != nil {
 		t.Fatal(err)
 	}

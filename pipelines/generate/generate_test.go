@@ -583,7 +583,7 @@ func produceAndRead(t *testing.T, g *Generator, o RunOptions) (int, *produced) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	w := kafka.NewWriter(b.Addrs(), "gen")
+	w := kafka.Plain(b.Addrs()...).NewWriter("gen")
 	defer w.Close()
 	n, err := Run(context.Background(), g, w, o)
 	if err != nil {

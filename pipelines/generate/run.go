@@ -6,12 +6,9 @@ import (
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
-)
 
-// MessageWriter is the producer side of a Kafka client.
-type MessageWriter interface {
-	WriteMessages(ctx context.Context, msgs ...kafkago.Message) error
-}
+	"github.com/oqim/oqim/connectors/kafka"
+)
 
 // RunOptions pace a generator run.
 type RunOptions struct {
@@ -37,7 +34,7 @@ type RunOptions struct {
 // key (Event.Key), so an entity's events stay in order on one partition.
 // It returns how many events were acknowledged; Generator.Bad counts the
 // bad records among them.
-func Run(ctx context.Context, g *Generator, w MessageWriter, o RunOptions) (int, error) {
+func Run(ctx context.Context, g *Generator, w kafka.Writer, o RunOptions) (int, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}

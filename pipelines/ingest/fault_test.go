@@ -14,6 +14,7 @@ import (
 	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
+	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/ingest"
@@ -173,7 +174,7 @@ func TestPipelineChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, err := ingest.New(context.Background(), conn, ingest.Options{
-		Brokers: strings.Split(os.Getenv("OQIM_CHILD_BROKERS"), ","), Topics: []string{ingesttest.Topic}, Group: "killed",
+		Kafka: kafka.Plain(strings.Split(os.Getenv("OQIM_CHILD_BROKERS"), ",")...), Topics: []string{ingesttest.Topic}, Group: "killed",
 		Database: os.Getenv("OQIM_CHILD_DB"), BatchSize: 500, BatchInterval: 50 * time.Millisecond,
 		// The killed member's partitions move on after this, not 30 s.
 		SessionTimeout: 6 * time.Second,

@@ -32,7 +32,8 @@ import (
 
 // Options configure a pipeline.
 type Options struct {
-	Brokers []string
+	// Kafka is the cluster the topics are read from and the DLQ written to.
+	Kafka *kafka.Cluster
 	// Topics are read as one consumer group.
 	Topics []string
 	Group  string
@@ -95,8 +96,8 @@ type FlatFormat struct {
 }
 
 func (o *Options) defaults() error {
-	if len(o.Brokers) == 0 {
-		return errors.New("ingest: no Kafka brokers")
+	if o.Kafka == nil {
+		return errors.New("ingest: no Kafka cluster")
 	}
 	if len(o.Topics) == 0 || o.Group == "" || o.Database == "" {
 		return errors.New("ingest: topics, group and database are required")
@@ -211,8 +212,7 @@ func New(ctx context.Context, conn driver.Conn, opts Options) (*Pipeline, error)
 	for i := 0; i < 2; i++ {
 		p.free <- &batch{parts: map[partition]*span{}}
 	}
-	p.consumer, err = kafka.NewConsumer(kafka.ConsumerConfig{
-		Brokers:        opts.Brokers,
+	p.consumer, err = opts.Kafka.NewConsumer(kafka.ConsumerConfig{
 		Group:          opts.Group,
 		Topics:         opts.Topics,
 		SessionTimeout: opts.SessionTimeout,
@@ -222,7 +222,7 @@ func New(ctx context.Context, conn driver.Conn, opts Options) (*Pipeline, error)
 	if err != nil {
 		return nil, err
 	}
-	p.dlq = kafka.NewWriter(opts.Brokers, opts.DLQTopic)
+	p.dlq = opts.Kafka.NewWriter(opts.DLQTopic)
 	return p, nil
 }
 

@@ -200,7 +200,7 @@ func TestFlatPipeline(t *testing.T) {
 	env.Produce(t, msgs)
 	m := ingest.NewMetrics(nil, "flat")
 	p, err := ingest.New(context.Background(), env.Conn, ingest.Options{
-		Brokers: env.Brokers, Topics: []string{ingesttest.Topic}, Group: "flat", Database: env.DB,
+		Kafka: env.Kafka, Topics: []string{ingesttest.Topic}, Group: "flat", Database: env.DB,
 		BatchInterval: 100 * time.Millisecond, Metrics: m,
 		Flat: &ingest.FlatFormat{Family: "emergency.call", Event: "closed"},
 	})
@@ -265,7 +265,7 @@ func TestPlainTablePipeline(t *testing.T) {
 	run := func(group string) *ingest.Metrics {
 		m := ingest.NewMetrics(nil, group)
 		p, err := ingest.New(ctx, env.Conn, ingest.Options{
-			Brokers: env.Brokers, Topics: []string{ingesttest.Topic}, Group: group, Database: env.DB,
+			Kafka: env.Kafka, Topics: []string{ingesttest.Topic}, Group: group, Database: env.DB,
 			BatchInterval: 100 * time.Millisecond, Metrics: m, Flat: &ingest.FlatFormat{Table: "readings"},
 		})
 		if err != nil {
@@ -318,11 +318,11 @@ func TestPlainTableUnsupportedColumn(t *testing.T) {
 	if err := env.Conn.Exec(ctx, "CREATE TABLE "+env.DB+".odd (name String, tags Array(String)) ENGINE = MergeTree() ORDER BY name"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := ingest.New(ctx, env.Conn, ingest.Options{Brokers: env.Brokers, Topics: []string{"t"}, Group: "g", Database: env.DB, Flat: &ingest.FlatFormat{Table: "odd"}})
+	_, err := ingest.New(ctx, env.Conn, ingest.Options{Kafka: env.Kafka, Topics: []string{"t"}, Group: "g", Database: env.DB, Flat: &ingest.FlatFormat{Table: "odd"}})
 	if err == nil || !strings.Contains(err.Error(), "column tags has type Array(String)") {
 		t.Fatalf("got %v, want an error naming column tags", err)
 	}
-	_, err = ingest.New(ctx, env.Conn, ingest.Options{Brokers: env.Brokers, Topics: []string{"t"}, Group: "g", Database: env.DB, Flat: &ingest.FlatFormat{Table: "missing"}})
+	_, err = ingest.New(ctx, env.Conn, ingest.Options{Kafka: env.Kafka, Topics: []string{"t"}, Group: "g", Database: env.DB, Flat: &ingest.FlatFormat{Table: "missing"}})
 	if err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("got %v, want an error naming the missing table", err)
 	}

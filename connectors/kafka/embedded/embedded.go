@@ -4,6 +4,7 @@
 package embedded
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strconv"
@@ -21,6 +22,18 @@ type Options struct {
 	// DataDir, when set, keeps topics and committed offsets across
 	// restarts; otherwise everything lives in memory.
 	DataDir string
+	// Users, when set, turn SASL on: clients must authenticate as one of
+	// them. They are superusers, so no ACLs apply.
+	Users []User
+	// TLS, when set, serves TLS only, with its certificates (and its
+	// ClientAuth, for brokers that check client certificates).
+	TLS *tls.Config
+}
+
+// User is a SASL user of the embedded broker.
+type User struct {
+	// Mechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.
+	Mechanism, Name, Password string
 }
 
 // Broker is a running embedded broker.
@@ -60,6 +73,15 @@ func Start(opts Options) (*Broker, error) {
 	}
 	if opts.DataDir != "" {
 		kopts = append(kopts, kfake.DataDir(opts.DataDir))
+	}
+	if len(opts.Users) > 0 {
+		kopts = append(kopts, kfake.EnableSASL())
+		for _, u := range opts.Users {
+			kopts = append(kopts, kfake.Superuser(u.Mechanism, u.Name, u.Password))
+		}
+	}
+	if opts.TLS != nil {
+		kopts = append(kopts, kfake.TLS(opts.TLS))
 	}
 	c, err := kfake.NewCluster(kopts...)
 	if err != nil {

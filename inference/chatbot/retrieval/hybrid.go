@@ -5,24 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
 
-	openai "github.com/sashabaranov/go-openai"
-
 	"github.com/oqim/oqim/models/portalkb"
 )
 
-// EmbeddingConfig points at an OpenAI-compatible embeddings endpoint
-// (vLLM, llama.cpp server, Ollama, OpenAI).
-type EmbeddingConfig struct {
-	BaseURL string // such as http://localhost:8000/v1
-	Model   string
-	APIKey  string
-	// HTTPClient is used for requests; nil means http.DefaultClient.
-	HTTPClient *http.Client
+// Embedder computes embeddings, one vector per input in input order;
+// connectors/llm's Client (with llm.embedding_model set) is one.
+type Embedder interface {
+	Embed(ctx context.Context, in []string) ([][]float32, error)
 }
 
 // Hybrid fuses the lexical ranking with cosine similarity of dense
@@ -30,10 +23,9 @@ type EmbeddingConfig struct {
 // the two kinds of score. Coverage, which decides between answering and
 // handing off, stays lexical: it is what makes the bot refuse to guess.
 type Hybrid struct {
-	lex     *Index
-	client  *openai.Client
-	model   string
-	vectors [][]float32 // per entry, normalised
+	lex      *Index
+	embedder Embedder
+	vectors  [][]float32 // per entry, normalised
 }
 
 // rrfK damps the weight of top ranks in reciprocal rank fusion; 60 is
@@ -42,16 +34,11 @@ const rrfK = 60
 
 // NewHybrid embeds every entry once (title, keywords and summary in all
 // language forms) and returns the fused searcher.
-func NewHybrid(ctx context.Context, lex *Index, cfg EmbeddingConfig) (*Hybrid, error) {
-	if cfg.BaseURL == "" || cfg.Model == "" {
-		return nil, errors.New("retrieval: embeddings need a base URL and a model")
+func NewHybrid(ctx context.Context, lex *Index, embedder Embedder) (*Hybrid, error) {
+	if embedder == nil {
+		return nil, errors.New("retrieval: hybrid search needs an embeddings client")
 	}
-	oc := openai.DefaultConfig(cfg.APIKey)
-	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.HTTPClient != nil {
-		oc.HTTPClient = cfg.HTTPClient
-	}
-	h := &Hybrid{lex: lex, client: openai.NewClientWithConfig(oc), model: cfg.Model}
+	h := &Hybrid{lex: lex, embedder: embedder}
 	kb := lex.KB()
 	texts := make([]string, len(kb.Entries))
 	for i := range kb.Entries {
@@ -74,21 +61,17 @@ func NewHybrid(ctx context.Context, lex *Index, cfg EmbeddingConfig) (*Hybrid, e
 }
 
 func (h *Hybrid) embed(ctx context.Context, in []string) ([][]float32, error) {
-	resp, err := h.client.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{Input: in, Model: openai.EmbeddingModel(h.model)})
+	vs, err := h.embedder.Embed(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("retrieval: embeddings: %w", err)
 	}
-	if len(resp.Data) != len(in) {
-		return nil, fmt.Errorf("retrieval: embeddings: %d vectors for %d inputs", len(resp.Data), len(in))
+	if len(vs) != len(in) {
+		return nil, fmt.Errorf("retrieval: embeddings: %d vectors for %d inputs", len(vs), len(in))
 	}
-	out := make([][]float32, len(in))
-	for _, d := range resp.Data {
-		if d.Index < 0 || d.Index >= len(in) {
-			return nil, fmt.Errorf("retrieval: embeddings: index %d out of range", d.Index)
-		}
-		out[d.Index] = normalise(d.Embedding)
+	for i := range vs {
+		vs[i] = normalise(vs[i])
 	}
-	return out, nil
+	return vs, nil
 }
 
 func normalise(v []float32) []float32 {

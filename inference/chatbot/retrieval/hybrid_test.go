@@ -11,6 +11,9 @@ import (
 	"testing"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/oqim/oqim/connectors/llm"
+	"github.com/oqim/oqim/connectors/retry"
 )
 
 // embeddingsProtocolDouble is a stand-in for an OpenAI-compatible
@@ -59,7 +62,7 @@ func TestHybrid(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	h, err := NewHybrid(ctx, ix, EmbeddingConfig{BaseURL: srv.URL + "/v1", Model: "test-embed", APIKey: "x"})
+	h, err := NewHybrid(ctx, ix, testEmbedder(t, srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +87,18 @@ func TestHybrid(t *testing.T) {
 	if double.calls.Load() != before+1 {
 		t.Errorf("expected one failed embeddings call")
 	}
-	if _, err := NewHybrid(ctx, ix, EmbeddingConfig{BaseURL: srv.URL + "/v1", Model: "m"}); err == nil || !strings.Contains(err.Error(), "embeddings") {
+	if _, err := NewHybrid(ctx, ix, testEmbedder(t, srv.URL)); err == nil || !strings.Contains(err.Error(), "embeddings") {
 		t.Errorf("down server at build: err %v", err)
 	}
+}
+
+// testEmbedder is the shared client pointed at the double, with one
+// attempt per call so the test can count them.
+func testEmbedder(t *testing.T, url string) *llm.Client {
+	t.Helper()
+	c, err := llm.New(llm.Config{BaseURL: url + "/v1", Model: "test-chat", EmbeddingModel: "test-embed", APIKey: "x", Retry: retry.Policy{Attempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

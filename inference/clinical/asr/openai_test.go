@@ -11,6 +11,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/inference/clinical/audio"
 )
 
@@ -150,7 +151,7 @@ func TestOpenAITimeout(t *testing.T) {
 	d.setScript(scriptedReply{hang: true}, scriptedReply{hang: true})
 	start := time.Now()
 	_, err := e.Transcribe(t.Context(), testClip(1), Options{})
-	if !errors.Is(err, errAttemptTimeout) {
+	if !errors.Is(err, llm.ErrAttemptTimeout) {
 		t.Fatalf("got %v, want a timeout", err)
 	}
 	if n := len(d.recorded()); n != 2 {
@@ -191,19 +192,6 @@ func TestOpenAIRejectsBadInput(t *testing.T) {
 	}
 	if _, err := NewOpenAI(OpenAIConfig{}); err == nil || !strings.Contains(err.Error(), "base URL") {
 		t.Errorf("no base URL: %v", err)
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
-	for v, want := range map[string]time.Duration{
-		"3": 3 * time.Second, "": 0, "soon": 0, "-1": 0,
-		"Wed, 01 Jan 2025 12:00:10 GMT": 10 * time.Second,
-		"Wed, 01 Jan 2025 11:00:00 GMT": 0,
-	} {
-		if got := parseRetryAfter(v, now); got != want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", v, got, want)
-		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/inference/clinical/diagnosis/textmap"
 	"github.com/oqim/oqim/models/ddxplus"
 )
@@ -20,10 +21,9 @@ type HandlerConfig struct {
 	Engine *Engine
 	// Lexicon maps text offline; nil builds the default lexicon mapper.
 	Lexicon textmap.Extractor
-	// LLM configures the optional LLM text mode. When incomplete, requests
-	// asking for text_mode "llm" fail with a message naming the missing
-	// settings.
-	LLM textmap.LLMConfig
+	// LLM is the optional LLM text mode's client. When nil, requests
+	// asking for text_mode "llm" fail with a message naming the settings.
+	LLM *llm.Client
 	// MaxBodyBytes bounds the request body. Default 64 KiB.
 	MaxBodyBytes int64
 }
@@ -54,10 +54,10 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 		}
 		h.lexicon = m
 	}
-	if err := cfg.LLM.Check(); err != nil {
+	if x, err := textmap.NewLLMExtractor(cfg.Engine.KB(), cfg.LLM); err != nil {
 		h.llmErr = err
-	} else if h.llm, err = textmap.NewLLMExtractor(cfg.Engine.KB(), cfg.LLM); err != nil {
-		return nil, err
+	} else {
+		h.llm = x
 	}
 	return h, nil
 }

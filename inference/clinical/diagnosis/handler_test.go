@@ -45,7 +45,7 @@ func TestHandlerRejectsBadInput(t *testing.T) {
 		{"unknown language", `{"language":"de"}`, 400, "language", `unsupported language "de"`},
 		{"unknown field", `{"agee":40}`, 400, "agee", "unknown field"},
 		{"top_k", `{"top_k":100}`, 400, "top_k", "out of range"},
-		{"llm not configured", `{"text":"isitma","text_mode":"llm"}`, 400, "text_mode", "base URL, model, API key"},
+		{"llm not configured", `{"text":"isitma","text_mode":"llm"}`, 400, "text_mode", "llm.base_url and llm.model"},
 		{"child of absent parent", `{"evidence":[{"id":"E_53","choice_id":"absent"},{"id":"E_56","value":5}]}`, 400, "evidence[1].id", "parent question E_53 is answered absent"},
 		{"malformed", `{"age":`, 400, "body", ""},
 		{"too large", `{"text":"` + strings.Repeat("a", 5000) + `"}`, 413, "body", "larger than 4096 bytes"},

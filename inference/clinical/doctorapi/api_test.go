@@ -337,7 +337,7 @@ func TestAsyncTranscriptionThroughKafka(t *testing.T) {
 	}()
 	time.Sleep(200 * time.Millisecond)
 
-	opts := worker.Options{Config: e.cfg.Jobs, Brokers: e.brokers, ClickHouse: e.conn, Database: e.db,
+	opts := worker.Options{Config: e.cfg.Jobs, Kafka: e.kafka, ClickHouse: e.conn, Database: e.db,
 		Engine: e.engine, Backoff: 50 * time.Millisecond}
 	wctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup

@@ -17,6 +17,7 @@ import (
 
 	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/asr/asrtest"
@@ -33,15 +34,15 @@ const (
 // embedded Kafka broker, a blob directory and an OpenAI-compatible
 // transcription protocol double behind the real OpenAI engine.
 type env struct {
-	t       testing.TB
-	srv     *httptest.Server
-	h       *Handler
-	conn    driver.Conn
-	db      string
-	brokers []string
-	asr     *asrtest.TranscriptionProtocolDouble
-	engine  *asr.Chunked
-	cfg     Config
+	t      testing.TB
+	srv    *httptest.Server
+	h      *Handler
+	conn   driver.Conn
+	db     string
+	kafka  *kafka.Cluster
+	asr    *asrtest.TranscriptionProtocolDouble
+	engine *asr.Chunked
+	cfg    Config
 }
 
 type envOptions struct {
@@ -93,8 +94,8 @@ func newEnv(t testing.TB, o envOptions) *env {
 			t.Fatal(err)
 		}
 		t.Cleanup(b.Close)
-		e.brokers = b.Addrs()
-		deps.Brokers = e.brokers
+		e.kafka = kafka.Plain(b.Addrs()...)
+		deps.Kafka = e.kafka
 	}
 	if o.engine != nil {
 		deps.Engine = o.engine

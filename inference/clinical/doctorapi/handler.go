@@ -26,6 +26,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/diagnosis"
 	"github.com/oqim/oqim/inference/clinical/notes"
@@ -45,11 +46,11 @@ type Deps struct {
 	// embedded DDXPlus knowledge base.
 	Diagnosis *diagnosis.Engine
 	// ClickHouse and Database hold the audit table and job state
-	// (migration 0004). Brokers is the Kafka cluster for jobs. Without
-	// Brokers, recordings over the synchronous limit are refused with 503.
+	// (migration 0004). Kafka is the cluster for jobs. Without it,
+	// recordings over the synchronous limit are refused with 503.
 	ClickHouse driver.Conn
 	Database   string
-	Brokers    []string
+	Kafka      *kafka.Cluster
 	// Audit overrides the ClickHouse audit table (tests, benchmarks).
 	Audit worker.Auditor
 	// Log receives ids, statuses and error classes, never audio or text.
@@ -120,11 +121,11 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if h.audit == nil {
 		return nil, errors.New("doctorapi: no audit store: configure ClickHouse (every access to patient data is audited)")
 	}
-	if len(deps.Brokers) > 0 && h.store != nil {
+	if deps.Kafka != nil && h.store != nil {
 		if h.blobs, err = worker.NewBlobs(cfg.Jobs.BlobDir); err != nil {
 			return nil, fmt.Errorf("doctorapi: %w", err)
 		}
-		h.queue = worker.NewQueue(deps.Brokers, cfg.Jobs.JobsTopic)
+		h.queue = worker.NewQueue(deps.Kafka, cfg.Jobs.JobsTopic)
 	}
 
 	h.mux = http.NewServeMux()

@@ -10,12 +10,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/inference/clinical/diagnosis/textmap"
 )
-
-// LLMConfig points at an OpenAI-compatible chat-completions server; it is
-// the same setting as the diagnostic assistant's LLM text mode.
-type LLMConfig = textmap.LLMConfig
 
 // LLM structures notes with a chat model asked for JSON that follows
 // AnswerSchema. The answer is validated against the schema and the
@@ -23,34 +20,35 @@ type LLMConfig = textmap.LLMConfig
 // not pass, the note comes from the offline engine and Note.Fallback says
 // why. It is safe for concurrent use.
 type LLM struct {
-	client     *openai.Client
-	model      string
+	client     *llm.Client
 	schema     *jsonschema.Schema
 	offline    *Offline
 	audit      Audit
 	schemaJSON json.RawMessage
 }
 
-// NewStructurer returns the LLM engine when cfg is complete and the
-// offline engine otherwise: without LLM settings Oqim works offline.
-func NewStructurer(cfg LLMConfig, audit Audit) Structurer {
+// NewStructurer returns the LLM engine when there is a client and the
+// offline engine otherwise (client nil): without an LLM Oqim works
+// offline.
+func NewStructurer(client *llm.Client, audit Audit) Structurer {
 	if audit == nil {
 		audit = NopAudit{}
 	}
-	if cfg.Check() != nil {
+	if client == nil {
 		return NewOffline(WithAudit(audit))
 	}
-	l, err := NewLLM(cfg, audit)
+	l, err := NewLLM(client, audit)
 	if err != nil {
 		return NewOffline(WithAudit(audit))
 	}
 	return l
 }
 
-// NewLLM checks cfg and compiles the answer schema. audit may be nil.
-func NewLLM(cfg LLMConfig, audit Audit) (*LLM, error) {
-	if err := cfg.Check(); err != nil {
-		return nil, fmt.Errorf("notes: %w", err)
+// NewLLM compiles the answer schema. audit may be nil; client nil is
+// llm.ErrNotConfigured.
+func NewLLM(client *llm.Client, audit Audit) (*LLM, error) {
+	if client == nil {
+		return nil, fmt.Errorf("notes: %w", llm.ErrNotConfigured)
 	}
 	if audit == nil {
 		audit = NopAudit{}
@@ -67,14 +65,8 @@ func NewLLM(cfg LLMConfig, audit Audit) (*LLM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notes: answer schema: %w", err)
 	}
-	oc := openai.DefaultConfig(cfg.APIKey)
-	oc.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	if cfg.HTTPClient != nil {
-		oc.HTTPClient = cfg.HTTPClient
-	}
 	return &LLM{
-		client:     openai.NewClientWithConfig(oc),
-		model:      cfg.Model,
+		client:     client,
 		schema:     sch,
 		offline:    NewOffline(),
 		audit:      audit,
@@ -182,8 +174,7 @@ func (l *LLM) Structure(ctx context.Context, text string) (*Note, error) {
 // ask returns the model's note, or nil and why not. The reason names the
 // failure, never the text or the answer: both may hold patient data.
 func (l *LLM) ask(ctx context.Context, text string) (*Note, string) {
-	resp, err := l.client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{
-		Model: l.model,
+	resp, err := l.client.Chat(ctx, openai.ChatCompletionRequest{
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: systemPrompt},
 			{Role: openai.ChatMessageRoleUser, Content: textmap.Redact(text)},

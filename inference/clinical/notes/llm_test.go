@@ -3,11 +3,16 @@ package notes
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/oqim/oqim/connectors/llm"
+	"github.com/oqim/oqim/connectors/retry"
 )
 
 // openAIChatProtocolDouble is an httptest server speaking the OpenAI
@@ -48,7 +53,7 @@ func newLLMDouble(t *testing.T, content string) (*openAIChatProtocolDouble, *LLM
 	d := &openAIChatProtocolDouble{content: content}
 	srv := httptest.NewServer(d)
 	t.Cleanup(srv.Close)
-	l, err := NewLLM(LLMConfig{BaseURL: srv.URL + "/v1", Model: "test-model", APIKey: "k"}, nil)
+	l, err := NewLLM(testClient(t, srv.URL), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,13 +131,25 @@ func TestLLMFallsBackWhenCallFails(t *testing.T) {
 }
 
 func TestNewStructurerWithoutConfigIsOffline(t *testing.T) {
-	if _, ok := NewStructurer(LLMConfig{}, nil).(*Offline); !ok {
-		t.Fatal("without LLM settings the structurer must be offline")
+	if _, ok := NewStructurer(nil, nil).(*Offline); !ok {
+		t.Fatal("without an LLM client the structurer must be offline")
 	}
-	if _, ok := NewStructurer(LLMConfig{BaseURL: "http://x/v1", Model: "m", APIKey: "k"}, nil).(*LLM); !ok {
-		t.Fatal("with LLM settings the structurer must be the LLM engine")
+	if _, ok := NewStructurer(testClient(t, "http://x"), nil).(*LLM); !ok {
+		t.Fatal("with an LLM client the structurer must be the LLM engine")
 	}
-	if _, err := NewLLM(LLMConfig{BaseURL: "http://x/v1"}, nil); err == nil || !strings.Contains(err.Error(), "model") {
+	if _, err := NewLLM(nil, nil); !errors.Is(err, llm.ErrNotConfigured) || !strings.Contains(err.Error(), "llm.base_url") {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// testClient is the shared LLM client pointed at a double, retrying
+// quickly.
+func testClient(t *testing.T, url string) *llm.Client {
+	t.Helper()
+	c, err := llm.New(llm.Config{BaseURL: url + "/v1", Model: "test-model", APIKey: "k",
+		Retry: retry.Policy{Attempts: 2, Min: time.Millisecond, Max: 5 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/notes"
 )
@@ -99,7 +100,8 @@ func (c Config) WithDefaults() Config {
 // Options are what [RunASR] and [RunNotes] need beyond [Config].
 type Options struct {
 	Config
-	Brokers    []string
+	// Kafka is the cluster of the jobs and transcripts topics.
+	Kafka      *kafka.Cluster
 	ClickHouse driver.Conn
 	// Database holds the tables of migration 0004.
 	Database string

@@ -35,8 +35,8 @@ type Queue struct {
 
 // NewQueue returns a Queue writing to topic; a write returns once the
 // brokers have it.
-func NewQueue(brokers []string, topic string) *Queue {
-	return &Queue{w: kafka.NewWriter(brokers, topic)}
+func NewQueue(c *kafka.Cluster, topic string) *Queue {
+	return &Queue{w: c.NewWriter(topic)}
 }
 
 // Enqueue publishes j's id and metadata.

@@ -10,10 +10,10 @@ import (
 	"log/slog"
 	"time"
 
-	kafkago "github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/retry"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/audio"
 	"github.com/oqim/oqim/inference/clinical/notes"
@@ -52,8 +52,8 @@ type runner struct {
 
 func newRunner(opts Options, actor string) (*runner, error) {
 	opts.Config = opts.Config.WithDefaults()
-	if len(opts.Brokers) == 0 {
-		return nil, errors.New("worker: no Kafka brokers configured")
+	if opts.Kafka == nil {
+		return nil, errors.New("worker: no Kafka cluster configured")
 	}
 	if opts.ClickHouse == nil || opts.Database == "" {
 		return nil, errors.New("worker: no ClickHouse connection and database configured")
@@ -91,7 +91,7 @@ func RunASR(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	r.next = NewQueue(r.opts.Brokers, r.opts.TranscriptsTopic)
+	r.next = NewQueue(r.opts.Kafka, r.opts.TranscriptsTopic)
 	defer r.next.Close()
 	r.handle = r.transcribe
 	return r.run(ctx, r.opts.ASRGroup, r.opts.JobsTopic)
@@ -115,7 +115,7 @@ func RunNotes(ctx context.Context, opts Options) error {
 
 func (r *runner) run(ctx context.Context, group, topic string) error {
 	ectx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err := kafka.EnsureTopics(ectx, r.opts.Brokers, r.opts.Partitions, r.opts.JobsTopic, r.opts.TranscriptsTopic)
+	err := r.opts.Kafka.EnsureTopics(ectx, r.opts.Partitions, r.opts.JobsTopic, r.opts.TranscriptsTopic)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("worker: %w", err)
@@ -132,58 +132,75 @@ func (r *runner) run(ctx context.Context, group, topic string) error {
 }
 
 // consume is one group member: fetch, handle, commit, one job at a time.
+// It reads with the same chunked consumer as the ingest pipelines; a chunk
+// here is a handful of job ids, each committed as soon as it is handled.
 func (r *runner) consume(ctx context.Context, group, topic string) error {
-	reader := kafkago.NewReader(kafkago.ReaderConfig{
-		Brokers:        r.opts.Brokers,
-		GroupID:        group,
-		Topic:          topic,
-		MinBytes:       1,
-		MaxBytes:       1 << 20,
-		MaxWait:        250 * time.Millisecond,
-		QueueCapacity:  1, // a job is long; do not hold others back from the group
-		CommitInterval: 0, // commit synchronously, after the result is stored
-		StartOffset:    kafkago.FirstOffset,
-		// A busy embedded broker (the demo's backfill) can hold a fetch
-		// past kafka-go's default 10 s; waiting longer costs nothing here,
-		// where a job takes seconds anyway, and spares a warning per
-		// partition.
-		ReadBatchTimeout: 60 * time.Second,
-		ErrorLogger:      kafka.SlogLogger(r.log, slog.LevelWarn),
+	c, err := r.opts.Kafka.NewConsumer(kafka.ConsumerConfig{
+		Group:  group,
+		Topics: []string{topic},
+		// A job takes seconds and its message is a few hundred bytes: one
+		// small fetch waiting is plenty, and it keeps a member from
+		// holding many jobs in memory when the group rebalances.
+		FetchBytes: 1 << 20,
+		Queue:      1,
+		Logger:     r.log,
 	})
-	defer reader.Close()
+	if err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	defer c.Close()
 	for {
-		m, err := reader.FetchMessage(ctx)
+		ch, err := c.Poll(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("worker: fetching from %s: %w", topic, err)
 		}
-		if err := r.process(ctx, m); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		if err := reader.CommitMessages(ctx, m); err != nil {
+		err = r.handleChunk(ctx, c, ch)
+		c.Release(ch)
+		if err != nil {
 			if ctx.Err() != nil {
 				return nil // not committed: the job is replayed, harmlessly
 			}
-			return fmt.Errorf("worker: committing %s/%d@%d: %w", topic, m.Partition, m.Offset, err)
+			return err
 		}
 	}
+}
+
+// handleChunk processes the chunk's messages in order, committing each
+// after it is handled.
+func (r *runner) handleChunk(ctx context.Context, c *kafka.Consumer, ch *kafka.Chunk) error {
+	for i := range ch.Len() {
+		if err := r.process(ctx, ch.Partition, ch.Offset(i), ch.Value(i)); err != nil {
+			return err
+		}
+		next := map[string]map[int]int64{ch.Topic: {ch.Partition: ch.Offset(i) + 1}}
+		err := c.Commit(ctx, ch.Generation, next)
+		switch {
+		case errors.Is(err, kafka.ErrRebalanced):
+			// The partition may belong to another member now, which
+			// reads on from the last commit: the rest of the chunk is
+			// its to handle (the job just done is replayed, harmlessly).
+			r.log.Info("group rebalanced; leaving the rest of the fetch to the partition's new owner", "partition", ch.Partition)
+			return nil
+		case err != nil:
+			return fmt.Errorf("worker: committing %s/%d@%d: %w", ch.Topic, ch.Partition, ch.Offset(i), err)
+		}
+	}
+	return nil
 }
 
 // process handles one message with retries. It returns nil when the
 // message may be committed: the job is stored as done, passed on, or
 // failed for good.
-func (r *runner) process(ctx context.Context, km kafkago.Message) error {
+func (r *runner) process(ctx context.Context, partition int, offset int64, value []byte) error {
 	var m message
-	if err := json.Unmarshal(km.Value, &m); err != nil || !ValidID(m.JobID) {
-		r.log.Warn("skipping a message that is not a job", "partition", km.Partition, "offset", km.Offset)
+	if err := json.Unmarshal(value, &m); err != nil || !ValidID(m.JobID) {
+		r.log.Warn("skipping a message that is not a job", "partition", partition, "offset", offset)
 		return nil
 	}
-	backoff := r.opts.Backoff
+	backoff := retry.Backoff{Min: r.opts.Backoff, Max: 30 * time.Second}
 	for attempt := 1; ; attempt++ {
 		err := r.handleOnce(ctx, m)
 		if err == nil {
@@ -196,13 +213,11 @@ func (r *runner) process(ctx context.Context, km kafkago.Message) error {
 			r.log.Warn("job failed", "job", m.JobID, "attempt", attempt, "err", err)
 			return r.fail(ctx, m, err)
 		}
-		r.log.Warn("job attempt failed; retrying", "job", m.JobID, "attempt", attempt, "in", backoff, "err", err)
-		select {
-		case <-ctx.Done():
+		wait := backoff.Next()
+		r.log.Warn("job attempt failed; retrying", "job", m.JobID, "attempt", attempt, "in", wait, "err", err)
+		if !retry.Sleep(ctx, wait) {
 			return ctx.Err()
-		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 30*time.Second)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/asr/asrtest"
@@ -113,13 +114,13 @@ func TestBlobsRejectPathsAsIDs(t *testing.T) {
 }
 
 type testEnv struct {
-	conn    driver.Conn
-	db      string
-	brokers []string
-	store   *Store
-	blobs   *Blobs
-	asr     *asrtest.TranscriptionProtocolDouble
-	opts    Options
+	conn  driver.Conn
+	db    string
+	kafka *kafka.Cluster
+	store *Store
+	blobs *Blobs
+	asr   *asrtest.TranscriptionProtocolDouble
+	opts  Options
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -136,7 +137,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	e.brokers = b.Addrs()
+	e.kafka = kafka.Plain(b.Addrs()...)
 	e.asr = asrtest.NewTranscriptionProtocolDouble(t)
 	eng, err := asr.New(e.asr.Config())
 	if err != nil {
@@ -145,8 +146,8 @@ func newTestEnv(t *testing.T) *testEnv {
 	t.Cleanup(func() { eng.Close() })
 	e.store = NewStore(e.conn, e.db)
 	e.opts = Options{
-		Config:  Config{BlobDir: t.TempDir(), JobsTopic: "test.jobs", TranscriptsTopic: "test.transcripts", Partitions: 2},
-		Brokers: e.brokers, ClickHouse: e.conn, Database: e.db, Engine: eng, Backoff: 20 * time.Millisecond,
+		Config: Config{BlobDir: t.TempDir(), JobsTopic: "test.jobs", TranscriptsTopic: "test.transcripts", Partitions: 2},
+		Kafka:  e.kafka, ClickHouse: e.conn, Database: e.db, Engine: eng, Backoff: 20 * time.Millisecond,
 	}
 	if e.blobs, err = NewBlobs(e.opts.BlobDir); err != nil {
 		t.Fatal(err)
@@ -194,7 +195,7 @@ func TestRedeliveryIsIdempotent(t *testing.T) {
 	if err := e.store.PutSegment(ctx, j.ID, created, Segment{Seq: 0, StartMS: 1, EndMS: 2, Text: "stale"}); err != nil {
 		t.Fatal(err)
 	}
-	q := NewQueue(e.brokers, e.opts.JobsTopic)
+	q := NewQueue(e.kafka, e.opts.JobsTopic)
 	defer q.Close()
 	for range 3 {
 		if err := q.Enqueue(ctx, j); err != nil {
@@ -274,7 +275,7 @@ func TestUndecodableAudioFailsTheJob(t *testing.T) {
 	if err := e.store.Put(ctx, j); err != nil {
 		t.Fatal(err)
 	}
-	q := NewQueue(e.brokers, e.opts.JobsTopic)
+	q := NewQueue(e.kafka, e.opts.JobsTopic)
 	defer q.Close()
 	if err := q.Enqueue(ctx, j); err != nil {
 		t.Fatal(err)
@@ -350,7 +351,7 @@ func TestStoppedWorkerJobIsTakenOver(t *testing.T) {
 	defer cancel()
 	j, _ := e.storeJob(ctx, t, StatusQueued)
 	var err error
-	q := NewQueue(e.brokers, e.opts.JobsTopic)
+	q := NewQueue(e.kafka, e.opts.JobsTopic)
 	defer q.Close()
 	if err := q.Enqueue(ctx, j); err != nil {
 		t.Fatal(err)

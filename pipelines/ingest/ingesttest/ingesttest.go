@@ -26,6 +26,9 @@ const Topic = "applications"
 
 // Env is a broker, a database and the pipelines started on them.
 type Env struct {
+	// Kafka is the embedded broker as clients reach it; Brokers are its
+	// addresses, for tests that read with kafka-go directly.
+	Kafka   *kafka.Cluster
 	Brokers []string
 	// DSN, Conn and DB are the ClickHouse server, a connection to it and
 	// the test's database.
@@ -61,7 +64,7 @@ func NewBroker(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{Brokers: b.Addrs(), Ref: ref}
+	return &Env{Kafka: kafka.Plain(b.Addrs()...), Brokers: b.Addrs(), Ref: ref}
 }
 
 // Pipeline is a running pipeline; Stop cancels it and returns Run's error.
@@ -77,7 +80,7 @@ func (e *Env) Start(t testing.TB, group string) *Pipeline {
 	t.Helper()
 	m := ingest.NewMetrics(nil, group)
 	p, err := ingest.New(context.Background(), e.Conn, ingest.Options{
-		Brokers: e.Brokers, Topics: []string{Topic}, Group: group, Database: e.DB,
+		Kafka: e.Kafka, Topics: []string{Topic}, Group: group, Database: e.DB,
 		BatchSize: 2000, BatchInterval: 200 * time.Millisecond, Metrics: m,
 		Decode: decode.Options{},
 	})
@@ -132,7 +135,7 @@ func (p *Pipeline) DeadLetters() uint64 {
 // Produce writes values to Topic with the given keys (nil keys spread).
 func (e *Env) Produce(t testing.TB, msgs []kafkago.Message) {
 	t.Helper()
-	w := kafka.NewWriter(e.Brokers, Topic)
+	w := e.Kafka.NewWriter(Topic)
 	defer w.Close()
 	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
 		t.Fatal(err)

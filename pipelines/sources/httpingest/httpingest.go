@@ -23,19 +23,12 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/valyala/fastjson"
 
+	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/pipelines/events"
 )
 
 // Path is where the server mounts the handler.
 const Path = "/api/v1/ingest"
-
-// Writer is where accepted events go; *kafka.Writer from segmentio/kafka-go
-// (connectors/kafka.NewWriter) satisfies it. WriteMessages must return only
-// once Kafka has acknowledged every message (RequiredAcks all), because a
-// nil error is what the handler reports to the agency as accepted.
-type Writer interface {
-	WriteMessages(ctx context.Context, msgs ...kafkago.Message) error
-}
 
 // Config is the handler's configuration; zero values take the defaults.
 type Config struct {
@@ -95,7 +88,7 @@ func WithLogger(log *slog.Logger) Option { return func(h *Handler) { h.log = log
 type Handler struct {
 	cfg        Config
 	keys       *keyring
-	w          Writer
+	w          kafka.Writer
 	v          Validator
 	log        *slog.Logger
 	metricsSet *metrics.Set
@@ -104,9 +97,12 @@ type Handler struct {
 }
 
 // NewHandler returns a handler that validates lines with v and writes
-// accepted ones to w. It fails on configuration mistakes such as a
+// accepted ones to w, which must return only once Kafka has acknowledged
+// every message (RequiredAcks all, as Cluster.NewWriter's writers do),
+// because a nil error is what the handler reports to the agency as
+// accepted. It fails on configuration mistakes such as a
 // malformed key hash or type pattern.
-func NewHandler(cfg Config, w Writer, v Validator, opts ...Option) (*Handler, error) {
+func NewHandler(cfg Config, w kafka.Writer, v Validator, opts ...Option) (*Handler, error) {
 	if w == nil || v == nil {
 		return nil, errors.New("httpingest: a writer and a validator are required")
 	}

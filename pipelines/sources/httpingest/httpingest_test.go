@@ -72,7 +72,7 @@ func start(t *testing.T, cfg Config) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	w := kafka.NewWriter(b.Addrs(), topic)
+	w := kafka.Plain(b.Addrs()...).NewWriter(topic)
 	// Bounded so the Kafka-down test's writer gives up quickly on Close.
 	w.MaxAttempts = 3
 	w.WriteBackoffMax = 100 * time.Millisecond
@@ -452,7 +452,7 @@ func TestConfigErrors(t *testing.T) {
 		{"inner star", []Agency{{Name: "a", KeySHA256: HashKey("k"), Types: []string{"portal.*.submitted"}}}, "trailing segment"},
 		{"partial star", []Agency{{Name: "a", KeySHA256: HashKey("k"), Types: []string{"portal.app*"}}}, "trailing segment"},
 	} {
-		_, err := NewHandler(Config{Agencies: tt.ags}, kafka.NewWriter([]string{"127.0.0.1:1"}, "unused"), testValidator(t))
+		_, err := NewHandler(Config{Agencies: tt.ags}, kafka.Plain("127.0.0.1:1").NewWriter("unused"), testValidator(t))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
 		}

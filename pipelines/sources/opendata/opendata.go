@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"mime"
 	"net/http"
 	"os"
@@ -24,6 +23,8 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/retry"
 	"github.com/oqim/oqim/pipelines/events"
 )
 
@@ -32,15 +33,6 @@ const (
 	TypePublished = "opendata.dataset.published"
 	TypeUpdated   = "opendata.dataset.updated"
 )
-
-// Writer sends messages to Kafka; *kafka.Writer from segmentio/kafka-go
-// satisfies it. The poller sets each message's topic, so the writer must
-// have none (connectors/kafka.NewWriter(brokers, "")), and it must be
-// synchronous with RequiredAcks all: the poller records a version as done
-// only after WriteMessages returns nil.
-type Writer interface {
-	WriteMessages(ctx context.Context, msgs ...kafkago.Message) error
-}
 
 // Config describes one dataset to poll; zero values take the defaults.
 type Config struct {
@@ -69,7 +61,9 @@ type Config struct {
 	// Timeout bounds one fetch, body included. Default 5m.
 	Timeout time.Duration `yaml:"timeout"`
 	// MinBackoff and MaxBackoff bound the wait after a failed poll, which
-	// doubles from MinBackoff up to MaxBackoff. Defaults 10s and 15m.
+	// doubles from MinBackoff up to MaxBackoff, with jitter (see
+	// connectors/retry). Defaults 10s and 15m. A portal's longer
+	// Retry-After is honoured up to MaxBackoff.
 	MinBackoff time.Duration `yaml:"min_backoff"`
 	MaxBackoff time.Duration `yaml:"max_backoff"`
 	// MaxBytes bounds the dataset's size. Default 1 GiB.
@@ -132,7 +126,7 @@ func WithMetrics(set *metrics.Set) Option { return func(p *Poller) { p.set = set
 // Poller polls one dataset. Poll and Run must not be called concurrently.
 type Poller struct {
 	cfg    Config
-	w      Writer
+	w      kafka.Writer
 	client *http.Client
 	log    *slog.Logger
 	set    *metrics.Set
@@ -143,8 +137,12 @@ type Poller struct {
 	rows  *metrics.Counter
 }
 
-// NewPoller loads the state file and returns a poller writing to w.
-func NewPoller(cfg Config, w Writer, opts ...Option) (*Poller, error) {
+// NewPoller loads the state file and returns a poller writing to w. The
+// poller sets each message's topic, so w must have none
+// (Cluster.NewWriter("")), and it must be synchronous with RequiredAcks
+// all: the poller records a version as done only after WriteMessages
+// returns nil.
+func NewPoller(cfg Config, w kafka.Writer, opts ...Option) (*Poller, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
@@ -222,6 +220,8 @@ type StatusError struct {
 	Status     string
 	// Body is the start of the response body, for the log.
 	Body string
+	// RetryAfter is the wait the portal asked for, 0 when it did not.
+	RetryAfter time.Duration
 }
 
 func (e *StatusError) Error() string {
@@ -232,7 +232,7 @@ func (e *StatusError) Error() string {
 // backing off exponentially after failures. It returns nil once ctx is
 // cancelled; failed polls are logged and retried, never returned.
 func (p *Poller) Run(ctx context.Context) error {
-	backoff := p.cfg.MinBackoff
+	backoff := retry.Backoff{Min: p.cfg.MinBackoff, Max: p.cfg.MaxBackoff}
 	for {
 		wait := p.cfg.Interval
 		if _, err := p.Poll(ctx); err != nil {
@@ -240,18 +240,16 @@ func (p *Poller) Run(ctx context.Context) error {
 				return nil
 			}
 			// Jitter keeps many pollers of one portal from retrying in step.
-			wait = backoff/2 + rand.N(backoff/2+1)
+			wait = backoff.Next()
+			if se := (*StatusError)(nil); errors.As(err, &se) {
+				wait = max(wait, min(se.RetryAfter, p.cfg.MaxBackoff))
+			}
 			p.log.Warn("opendata: poll failed", "dataset", p.cfg.Dataset, "url", p.cfg.URL, "retry_in", wait, "err", err)
-			backoff = min(backoff*2, p.cfg.MaxBackoff)
 		} else {
-			backoff = p.cfg.MinBackoff
+			backoff.Reset()
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !retry.Sleep(ctx, wait) {
 			return nil
-		case <-t.C:
 		}
 	}
 }
@@ -295,7 +293,8 @@ func (p *Poller) poll(ctx context.Context) (Result, error) {
 	case http.StatusOK:
 	default:
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return res, &StatusError{URL: p.cfg.URL, StatusCode: resp.StatusCode, Status: resp.Status, Body: string(snippet)}
+		return res, &StatusError{URL: p.cfg.URL, StatusCode: resp.StatusCode, Status: resp.Status, Body: string(snippet),
+			RetryAfter: retry.RetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	format, err := p.format(resp.Header.Get("Content-Type"))
 	if err != nil {

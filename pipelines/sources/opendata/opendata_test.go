@@ -35,16 +35,22 @@ type dataset struct {
 	etag        string
 	modified    time.Time
 	conditional bool
-	failures    int // answer 503 to this many requests first
+	failures    int    // answer 503 to this many requests first
+	retryAfter  string // the failures' Retry-After header, if any
 	requests    []http.Header
+	times       []time.Time
 }
 
 func (d *dataset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.requests = append(d.requests, r.Header.Clone())
+	d.times = append(d.times, time.Now())
 	if d.failures > 0 {
 		d.failures--
+		if d.retryAfter != "" {
+			w.Header().Set("Retry-After", d.retryAfter)
+		}
 		http.Error(w, "portal under maintenance", http.StatusServiceUnavailable)
 		return
 	}
@@ -100,7 +106,7 @@ func start(t *testing.T, d *dataset) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	w := kafka.NewWriter(b.Addrs(), "")
+	w := kafka.Plain(b.Addrs()...).NewWriter("")
 	t.Cleanup(func() { w.Close() })
 	srv := httptest.NewServer(d)
 	t.Cleanup(srv.Close)
@@ -387,6 +393,32 @@ func TestRunBacksOffAndStops(t *testing.T) {
 	}
 }
 
+func TestRunHonoursRetryAfter(t *testing.T) {
+	d := &dataset{contentType: "text/csv", failures: 1, retryAfter: "1"}
+	d.update("a\n1\n", "", time.Time{})
+	e := start(t, d)
+	cfg := e.cfg
+	cfg.Interval = time.Hour
+	cfg.MinBackoff, cfg.MaxBackoff = 10*time.Millisecond, 5*time.Second
+	p := e.poller(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for d.requestCount() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no retry 10 s after a 503 with Retry-After: 1")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	d.mu.Lock()
+	gap := d.times[1].Sub(d.times[0])
+	d.mu.Unlock()
+	if gap < 900*time.Millisecond {
+		t.Fatalf("retried after %v, before the portal's Retry-After", gap)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	good := Config{Agency: "a", Dataset: "d", URL: "https://data.egov.uz/x.csv", Region: "UZ-TK", Topic: "t"}
 	for _, tt := range []struct {
@@ -400,7 +432,7 @@ func TestConfigErrors(t *testing.T) {
 	} {
 		cfg := good
 		tt.mod(&cfg)
-		if _, err := NewPoller(cfg, kafka.NewWriter([]string{"127.0.0.1:1"}, "")); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := NewPoller(cfg, kafka.Plain("127.0.0.1:1").NewWriter("")); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
 		}
 	}

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/models/ddxplus"
 )
 
@@ -34,59 +34,24 @@ type Rejection struct {
 	Reason   string `json:"reason"`
 }
 
-// LLMConfig points at an OpenAI-compatible chat-completions server (vLLM,
-// llama.cpp server, Ollama, OpenAI).
-type LLMConfig struct {
-	BaseURL string // such as http://localhost:8000/v1
-	Model   string
-	APIKey  string // may be any non-empty placeholder for servers without keys
-	// HTTPClient is used for requests; nil means http.DefaultClient.
-	HTTPClient *http.Client
-}
-
-// ErrLLMNotConfigured is returned when LLM mode is asked for without the
-// settings it needs.
-var ErrLLMNotConfigured = errors.New("LLM text mode is not configured")
-
-// Check reports which settings are missing.
-func (c LLMConfig) Check() error {
-	var missing []string
-	if c.BaseURL == "" {
-		missing = append(missing, "base URL")
-	}
-	if c.Model == "" {
-		missing = append(missing, "model")
-	}
-	if c.APIKey == "" {
-		missing = append(missing, "API key")
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%w: set the LLM %s (base URL, model and API key of an OpenAI-compatible server), or use the offline lexicon mode",
-			ErrLLMNotConfigured, strings.Join(missing, ", "))
-	}
-	return nil
-}
+// ErrLLMNotConfigured is returned when LLM mode is asked for without a
+// model server; it wraps llm.ErrNotConfigured, which names the settings.
+var ErrLLMNotConfigured = fmt.Errorf("LLM text mode is not configured; use the offline lexicon mode or %w", llm.ErrNotConfigured)
 
 // LLMExtractor asks a chat model for evidences, in JSON, and keeps only
 // codes and values that exist in the knowledge base.
 type LLMExtractor struct {
 	kb     *ddxplus.KB
-	client *openai.Client
-	model  string
+	client *llm.Client
 	system string
 }
 
-// NewLLMExtractor checks cfg and prepares the prompt.
-func NewLLMExtractor(kb *ddxplus.KB, cfg LLMConfig) (*LLMExtractor, error) {
-	if err := cfg.Check(); err != nil {
-		return nil, err
+// NewLLMExtractor prepares the prompt; client nil is ErrLLMNotConfigured.
+func NewLLMExtractor(kb *ddxplus.KB, client *llm.Client) (*LLMExtractor, error) {
+	if client == nil {
+		return nil, ErrLLMNotConfigured
 	}
-	oc := openai.DefaultConfig(cfg.APIKey)
-	oc.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	if cfg.HTTPClient != nil {
-		oc.HTTPClient = cfg.HTTPClient
-	}
-	return &LLMExtractor{kb: kb, client: openai.NewClientWithConfig(oc), model: cfg.Model, system: systemPrompt(kb)}, nil
+	return &LLMExtractor{kb: kb, client: client, system: systemPrompt(kb)}, nil
 }
 
 func systemPrompt(kb *ddxplus.KB) string {
@@ -142,8 +107,7 @@ type llmAnswer struct {
 
 // Extract sends the redacted text to the model and validates its answer.
 func (x *LLMExtractor) Extract(ctx context.Context, text string) (*Extraction, error) {
-	resp, err := x.client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{
-		Model: x.model,
+	resp, err := x.client.Chat(ctx, openai.ChatCompletionRequest{
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: x.system},
 			{Role: openai.ChatMessageRoleUser, Content: Redact(text)},

@@ -9,7 +9,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/oqim/oqim/connectors/llm"
+	"github.com/oqim/oqim/connectors/retry"
 	"github.com/oqim/oqim/models/ddxplus"
 )
 
@@ -166,7 +169,7 @@ func TestLLMExtractorRejectsInventedCodes(t *testing.T) {
 		{"code":"E_56","present":true,"values":["7"]}]}`}
 	srv := httptest.NewServer(double)
 	defer srv.Close()
-	x, err := NewLLMExtractor(kb, LLMConfig{BaseURL: srv.URL + "/v1", Model: "test-model", APIKey: "k", HTTPClient: srv.Client()})
+	x, err := NewLLMExtractor(kb, testClient(t, srv.URL, "test-model"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,11 +208,11 @@ func TestLLMExtractorRejectsInventedCodes(t *testing.T) {
 }
 
 func TestLLMNotConfigured(t *testing.T) {
-	_, err := NewLLMExtractor(testKB(t), LLMConfig{Model: "m"})
-	if !errors.Is(err, ErrLLMNotConfigured) {
+	_, err := NewLLMExtractor(testKB(t), nil)
+	if !errors.Is(err, ErrLLMNotConfigured) || !errors.Is(err, llm.ErrNotConfigured) {
 		t.Fatalf("error %v, want ErrLLMNotConfigured", err)
 	}
-	for _, want := range []string{"base URL", "API key"} {
+	for _, want := range []string{"lexicon", "llm.base_url", "llm.model"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
@@ -219,11 +222,23 @@ func TestLLMNotConfigured(t *testing.T) {
 func TestLLMBadJSON(t *testing.T) {
 	srv := httptest.NewServer(&openAIProtocolDouble{answer: "I think the patient has a fever."})
 	defer srv.Close()
-	x, err := NewLLMExtractor(testKB(t), LLMConfig{BaseURL: srv.URL + "/v1", Model: "m", APIKey: "k"})
+	x, err := NewLLMExtractor(testKB(t), testClient(t, srv.URL, "m"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := x.Extract(context.Background(), "isitma"); err == nil || !strings.Contains(err.Error(), "not the JSON") {
 		t.Errorf("error %v, want a JSON error", err)
 	}
+}
+
+// testClient is the shared LLM client pointed at a double, retrying
+// quickly.
+func testClient(t *testing.T, url, model string) *llm.Client {
+	t.Helper()
+	c, err := llm.New(llm.Config{BaseURL: url + "/v1", Model: model, APIKey: "k",
+		Retry: retry.Policy{Attempts: 2, Min: time.Millisecond, Max: 5 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

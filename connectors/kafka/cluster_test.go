@@ -1,0 +1,219 @@
+package kafka_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/kafka/embedded"
+)
+
+// roundTrip creates a topic, writes records and reads them back with a
+// consumer group, all through c: the admin, producer and consumer paths.
+func roundTrip(t *testing.T, c *kafka.Cluster, topic string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EnsureTopics(ctx, 2, topic); err != nil {
+		t.Fatal(err)
+	}
+	w := c.NewWriter(topic)
+	defer w.Close()
+	const n = 50
+	msgs := make([]kafkago.Message, n)
+	for i := range msgs {
+		msgs[i] = kafkago.Message{Key: []byte(fmt.Sprint(i)), Value: []byte(fmt.Sprint("v", i))}
+	}
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatalf("producing: %v", err)
+	}
+	cons, err := c.NewConsumer(kafka.ConsumerConfig{Group: "g-" + topic, Topics: []string{topic}, FetchWait: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Close()
+	seen := map[string]bool{}
+	for len(seen) < n {
+		ch, err := cons.Poll(ctx)
+		if err != nil {
+			t.Fatalf("consuming, %d of %d read: %v", len(seen), n, err)
+		}
+		for i := range ch.Len() {
+			seen[string(ch.Value(i))] = true
+		}
+		cons.Release(ch)
+	}
+}
+
+func startBroker(t *testing.T, opts embedded.Options) []string {
+	t.Helper()
+	b, err := embedded.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b.Addrs()
+}
+
+func pingFails(t *testing.T, cfg kafka.Config, why string) error {
+	t.Helper()
+	c, err := kafka.NewCluster(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = c.Ping(ctx)
+	if err == nil {
+		t.Fatalf("%s: Ping succeeded", why)
+	}
+	return err
+}
+
+func TestSASLSCRAM(t *testing.T) {
+	for _, mech := range []string{"SCRAM-SHA-256", "SCRAM-SHA-512"} {
+		t.Run(mech, func(t *testing.T) {
+			addrs := startBroker(t, embedded.Options{Users: []embedded.User{{Mechanism: mech, Name: "oqim", Password: "s3cret"}}})
+			c, err := kafka.NewCluster(kafka.Config{Brokers: addrs, SASL: kafka.SASLConfig{Mechanism: mech, Username: "oqim", Password: "s3cret"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			roundTrip(t, c, "scram")
+
+			pingFails(t, kafka.Config{Brokers: addrs, SASL: kafka.SASLConfig{Mechanism: mech, Username: "oqim", Password: "wrong"}}, "wrong password")
+			pingFails(t, kafka.Config{Brokers: addrs}, "no SASL")
+		})
+	}
+}
+
+// testPKI writes a CA, a broker certificate for 127.0.0.1 and a client
+// certificate, all signed by the CA, as PEM files in dir.
+type testPKI struct {
+	caFile, certFile, keyFile string
+	server                    tls.Certificate
+	pool                      *x509.CertPool
+}
+
+func newTestPKI(t *testing.T) testPKI {
+	t.Helper()
+	dir := t.TempDir()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "oqim test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	issue := func(serial int64, usage x509.ExtKeyUsage) ([]byte, *ecdsa.PrivateKey) {
+		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "oqim test"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
+			IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der, key
+	}
+	write := func(name, typ string, der []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var pki testPKI
+	pki.caFile = write("ca.pem", "CERTIFICATE", caDER)
+	sDER, sKey := issue(2, x509.ExtKeyUsageServerAuth)
+	pki.server = tls.Certificate{Certificate: [][]byte{sDER}, PrivateKey: sKey}
+	cDER, cKey := issue(3, x509.ExtKeyUsageClientAuth)
+	pki.certFile = write("client.pem", "CERTIFICATE", cDER)
+	keyDER, _ := x509.MarshalECPrivateKey(cKey)
+	pki.keyFile = write("client-key.pem", "EC PRIVATE KEY", keyDER)
+	pki.pool = x509.NewCertPool()
+	pki.pool.AddCert(ca)
+	return pki
+}
+
+func TestTLS(t *testing.T) {
+	pki := newTestPKI(t)
+	// The broker checks client certificates too, so the test covers the
+	// CA, the client certificate and the key.
+	addrs := startBroker(t, embedded.Options{TLS: &tls.Config{
+		Certificates: []tls.Certificate{pki.server}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pki.pool}})
+	good := kafka.Config{Brokers: addrs, TLS: kafka.TLSConfig{Enabled: true, CAFile: pki.caFile, CertFile: pki.certFile, KeyFile: pki.keyFile}}
+	c, err := kafka.NewCluster(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip(t, c, "tls")
+
+	noCA := good
+	noCA.TLS.CAFile = ""
+	if err := pingFails(t, noCA, "broker certificate from an unknown CA"); !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("unknown CA: %v, want a certificate error", err)
+	}
+	noCert := good
+	noCert.TLS.CertFile, noCert.TLS.KeyFile = "", ""
+	pingFails(t, noCert, "no client certificate")
+	pingFails(t, kafka.Config{Brokers: addrs}, "plaintext to a TLS broker")
+}
+
+func TestSASLPlainOverTLS(t *testing.T) {
+	pki := newTestPKI(t)
+	addrs := startBroker(t, embedded.Options{
+		TLS:   &tls.Config{Certificates: []tls.Certificate{pki.server}},
+		Users: []embedded.User{{Mechanism: "PLAIN", Name: "oqim", Password: "s3cret"}},
+	})
+	cfg := kafka.Config{Brokers: addrs, TLS: kafka.TLSConfig{CAFile: pki.caFile},
+		SASL: kafka.SASLConfig{Mechanism: "PLAIN", Username: "oqim", Password: "s3cret"}}
+	c, err := kafka.NewCluster(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip(t, c, "plain")
+	cfg.SASL.Password = "wrong"
+	pingFails(t, cfg, "wrong password")
+}
+
+func TestConfigMistakesAreNamed(t *testing.T) {
+	pki := newTestPKI(t)
+	for _, tc := range []struct {
+		cfg  kafka.Config
+		want string
+	}{
+		{kafka.Config{}, "no brokers"},
+		{kafka.Config{Brokers: []string{"b:9092"}, SASL: kafka.SASLConfig{Mechanism: "GSSAPI", Username: "u"}}, "want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"},
+		{kafka.Config{Brokers: []string{"b:9092"}, SASL: kafka.SASLConfig{Mechanism: "PLAIN"}}, "sasl.username"},
+		{kafka.Config{Brokers: []string{"b:9092"}, SASL: kafka.SASLConfig{Username: "u", Password: "p"}}, "sasl.mechanism"},
+		{kafka.Config{Brokers: []string{"b:9092"}, TLS: kafka.TLSConfig{CertFile: pki.certFile}}, "go together"},
+		{kafka.Config{Brokers: []string{"b:9092"}, TLS: kafka.TLSConfig{CAFile: pki.keyFile}}, "no PEM certificate"},
+		{kafka.Config{Brokers: []string{"b:9092"}, TLS: kafka.TLSConfig{CAFile: filepath.Join(t.TempDir(), "missing.pem")}}, "tls.ca_file"},
+	} {
+		if _, err := kafka.NewCluster(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want an error containing %q", tc.cfg, err, tc.want)
+		}
+	}
+}
