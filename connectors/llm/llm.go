@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/oqim/oqim/connectors/redact"
 	"github.com/oqim/oqim/connectors/retry"
 )
 
@@ -69,8 +71,9 @@ func (c Config) Check() error {
 
 // Client calls one server. It is safe for concurrent use.
 type Client struct {
-	oc  *openai.Client
-	cfg Config
+	oc       *openai.Client
+	cfg      Config
+	redactor *redact.Redactor
 }
 
 // New checks cfg and returns a Client. It does not contact the server.
@@ -94,7 +97,7 @@ func New(cfg Config) (*Client, error) {
 		hc = &http.Client{}
 	}
 	oc.HTTPClient = retryAfterRecorder{hc}
-	return &Client{oc: openai.NewClientWithConfig(oc), cfg: cfg}, nil
+	return &Client{oc: openai.NewClientWithConfig(oc), cfg: cfg, redactor: redact.New()}, nil
 }
 
 // Model is the chat (or transcription) model requests default to.
@@ -108,6 +111,7 @@ func (c *Client) Chat(ctx context.Context, req openai.ChatCompletionRequest) (op
 	if req.Model == "" {
 		req.Model = c.cfg.Model
 	}
+	req.Messages = c.redactUser(req.Messages)
 	var resp openai.ChatCompletionResponse
 	err := c.do(ctx, "chat completion", true, func(ctx context.Context) (err error) {
 		resp, err = c.oc.CreateChatCompletion(ctx, req)
@@ -124,12 +128,37 @@ func (c *Client) ChatStream(ctx context.Context, req openai.ChatCompletionReques
 		req.Model = c.cfg.Model
 	}
 	req.Stream = true
+	req.Messages = c.redactUser(req.Messages)
 	var st *openai.ChatCompletionStream
 	err := c.do(ctx, "chat stream", false, func(ctx context.Context) (err error) {
 		st, err = c.oc.CreateChatCompletionStream(ctx, req)
 		return err
 	})
 	return st, err
+}
+
+// redactUser returns msgs with personal identifiers removed from what
+// users wrote (citizens' questions, doctors' dictations): whatever a
+// caller forgot, no passport, PINFL, phone, card or e-mail leaves for a
+// model server. System and assistant messages are Oqim's own text (prompts,
+// knowledge-base entries with agencies' public phone numbers) and pass
+// as they are. The caller's slice is not modified.
+func (c *Client) redactUser(msgs []openai.ChatCompletionMessage) []openai.ChatCompletionMessage {
+	out := slices.Clone(msgs)
+	for i := range out {
+		m := &out[i]
+		if m.Role != openai.ChatMessageRoleUser {
+			continue
+		}
+		m.Content, _ = c.redactor.Redact(m.Content)
+		if len(m.MultiContent) > 0 {
+			m.MultiContent = slices.Clone(m.MultiContent)
+			for j := range m.MultiContent {
+				m.MultiContent[j].Text, _ = c.redactor.Redact(m.MultiContent[j].Text)
+			}
+		}
+	}
+	return out
 }
 
 // Embed returns one vector per input, in input order, from

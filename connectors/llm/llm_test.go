@@ -3,6 +3,7 @@ package llm
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -191,5 +192,41 @@ func TestNotConfigured(t *testing.T) {
 	c, _ := New(Config{BaseURL: "http://model.test/v1", Model: "m", APIKey: "k"})
 	if _, err := c.Embed(t.Context(), []string{"x"}); err == nil || !strings.Contains(err.Error(), "llm.embedding_model") {
 		t.Fatalf("embeddings without a model: %v", err)
+	}
+}
+
+// What a user wrote reaches the model server without personal
+// identifiers; Oqim's own system text passes untouched; the caller's
+// messages are not modified.
+func TestChatRedactsWhatUsersWrote(t *testing.T) {
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ = io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": "ok"}}}})
+	}))
+	defer srv.Close()
+	c := testClient(t, srv.URL, retry.Policy{})
+	const system = "Call centre: (71) 202-32-32"
+	user := "pasport AA 123 45 67, tel +998 90 123 45 67, karta 8600 1234 5678 9012, ali@mail.uz"
+	msgs := []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem, Content: system}, {Role: openai.ChatMessageRoleUser, Content: user}}
+	if _, err := c.Chat(t.Context(), openai.ChatCompletionRequest{Messages: msgs}); err != nil {
+		t.Fatal(err)
+	}
+	var sent openai.ChatCompletionRequest
+	if err := json.Unmarshal(body, &sent); err != nil {
+		t.Fatal(err)
+	}
+	got := sent.Messages[1].Content
+	for _, leak := range []string{"123 45 67", "90 123", "8600", "ali@mail.uz"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("the server received %q in %q", leak, got)
+		}
+	}
+	if sent.Messages[0].Content != system {
+		t.Errorf("system text changed to %q", sent.Messages[0].Content)
+	}
+	if msgs[1].Content != user {
+		t.Error("the caller's message was modified")
 	}
 }
