@@ -266,7 +266,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 			httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: "request body is empty; send JSON"})
 			return false
 		}
-		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: "request body is not valid JSON: "+err.Error()})
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: "request body is not valid JSON: " + err.Error()})
 		return false
 	}
 	return true
