@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/pipelines/generate"
@@ -54,10 +55,10 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			})
 
 			if len(cfg.HTTPIngest.Agencies) == 0 {
-				cfg.HTTPIngest.Agencies = []httpingest.Agency{{Name: demoAgency, KeySHA256: httpingest.HashKey(demoKey), Types: []string{"*"}}}
+				cfg.HTTPIngest.Agencies = []httpingest.Agency{{Name: demoAgency, KeySHA256: httpedge.HashKey(demoKey), Types: []string{"*"}}}
 			}
 			if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
-				cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "demo-doctor", Name: "Demo Doctor", KeySHA256: doctorapi.HashKey(demoDoctorKey)}}
+				cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "demo-doctor", Name: "Demo Doctor", KeySHA256: httpedge.HashKey(demoDoctorKey)}}
 			}
 			h, closeRoutes, err := routes(cfg, in, set, ref, log, true, w)
 			if err != nil {
