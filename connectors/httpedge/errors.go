@@ -107,7 +107,5 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		h.Set("Cache-Control", "no-store")
 	}
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v) // the client may be gone; nothing to do then
+	_ = json.NewEncoder(w).Encode(v) // the client may be gone; nothing to do then
 }
