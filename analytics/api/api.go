@@ -52,10 +52,23 @@ type route struct {
 const queryTimeout = 2 * time.Minute
 
 // New returns the handler for /api/v1/kpi/... and /api/openapi.json.
-func New(opts Options) http.Handler { return newServer(opts).mux }
+func New(opts Options) http.Handler {
+	s, err := newServer(opts, http.NewServeMux())
+	if err != nil {
+		panic(err) // static routes; a failure is a programming error
+	}
+	return s.mux
+}
 
-func newServer(opts Options) *server {
-	s := &server{store: opts.Store, regions: map[string]bool{}, log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
+// Mount registers /api/v1/kpi/... and /api/openapi.json on mux, behind
+// the edge.
+func Mount(mux *http.ServeMux, opts Options) error {
+	_, err := newServer(opts, mux)
+	return err
+}
+
+func newServer(opts Options, mux *http.ServeMux) (*server, error) {
+	s := &server{store: opts.Store, regions: map[string]bool{}, log: opts.Logger, now: opts.Now, mux: mux}
 	for _, r := range opts.Regions {
 		s.regions[r] = true
 	}
@@ -78,12 +91,12 @@ func newServer(opts Options) *server {
 	}
 	edge := httpedge.Options{Auth: opts.Access, Realm: "oqim", Auditor: audit, Proxies: opts.Proxies, Now: s.now}
 	if err := httpedge.Mount(s.mux, edge, routes...); err != nil {
-		panic(err) // static routes; a failure is a programming error
+		return nil, fmt.Errorf("api: %w", err)
 	}
 	s.routes = append(s.routes, route{method: http.MethodGet, path: "/api/openapi.json"})
 	doc, err := json.MarshalIndent(s.openAPI(), "", "  ")
 	if err != nil {
-		panic(err) // a static document; a failure is a programming error
+		return nil, fmt.Errorf("api: the OpenAPI document: %w", err)
 	}
 	err = httpedge.Mount(s.mux, httpedge.Options{}, httpedge.Route{Method: http.MethodGet, Path: "/api/openapi.json", Need: httpedge.Public,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -91,9 +104,9 @@ func newServer(opts Options) *server {
 			_, _ = w.Write(doc)
 		})})
 	if err != nil {
-		panic(err)
+		return nil, fmt.Errorf("api: %w", err)
 	}
-	return s
+	return s, nil
 }
 
 // call is one request in flight: who, and what to audit.

@@ -73,7 +73,7 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			if err := startWorkers(gctx, g, cfg, in, log, "all"); err != nil {
 				return err
 			}
-			g.Go(func() error { return serveHTTP(gctx, l, h) })
+			g.Go(func() error { return httpedge.Serve(gctx, l, h, cfg.HTTP.timeouts()) })
 			backfill := cfg.Generator.Backfill
 			var kept uint64
 			if err := in.conn.QueryRow(ctx, "SELECT count() FROM "+cfg.ClickHouse.Database+".portal_applications").Scan(&kept); err != nil {

@@ -177,10 +177,14 @@ const (
 
 // Routes are the chatbot's routes, every one public: citizens use it
 // without an account, and the rate limit is what guards it.
-func (s *Service) Routes() []httpedge.Route {
+func (s *Service) Routes() []httpedge.Route { return s.routes(s.cfg.Proxies) }
+
+// routes are the routes with clients told apart behind proxies.
+func (s *Service) routes(proxies httpedge.Proxies) []httpedge.Route {
+	key := func(r *http.Request) string { return s.clientKey(r, proxies) }
 	api := func(method, path string, h http.HandlerFunc, timeout time.Duration, stream bool) httpedge.Route {
 		return httpedge.Route{Method: method, Path: path, Need: httpedge.Public, MaxBody: maxBody, Timeout: timeout, Stream: stream,
-			RateLimit: s.limiter, RateKey: s.clientKey, Handler: h}
+			RateLimit: s.limiter, RateKey: key, Handler: h}
 	}
 	w := widget.Handler()
 	return []httpedge.Route{
@@ -195,9 +199,13 @@ func (s *Service) Routes() []httpedge.Route {
 	}
 }
 
-// Mount registers the routes on mux behind the edge.
+// Mount registers the routes on mux behind the edge; the edge's trusted
+// proxies, when it has any, replace Config.Proxies.
 func (s *Service) Mount(mux *http.ServeMux, edge httpedge.Options) error {
-	return httpedge.Mount(mux, edge, s.Routes()...)
+	if edge.Proxies == nil {
+		edge.Proxies = s.cfg.Proxies
+	}
+	return httpedge.Mount(mux, edge, s.routes(edge.Proxies)...)
 }
 
 // ServeHTTP serves the routes listed on Service.
@@ -220,11 +228,11 @@ func (s *Service) Sessions() int { return s.sessions.len() }
 
 // clientKey is what a client is rate limited by: a known partner key,
 // or its address.
-func (s *Service) clientKey(r *http.Request) string {
+func (s *Service) clientKey(r *http.Request, proxies httpedge.Proxies) string {
 	if k := r.Header.Get("X-API-Key"); k != "" && s.apiKeys[k] {
 		return "key:" + k
 	}
-	return "addr:" + s.cfg.Proxies.ClientAddr(r)
+	return "addr:" + proxies.ClientAddr(r)
 }
 
 type sessionResponse struct {
