@@ -169,19 +169,15 @@ func badField(field, format string, args ...any) *fieldError {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, &fieldError{http.StatusMethodNotAllowed, "method", "use POST"})
+		httpedge.WriteError(w, http.StatusMethodNotAllowed, httpedge.Error{Field: "method", Detail: "use POST"})
 		return
 	}
 	resp, ferr := h.serve(r.Context(), http.MaxBytesReader(w, r.Body, h.maxBody), r.Header.Get("Content-Type"))
 	if ferr != nil {
-		writeError(w, ferr)
+		httpedge.WriteError(w, ferr.status, httpedge.Error{Field: ferr.field, Detail: ferr.msg})
 		return
 	}
 	httpedge.WriteJSON(w, http.StatusOK, resp)
-}
-
-func writeError(w http.ResponseWriter, e *fieldError) {
-	httpedge.WriteError(w, e.status, httpedge.Error{Field: e.field, Detail: e.msg})
 }
 
 // Route declares POST /api/v1/diagnosis for the edge. It is public, as it
