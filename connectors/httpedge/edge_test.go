@@ -355,7 +355,7 @@ func (a *auditLog) Audit(_ context.Context, x Audit) {
 
 func TestAccessLogNeverHasQueryOrBodyAndAuditBoundsQuery(t *testing.T) {
 	var buf syncBuffer
-	log := slog.New(slog.NewTextHandler(&buf, nil))
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	keys, _ := NewKeys([]Key{{SHA256: HashKey("k"), Principal: Principal{Kind: Doctor, ID: "d-7", Name: "Dr Seven"}}})
 	audit := &auditLog{}
 	srv := server(t, log, Options{Auth: Credentials{keys}, Auditor: audit},

@@ -116,8 +116,6 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				Status: rec.Status(), Duration: e.opts.Now().Sub(start), Rows: x.rows, Remote: e.opts.Proxies.ClientAddr(r)})
 		}()
 	}
-	e.deadlines(rec)
-
 	p := Principal{}
 	if e.route.Need != Public {
 		var err error
@@ -135,6 +133,9 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !e.allow(rec, r, p) {
 		return
 	}
+	// Only now, for a caller the route serves, may the connection's
+	// deadlines stretch to the route's.
+	e.deadlines(rec)
 	if limit := e.route.MaxBody; limit > 0 {
 		if r.ContentLength > limit {
 			// Refused before reading: the server then closes the
