@@ -60,21 +60,42 @@ func newAuthenticator(cfg Config, now func() time.Time) (httpedge.Credentials, e
 }
 
 // refusals is the edge's audit hook: what the edge refuses (no or bad
-// credentials, another kind of principal, the rate limit) never reaches
-// a handler, so it is recorded here. What handlers serve they audit
-// themselves, with the patient it concerns.
+// credentials, the rate limit) never reaches a handler, so it is recorded
+// here. What handlers serve they audit themselves, with the patient it
+// concerns.
+//
+// The hook must not block the request on I/O, so records are written in
+// the background, a bounded number at a time; under a flood of refused
+// requests the excess is logged and dropped rather than queued without
+// bound.
 type refusals struct{ h *Handler }
 
+// maxRefusalWrites bounds the refusal records being written at once.
+const maxRefusalWrites = 16
+
 func (a refusals) Audit(ctx context.Context, x httpedge.Audit) {
-	switch x.Status {
-	case 401, 403, 429:
+	switch {
+	case x.Status == 401, x.Status == 429, x.Status == 403 && x.Principal.Kind != httpedge.Doctor:
 	default:
+		return // served, or refused by a handler, which audited it
+	}
+	rec := worker.AuditRecord{Time: x.Time, Actor: "doctor", DoctorID: x.Principal.ID,
+		Action: "http.refused", ResourceID: x.Method + " " + x.Route, Outcome: worker.OutcomeRejected,
+		Detail: strconv.Itoa(x.Status) + " from " + x.Remote}
+	h := a.h
+	select {
+	case h.refusalSlots <- struct{}{}:
+	default:
+		h.log.Warn("audit of a refused request dropped: too many being written", "status", x.Status, "route", x.Route)
 		return
 	}
-	if x.Principal.Kind == httpedge.Doctor && x.Status != 429 {
-		return // a doctor's 403 comes from a handler, which audited it
-	}
-	_ = a.h.audit.Record(context.WithoutCancel(ctx), worker.AuditRecord{Time: x.Time, Actor: "doctor", DoctorID: x.Principal.ID,
-		Action: "http.refused", ResourceID: x.Method + " " + x.Route, Outcome: worker.OutcomeRejected,
-		Detail: strconv.Itoa(x.Status) + " from " + x.Remote})
+	h.refusalWrites.Add(1)
+	go func() {
+		defer func() { <-h.refusalSlots; h.refusalWrites.Done() }()
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := h.audit.Record(wctx, rec); err != nil {
+			h.log.Error("audit of a refused request failed", "status", x.Status, "route", x.Route, "err", err)
+		}
+	}()
 }

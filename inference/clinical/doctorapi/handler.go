@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -71,12 +72,16 @@ type Handler struct {
 	queue      *worker.Queue // nil without Kafka
 	log        *slog.Logger
 	now        func() time.Time
+
+	refusalSlots  chan struct{}  // see refusals
+	refusalWrites sync.WaitGroup // waited for by Close
 }
 
 // New builds the API from its configuration and dependencies.
 func New(cfg Config, deps Deps) (*Handler, error) {
 	cfg = cfg.withDefaults()
-	h := &Handler{cfg: cfg, engine: deps.Engine, structurer: deps.Structurer, audit: deps.Audit, log: deps.Log, now: deps.Now}
+	h := &Handler{cfg: cfg, engine: deps.Engine, structurer: deps.Structurer, audit: deps.Audit, log: deps.Log, now: deps.Now,
+		refusalSlots: make(chan struct{}, maxRefusalWrites)}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -170,8 +175,10 @@ func (h *Handler) maxUpload() int64 {
 	return n
 }
 
-// Close releases the job producer.
+// Close waits for audit records being written and releases the job
+// producer.
 func (h *Handler) Close() error {
+	h.refusalWrites.Wait()
 	if h.queue != nil {
 		return h.queue.Close()
 	}
