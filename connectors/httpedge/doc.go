@@ -7,7 +7,7 @@
 // A surface declares its routes and what principal each needs:
 //
 //	httpedge.Mount(mux, opts,
-//		httpedge.Route{Method: "GET", Path: "/api/v1/kpi/calls", Need: httpedge.Need{Kind: httpedge.Analyst}, Handler: h},
+//		httpedge.Route{Method: "GET", Path: "/api/v1/kpi/calls", Need: httpedge.Analyst, Handler: h},
 //		httpedge.Route{Method: "GET", Path: "/healthz", Need: httpedge.Public, Handler: live},
 //	)
 //
