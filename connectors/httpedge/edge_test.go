@@ -430,11 +430,19 @@ func TestTimeoutEndsContextAndStreamsOutliveWriteTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Without a connection (a recorder has no deadlines) only the
+	// context can end the request.
+	start := time.Now()
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/slow", nil))
+	if rec.Code != 504 || time.Since(start) > 2*time.Second {
+		t.Fatalf("slow route, recorded: %d after %s", rec.Code, time.Since(start))
+	}
 	srv := httptest.NewUnstartedServer(AccessLog(slog.New(slog.DiscardHandler), mux))
 	srv.Config = NewServer(srv.Config.Handler, Timeouts{Write: 200 * time.Millisecond})
 	srv.Start()
 	defer srv.Close()
-	start := time.Now()
+	start = time.Now()
 	code, _, body := do(t, "GET", srv.URL+"/slow", nil)
 	if code != 504 || time.Since(start) > 2*time.Second {
 		t.Fatalf("slow route: %d %s after %s", code, body, time.Since(start))
