@@ -1,14 +1,12 @@
-// Package access authenticates Digital Region BI callers and tells the
-// API which regions each may read. Callers present an API key (stored in
-// the config only as its SHA-256) or an HS256 JWT; either carries a role
-// and a region scope. With nothing configured every caller is an
-// anonymous national reader, for the demo.
+// Package access is what is particular to the Digital Region BI's
+// callers: their roles, and which regions each may read. Credentials are
+// checked by the HTTP edge (connectors/httpedge): an API key (configured
+// only as its SHA-256) or an HS256 JWT bound to the BI's issuer and
+// audience; either carries a role and a region scope. With nothing
+// configured every caller is an anonymous national reader, for the demo.
 package access
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/oqim/oqim/connectors/httpedge"
 )
 
 // Role is what a principal may do.
@@ -52,182 +50,146 @@ type Key struct {
 	Regions []string `yaml:"regions"` // required unless the role is national
 }
 
-// JWT configures token authentication. Tokens carry the claims sub, role,
-// regions (a list of ISO 3166-2:UZ codes) and exp.
+// JWT configures token authentication. Tokens carry the claims iss, aud,
+// sub, role, regions (a list of ISO 3166-2:UZ codes) and exp.
 type JWT struct {
 	// Secret is the HS256 key; at least 32 bytes. Empty disables JWTs.
 	Secret string `yaml:"secret"`
-	// Issuer and Audience, when set, must match the token's iss and aud.
+	// Issuer and Audience must match the token's iss and aud; they
+	// default to DefaultIssuer and DefaultAudience, so a token minted for
+	// another Oqim service is refused even when it shares the secret.
 	Issuer   string `yaml:"issuer"`
 	Audience string `yaml:"audience"`
 }
 
-// Principal is an authenticated caller.
-type Principal struct {
-	// Name is the key name or the token subject; "anonymous" when access
-	// control is off.
-	Name string
-	Role Role
-	// Regions are the regions a non-national role may read.
-	Regions []string
-}
-
-// IsNational reports whether the principal reads every region.
-func (p Principal) IsNational() bool { return p.Role == National }
-
-// Errors of Authenticate; the API answers both with 401.
-var (
-	ErrNoCredentials = errors.New("access: no credentials: send Authorization: Bearer <API key or JWT>")
-	ErrInvalid       = errors.New("access: the API key or token is not valid")
+// Defaults of JWT.
+const (
+	DefaultIssuer   = "oqim"
+	DefaultAudience = "oqim-bi"
 )
 
-// Authenticator checks credentials against a Config.
-type Authenticator struct {
-	keys     []key
-	secret   []byte
-	issuer   string
-	audience string
-	valid    []string
-	now      func() time.Time
+func (j JWT) withDefaults() JWT {
+	if j.Issuer == "" {
+		j.Issuer = DefaultIssuer
+	}
+	if j.Audience == "" {
+		j.Audience = DefaultAudience
+	}
+	return j
 }
 
-type key struct {
-	sum [sha256.Size]byte
-	p   Principal
+// IsNational reports whether p reads every region.
+func IsNational(p httpedge.Principal) bool { return p.Role == string(National) }
+
+// Anonymous is the principal of every request when access control is off.
+var Anonymous = httpedge.Principal{Kind: httpedge.Analyst, Name: "anonymous", Role: string(National)}
+
+// Authenticator authenticates BI callers and checks that each carries a
+// valid role and region scope.
+type Authenticator struct {
+	creds httpedge.Credentials
+	valid []string
 }
 
 // New validates cfg. validRegions are the ISO codes a scope may name.
 func New(cfg Config, validRegions []string) (*Authenticator, error) {
-	a := &Authenticator{issuer: cfg.JWT.Issuer, audience: cfg.JWT.Audience, valid: slices.Clone(validRegions), now: time.Now}
+	a := &Authenticator{valid: slices.Clone(validRegions)}
+	keys := make([]httpedge.Key, 0, len(cfg.Keys))
 	for i, k := range cfg.Keys {
-		b, err := hex.DecodeString(strings.TrimSpace(k.SHA256))
-		if err != nil || len(b) != sha256.Size {
-			return nil, fmt.Errorf("access: keys[%d] (%s): sha256 must be 64 hex digits", i, k.Name)
-		}
 		if k.Name == "" {
 			return nil, fmt.Errorf("access: keys[%d]: name is empty; it identifies the caller in the audit log", i)
 		}
-		p, err := principal(k.Name, k.Role, k.Regions, validRegions)
+		p, err := principal(k.Name, string(k.Role), k.Regions, validRegions)
 		if err != nil {
 			return nil, fmt.Errorf("access: keys[%d] (%s): %w", i, k.Name, err)
 		}
-		var kk key
-		copy(kk.sum[:], b)
-		kk.p = p
-		a.keys = append(a.keys, kk)
+		keys = append(keys, httpedge.Key{SHA256: k.SHA256, Principal: p})
+	}
+	if len(keys) > 0 {
+		v, err := httpedge.NewKeys(keys)
+		if err != nil {
+			return nil, fmt.Errorf("access: %w", err)
+		}
+		a.creds = append(a.creds, v)
 	}
 	if cfg.JWT.Secret != "" {
-		if len(cfg.JWT.Secret) < 32 {
-			return nil, fmt.Errorf("access: jwt.secret is %d bytes; use at least 32", len(cfg.JWT.Secret))
+		j := cfg.JWT.withDefaults()
+		v, err := httpedge.NewJWT(httpedge.JWTConfig{Secret: j.Secret, Issuer: j.Issuer, Audience: j.Audience, Kind: httpedge.Analyst})
+		if err != nil {
+			return nil, fmt.Errorf("access: %w", err)
 		}
-		a.secret = []byte(cfg.JWT.Secret)
+		a.creds = append(a.creds, v)
 	}
 	return a, nil
 }
 
-func principal(name string, role Role, regions, valid []string) (Principal, error) {
-	switch role {
+// principal checks a role and its scope.
+func principal(name, role string, regions, valid []string) (httpedge.Principal, error) {
+	switch Role(role) {
 	case National:
-		return Principal{Name: name, Role: role}, nil
+		return httpedge.Principal{Kind: httpedge.Analyst, ID: name, Name: name, Role: role}, nil
 	case Analyst, RegionalAdmin:
 	default:
-		return Principal{}, fmt.Errorf("role %q is not analyst, regional_admin or national", role)
+		return httpedge.Principal{}, fmt.Errorf("role %q is not analyst, regional_admin or national", role)
 	}
 	if len(regions) == 0 {
-		return Principal{}, fmt.Errorf("role %s needs at least one region", role)
+		return httpedge.Principal{}, fmt.Errorf("role %s needs at least one region", role)
 	}
 	for _, r := range regions {
 		if !slices.Contains(valid, r) {
-			return Principal{}, fmt.Errorf("region %q is not an ISO 3166-2:UZ region code such as UZ-JI", r)
+			return httpedge.Principal{}, fmt.Errorf("region %q is not an ISO 3166-2:UZ region code such as UZ-JI", r)
 		}
 	}
 	rs := slices.Clone(regions)
 	slices.Sort(rs)
-	return Principal{Name: name, Role: role, Regions: slices.Compact(rs)}, nil
+	return httpedge.Principal{Kind: httpedge.Analyst, ID: name, Name: name, Role: role, Regions: slices.Compact(rs)}, nil
 }
 
 // Enabled reports whether credentials are required.
-func (a *Authenticator) Enabled() bool { return a != nil && (len(a.keys) > 0 || a.secret != nil) }
-
-// Anonymous is the principal of every request when access control is off.
-var Anonymous = Principal{Name: "anonymous", Role: National}
+func (a *Authenticator) Enabled() bool { return a != nil && len(a.creds) > 0 }
 
 // Authenticate returns the request's principal: Anonymous when access
-// control is off, else the holder of the API key or token in the
-// Authorization header (Bearer) or the X-API-Key header.
-func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
+// control is off, else the holder of the API key or token. A token's role
+// and regions are checked like a configured key's.
+func (a *Authenticator) Authenticate(r *http.Request) (httpedge.Principal, error) {
 	if !a.Enabled() {
 		return Anonymous, nil
 	}
-	cred := r.Header.Get("X-API-Key")
-	if h := r.Header.Get("Authorization"); cred == "" && h != "" {
-		scheme, rest, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return Principal{}, ErrInvalid
-		}
-		cred = strings.TrimSpace(rest)
-	}
-	if cred == "" {
-		return Principal{}, ErrNoCredentials
-	}
-	if strings.Count(cred, ".") == 2 && a.secret != nil {
-		return a.token(cred)
-	}
-	sum := sha256.Sum256([]byte(cred))
-	var found *Principal
-	// Compare against every key in constant time, so the time taken
-	// says nothing about which key came close.
-	for i := range a.keys {
-		if subtle.ConstantTimeCompare(sum[:], a.keys[i].sum[:]) == 1 {
-			found = &a.keys[i].p
-		}
-	}
-	if found == nil {
-		return Principal{}, ErrInvalid
-	}
-	return *found, nil
-}
-
-// claims are the token's claims.
-type claims struct {
-	Role    Role     `json:"role"`
-	Regions []string `json:"regions"`
-	jwt.RegisteredClaims
-}
-
-func (a *Authenticator) token(raw string) (Principal, error) {
-	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithTimeFunc(a.now)}
-	if a.issuer != "" {
-		opts = append(opts, jwt.WithIssuer(a.issuer))
-	}
-	if a.audience != "" {
-		opts = append(opts, jwt.WithAudience(a.audience))
-	}
-	var c claims
-	if _, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return a.secret, nil }, opts...); err != nil {
-		return Principal{}, fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	if c.Subject == "" {
-		return Principal{}, fmt.Errorf("%w: the token has no sub", ErrInvalid)
-	}
-	p, err := principal(c.Subject, c.Role, c.Regions, a.valid)
+	p, err := a.creds.Authenticate(r)
 	if err != nil {
-		return Principal{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return httpedge.Principal{}, err
 	}
-	return p, nil
+	name := p.Name
+	if name == "" {
+		name = p.ID
+	}
+	q, err := principal(name, p.Role, p.Regions, a.valid)
+	if err != nil {
+		return httpedge.Principal{}, fmt.Errorf("%w: %w", httpedge.ErrInvalid, err)
+	}
+	q.ID = p.ID
+	return q, nil
 }
 
-// Sign issues an HS256 token for p, valid for ttl; for tests and tools
-// that mint tokens for users.
-func Sign(secret string, p Principal, ttl time.Duration, now time.Time) (string, error) {
-	c := claims{Role: p.Role, Regions: p.Regions, RegisteredClaims: jwt.RegisteredClaims{
-		Subject: p.Name, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
-	}}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte(secret))
+// Sign issues a token for p under cfg's secret, issuer and audience,
+// valid for ttl; for tests and tools that mint tokens for users.
+func Sign(cfg JWT, p httpedge.Principal, ttl time.Duration, now time.Time) (string, error) {
+	if cfg.Secret == "" {
+		return "", errors.New("access: no jwt secret")
+	}
+	j := cfg.withDefaults()
+	return httpedge.SignJWT(j.Secret, httpedge.Token{Issuer: j.Issuer, Audience: j.Audience, Subject: p.Label(),
+		Role: p.Role, Regions: p.Regions, IssuedAt: now, TTL: ttl})
 }
 
 // HashKey is the hex SHA-256 to put in Key.SHA256 for an API key.
-func HashKey(apiKey string) string {
-	s := sha256.Sum256([]byte(apiKey))
-	return hex.EncodeToString(s[:])
+func HashKey(apiKey string) string { return httpedge.HashKey(apiKey) }
+
+// ScopeLabel is how the audit log writes p's scope: "*" for national,
+// else the comma-separated regions.
+func ScopeLabel(p httpedge.Principal) string {
+	if IsNational(p) {
+		return "*"
+	}
+	return strings.Join(p.Regions, ",")
 }

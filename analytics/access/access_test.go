@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oqim/oqim/connectors/httpedge"
 )
 
 var regions = []string{"UZ-JI", "UZ-SA"}
@@ -29,12 +31,14 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 
 func TestKeysAndTokens(t *testing.T) {
 	secret := strings.Repeat("s", 32)
-	a, err := New(Config{Keys: []Key{{Name: "ji", SHA256: HashKey("ji-key"), Role: Analyst, Regions: []string{"UZ-JI"}}}, JWT: JWT{Secret: secret, Issuer: "oqim"}}, regions)
+	a, err := New(Config{Keys: []Key{{Name: "ji", SHA256: HashKey("ji-key"), Role: Analyst, Regions: []string{"UZ-JI"}}}, JWT: JWT{Secret: secret, Issuer: "bi-issuer"}}, regions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req := func(h, v string) *httptestReq { return &httptestReq{h, v} }
-	tok, _ := Sign(secret, Principal{Name: "u", Role: Analyst, Regions: []string{"UZ-SA"}}, time.Hour, time.Now())
+	tok, _ := Sign(JWT{Secret: secret}, httpedge.Principal{Name: "u", Role: string(Analyst), Regions: []string{"UZ-SA"}}, time.Hour, time.Now())
+	bi, _ := Sign(JWT{Secret: secret, Issuer: "bi-issuer"}, httpedge.Principal{Name: "u", Role: string(Analyst), Regions: []string{"UZ-SA"}}, time.Hour, time.Now())
+	doctor, _ := Sign(JWT{Secret: secret, Issuer: "bi-issuer", Audience: "oqim-doctor"}, httpedge.Principal{Name: "u", Role: string(Analyst), Regions: []string{"UZ-SA"}}, time.Hour, time.Now())
 	for _, tc := range []struct {
 		r    *httptestReq
 		name string
@@ -44,7 +48,9 @@ func TestKeysAndTokens(t *testing.T) {
 		{req("X-API-Key", "ji-key"), "ji", true},
 		{req("Authorization", "Basic ji-key"), "", false},
 		{req("Authorization", "Bearer JI-KEY"), "", false},
-		{req("Authorization", "Bearer "+tok), "", false}, // no iss
+		{req("Authorization", "Bearer "+tok), "", false},    // another iss
+		{req("Authorization", "Bearer "+doctor), "", false}, // another service's aud
+		{req("Authorization", "Bearer "+bi), "u", true},
 		{req("", ""), "", false},
 	} {
 		r := httptest.NewRequest("GET", "/", nil)

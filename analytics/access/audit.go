@@ -9,6 +9,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/oqim/oqim/connectors/clickhouse"
+	"github.com/oqim/oqim/connectors/httpedge"
 )
 
 // Entry is one audited request: who asked what, when, and what they got.
@@ -25,9 +26,15 @@ type Entry struct {
 	Remote    string
 }
 
-// Auditor records entries. Audit must not block on I/O.
-type Auditor interface {
-	Audit(Entry)
+// EntryOf is the audit entry of one request the edge saw. A request
+// refused before authentication is recorded as "unauthenticated".
+func EntryOf(a httpedge.Audit) Entry {
+	e := Entry{Time: a.Time.UTC(), Principal: a.Principal.Label(), Role: Role(a.Principal.Role), Scope: ScopeLabel(a.Principal),
+		Method: a.Method, Path: a.Path, Query: a.Query, Status: a.Status, Rows: a.Rows, Remote: a.Remote}
+	if a.Principal.Kind == httpedge.Anonymous {
+		e.Principal, e.Scope = "unauthenticated", ""
+	}
+	return e
 }
 
 // ClickHouseAuditor batches entries into the kpi_audit table (migration
@@ -59,8 +66,11 @@ func NewClickHouseAuditor(conn driver.Conn, db string, log *slog.Logger) *ClickH
 	return a
 }
 
-// Audit queues e.
-func (a *ClickHouseAuditor) Audit(e Entry) {
+// Audit queues the request's entry; it is the edge's audit hook.
+func (a *ClickHouseAuditor) Audit(_ context.Context, x httpedge.Audit) { a.Add(EntryOf(x)) }
+
+// Add queues e.
+func (a *ClickHouseAuditor) Add(e Entry) {
 	a.mu.Lock()
 	if len(a.pending) >= maxPending {
 		a.log.Error("audit backlog full; dropping the oldest entry", "backlog", len(a.pending))
@@ -141,8 +151,9 @@ func (a *ClickHouseAuditor) Close(ctx context.Context) error {
 // auditor is configured.
 type LogAuditor struct{ Log *slog.Logger }
 
-// Audit logs e at info level.
-func (l LogAuditor) Audit(e Entry) {
+// Audit logs the request's entry at info level.
+func (l LogAuditor) Audit(_ context.Context, x httpedge.Audit) {
+	e := EntryOf(x)
 	l.Log.Info("kpi query", "principal", e.Principal, "role", e.Role, "scope", e.Scope, "method", e.Method,
 		"path", e.Path, "query", e.Query, "status", e.Status, "rows", e.Rows, "remote", e.Remote)
 }

@@ -6,7 +6,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/oqim/oqim/analytics/access"
 	"github.com/oqim/oqim/analytics/kpi"
+	"github.com/oqim/oqim/connectors/httpedge"
 )
 
 // Options configure the API.
@@ -27,7 +27,9 @@ type Options struct {
 	// and JWT secret, leaves the API open: every caller reads nationally.
 	Access *access.Authenticator
 	// Audit records every request; nil logs the entries with Logger.
-	Audit access.Auditor
+	Audit httpedge.Auditor
+	// Proxies are the trusted reverse proxies, for the audited address.
+	Proxies httpedge.Proxies
 }
 
 type server struct {
@@ -35,8 +37,6 @@ type server struct {
 	regions map[string]bool
 	log     *slog.Logger
 	now     func() time.Time
-	access  *access.Authenticator
-	audit   access.Auditor
 	routes  []route
 	mux     *http.ServeMux
 }
@@ -48,11 +48,27 @@ type route struct {
 	table        *kpi.Table // nil for the hand-written endpoints
 }
 
-// New returns the handler for /api/v1/kpi/... and /api/openapi.json.
-func New(opts Options) http.Handler { return newServer(opts).mux }
+// queryTimeout bounds one KPI request, exports included.
+const queryTimeout = 2 * time.Minute
 
-func newServer(opts Options) *server {
-	s := &server{store: opts.Store, regions: map[string]bool{}, log: opts.Logger, now: opts.Now, access: opts.Access, audit: opts.Audit, mux: http.NewServeMux()}
+// New returns the handler for /api/v1/kpi/... and /api/openapi.json.
+func New(opts Options) http.Handler {
+	s, err := newServer(opts, http.NewServeMux())
+	if err != nil {
+		panic(err) // static routes; a failure is a programming error
+	}
+	return s.mux
+}
+
+// Mount registers /api/v1/kpi/... and /api/openapi.json on mux, behind
+// the edge.
+func Mount(mux *http.ServeMux, opts Options) error {
+	_, err := newServer(opts, mux)
+	return err
+}
+
+func newServer(opts Options, mux *http.ServeMux) (*server, error) {
+	s := &server{store: opts.Store, regions: map[string]bool{}, log: opts.Logger, now: opts.Now, mux: mux}
 	for _, r := range opts.Regions {
 		s.regions[r] = true
 	}
@@ -62,91 +78,58 @@ func newServer(opts Options) *server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.audit == nil {
-		s.audit = access.LogAuditor{Log: s.log}
+	audit := opts.Audit
+	if audit == nil {
+		audit = access.LogAuditor{Log: s.log}
 	}
-	s.handle("/api/v1/kpi/applications", nil, s.applications)
-	s.handle("/api/v1/kpi/chatbot", nil, s.chatbot)
+	routes := []httpedge.Route{
+		s.handle("/api/v1/kpi/applications", nil, s.applications),
+		s.handle("/api/v1/kpi/chatbot", nil, s.chatbot),
+	}
 	for _, t := range kpi.Tables() {
-		s.handle("/api/v1/kpi/"+t.Name, t, s.table(t))
+		routes = append(routes, s.handle("/api/v1/kpi/"+t.Name, t, s.table(t)))
+	}
+	edge := httpedge.Options{Auth: opts.Access, Realm: "oqim", Auditor: audit, Proxies: opts.Proxies, Now: s.now}
+	if err := httpedge.Mount(s.mux, edge, routes...); err != nil {
+		return nil, fmt.Errorf("api: %w", err)
 	}
 	s.routes = append(s.routes, route{method: http.MethodGet, path: "/api/openapi.json"})
 	doc, err := json.MarshalIndent(s.openAPI(), "", "  ")
 	if err != nil {
-		panic(err) // a static document; a failure is a programming error
+		return nil, fmt.Errorf("api: the OpenAPI document: %w", err)
 	}
-	s.mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write(doc)
-	})
-	return s
+	err = httpedge.Mount(s.mux, httpedge.Options{}, httpedge.Route{Method: http.MethodGet, Path: "/api/openapi.json", Need: httpedge.Public,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			_, _ = w.Write(doc)
+		})})
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	return s, nil
 }
 
 // call is one request in flight: who, and what to audit.
 type call struct {
-	who   access.Principal
+	who   httpedge.Principal
 	scope kpi.Scope
 	rows  uint64
 }
 
-// handle registers a GET endpoint behind authentication and auditing.
-func (s *server) handle(path string, t *kpi.Table, h func(http.ResponseWriter, *http.Request, *call)) {
+// handle declares a GET endpoint for analysts: the edge authenticates
+// and audits it, and h gets the caller's region scope.
+func (s *server) handle(path string, t *kpi.Table, h func(http.ResponseWriter, *http.Request, *call)) httpedge.Route {
 	s.routes = append(s.routes, route{method: http.MethodGet, path: path, table: t})
-	s.mux.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
-		c := &call{}
-		defer func() {
-			status := sw.status
-			if status == 0 {
-				status = http.StatusOK
+	return httpedge.Route{Method: http.MethodGet, Path: path, Need: httpedge.Analyst, Timeout: queryTimeout,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, _ := httpedge.PrincipalFrom(r.Context())
+			c := &call{who: p, scope: kpi.RegionScope(p.Regions...)}
+			if access.IsNational(p) {
+				c.scope = kpi.NationalScope()
 			}
-			s.audit.Audit(access.Entry{Time: s.now().UTC(), Principal: c.who.Name, Role: c.who.Role, Scope: c.scope.String(),
-				Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: status, Rows: c.rows, Remote: r.RemoteAddr})
-		}()
-		p, err := s.access.Authenticate(r)
-		if err != nil {
-			c.who = access.Principal{Name: "unauthenticated"}
-			sw.Header().Set("WWW-Authenticate", `Bearer realm="oqim"`)
-			msg := "send Authorization: Bearer <API key or JWT>"
-			if !errors.Is(err, access.ErrNoCredentials) {
-				msg = "the API key or token is not valid"
-			}
-			writeError(sw, http.StatusUnauthorized, "", msg)
-			return
-		}
-		c.who = p
-		if p.IsNational() {
-			c.scope = kpi.NationalScope()
-		} else {
-			c.scope = kpi.RegionScope(p.Regions...)
-		}
-		h(sw, r, c)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
+			h(w, r, c)
+			httpedge.SetRows(r.Context(), c.rows)
+		})}
 }
 
 // ApplicationsResponse is the body of GET /api/v1/kpi/applications.
@@ -162,22 +145,22 @@ func (s *server) applications(w http.ResponseWriter, r *http.Request, c *call) {
 	q := r.URL.Query()
 	region := q.Get("region")
 	if region != "" && !s.regions[region] {
-		writeError(w, http.StatusBadRequest, "region", fmt.Sprintf("%q is not an ISO 3166-2:UZ region code such as UZ-JI", region))
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "region", Detail: fmt.Sprintf("%q is not an ISO 3166-2:UZ region code such as UZ-JI", region)})
 		return
 	}
 	if region != "" && !c.scope.Allows(region) {
-		writeError(w, http.StatusForbidden, "region", fmt.Sprintf("your access covers %s, not %s", c.scope, region))
+		httpedge.WriteError(w, http.StatusForbidden, httpedge.Error{Field: "region", Detail: fmt.Sprintf("your access covers %s, not %s", c.scope, region)})
 		return
 	}
 	p, field, err := s.period(q.Get("from"), q.Get("to"))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, field, err.Error())
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: field, Detail: err.Error()})
 		return
 	}
 	counts, err := s.store.Applications(r.Context(), kpi.Filter{Scope: c.scope, Region: region, Period: p})
 	if err != nil {
 		s.log.Error("kpi query failed", "kpi", "applications", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "", "the analytics store did not answer; try again shortly")
+		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "the analytics store did not answer; try again shortly"})
 		return
 	}
 	name := region
@@ -188,7 +171,7 @@ func (s *server) applications(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 	}
 	c.rows = uint64(len(counts))
-	writeJSON(w, http.StatusOK, ApplicationsResponse{Region: name, From: p.From, To: p.To, ByStatus: counts, AsOf: s.now().UTC()})
+	httpedge.WriteJSON(w, http.StatusOK, ApplicationsResponse{Region: name, From: p.From, To: p.To, ByStatus: counts, AsOf: s.now().UTC()})
 }
 
 // ChatbotResponse is the body of GET /api/v1/kpi/chatbot.
@@ -201,23 +184,23 @@ type ChatbotResponse struct {
 
 func (s *server) chatbot(w http.ResponseWriter, r *http.Request, c *call) {
 	if !c.scope.All() {
-		writeError(w, http.StatusForbidden, "", "the chatbot is national and has no regional breakdown; it needs the national role")
+		httpedge.WriteError(w, http.StatusForbidden, httpedge.Error{Detail: "the chatbot is national and has no regional breakdown; it needs the national role"})
 		return
 	}
 	q := r.URL.Query()
 	p, field, err := s.period(q.Get("from"), q.Get("to"))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, field, err.Error())
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: field, Detail: err.Error()})
 		return
 	}
 	u, err := s.store.Chatbot(r.Context(), kpi.Filter{Scope: c.scope, Period: p}, 10)
 	if err != nil {
 		s.log.Error("kpi query failed", "kpi", "chatbot", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "", "the analytics store did not answer; try again shortly")
+		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "the analytics store did not answer; try again shortly"})
 		return
 	}
 	c.rows = 1
-	writeJSON(w, http.StatusOK, ChatbotResponse{From: p.From, To: p.To, ChatbotUsage: u, AsOf: s.now().UTC()})
+	httpedge.WriteJSON(w, http.StatusOK, ChatbotResponse{From: p.From, To: p.To, ChatbotUsage: u, AsOf: s.now().UTC()})
 }
 
 // period parses from/to as RFC 3339 times or YYYY-MM-DD dates (UTC
@@ -258,23 +241,4 @@ func parseTime(s string) (time.Time, error) {
 }
 
 // ErrorBody is every error response's shape.
-type ErrorBody struct {
-	Error struct {
-		Field   string `json:"field,omitempty"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func writeError(w http.ResponseWriter, code int, field, msg string) {
-	var b ErrorBody
-	b.Error.Field, b.Error.Message = field, msg
-	writeJSON(w, code, b)
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
+type ErrorBody = httpedge.ErrorBody

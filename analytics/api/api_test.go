@@ -26,6 +26,7 @@ import (
 	"github.com/oqim/oqim/analytics/api"
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/analytics/kpi/kpitest"
+	"github.com/oqim/oqim/connectors/httpedge"
 )
 
 const secret = "0123456789abcdef0123456789abcdef-test"
@@ -89,12 +90,16 @@ func paths() []string {
 }
 
 func (fx *fixture) credentialsAreRequired(t *testing.T) {
-	expired, _ := access.Sign(secret, access.Principal{Name: "old", Role: access.National}, time.Minute, time.Now().Add(-time.Hour))
-	forged, _ := access.Sign("another-secret-another-secret-another", access.Principal{Name: "x", Role: access.National}, time.Hour, time.Now())
-	badRegion, _ := access.Sign(secret, access.Principal{Name: "x", Role: access.Analyst, Regions: []string{"UZ-ZZ"}}, time.Hour, time.Now())
+	jwtCfg := access.JWT{Secret: secret}
+	expired, _ := access.Sign(jwtCfg, httpedge.Principal{Name: "old", Role: string(access.National)}, time.Minute, time.Now().Add(-time.Hour))
+	forged, _ := access.Sign(access.JWT{Secret: "another-secret-another-secret-another"}, httpedge.Principal{Name: "x", Role: string(access.National)}, time.Hour, time.Now())
+	badRegion, _ := access.Sign(jwtCfg, httpedge.Principal{Name: "x", Role: string(access.Analyst), Regions: []string{"UZ-ZZ"}}, time.Hour, time.Now())
+	// Same secret, minted for the doctor API: the audience refuses it.
+	otherService, _ := access.Sign(access.JWT{Secret: secret, Audience: "oqim-doctor"}, httpedge.Principal{Name: "x", Role: string(access.National)}, time.Hour, time.Now())
+	otherIssuer, _ := access.Sign(access.JWT{Secret: secret, Issuer: "someone-else"}, httpedge.Principal{Name: "x", Role: string(access.National)}, time.Hour, time.Now())
 	none := "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4Iiwicm9sZSI6Im5hdGlvbmFsIiwiZXhwIjo0MTAyNDQ0ODAwfQ."
 	for _, p := range paths() {
-		for _, cred := range []string{"", "wrong-key", expired, forged, badRegion, none} {
+		for _, cred := range []string{"", "wrong-key", expired, forged, badRegion, none, otherService, otherIssuer} {
 			if code, h, _ := fx.get(t, cred, p); code != http.StatusUnauthorized || h.Get("WWW-Authenticate") == "" {
 				t.Errorf("%s with %.12q: %d, want 401", p, cred, code)
 			}
@@ -103,7 +108,7 @@ func (fx *fixture) credentialsAreRequired(t *testing.T) {
 	if code, _, _ := fx.get(t, "", "/api/openapi.json"); code != http.StatusOK {
 		t.Errorf("openapi.json: %d", code)
 	}
-	tok, err := access.Sign(secret, access.Principal{Name: "ji-user", Role: access.Analyst, Regions: []string{"UZ-JI"}}, time.Hour, time.Now())
+	tok, err := access.Sign(jwtCfg, httpedge.Principal{Name: "ji-user", Role: string(access.Analyst), Regions: []string{"UZ-JI"}}, time.Hour, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +244,7 @@ func (fx *fixture) badParametersAreNamed(t *testing.T) {
 		code, _, b := fx.get(t, "national-key", "/api/v1/kpi/"+q)
 		var e api.ErrorBody
 		_ = json.Unmarshal(b, &e)
-		if code != http.StatusBadRequest || e.Error.Field != field || e.Error.Message == "" {
+		if code != http.StatusBadRequest || e.Error.Field != field || e.Error.Detail == "" || e.Error.Reason != httpedge.ReasonInvalid {
 			t.Errorf("%s: %d %s, want 400 naming %s", q, code, b, field)
 		}
 	}
@@ -466,7 +471,7 @@ func TestOpenWithoutKeys(t *testing.T) {
 		t.Fatalf("empty config: enabled %v, err %v", auth.Enabled(), err)
 	}
 	p, err := auth.Authenticate(httptest.NewRequest("GET", "/", nil))
-	if err != nil || !p.IsNational() {
+	if err != nil || !access.IsNational(p) {
 		t.Fatalf("anonymous = %+v, %v", p, err)
 	}
 }

@@ -95,8 +95,10 @@ func (s *server) openAPI() obj {
 				"apiKey": obj{"type": "apiKey", "in": "header", "name": "X-API-Key"},
 			},
 			"schemas": obj{
-				"Error": obj{"type": "object", "properties": obj{"error": obj{"type": "object", "required": []any{"message"}, "properties": obj{
-					"field": obj{"type": "string", "description": "the parameter at fault"}, "message": obj{"type": "string"}}}}},
+				"Error": obj{"type": "object", "properties": obj{"error": obj{"type": "object", "required": []any{"reason", "detail"}, "properties": obj{
+					"field":  obj{"type": "string", "description": "the parameter at fault, when one is"},
+					"reason": obj{"type": "string", "description": "stable code such as invalid_value, unauthorized, forbidden, rate_limited"},
+					"detail": obj{"type": "string", "description": "what to change, for people"}}}}},
 				"TableMeta": obj{"type": "object", "properties": obj{
 					"kpi": obj{"type": "string"}, "title": obj{"type": "string"}, "region": obj{"type": "string"}, "district": obj{"type": "string"},
 					"level": obj{"type": "string"}, "granularity": obj{"type": "string"}, "from": obj{"type": "string", "format": "date-time"},

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -13,7 +14,10 @@ import (
 // Every registered route is documented, and every documented path is
 // routed by the handler New returns.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	s := newServer(Options{Store: kpi.NewStore(nil, "db"), Regions: []string{"UZ-JI"}})
+	s, err := newServer(Options{Store: kpi.NewStore(nil, "db"), Regions: []string{"UZ-JI"}}, http.NewServeMux())
+	if err != nil {
+		t.Fatal(err)
+	}
 	rec := httptest.NewRecorder()
 	s.mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
 	var doc struct {

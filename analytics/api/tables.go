@@ -15,6 +15,7 @@ import (
 
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/analytics/kpi/encode"
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/models/region"
 )
 
@@ -168,7 +169,7 @@ func (s *server) table(t *kpi.Table) func(http.ResponseWriter, *http.Request, *c
 	return func(w http.ResponseWriter, r *http.Request, c *call) {
 		f, format, perr := s.filter(t, r.URL.Query(), c)
 		if perr != nil {
-			writeError(w, perr.code, perr.field, perr.msg)
+			httpedge.WriteError(w, perr.code, httpedge.Error{Field: perr.field, Detail: perr.msg})
 			return
 		}
 		var (
@@ -207,12 +208,12 @@ func (s *server) table(t *kpi.Table) func(http.ResponseWriter, *http.Request, *c
 		}
 		if err != nil {
 			if errors.Is(err, kpi.ErrNationalOnly) && !started {
-				writeError(w, http.StatusForbidden, "", err.Error())
+				httpedge.WriteError(w, http.StatusForbidden, httpedge.Error{Detail: err.Error()})
 				return
 			}
 			if !started {
 				s.log.Error("kpi query failed", "kpi", t.Name, "err", err)
-				writeError(w, http.StatusServiceUnavailable, "", "the analytics store did not answer; try again shortly")
+				httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "the analytics store did not answer; try again shortly"})
 				return
 			}
 			// Mid-stream: the status is sent, so break the response

@@ -24,6 +24,7 @@ import (
 	"github.com/oqim/oqim/analytics/api"
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/schema"
 )
@@ -232,7 +233,7 @@ func Run(ctx context.Context, conn driver.Conn, o RunOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpedge.NewServer(handler, httpedge.Timeouts{}) // as oqim serve runs it
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

@@ -16,6 +16,7 @@ import (
 	"github.com/oqim/oqim/bench/query"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/sources/opendata"
@@ -47,7 +48,7 @@ Kafka (kafka.brokers); run 'oqim migrate' once before.`,
 			}
 			defer closeRoutes(context.Background())
 			log.Info("serving", "addr", l.Addr().String())
-			return serveHTTP(cmd.Context(), l, h)
+			return httpedge.Serve(cmd.Context(), l, h, cfg.HTTP.timeouts())
 		},
 	}
 }
@@ -83,7 +84,7 @@ insert. Run more copies to scale out; partitions are shared among them.
 			if err := startPollers(ctx, g, cfg, in, set, log); err != nil {
 				return err
 			}
-			g.Go(func() error { return serveHTTP(ctx, l, h) })
+			g.Go(func() error { return httpedge.Serve(ctx, l, h, cfg.HTTP.timeouts()) })
 			return g.Wait()
 		},
 	}

@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oqim/oqim/analytics/access"
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/clinical/asr"
@@ -101,6 +102,28 @@ type LogConfig struct {
 
 type HTTPConfig struct {
 	Addr string `yaml:"addr"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client; empty: none is believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Server timeouts; zero takes connectors/httpedge's defaults. Routes
+	// stretch them for uploads and lift the write timeout for streams.
+	ReadHeaderTimeout Duration `yaml:"read_header_timeout"`
+	ReadTimeout       Duration `yaml:"read_timeout"`
+	WriteTimeout      Duration `yaml:"write_timeout"`
+	IdleTimeout       Duration `yaml:"idle_timeout"`
+}
+
+// timeouts are the server's timeouts.
+func (c HTTPConfig) timeouts() httpedge.Timeouts {
+	return httpedge.Timeouts{ReadHeader: c.ReadHeaderTimeout.Duration, Read: c.ReadTimeout.Duration,
+		Write: c.WriteTimeout.Duration, Idle: c.IdleTimeout.Duration}
+}
+
+// edge is what every surface's routes share: the trusted proxies
+// (checked by validate).
+func (c HTTPConfig) edge() httpedge.Options {
+	ps, _ := httpedge.ParseProxies(c.TrustedProxies)
+	return httpedge.Options{Proxies: ps}
 }
 
 type KafkaConfig struct {
@@ -447,6 +470,9 @@ func (c *Config) validate(path string) error {
 	}
 	if _, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || !validPort(port) {
 		return bad("http.addr", fmt.Sprintf("%q must be host:port, e.g. 127.0.0.1:8080 or :8080", c.HTTP.Addr))
+	}
+	if _, err := httpedge.ParseProxies(c.HTTP.TrustedProxies); err != nil {
+		return bad("http.trusted_proxies", err.Error())
 	}
 	for i, b := range c.Kafka.Brokers {
 		if _, port, err := net.SplitHostPort(b); err != nil || !validPort(port) {

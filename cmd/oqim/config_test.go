@@ -45,6 +45,16 @@ func TestFileThenEnv(t *testing.T) {
 	}
 }
 
+func TestHTTPEdgeSettingsFromEnv(t *testing.T) {
+	c, err := loadConfig("", []string{"OQIM_HTTP_TRUSTED_PROXIES=10.0.0.0/8, ::1", "OQIM_HTTP_WRITE_TIMEOUT=5s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.HTTP.edge().Proxies; len(got) != 2 || c.HTTP.timeouts().Write != 5*time.Second {
+		t.Fatalf("proxies %v, timeouts %+v", got, c.HTTP.timeouts())
+	}
+}
+
 // Each mistake names the setting, where it came from and what is expected.
 func TestConfigErrorsNameTheSetting(t *testing.T) {
 	dir := t.TempDir()
@@ -71,6 +81,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"bad db", "", []string{"OQIM_CLICKHOUSE_DATABASE=a-b"}, []string{"clickhouse.database"}},
 		{"bad level", "", []string{"OQIM_LOG_LEVEL=loud"}, []string{"log.level", "debug, info, warn or error"}},
 		{"bad addr", "", []string{"OQIM_HTTP_ADDR=8080"}, []string{"http.addr", "host:port"}},
+		{"bad proxy", "", []string{"OQIM_HTTP_TRUSTED_PROXIES=10.0.0.0/8,proxy.local"}, []string{"http.trusted_proxies", "proxy.local"}},
 		{"zero batch", "", []string{"OQIM_PIPELINE_BATCH_SIZE=0"}, []string{"pipeline.batch_size", "at least 1"}},
 	}
 	for _, tt := range tests {

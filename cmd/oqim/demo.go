@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest"
@@ -53,10 +54,10 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			})
 
 			if len(cfg.HTTPIngest.Agencies) == 0 {
-				cfg.HTTPIngest.Agencies = []httpingest.Agency{{Name: demoAgency, KeySHA256: httpingest.HashKey(demoKey), Types: []string{"*"}}}
+				cfg.HTTPIngest.Agencies = []httpingest.Agency{{Name: demoAgency, KeySHA256: httpedge.HashKey(demoKey), Types: []string{"*"}}}
 			}
 			if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
-				cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "demo-doctor", Name: "Demo Doctor", KeySHA256: doctorapi.HashKey(demoDoctorKey)}}
+				cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "demo-doctor", Name: "Demo Doctor", KeySHA256: httpedge.HashKey(demoDoctorKey)}}
 			}
 			h, closeRoutes, err := routes(cfg, in, set, ref, log, true, w)
 			if err != nil {
@@ -71,7 +72,7 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			if err := startWorkers(gctx, g, cfg, in, log, "all"); err != nil {
 				return err
 			}
-			g.Go(func() error { return serveHTTP(gctx, l, h) })
+			g.Go(func() error { return httpedge.Serve(gctx, l, h, cfg.HTTP.timeouts()) })
 			backfill := cfg.Generator.Backfill
 			var kept uint64
 			if err := in.conn.QueryRow(ctx, "SELECT count() FROM "+cfg.ClickHouse.Database+".portal_applications").Scan(&kept); err != nil {

@@ -106,7 +106,7 @@ func TestKPIEndpointEqualsWhatWasSent(t *testing.T) {
 	} {
 		var e api.ErrorBody
 		getJSON(t, srv.URL+"/api/v1/kpi/applications?"+strings.ReplaceAll(q, " ", "%20"), http.StatusBadRequest, &e)
-		if e.Error.Field != field || e.Error.Message == "" {
+		if e.Error.Field != field || e.Error.Detail == "" || e.Error.Reason == "" {
 			t.Errorf("%s: error %+v, want field %q", q, e.Error, field)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/oqim/oqim/analytics/dashboard"
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/connectors/health"
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/clinical/asr"
@@ -50,9 +50,15 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 	if public {
 		mounts = append(mounts, mountBI, mountChatbot, mountDoctor)
 		d := dashboard.Handler()
-		mux.Handle("GET /{$}", d)
-		mux.Handle("GET /dashboard/", d)
-		mux.Handle("GET /dashboard", d)
+		// The dashboard's assets are public; its data comes from the BI
+		// API, which asks for credentials.
+		err := httpedge.Mount(mux, cfg.HTTP.edge(),
+			httpedge.Route{Method: "GET", Path: "/{$}", Need: httpedge.Public, Handler: d},
+			httpedge.Route{Method: "GET", Path: "/dashboard/", Need: httpedge.Public, Handler: d},
+			httpedge.Route{Method: "GET", Path: "/dashboard", Need: httpedge.Public, Handler: d})
+		if err != nil {
+			return nil, nil, err
+		}
 	}
 	for _, m := range mounts {
 		c, err := m(mux, cfg, in, ref, log)
@@ -64,17 +70,24 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 			closers = append(closers, c)
 		}
 	}
-	mux.Handle("GET /healthz", health.Live())
-	mux.Handle("GET /readyz", health.Ready(2*time.Second,
-		health.Check{Name: "kafka", Fn: func(ctx context.Context) error { return in.kafka.Ping(ctx) }},
-		health.Check{Name: "clickhouse", Fn: in.conn.Ping},
-	))
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		set.WritePrometheus(w)
-		metrics.WriteProcessMetrics(w)
-	})
-	return accessLog(log, mux), closeAll, nil
+	// Operations endpoints are public, for probes and scrapers; put
+	// /metrics behind the network's policy where that matters.
+	err := httpedge.Mount(mux, cfg.HTTP.edge(),
+		httpedge.Route{Method: "GET", Path: "/healthz", Need: httpedge.Public, Handler: health.Live()},
+		httpedge.Route{Method: "GET", Path: "/readyz", Need: httpedge.Public, Handler: health.Ready(2*time.Second,
+			health.Check{Name: "kafka", Fn: func(ctx context.Context) error { return in.kafka.Ping(ctx) }},
+			health.Check{Name: "clickhouse", Fn: in.conn.Ping},
+		)},
+		httpedge.Route{Method: "GET", Path: "/metrics", Need: httpedge.Public, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+			set.WritePrometheus(w)
+			metrics.WriteProcessMetrics(w)
+		})})
+	if err != nil {
+		closeAll(context.Background())
+		return nil, nil, err
+	}
+	return httpedge.AccessLog(log, mux), closeAll, nil
 }
 
 // mountIngest serves POST /api/v1/ingest, validated by the schema registry.
@@ -87,8 +100,7 @@ func mountIngest(mux *http.ServeMux, cfg Config, in *infra, set *metrics.Set, lo
 	if err != nil {
 		return fmt.Errorf("http_ingest: %w", err)
 	}
-	mux.Handle(httpingest.Path, h)
-	return nil
+	return h.Mount(mux, cfg.HTTP.edge())
 }
 
 // mountBI serves the Digital Region BI and its OpenAPI document, scoped
@@ -99,15 +111,18 @@ func mountBI(mux *http.ServeMux, cfg Config, in *infra, ref *region.Data, log *s
 		return nil, fmt.Errorf("access: %w", err)
 	}
 	audit := access.NewClickHouseAuditor(in.conn, cfg.ClickHouse.Database, log)
-	bi := api.New(api.Options{
+	err = api.Mount(mux, api.Options{
 		Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
 		Regions: ref.RegionIDs(),
 		Logger:  log,
 		Access:  authn,
 		Audit:   audit,
+		Proxies: cfg.HTTP.edge().Proxies,
 	})
-	mux.Handle("/api/v1/kpi/", bi)
-	mux.Handle("GET /api/openapi.json", bi)
+	if err != nil {
+		_ = audit.Close(context.Background())
+		return nil, err
+	}
 	return func(ctx context.Context) {
 		if err := audit.Close(ctx); err != nil {
 			log.Warn("BI audit entries not flushed", "err", err)
@@ -132,8 +147,10 @@ func mountChatbot(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle("/api/v1/chat/", bot)
-	mux.Handle("/chat/", bot)
+	if err := bot.Mount(mux, cfg.HTTP.edge()); err != nil {
+		_ = bot.Close(context.Background())
+		return nil, err
+	}
 	return func(ctx context.Context) {
 		if err := bot.Close(ctx); err != nil {
 			log.Warn("chatbot events not flushed", "err", err)
@@ -155,18 +172,21 @@ func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log 
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle("POST /api/v1/diagnosis", diag)
-	paths := []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes"}
+	if err := httpedge.Mount(mux, cfg.HTTP.edge(), diagnosis.Route(diag, 0)); err != nil {
+		return nil, err
+	}
 	if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
-		// Patient data behind no credentials is never an option.
+		// Patient data behind no credentials is never an option: the
+		// paths only say so, to anyone, and serve nothing.
 		log.Info("doctor API off: set doctor.api_keys or doctor.jwt.secret to turn it on")
 		off := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			http.Error(w, `{"error":{"message":"the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret"}}`, http.StatusServiceUnavailable)
+			httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret"})
 		})
-		for _, p := range paths {
-			mux.Handle(p, off)
+		var routes []httpedge.Route
+		for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes"} {
+			routes = append(routes, httpedge.Route{Path: p, Need: httpedge.Public, Handler: off})
 		}
-		return nil, nil
+		return nil, httpedge.Mount(mux, cfg.HTTP.edge(), routes...)
 	}
 	engine, err := asrEngine(cfg, log)
 	if err != nil {
@@ -185,8 +205,12 @@ func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log 
 		}
 		return nil, fmt.Errorf("doctor: %w", err)
 	}
-	for _, p := range paths {
-		mux.Handle(p, doc)
+	if err := doc.Mount(mux, cfg.HTTP.edge()); err != nil {
+		doc.Close()
+		if engine != nil {
+			engine.Close()
+		}
+		return nil, err
 	}
 	return func(context.Context) {
 		doc.Close()
@@ -208,52 +232,4 @@ func asrEngine(cfg Config, log *slog.Logger) (*asr.Chunked, error) {
 		return nil, fmt.Errorf("asr: %w", err)
 	}
 	return e, nil
-}
-
-// serveHTTP serves h on l until ctx ends, then drains for up to 10 s.
-func serveHTTP(ctx context.Context, l net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// accessLog records method, path, status and duration; never bodies or
-// query strings, which may carry personal data.
-func accessLog(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", rec.code, "dur", time.Since(start))
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	code int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.code = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }

@@ -8,17 +8,15 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/connectors/redact"
-	"github.com/oqim/oqim/inference/chatbot/ratelimit"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
 	"github.com/oqim/oqim/inference/chatbot/widget"
 	"github.com/oqim/oqim/models/portalkb"
@@ -65,9 +63,9 @@ type Config struct {
 	// key instead of per IP. Unknown keys are ignored, so a client cannot
 	// escape its IP's bucket by inventing keys.
 	APIKeys []string
-	// TrustForwardedFor takes the client IP from X-Forwarded-For, for
-	// deployments behind a proxy that sets it.
-	TrustForwardedFor bool
+	// Proxies are the reverse proxies trusted to set X-Forwarded-For;
+	// only behind them is the client address taken from it.
+	Proxies httpedge.Proxies
 
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -86,7 +84,7 @@ type Config struct {
 type Service struct {
 	bot      *Bot
 	sessions *sessions
-	limiter  *ratelimit.Limiter
+	limiter  *httpedge.Limiter
 	redactor *redact.Redactor
 	apiKeys  map[string]bool
 	cfg      Config
@@ -151,7 +149,7 @@ func New(cfg Config) (*Service, error) {
 		s.bot.llm = &llmAnswerer{client: cfg.LLM}
 	}
 	if cfg.RatePerSecond > 0 {
-		s.limiter = ratelimit.New(cfg.RatePerSecond, cfg.Burst, 100000, cfg.Now)
+		s.limiter = httpedge.NewLimiter(httpedge.LimiterConfig{Limit: httpedge.Limit{Rate: cfg.RatePerSecond, Burst: cfg.Burst}, Now: cfg.Now})
 	}
 	for _, k := range cfg.APIKeys {
 		s.apiKeys[k] = true
@@ -163,15 +161,49 @@ func New(cfg Config) (*Service, error) {
 	if s.pub != nil {
 		s.events = newEmitter(s.pub, cfg.EventsTopic, 10000, s.log)
 	}
-	s.mux.HandleFunc("POST /api/v1/chat/sessions", s.limited(s.createSession))
-	s.mux.HandleFunc("GET /api/v1/chat/sessions/{id}", s.limited(s.getSession))
-	s.mux.HandleFunc("POST /api/v1/chat/sessions/{id}/messages", s.limited(s.postMessage))
-	s.mux.HandleFunc("POST /api/v1/chat/sessions/{id}/feedback", s.limited(s.postFeedback))
-	s.mux.HandleFunc("POST /api/v1/chat/sessions/{id}/handoff", s.limited(s.postHandoff))
-	w := widget.Handler()
-	s.mux.Handle("GET /chat/", w)
-	s.mux.Handle("GET /chat/{file}", w)
+	if err := s.Mount(s.mux, httpedge.Options{Proxies: cfg.Proxies}); err != nil {
+		return nil, fmt.Errorf("chatbot: %w", err)
+	}
 	return s, nil
+}
+
+// Limits of the chatbot's routes.
+const (
+	maxBody       = 16 << 10
+	answerTimeout = 2 * time.Minute
+)
+
+// Routes are the chatbot's routes, every one public: citizens use it
+// without an account, and the rate limit is what guards it.
+func (s *Service) Routes() []httpedge.Route { return s.routes(s.cfg.Proxies) }
+
+// routes are the routes with clients told apart behind proxies.
+func (s *Service) routes(proxies httpedge.Proxies) []httpedge.Route {
+	key := func(r *http.Request) string { return s.clientKey(r, proxies) }
+	api := func(method, path string, h http.HandlerFunc, timeout time.Duration, stream bool) httpedge.Route {
+		return httpedge.Route{Method: method, Path: path, Need: httpedge.Public, MaxBody: maxBody, Timeout: timeout, Stream: stream,
+			RateLimit: s.limiter, RateKey: key, Handler: h}
+	}
+	w := widget.Handler()
+	return []httpedge.Route{
+		api("POST", "/api/v1/chat/sessions", s.createSession, 0, false),
+		api("GET", "/api/v1/chat/sessions/{id}", s.getSession, 0, false),
+		// Answers stream as server-sent events when asked.
+		api("POST", "/api/v1/chat/sessions/{id}/messages", s.postMessage, answerTimeout, true),
+		api("POST", "/api/v1/chat/sessions/{id}/feedback", s.postFeedback, 0, false),
+		api("POST", "/api/v1/chat/sessions/{id}/handoff", s.postHandoff, answerTimeout, false),
+		{Method: "GET", Path: "/chat/", Need: httpedge.Public, Handler: w},
+		{Method: "GET", Path: "/chat/{file}", Need: httpedge.Public, Handler: w},
+	}
+}
+
+// Mount registers the routes on mux behind the edge; the edge's trusted
+// proxies, when it has any, replace Config.Proxies.
+func (s *Service) Mount(mux *http.ServeMux, edge httpedge.Options) error {
+	if edge.Proxies == nil {
+		edge.Proxies = s.cfg.Proxies
+	}
+	return httpedge.Mount(mux, edge, s.routes(edge.Proxies)...)
 }
 
 // ServeHTTP serves the routes listed on Service.
@@ -192,57 +224,13 @@ func (s *Service) Close(ctx context.Context) error {
 // Sessions is the number of live sessions.
 func (s *Service) Sessions() int { return s.sessions.len() }
 
-type apiError struct {
-	Error struct {
-		Field   string `json:"field,omitempty"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func writeError(w http.ResponseWriter, status int, field, msg string) {
-	var e apiError
-	e.Error.Field, e.Error.Message = field, msg
-	writeJSON(w, status, e)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
-}
-
-// clientKey is what a client is rate limited by: a known API key, or its IP.
-func (s *Service) clientKey(r *http.Request) string {
+// clientKey is what a client is rate limited by: a known partner key,
+// or its address.
+func (s *Service) clientKey(r *http.Request, proxies httpedge.Proxies) string {
 	if k := r.Header.Get("X-API-Key"); k != "" && s.apiKeys[k] {
 		return "key:" + k
 	}
-	if s.cfg.TrustForwardedFor {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			return "ip:" + strings.TrimSpace(first)
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return "ip:" + host
-}
-
-func (s *Service) limited(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if s.limiter != nil {
-			if ok, wait := s.limiter.Allow(s.clientKey(r)); !ok {
-				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-				writeError(w, http.StatusTooManyRequests, "", "too many requests; retry after the number of seconds in Retry-After")
-				return
-			}
-		}
-		h(w, r)
-	}
+	return "addr:" + proxies.ClientAddr(r)
 }
 
 type sessionResponse struct {
@@ -253,13 +241,13 @@ type sessionResponse struct {
 
 func (s *Service) createSession(w http.ResponseWriter, r *http.Request) {
 	sess := s.sessions.create()
-	writeJSON(w, http.StatusCreated, sessionResponse{SessionID: sess.id, ExpiresAt: sess.expires.UTC(), Messages: []Message{}})
+	httpedge.WriteJSON(w, http.StatusCreated, sessionResponse{SessionID: sess.id, ExpiresAt: sess.expires.UTC(), Messages: []Message{}})
 }
 
 func (s *Service) session(w http.ResponseWriter, r *http.Request) (*session, bool) {
 	sess, ok := s.sessions.get(r.PathValue("id"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "session_id", "no such session, or it expired; start a new one with POST /api/v1/chat/sessions")
+		httpedge.WriteError(w, http.StatusNotFound, httpedge.Error{Field: "session_id", Detail: "no such session, or it expired; start a new one with POST /api/v1/chat/sessions"})
 	}
 	return sess, ok
 }
@@ -269,24 +257,22 @@ func (s *Service) getSession(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, sessionResponse{SessionID: sess.id, ExpiresAt: sess.expires.UTC(), Messages: sess.snapshot()})
+	httpedge.WriteJSON(w, http.StatusOK, sessionResponse{SessionID: sess.id, ExpiresAt: sess.expires.UTC(), Messages: sess.snapshot()})
 }
 
 // decodeBody reads a small JSON body into v.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	dec := json.NewDecoder(r.Body)
+	dec := json.NewDecoder(r.Body) // the route bounds the body
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "", "request body is larger than 16 KiB")
+		if httpedge.IsTooLarge(err) {
+			httpedge.WriteError(w, http.StatusRequestEntityTooLarge, httpedge.Error{Detail: "request body is larger than 16 KiB"})
 			return false
 		}
 		if errors.Is(err, io.EOF) {
-			writeError(w, http.StatusBadRequest, "", "request body is empty; send JSON")
+			httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: "request body is empty; send JSON"})
 			return false
 		}
-		writeError(w, http.StatusBadRequest, "", "request body is not valid JSON: "+err.Error())
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: "request body is not valid JSON: " + err.Error()})
 		return false
 	}
 	return true
@@ -316,21 +302,21 @@ func (s *Service) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	text := strings.TrimSpace(req.Text)
 	if text == "" {
-		writeError(w, http.StatusBadRequest, "text", "text is empty")
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "text", Detail: "text is empty"})
 		return
 	}
 	if !utf8.ValidString(text) {
-		writeError(w, http.StatusBadRequest, "text", "text is not valid UTF-8")
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "text", Detail: "text is not valid UTF-8"})
 		return
 	}
 	if n := utf8.RuneCountInString(text); n > s.cfg.MaxMessageRunes {
-		writeError(w, http.StatusRequestEntityTooLarge, "text", fmt.Sprintf("text has %d characters; the limit is %d", n, s.cfg.MaxMessageRunes))
+		httpedge.WriteError(w, http.StatusRequestEntityTooLarge, httpedge.Error{Field: "text", Detail: fmt.Sprintf("text has %d characters; the limit is %d", n, s.cfg.MaxMessageRunes)})
 		return
 	}
 	lang := portalkb.Lang(req.Lang)
 	if _, known := langNames[lang]; !known {
 		if req.Lang != "" {
-			writeError(w, http.StatusBadRequest, "lang", `lang must be one of "uz-Latn", "uz-Cyrl", "ru", "en", or empty to detect it`)
+			httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "lang", Detail: `lang must be one of "uz-Latn", "uz-Cyrl", "ru", "en", or empty to detect it`})
 			return
 		}
 		lang = DetectLang(text)
@@ -338,12 +324,12 @@ func (s *Service) postMessage(w http.ResponseWriter, r *http.Request) {
 	if wantsSSE(r) {
 		sse, err := newSSE(w)
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, "", err.Error())
+			httpedge.WriteError(w, http.StatusInternalServerError, httpedge.Error{Detail: err.Error()})
 			return
 		}
 		reply, err := s.ask(r.Context(), sess, text, lang, sse)
 		if err != nil {
-			sse.event("error", map[string]string{"message": "could not answer; please call 1242"})
+			sse.event("error", httpedge.ErrorBody{Error: httpedge.Error{Reason: httpedge.ReasonInternal, Detail: "could not answer; please call 1242"}})
 			s.log.Warn("chatbot: answering", "err", err)
 			return
 		}
@@ -353,10 +339,10 @@ func (s *Service) postMessage(w http.ResponseWriter, r *http.Request) {
 	reply, err := s.ask(r.Context(), sess, text, lang, nil)
 	if err != nil {
 		s.log.Warn("chatbot: answering", "err", err)
-		writeError(w, http.StatusInternalServerError, "", "could not answer; please call 1242")
+		httpedge.WriteError(w, http.StatusInternalServerError, httpedge.Error{Detail: "could not answer; please call 1242"})
 		return
 	}
-	writeJSON(w, http.StatusOK, reply)
+	httpedge.WriteJSON(w, http.StatusOK, reply)
 }
 
 func wantsSSE(r *http.Request) bool {
@@ -562,16 +548,16 @@ func (s *Service) postFeedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Rating != "" && req.Rating != "up" && req.Rating != "down" {
-		writeError(w, http.StatusBadRequest, "rating", `rating must be "up" or "down"`)
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "rating", Detail: `rating must be "up" or "down"`})
 		return
 	}
 	if req.Rating == "" && req.Resolved == nil {
-		writeError(w, http.StatusBadRequest, "", `send "rating" ("up" or "down") and/or "resolved" (true or false)`)
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: `send "rating" ("up" or "down") and/or "resolved" (true or false)`})
 		return
 	}
 	m, found := sess.find(req.MessageID)
 	if !found || m.Role != "bot" {
-		writeError(w, http.StatusBadRequest, "message_id", "no bot message with this id in the session")
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "message_id", Detail: "no bot message with this id in the session"})
 		return
 	}
 	s.emit(TypeFeedback, FeedbackData{SessionID: sess.id, MessageID: m.ID, Rating: req.Rating, Resolved: req.Resolved, Lang: m.Lang})
@@ -598,7 +584,7 @@ func (s *Service) postHandoff(w http.ResponseWriter, r *http.Request) {
 		reply.Text = p.handoffNoTicket
 	}
 	sess.add(reply, s.cfg.MaxHistory)
-	writeJSON(w, http.StatusOK, reply)
+	httpedge.WriteJSON(w, http.StatusOK, reply)
 }
 
 // sse writes Server-Sent Events.

@@ -15,6 +15,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
@@ -246,9 +247,25 @@ func TestRateLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var body httpedge.ErrorBody
+	err = json.NewDecoder(resp.Body).Decode(&body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("4th request: %s, want 429", resp.Status)
+	}
+	if err != nil || body.Error.Reason != httpedge.ReasonRateLimited || body.Error.Detail == "" {
+		t.Errorf("429 body %+v (%v), want the one error body", body, err)
+	}
+	// X-Forwarded-For from an untrusted client does not open a new bucket.
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/chat/sessions", nil)
+	req.Header.Set("X-Forwarded-For", "203.0.113.7")
+	spoofed, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spoofed.Body.Close()
+	if spoofed.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("spoofed X-Forwarded-For: %s, want 429", spoofed.Status)
 	}
 	if ra := resp.Header.Get("Retry-After"); ra != "2" {
 		t.Errorf("Retry-After %q, want 2", ra)

@@ -210,7 +210,7 @@
     let body = null;
     try { body = await resp.json(); } catch (e) { /* not JSON */ }
     if (!resp.ok) {
-      const m = body && body.error && body.error.message;
+      const m = body && body.error && body.error.detail;
       throw new APIError(resp.status, m || resp.statusText);
     }
     if (body.as_of && (!state.asOf || body.as_of > state.asOf)) state.asOf = body.as_of;

@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/chatbot"
 )
 
@@ -88,7 +89,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("bench: listening on loopback: %w", err)
 	}
-	srv := &http.Server{Handler: svc, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpedge.NewServer(svc, httpedge.Timeouts{}) // as oqim serve runs it
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

@@ -52,7 +52,7 @@ func newOpenAITranscriptionProtocolDouble(t *testing.T) (*openAITranscriptionPro
 	return d, srv
 }
 
-func (d *openAITranscriptionProtocolDouble) writeError(w http.ResponseWriter, status int, typ, msg string) {
+func (d *openAITranscriptionProtocolDouble) writeOpenAIError(w http.ResponseWriter, status int, typ, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
@@ -62,26 +62,26 @@ func (d *openAITranscriptionProtocolDouble) writeError(w http.ResponseWriter, st
 
 func (d *openAITranscriptionProtocolDouble) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.URL.Path != "/v1/audio/transcriptions" {
-		d.writeError(w, http.StatusNotFound, "invalid_request_error", "unknown endpoint "+r.Method+" "+r.URL.Path)
+		d.writeOpenAIError(w, http.StatusNotFound, "invalid_request_error", "unknown endpoint "+r.Method+" "+r.URL.Path)
 		return
 	}
 	if r.Header.Get("Authorization") != "Bearer "+d.apiKey {
-		d.writeError(w, http.StatusUnauthorized, "invalid_request_error", "Incorrect API key provided")
+		d.writeOpenAIError(w, http.StatusUnauthorized, "invalid_request_error", "Incorrect API key provided")
 		return
 	}
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		d.writeError(w, http.StatusBadRequest, "invalid_request_error", "could not parse multipart form: "+err.Error())
+		d.writeOpenAIError(w, http.StatusBadRequest, "invalid_request_error", "could not parse multipart form: "+err.Error())
 		return
 	}
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
-		d.writeError(w, http.StatusBadRequest, "invalid_request_error", "missing file")
+		d.writeOpenAIError(w, http.StatusBadRequest, "invalid_request_error", "missing file")
 		return
 	}
 	defer file.Close()
 	clip, _, err := audio.Decode(file, audio.Limits{})
 	if err != nil {
-		d.writeError(w, http.StatusBadRequest, "invalid_request_error", "Invalid file format: "+err.Error())
+		d.writeOpenAIError(w, http.StatusBadRequest, "invalid_request_error", "Invalid file format: "+err.Error())
 		return
 	}
 	req := transcriptionRequest{
@@ -121,11 +121,11 @@ func (d *openAITranscriptionProtocolDouble) ServeHTTP(w http.ResponseWriter, r *
 		case reply.status < 500:
 			typ = "invalid_request_error"
 		}
-		d.writeError(w, reply.status, typ, fmt.Sprintf("scripted %d", reply.status))
+		d.writeOpenAIError(w, reply.status, typ, fmt.Sprintf("scripted %d", reply.status))
 		return
 	}
 	if req.Model == "" {
-		d.writeError(w, http.StatusBadRequest, "invalid_request_error", "you must provide a model parameter")
+		d.writeOpenAIError(w, http.StatusBadRequest, "invalid_request_error", "you must provide a model parameter")
 		return
 	}
 	select {

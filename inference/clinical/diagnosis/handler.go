@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/inference/clinical/diagnosis/textmap"
 	"github.com/oqim/oqim/models/ddxplus"
@@ -38,6 +40,9 @@ func NewDefaultEngine() (*Engine, error) {
 	return NewEngine(kb, Options{})
 }
 
+// DefaultMaxBodyBytes bounds a request without HandlerConfig.MaxBodyBytes.
+const DefaultMaxBodyBytes = 64 << 10
+
 // NewHandler returns the handler of POST /api/v1/diagnosis.
 func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 	if cfg.Engine == nil {
@@ -45,7 +50,7 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 	}
 	h := &handler{eng: cfg.Engine, lexicon: cfg.Lexicon, maxBody: cfg.MaxBodyBytes}
 	if h.maxBody <= 0 {
-		h.maxBody = 64 << 10
+		h.maxBody = DefaultMaxBodyBytes
 	}
 	if h.lexicon == nil {
 		m, err := textmap.New(cfg.Engine.KB())
@@ -147,12 +152,8 @@ type ResponseChoice struct {
 }
 
 // APIError is the body of every error response.
-type APIError struct {
-	Error struct {
-		Field   string `json:"field"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
+// APIError is the body of an error response, Oqim's one error body.
+type APIError = httpedge.ErrorBody
 
 type fieldError struct {
 	status     int
@@ -168,25 +169,26 @@ func badField(field, format string, args ...any) *fieldError {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, &fieldError{http.StatusMethodNotAllowed, "method", "use POST"})
+		httpedge.WriteError(w, http.StatusMethodNotAllowed, httpedge.Error{Field: "method", Detail: "use POST"})
 		return
 	}
 	resp, ferr := h.serve(r.Context(), http.MaxBytesReader(w, r.Body, h.maxBody), r.Header.Get("Content-Type"))
 	if ferr != nil {
-		writeError(w, ferr)
+		httpedge.WriteError(w, ferr.status, httpedge.Error{Field: ferr.field, Detail: ferr.msg})
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(resp)
+	httpedge.WriteJSON(w, http.StatusOK, resp)
 }
 
-func writeError(w http.ResponseWriter, e *fieldError) {
-	var body APIError
-	body.Error.Field, body.Error.Message = e.field, e.msg
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(body)
+// Route declares POST /api/v1/diagnosis for the edge. It is public, as it
+// has been since the demo: a request carries symptoms, age and sex, no
+// identifier, and nothing is stored.
+func Route(h http.Handler, maxBody int64) httpedge.Route {
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBodyBytes
+	}
+	return httpedge.Route{Method: http.MethodPost, Path: "/api/v1/diagnosis", Need: httpedge.Public, MaxBody: maxBody,
+		Timeout: time.Minute, Handler: h}
 }
 
 func (h *handler) serve(ctx context.Context, body io.Reader, contentType string) (*Response, *fieldError) {

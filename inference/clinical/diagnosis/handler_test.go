@@ -59,7 +59,7 @@ func TestHandlerRejectsBadInput(t *testing.T) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
 				t.Fatalf("error body %q: %v", rec.Body, err)
 			}
-			if e.Error.Field != tc.field || !strings.Contains(e.Error.Message, tc.msg) {
+			if e.Error.Field != tc.field || !strings.Contains(e.Error.Detail, tc.msg) {
 				t.Errorf("error %+v, want field %q and message containing %q", e.Error, tc.field, tc.msg)
 			}
 		})

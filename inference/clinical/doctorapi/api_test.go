@@ -44,13 +44,17 @@ func TestAuthentication(t *testing.T) {
 		{"none", "", http.StatusUnauthorized},
 		{"unknown key", "not-a-key", http.StatusUnauthorized},
 		{"key", keyOne, http.StatusOK},
-		{"jwt", signJWT(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"sub": "d-9", "exp": exp}), http.StatusOK},
-		{"jwt expired", signJWT(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"sub": "d-9", "exp": time.Now().Add(-time.Hour).Unix()}), http.StatusUnauthorized},
-		{"jwt without exp", signJWT(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"sub": "d-9"}), http.StatusUnauthorized},
-		{"jwt without sub", signJWT(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"exp": exp}), http.StatusUnauthorized},
-		{"jwt other secret", signJWT(t, jwt.SigningMethodHS256, []byte("another-secret-of-at-least-32-bytes"), jwt.MapClaims{"sub": "d-9", "exp": exp}), http.StatusUnauthorized},
-		{"jwt HS512", signJWT(t, jwt.SigningMethodHS512, secret, jwt.MapClaims{"sub": "d-9", "exp": exp}), http.StatusUnauthorized},
-		{"jwt none", signJWT(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, jwt.MapClaims{"sub": "d-9", "exp": exp}), http.StatusUnauthorized},
+		{"jwt", signJWT(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"iss": "oqim", "aud": "oqim-doctor", "sub": "d-9", "exp": exp}), http.StatusOK},
+		{"jwt expired", signJWT(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"iss": "oqim", "aud": "oqim-doctor", "sub": "d-9", "exp": time.Now().Add(-time.Hour).Unix()}), http.StatusUnauthorized},
+		{"jwt without exp", signJWT(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"iss": "oqim", "aud": "oqim-doctor", "sub": "d-9"}), http.StatusUnauthorized},
+		{"jwt without sub", signJWT(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"iss": "oqim", "aud": "oqim-doctor", "exp": exp}), http.StatusUnauthorized},
+		{"jwt other secret", signJWT(t, jwt.SigningMethodHS256, []byte("another-secret-of-at-least-32-bytes"), jwt.MapClaims{"iss": "oqim", "aud": "oqim-doctor", "sub": "d-9", "exp": exp}), http.StatusUnauthorized},
+		// Same secret, but minted for the BI: the audience refuses it.
+		{"jwt for the BI", signJWT(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"iss": "oqim", "aud": "oqim-bi", "sub": "d-9", "exp": exp}), http.StatusUnauthorized},
+		{"jwt without aud", signJWT(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"iss": "oqim", "sub": "d-9", "exp": exp}), http.StatusUnauthorized},
+		{"jwt other issuer", signJWT(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"iss": "elsewhere", "aud": "oqim-doctor", "sub": "d-9", "exp": exp}), http.StatusUnauthorized},
+		{"jwt HS512", signJWT(t, jwt.SigningMethodHS512, secret, jwt.MapClaims{"iss": "oqim", "aud": "oqim-doctor", "sub": "d-9", "exp": exp}), http.StatusUnauthorized},
+		{"jwt none", signJWT(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, jwt.MapClaims{"iss": "oqim", "aud": "oqim-doctor", "sub": "d-9", "exp": exp}), http.StatusUnauthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, b := e.do(http.MethodPost, "/api/v1/notes", tc.cred, "application/json", body)
@@ -71,7 +75,19 @@ func TestAuthentication(t *testing.T) {
 	if resp, _ := e.do(http.MethodPost, "/api/v1/transcriptions", "", "", nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("POST transcriptions without credentials: %d", resp.StatusCode)
 	}
-	// The JWT's subject is the doctor on the audit trail.
+	// The JWT's subject is the doctor on the audit trail, and what the
+	// edge refused is on it too.
+	refused := func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return hasAudit(rec.records, worker.AuditRecord{Action: "http.refused", Outcome: worker.OutcomeRejected})
+	}
+	for deadline := time.Now().Add(2 * time.Second); !refused() && time.Now().Before(deadline); { // written in the background
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !refused() {
+		t.Error("no audit record for a refused request")
+	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if !hasAudit(rec.records, worker.AuditRecord{Action: "note.create", DoctorID: "d-9", Outcome: worker.OutcomeOK}) {

@@ -3,6 +3,7 @@ package doctorapi
 import (
 	"time"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/worker"
 )
 
@@ -63,8 +64,27 @@ type APIKey struct {
 type JWTConfig struct {
 	// Secret is the HMAC key, at least 32 bytes.
 	Secret string `yaml:"secret"`
-	// Issuer, when set, must match the token's iss.
-	Issuer string `yaml:"issuer"`
+	// Issuer and Audience must match the token's iss and aud; they
+	// default to DefaultIssuer and DefaultAudience, so a token minted for
+	// another Oqim service (the BI) is refused even with the same secret.
+	Issuer   string `yaml:"issuer"`
+	Audience string `yaml:"audience"`
+}
+
+// Defaults of JWTConfig.
+const (
+	DefaultIssuer   = "oqim"
+	DefaultAudience = "oqim-doctor"
+)
+
+func (j JWTConfig) withDefaults() JWTConfig {
+	if j.Issuer == "" {
+		j.Issuer = DefaultIssuer
+	}
+	if j.Audience == "" {
+		j.Audience = DefaultAudience
+	}
+	return j
 }
 
 // Limits bound one doctor's use.
@@ -75,6 +95,11 @@ type Limits struct {
 	// Burst tokens; every request takes one.
 	RequestsPerMinute float64 `yaml:"requests_per_minute"`
 	Burst             int     `yaml:"burst"`
+}
+
+// rate is the doctor's token bucket.
+func (l Limits) rate() httpedge.Limit {
+	return httpedge.Limit{Rate: l.RequestsPerMinute / 60, Burst: l.Burst}
 }
 
 func (l Limits) withDefaults() Limits {

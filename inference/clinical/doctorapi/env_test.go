@@ -17,6 +17,7 @@ import (
 
 	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/inference/clinical/asr"
@@ -57,8 +58,8 @@ type envOptions struct {
 func testConfig(t testing.TB) Config {
 	return Config{
 		APIKeys: []APIKey{
-			{DoctorID: "d-1", Name: "Dr One", KeySHA256: HashKey(keyOne)},
-			{DoctorID: "d-2", Name: "Dr Two", KeySHA256: HashKey(keyTwo)},
+			{DoctorID: "d-1", Name: "Dr One", KeySHA256: httpedge.HashKey(keyOne)},
+			{DoctorID: "d-2", Name: "Dr Two", KeySHA256: httpedge.HashKey(keyTwo)},
 		},
 		JWT:          JWTConfig{Secret: "a-test-secret-of-at-least-32-bytes!"},
 		Limits:       Limits{RequestsPerMinute: 6000, Burst: 1000},

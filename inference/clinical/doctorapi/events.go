@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/worker"
 )
 
@@ -31,7 +32,7 @@ func (h *Handler) streamTranscription(w http.ResponseWriter, r *http.Request) {
 	}
 	flusher, ok := w.(http.Flusher)
 	if !ok {
-		writeError(w, http.StatusInternalServerError, "", "streaming is not supported by this server")
+		httpedge.WriteError(w, http.StatusInternalServerError, httpedge.Error{Detail: "streaming is not supported by this server"})
 		return
 	}
 	next := 0

@@ -14,18 +14,17 @@ package doctorapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
-	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/diagnosis"
@@ -63,8 +62,8 @@ type Deps struct {
 type Handler struct {
 	cfg        Config
 	mux        *http.ServeMux
-	auth       *authenticator
-	limits     *limiter
+	auth       httpedge.Authenticator
+	limiter    *httpedge.Limiter
 	engine     asr.Engine
 	structurer notes.Structurer
 	diagnoser  *notes.Diagnoser
@@ -74,12 +73,16 @@ type Handler struct {
 	queue      *worker.Queue // nil without Kafka
 	log        *slog.Logger
 	now        func() time.Time
+
+	refusalSlots  chan struct{}  // see refusals
+	refusalWrites sync.WaitGroup // waited for by Close
 }
 
 // New builds the API from its configuration and dependencies.
 func New(cfg Config, deps Deps) (*Handler, error) {
 	cfg = cfg.withDefaults()
-	h := &Handler{cfg: cfg, engine: deps.Engine, structurer: deps.Structurer, audit: deps.Audit, log: deps.Log, now: deps.Now}
+	h := &Handler{cfg: cfg, engine: deps.Engine, structurer: deps.Structurer, audit: deps.Audit, log: deps.Log, now: deps.Now,
+		refusalSlots: make(chan struct{}, maxRefusalWrites)}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -93,7 +96,11 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if h.auth, err = newAuthenticator(cfg, h.now); err != nil {
 		return nil, err
 	}
-	h.limits = newLimiter(h.limitsFor, h.now)
+	h.limiter = httpedge.NewLimiter(httpedge.LimiterConfig{Limit: cfg.Limits.withDefaults().rate(), Now: h.now,
+		For: func(p httpedge.Principal) (httpedge.Limit, bool) {
+			l, ok := cfg.DoctorLimits[p.ID]
+			return l.withDefaults().rate(), ok
+		}})
 
 	eng := deps.Diagnosis
 	if eng == nil {
@@ -129,15 +136,50 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	}
 
 	h.mux = http.NewServeMux()
-	h.mux.HandleFunc("POST /api/v1/transcriptions", h.createTranscription)
-	h.mux.HandleFunc("GET /api/v1/transcriptions/{id}", h.getTranscription)
-	h.mux.HandleFunc("GET /api/v1/transcriptions/{id}/events", h.streamTranscription)
-	h.mux.HandleFunc("POST /api/v1/notes", h.createNote)
+	if err := h.Mount(h.mux, httpedge.Options{}); err != nil {
+		return nil, fmt.Errorf("doctorapi: %w", err)
+	}
 	return h, nil
 }
 
-// Close releases the job producer.
+// Routes are the API's routes, for doctors only.
+func (h *Handler) Routes() []httpedge.Route {
+	route := func(method, path string, fn http.HandlerFunc, maxBody int64, timeout time.Duration, stream bool) httpedge.Route {
+		return httpedge.Route{Method: method, Path: path, Need: httpedge.Doctor, MaxBody: maxBody, Timeout: timeout, Stream: stream,
+			RateLimit: h.limiter, Handler: fn}
+	}
+	return []httpedge.Route{
+		// The upload's bound is each doctor's MaxUploadBytes (checked in
+		// the handler); the route's is the largest any doctor has.
+		route("POST", "/api/v1/transcriptions", h.createTranscription, h.maxUpload()+multipartSlack, uploadTimeout+h.cfg.SyncTimeout, false),
+		route("GET", "/api/v1/transcriptions/{id}", h.getTranscription, 0, 0, false),
+		route("GET", "/api/v1/transcriptions/{id}/events", h.streamTranscription, 0, h.cfg.StreamTimeout+time.Minute, true),
+		route("POST", "/api/v1/notes", h.createNote, maxNoteBytes, 0, false),
+	}
+}
+
+// uploadTimeout is how long a recording may take to arrive.
+const uploadTimeout = 10 * time.Minute
+
+// Mount registers the routes on mux behind the edge, which authenticates
+// doctors, applies each doctor's rate limit and audits what it refuses.
+func (h *Handler) Mount(mux *http.ServeMux, edge httpedge.Options) error {
+	edge.Auth, edge.Realm, edge.Auditor, edge.Now = h.auth, "oqim-doctor", refusals{h}, h.now
+	return httpedge.Mount(mux, edge, h.Routes()...)
+}
+
+func (h *Handler) maxUpload() int64 {
+	n := h.cfg.Limits.withDefaults().MaxUploadBytes
+	for _, l := range h.cfg.DoctorLimits {
+		n = max(n, l.withDefaults().MaxUploadBytes)
+	}
+	return n
+}
+
+// Close waits for audit records being written and releases the job
+// producer.
 func (h *Handler) Close() error {
+	h.refusalWrites.Wait()
 	if h.queue != nil {
 		return h.queue.Close()
 	}
@@ -151,24 +193,8 @@ func (h *Handler) limitsFor(doctorID string) Limits {
 	return h.cfg.Limits.withDefaults()
 }
 
-// ServeHTTP authenticates the doctor, applies the doctor's rate limit and
-// routes the request.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	doc, err := h.auth.authenticate(r)
-	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="oqim-doctor"`)
-		writeError(w, http.StatusUnauthorized, "", err.Error())
-		return
-	}
-	if ok, wait := h.limits.allow(doc.ID); !ok {
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-		writeError(w, http.StatusTooManyRequests, "", fmt.Sprintf("rate limit of %g requests a minute reached; retry in %d s",
-			h.limitsFor(doc.ID).RequestsPerMinute, max(secs, 1)))
-		return
-	}
-	h.mux.ServeHTTP(w, r.WithContext(withDoctor(r.Context(), doc)))
-}
+// ServeHTTP serves the routes, behind the edge.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // record writes an audit record for the requesting doctor.
 func (h *Handler) record(ctx context.Context, action, resource, patient, outcome, detail string) error {
@@ -184,21 +210,5 @@ func (h *Handler) record(ctx context.Context, action, resource, patient, outcome
 // auditFailed answers when an access could not be audited: it is not
 // served.
 func auditFailed(w http.ResponseWriter) {
-	writeError(w, http.StatusServiceUnavailable, "", "the audit log is unavailable; patient data is not served without it")
-}
-
-type apiError struct {
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
-}
-
-func writeError(w http.ResponseWriter, status int, field, msg string) {
-	writeJSON(w, status, map[string]apiError{"error": {Field: field, Message: msg}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store") // patient data
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "the audit log is unavailable; patient data is not served without it"})
 }

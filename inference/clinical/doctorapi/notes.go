@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/diagnosis"
 	"github.com/oqim/oqim/inference/clinical/fhir"
 	"github.com/oqim/oqim/inference/clinical/notes"
@@ -56,19 +57,18 @@ func (h *Handler) createNote(w http.ResponseWriter, r *http.Request) {
 	doc, _ := DoctorFrom(ctx)
 	format := r.URL.Query().Get("format")
 	if format != "" && format != "json" && format != "fhir" {
-		writeError(w, http.StatusBadRequest, "format", fmt.Sprintf("%q: use json (default) or fhir", format))
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "format", Detail: fmt.Sprintf("%q: use json (default) or fhir", format)})
 		return
 	}
 	var req noteRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxNoteBytes))
+	dec := json.NewDecoder(r.Body) // the route bounds it to maxNoteBytes
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("the request is larger than %d bytes", maxNoteBytes))
+		if httpedge.IsTooLarge(err) {
+			httpedge.WriteError(w, http.StatusRequestEntityTooLarge, httpedge.Error{Detail: fmt.Sprintf("the request is larger than %d bytes", maxNoteBytes)})
 			return
 		}
-		writeError(w, http.StatusBadRequest, "", "invalid JSON: "+err.Error())
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: "invalid JSON: " + err.Error()})
 		return
 	}
 	text := req.Text
@@ -76,7 +76,7 @@ func (h *Handler) createNote(w http.ResponseWriter, r *http.Request) {
 		text = req.Transcript.Text
 	}
 	if strings.TrimSpace(text) == "" {
-		writeError(w, http.StatusBadRequest, "text", "send text or transcript.text")
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "text", Detail: "send text or transcript.text"})
 		return
 	}
 	sex := diagnosis.SexUnknown
@@ -87,19 +87,19 @@ func (h *Handler) createNote(w http.ResponseWriter, r *http.Request) {
 	case "male":
 		sex = diagnosis.Male
 	default:
-		writeError(w, http.StatusBadRequest, "sex", fmt.Sprintf("%q: use female or male", req.Sex))
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "sex", Detail: fmt.Sprintf("%q: use female or male", req.Sex)})
 		return
 	}
 	age := diagnosis.AgeUnknown
 	if req.Age != nil {
 		if *req.Age < 0 || *req.Age > 130 {
-			writeError(w, http.StatusBadRequest, "age", "must be between 0 and 130 years")
+			httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "age", Detail: "must be between 0 and 130 years"})
 			return
 		}
 		age = *req.Age
 	}
 	if format == "fhir" && req.PatientID == "" {
-		writeError(w, http.StatusBadRequest, "patient_id", "required for format=fhir: the Bundle names its patient")
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "patient_id", Detail: "required for format=fhir: the Bundle names its patient"})
 		return
 	}
 
@@ -107,7 +107,7 @@ func (h *Handler) createNote(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.log.Error("structuring a note failed", "err", err)
 		_ = h.record(ctx, "note.create", "", req.PatientID, worker.OutcomeError, "structuring failed")
-		writeError(w, http.StatusInternalServerError, "", "structuring the note failed")
+		httpedge.WriteError(w, http.StatusInternalServerError, httpedge.Error{Detail: "structuring the note failed"})
 		return
 	}
 	resp := noteResponse{ID: req.EncounterID, Note: note}
@@ -134,7 +134,7 @@ func (h *Handler) createNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if format != "fhir" {
-		writeJSON(w, http.StatusOK, resp)
+		httpedge.WriteJSON(w, http.StatusOK, resp)
 		return
 	}
 	b, err := fhir.Build(note, fhir.Options{
@@ -145,7 +145,7 @@ func (h *Handler) createNote(w http.ResponseWriter, r *http.Request) {
 		Differential: differential,
 	})
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "", "building the FHIR Bundle failed: "+err.Error())
+		httpedge.WriteError(w, http.StatusInternalServerError, httpedge.Error{Detail: "building the FHIR Bundle failed: " + err.Error()})
 		return
 	}
 	w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/audio"
 	"github.com/oqim/oqim/inference/clinical/notes"
@@ -124,8 +125,7 @@ func readUpload(r *http.Request, maxBytes int64) (upload, error) {
 }
 
 func readError(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	if httpedge.IsTooLarge(err) {
 		return errUploadTooLarge
 	}
 	return &fieldError{"", "reading the form: " + err.Error()}
@@ -136,7 +136,7 @@ func (h *Handler) createTranscription(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	doc, _ := DoctorFrom(ctx)
 	if h.engine == nil {
-		writeError(w, http.StatusServiceUnavailable, "", asr.ErrNoEngine.Error())
+		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: asr.ErrNoEngine.Error()})
 		return
 	}
 	lim := h.limitsFor(doc.ID)
@@ -149,13 +149,13 @@ func (h *Handler) createTranscription(w http.ResponseWriter, r *http.Request) {
 			auditFailed(w)
 			return
 		}
-		writeError(w, http.StatusRequestEntityTooLarge, "audio", fmt.Sprintf("the recording is larger than your upload limit of %d bytes", lim.MaxUploadBytes))
+		httpedge.WriteError(w, http.StatusRequestEntityTooLarge, httpedge.Error{Field: "audio", Detail: fmt.Sprintf("the recording is larger than your upload limit of %d bytes", lim.MaxUploadBytes)})
 		return
 	case errors.As(err, &fe):
-		writeError(w, http.StatusBadRequest, fe.field, fe.msg)
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: fe.field, Detail: fe.msg})
 		return
 	case err != nil:
-		writeError(w, http.StatusBadRequest, "", err.Error())
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: err.Error()})
 		return
 	}
 
@@ -173,7 +173,7 @@ func (h *Handler) createTranscription(w http.ResponseWriter, r *http.Request) {
 			auditFailed(w)
 			return
 		}
-		writeError(w, status, "audio", err.Error())
+		httpedge.WriteError(w, status, httpedge.Error{Field: "audio", Detail: err.Error()})
 		return
 	}
 	if clip.Duration() <= h.cfg.SyncMaxDuration {
@@ -196,17 +196,17 @@ func (h *Handler) transcribeNow(w http.ResponseWriter, r *http.Request, up uploa
 		_ = h.record(ctx, "transcription.create", j.ID, j.PatientID, worker.OutcomeError, "speech recognition failed")
 		h.log.Warn("synchronous transcription failed", "id", j.ID, "err", err)
 		if errors.Is(err, asr.ErrInvalidInput) {
-			writeError(w, http.StatusBadRequest, "", err.Error())
+			httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: err.Error()})
 			return
 		}
-		writeError(w, http.StatusBadGateway, "", "the speech recognition engine failed: "+err.Error())
+		httpedge.WriteError(w, http.StatusBadGateway, httpedge.Error{Detail: "the speech recognition engine failed: " + err.Error()})
 		return
 	}
 	t := worker.NewTranscript(tr)
 	note, err := h.structurer.Structure(ctx, t.Text)
 	if err != nil {
 		_ = h.record(ctx, "transcription.create", j.ID, j.PatientID, worker.OutcomeError, "note structuring failed")
-		writeError(w, http.StatusInternalServerError, "", "structuring the note failed")
+		httpedge.WriteError(w, http.StatusInternalServerError, httpedge.Error{Detail: "structuring the note failed"})
 		return
 	}
 	j.Transcript, j.Note, j.Status, j.UpdatedAt = &t, note, worker.StatusDone, h.now()
@@ -214,16 +214,16 @@ func (h *Handler) transcribeNow(w http.ResponseWriter, r *http.Request, up uploa
 		auditFailed(w)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewOf(j))
+	httpedge.WriteJSON(w, http.StatusOK, viewOf(j))
 }
 
 // enqueue stores a long recording and queues its job.
 func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, up upload, d time.Duration) {
 	ctx := r.Context()
 	if h.queue == nil {
-		writeError(w, http.StatusServiceUnavailable, "", fmt.Sprintf(
+		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: fmt.Sprintf(
 			"recordings over %s are transcribed by the workers, which need Kafka brokers and ClickHouse configured; send a shorter recording or configure them",
-			h.cfg.SyncMaxDuration))
+			h.cfg.SyncMaxDuration)})
 		return
 	}
 	doc, _ := DoctorFrom(ctx)
@@ -233,7 +233,7 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, up upload, d t
 	unavailable := func(what string, err error) {
 		h.log.Error("queueing a job failed", "id", j.ID, "step", what, "err", err)
 		_ = h.blobs.Delete(j.ID)
-		writeError(w, http.StatusServiceUnavailable, "", "the job could not be queued ("+what+"); try again")
+		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "the job could not be queued (" + what + "); try again"})
 	}
 	if err := h.blobs.Put(j.ID, up.audio); err != nil {
 		unavailable("storing the audio", err)
@@ -257,7 +257,7 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, up upload, d t
 	}
 	loc := "/api/v1/transcriptions/" + j.ID
 	w.Header().Set("Location", loc)
-	writeJSON(w, http.StatusAccepted, map[string]any{"id": j.ID, "status": j.Status, "location": loc,
+	httpedge.WriteJSON(w, http.StatusAccepted, map[string]any{"id": j.ID, "status": j.Status, "location": loc,
 		"events": loc + "/events", "audio_ms": d.Milliseconds()})
 }
 
@@ -275,18 +275,18 @@ func (h *Handler) ownJob(w http.ResponseWriter, r *http.Request, action string) 
 	ctx := r.Context()
 	id := r.PathValue("id")
 	if h.store == nil {
-		writeError(w, http.StatusServiceUnavailable, "", "transcription jobs need ClickHouse configured")
+		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "transcription jobs need ClickHouse configured"})
 		return worker.Job{}, false
 	}
 	if !worker.ValidID(id) {
-		writeError(w, http.StatusNotFound, "id", "no transcription with this id")
+		httpedge.WriteError(w, http.StatusNotFound, httpedge.Error{Field: "id", Detail: "no transcription with this id"})
 		return worker.Job{}, false
 	}
 	j, err := h.store.Get(ctx, id)
 	doc, _ := DoctorFrom(ctx)
 	if err != nil && !errors.Is(err, worker.ErrJobNotFound) {
 		h.log.Error("reading a job failed", "id", id, "err", err)
-		writeError(w, http.StatusServiceUnavailable, "", "the job store is unavailable; try again")
+		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "the job store is unavailable; try again"})
 		return worker.Job{}, false
 	}
 	if err != nil || j.DoctorID != doc.ID {
@@ -298,7 +298,7 @@ func (h *Handler) ownJob(w http.ResponseWriter, r *http.Request, action string) 
 			auditFailed(w)
 			return worker.Job{}, false
 		}
-		writeError(w, http.StatusNotFound, "id", "no transcription with this id")
+		httpedge.WriteError(w, http.StatusNotFound, httpedge.Error{Field: "id", Detail: "no transcription with this id"})
 		return worker.Job{}, false
 	}
 	if h.record(ctx, action, id, j.PatientID, worker.OutcomeOK, "") != nil {
@@ -314,5 +314,5 @@ func (h *Handler) getTranscription(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, viewOf(j))
+	httpedge.WriteJSON(w, http.StatusOK, viewOf(j))
 }

@@ -1,13 +1,12 @@
 package httpingest
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
+	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
+
+	"github.com/oqim/oqim/connectors/httpedge"
 )
 
 // Agency is one sender's credentials and permissions, as configuration
@@ -26,15 +25,9 @@ type Agency struct {
 	Types []string `yaml:"types"`
 }
 
-// HashKey returns the value of Agency.KeySHA256 for a plain key.
-func HashKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
-}
-
+// agency is an authenticated agency's policy: the types it may send.
 type agency struct {
 	name  string
-	hash  [sha256.Size]byte
 	types []typePattern
 }
 
@@ -81,37 +74,27 @@ func (p typePattern) match(typ string) bool {
 	return typ == p.value
 }
 
-// keyring maps API keys to agencies.
+// keyring holds the agencies' keys, checked by the HTTP edge, and each
+// agency's policy by name.
 type keyring struct {
-	agencies []agency
+	keys     *httpedge.Keys
+	agencies map[string]*agency
 }
 
 func newKeyring(cfg []Agency) (*keyring, error) {
-	k := &keyring{}
-	names := map[string]bool{}
-	hashes := map[[sha256.Size]byte]string{}
+	k := &keyring{agencies: map[string]*agency{}}
+	keys := make([]httpedge.Key, 0, len(cfg))
 	for i, c := range cfg {
 		if c.Name == "" {
 			return nil, fmt.Errorf("agencies[%d]: name is empty", i)
 		}
-		if names[c.Name] {
+		if k.agencies[c.Name] != nil {
 			return nil, fmt.Errorf("agencies[%d]: agency %q is listed twice", i, c.Name)
 		}
-		names[c.Name] = true
-		raw, err := hex.DecodeString(strings.TrimSpace(c.KeySHA256))
-		if err != nil || len(raw) != sha256.Size {
-			return nil, fmt.Errorf("agencies[%d] (%s): key_sha256 must be 64 hex digits (the SHA-256 of the key, not the key)", i, c.Name)
-		}
-		a := agency{name: c.Name}
-		copy(a.hash[:], raw)
-		if other, ok := hashes[a.hash]; ok {
-			// One key must identify one agency, or source checks mean nothing.
-			return nil, fmt.Errorf("agencies[%d] (%s): same key as agency %q", i, c.Name, other)
-		}
-		hashes[a.hash] = c.Name
 		if len(c.Types) == 0 {
 			return nil, fmt.Errorf("agencies[%d] (%s): types is empty, so the agency could send nothing", i, c.Name)
 		}
+		a := &agency{name: c.Name}
 		for _, t := range c.Types {
 			p, err := parseTypePattern(t)
 			if err != nil {
@@ -119,34 +102,23 @@ func newKeyring(cfg []Agency) (*keyring, error) {
 			}
 			a.types = append(a.types, p)
 		}
-		k.agencies = append(k.agencies, a)
+		k.agencies[c.Name] = a
+		keys = append(keys, httpedge.Key{SHA256: c.KeySHA256, Principal: httpedge.Principal{Kind: httpedge.Agency, ID: c.Name, Name: c.Name, EventTypes: c.Types}})
+	}
+	var err error
+	// One key must identify one agency, or source checks mean nothing;
+	// the edge refuses a shared key.
+	if k.keys, err = httpedge.NewKeys(keys); err != nil {
+		return nil, fmt.Errorf("agencies %w", err)
 	}
 	return k, nil
 }
 
-// lookup returns the agency the key belongs to, or nil. It compares the
-// key's hash with every configured hash in constant time and without
-// stopping early, so response timing says nothing about which or how many
-// bytes matched.
-func (k *keyring) lookup(key string) *agency {
-	if key == "" {
+// agencyOf is the agency a request was authenticated as, or nil.
+func (k *keyring) agencyOf(ctx context.Context) *agency {
+	p, ok := httpedge.PrincipalFrom(ctx)
+	if !ok || p.Kind != httpedge.Agency {
 		return nil
 	}
-	sum := sha256.Sum256([]byte(key))
-	var found *agency
-	for i := range k.agencies {
-		if subtle.ConstantTimeCompare(sum[:], k.agencies[i].hash[:]) == 1 {
-			found = &k.agencies[i]
-		}
-	}
-	return found
-}
-
-// apiKey returns the key a request presents: a bearer token, or else the
-// X-API-Key header.
-func apiKey(r *http.Request) string {
-	if scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
-		return strings.TrimSpace(token)
-	}
-	return strings.TrimSpace(r.Header.Get("X-API-Key"))
+	return k.agencies[p.ID]
 }

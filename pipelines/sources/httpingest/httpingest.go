@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/valyala/fastjson"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/pipelines/events"
 )
@@ -94,6 +94,7 @@ type Handler struct {
 	metricsSet *metrics.Set
 	m          *handlerMetrics
 	parsers    fastjson.ParserPool
+	mux        *http.ServeMux
 }
 
 // NewHandler returns a handler that validates lines with v and writes
@@ -111,7 +112,7 @@ func NewHandler(cfg Config, w kafka.Writer, v Validator, opts ...Option) (*Handl
 	if err != nil {
 		return nil, fmt.Errorf("httpingest: %w", err)
 	}
-	h := &Handler{cfg: cfg, keys: keys, w: w, v: v}
+	h := &Handler{cfg: cfg, keys: keys, w: w, v: v, mux: http.NewServeMux()}
 	for _, o := range opts {
 		o(h)
 	}
@@ -122,17 +123,15 @@ func NewHandler(cfg Config, w kafka.Writer, v Validator, opts ...Option) (*Handl
 		h.metricsSet = metrics.NewSet()
 	}
 	h.m = newHandlerMetrics(h.metricsSet)
+	if err := h.Mount(h.mux, httpedge.Options{}); err != nil {
+		return nil, fmt.Errorf("httpingest: %w", err)
+	}
 	return h, nil
 }
 
-// LineError is one entry of an error response. Line counts from 1 and is
-// omitted for errors about the whole request.
-type LineError struct {
-	Line   int    `json:"line,omitempty"`
-	Field  string `json:"field,omitempty"`
-	Reason string `json:"reason"`
-	Detail string `json:"detail"`
-}
+// LineError is one entry of an error response, in Oqim's one error body.
+// Line counts from 1 and is omitted for errors about the whole request.
+type LineError = httpedge.Error
 
 // Reasons this package adds to those of pipelines/events.
 const (
@@ -152,9 +151,21 @@ type errorResponse struct {
 	Omitted int `json:"omitted,omitempty"`
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	status := h.serve(w, r)
-	h.m.request(status)
+// ServeHTTP serves the route behind the edge, as Mount does.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Route declares POST /api/v1/ingest for agencies. It takes every method,
+// so that a GET is told to POST in the error body like every other error.
+func (h *Handler) Route() httpedge.Route {
+	return httpedge.Route{Path: Path, Need: httpedge.Agency, MaxBody: h.cfg.MaxBodyBytes, Timeout: h.cfg.WriteTimeout + time.Minute,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.serve(w, r) })}
+}
+
+// Mount registers the route on mux behind the edge, which authenticates
+// the agency; the edge's audit hook counts every answer by status.
+func (h *Handler) Mount(mux *http.ServeMux, edge httpedge.Options) error {
+	edge.Auth, edge.Realm, edge.Auditor = httpedge.Credentials{h.keys.keys}, "oqim-ingest", statusCounter{h.m}
+	return httpedge.Mount(mux, edge, h.Route())
 }
 
 // serve answers the request and returns the status it sent.
@@ -163,11 +174,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) int {
 		w.Header().Set("Allow", http.MethodPost)
 		return reply(w, http.StatusMethodNotAllowed, errorResponse{Errors: []LineError{{Reason: ReasonMethod, Detail: "use POST"}}})
 	}
-	ag := h.keys.lookup(apiKey(r))
-	if ag == nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="oqim-ingest"`)
-		return reply(w, http.StatusUnauthorized, errorResponse{Errors: []LineError{{Reason: ReasonUnauthorized,
-			Detail: "send a valid agency API key as Authorization: Bearer <key> or X-API-Key: <key>"}}})
+	ag := h.keys.agencyOf(r.Context())
+	if ag == nil { // the edge lets only agencies through
+		return reply(w, http.StatusForbidden, errorResponse{Errors: []LineError{{Reason: ReasonUnauthorized, Detail: "not an agency"}}})
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/x-ndjson" && mt != "application/json") {
 		return reply(w, http.StatusUnsupportedMediaType, errorResponse{Errors: []LineError{{Reason: ReasonUnsupported,
@@ -341,10 +350,11 @@ func tooLargeResponse(line int, detail string) errorResponse {
 }
 
 func reply(w http.ResponseWriter, status int, body any) int {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body) // the client may be gone; nothing to do then
+	if e, ok := body.(errorResponse); ok {
+		httpedge.WriteErrors(w, status, e.Errors, e.Omitted)
+		return status
+	}
+	httpedge.WriteJSON(w, status, body)
 	return status
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/models/region"
@@ -33,8 +34,8 @@ var testNow = time.Date(2025, 11, 3, 12, 0, 0, 0, time.UTC)
 func testConfig() Config {
 	return Config{
 		Agencies: []Agency{
-			{Name: "single-portal", KeySHA256: HashKey(portalKey), Types: []string{"portal.application.*"}},
-			{Name: "health", KeySHA256: HashKey(healthKey), Types: []string{"health.visit.recorded"}},
+			{Name: "single-portal", KeySHA256: httpedge.HashKey(portalKey), Types: []string{"portal.application.*"}},
+			{Name: "health", KeySHA256: httpedge.HashKey(healthKey), Types: []string{"health.visit.recorded"}},
 		},
 		MaxBodyBytes: 64 << 10,
 		MaxLineBytes: 4 << 10,
@@ -182,9 +183,15 @@ func wantWritten(t *testing.T, brokers []string, lines ...string) {
 
 func wantErrors(t *testing.T, body []byte, want ...LineError) {
 	t.Helper()
-	var got errorResponse
+	var got httpedge.ErrorBody
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatalf("error body %s: %v", body, err)
+	}
+	if got.Error.Reason == "" || (len(got.Errors) > 0 && got.Errors[0] != got.Error) {
+		t.Fatalf("error body %s: error is not the first of errors", body)
+	}
+	if got.Errors == nil { // an error about the whole request, as the edge gives
+		got.Errors = []LineError{got.Error}
 	}
 	if len(got.Errors) != len(want) {
 		t.Fatalf("errors = %+v, want %+v", got.Errors, want)
@@ -248,7 +255,7 @@ func TestUnauthorized(t *testing.T) {
 	for name, h := range map[string]map[string]string{
 		"no key":        nil,
 		"wrong key":     bearer("guess"),
-		"hash as key":   bearer(HashKey(portalKey)),
+		"hash as key":   bearer(httpedge.HashKey(portalKey)),
 		"basic scheme":  {"Authorization": "Basic " + portalKey},
 		"wrong api key": {"X-API-Key": portalKey + "x"},
 	} {
@@ -438,19 +445,19 @@ func TestKafkaDownIs503(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	valid := Agency{Name: "a", KeySHA256: HashKey("k"), Types: []string{"x.*"}}
+	valid := Agency{Name: "a", KeySHA256: httpedge.HashKey("k"), Types: []string{"x.*"}}
 	for _, tt := range []struct {
 		name string
 		ags  []Agency
 		want string
 	}{
 		{"plain key", []Agency{{Name: "a", KeySHA256: "k", Types: []string{"x"}}}, "64 hex digits"},
-		{"no name", []Agency{{KeySHA256: HashKey("k"), Types: []string{"x"}}}, "name is empty"},
+		{"no name", []Agency{{KeySHA256: httpedge.HashKey("k"), Types: []string{"x"}}}, "name is empty"},
 		{"duplicate", []Agency{valid, valid}, "listed twice"},
-		{"shared key", []Agency{valid, {Name: "b", KeySHA256: HashKey("k"), Types: []string{"x"}}}, "same key"},
-		{"no types", []Agency{{Name: "a", KeySHA256: HashKey("k")}}, "types is empty"},
-		{"inner star", []Agency{{Name: "a", KeySHA256: HashKey("k"), Types: []string{"portal.*.submitted"}}}, "trailing segment"},
-		{"partial star", []Agency{{Name: "a", KeySHA256: HashKey("k"), Types: []string{"portal.app*"}}}, "trailing segment"},
+		{"shared key", []Agency{valid, {Name: "b", KeySHA256: httpedge.HashKey("k"), Types: []string{"x"}}}, "same key"},
+		{"no types", []Agency{{Name: "a", KeySHA256: httpedge.HashKey("k")}}, "types is empty"},
+		{"inner star", []Agency{{Name: "a", KeySHA256: httpedge.HashKey("k"), Types: []string{"portal.*.submitted"}}}, "trailing segment"},
+		{"partial star", []Agency{{Name: "a", KeySHA256: httpedge.HashKey("k"), Types: []string{"portal.app*"}}}, "trailing segment"},
 	} {
 		_, err := NewHandler(Config{Agencies: tt.ags}, kafka.Plain("127.0.0.1:1").NewWriter("unused"), testValidator(t))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -1,9 +1,12 @@
 package httpingest
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/oqim/oqim/connectors/httpedge"
 )
 
 // handlerMetrics are the handler's series. Request counters are created
@@ -36,3 +39,9 @@ func (m *handlerMetrics) request0(status int) *metrics.Counter {
 }
 
 func (m *handlerMetrics) request(status int) { m.request0(status).Inc() }
+
+// statusCounter is the edge's audit hook: it counts every answer by
+// status, those the edge gives (401) included.
+type statusCounter struct{ m *handlerMetrics }
+
+func (c statusCounter) Audit(_ context.Context, a httpedge.Audit) { c.m.request(a.Status) }

@@ -101,7 +101,7 @@
     async failure(r) {
       if (r.status === 429) return new Error(this.t.busy.replace("{s}", r.headers.get("Retry-After") || "1"));
       if (r.status === 404) this.sid = null;
-      try { var j = await r.json(); if (j.error && j.error.message) return new Error(j.error.message); } catch (e) {}
+      try { var j = await r.json(); if (j.error && j.error.detail) return new Error(j.error.detail); } catch (e) {}
       return new Error(this.t.error);
     }
 
@@ -173,7 +173,7 @@
           if (name === "meta") body.textContent = "";
           else if (name === "delta") { body.textContent += v.text; self.log.scrollTop = self.log.scrollHeight; }
           else if (name === "done") done = v;
-          else if (name === "error") throw new Error(v.message || self.t.error);
+          else if (name === "error") throw new Error((v.error && v.error.detail) || self.t.error);
         }
       }
       return done;

@@ -75,7 +75,9 @@ func (d *TranscriptionProtocolDouble) Requests() []Request {
 	return append([]Request(nil), d.requests...)
 }
 
-func writeError(w http.ResponseWriter, status int, msg string) {
+// writeOpenAIError replies as the OpenAI server does, which is the shape
+// the client under test must understand; it is not Oqim's error body.
+func writeOpenAIError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
@@ -87,31 +89,31 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 func (d *TranscriptionProtocolDouble) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	if r.Method != http.MethodPost || r.URL.Path != "/v1/audio/transcriptions" {
-		writeError(w, http.StatusNotFound, "unknown endpoint "+r.Method+" "+r.URL.Path)
+		writeOpenAIError(w, http.StatusNotFound, "unknown endpoint "+r.Method+" "+r.URL.Path)
 		return
 	}
 	if r.Header.Get("Authorization") != "Bearer "+APIKey {
-		writeError(w, http.StatusUnauthorized, "Incorrect API key provided")
+		writeOpenAIError(w, http.StatusUnauthorized, "Incorrect API key provided")
 		return
 	}
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		writeError(w, http.StatusBadRequest, "could not parse multipart form: "+err.Error())
+		writeOpenAIError(w, http.StatusBadRequest, "could not parse multipart form: "+err.Error())
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
 	file, _, err := r.FormFile("file")
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "missing file")
+		writeOpenAIError(w, http.StatusBadRequest, "missing file")
 		return
 	}
 	defer file.Close()
 	clip, _, err := audio.Decode(file, audio.Limits{})
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "Invalid file format: "+err.Error())
+		writeOpenAIError(w, http.StatusBadRequest, "Invalid file format: "+err.Error())
 		return
 	}
 	if r.FormValue("model") == "" {
-		writeError(w, http.StatusBadRequest, "you must provide a model parameter")
+		writeOpenAIError(w, http.StatusBadRequest, "you must provide a model parameter")
 		return
 	}
 	d.mu.Lock()

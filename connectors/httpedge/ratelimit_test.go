@@ -1,4 +1,4 @@
-package ratelimit
+package httpedge
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 
 func TestBucket(t *testing.T) {
 	now := time.Unix(0, 0)
-	l := New(2, 3, 10, func() time.Time { return now })
+	l := NewLimiter(LimiterConfig{Limit: Limit{Rate: 2, Burst: 3}, MaxKeys: 10, Now: func() time.Time { return now }})
 	for i := 0; i < 3; i++ {
 		if ok, _ := l.Allow("a"); !ok {
 			t.Fatalf("request %d of the burst refused", i)
@@ -32,7 +32,7 @@ func TestBucket(t *testing.T) {
 }
 
 func TestBound(t *testing.T) {
-	l := New(1, 1, 5, nil)
+	l := NewLimiter(LimiterConfig{Limit: Limit{Rate: 1, Burst: 1}, MaxKeys: 5})
 	for i := 0; i < 50; i++ {
 		l.Allow(string(rune('a' + i)))
 	}

@@ -1,0 +1,72 @@
+package httpedge
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// Proxies are the reverse proxies whose X-Forwarded-For is believed.
+// Without any, the client address is the connection's: a client can write
+// any X-Forwarded-For it likes, and believing it would let it choose its
+// own rate-limit bucket.
+type Proxies []netip.Prefix
+
+// ParseProxies parses addresses and CIDR prefixes (10.0.0.0/8, ::1).
+func ParseProxies(ss []string) (Proxies, error) {
+	var ps Proxies
+	for _, s := range ss {
+		s = strings.TrimSpace(s)
+		if p, err := netip.ParsePrefix(s); err == nil {
+			ps = append(ps, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is neither an address nor a CIDR prefix", s)
+		}
+		ps = append(ps, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return ps, nil
+}
+
+func (ps Proxies) trusts(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// ClientAddr is the address of the client behind r. Only when the
+// connection comes from a trusted proxy is X-Forwarded-For read, from the
+// right, skipping trusted proxies: the first address no trusted proxy
+// vouches for is the client.
+func (ps Proxies) ClientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || len(ps) == 0 || !ps.trusts(peer) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			// A hop we cannot read: the proxy that appended it is the
+			// last we can vouch for.
+			return peer.String()
+		}
+		if !ps.trusts(a) {
+			return a.Unmap().String()
+		}
+		peer = a
+	}
+	return peer.Unmap().String()
+}

@@ -1,0 +1,224 @@
+package httpedge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Public is the Need of a route anyone may call without credentials (the
+// citizens' chatbot, the dashboard's assets, health checks). It is
+// declared, never implied: a route without a Need does not mount.
+const Public Kind = "public"
+
+// Defaults of a Route's zero limits.
+const (
+	DefaultMaxBody = 1 << 20
+	DefaultTimeout = 30 * time.Second
+	// NoLimit as a Route's MaxBody or Timeout turns that limit off.
+	NoLimit = -1
+)
+
+// writeGrace is how long after its time limit a route may still write
+// its answer (the error saying it ran out of time, say).
+const writeGrace = 5 * time.Second
+
+// Route is one endpoint and what the edge enforces before its handler runs.
+type Route struct {
+	// Method and Path form the ServeMux pattern ("GET", "/api/v1/x/{id}");
+	// an empty Method matches every method.
+	Method, Path string
+	// Need is Public or the kind of principal the route serves; a
+	// principal of another kind gets 403.
+	Need Kind
+	// MaxBody bounds the request body in bytes (default DefaultMaxBody);
+	// larger is 413.
+	MaxBody int64
+	// Timeout bounds the request: its context ends then, and the
+	// connection's read and write deadlines follow it (default
+	// DefaultTimeout).
+	Timeout time.Duration
+	// Stream marks a long-lived response (server-sent events): the
+	// server's write timeout is lifted for it and Timeout only ends its
+	// context.
+	Stream bool
+	// RateLimit, when set, spends a token per request, keyed by RateKey,
+	// or else by the principal, or on public routes by the client address.
+	RateLimit *Limiter
+	RateKey   func(*http.Request) string
+	Handler   http.Handler
+}
+
+// Options are a surface's edge settings, shared by the routes it mounts.
+type Options struct {
+	// Auth authenticates non-public routes.
+	Auth Authenticator
+	// Realm names the surface in WWW-Authenticate.
+	Realm string
+	// Auditor, when set, sees every request of these routes.
+	Auditor Auditor
+	// Proxies are the trusted reverse proxies (see ClientAddr).
+	Proxies Proxies
+	// Now is the clock for audit records; nil means time.Now.
+	Now func() time.Time
+}
+
+// Mount registers the routes on mux behind the edge. It refuses a route
+// that does not say who may call it, or that needs credentials when opts
+// has no authenticator.
+func Mount(mux *http.ServeMux, opts Options, routes ...Route) error {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	for _, rt := range routes {
+		if rt.Need == "" {
+			return fmt.Errorf("httpedge: route %s %s: Need is empty; say who may call it (Public or a Kind)", rt.Method, rt.Path)
+		}
+		if rt.Need != Public && opts.Auth == nil {
+			return fmt.Errorf("httpedge: route %s %s needs %s principals, and no Authenticator is configured", rt.Method, rt.Path, rt.Need)
+		}
+		if rt.Handler == nil {
+			return fmt.Errorf("httpedge: route %s %s has no handler", rt.Method, rt.Path)
+		}
+		if rt.MaxBody == 0 {
+			rt.MaxBody = DefaultMaxBody
+		}
+		if rt.Timeout == 0 {
+			rt.Timeout = DefaultTimeout
+		}
+		pattern := rt.Path
+		if rt.Method != "" {
+			pattern = rt.Method + " " + rt.Path
+		}
+		mux.Handle(pattern, &edge{route: rt, opts: opts})
+	}
+	return nil
+}
+
+// edge serves one route.
+type edge struct {
+	route Route
+	opts  Options
+}
+
+func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := e.opts.Now()
+	r, x := withExchange(r)
+	rec := record(w)
+	if e.opts.Auditor != nil {
+		defer func() {
+			e.opts.Auditor.Audit(r.Context(), Audit{Time: start.UTC(), Principal: x.principal, Method: r.Method,
+				Route: e.route.Path, Path: r.URL.Path, Query: truncate(r.URL.RawQuery, MaxAuditQuery),
+				Status: rec.Status(), Duration: e.opts.Now().Sub(start), Rows: x.rows, Remote: e.opts.Proxies.ClientAddr(r)})
+		}()
+	}
+	p := Principal{}
+	if e.route.Need != Public {
+		var err error
+		if p, err = e.opts.Auth.Authenticate(r); err != nil {
+			e.unauthorized(rec, err)
+			return
+		}
+		if p.Kind != e.route.Need {
+			x.principal = p
+			WriteError(rec, http.StatusForbidden, Error{Detail: fmt.Sprintf("this endpoint serves %s credentials, not %s ones", e.route.Need, kindName(p.Kind))})
+			return
+		}
+	}
+	x.principal = p
+	if !e.allow(rec, r, p) {
+		return
+	}
+	// Only now, for a caller the route serves, may the connection's
+	// deadlines stretch to the route's.
+	e.deadlines(rec)
+	if limit := e.route.MaxBody; limit > 0 {
+		if r.ContentLength > limit {
+			// Refused before reading: the server then closes the
+			// connection rather than drain the body.
+			WriteError(rec, http.StatusRequestEntityTooLarge, Error{Detail: fmt.Sprintf("the body is %d bytes; the limit is %d", r.ContentLength, limit)})
+			return
+		}
+		r.Body = http.MaxBytesReader(rec, r.Body, limit)
+	}
+	ctx := WithPrincipal(r.Context(), p)
+	if e.route.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.route.Timeout)
+		defer cancel()
+	}
+	e.route.Handler.ServeHTTP(rec, r.WithContext(ctx))
+}
+
+// deadlines fit the connection's deadlines to the route: a stream has no
+// write deadline, and a route may take longer (an upload) or shorter
+// than the server's defaults. Recorders in tests cannot set deadlines;
+// nothing is lost then.
+func (e *edge) deadlines(w http.ResponseWriter) {
+	rc := http.NewResponseController(w)
+	now := time.Now()
+	switch {
+	case e.route.Stream:
+		_ = rc.SetWriteDeadline(time.Time{})
+	case e.route.Timeout > 0:
+		_ = rc.SetReadDeadline(now.Add(e.route.Timeout))
+		_ = rc.SetWriteDeadline(now.Add(e.route.Timeout + writeGrace))
+	}
+}
+
+func (e *edge) unauthorized(w http.ResponseWriter, err error) {
+	realm := e.opts.Realm
+	if realm == "" {
+		realm = "oqim"
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
+	detail := "send Authorization: Bearer <API key or token>, or X-API-Key: <key>"
+	if !errors.Is(err, ErrNoCredentials) {
+		detail = "the API key or token is not valid"
+	}
+	WriteError(w, http.StatusUnauthorized, Error{Detail: detail})
+}
+
+// allow spends the request's rate-limit token, or answers 429.
+func (e *edge) allow(w http.ResponseWriter, r *http.Request, p Principal) bool {
+	l := e.route.RateLimit
+	if l == nil {
+		return true
+	}
+	lim := l.LimitOf(p)
+	var key string
+	switch {
+	case e.route.RateKey != nil:
+		key = e.route.RateKey(r)
+	case p.Kind != Anonymous:
+		key = "principal:" + string(p.Kind) + ":" + p.ID
+	default:
+		key = "addr:" + e.opts.Proxies.ClientAddr(r)
+	}
+	ok, wait := l.allow(key, lim)
+	if ok {
+		return true
+	}
+	secs := max(int(math.Ceil(wait.Seconds())), 1)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	WriteError(w, http.StatusTooManyRequests, Error{Detail: fmt.Sprintf("rate limit of %g requests a minute reached; retry in %d s", lim.Rate*60, secs)})
+	return false
+}
+
+func kindName(k Kind) string {
+	if k == Anonymous {
+		return "anonymous"
+	}
+	return string(k)
+}
+
+// IsTooLarge reports whether err comes from reading past a route's
+// MaxBody; the handler then answers 413.
+func IsTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}
