@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"runtime/pprof"
@@ -24,15 +25,18 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	kafkago "github.com/segmentio/kafka-go"
 
-	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/bench/procstat"
 	"github.com/oqim/oqim/connectors/clickhouse"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/inference/clinical/worker"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/generate"
 	pipeline "github.com/oqim/oqim/pipelines/ingest"
+	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // Options configure a run.
@@ -40,7 +44,14 @@ type Options struct {
 	// Events is how many generated events go through each stage.
 	Events     int
 	Partitions int
-	BatchSize  int
+	// Pipeline is the production pipeline configuration the run
+	// measures: its batching and allocator (ingest.Config). The run sets
+	// its source (topic, group) and, for RowsSmall, its table; BatchSize
+	// 0 means ingest's default, and limit A inserts in the same batches.
+	Pipeline pipeline.Config
+	// Topic is preloaded and read by every phase; default bench.events.
+	// Runs in one process against one broker need topics of their own.
+	Topic string
 	// Database is created for the run and dropped after it.
 	Database string
 	// LatencyFor is how long the latency phase produces live events.
@@ -81,6 +92,8 @@ const smallTable = `CREATE TABLE IF NOT EXISTS %s.readings (
 
 // Report is the run's figures.
 type Report struct {
+	// Alloc is the pipeline's allocator (ingest.AllocPool or AllocGo).
+	Alloc           string  `json:"alloc"`
 	Events          int     `json:"events"`
 	Bytes           int64   `json:"bytes"`
 	RowsPerS        float64 `json:"rows_per_s"`
@@ -103,7 +116,10 @@ type Report struct {
 	Duplicated      int64   `json:"duplicated"`
 }
 
-const topic = "bench.events"
+const defaultTopic = "bench.events"
+
+// defaultBatchSize is ingest's own default, which limit A must match.
+const defaultBatchSize = 50000
 
 // Run executes every phase against conn, with an embedded broker of its
 // own. It leaves no database behind.
@@ -114,8 +130,32 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	if o.Partitions <= 0 {
 		o.Partitions = 4
 	}
-	if o.BatchSize <= 0 {
-		o.BatchSize = 100000
+	switch o.Rows {
+	case "":
+		o.Rows = RowsEnvelope
+	case RowsEnvelope, RowsSmall:
+	default:
+		return nil, fmt.Errorf("bench: rows %q: want %s or %s", o.Rows, RowsEnvelope, RowsSmall)
+	}
+	if o.Pipeline.BatchSize <= 0 {
+		o.Pipeline.BatchSize = defaultBatchSize
+	}
+	if o.Pipeline.BatchInterval <= 0 {
+		o.Pipeline.BatchInterval = time.Second
+	}
+	if o.Pipeline.Allocator == "" {
+		o.Pipeline.Allocator = pipeline.DefaultAllocator
+	}
+	if o.Topic == "" {
+		o.Topic = defaultTopic
+	}
+	topic := o.Topic
+	// The pipeline phase runs the production pipeline; only its source
+	// (and, for small rows, its table) is the bench's.
+	pcfg := o.Pipeline
+	pcfg.Name, pcfg.Topics, pcfg.Group = "bench", []string{topic}, "bench-pipeline"
+	if o.Rows == RowsSmall {
+		pcfg.Decode, pcfg.Table = pipeline.DecodeFlat, "readings"
 	}
 	if o.LatencyFor <= 0 {
 		o.LatencyFor = 10 * time.Second
@@ -125,13 +165,6 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
-	}
-	switch o.Rows {
-	case "":
-		o.Rows = RowsEnvelope
-	case RowsEnvelope, RowsSmall:
-	default:
-		return nil, fmt.Errorf("bench: rows %q: want %s or %s", o.Rows, RowsEnvelope, RowsSmall)
 	}
 	ref, err := region.Load()
 	if err != nil {
@@ -150,7 +183,7 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 		return nil, err
 	}
 	for _, db := range []string{o.Database, o.Database + "_limit"} {
-		if _, err := migrations.Up(ctx, conn, db); err != nil {
+		if _, err := migrate.Up(ctx, conn, db, schemaSets()...); err != nil {
 			return nil, err
 		}
 		defer conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
@@ -161,7 +194,7 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 		}
 	}
 
-	r := &Report{Events: o.Events}
+	r := &Report{Alloc: pcfg.Allocator, Events: o.Events}
 	say := func(format string, args ...any) { fmt.Fprintf(o.Progress, format+"\n", args...) }
 
 	// Preload the topic, so every stage reads the same records.
@@ -170,18 +203,20 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	if o.Rows == RowsEnvelope {
 		gen = envelopes{generate.New(ref, generate.Options{Seed: 1, RunID: "bench", Families: []generate.Family{generate.PortalApplication}})}
 	}
-	if r.Bytes, err = produce(ctx, gen, brokers, o.Events, 0, nil); err != nil {
+	// Each run's peak is its own, when several run in one process.
+	procstat.ResetPeakRSS()
+	if r.Bytes, err = produce(ctx, gen, brokers, topic, o.Events, 0, nil); err != nil {
 		return nil, err
 	}
 	r.ProduceRowsPerS = float64(o.Events) / time.Since(start).Seconds()
 	say("preloaded %d events (%.1f MB) at %.0f events/s", o.Events, float64(r.Bytes)/1e6, r.ProduceRowsPerS)
 
-	if r.LimitKafka, err = consumeOnly(ctx, brokers, o.Events); err != nil {
+	if r.LimitKafka, err = consumeOnly(ctx, brokers, topic, o.Events); err != nil {
 		return nil, err
 	}
 	say("limit B, Kafka consume-only: %.0f rows/s", r.LimitKafka)
 
-	if r.LimitCH, err = insertOnly(ctx, conn, brokers, o, ref); err != nil {
+	if r.LimitCH, err = insertOnly(ctx, conn, brokers, topic, o, pcfg); err != nil {
 		return nil, err
 	}
 	say("limit A, ClickHouse insert of decoded rows: %.0f rows/s", r.LimitCH)
@@ -213,16 +248,7 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 			latencies = sent.latencies(r, c.Committed, latencies)
 		}
 	}
-	metrics := pipeline.NewMetrics(nil, "bench")
-	popts := pipeline.Options{
-		Kafka: kafka.Plain(brokers...), Topics: []string{topic}, Group: "bench-pipeline", Database: o.Database,
-		BatchSize: o.BatchSize, BatchInterval: time.Second, Metrics: metrics,
-		Decode: decode.Options{Regions: ref.RegionIDs(), Alloc: &decode.PoolAllocator{}}, OnCommit: onCommit,
-	}
-	if o.Rows == RowsSmall {
-		popts.Flat = &pipeline.FlatFormat{Table: "readings"}
-	}
-	p, err := pipeline.New(ctx, conn, popts)
+	p, err := pipeline.NewPipeline(ctx, pcfg, pipeline.Deps{Kafka: kafka.Plain(brokers...), Conn: conn, Database: o.Database, OnCommit: onCommit})
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +282,7 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	// pipeline.
 	rate := math.Min(r.RowsPerS/2, 200000)
 	liveN := int(rate * o.LatencyFor.Seconds())
-	if _, err := produce(ctx, gen, brokers, liveN, rate, sent); err != nil {
+	if _, err := produce(ctx, gen, brokers, topic, liveN, rate, sent); err != nil {
 		stop()
 		return nil, err
 	}
@@ -341,7 +367,7 @@ func (small) add(msgs []kafkago.Message, buf []byte, want int) ([]kafkago.Messag
 	return msgs, buf, nil
 }
 
-func produce(ctx context.Context, g records, brokers []string, n int, rate float64, log *sendLog) (int64, error) {
+func produce(ctx context.Context, g records, brokers []string, topic string, n int, rate float64, log *sendLog) (int64, error) {
 	w := kafka.Plain(brokers...).NewWriter(topic)
 	defer w.Close()
 	var sentAt time.Time
@@ -431,10 +457,10 @@ func (l *sendLog) latencies(r pipeline.OffsetRange, committed time.Time, out []f
 
 // consumeOnly is limit B: the same topic read by a consumer group doing
 // nothing else, timed from the first record to the n-th.
-func consumeOnly(ctx context.Context, brokers []string, n int) (float64, error) {
+func consumeOnly(ctx context.Context, brokers []string, topic string, n int) (float64, error) {
 	var first time.Time
 	got := 0
-	err := consume(ctx, brokers, "bench-limit-kafka", n, func([]byte, int, int64) error {
+	err := consume(ctx, brokers, topic, "bench-limit-kafka", n, func([]byte, int, int64) error {
 		if got == 0 {
 			first = time.Now()
 		}
@@ -449,7 +475,7 @@ func consumeOnly(ctx context.Context, brokers []string, n int) (float64, error) 
 
 // consume reads n records of the topic with the pipeline's consumer,
 // the fastest way kafka-go offers, so neither limit is understated.
-func consume(ctx context.Context, brokers []string, group string, n int, fn func(value []byte, partition int, offset int64) error) error {
+func consume(ctx context.Context, brokers []string, topic, group string, n int, fn func(value []byte, partition int, offset int64) error) error {
 	c, err := kafka.Plain(brokers...).NewConsumer(kafka.ConsumerConfig{Group: group, Topics: []string{topic}})
 	if err != nil {
 		return err
@@ -472,10 +498,14 @@ func consume(ctx context.Context, brokers []string, group string, n int, fn func
 	return nil
 }
 
-// insertOnly is limit A: the same rows, decoded ahead, inserted through
-// the client in the pipeline's batch size; only the inserts are timed.
-func insertOnly(ctx context.Context, conn driver.Conn, brokers []string, o Options, ref *region.Data) (float64, error) {
-	dopts := decode.Options{Regions: ref.RegionIDs(), Alloc: &decode.PoolAllocator{}, Registry: mustRegistry()}
+// insertOnly is limit A: the same rows, decoded ahead by the pipeline's
+// decoder, inserted through the client in the pipeline's batch size; only
+// the inserts are timed.
+func insertOnly(ctx context.Context, conn driver.Conn, brokers []string, topic string, o Options, pcfg pipeline.Config) (float64, error) {
+	dopts, err := pipeline.DecodeOptions(pcfg, nil)
+	if err != nil {
+		return 0, err
+	}
 	dec, err := decode.New(dopts)
 	if err != nil {
 		return 0, err
@@ -517,7 +547,7 @@ func insertOnly(ctx context.Context, conn driver.Conn, brokers []string, o Optio
 		}
 		return nil
 	}
-	err = consume(ctx, brokers, "bench-limit-clickhouse", o.Events, func(value []byte, partition int, offset int64) error {
+	err = consume(ctx, brokers, topic, "bench-limit-clickhouse", o.Events, func(value []byte, partition int, offset int64) error {
 		var err error
 		if plain != nil {
 			err = plain.Decode(value, topic, partition, offset)
@@ -527,7 +557,7 @@ func insertOnly(ctx context.Context, conn driver.Conn, brokers []string, o Optio
 		if err != nil {
 			return fmt.Errorf("generated record rejected: %w", err)
 		}
-		if dec.Rows() >= o.BatchSize || (plain != nil && plain.Rows() >= o.BatchSize) {
+		if dec.Rows() >= pcfg.BatchSize || (plain != nil && plain.Rows() >= pcfg.BatchSize) {
 			return flush()
 		}
 		return nil
@@ -577,4 +607,82 @@ func quantile(xs []float64, q float64) float64 {
 	s := slices.Clone(xs)
 	sort.Float64s(s)
 	return s[int(q*float64(len(s)-1))]
+}
+
+// Summary is the median of several runs with one allocator: the machine
+// is shared and noisy, so one run says little and a comparison needs
+// several, interleaved.
+type Summary struct {
+	Alloc        string  `json:"alloc"`
+	Runs         int     `json:"runs"`
+	RowsPerS     float64 `json:"rows_per_s"`
+	Ratio        float64 `json:"ratio"`
+	LimitCH      float64 `json:"limit_clickhouse_rows_per_s"`
+	LimitKafka   float64 `json:"limit_kafka_rows_per_s"`
+	CPUSeconds   float64 `json:"cpu_seconds"`
+	LatencyP50Ms float64 `json:"latency_p50_ms"`
+	LatencyP99Ms float64 `json:"latency_p99_ms"`
+	PeakRSSBytes int64   `json:"peak_rss_bytes"`
+	// Lost and Duplicated are the worst run's, not a median.
+	Lost       int64 `json:"lost"`
+	Duplicated int64 `json:"duplicated"`
+}
+
+// Summarize gives the medians of reports per allocator, in the order the
+// allocators first appear.
+func Summarize(reports []*Report) []Summary {
+	var out []Summary
+	for _, r := range reports {
+		if slices.ContainsFunc(out, func(s Summary) bool { return s.Alloc == r.Alloc }) {
+			continue
+		}
+		var runs []*Report
+		for _, o := range reports {
+			if o.Alloc == r.Alloc {
+				runs = append(runs, o)
+			}
+		}
+		med := func(f func(*Report) float64) float64 {
+			xs := make([]float64, len(runs))
+			for i, r := range runs {
+				xs[i] = f(r)
+			}
+			return median(xs)
+		}
+		s := Summary{Alloc: r.Alloc, Runs: len(runs),
+			RowsPerS:     med(func(r *Report) float64 { return r.RowsPerS }),
+			Ratio:        med(func(r *Report) float64 { return r.Ratio }),
+			LimitCH:      med(func(r *Report) float64 { return r.LimitCH }),
+			LimitKafka:   med(func(r *Report) float64 { return r.LimitKafka }),
+			CPUSeconds:   med(func(r *Report) float64 { return r.CPUSeconds }),
+			LatencyP50Ms: med(func(r *Report) float64 { return r.LatencyP50Ms }),
+			LatencyP99Ms: med(func(r *Report) float64 { return r.LatencyP99Ms }),
+			PeakRSSBytes: int64(med(func(r *Report) float64 { return float64(r.PeakRSSBytes) })),
+		}
+		for _, r := range runs {
+			s.Lost, s.Duplicated = max(s.Lost, r.Lost), max(s.Duplicated, r.Duplicated)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// median of xs; the mean of the middle two for an even count.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
+// schemaSets are the tables of a production database: the event tables,
+// the doctor's assistant's (the BI's rollups read its jobs) and the BI's
+// rollups, whose materialized views every insert feeds.
+func schemaSets() []fs.FS {
+	return []fs.FS{schema.Migrations(), worker.Migrations(), kpi.Migrations()}
 }

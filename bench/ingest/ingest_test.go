@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	pipeline "github.com/oqim/oqim/pipelines/ingest"
 )
 
 // TestRunCountsEveryRow runs every phase of the bench on a few records of
@@ -17,7 +18,7 @@ func TestRunCountsEveryRow(t *testing.T) {
 	for _, rows := range []string{RowsEnvelope, RowsSmall} {
 		t.Run(rows, func(t *testing.T) {
 			r, err := Run(context.Background(), conn, Options{
-				Events: 3000, Rows: rows, BatchSize: 1000, LatencyFor: 500 * time.Millisecond,
+				Events: 3000, Rows: rows, Pipeline: pipeline.Config{BatchSize: 1000}, LatencyFor: 500 * time.Millisecond,
 				Database: db + "_" + rows,
 			})
 			if err != nil {
@@ -30,5 +31,25 @@ func TestRunCountsEveryRow(t *testing.T) {
 				t.Fatalf("figures missing or inconsistent: %+v", r)
 			}
 		})
+	}
+}
+
+func TestSummarizeTakesMediansPerAllocator(t *testing.T) {
+	reports := []*Report{
+		{Alloc: "pool", RowsPerS: 100, Ratio: 0.5, PeakRSSBytes: 30},
+		{Alloc: "go", RowsPerS: 10, Ratio: 0.1, Lost: 2},
+		{Alloc: "pool", RowsPerS: 300, Ratio: 0.9, PeakRSSBytes: 10},
+		{Alloc: "pool", RowsPerS: 200, Ratio: 0.7, PeakRSSBytes: 20},
+		{Alloc: "go", RowsPerS: 30, Ratio: 0.3},
+	}
+	s := Summarize(reports)
+	if len(s) != 2 || s[0].Alloc != "pool" || s[1].Alloc != "go" {
+		t.Fatalf("summaries %+v", s)
+	}
+	if s[0].Runs != 3 || s[0].RowsPerS != 200 || s[0].Ratio != 0.7 || s[0].PeakRSSBytes != 20 {
+		t.Errorf("pool %+v", s[0])
+	}
+	if s[1].Runs != 2 || s[1].RowsPerS != 20 || s[1].Lost != 2 {
+		t.Errorf("go %+v", s[1])
 	}
 }

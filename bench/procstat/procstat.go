@@ -20,13 +20,25 @@ func CPUSeconds() float64 {
 	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }
 
-// PeakRSS is this process's high-water resident set, in bytes.
+// PeakRSS is this process's high-water resident set (VmHWM), in bytes,
+// since it started or since the last ResetPeakRSS.
 func PeakRSS() int64 {
+	if hwm := statusKB("self", "VmHWM:"); hwm > 0 {
+		return hwm
+	}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
 	}
 	return ru.Maxrss * 1024 // Linux reports KiB
+}
+
+// ResetPeakRSS lowers this process's high-water resident set to its
+// current one, so that benchmark runs sharing a process each report
+// their own peak. Linux only; elsewhere the peak keeps accumulating.
+func ResetPeakRSS() {
+	// "5" resets the peak RSS (Documentation/filesystems/proc.rst).
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
 // RSS is this process's current resident set, in bytes.

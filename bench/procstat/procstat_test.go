@@ -2,6 +2,8 @@ package procstat
 
 import (
 	"os"
+	"runtime"
+	"runtime/debug"
 	"testing"
 )
 
@@ -26,5 +28,22 @@ func TestOwnProcess(t *testing.T) {
 	}
 	if CPUSecondsOf(0) != 0 || PeakRSSOf(-1) != 0 {
 		t.Fatal("unknown pids must read as 0")
+	}
+}
+
+func TestResetPeakRSS(t *testing.T) {
+	buf := make([]byte, 64<<20)
+	for i := range buf {
+		buf[i] = 1
+	}
+	before := PeakRSS()
+	buf = nil
+	runtime.GC()
+	debug.FreeOSMemory()
+	ResetPeakRSS()
+	// Right after the reset the peak is the current resident set, which
+	// no longer holds the 64 MiB.
+	if after := PeakRSS(); after > RSS()+8<<20 || after > before-32<<20 {
+		t.Fatalf("peak %d after reset (before %d, rss %d)", after, before, RSS())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"sort"
 	"strconv"
 	"sync"
@@ -18,12 +19,15 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/bench/procstat"
 	"github.com/oqim/oqim/connectors/clickhouse"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/inference/clinical/worker"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/generate"
+	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/schema"
 )
 
@@ -119,7 +123,7 @@ func Load(ctx context.Context, conn driver.Conn, db string, o Options) (*LoadRep
 	if err != nil {
 		return nil, err
 	}
-	if _, err := migrations.Up(ctx, conn, db); err != nil {
+	if _, err := migrate.Up(ctx, conn, db, schemaSets()...); err != nil {
 		return nil, err
 	}
 
@@ -158,8 +162,14 @@ func Load(ctx context.Context, conn driver.Conn, db string, o Options) (*LoadRep
 	}()
 
 	worker := func(ctx context.Context) error {
-		dec, err := decode.New(decode.Options{Registry: reg, Regions: ref.RegionIDs(), Alloc: &decode.PoolAllocator{},
-			Now: func() time.Time { return o.Now }})
+		// The ingest pipeline's decoder and allocator; only the clock is
+		// the load's, so history up to Now validates whatever Now is.
+		dopts, err := ingest.DecodeOptions(ingest.Config{}, reg)
+		if err != nil {
+			return err
+		}
+		dopts.Now = func() time.Time { return o.Now }
+		dec, err := decode.New(dopts)
 		if err != nil {
 			return err
 		}
@@ -298,4 +308,11 @@ func (r *LoadReport) WriteText(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// schemaSets are the tables of a production database: the event tables,
+// the doctor's assistant's (the BI's rollups read its jobs) and the BI's
+// rollups, whose materialized views every insert feeds.
+func schemaSets() []fs.FS {
+	return []fs.FS{schema.Migrations(), worker.Migrations(), kpi.Migrations()}
 }

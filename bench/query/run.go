@@ -23,7 +23,7 @@ import (
 	"github.com/oqim/oqim/analytics/access"
 	"github.com/oqim/oqim/analytics/api"
 	"github.com/oqim/oqim/analytics/kpi"
-	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/schema"
@@ -177,7 +177,7 @@ func Run(ctx context.Context, conn driver.Conn, o RunOptions) (*Report, error) {
 	// A database loaded by an older schema gets the newer migrations,
 	// back-fills included, as a deployment would.
 	t0 := time.Now()
-	applied, err := migrations.Up(ctx, conn, o.Database)
+	applied, err := migrate.Up(ctx, conn, o.Database, schemaSets()...)
 	if err != nil {
 		return nil, fmt.Errorf("bench query: migrating %s: %w", o.Database, err)
 	}

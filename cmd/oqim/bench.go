@@ -4,14 +4,17 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -22,6 +25,7 @@ import (
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	chatbotBench "github.com/oqim/oqim/inference/chatbot/bench"
+	"github.com/oqim/oqim/pipelines/ingest"
 )
 
 func (a *app) benchCmd() *cobra.Command {
@@ -30,12 +34,12 @@ func (a *app) benchCmd() *cobra.Command {
 		Short: "Measure a hot path against its physical limits, side by side in one run",
 	}
 	var (
-		events, partitions, batch int
-		latencyFor                time.Duration
-		asJSON                    bool
-		dir, cpuProfile, rows     string
+		events, partitions, batch, runs int
+		latencyFor                      time.Duration
+		asJSON                          bool
+		dir, cpuProfile, rows, alloc    string
 	)
-	ingest := &cobra.Command{
+	ingestC := &cobra.Command{
 		Use:   "ingest",
 		Short: "Kafka → pipeline → ClickHouse throughput and latency, against Kafka-only and ClickHouse-only limits",
 		Long: `bench ingest preloads --events generated events into an embedded Kafka broker,
@@ -45,9 +49,17 @@ then measures, in one run:
   pipeline  oqim's pipeline (decode, validate, DLQ, dedup-safe insert, commit);
 and a latency phase with live events at half the pipeline's rate. ratio is
 pipeline ÷ min(A, B). ClickHouse is clickhouse.dsn, or a private local
-server under --dir. Every row is then counted: nothing lost or duplicated.`,
+server under --dir. Every row is then counted: nothing lost or duplicated.
+
+The pipeline is the one 'oqim ingest' runs, built by the same constructor
+from the same pipeline.* settings (batching, allocator, GC); --batch-size
+and --alloc override them. --alloc both runs the pool and the Go
+allocator back to back, --runs times, alternating which goes first, each
+run with a fresh broker, topic and database; the medians per allocator
+follow the runs.`,
 		Example: `  oqim bench ingest --events 1000000
-  oqim bench ingest --events 5000000 --json
+  oqim bench ingest --events 2000000 --json
+  oqim bench ingest --events 2000000 --alloc both --runs 3
   oqim bench ingest --events 8000000 --rows small   # the clickhouse_sinker comparison's rows`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -62,37 +74,107 @@ server under --dir. Every row is then counted: nothing lost or duplicated.`,
 				return err
 			}
 			defer stop()
-			brokers, brokerPid := cfg.Kafka.Brokers, 0
-			if len(brokers) == 0 {
-				// The broker runs as a child process, as a real cluster
-				// would, so peak RSS is the pipeline's alone.
-				b, err := startBroker(ctx, partitions)
-				if err != nil {
-					return err
+			allocs := []string{alloc}
+			if alloc == "both" {
+				allocs = []string{ingest.AllocPool, ingest.AllocGo}
+			} else if _, err := ingest.NewAllocator(alloc); err != nil {
+				return &usageError{fmt.Errorf("--alloc: %w, or both", err)}
+			}
+			if runs < 1 {
+				return &usageError{errors.New("--runs must be at least 1")}
+			}
+			// The production pipeline's settings; the flags override them.
+			pcfg := ingest.Config{BatchSize: cfg.Pipeline.BatchSize, BatchInterval: cfg.Pipeline.BatchInterval.Duration}
+			if batch > 0 {
+				pcfg.BatchSize = batch
+			}
+			stamp := time.Now().Unix()
+			var reports []*benchingest.Report
+			for i := 0; i < runs; i++ {
+				order := allocs
+				if i%2 == 1 {
+					order = slices.Clone(allocs)
+					slices.Reverse(order)
 				}
-				defer b.stop()
-				brokers, brokerPid = []string{b.addr}, b.cmd.Process.Pid
-			}
-			opts := benchingest.Options{
-				Events: events, Partitions: partitions, BatchSize: batch, LatencyFor: latencyFor,
-				Progress: a.stderr, ClickHousePid: pid, BrokerPid: brokerPid, Brokers: brokers, Rows: rows,
-			}
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return err
+				for _, al := range order {
+					pcfg.Allocator = al
+					opts := benchingest.Options{
+						Events: events, Partitions: partitions, Pipeline: pcfg, LatencyFor: latencyFor,
+						Progress: a.stderr, ClickHousePid: pid, Rows: rows,
+						Database: fmt.Sprintf("bench_%d_%s_%d", stamp, al, i), Topic: fmt.Sprintf("bench.events.%s.%d", al, i),
+					}
+					if cpuProfile != "" && len(reports) == 0 {
+						f, err := os.Create(cpuProfile)
+						if err != nil {
+							return err
+						}
+						defer f.Close()
+						opts.CPUProfile = f
+					}
+					fmt.Fprintf(a.stderr, "run %d of %d, allocator %s\n", i+1, runs, al)
+					rep, err := benchIngestRun(ctx, conn, cfg.Kafka.Brokers, partitions, opts)
+					if err != nil {
+						return err
+					}
+					reports = append(reports, rep)
+					if err := writeIngestReport(a, rep, asJSON); err != nil {
+						return err
+					}
 				}
-				defer f.Close()
-				opts.CPUProfile = f
 			}
-			rep, err := benchingest.Run(ctx, conn, opts)
-			if err != nil {
-				return err
+			if len(reports) == 1 {
+				return nil
 			}
+			sums := benchingest.Summarize(reports)
 			if asJSON {
-				return json.NewEncoder(a.stdout).Encode(rep)
+				return json.NewEncoder(a.stdout).Encode(map[string]any{"medians": sums})
 			}
-			fmt.Fprintf(a.stdout, `events            %d (%.1f MB)
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "\nmedians\truns\trows/s\tratio\tlimit A\tlimit B\tcpu s\tp50 ms\tp99 ms\tpeak RSS MiB\tlost\tdup")
+			for _, s := range sums {
+				fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\n", s.Alloc, s.Runs, s.RowsPerS, s.Ratio,
+					s.LimitCH, s.LimitKafka, s.CPUSeconds, s.LatencyP50Ms, s.LatencyP99Ms, float64(s.PeakRSSBytes)/(1<<20), s.Lost, s.Duplicated)
+			}
+			return tw.Flush()
+		},
+	}
+	ingestC.Flags().IntVar(&events, "events", 1000000, "events to send through each stage")
+	ingestC.Flags().IntVar(&partitions, "partitions", 4, "topic partitions")
+	ingestC.Flags().IntVar(&batch, "batch-size", 0, "rows per insert (0: pipeline.batch_size)")
+	ingestC.Flags().StringVar(&alloc, "alloc", ingest.DefaultAllocator, "the pipeline's allocator: pool, go, or both side by side")
+	ingestC.Flags().IntVar(&runs, "runs", 1, "runs per allocator; with more than one, the medians are printed at the end")
+	ingestC.Flags().DurationVar(&latencyFor, "latency-for", 10*time.Second, "length of the latency phase")
+	ingestC.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per run (and one of medians after several)")
+	ingestC.Flags().StringVar(&dir, "dir", "var/bench", "folder for the local ClickHouse when clickhouse.dsn is empty")
+	ingestC.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the (first run's) pipeline phase to this file")
+	ingestC.Flags().StringVar(&rows, "rows", benchingest.RowsEnvelope, "record shape: envelope (generated Single Portal events) or small (three-field {time,name,value} rows into a plain table, the clickhouse_sinker comparison's shape)")
+	cmd.AddCommand(ingestC, a.benchChatbotCmd(), a.benchQueryCmd())
+	return cmd
+}
+
+// benchIngestRun runs one bench ingest on brokers, or, when there are
+// none, on a broker of its own in a child process, as a real cluster
+// would be, so that peak RSS is the pipeline's alone; a fresh broker per
+// run also frees the previous run's topic.
+func benchIngestRun(ctx context.Context, conn driver.Conn, brokers []string, partitions int, o benchingest.Options) (*benchingest.Report, error) {
+	o.Brokers = brokers
+	if len(brokers) == 0 {
+		b, err := startBroker(ctx, partitions)
+		if err != nil {
+			return nil, err
+		}
+		defer b.stop()
+		o.Brokers, o.BrokerPid = []string{b.addr}, b.cmd.Process.Pid
+	}
+	return benchingest.Run(ctx, conn, o)
+}
+
+func writeIngestReport(a *app, rep *benchingest.Report, asJSON bool) error {
+	if asJSON {
+		return json.NewEncoder(a.stdout).Encode(rep)
+	}
+	_, err := fmt.Fprintf(a.stdout, `allocator         %s
+events            %d (%.1f MB)
 pipeline          %.0f rows/s, %.1f MB/s (%.2f s)
 limit A (CH)      %.0f rows/s
 limit B (Kafka)   %.0f rows/s
@@ -101,22 +183,10 @@ latency           p50 %.0f ms, p99 %.0f ms at %.0f rows/s
 cpu               %.1f s pipeline process, %.1f s ClickHouse, %.1f s broker
 peak RSS          %.0f MiB oqim, %.0f MiB ClickHouse
 check             %d rows landed, %d lost, %d duplicated
-`, rep.Events, float64(rep.Bytes)/1e6, rep.RowsPerS, rep.MBPerS, rep.Seconds, rep.LimitCH, rep.LimitKafka, rep.Ratio,
-				rep.LatencyP50Ms, rep.LatencyP99Ms, rep.LatencyRate, rep.CPUSeconds, rep.ClickHouseCPU, rep.BrokerCPU,
-				float64(rep.PeakRSSBytes)/(1<<20), float64(rep.ClickHouseRSS)/(1<<20), rep.Landed, rep.Lost, rep.Duplicated)
-			return nil
-		},
-	}
-	ingest.Flags().IntVar(&events, "events", 1000000, "events to send through each stage")
-	ingest.Flags().IntVar(&partitions, "partitions", 4, "topic partitions")
-	ingest.Flags().IntVar(&batch, "batch-size", 100000, "rows per insert")
-	ingest.Flags().DurationVar(&latencyFor, "latency-for", 10*time.Second, "length of the latency phase")
-	ingest.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
-	ingest.Flags().StringVar(&dir, "dir", "var/bench", "folder for the local ClickHouse when clickhouse.dsn is empty")
-	ingest.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
-	ingest.Flags().StringVar(&rows, "rows", benchingest.RowsEnvelope, "record shape: envelope (generated Single Portal events) or small (three-field {time,name,value} rows into a plain table, the clickhouse_sinker comparison's shape)")
-	cmd.AddCommand(ingest, a.benchChatbotCmd(), a.benchQueryCmd())
-	return cmd
+`, rep.Alloc, rep.Events, float64(rep.Bytes)/1e6, rep.RowsPerS, rep.MBPerS, rep.Seconds, rep.LimitCH, rep.LimitKafka, rep.Ratio,
+		rep.LatencyP50Ms, rep.LatencyP99Ms, rep.LatencyRate, rep.CPUSeconds, rep.ClickHouseCPU, rep.BrokerCPU,
+		float64(rep.PeakRSSBytes)/(1<<20), float64(rep.ClickHouseRSS)/(1<<20), rep.Landed, rep.Lost, rep.Duplicated)
+	return err
 }
 
 // benchClickHouse connects to clickhouse.dsn, or starts a private server

@@ -12,10 +12,10 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/bench/query"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/generate"
@@ -258,7 +258,7 @@ lists each migration and when it was applied.`,
 			}
 			defer conn.Close()
 			if len(args) == 0 || args[0] == "up" {
-				applied, err := migrations.Up(cmd.Context(), conn, cfg.ClickHouse.Database)
+				applied, err := migrate.Up(cmd.Context(), conn, cfg.ClickHouse.Database, schemaSets()...)
 				for _, m := range applied {
 					fmt.Fprintf(a.stdout, "applied %04d_%s\n", m.Version, m.Name)
 				}
@@ -267,7 +267,7 @@ lists each migration and when it was applied.`,
 				}
 				return err
 			}
-			states, err := migrations.Status(cmd.Context(), conn, cfg.ClickHouse.Database)
+			states, err := migrate.Status(cmd.Context(), conn, cfg.ClickHouse.Database, schemaSets()...)
 			if err != nil {
 				return err
 			}

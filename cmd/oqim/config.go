@@ -22,6 +22,7 @@ import (
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
+	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/sources/httpingest"
 	"github.com/oqim/oqim/pipelines/sources/opendata"
 )
@@ -195,6 +196,10 @@ type PipelineConfig struct {
 	// rarely and still caps memory. 0 leaves the Go defaults.
 	GCPercent     int `yaml:"gc_percent"`
 	MemoryLimitMB int `yaml:"memory_limit_mb"`
+	// Allocator is where decoded columns' memory comes from: pool or go
+	// (ingest.AllocPool, ingest.AllocGo); empty is ingest's default, the
+	// faster one in `oqim bench ingest --alloc both`.
+	Allocator string `yaml:"allocator"`
 }
 
 // PipelineSpec is one declared pipeline: Kafka source, decoding,
@@ -535,6 +540,9 @@ func (c *Config) validate(path string) error {
 	}
 	if c.Pipeline.GCPercent < 0 || c.Pipeline.MemoryLimitMB < 0 {
 		return bad("pipeline.gc_percent", "gc_percent and memory_limit_mb must not be negative (0 keeps Go's defaults)")
+	}
+	if _, err := ingest.NewAllocator(c.Pipeline.Allocator); err != nil {
+		return bad("pipeline.allocator", err.Error())
 	}
 	if c.Pipeline.BatchInterval.Duration <= 0 {
 		return bad("pipeline.batch_interval", "must be positive, e.g. 1s")

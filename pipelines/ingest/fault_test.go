@@ -11,14 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/kafka"
-	"github.com/oqim/oqim/models/region"
-	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/ingest/ingesttest"
+	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // counts returns all rows and distinct event ids in portal_applications.
@@ -56,7 +55,7 @@ func TestClickHouseOutage(t *testing.T) {
 	}
 	defer conn.Close()
 	const db = "outage"
-	if _, err := migrations.Up(ctx, conn, db); err != nil {
+	if _, err := migrate.Up(ctx, conn, db, schema.Migrations()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -169,17 +168,11 @@ func TestPipelineChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := region.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := ingest.New(context.Background(), conn, ingest.Options{
-		Kafka: kafka.Plain(strings.Split(os.Getenv("OQIM_CHILD_BROKERS"), ",")...), Topics: []string{ingesttest.Topic}, Group: "killed",
-		Database: os.Getenv("OQIM_CHILD_DB"), BatchSize: 500, BatchInterval: 50 * time.Millisecond,
+	p, err := ingest.NewPipeline(context.Background(), ingest.Config{
+		Name: "killed", Topics: []string{ingesttest.Topic}, Group: "killed", BatchSize: 500, BatchInterval: 50 * time.Millisecond,
 		// The killed member's partitions move on after this, not 30 s.
 		SessionTimeout: 6 * time.Second,
-		Decode:         decode.Options{Regions: ref.RegionIDs()},
-	})
+	}, ingest.Deps{Kafka: kafka.Plain(strings.Split(os.Getenv("OQIM_CHILD_BROKERS"), ",")...), Conn: conn, Database: os.Getenv("OQIM_CHILD_DB")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,9 +30,9 @@ import (
 	"github.com/oqim/oqim/pipelines/schema"
 )
 
-// Options configure a pipeline.
-type Options struct {
-	// Kafka is the cluster the topics are read from and the DLQ written to.
+// options are a pipeline's settings once NewPipeline has resolved its
+// Config and Deps.
+type options struct {
 	Kafka *kafka.Cluster
 	// Topics are read as one consumer group.
 	Topics []string
@@ -46,7 +46,7 @@ type Options struct {
 	// Flat, when set, reads plain JSON objects whose keys are the
 	// columns of Flat.Family, all as event Flat.Event, instead of
 	// envelopes.
-	Flat *FlatFormat
+	Flat *flatFormat
 	// A batch is cut at BatchSize records or BatchInterval after its
 	// first record, whichever comes first.
 	BatchSize     int
@@ -86,16 +86,16 @@ type OffsetRange struct {
 	First, Last int64
 }
 
-// FlatFormat says where flat records go: either the table of an event
+// flatFormat says where flat records go: either the table of an event
 // family, every record taken as Event, or Table, an existing table in the
 // database whose columns the records' keys fill (decode.Plain).
-type FlatFormat struct {
+type flatFormat struct {
 	Family string
 	Event  string
 	Table  string
 }
 
-func (o *Options) defaults() error {
+func (o *options) defaults() error {
 	if o.Kafka == nil {
 		return errors.New("ingest: no Kafka cluster")
 	}
@@ -135,7 +135,7 @@ func (o *Options) defaults() error {
 // inserting overlap: while one batch is being inserted and committed, the
 // next is decoded, and at most one batch waits, which bounds memory.
 type Pipeline struct {
-	opts     Options
+	opts     options
 	conn     driver.Conn
 	consumer *kafka.Consumer
 	dlq      *kafkago.Writer
@@ -177,9 +177,9 @@ type tableRecord struct {
 	rec   arrow.Record
 }
 
-// New prepares a pipeline; Run starts it. ctx bounds the set-up (a flat
-// pipeline into a plain table reads the table's columns).
-func New(ctx context.Context, conn driver.Conn, opts Options) (*Pipeline, error) {
+// newPipeline prepares a pipeline; Run starts it. ctx bounds the set-up
+// (a flat pipeline into a plain table reads the table's columns).
+func newPipeline(ctx context.Context, conn driver.Conn, opts options) (*Pipeline, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}

@@ -198,15 +198,14 @@ func TestFlatPipeline(t *testing.T) {
 	}
 	msgs = append(msgs, kafkago.Message{Key: []byte("bad"), Value: []byte(`{"id":"bad","source":"112","time":"` + now + `","region":"UZ-JI","call_id":"bad","service":"ambulance"}`)})
 	env.Produce(t, msgs)
-	m := ingest.NewMetrics(nil, "flat")
-	p, err := ingest.New(context.Background(), env.Conn, ingest.Options{
-		Kafka: env.Kafka, Topics: []string{ingesttest.Topic}, Group: "flat", Database: env.DB,
-		BatchInterval: 100 * time.Millisecond, Metrics: m,
-		Flat: &ingest.FlatFormat{Family: "emergency.call", Event: "closed"},
-	})
+	p, err := ingest.NewPipeline(context.Background(), ingest.Config{
+		Name: "flat", Topics: []string{ingesttest.Topic}, Group: "flat", BatchInterval: 100 * time.Millisecond,
+		Decode: ingest.DecodeFlat, Family: "emergency.call", Event: "closed",
+	}, env.Deps())
 	if err != nil {
 		t.Fatal(err)
 	}
+	m := p.Metrics()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
@@ -263,14 +262,14 @@ func TestPlainTablePipeline(t *testing.T) {
 	env.Produce(t, msgs)
 
 	run := func(group string) *ingest.Metrics {
-		m := ingest.NewMetrics(nil, group)
-		p, err := ingest.New(ctx, env.Conn, ingest.Options{
-			Kafka: env.Kafka, Topics: []string{ingesttest.Topic}, Group: group, Database: env.DB,
-			BatchInterval: 100 * time.Millisecond, Metrics: m, Flat: &ingest.FlatFormat{Table: "readings"},
-		})
+		p, err := ingest.NewPipeline(ctx, ingest.Config{
+			Name: group, Topics: []string{ingesttest.Topic}, Group: group, BatchInterval: 100 * time.Millisecond,
+			Decode: ingest.DecodeFlat, Table: "readings",
+		}, env.Deps())
 		if err != nil {
 			t.Fatal(err)
 		}
+		m := p.Metrics()
 		rctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() { done <- p.Run(rctx) }()
@@ -318,11 +317,11 @@ func TestPlainTableUnsupportedColumn(t *testing.T) {
 	if err := env.Conn.Exec(ctx, "CREATE TABLE "+env.DB+".odd (name String, tags Array(String)) ENGINE = MergeTree() ORDER BY name"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := ingest.New(ctx, env.Conn, ingest.Options{Kafka: env.Kafka, Topics: []string{"t"}, Group: "g", Database: env.DB, Flat: &ingest.FlatFormat{Table: "odd"}})
+	_, err := ingest.NewPipeline(ctx, ingest.Config{Topics: []string{"t"}, Group: "g", Decode: ingest.DecodeFlat, Table: "odd"}, env.Deps())
 	if err == nil || !strings.Contains(err.Error(), "column tags has type Array(String)") {
 		t.Fatalf("got %v, want an error naming column tags", err)
 	}
-	_, err = ingest.New(ctx, env.Conn, ingest.Options{Kafka: env.Kafka, Topics: []string{"t"}, Group: "g", Database: env.DB, Flat: &ingest.FlatFormat{Table: "missing"}})
+	_, err = ingest.NewPipeline(ctx, ingest.Config{Topics: []string{"t"}, Group: "g", Decode: ingest.DecodeFlat, Table: "missing"}, env.Deps())
 	if err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("got %v, want an error naming the missing table", err)
 	}

@@ -5,15 +5,17 @@ package kpitest
 
 import (
 	"context"
+	"io/fs"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/oqim/oqim/analytics/kpi"
-	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/inference/clinical/worker"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/generate"
@@ -55,7 +57,7 @@ func Load(t testing.TB, o Options) *Env {
 	}
 	conn, db := chtest.Database(t)
 	ctx := context.Background()
-	if _, err := migrations.Up(ctx, conn, db); err != nil {
+	if _, err := migrate.Up(ctx, conn, db, Migrations()...); err != nil {
 		t.Fatal(err)
 	}
 	ref, err := region.Load()
@@ -155,4 +157,11 @@ func (e *Env) insertAssistants(t testing.TB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Migrations are the sets the BI's tables need: the event tables they
+// roll up, the doctor's jobs (kpi_doctor_jobs reads them) and the BI's
+// own.
+func Migrations() []fs.FS {
+	return []fs.FS{schema.Migrations(), worker.Migrations(), kpi.Migrations()}
 }

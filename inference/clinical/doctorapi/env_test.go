@@ -15,8 +15,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
@@ -84,7 +84,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		e.conn, e.db = chtest.Database(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := migrations.Up(ctx, e.conn, e.db); err != nil {
+		if _, err := migrate.Up(ctx, e.conn, e.db, worker.Migrations()); err != nil {
 			t.Fatalf("migrations: %v", err)
 		}
 		deps.ClickHouse, deps.Database = e.conn, e.db

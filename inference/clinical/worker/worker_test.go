@@ -11,8 +11,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/inference/clinical/asr"
@@ -129,7 +129,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	e.conn, e.db = chtest.Database(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := migrations.Up(ctx, e.conn, e.db); err != nil {
+	if _, err := migrate.Up(ctx, e.conn, e.db, Migrations()); err != nil {
 		t.Fatal(err)
 	}
 	b, err := embedded.Start(embedded.Options{})

@@ -6,19 +6,20 @@ package ingesttest
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	kafkago "github.com/segmentio/kafka-go"
 
-	"github.com/oqim/oqim/analytics/migrations"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/models/region"
-	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/ingest"
+	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // Topic is the topic Env's pipeline reads.
@@ -39,13 +40,15 @@ type Env struct {
 }
 
 // New starts the broker and a fresh database on the shared test
-// ClickHouse; the test's cleanup stops them.
-func New(t testing.TB) *Env {
+// ClickHouse, with the event tables (schema.Migrations) and the tables of
+// other parts' sets, for tests that read what ingest writes through
+// them (a KPI rollup, say); the test's cleanup stops them.
+func New(t testing.TB, sets ...fs.FS) *Env {
 	t.Helper()
 	e := NewBroker(t)
 	e.DSN = chtest.Default.DSN(t)
 	e.Conn, e.DB = chtest.Database(t)
-	if _, err := migrations.Up(context.Background(), e.Conn, e.DB); err != nil {
+	if _, err := migrate.Up(context.Background(), e.Conn, e.DB, append([]fs.FS{schema.Migrations()}, sets...)...); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -67,6 +70,12 @@ func NewBroker(t testing.TB) *Env {
 	return &Env{Kafka: kafka.Plain(b.Addrs()...), Brokers: b.Addrs(), Ref: ref}
 }
 
+// Deps are the broker, connection and database of e, for pipelines a
+// test builds itself.
+func (e *Env) Deps() ingest.Deps {
+	return ingest.Deps{Kafka: e.Kafka, Conn: e.Conn, Database: e.DB}
+}
+
 // Pipeline is a running pipeline; Stop cancels it and returns Run's error.
 type Pipeline struct {
 	Metrics *ingest.Metrics
@@ -78,17 +87,14 @@ type Pipeline struct {
 // tests see several flushes.
 func (e *Env) Start(t testing.TB, group string) *Pipeline {
 	t.Helper()
-	m := ingest.NewMetrics(nil, group)
-	p, err := ingest.New(context.Background(), e.Conn, ingest.Options{
-		Kafka: e.Kafka, Topics: []string{Topic}, Group: group, Database: e.DB,
-		BatchSize: 2000, BatchInterval: 200 * time.Millisecond, Metrics: m,
-		Decode: decode.Options{},
-	})
+	p, err := ingest.NewPipeline(context.Background(), ingest.Config{
+		Name: group, Topics: []string{Topic}, Group: group, BatchSize: 2000, BatchInterval: 200 * time.Millisecond,
+	}, e.Deps())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	pl := &Pipeline{Metrics: m, cancel: cancel, done: make(chan error, 1)}
+	pl := &Pipeline{Metrics: p.Metrics(), cancel: cancel, done: make(chan error, 1)}
 	go func() { pl.done <- p.Run(ctx) }()
 	t.Cleanup(func() { _ = pl.Stop() })
 	return pl

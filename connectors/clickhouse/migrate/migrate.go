@@ -1,12 +1,14 @@
-// Package migrations manages Oqim's ClickHouse schema as numbered SQL
-// files applied in order, each once. Applied versions are recorded with a
-// checksum, so an edited migration is caught instead of silently skipped.
-package migrations
+// Package migrate manages a ClickHouse schema as numbered SQL files
+// applied in order, each once. Each part of a program owns the tables it
+// uses and hands its migrations over as an fs.FS; Up merges the sets by
+// version, so versions are global and unique across sets. Applied
+// versions are recorded with a checksum in <db>.schema_migrations, so an
+// edited migration is caught instead of silently skipped.
+package migrate
 
 import (
 	"context"
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
@@ -20,9 +22,6 @@ import (
 
 	"github.com/oqim/oqim/connectors/clickhouse"
 )
-
-//go:embed sql/*.sql
-var files embed.FS
 
 // Migration is one numbered schema change.
 type Migration struct {
@@ -45,40 +44,46 @@ var fileName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
 // take bound parameters.
 var validDB = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// All returns the embedded migrations in version order.
-func All() ([]Migration, error) {
-	entries, err := fs.ReadDir(files, "sql")
-	if err != nil {
-		return nil, err
-	}
+// Load reads the migrations of every set (files NNNN_name.sql at each
+// set's root; a file with {db} gets the database name) and returns them
+// merged in version order. A version used twice, within a set or across
+// sets, is an error: versions are global.
+func Load(sets ...fs.FS) ([]Migration, error) {
 	var ms []Migration
-	for _, e := range entries {
-		m := fileName.FindStringSubmatch(e.Name())
-		if m == nil {
-			return nil, fmt.Errorf("migrations: %s does not match NNNN_name.sql", e.Name())
-		}
-		b, err := files.ReadFile("sql/" + e.Name())
+	for _, set := range sets {
+		entries, err := fs.ReadDir(set, ".")
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("migrations: %w", err)
 		}
-		v, _ := strconv.Atoi(m[1])
-		sum := sha256.Sum256(b)
-		ms = append(ms, Migration{Version: v, Name: m[2], SQL: string(b), Checksum: hex.EncodeToString(sum[:8])})
+		for _, e := range entries {
+			m := fileName.FindStringSubmatch(e.Name())
+			if m == nil {
+				return nil, fmt.Errorf("migrations: %s does not match NNNN_name.sql", e.Name())
+			}
+			b, err := fs.ReadFile(set, e.Name())
+			if err != nil {
+				return nil, fmt.Errorf("migrations: %w", err)
+			}
+			v, _ := strconv.Atoi(m[1])
+			sum := sha256.Sum256(b)
+			ms = append(ms, Migration{Version: v, Name: m[2], SQL: string(b), Checksum: hex.EncodeToString(sum[:8])})
+		}
 	}
 	slices.SortFunc(ms, func(a, b Migration) int { return a.Version - b.Version })
 	for i := 1; i < len(ms); i++ {
 		if ms[i].Version == ms[i-1].Version {
-			return nil, fmt.Errorf("migrations: version %d is used twice", ms[i].Version)
+			return nil, fmt.Errorf("migrations: version %d is used twice (%s and %s)", ms[i].Version, ms[i-1].Name, ms[i].Name)
 		}
 	}
 	return ms, nil
 }
 
-// Up creates the database if needed and applies every migration not yet
-// applied. It is safe to run any number of times, and returns the
-// migrations it applied now.
-func Up(ctx context.Context, conn driver.Conn, db string) ([]Migration, error) {
-	states, err := Status(ctx, conn, db)
+// Up creates the database if needed and applies every migration of sets
+// not yet applied, in version order. It is safe to run any number of
+// times, with any subset of the sets, and returns the migrations it
+// applied now.
+func Up(ctx context.Context, conn driver.Conn, db string, sets ...fs.FS) ([]Migration, error) {
+	states, err := Status(ctx, conn, db, sets...)
 	if err != nil {
 		return nil, err
 	}
@@ -101,13 +106,15 @@ func Up(ctx context.Context, conn driver.Conn, db string) ([]Migration, error) {
 	return applied, nil
 }
 
-// Status lists every migration with whether it is applied. It creates the
-// database and the bookkeeping table if they are missing.
-func Status(ctx context.Context, conn driver.Conn, db string) ([]State, error) {
+// Status lists every migration of sets with whether it is applied. It
+// creates the database and the bookkeeping table if they are missing.
+// Versions recorded as applied but in none of sets (another part's) are
+// left out.
+func Status(ctx context.Context, conn driver.Conn, db string, sets ...fs.FS) ([]State, error) {
 	if !validDB.MatchString(db) {
 		return nil, fmt.Errorf("migrations: database name %q must be letters, digits and underscores", db)
 	}
-	all, err := All()
+	all, err := Load(sets...)
 	if err != nil {
 		return nil, err
 	}
