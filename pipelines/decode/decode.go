@@ -571,10 +571,23 @@ func NewValidator(opts Options) (*Validator, error) {
 
 // Validate returns nil or a *events.FieldError.
 func (v *Validator) Validate(record []byte) error {
+	d := v.get()
+	defer v.pool.Put(d)
+	return d.Validate(record)
+}
+
+// ValidateEnvelope checks an envelope an events.Parser has read, like
+// Decoder.ValidateEnvelope, and returns nil or a *events.FieldError.
+func (v *Validator) ValidateEnvelope(env *events.Envelope) error {
+	d := v.get()
+	defer v.pool.Put(d)
+	return d.ValidateEnvelope(env)
+}
+
+func (v *Validator) get() *Decoder {
 	d, ok := v.pool.Get().(*Decoder)
 	if !ok {
 		d, _ = New(v.opts) // options were checked by NewValidator
 	}
-	defer v.pool.Put(d)
-	return d.Validate(record)
+	return d
 }
