@@ -22,7 +22,10 @@ type Envelope struct {
 // disagree on which occurrence counts (fastjson's Get takes the first,
 // a key-by-key scan the last), which is how a record authorised as one
 // type could be stored as another. Parse therefore refuses a record that
-// has any envelope key twice.
+// has any envelope key twice. The same rule holds one level down, where
+// the decoder reads data against the type's schema: a schema field given
+// twice in data is refused as data.<field>. Keys Oqim never reads, at
+// either level, are ignored, repeated or not: they are never stored.
 //
 // A Parser reuses its memory, so parsing allocates nothing in steady
 // state. One Parser serves one goroutine.
