@@ -48,9 +48,8 @@ type Options struct {
 type Decoder struct {
 	opts        Options
 	region      func(b []byte) (string, bool)
-	env         [numSlots]*fastjson.Value
 	futureLimit time.Time
-	parser      fastjson.Parser
+	parser      events.Parser
 	tables      []*Table
 	byFam       map[*schema.Family]*Table
 	key         []byte
@@ -122,19 +121,37 @@ func (d *Decoder) Rows() int {
 
 // Decode validates one envelope record and appends it to its family's
 // table. On error nothing is appended and the error is a *events.FieldError.
-func (d *Decoder) Decode(record []byte) error { return d.envelope(record, true) }
-
-// Validate checks a record exactly as Decode does without buffering it,
-// for front doors (HTTP ingest) that must refuse bad input up front.
-func (d *Decoder) Validate(record []byte) error { return d.envelope(record, false) }
-
-func (d *Decoder) envelope(record []byte, keep bool) error {
-	v, err := d.parse(record)
+func (d *Decoder) Decode(record []byte) error {
+	env, err := d.parse(record)
 	if err != nil {
 		return err
 	}
-	env := d.visitEnvelope(v, nil)
-	typ, err := str(env[slotType], events.FieldType, true)
+	return d.envelope(env, true)
+}
+
+// Validate checks a record exactly as Decode does without buffering it,
+// for front doors (HTTP ingest) that must refuse bad input up front.
+func (d *Decoder) Validate(record []byte) error {
+	env, err := d.parse(record)
+	if err != nil {
+		return err
+	}
+	return d.envelope(env, false)
+}
+
+// ValidateEnvelope checks an envelope that an events.Parser has read, as
+// Decode would check the record it came from, without buffering it. A
+// front door that parses a record once to authorise it validates that
+// same envelope with this, so what it authorises is what it validated.
+func (d *Decoder) ValidateEnvelope(env *events.Envelope) error {
+	if err := d.checkSize(len(env.Record)); err != nil {
+		return err
+	}
+	return d.envelope(env, false)
+}
+
+func (d *Decoder) envelope(env *events.Envelope, keep bool) error {
+	typ, err := events.String(env.Type, events.FieldType, true)
 	if err != nil {
 		return err
 	}
@@ -143,7 +160,7 @@ func (d *Decoder) envelope(record []byte, keep bool) error {
 		return &events.FieldError{Field: events.FieldType, Reason: events.ReasonUnknownType,
 			Detail: fmt.Sprintf("%q is not a known event type (see pipelines/schema/types.yaml)", typ)}
 	}
-	data := env[slotData]
+	data := env.Data
 	if data == nil {
 		return &events.FieldError{Field: events.FieldData, Reason: events.ReasonMissingField, Detail: "required"}
 	}
@@ -151,108 +168,77 @@ func (d *Decoder) envelope(record []byte, keep bool) error {
 		return &events.FieldError{Field: events.FieldData, Reason: events.ReasonWrongType, Detail: "must be an object"}
 	}
 	t := d.byFam[fam]
-	t.visitFields(data)
-	return d.append(t, ev, env, "data.", keep)
-}
-
-// Envelope slots, filled by one pass over the record's keys: looking
-// each key up with Get would rescan the object for every field.
-const (
-	slotID = iota
-	slotSource
-	slotType
-	slotTime
-	slotRegion
-	slotDistrict
-	slotData
-	numSlots
-)
-
-// visitEnvelope fills the envelope slots from v's keys; with t set (flat
-// records) the other keys fill t's field slots.
-func (d *Decoder) visitEnvelope(v *fastjson.Value, t *Table) *[numSlots]*fastjson.Value {
-	env := &d.env
-	*env = [numSlots]*fastjson.Value{}
-	if t != nil {
-		clear(t.slots)
+	if err := t.visitFields(data); err != nil {
+		return err
 	}
-	o, _ := v.Object() // parse checked it is an object
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		switch string(k) {
-		case events.FieldID:
-			env[slotID] = v
-		case events.FieldSource:
-			env[slotSource] = v
-		case events.FieldType:
-			env[slotType] = v
-		case events.FieldTime:
-			env[slotTime] = v
-		case events.FieldRegion:
-			env[slotRegion] = v
-		case events.FieldDistrict:
-			env[slotDistrict] = v
-		case events.FieldData:
-			env[slotData] = v
-		default:
-			if t != nil {
-				if i, ok := t.index[string(k)]; ok {
-					t.slots[i] = v
-				}
-			}
-		}
-	})
-	return env
+	return d.append(t, ev, env, "data.", keep)
 }
 
 // DecodeFlat validates a flat JSON object whose keys are the table's
 // column names (envelope and fields side by side), for agencies that keep
 // their own format; the event is fixed by the pipeline's configuration.
 func (d *Decoder) DecodeFlat(fam *schema.Family, event int, record []byte) error {
-	v, err := d.parse(record)
-	if err != nil {
-		return err
-	}
 	t, ok := d.byFam[fam]
 	if !ok {
 		return fmt.Errorf("decode: family %s is not in this decoder's registry", fam.Name)
 	}
-	return d.append(t, event, d.visitEnvelope(v, t), "", true)
+	if err := d.checkSize(len(record)); err != nil {
+		return err
+	}
+	clear(t.slots)
+	dup := -1
+	env, err := d.parser.ParseFlat(record, func(k []byte, v *fastjson.Value) {
+		if i, ok := t.index[string(k)]; ok {
+			if t.slots[i] != nil && dup < 0 {
+				dup = i
+			}
+			t.slots[i] = v
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if dup >= 0 {
+		return events.DuplicateKey(t.Family.Fields[dup].Name)
+	}
+	return d.append(t, event, env, "", true)
 }
 
-func (d *Decoder) parse(record []byte) (*fastjson.Value, error) {
-	if l := d.opts.Limits.MaxBytes; l > 0 && len(record) > l {
-		return nil, &events.FieldError{Reason: events.ReasonTooLarge, Detail: fmt.Sprintf("record is %d bytes, the limit is %d", len(record), l)}
+// parse checks the record's size before spending a parse on it.
+func (d *Decoder) parse(record []byte) (*events.Envelope, error) {
+	if err := d.checkSize(len(record)); err != nil {
+		return nil, err
 	}
-	v, err := d.parser.ParseBytes(record)
-	if err != nil {
-		return nil, &events.FieldError{Reason: events.ReasonMalformed, Detail: err.Error()}
+	return d.parser.Parse(record)
+}
+
+func (d *Decoder) checkSize(n int) error {
+	if l := d.opts.Limits.MaxBytes; l > 0 && n > l {
+		return &events.FieldError{Reason: events.ReasonTooLarge, Detail: fmt.Sprintf("record is %d bytes, the limit is %d", n, l)}
 	}
-	if v.Type() != fastjson.TypeObject {
-		return nil, &events.FieldError{Reason: events.ReasonMalformed, Detail: "record is not a JSON object"}
-	}
-	return v, nil
+	return nil
 }
 
 // append reads and checks every column into the table's scratch row, and
 // only when all are valid appends the row, so a bad record leaves the
 // builders untouched.
-func (d *Decoder) append(t *Table, event int, env *[numSlots]*fastjson.Value, prefix string, keep bool) error {
+func (d *Decoder) append(t *Table, event int, env *events.Envelope, prefix string, keep bool) error {
 	row := t.row
 	var err error
-	if row.id, err = str(env[slotID], events.FieldID, true); err != nil {
+	if row.id, err = events.String(env.ID, events.FieldID, true); err != nil {
 		return err
 	}
-	if row.source, err = str(env[slotSource], events.FieldSource, true); err != nil {
+	if row.source, err = events.String(env.Source, events.FieldSource, true); err != nil {
 		return err
 	}
-	raw, err := str(env[slotTime], events.FieldTime, true)
+	raw, err := events.String(env.Time, events.FieldTime, true)
 	if err != nil {
 		return err
 	}
 	if row.time, err = d.checkTime(events.FieldTime, raw); err != nil {
 		return err
 	}
-	rb, err := str(env[slotRegion], events.FieldRegion, !t.Family.RegionOptional)
+	rb, err := events.String(env.Region, events.FieldRegion, !t.Family.RegionOptional)
 	if err != nil {
 		return err
 	}
@@ -264,7 +250,7 @@ func (d *Decoder) append(t *Table, event int, env *[numSlots]*fastjson.Value, pr
 		}
 	}
 	row.region = region
-	if row.district, err = str(env[slotDistrict], events.FieldDistrict, false); err != nil {
+	if row.district, err = events.String(env.District, events.FieldDistrict, false); err != nil {
 		return err
 	}
 	// Known districts are stored under one spelling; others as sent.
@@ -399,23 +385,6 @@ func inRange(f *schema.Field, x float64, prefix string) error {
 	return nil
 }
 
-func str(f *fastjson.Value, field string, required bool) ([]byte, error) {
-	if f == nil || f.Type() == fastjson.TypeNull {
-		if required {
-			return nil, &events.FieldError{Field: field, Reason: events.ReasonMissingField, Detail: "required"}
-		}
-		return nil, nil
-	}
-	b, err := f.StringBytes()
-	if err != nil {
-		return nil, &events.FieldError{Field: field, Reason: events.ReasonWrongType, Detail: fmt.Sprintf("must be a string, got %s", f.Type())}
-	}
-	if required && len(b) == 0 {
-		return nil, &events.FieldError{Field: field, Reason: events.ReasonMissingField, Detail: "must not be empty"}
-	}
-	return b, nil
-}
-
 func contains(set []string, b []byte) bool {
 	for _, s := range set {
 		if s == unsafeString(b) {
@@ -450,15 +419,26 @@ type Table struct {
 	slots                               []*fastjson.Value      // field values of the record being read
 }
 
-// visitFields fills the field slots from a data object in one pass.
-func (t *Table) visitFields(data *fastjson.Value) {
+// visitFields fills the field slots from a data object in one pass. A
+// field given twice is refused like a repeated envelope key: which of the
+// two is "the" value depends on the reader, and the schema's fields are
+// what gets stored. Keys outside the schema are ignored, repeated or not.
+func (t *Table) visitFields(data *fastjson.Value) error {
 	clear(t.slots)
+	dup := -1
 	o, _ := data.Object() // the caller checked it is an object
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		if i, ok := t.index[string(k)]; ok {
+			if t.slots[i] != nil && dup < 0 {
+				dup = i
+			}
 			t.slots[i] = v
 		}
 	})
+	if dup >= 0 {
+		return events.DuplicateKey("data." + t.Family.Fields[dup].Name)
+	}
+	return nil
 }
 
 type row struct {
@@ -594,10 +574,23 @@ func NewValidator(opts Options) (*Validator, error) {
 
 // Validate returns nil or a *events.FieldError.
 func (v *Validator) Validate(record []byte) error {
+	d := v.get()
+	defer v.pool.Put(d)
+	return d.Validate(record)
+}
+
+// ValidateEnvelope checks an envelope an events.Parser has read, like
+// Decoder.ValidateEnvelope, and returns nil or a *events.FieldError.
+func (v *Validator) ValidateEnvelope(env *events.Envelope) error {
+	d := v.get()
+	defer v.pool.Put(d)
+	return d.ValidateEnvelope(env)
+}
+
+func (v *Validator) get() *Decoder {
 	d, ok := v.pool.Get().(*Decoder)
 	if !ok {
 		d, _ = New(v.opts) // options were checked by NewValidator
 	}
-	defer v.pool.Put(d)
-	return d.Validate(record)
+	return d
 }

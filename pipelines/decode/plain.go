@@ -207,17 +207,28 @@ func (p *Plain) NewRecord() arrow.Record {
 // Decode validates one record from topic/partition/offset and appends it.
 // On error nothing is appended and the error is a *events.FieldError.
 func (p *Plain) Decode(record []byte, topic string, partition int, offset int64) error {
-	v, err := p.d.parse(record)
+	if err := p.d.checkSize(len(record)); err != nil {
+		return err
+	}
+	o, err := p.d.parser.Object(record)
 	if err != nil {
 		return err
 	}
 	clear(p.slots)
-	o, _ := v.Object() // parse checked it is an object
+	// A column's key given twice is refused, as in envelope records: the
+	// row would depend on which occurrence a reader takes.
+	dup := -1
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		if i, ok := p.index[string(k)]; ok {
+			if p.slots[i] != nil && dup < 0 {
+				dup = i
+			}
 			p.slots[i] = v
 		}
 	})
+	if dup >= 0 {
+		return events.DuplicateKey(p.cols[dup].name)
+	}
 	for i := range p.cols {
 		if err := p.read(&p.cols[i], p.slots[i]); err != nil {
 			return err

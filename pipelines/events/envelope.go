@@ -1,5 +1,6 @@
 // Package events defines Oqim's event envelope and the typed payloads that
-// agencies send, with their validation. Decoding goes straight into
+// agencies send, with their validation, and Parser, the one reader of the
+// envelope that every part of Oqim uses. Decoding goes straight into
 // columnar batches, so the ingest hot path never builds per-event structs.
 package events
 
@@ -32,12 +33,15 @@ const (
 	ReasonUnknownRegion Reason = "unknown_region"
 	ReasonTooLarge      Reason = "too_large"
 	ReasonFutureTime    Reason = "future_time"
+	// ReasonDuplicateKey: a key Oqim reads occurs twice in one record, so
+	// the record has no single meaning (see Parser).
+	ReasonDuplicateKey Reason = "duplicate_key"
 )
 
 // Reasons lists every Reason, for metrics that must exist before the first
 // bad record arrives.
 var Reasons = []Reason{ReasonMalformed, ReasonMissingField, ReasonWrongType, ReasonInvalidValue,
-	ReasonUnknownType, ReasonUnknownRegion, ReasonTooLarge, ReasonFutureTime}
+	ReasonUnknownType, ReasonUnknownRegion, ReasonTooLarge, ReasonFutureTime, ReasonDuplicateKey}
 
 // FieldError says which field of a record is wrong and why.
 type FieldError struct {

@@ -638,6 +638,7 @@ func TestRunHonoursLimitAndKeys(t *testing.T) {
 	}
 	dec := newDecoder(t, ref, now)
 	rejected := map[events.Reason]int{}
+	var envelopes events.Parser
 	for i, m := range w.msgs {
 		if err := dec.Decode(m.Value); err != nil {
 			var fe *events.FieldError
@@ -645,8 +646,12 @@ func TestRunHonoursLimitAndKeys(t *testing.T) {
 			rejected[fe.Reason]++
 			continue
 		}
-		typ := string(m.Value[bytes.Index(m.Value, []byte(`"type":"`))+8:])
-		fam := typ[:strings.LastIndexByte(typ[:strings.IndexByte(typ, '"')], '.')]
+		env, err := envelopes.Parse(m.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		typ := string(env.Type.GetStringBytes())
+		fam := typ[:strings.LastIndexByte(typ, '.')]
 		if f := keyField[fam]; f != "" {
 			if !bytes.Contains(m.Value, []byte(`"`+f+`":"`+string(m.Key)+`"`)) {
 				t.Fatalf("message %d keyed %q: %s", i, m.Key, m.Value)

@@ -326,3 +326,55 @@ func TestPlainTableUnsupportedColumn(t *testing.T) {
 		t.Fatalf("got %v, want an error naming the missing table", err)
 	}
 }
+
+// The smuggling record: an agency allowed only mahalla.appeal.* repeats
+// type and source, hoping a reader that takes the last occurrence stores
+// a Single Portal application in the Tax Committee's name. The pipeline
+// dead-letters it with the repeated key named, and stores nothing of it.
+func TestDuplicateEnvelopeKeysDeadLettered(t *testing.T) {
+	env := ingesttest.New(t)
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	valid := `{"id":"m-1","source":"mahalla-agency","type":"mahalla.appeal.submitted","time":"` + at + `","region":"UZ-XO",` +
+		`"data":{"appeal_id":"m-1","mahalla":"Gullanbog'","category":"roads"}}`
+	smuggled := `{"id":"m-2","source":"mahalla-agency","type":"mahalla.appeal.submitted","time":"` + at + `","region":"UZ-XO",` +
+		`"type":"portal.application.issued","source":"tax-committee",` +
+		`"data":{"appeal_id":"m-2","mahalla":"Gullanbog'","category":"roads",` +
+		`"application_id":"a-2","service_id":"annex4-12","agency":"Tax Committee","channel":"web","deadline":"` + at + `"}}`
+	env.Produce(t, []kafkago.Message{{Key: []byte("m-1"), Value: []byte(valid)}, {Key: []byte("m-2"), Value: []byte(smuggled)}})
+
+	p := env.Start(t, "dup")
+	p.WaitRows(t, 1, 1)
+	if n := p.Metrics.DLQ[events.ReasonDuplicateKey].Get(); n != 1 {
+		t.Fatalf("%d dead letters counted as %s, want 1", n, events.ReasonDuplicateKey)
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	var portal, bySource uint64
+	if err := env.Conn.QueryRow(context.Background(), "SELECT count() FROM "+env.DB+".portal_applications").Scan(&portal); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Conn.QueryRow(context.Background(), "SELECT count() FROM "+env.DB+".mahalla_appeals WHERE id = 'm-2'").Scan(&bySource); err != nil {
+		t.Fatal(err)
+	}
+	if portal != 0 || bySource != 0 {
+		t.Fatalf("the smuggled record was stored: %d portal applications, %d appeals with its id", portal, bySource)
+	}
+
+	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: env.Brokers, GroupID: "dlq-dup", Topic: ingesttest.Topic + ".dlq", StartOffset: kafkago.FirstOffset})
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, err := r.ReadMessage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dl ingest.DeadLetter
+	if err := json.Unmarshal(m.Value, &dl); err != nil {
+		t.Fatal(err)
+	}
+	if dl.Payload != smuggled || dl.Error.Reason != events.ReasonDuplicateKey || dl.Error.Field != events.FieldType ||
+		!strings.Contains(dl.Error.Detail, `"type"`) {
+		t.Fatalf("dead letter %+v (error %+v), want the smuggled record refused for its repeated type", dl, dl.Error)
+	}
+}

@@ -16,11 +16,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 	kafkago "github.com/segmentio/kafka-go"
-	"github.com/valyala/fastjson"
 
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
@@ -93,7 +93,7 @@ type Handler struct {
 	log        *slog.Logger
 	metricsSet *metrics.Set
 	m          *handlerMetrics
-	parsers    fastjson.ParserPool
+	parsers    sync.Pool // of *events.Parser
 	mux        *http.ServeMux
 }
 
@@ -110,6 +110,9 @@ func NewHandler(cfg Config, w kafka.Writer, v Validator, opts ...Option) (*Handl
 	cfg.setDefaults()
 	keys, err := newKeyring(cfg.Agencies)
 	if err != nil {
+		return nil, fmt.Errorf("httpingest: %w", err)
+	}
+	if err := checkReserved(cfg.Agencies); err != nil {
 		return nil, fmt.Errorf("httpingest: %w", err)
 	}
 	h := &Handler{cfg: cfg, keys: keys, w: w, v: v, mux: http.NewServeMux()}
@@ -251,7 +254,10 @@ func (h *Handler) readLines(body io.Reader, ag *agency) ([]kafkago.Message, int,
 			resp.Omitted++
 		}
 	}
-	p := h.parsers.Get()
+	p, _ := h.parsers.Get().(*events.Parser)
+	if p == nil {
+		p = new(events.Parser)
+	}
 	defer h.parsers.Put(p)
 	// The buffer holds the longest allowed line plus "\r\n", so
 	// ErrBufferFull means the line is too long.
@@ -303,35 +309,112 @@ func (h *Handler) readLines(body io.Reader, ag *agency) ([]kafkago.Message, int,
 
 // checkLine validates and authorizes line n and returns its message,
 // without a value, or why it is rejected.
-func (h *Handler) checkLine(p *fastjson.Parser, ag *agency, n int, line []byte) (kafkago.Message, *LineError) {
-	if err := h.v.Validate(line); err != nil {
-		var fe *events.FieldError
-		if errors.As(err, &fe) {
-			return kafkago.Message{}, &LineError{Line: n, Field: fe.Field, Reason: string(fe.Reason), Detail: fe.Detail}
-		}
-		return kafkago.Message{}, &LineError{Line: n, Reason: string(events.ReasonInvalidValue), Detail: err.Error()}
+//
+// The line is parsed once, by the envelope parser the Kafka ingest decodes
+// with (events.Parser), and that one envelope is both validated and
+// authorised. The bytes written to Kafka are the line itself, so the
+// pipeline reads the same envelope again: the type and source authorised
+// here are the type and source stored. A line that gives an envelope key
+// twice is refused by the parser, naming the key.
+func (h *Handler) checkLine(p *events.Parser, ag *agency, n int, line []byte) (kafkago.Message, *LineError) {
+	env, err := p.Parse(line)
+	if err != nil {
+		return kafkago.Message{}, lineError(n, err)
+	}
+	if err := h.v.ValidateEnvelope(env); err != nil {
+		return kafkago.Message{}, lineError(n, err)
 	}
 	// The validator may be any schema; the handler still needs these three.
-	v, err := p.ParseBytes(line)
+	id, err := events.String(env.ID, events.FieldID, true)
 	if err != nil {
-		return kafkago.Message{}, &LineError{Line: n, Reason: string(events.ReasonMalformed), Detail: err.Error()}
+		return kafkago.Message{}, lineError(n, err)
 	}
-	id, typ, source := string(v.GetStringBytes(events.FieldID)), string(v.GetStringBytes(events.FieldType)), string(v.GetStringBytes(events.FieldSource))
+	source, err := events.String(env.Source, events.FieldSource, true)
+	if err != nil {
+		return kafkago.Message{}, lineError(n, err)
+	}
+	typ, err := events.String(env.Type, events.FieldType, true)
+	if err != nil {
+		return kafkago.Message{}, lineError(n, err)
+	}
 	switch {
-	case id == "":
-		return kafkago.Message{}, &LineError{Line: n, Field: events.FieldID, Reason: string(events.ReasonMissingField), Detail: "required"}
-	case source != ag.name:
+	case string(source) != ag.name:
 		// Rejected rather than overwritten: Kafka then holds the bytes the
 		// agency sent, and a client that claims another agency's name is
 		// misconfigured or worse, which it should hear about.
 		return kafkago.Message{}, &LineError{Line: n, Field: events.FieldSource, Reason: ReasonSourceMismatch,
 			Detail: fmt.Sprintf("source %q does not match the API key's agency %q", source, ag.name)}
-	case !ag.allows(typ):
-		return kafkago.Message{}, &LineError{Line: n, Field: events.FieldType, Reason: ReasonForbiddenType,
-			Detail: fmt.Sprintf("agency %q may not send events of type %q", ag.name, typ)}
+	case !mayWrite(ag, string(typ)):
+		detail := fmt.Sprintf("agency %q may not send events of type %q", ag.name, typ)
+		if reserved(string(typ)) {
+			detail += fmt.Sprintf("; only the chatbot service (agency %q) writes the chatbot family", ChatbotAgency)
+		}
+		return kafkago.Message{}, &LineError{Line: n, Field: events.FieldType, Reason: ReasonForbiddenType, Detail: detail}
 	}
 	// The key keeps every redelivery of an event on one partition.
-	return kafkago.Message{Key: []byte(id)}, nil
+	return kafkago.Message{Key: bytes.Clone(id)}, nil
+}
+
+func lineError(n int, err error) *LineError {
+	var fe *events.FieldError
+	if errors.As(err, &fe) {
+		return &LineError{Line: n, Field: fe.Field, Reason: string(fe.Reason), Detail: fe.Detail}
+	}
+	return &LineError{Line: n, Reason: string(events.ReasonInvalidValue), Detail: err.Error()}
+}
+
+// ChatbotAgency is the agency name, and so the event source, of the
+// chatbot service (inference/chatbot stamps it on its events).
+const ChatbotAgency = "chatbot"
+
+// chatbotTypePrefix starts every type of the chatbot family.
+const chatbotTypePrefix = "chatbot."
+
+// reserved reports whether typ belongs to a family that only one service
+// may write: the chatbot family, whose rows are the chatbot's own account
+// of what citizens asked and how it answered (the assistants KPI). An
+// agency writing them would forge that account.
+func reserved(typ string) bool {
+	return typ == strings.TrimSuffix(chatbotTypePrefix, ".") || strings.HasPrefix(typ, chatbotTypePrefix)
+}
+
+// mayWrite reports whether agency ag may send events of type typ. Outside
+// the reserved family, its type patterns decide. A chatbot type needs two
+// things, so a broad grant can never reach it: the agency is the chatbot
+// service (named ChatbotAgency), and one of its patterns names the family
+// itself (chatbot.* or an exact chatbot type), not merely matches it as *
+// does.
+func mayWrite(ag *agency, typ string) bool {
+	if !reserved(typ) {
+		return ag.allows(typ)
+	}
+	if ag.name != ChatbotAgency {
+		return false
+	}
+	for _, p := range ag.types {
+		if strings.HasPrefix(p.value, chatbotTypePrefix) && p.match(typ) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkReserved refuses a configuration that grants the chatbot family by
+// name to any agency but the chatbot service: such a grant could never be
+// used, and is far more likely a mistake than a wish.
+func checkReserved(agencies []Agency) error {
+	for i, a := range agencies {
+		if a.Name == ChatbotAgency {
+			continue
+		}
+		for _, t := range a.Types {
+			// newKeyring has parsed every pattern already.
+			if p, err := parseTypePattern(t); err == nil && strings.HasPrefix(p.value, chatbotTypePrefix) {
+				return fmt.Errorf("agencies[%d] (%s): type pattern %q names the chatbot family, which only the chatbot service (agency %q) may send", i, a.Name, t, ChatbotAgency)
+			}
+		}
+	}
+	return nil
 }
 
 func (h *Handler) tooLarge(w http.ResponseWriter, line int, detail string) int {

@@ -170,13 +170,15 @@ func wantWritten(t *testing.T, brokers []string, lines ...string) {
 	if len(msgs) != len(lines) {
 		t.Fatalf("topic has %d messages, want %d", len(msgs), len(lines))
 	}
+	var p events.Parser
 	for i, m := range msgs {
-		var hdr struct{ ID string }
-		if err := json.Unmarshal([]byte(lines[i]), &hdr); err != nil {
+		env, err := p.Parse([]byte(lines[i]))
+		if err != nil {
 			t.Fatal(err)
 		}
-		if string(m.Key) != hdr.ID || string(m.Value) != lines[i] {
-			t.Errorf("message %d = key %q value %s\nwant key %q value %s", i, m.Key, m.Value, hdr.ID, lines[i])
+		id := env.ID.GetStringBytes()
+		if string(m.Key) != string(id) || string(m.Value) != lines[i] {
+			t.Errorf("message %d = key %q value %s\nwant key %q value %s", i, m.Key, m.Value, id, lines[i])
 		}
 	}
 }

@@ -9,12 +9,16 @@ import (
 	"github.com/oqim/oqim/pipelines/events"
 )
 
-// Validator checks one NDJSON line before it is accepted. A rejected line's
-// error should be an *events.FieldError so the client learns which field is
-// wrong and why; any other error is reported with reason invalid_value.
-// Validate is called from many requests at once.
+// Validator checks one NDJSON line's envelope, as the handler's
+// events.Parser read it, before the line is accepted: the handler parses
+// each line once and authorises and validates that one envelope, so what
+// it authorises is what it validated (decode.Validator is the production
+// one). A rejected envelope's error should be an *events.FieldError so the
+// client learns which field is wrong and why; any other error is reported
+// with reason invalid_value. ValidateEnvelope is called from many requests
+// at once.
 type Validator interface {
-	Validate(line []byte) error
+	ValidateEnvelope(env *events.Envelope) error
 }
 
 // EnvelopeValidator checks the envelope every Oqim event shares (see
@@ -26,7 +30,6 @@ type EnvelopeValidator struct {
 	regions map[string]struct{}
 	limits  events.Limits
 	now     func() time.Time
-	parsers fastjson.ParserPool
 }
 
 // NewEnvelopeValidator accepts events for the given ISO 3166-2:UZ region
@@ -42,30 +45,24 @@ func NewEnvelopeValidator(regions []string, limits events.Limits, now func() tim
 	return &EnvelopeValidator{regions: set, limits: limits, now: now}
 }
 
-// Validate returns nil or an *events.FieldError.
-func (v *EnvelopeValidator) Validate(line []byte) error {
-	if v.limits.MaxBytes > 0 && len(line) > v.limits.MaxBytes {
-		return &events.FieldError{Reason: events.ReasonTooLarge, Detail: fmt.Sprintf("event is %d bytes, the limit is %d", len(line), v.limits.MaxBytes)}
+// ValidateEnvelope returns nil or an *events.FieldError.
+func (v *EnvelopeValidator) ValidateEnvelope(env *events.Envelope) error {
+	if v.limits.MaxBytes > 0 && len(env.Record) > v.limits.MaxBytes {
+		return &events.FieldError{Reason: events.ReasonTooLarge, Detail: fmt.Sprintf("event is %d bytes, the limit is %d", len(env.Record), v.limits.MaxBytes)}
 	}
-	p := v.parsers.Get()
-	defer v.parsers.Put(p)
-	val, err := p.ParseBytes(line)
-	if err != nil {
-		return &events.FieldError{Reason: events.ReasonMalformed, Detail: err.Error()}
-	}
-	if val.Type() != fastjson.TypeObject {
-		return &events.FieldError{Reason: events.ReasonMalformed, Detail: "event is not a JSON object"}
-	}
-	for _, f := range []string{events.FieldID, events.FieldSource, events.FieldType} {
-		if _, err := requiredString(val, f); err != nil {
+	for _, f := range []struct {
+		v    *fastjson.Value
+		name string
+	}{{env.ID, events.FieldID}, {env.Source, events.FieldSource}, {env.Type, events.FieldType}} {
+		if _, err := events.String(f.v, f.name, true); err != nil {
 			return err
 		}
 	}
-	raw, err := requiredString(val, events.FieldTime)
+	raw, err := events.String(env.Time, events.FieldTime, true)
 	if err != nil {
 		return err
 	}
-	t, perr := time.Parse(time.RFC3339Nano, raw)
+	t, perr := time.Parse(time.RFC3339Nano, string(raw))
 	if perr != nil {
 		return &events.FieldError{Field: events.FieldTime, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not an RFC 3339 time", raw)}
 	}
@@ -75,37 +72,21 @@ func (v *EnvelopeValidator) Validate(line []byte) error {
 	if !v.limits.Oldest.IsZero() && t.Before(v.limits.Oldest) {
 		return &events.FieldError{Field: events.FieldTime, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%s is before %s", raw, v.limits.Oldest.Format(time.DateOnly))}
 	}
-	reg, err := requiredString(val, events.FieldRegion)
+	reg, err := events.String(env.Region, events.FieldRegion, true)
 	if err != nil {
 		return err
 	}
-	if _, ok := v.regions[reg]; !ok {
+	if _, ok := v.regions[string(reg)]; !ok {
 		return &events.FieldError{Field: events.FieldRegion, Reason: events.ReasonUnknownRegion, Detail: fmt.Sprintf("%q is not an ISO 3166-2:UZ region code such as UZ-JI", reg)}
 	}
-	if d := val.Get(events.FieldDistrict); d != nil && d.Type() != fastjson.TypeNull && d.Type() != fastjson.TypeString {
-		return &events.FieldError{Field: events.FieldDistrict, Reason: events.ReasonWrongType, Detail: fmt.Sprintf("must be a string, got %s", d.Type())}
+	if _, err := events.String(env.District, events.FieldDistrict, false); err != nil {
+		return err
 	}
-	data := val.Get(events.FieldData)
-	if data == nil {
+	if env.Data == nil {
 		return &events.FieldError{Field: events.FieldData, Reason: events.ReasonMissingField, Detail: "required"}
 	}
-	if data.Type() != fastjson.TypeObject {
-		return &events.FieldError{Field: events.FieldData, Reason: events.ReasonWrongType, Detail: fmt.Sprintf("must be an object, got %s", data.Type())}
+	if env.Data.Type() != fastjson.TypeObject {
+		return &events.FieldError{Field: events.FieldData, Reason: events.ReasonWrongType, Detail: fmt.Sprintf("must be an object, got %s", env.Data.Type())}
 	}
 	return nil
-}
-
-func requiredString(v *fastjson.Value, field string) (string, error) {
-	f := v.Get(field)
-	if f == nil || f.Type() == fastjson.TypeNull {
-		return "", &events.FieldError{Field: field, Reason: events.ReasonMissingField, Detail: "required"}
-	}
-	sb, err := f.StringBytes()
-	if err != nil {
-		return "", &events.FieldError{Field: field, Reason: events.ReasonWrongType, Detail: fmt.Sprintf("must be a string, got %s", f.Type())}
-	}
-	if len(sb) == 0 {
-		return "", &events.FieldError{Field: field, Reason: events.ReasonMissingField, Detail: "must not be empty"}
-	}
-	return string(sb), nil
 }

@@ -11,7 +11,7 @@ import (
 func TestEnvelopeValidator(t *testing.T) {
 	v := testValidator(t)
 	valid := `{"id":"e1","source":"s","type":"t.x","time":"2025-11-03T08:30:00.123+05:00","region":"UZ-JI","district":"Zarbdor","data":{}}`
-	if err := v.Validate([]byte(valid)); err != nil {
+	if err := validate(v, valid); err != nil {
 		t.Fatalf("valid event: %v", err)
 	}
 	for _, tt := range []struct {
@@ -31,9 +31,19 @@ func TestEnvelopeValidator(t *testing.T) {
 		{"too large", strings.Replace(valid, `"data":{}`, `"data":{"x":"`+strings.Repeat("x", 65<<10)+`"}`, 1), "", events.ReasonTooLarge},
 	} {
 		var fe *events.FieldError
-		err := v.Validate([]byte(tt.line))
+		err := validate(v, tt.line)
 		if !errors.As(err, &fe) || fe.Field != tt.field || fe.Reason != tt.reason {
 			t.Errorf("%s: err = %v, want field %q reason %q", tt.name, err, tt.field, tt.reason)
 		}
 	}
+}
+
+// validate parses line as the handler does and validates its envelope.
+func validate(v Validator, line string) error {
+	var p events.Parser
+	env, err := p.Parse([]byte(line))
+	if err != nil {
+		return err
+	}
+	return v.ValidateEnvelope(env)
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/pipelines/decode"
+	"github.com/oqim/oqim/pipelines/schema"
 )
 
 const (
@@ -181,6 +183,27 @@ func eventMessage(t *testing.T, ev Event) string {
 	return ev.Data.Agency + "/" + ev.Data.Dataset + " " + string(b)
 }
 
+// wantDecodes checks that the pipeline's decoder, which reads envelopes
+// with the one envelope parser, takes the poller's event as it is written.
+func wantDecodes(t *testing.T, ev Event) {
+	t.Helper()
+	reg, err := schema.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := decode.New(decode.Options{Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Validate(b); err != nil {
+		t.Fatalf("the ingest decoder refuses the poller's event %s: %v", b, err)
+	}
+}
+
 func wantMessages(t *testing.T, got []string, want ...string) {
 	t.Helper()
 	if !slices.Equal(got, want) {
@@ -209,6 +232,7 @@ func TestConditionalRequestsAndRows(t *testing.T) {
 		t.Fatalf("event = %+v\nwant    %+v", first, want)
 	}
 	wantMessages(t, readTopic(t, e.brokers, eventsTopic), eventMessage(t, first))
+	wantDecodes(t, first)
 	wantMessages(t, readTopic(t, e.brokers, rowsTopic),
 		first.ID+`/1 {"region":"UZ-JI","service":"annex4-12, passport","applications":"17"}`,
 		first.ID+`/2 {"region":"UZ-TK","service":"annex4-3","applications":"say \"hi\""}`,
@@ -303,6 +327,7 @@ func TestServerIgnoringConditionalsDedupsByContent(t *testing.T) {
 		t.Fatalf("sent conditional headers without validators: %v", h)
 	}
 	wantMessages(t, readTopic(t, e.brokers, eventsTopic), eventMessage(t, first))
+	wantDecodes(t, first)
 	wantMessages(t, readTopic(t, e.brokers, rowsTopic),
 		first.ID+`/1 {"region":"UZ-JI","km":120.5,"done":true}`,
 		first.ID+`/2 {"region":"UZ-SA","km":80,"note":{"a":1}}`,

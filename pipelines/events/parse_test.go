@@ -1,0 +1,61 @@
+package events
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/valyala/fastjson"
+)
+
+const record = `{"id":"e1","source":"s","type":"t.x","time":"2025-11-03T08:30:00Z","region":"UZ-JI","district":"d","data":{"type":"inner"},"extra":1,"extra":2}`
+
+func TestParse(t *testing.T) {
+	var p Parser
+	env, err := p.Parse([]byte(record))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for field, v := range map[string]string{"id": string(env.ID.GetStringBytes()), "type": string(env.Type.GetStringBytes()),
+		"district": string(env.District.GetStringBytes()), "data.type": string(env.Data.GetStringBytes("type"))} {
+		want := map[string]string{"id": "e1", "type": "t.x", "district": "d", "data.type": "inner"}[field]
+		if v != want {
+			t.Errorf("%s = %q, want %q", field, v, want)
+		}
+	}
+	if string(env.Record) != record {
+		t.Errorf("Record = %s", env.Record)
+	}
+
+	var others []string
+	if _, err := p.ParseFlat([]byte(`{"id":"e1","a":1,"b":2}`), func(k []byte, _ *fastjson.Value) { others = append(others, string(k)) }); err != nil || len(others) != 2 {
+		t.Errorf("ParseFlat passed %v (err %v), want a and b", others, err)
+	}
+
+	for rec, want := range map[string]FieldError{
+		`{"id":`:                           {Reason: ReasonMalformed},
+		`["id"]`:                           {Reason: ReasonMalformed},
+		`{"id":"a","id":"a"}`:              {Field: "id", Reason: ReasonDuplicateKey},
+		`{"data":{},"data":null}`:          {Field: "data", Reason: ReasonDuplicateKey},
+		`{"source":null,"source":"x"}`:     {Field: "source", Reason: ReasonDuplicateKey},
+		`{"type":"a","typ\u0065":"b"}`:     {Field: "type", Reason: ReasonDuplicateKey}, // an escaped key is the same key
+		`{"region":"a","time":1,"time":2}`: {Field: "time", Reason: ReasonDuplicateKey},
+	} {
+		var fe *FieldError
+		if _, err := p.Parse([]byte(rec)); !errors.As(err, &fe) || fe.Field != want.Field || fe.Reason != want.Reason {
+			t.Errorf("%s: err = %v, want field %q reason %s", rec, err, want.Field, want.Reason)
+		}
+	}
+}
+
+// The parser is on the ingest hot path: steady state allocates nothing.
+func TestParseDoesNotAllocate(t *testing.T) {
+	var p Parser
+	b := []byte(record)
+	if allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := p.Parse(b); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 0 {
+		t.Fatalf("%.1f allocations per record", allocs)
+	}
+}
