@@ -22,6 +22,7 @@ import (
 
 	benchingest "github.com/oqim/oqim/bench/ingest"
 	"github.com/oqim/oqim/bench/query"
+	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	chatbotBench "github.com/oqim/oqim/inference/chatbot/bench"
@@ -192,7 +193,7 @@ check             %d rows landed, %d lost, %d duplicated
 // benchClickHouse connects to clickhouse.dsn, or starts a private server
 // on dir (kept between runs) and returns its pid for CPU and memory
 // figures. stop closes the connection and stops a server it started.
-func benchClickHouse(ctx context.Context, cfg Config, log *slog.Logger, dir string) (driver.Conn, int, func(), error) {
+func benchClickHouse(ctx context.Context, cfg config.Config, log *slog.Logger, dir string) (driver.Conn, int, func(), error) {
 	dsn, pid := cfg.ClickHouse.DSN, 0
 	stopServer := func() {}
 	if dsn == "" {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/bench/query"
+	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate"
@@ -34,7 +35,7 @@ the chatbot (/chat/, /api/v1/chat/...), the doctor's API
 Kafka (kafka.brokers); run 'oqim migrate' once before.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pr, err := a.start(cmd.Context(), "json", false)
+			pr, err := a.start(cmd.Context(), "json", externalOnly)
 			if err != nil {
 				return err
 			}
@@ -42,13 +43,13 @@ Kafka (kafka.brokers); run 'oqim migrate' once before.`,
 			cfg, log, ref, l, in := pr.cfg, pr.log, pr.ref, pr.l, pr.in
 			w := in.kafka.NewWriter(cfg.Kafka.Topic)
 			defer w.Close()
-			h, closeRoutes, err := routes(cfg, in, metrics.NewSet(), ref, log, true, w)
+			h, closeRoutes, err := serverRoutes(cfg, in, metrics.NewSet(), ref, log, w)
 			if err != nil {
 				return err
 			}
 			defer closeRoutes(context.Background())
 			log.Info("serving", "addr", l.Addr().String())
-			return httpedge.Serve(cmd.Context(), l, h, cfg.HTTP.timeouts())
+			return httpedge.Serve(cmd.Context(), l, h, cfg.HTTP.Timeouts())
 		},
 	}
 }
@@ -64,19 +65,18 @@ insert. Run more copies to scale out; partitions are shared among them.
 /healthz, /readyz and /metrics are served on http.addr.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pr, err := a.start(cmd.Context(), "json", false)
+			pr, err := a.start(cmd.Context(), "json", externalOnly)
 			if err != nil {
 				return err
 			}
 			defer pr.Close()
-			cfg, log, ref, l, in := pr.cfg, pr.log, pr.ref, pr.l, pr.in
+			cfg, log, l, in := pr.cfg, pr.log, pr.l, pr.in
 			tuneGC(cfg.Pipeline)
 			set := metrics.NewSet()
-			h, closeRoutes, err := routes(cfg, in, set, ref, log, false, nil)
+			h, err := opsRoutes(cfg, in, set, log)
 			if err != nil {
 				return err
 			}
-			defer closeRoutes(context.Background())
 			g, ctx := errgroup.WithContext(cmd.Context())
 			if _, err := startPipelines(ctx, g, cfg, in, set, log); err != nil {
 				return err
@@ -84,7 +84,7 @@ insert. Run more copies to scale out; partitions are shared among them.
 			if err := startPollers(ctx, g, cfg, in, set, log); err != nil {
 				return err
 			}
-			g.Go(func() error { return httpedge.Serve(ctx, l, h, cfg.HTTP.timeouts()) })
+			g.Go(func() error { return httpedge.Serve(ctx, l, h, cfg.HTTP.Timeouts()) })
 			return g.Wait()
 		},
 	}
@@ -93,7 +93,7 @@ insert. Run more copies to scale out; partitions are shared among them.
 // generateFast loads events straight into ClickHouse, bypassing Kafka, so
 // that query benchmarks can have 100 million events in minutes; the rollups
 // are fed exactly as by the pipeline.
-func (a *app) generateFast(ctx context.Context, cfg Config, events int, seed uint64) error {
+func (a *app) generateFast(ctx context.Context, cfg config.Config, events int, seed uint64) error {
 	if events <= 0 {
 		return &usageError{errors.New("--fast needs --limit N, the number of events to load")}
 	}
@@ -114,7 +114,7 @@ func (a *app) generateFast(ctx context.Context, cfg Config, events int, seed uin
 
 // startPollers runs one open-data poller per configured dataset; their
 // events go to kafka.topic like any agency's.
-func startPollers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra, set *metrics.Set, log *slog.Logger) error {
+func startPollers(ctx context.Context, g *errgroup.Group, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger) error {
 	for i, dc := range cfg.OpenData {
 		if dc.Topic == "" {
 			dc.Topic = cfg.Kafka.Topic
@@ -184,7 +184,7 @@ DLQ reason at the end.`,
 				return err
 			}
 			ctx := cmd.Context()
-			cluster, err := cfg.Kafka.cluster(cfg.Kafka.Brokers)
+			cluster, err := cfg.Kafka.Cluster(cfg.Kafka.Brokers)
 			if err != nil {
 				return err
 			}
@@ -302,7 +302,7 @@ func (a *app) clickhouseCmd() *cobra.Command {
   oqim clickhouse stop --dir var/test/clickhouse`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log := newLogger(a.stderr, LogConfig{Format: "text", Level: "info"})
+			log := newLogger(a.stderr, config.LogConfig{Format: "text", Level: "info"})
 			bin, err := chserver.Install(cmd.Context(), log)
 			if err != nil {
 				return err
@@ -329,7 +329,7 @@ func (a *app) clickhouseCmd() *cobra.Command {
 		Short: "Stop the server started on --dir",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return chserver.StopDir(cmd.Context(), dir, newLogger(a.stderr, LogConfig{Format: "text", Level: "info"}))
+			return chserver.StopDir(cmd.Context(), dir, newLogger(a.stderr, config.LogConfig{Format: "text", Level: "info"}))
 		},
 	}
 	stop.Flags().StringVar(&dir, "dir", "var/clickhouse", "folder the server was started on")

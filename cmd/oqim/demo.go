@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
@@ -33,7 +34,7 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			pr, err := a.start(cmd.Context(), "text", true)
+			pr, err := a.start(cmd.Context(), "text", startLocal)
 			if err != nil {
 				return err
 			}
@@ -59,7 +60,7 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
 				cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "demo-doctor", Name: "Demo Doctor", KeySHA256: httpedge.HashKey(demoDoctorKey)}}
 			}
-			h, closeRoutes, err := routes(cfg, in, set, ref, log, true, w)
+			h, closeRoutes, err := serverRoutes(cfg, in, set, ref, log, w)
 			if err != nil {
 				return err
 			}
@@ -72,7 +73,7 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			if err := startWorkers(gctx, g, cfg, in, log, "all"); err != nil {
 				return err
 			}
-			g.Go(func() error { return httpedge.Serve(gctx, l, h, cfg.HTTP.timeouts()) })
+			g.Go(func() error { return httpedge.Serve(gctx, l, h, cfg.HTTP.Timeouts()) })
 			backfill := cfg.Generator.Backfill
 			var kept uint64
 			if err := in.conn.QueryRow(ctx, "SELECT count() FROM "+cfg.ClickHouse.Database+".portal_applications").Scan(&kept); err != nil {
@@ -114,7 +115,7 @@ const (
 // applications instead of replacing the earlier ones.
 func runID() string { return strconv.FormatInt(time.Now().Unix(), 36) }
 
-func printURLs(a *app, cfg Config, in *infra, addr net.Addr) {
+func printURLs(a *app, cfg config.Config, in *infra, addr net.Addr) {
 	base := "http://" + addr.String()
 	fmt.Fprintf(a.stdout, `
 Oqim demo is running. Open:
@@ -137,7 +138,7 @@ Press Ctrl-C to stop.
 		demoKey, demoAgency, demoDoctorKey, audioStatus(cfg))
 }
 
-func audioStatus(cfg Config) string {
+func audioStatus(cfg config.Config) string {
 	if cfg.ASR.Engine != "" {
 		return "POST a recording (WAV or MP3) to /api/v1/transcriptions, engine " + cfg.ASR.Engine
 	}

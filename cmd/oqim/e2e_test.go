@@ -21,6 +21,7 @@ import (
 
 	"github.com/oqim/oqim/analytics/api"
 	"github.com/oqim/oqim/analytics/kpi"
+	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
@@ -57,13 +58,13 @@ func TestKPIEndpointEqualsWhatWasSent(t *testing.T) {
 	env.Produce(t, msgs)
 	env.Start(t, "e2e").WaitRows(t, uint64(len(msgs)), 0)
 
-	cfg := defaultConfig()
+	cfg := config.Default()
 	cfg.ClickHouse.Database = env.DB
 	reg, err := schema.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, closeRoutes, err := routes(cfg, &infra{registry: reg, kafka: env.Kafka, conn: env.Conn}, metrics.NewSet(), env.Ref, slog.New(slog.DiscardHandler), true, nil)
+	h, closeRoutes, err := serverRoutes(cfg, &infra{registry: reg, kafka: env.Kafka, conn: env.Conn}, metrics.NewSet(), env.Ref, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,7 +104,7 @@ The offline engine is used unless --llm is given and llm.* is configured.`,
 				if err != nil {
 					return err
 				}
-				lc, err := cfg.LLM.client()
+				lc, err := cfg.LLM.Client()
 				if err != nil {
 					return err
 				}

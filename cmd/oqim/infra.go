@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/analytics/kpi"
+	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/kafka"
@@ -44,12 +45,25 @@ type infra struct {
 	log *slog.Logger
 }
 
-func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bool) (_ *infra, err error) {
+// infraPolicy says whether a command may start Kafka and ClickHouse
+// itself when the configuration names none.
+type infraPolicy uint8
+
+const (
+	// externalOnly connects to the configured cluster and server, and
+	// fails naming the setting when one is missing (serve, ingest, workers).
+	externalOnly infraPolicy = iota
+	// startLocal starts an embedded broker and a local ClickHouse for what
+	// is not configured (the demo).
+	startLocal
+)
+
+func startInfra(ctx context.Context, cfg config.Config, log *slog.Logger, policy infraPolicy) (_ *infra, err error) {
 	in := &infra{log: log, dsn: cfg.ClickHouse.DSN}
 	if in.registry, err = schema.Load(); err != nil {
 		return nil, err
 	}
-	if in.llm, err = cfg.LLM.client(); err != nil {
+	if in.llm, err = cfg.LLM.Client(); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -58,7 +72,7 @@ func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bo
 		}
 	}()
 	if in.dsn == "" {
-		if !allowLocal {
+		if policy != startLocal {
 			return nil, errors.New("clickhouse.dsn is empty: set OQIM_CLICKHOUSE_DSN (or clickhouse.dsn in the config) to your ClickHouse, e.g. clickhouse://user:pass@ch-1:9000/default; only `oqim demo` starts a local server")
 		}
 		bin, err := chserver.Install(ctx, log)
@@ -77,7 +91,7 @@ func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bo
 		log.Info("using external ClickHouse", "database", cfg.ClickHouse.Database)
 	}
 	if len(cfg.Kafka.Brokers) == 0 {
-		if !allowLocal {
+		if policy != startLocal {
 			return nil, errors.New("kafka.brokers is empty: set OQIM_KAFKA_BROKERS (or kafka.brokers in the config) to your cluster, e.g. kafka-1:9092,kafka-2:9092; only `oqim demo` starts an embedded broker")
 		}
 		in.broker, err = embedded.Start(embedded.Options{
@@ -89,23 +103,23 @@ func startInfra(ctx context.Context, cfg Config, log *slog.Logger, allowLocal bo
 		}
 		// The embedded broker speaks plaintext without SASL; kafka.tls and
 		// kafka.sasl are for an external cluster.
-		local := KafkaConfig{ClientID: cfg.Kafka.ClientID}
-		if in.kafka, err = local.cluster(in.broker.Addrs()); err != nil {
+		local := config.KafkaConfig{ClientID: cfg.Kafka.ClientID}
+		if in.kafka, err = local.Cluster(in.broker.Addrs()); err != nil {
 			return nil, err
 		}
 		log.Info("embedded Kafka broker started", "addr", strings.Join(in.broker.Addrs(), ","), "data_dir", cfg.Kafka.Embedded.DataDir)
 	} else {
-		if in.kafka, err = cfg.Kafka.cluster(cfg.Kafka.Brokers); err != nil {
+		if in.kafka, err = cfg.Kafka.Cluster(cfg.Kafka.Brokers); err != nil {
 			return nil, err
 		}
 		log.Info("using external Kafka", "brokers", strings.Join(cfg.Kafka.Brokers, ","),
-			"tls", cfg.Kafka.TLS != KafkaTLS{}, "sasl", cfg.Kafka.SASL.Mechanism)
+			"tls", cfg.Kafka.TLS != config.KafkaTLS{}, "sasl", cfg.Kafka.SASL.Mechanism)
 	}
 	if in.conn, err = clickhouse.Open(ctx, in.dsn); err != nil {
 		return nil, fmt.Errorf("%w\n  fix: check clickhouse.dsn / OQIM_CLICKHOUSE_DSN and that the server is running", err)
 	}
 	topics := []string{cfg.Kafka.Topic, cfg.Kafka.Topic + ".dlq"}
-	for _, p := range cfg.pipelines() {
+	for _, p := range cfg.PipelineSpecs() {
 		topics = append(topics, p.Topics...)
 		topics = append(topics, p.Topics[0]+".dlq")
 	}
@@ -135,7 +149,7 @@ func explainPort(err error) error {
 	var chp *chserver.PortInUseError
 	if errors.As(err, &chp) {
 		key := "clickhouse.local." + chp.Role + "_port"
-		return fmt.Errorf("%w\n  fix: stop that program, or set %s (%s) to a free port, or 0 to pick one", err, key, envName(key))
+		return fmt.Errorf("%w\n  fix: stop that program, or set %s (%s) to a free port, or 0 to pick one", err, key, config.EnvName(key))
 	}
 	var kp *embedded.PortInUseError
 	if errors.As(err, &kp) {
@@ -146,10 +160,10 @@ func explainPort(err error) error {
 
 // startPipelines runs every declared pipeline in g and returns their
 // metrics, registered in set under each pipeline's name.
-func startPipelines(ctx context.Context, g *errgroup.Group, cfg Config, in *infra, set *metrics.Set, log *slog.Logger) ([]*ingest.Metrics, error) {
+func startPipelines(ctx context.Context, g *errgroup.Group, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger) ([]*ingest.Metrics, error) {
 	var all []*ingest.Metrics
-	for _, spec := range cfg.pipelines() {
-		p, err := ingest.NewPipeline(ctx, spec.ingest(cfg.Pipeline), ingest.Deps{
+	for _, spec := range cfg.PipelineSpecs() {
+		p, err := ingest.NewPipeline(ctx, spec.Ingest(cfg.Pipeline), ingest.Deps{
 			Kafka: in.kafka, Conn: in.conn, Database: cfg.ClickHouse.Database, Registry: in.registry,
 			Metrics: set, Logger: log.With("pipeline", spec.Name),
 		})
@@ -162,18 +176,10 @@ func startPipelines(ctx context.Context, g *errgroup.Group, cfg Config, in *infr
 	return all, nil
 }
 
-// ingest is the pipeline's configuration as pipelines/ingest reads it.
-func (s PipelineSpec) ingest(c PipelineConfig) ingest.Config {
-	return ingest.Config{
-		Name: s.Name, Topics: s.Topics, Group: s.Group, Decode: s.Decode, Family: s.Family, Event: s.Event, Table: s.Table,
-		BatchSize: s.BatchSize, BatchInterval: s.BatchInterval.Duration, Allocator: c.Allocator,
-	}
-}
-
 // process is what every long-running command starts with: its config and
 // logger, the reference data, its HTTP listener, and Kafka and ClickHouse.
 type process struct {
-	cfg Config
+	cfg config.Config
 	log *slog.Logger
 	ref *region.Data
 	l   net.Listener
@@ -181,9 +187,8 @@ type process struct {
 }
 
 // start brings a process up; the HTTP address is bound before Kafka and
-// ClickHouse so that a port clash fails fast. local allows starting an
-// embedded broker and a local ClickHouse (the demo).
-func (a *app) start(ctx context.Context, defaultLogFormat string, local bool) (*process, error) {
+// ClickHouse so that a port clash fails fast.
+func (a *app) start(ctx context.Context, defaultLogFormat string, policy infraPolicy) (*process, error) {
 	cfg, log, err := a.config(defaultLogFormat)
 	if err != nil {
 		return nil, err
@@ -196,7 +201,7 @@ func (a *app) start(ctx context.Context, defaultLogFormat string, local bool) (*
 	if err != nil {
 		return nil, err
 	}
-	in, err := startInfra(ctx, cfg, log, local)
+	in, err := startInfra(ctx, cfg, log, policy)
 	if err != nil {
 		l.Close()
 		return nil, err
@@ -213,7 +218,7 @@ func (p *process) Close() {
 
 // tuneGC applies pipeline.gc_percent and memory_limit_mb to a process
 // that runs a pipeline.
-func tuneGC(c PipelineConfig) {
+func tuneGC(c config.PipelineConfig) {
 	if c.GCPercent > 0 {
 		debug.SetGCPercent(c.GCPercent)
 	}

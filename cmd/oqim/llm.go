@@ -2,26 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/oqim/oqim/connectors/llm"
-	"github.com/oqim/oqim/connectors/retry"
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
 )
-
-// client is the one LLM client every assistant shares; nil, without
-// error, when llm.base_url is empty (offline).
-func (c LLMConfig) client() (*llm.Client, error) {
-	lc, err := llm.New(llm.Config{BaseURL: c.BaseURL, Model: c.Model, APIKey: c.APIKey, EmbeddingModel: c.EmbeddingModel,
-		Timeout: c.Timeout.Duration, Retry: retry.Policy{Attempts: c.MaxAttempts}})
-	if errors.Is(err, llm.ErrNotConfigured) {
-		return nil, nil
-	}
-	return lc, err
-}
 
 // hybridSearcher embeds the knowledge base once, at start, with
 // llm.embedding_model.

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/spf13/cobra"
 )
 
@@ -80,8 +81,8 @@ See oqim.example.yaml for every key.`,
 
 // config loads the configuration; demo picks text logs by default, the
 // production commands JSON.
-func (a *app) config(defaultLogFormat string) (Config, *slog.Logger, error) {
-	cfg, err := loadConfig(a.configPath, os.Environ())
+func (a *app) config(defaultLogFormat string) (config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(a.configPath, os.Environ())
 	if err != nil {
 		return cfg, nil, err
 	}
@@ -91,7 +92,7 @@ func (a *app) config(defaultLogFormat string) (Config, *slog.Logger, error) {
 	return cfg, newLogger(a.stderr, cfg.Log), nil
 }
 
-func newLogger(w io.Writer, c LogConfig) *slog.Logger {
+func newLogger(w io.Writer, c config.LogConfig) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(c.Level)) // validated in loadConfig
 	opts := &slog.HandlerOptions{Level: level}

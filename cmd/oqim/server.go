@@ -14,6 +14,7 @@ import (
 	"github.com/oqim/oqim/analytics/api"
 	"github.com/oqim/oqim/analytics/dashboard"
 	"github.com/oqim/oqim/analytics/kpi"
+	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/health"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
@@ -27,13 +28,14 @@ import (
 	"github.com/oqim/oqim/pipelines/sources/httpingest"
 )
 
-// routes assembles the HTTP surface: the BI API and the assistants (when
-// public is set), and the operational endpoints every oqim process serves.
+// serverRoutes is the HTTP surface of `oqim serve` and the demo: the BI
+// API and dashboard, the chatbot, the clinical API, the operational
+// endpoints and, when ingest is set, the NDJSON endpoint agencies POST
+// events to (they land on ingest).
 //
-// ingest, when set, receives the events agencies POST to /api/v1/ingest.
 // The returned close function flushes what the handlers buffer (chatbot
 // events, audit entries) and must run after the server stops.
-func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, public bool, ingest kafka.Writer) (http.Handler, func(context.Context), error) {
+func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, ingest kafka.Writer) (http.Handler, func(context.Context), error) {
 	mux := http.NewServeMux()
 	var closers []func(context.Context)
 	closeAll := func(ctx context.Context) {
@@ -41,38 +43,55 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 			c(ctx)
 		}
 	}
+	fail := func(err error) (http.Handler, func(context.Context), error) {
+		closeAll(context.Background())
+		return nil, nil, err
+	}
 	if ingest != nil {
 		if err := mountIngest(mux, cfg, in, set, log, ingest); err != nil {
 			return nil, nil, err
 		}
 	}
-	var mounts []func(*http.ServeMux, Config, *infra, *region.Data, *slog.Logger) (func(context.Context), error)
-	if public {
-		mounts = append(mounts, mountBI, mountChatbot, mountDoctor)
-		d := dashboard.Handler()
-		// The dashboard's assets are public; its data comes from the BI
-		// API, which asks for credentials.
-		err := httpedge.Mount(mux, cfg.HTTP.edge(),
-			httpedge.Route{Method: "GET", Path: "/{$}", Need: httpedge.Public, Handler: d},
-			httpedge.Route{Method: "GET", Path: "/dashboard/", Need: httpedge.Public, Handler: d},
-			httpedge.Route{Method: "GET", Path: "/dashboard", Need: httpedge.Public, Handler: d})
-		if err != nil {
-			return nil, nil, err
-		}
+	d := dashboard.Handler()
+	// The dashboard's assets are public; its data comes from the BI API,
+	// which asks for credentials.
+	err := httpedge.Mount(mux, cfg.HTTP.Edge(),
+		httpedge.Route{Method: "GET", Path: "/{$}", Need: httpedge.Public, Handler: d},
+		httpedge.Route{Method: "GET", Path: "/dashboard/", Need: httpedge.Public, Handler: d},
+		httpedge.Route{Method: "GET", Path: "/dashboard", Need: httpedge.Public, Handler: d})
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, m := range mounts {
+	for _, m := range []func(*http.ServeMux, config.Config, *infra, *region.Data, *slog.Logger) (func(context.Context), error){mountBI, mountChatbot, mountDoctor} {
 		c, err := m(mux, cfg, in, ref, log)
 		if err != nil {
-			closeAll(context.Background())
-			return nil, nil, err
+			return fail(err)
 		}
 		if c != nil {
 			closers = append(closers, c)
 		}
 	}
-	// Operations endpoints are public, for probes and scrapers; put
-	// /metrics behind the network's policy where that matters.
-	err := httpedge.Mount(mux, cfg.HTTP.edge(),
+	if err := mountOps(mux, cfg, in, set); err != nil {
+		return fail(err)
+	}
+	return httpedge.AccessLog(log, mux), closeAll, nil
+}
+
+// opsRoutes is the HTTP surface of `oqim ingest` and the workers: health,
+// readiness and metrics only.
+func opsRoutes(cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger) (http.Handler, error) {
+	mux := http.NewServeMux()
+	if err := mountOps(mux, cfg, in, set); err != nil {
+		return nil, err
+	}
+	return httpedge.AccessLog(log, mux), nil
+}
+
+// mountOps serves the operational endpoints every oqim process has. They
+// are public, for probes and scrapers; put /metrics behind the network's
+// policy where that matters.
+func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set) error {
+	return httpedge.Mount(mux, cfg.HTTP.Edge(),
 		httpedge.Route{Method: "GET", Path: "/healthz", Need: httpedge.Public, Handler: health.Live()},
 		httpedge.Route{Method: "GET", Path: "/readyz", Need: httpedge.Public, Handler: health.Ready(2*time.Second,
 			health.Check{Name: "kafka", Fn: func(ctx context.Context) error { return in.kafka.Ping(ctx) }},
@@ -83,15 +102,10 @@ func routes(cfg Config, in *infra, set *metrics.Set, ref *region.Data, log *slog
 			set.WritePrometheus(w)
 			metrics.WriteProcessMetrics(w)
 		})})
-	if err != nil {
-		closeAll(context.Background())
-		return nil, nil, err
-	}
-	return httpedge.AccessLog(log, mux), closeAll, nil
 }
 
 // mountIngest serves POST /api/v1/ingest, validated by the schema registry.
-func mountIngest(mux *http.ServeMux, cfg Config, in *infra, set *metrics.Set, log *slog.Logger, w kafka.Writer) error {
+func mountIngest(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger, w kafka.Writer) error {
 	v, err := decode.NewValidator(decode.Options{Registry: in.registry})
 	if err != nil {
 		return err
@@ -100,12 +114,12 @@ func mountIngest(mux *http.ServeMux, cfg Config, in *infra, set *metrics.Set, lo
 	if err != nil {
 		return fmt.Errorf("http_ingest: %w", err)
 	}
-	return h.Mount(mux, cfg.HTTP.edge())
+	return h.Mount(mux, cfg.HTTP.Edge())
 }
 
 // mountBI serves the Digital Region BI and its OpenAPI document, scoped
 // and audited by analytics/access.
-func mountBI(mux *http.ServeMux, cfg Config, in *infra, ref *region.Data, log *slog.Logger) (func(context.Context), error) {
+func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, ref *region.Data, log *slog.Logger) (func(context.Context), error) {
 	authn, err := access.New(cfg.Access, ref.RegionIDs())
 	if err != nil {
 		return nil, fmt.Errorf("access: %w", err)
@@ -117,7 +131,7 @@ func mountBI(mux *http.ServeMux, cfg Config, in *infra, ref *region.Data, log *s
 		Logger:  log,
 		Access:  authn,
 		Audit:   audit,
-		Proxies: cfg.HTTP.edge().Proxies,
+		Proxies: cfg.HTTP.Edge().Proxies,
 	})
 	if err != nil {
 		_ = audit.Close(context.Background())
@@ -131,7 +145,7 @@ func mountBI(mux *http.ServeMux, cfg Config, in *infra, ref *region.Data, log *s
 }
 
 // mountChatbot serves the Single Portal chatbot's API and widget.
-func mountChatbot(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log *slog.Logger) (_ func(context.Context), err error) {
+func mountChatbot(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Data, log *slog.Logger) (_ func(context.Context), err error) {
 	var searcher chatbot.Searcher // nil: lexical
 	if in.llm != nil && in.llm.EmbeddingModel() != "" {
 		if searcher, err = hybridSearcher(in.llm); err != nil {
@@ -147,7 +161,7 @@ func mountChatbot(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log
 	if err != nil {
 		return nil, err
 	}
-	if err := bot.Mount(mux, cfg.HTTP.edge()); err != nil {
+	if err := bot.Mount(mux, cfg.HTTP.Edge()); err != nil {
 		_ = bot.Close(context.Background())
 		return nil, err
 	}
@@ -160,7 +174,7 @@ func mountChatbot(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log
 
 // mountDoctor serves the diagnostic assistant and, when doctors'
 // credentials are configured, the transcription and notes API.
-func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
+func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
 	eng, err := diagnosis.NewDefaultEngine()
 	if err != nil {
 		return nil, err
@@ -172,7 +186,7 @@ func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log 
 	if err != nil {
 		return nil, err
 	}
-	if err := httpedge.Mount(mux, cfg.HTTP.edge(), diagnosis.Route(diag, 0)); err != nil {
+	if err := httpedge.Mount(mux, cfg.HTTP.Edge(), diagnosis.Route(diag, 0)); err != nil {
 		return nil, err
 	}
 	if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
@@ -186,7 +200,7 @@ func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log 
 		for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes"} {
 			routes = append(routes, httpedge.Route{Path: p, Need: httpedge.Public, Handler: off})
 		}
-		return nil, httpedge.Mount(mux, cfg.HTTP.edge(), routes...)
+		return nil, httpedge.Mount(mux, cfg.HTTP.Edge(), routes...)
 	}
 	engine, err := asrEngine(cfg, log)
 	if err != nil {
@@ -205,7 +219,7 @@ func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log 
 		}
 		return nil, fmt.Errorf("doctor: %w", err)
 	}
-	if err := doc.Mount(mux, cfg.HTTP.edge()); err != nil {
+	if err := doc.Mount(mux, cfg.HTTP.Edge()); err != nil {
 		doc.Close()
 		if engine != nil {
 			engine.Close()
@@ -222,8 +236,8 @@ func mountDoctor(mux *http.ServeMux, cfg Config, in *infra, _ *region.Data, log 
 
 // asrEngine builds the configured speech engine, or nil when none is
 // configured (audio endpoints then answer 503 saying what to set).
-func asrEngine(cfg Config, log *slog.Logger) (*asr.Chunked, error) {
-	e, err := cfg.ASR.engine()
+func asrEngine(cfg config.Config, log *slog.Logger) (*asr.Chunked, error) {
+	e, err := cfg.ASR.NewEngine()
 	if errors.Is(err, asr.ErrNoEngine) {
 		log.Info("audio transcription is off; set asr.engine (openai with asr.base_url and asr.model, or whisper with -tags whisper and asr.whisper_model) to turn it on")
 		return nil, nil

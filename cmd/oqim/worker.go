@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oqim/oqim/analytics/kpi"
+	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/inference/clinical/notes"
 	"github.com/oqim/oqim/inference/clinical/worker"
 )
@@ -36,7 +37,7 @@ stays exact without it, only slower.`,
 			if args[0] != "asr" && args[0] != "notes" && args[0] != "retention" && args[0] != "seal" {
 				return &usageError{fmt.Errorf("unknown worker %q: use asr, notes, retention or seal", args[0])}
 			}
-			pr, err := a.start(cmd.Context(), "json", false)
+			pr, err := a.start(cmd.Context(), "json", externalOnly)
 			if err != nil {
 				return err
 			}
@@ -54,7 +55,7 @@ stays exact without it, only slower.`,
 // startWorkers runs the named workers ("asr", "notes", "retention",
 // "seal", or "all" for the demo) in g. The ASR worker needs an
 // engine; "all" skips it when none is configured.
-func startWorkers(ctx context.Context, g *errgroup.Group, cfg Config, in *infra, log *slog.Logger, which string) error {
+func startWorkers(ctx context.Context, g *errgroup.Group, cfg config.Config, in *infra, log *slog.Logger, which string) error {
 	jobs := cfg.Doctor.Jobs.WithDefaults()
 	opts := worker.Options{Config: jobs, Kafka: in.kafka, ClickHouse: in.conn, Database: cfg.ClickHouse.Database}
 	if which == "asr" || which == "all" {

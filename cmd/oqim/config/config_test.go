@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 )
 
 func TestDefaultsAreValid(t *testing.T) {
-	c, err := loadConfig("", nil)
+	c, err := Load("", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func TestDefaultsAreValid(t *testing.T) {
 }
 
 func TestExampleConfigLoads(t *testing.T) {
-	c, err := loadConfig(filepath.Join("..", "..", "oqim.example.yaml"), nil)
+	c, err := Load(filepath.Join("..", "..", "..", "oqim.example.yaml"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestExampleConfigLoads(t *testing.T) {
 func TestFileThenEnv(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "oqim.yaml")
 	os.WriteFile(path, []byte("kafka:\n  brokers: [a:9092]\n  topic: t1\npipeline:\n  batch_interval: 250ms\n"), 0o644)
-	c, err := loadConfig(path, []string{"OQIM_KAFKA_BROKERS=k1:9092, k2:9092", "OQIM_PIPELINE_BATCH_SIZE=7", "PATH=/bin"})
+	c, err := Load(path, []string{"OQIM_KAFKA_BROKERS=k1:9092, k2:9092", "OQIM_PIPELINE_BATCH_SIZE=7", "PATH=/bin"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,12 +46,12 @@ func TestFileThenEnv(t *testing.T) {
 }
 
 func TestHTTPEdgeSettingsFromEnv(t *testing.T) {
-	c, err := loadConfig("", []string{"OQIM_HTTP_TRUSTED_PROXIES=10.0.0.0/8, ::1", "OQIM_HTTP_WRITE_TIMEOUT=5s"})
+	c, err := Load("", []string{"OQIM_HTTP_TRUSTED_PROXIES=10.0.0.0/8, ::1", "OQIM_HTTP_WRITE_TIMEOUT=5s"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.HTTP.edge().Proxies; len(got) != 2 || c.HTTP.timeouts().Write != 5*time.Second {
-		t.Fatalf("proxies %v, timeouts %+v", got, c.HTTP.timeouts())
+	if got := c.HTTP.Edge().Proxies; len(got) != 2 || c.HTTP.Timeouts().Write != 5*time.Second {
+		t.Fatalf("proxies %v, timeouts %+v", got, c.HTTP.Timeouts())
 	}
 }
 
@@ -86,7 +86,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := loadConfig(tt.path, tt.env)
+			_, err := Load(tt.path, tt.env)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -95,9 +95,9 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
-			var ce *ConfigError
+			var ce *Error
 			if tt.path == "" && !errors.As(err, &ce) {
-				t.Errorf("error %v is not a ConfigError", err)
+				t.Errorf("error %v is not a Error", err)
 			}
 		})
 	}
@@ -118,20 +118,20 @@ func TestDeclaredPipelines(t *testing.T) {
     event: closed
     batch_size: 5000
 `), 0o644)
-	c, err := loadConfig(path, nil)
+	c, err := Load(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := c.pipelines()
+	ps := c.PipelineSpecs()
 	if len(ps) != 2 || ps[0].Decode != "envelope" || ps[0].BatchSize != c.Pipeline.BatchSize || ps[1].BatchSize != 5000 || ps[1].BatchInterval != c.Pipeline.BatchInterval {
 		t.Fatalf("pipelines = %+v", ps)
 	}
-	if d := defaultConfig(); len(d.pipelines()) != 2 || d.pipelines()[0].Topics[0] != d.Kafka.Topic {
-		t.Fatalf("default pipelines = %+v", d.pipelines())
+	if d := Default(); len(d.PipelineSpecs()) != 2 || d.PipelineSpecs()[0].Topics[0] != d.Kafka.Topic {
+		t.Fatalf("default pipelines = %+v", d.PipelineSpecs())
 	}
 
 	os.WriteFile(path, []byte("pipelines:\n  - name: x\n    topics: [t]\n    group: g\n    decode: flat\n"), 0o644)
-	if _, err := loadConfig(path, nil); err == nil || !strings.Contains(err.Error(), "pipelines[0].family") {
+	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), "pipelines[0].family") {
 		t.Fatalf("err = %v", err)
 	}
 	for yaml, want := range map[string]string{
@@ -140,9 +140,9 @@ func TestDeclaredPipelines(t *testing.T) {
 		"    decode: flat\n    table: r\n    family: emergency.call\n": "pipelines[0].table",
 	} {
 		os.WriteFile(path, []byte("pipelines:\n  - name: x\n    topics: [t]\n    group: g\n"+yaml), 0o644)
-		c, err := loadConfig(path, nil)
+		c, err := Load(path, nil)
 		switch {
-		case want == "" && (err != nil || c.pipelines()[0].Table != "readings"):
+		case want == "" && (err != nil || c.PipelineSpecs()[0].Table != "readings"):
 			t.Errorf("%q: %v", yaml, err)
 		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
 			t.Errorf("%q: err = %v, want one naming %s", yaml, err, want)
@@ -153,7 +153,7 @@ func TestDeclaredPipelines(t *testing.T) {
 func TestKafkaSecurityFromFileAndEnv(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "oqim.yaml")
 	os.WriteFile(path, []byte("kafka:\n  brokers: [k1:9093]\n  tls:\n    ca_file: ca.pem\n  sasl:\n    mechanism: SCRAM-SHA-512\n    username: oqim\n"), 0o644)
-	c, err := loadConfig(path, []string{"OQIM_KAFKA_SASL_PASSWORD=s3cret", "OQIM_KAFKA_TLS_ENABLED=true"})
+	c, err := Load(path, []string{"OQIM_KAFKA_SASL_PASSWORD=s3cret", "OQIM_KAFKA_TLS_ENABLED=true"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,19 +162,19 @@ func TestKafkaSecurityFromFileAndEnv(t *testing.T) {
 		t.Fatalf("tls %+v sasl %+v", c.Kafka.TLS, c.Kafka.SASL)
 	}
 	// The CA file does not exist: building the cluster says which setting.
-	if _, err := c.Kafka.cluster(c.Kafka.Brokers); err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
+	if _, err := c.Kafka.Cluster(c.Kafka.Brokers); err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
 		t.Fatalf("missing CA file: %v", err)
 	}
-	if _, err := loadConfig(path, []string{"OQIM_KAFKA_TLS_ENABLED=maybe"}); err == nil || !strings.Contains(err.Error(), "kafka.tls.enabled") {
+	if _, err := Load(path, []string{"OQIM_KAFKA_TLS_ENABLED=maybe"}); err == nil || !strings.Contains(err.Error(), "kafka.tls.enabled") {
 		t.Fatalf("bad bool: %v", err)
 	}
 }
 
 func TestLLMNotConfiguredIsOffline(t *testing.T) {
-	if c, err := (LLMConfig{}).client(); c != nil || err != nil {
+	if c, err := (LLMConfig{}).Client(); c != nil || err != nil {
 		t.Fatalf("empty llm.*: client %v, err %v; want offline", c, err)
 	}
-	if _, err := (LLMConfig{BaseURL: "http://llm.test/v1"}).client(); err == nil || !strings.Contains(err.Error(), "llm.model") {
+	if _, err := (LLMConfig{BaseURL: "http://llm.test/v1"}).Client(); err == nil || !strings.Contains(err.Error(), "llm.model") {
 		t.Fatalf("llm.base_url without llm.model: %v", err)
 	}
 }

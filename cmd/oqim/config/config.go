@@ -1,4 +1,8 @@
-package main
+// Package config loads and checks oqim's configuration: the YAML file,
+// then OQIM_* environment variables, then validation that names the
+// setting at fault. It is the one place that knows the keys; the commands
+// in cmd/oqim only wire what it returns.
+package config
 
 import (
 	"bytes"
@@ -19,6 +23,8 @@ import (
 	"github.com/oqim/oqim/analytics/access"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/llm"
+	"github.com/oqim/oqim/connectors/retry"
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
@@ -72,7 +78,7 @@ type ASRConfig struct {
 	Concurrency  int      `yaml:"concurrency"`
 }
 
-func (c ASRConfig) engine() (*asr.Chunked, error) {
+func (c ASRConfig) NewEngine() (*asr.Chunked, error) {
 	return asr.New(asr.Config{
 		Engine:      c.Engine,
 		OpenAI:      asr.OpenAIConfig{BaseURL: c.BaseURL, Model: c.Model, APIKey: c.APIKey, Timeout: c.Timeout.Duration},
@@ -115,14 +121,14 @@ type HTTPConfig struct {
 }
 
 // timeouts are the server's timeouts.
-func (c HTTPConfig) timeouts() httpedge.Timeouts {
+func (c HTTPConfig) Timeouts() httpedge.Timeouts {
 	return httpedge.Timeouts{ReadHeader: c.ReadHeaderTimeout.Duration, Read: c.ReadTimeout.Duration,
 		Write: c.WriteTimeout.Duration, Idle: c.IdleTimeout.Duration}
 }
 
 // edge is what every surface's routes share: the trusted proxies
 // (checked by validate).
-func (c HTTPConfig) edge() httpedge.Options {
+func (c HTTPConfig) Edge() httpedge.Options {
 	ps, _ := httpedge.ParseProxies(c.TrustedProxies)
 	return httpedge.Options{Proxies: ps}
 }
@@ -160,7 +166,7 @@ type KafkaSASL struct {
 
 // cluster is the one kafka.Cluster a command builds its clients from,
 // at brokers (kafka.brokers, or the embedded broker's address).
-func (c KafkaConfig) cluster(brokers []string) (*kafka.Cluster, error) {
+func (c KafkaConfig) Cluster(brokers []string) (*kafka.Cluster, error) {
 	cl, err := kafka.NewCluster(kafka.Config{Brokers: brokers, ClientID: c.ClientID,
 		TLS: kafka.TLSConfig(c.TLS), SASL: kafka.SASLConfig(c.SASL)})
 	if err != nil {
@@ -221,9 +227,9 @@ type PipelineSpec struct {
 	BatchInterval Duration `yaml:"batch_interval"`
 }
 
-// pipelines returns the declared pipelines, or the default one, with
+// PipelineSpecs returns the declared pipelines, or the default one, with
 // pipeline.* filling unset batching.
-func (c *Config) pipelines() []PipelineSpec {
+func (c *Config) PipelineSpecs() []PipelineSpec {
 	specs := c.Pipelines
 	if len(specs) == 0 {
 		specs = []PipelineSpec{
@@ -272,7 +278,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
-func defaultConfig() Config {
+func Default() Config {
 	var c Config
 	c.HTTP.Addr = "127.0.0.1:8080"
 	c.Log.Level = "info"
@@ -295,19 +301,19 @@ func defaultConfig() Config {
 	return c
 }
 
-// ConfigError names the setting that is wrong and how to fix it.
-type ConfigError struct {
+// Error names the setting that is wrong and how to fix it.
+type Error struct {
 	Key, Source, Problem string
 }
 
-func (e *ConfigError) Error() string {
+func (e *Error) Error() string {
 	return fmt.Sprintf("config: %s (from %s): %s", e.Key, e.Source, e.Problem)
 }
 
-// loadConfig reads path (if not empty), then applies OQIM_* variables
+// Load reads path (if not empty), then applies OQIM_* variables
 // from env, then validates.
-func loadConfig(path string, env []string) (Config, error) {
-	c := defaultConfig()
+func Load(path string, env []string) (Config, error) {
+	c := Default()
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -336,14 +342,14 @@ func applyEnv(c *Config, env []string) error {
 	}
 	known := map[string]bool{"OQIM_CONFIG": true}
 	err := walk(reflect.ValueOf(c).Elem(), "", func(key string, f reflect.Value) error {
-		name := envName(key)
+		name := EnvName(key)
 		known[name] = true
 		raw, ok := vars[name]
 		if !ok {
 			return nil
 		}
 		if err := setField(f, raw); err != nil {
-			return &ConfigError{Key: key, Source: name, Problem: err.Error()}
+			return &Error{Key: key, Source: name, Problem: err.Error()}
 		}
 		return nil
 	})
@@ -352,13 +358,14 @@ func applyEnv(c *Config, env []string) error {
 	}
 	for k := range vars {
 		if !known[k] && !strings.HasPrefix(k, "OQIM_TEST_") {
-			return &ConfigError{Key: strings.ToLower(strings.TrimPrefix(k, "OQIM_")), Source: k, Problem: "no such setting; see oqim.example.yaml for the keys (OQIM_ + key path, dots as underscores)"}
+			return &Error{Key: strings.ToLower(strings.TrimPrefix(k, "OQIM_")), Source: k, Problem: "no such setting; see oqim.example.yaml for the keys (OQIM_ + key path, dots as underscores)"}
 		}
 	}
 	return nil
 }
 
-func envName(key string) string {
+// EnvName is the environment variable that overrides key.
+func EnvName(key string) string {
 	return "OQIM_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
 
@@ -455,13 +462,13 @@ var validDatabase = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (c *Config) validate(path string) error {
 	src := func(key string) string {
-		s := envName(key)
+		s := EnvName(key)
 		if path != "" {
 			s = path + " or " + s
 		}
 		return s
 	}
-	bad := func(key, problem string) error { return &ConfigError{Key: key, Source: src(key), Problem: problem} }
+	bad := func(key, problem string) error { return &Error{Key: key, Source: src(key), Problem: problem} }
 
 	switch c.Log.Format {
 	case "", "text", "json":
@@ -562,4 +569,23 @@ func (c *Config) validate(path string) error {
 func validPort(s string) bool {
 	n, err := strconv.Atoi(s)
 	return err == nil && n >= 0 && n <= 65535
+}
+
+// Ingest is the pipeline's configuration as pipelines/ingest reads it.
+func (s PipelineSpec) Ingest(c PipelineConfig) ingest.Config {
+	return ingest.Config{
+		Name: s.Name, Topics: s.Topics, Group: s.Group, Decode: s.Decode, Family: s.Family, Event: s.Event, Table: s.Table,
+		BatchSize: s.BatchSize, BatchInterval: s.BatchInterval.Duration, Allocator: c.Allocator,
+	}
+}
+
+// Client is the one LLM client every assistant shares; nil, without
+// error, when llm.base_url is empty (offline).
+func (c LLMConfig) Client() (*llm.Client, error) {
+	lc, err := llm.New(llm.Config{BaseURL: c.BaseURL, Model: c.Model, APIKey: c.APIKey, EmbeddingModel: c.EmbeddingModel,
+		Timeout: c.Timeout.Duration, Retry: retry.Policy{Attempts: c.MaxAttempts}})
+	if errors.Is(err, llm.ErrNotConfigured) {
+		return nil, nil
+	}
+	return lc, err
 }
