@@ -6,7 +6,7 @@ import (
 )
 
 //go:embed migrations/*.sql
-var migrationFiles embed.FS
+var migrations embed.FS
 
 // Migrations create the Digital Region BI's tables: the KPI rollups and
 // their materialized views, the KPI audit, the application facts and
@@ -14,10 +14,4 @@ var migrationFiles embed.FS
 // of the one version sequence that connectors/clickhouse/migrate
 // applies). The rollups read the event tables (schema.Migrations) and
 // the doctor's jobs (worker.Migrations), so apply those sets with it.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // a constant, valid path
-	}
-	return sub
-}
+func Migrations() fs.FS { return migrations }

@@ -44,14 +44,18 @@ var fileName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
 // take bound parameters.
 var validDB = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// Load reads the migrations of every set (files NNNN_name.sql at each
-// set's root; a file with {db} gets the database name) and returns them
+// Dir is the directory of a set that holds its migrations, so an owner
+// hands over its embed.FS as it is (//go:embed migrations/*.sql).
+const Dir = "migrations"
+
+// Load reads the migrations of every set (files Dir/NNNN_name.sql; a file
+// with {db} gets the database name) and returns them
 // merged in version order. A version used twice, within a set or across
 // sets, is an error: versions are global.
 func Load(sets ...fs.FS) ([]Migration, error) {
 	var ms []Migration
 	for _, set := range sets {
-		entries, err := fs.ReadDir(set, ".")
+		entries, err := fs.ReadDir(set, Dir)
 		if err != nil {
 			return nil, fmt.Errorf("migrations: %w", err)
 		}
@@ -60,7 +64,7 @@ func Load(sets ...fs.FS) ([]Migration, error) {
 			if m == nil {
 				return nil, fmt.Errorf("migrations: %s does not match NNNN_name.sql", e.Name())
 			}
-			b, err := fs.ReadFile(set, e.Name())
+			b, err := fs.ReadFile(set, Dir+"/"+e.Name())
 			if err != nil {
 				return nil, fmt.Errorf("migrations: %w", err)
 			}

@@ -17,11 +17,11 @@ func file(sql string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(sql)
 // may build on another's.
 var (
 	events = fstest.MapFS{
-		"0001_events.sql":    file("-- the events\nCREATE TABLE IF NOT EXISTS {db}.events (id String) ENGINE = MergeTree ORDER BY id;\n"),
-		"0003_event_day.sql": file("CREATE TABLE IF NOT EXISTS {db}.event_days (day Date, n UInt64) ENGINE = SummingMergeTree ORDER BY day;\n"),
+		"migrations/0001_events.sql":    file("-- the events\nCREATE TABLE IF NOT EXISTS {db}.events (id String) ENGINE = MergeTree ORDER BY id;\n"),
+		"migrations/0003_event_day.sql": file("CREATE TABLE IF NOT EXISTS {db}.event_days (day Date, n UInt64) ENGINE = SummingMergeTree ORDER BY day;\n"),
 	}
 	rollups = fstest.MapFS{
-		"0002_event_counts.sql": file("CREATE TABLE IF NOT EXISTS {db}.event_counts (n UInt64) ENGINE = Memory;\n" +
+		"migrations/0002_event_counts.sql": file("CREATE TABLE IF NOT EXISTS {db}.event_counts (n UInt64) ENGINE = Memory;\n" +
 			"CREATE VIEW IF NOT EXISTS {db}.event_count_view AS SELECT count() AS n FROM {db}.events;\n"),
 	}
 )
@@ -38,10 +38,10 @@ func TestLoadMergesSetsByVersion(t *testing.T) {
 	if strings.Join(got, ",") != "events,event_counts,event_day" {
 		t.Fatalf("order %v", got)
 	}
-	if _, err := Load(events, fstest.MapFS{"0003_other.sql": file("SELECT 1")}); err == nil || !strings.Contains(err.Error(), "version 3 is used twice") {
+	if _, err := Load(events, fstest.MapFS{"migrations/0003_other.sql": file("SELECT 1")}); err == nil || !strings.Contains(err.Error(), "version 3 is used twice") {
 		t.Fatalf("a version in two sets: err = %v", err)
 	}
-	if _, err := Load(fstest.MapFS{"readme.md": file("x")}); err == nil {
+	if _, err := Load(fstest.MapFS{"migrations/readme.md": file("x")}); err == nil {
 		t.Fatal("a file not named NNNN_name.sql was accepted")
 	}
 }
