@@ -195,8 +195,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) int {
 	}
 
 	// MaxBytesReader bounds the wire bytes and makes the server close the
-	// connection instead of draining an oversized body; capReader bounds
-	// what gzip expands to, so a small bomb cannot exhaust memory.
+	// connection instead of draining an oversized body; a second one
+	// bounds what gzip expands to, so a small bomb cannot exhaust memory.
 	var body io.Reader = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 	if enc == "gzip" {
 		zr, err := gzip.NewReader(body)
@@ -206,7 +206,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) int {
 		defer zr.Close()
 		body = zr
 	}
-	body = &capReader{r: body, left: h.cfg.MaxBodyBytes + 1}
+	body = http.MaxBytesReader(nil, io.NopCloser(body), h.cfg.MaxBodyBytes)
 
 	msgs, status, resp := h.readLines(body, ag)
 	if status != 0 {
@@ -441,29 +441,7 @@ func reply(w http.ResponseWriter, status int, body any) int {
 	return status
 }
 
-var errBodyTooLarge = errors.New("body too large")
-
 func isTooLarge(err error) bool {
 	var mbe *http.MaxBytesError
-	return errors.As(err, &mbe) || errors.Is(err, errBodyTooLarge)
-}
-
-// capReader fails with errBodyTooLarge once more than left-1 bytes have
-// been read: it lets through exactly one byte past the limit, so a body of
-// exactly the limit passes and anything longer fails.
-type capReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (c *capReader) Read(p []byte) (int, error) {
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	if c.left <= 0 {
-		return n, errBodyTooLarge
-	}
-	return n, err
+	return errors.As(err, &mbe)
 }

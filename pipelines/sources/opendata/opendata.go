@@ -306,7 +306,7 @@ func (p *Poller) poll(ctx context.Context) (Result, error) {
 	// are sent only once the hash shows the content really is new, without
 	// holding the dataset in memory.
 	hash := sha256.New()
-	body := io.TeeReader(&capReader{r: resp.Body, left: p.cfg.MaxBytes + 1, limit: p.cfg.MaxBytes}, hash)
+	body := io.TeeReader(http.MaxBytesReader(nil, resp.Body, p.cfg.MaxBytes), hash)
 	var spool *os.File
 	if p.cfg.RowsTopic != "" {
 		if spool, err = os.CreateTemp("", "oqim-opendata-*"); err != nil {
@@ -320,11 +320,11 @@ func (p *Poller) poll(ctx context.Context) (Result, error) {
 	}
 	rows, err := scanRows(body, format, nil)
 	if err != nil {
-		return res, fmt.Errorf("opendata: %s: %w", p.cfg.URL, err)
+		return res, fmt.Errorf("opendata: %s: %w", p.cfg.URL, p.sizeError(err))
 	}
 	// Drain whatever follows the data (trailing whitespace) into the hash.
 	if _, err := io.Copy(io.Discard, body); err != nil {
-		return res, fmt.Errorf("opendata: reading %s: %w", p.cfg.URL, err)
+		return res, fmt.Errorf("opendata: reading %s: %w", p.cfg.URL, p.sizeError(err))
 	}
 	sum := hex.EncodeToString(hash.Sum(nil))
 
@@ -451,21 +451,11 @@ func (p *Poller) format(contentType string) (string, error) {
 	return "", fmt.Errorf("opendata: %s: Content-Type %q is neither CSV nor JSON; set format in the configuration", p.cfg.URL, contentType)
 }
 
-// capReader fails once more than limit bytes have been read.
-type capReader struct {
-	r     io.Reader
-	left  int64
-	limit int64
-}
-
-func (c *capReader) Read(b []byte) (int, error) {
-	if int64(len(b)) > c.left {
-		b = b[:c.left]
+// sizeError names the setting when err is the body outgrowing max_bytes.
+func (p *Poller) sizeError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return fmt.Errorf("dataset is larger than max_bytes (%d): %w", p.cfg.MaxBytes, err)
 	}
-	n, err := c.r.Read(b)
-	c.left -= int64(n)
-	if c.left <= 0 {
-		return n, fmt.Errorf("dataset is larger than max_bytes (%d)", c.limit)
-	}
-	return n, err
+	return err
 }
