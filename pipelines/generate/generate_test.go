@@ -15,6 +15,7 @@ import (
 
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/connectors/kafka/kafkatest"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/events"
@@ -591,35 +592,7 @@ func produceAndRead(t *testing.T, g *Generator, o RunOptions) (int, *produced) {
 	}
 	// Each partition read directly, not through a consumer group: a
 	// group's join takes seconds, and the test needs only what is stored.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	p := &produced{}
-	for part := 0; part < 2; part++ {
-		conn, err := kafkago.DialLeader(ctx, "tcp", b.Addrs()[0], "gen", part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		last, err := conn.ReadLastOffset()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for off := int64(0); off < last; {
-			if _, err := conn.Seek(off, kafkago.SeekAbsolute); err != nil {
-				t.Fatal(err)
-			}
-			batch := conn.ReadBatch(1, 64<<20)
-			for ; off < last; off++ {
-				m, err := batch.ReadMessage()
-				if err != nil {
-					break
-				}
-				p.msgs = append(p.msgs, m)
-			}
-			batch.Close()
-		}
-		conn.Close()
-	}
-	return n, p
+	return n, &produced{msgs: kafkatest.ReadTopic(t, b.Addrs(), "gen", 2)}
 }
 
 // keyField is the data field that carries each family's key.

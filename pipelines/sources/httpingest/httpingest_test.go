@@ -19,6 +19,7 @@ import (
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/connectors/kafka/kafkatest"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/events"
 )
@@ -137,31 +138,7 @@ func bearer(key string) map[string]string { return map[string]string{"Authorizat
 // readAll returns every message in the topic's only partition.
 func readAll(t *testing.T, brokers []string) []kafkago.Message {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := kafkago.DialLeader(ctx, "tcp", brokers[0], topic, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	end, err := conn.ReadLastOffset()
-	conn.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if end == 0 {
-		return nil
-	}
-	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: brokers, Topic: topic, Partition: 0, MaxWait: 50 * time.Millisecond})
-	defer r.Close()
-	var msgs []kafkago.Message
-	for int64(len(msgs)) < end {
-		m, err := r.ReadMessage(ctx)
-		if err != nil {
-			t.Fatalf("reading message %d of %d: %v", len(msgs), end, err)
-		}
-		msgs = append(msgs, m)
-	}
-	return msgs
+	return kafkatest.ReadPartition(t, brokers, topic, 0)
 }
 
 func wantWritten(t *testing.T, brokers []string, lines ...string) {

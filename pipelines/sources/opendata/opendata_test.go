@@ -18,6 +18,7 @@ import (
 
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/connectors/kafka/kafkatest"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/schema"
 )
@@ -144,31 +145,12 @@ func poll(t *testing.T, p *Poller) Result {
 	return res
 }
 
-// readTopic returns every message in the topic's only partition.
+// readTopic returns every message in the topic's only partition, as key
+// and value.
 func readTopic(t *testing.T, brokers []string, topic string) []string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := kafkago.DialLeader(ctx, "tcp", brokers[0], topic, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	end, err := conn.ReadLastOffset()
-	conn.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	if end == 0 {
-		return out
-	}
-	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: brokers, Topic: topic, Partition: 0, MaxWait: 50 * time.Millisecond})
-	defer r.Close()
-	for int64(len(out)) < end {
-		m, err := r.ReadMessage(ctx)
-		if err != nil {
-			t.Fatalf("%s: reading message %d of %d: %v", topic, len(out), end, err)
-		}
+	for _, m := range kafkatest.ReadPartition(t, brokers, topic, 0) {
 		out = append(out, string(m.Key)+" "+string(m.Value))
 	}
 	return out
