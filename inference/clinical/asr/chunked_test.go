@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,15 +15,7 @@ import (
 
 func TestChunkedStitchesLongSpeechThroughOpenAI(t *testing.T) {
 	rec := audiotest.Long(t, t.TempDir())
-	f, err := os.Open(rec.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clip, _, err := audio.DecodeForASR(f, audio.Limits{})
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	clip := rec.ForASR(t)
 
 	d, srv := newOpenAITranscriptionProtocolDouble(t)
 	d.delay = 100 * time.Millisecond // keep requests overlapping

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oqim/oqim/inference/clinical/audio"
 	"github.com/oqim/oqim/inference/clinical/audio/audiotest"
 )
 
@@ -34,15 +33,7 @@ func TestWhisperTranscribesSpeech(t *testing.T) {
 	}
 	defer eng.Close()
 	rec := audiotest.TwoPhrases(t, t.TempDir())
-	f, err := os.Open(rec.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clip, _, err := audio.DecodeForASR(f, audio.Limits{})
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	clip := rec.ForASR(t)
 	var streamed int
 	tr, err := eng.Transcribe(t.Context(), clip, Options{Language: "ru", OnSegment: func(Segment) { streamed++ }})
 	if err != nil {

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oqim/oqim/inference/clinical/audio"
 )
 
 // SkipEnv is the environment variable that turns missing tools into skips.
@@ -156,4 +158,20 @@ func run(t testing.TB, name string, args ...string) string {
 		t.Fatalf("%s %s: %v: %s", name, strings.Join(args, " "), err, stderr.String())
 	}
 	return stdout.String()
+}
+
+// ForASR decodes the recording as a speech engine receives it: mono at
+// audio.SpeechRate.
+func (r Recording) ForASR(t testing.TB) audio.Clip {
+	t.Helper()
+	f, err := os.Open(r.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	clip, _, err := audio.DecodeForASR(f, audio.Limits{})
+	if err != nil {
+		t.Fatalf("decoding %s: %v", r.Path, err)
+	}
+	return clip
 }
