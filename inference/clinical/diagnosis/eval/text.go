@@ -194,8 +194,10 @@ func RunText(ctx context.Context, opts TextOptions) (*TextReport, error) {
 		}
 		if rank != 1 && opts.Details {
 			m := TextMiss{Line: i + 1, Language: c.Language, Pathology: c.Pathology, Rank: rank, Missed: missed, Extra: extra}
-			if len(resp.Conditions) > 0 {
-				m.Top = resp.Conditions[0].ID
+			for _, rc := range resp.Conditions {
+				if rc.Rank == 1 { // red flags are listed first, whatever their rank
+					m.Top = rc.ID
+				}
 			}
 			rep.Misses = append(rep.Misses, m)
 		}

@@ -35,6 +35,10 @@ type Match struct {
 // use.
 type Mapper struct {
 	terms []term
+	sites []siteTerm
+	// categorical maps each categorical evidence to its default value:
+	// the engine takes one value of such an evidence.
+	categorical map[string]string
 }
 
 type finding struct{ evidence, value string }
@@ -113,7 +117,16 @@ func New(kb *ddxplus.KB) (*Mapper, error) {
 			}
 		}
 	}
-	m := &Mapper{}
+	sites, err := loadSites(kb)
+	if err != nil {
+		return nil, err
+	}
+	m := &Mapper{sites: sites, categorical: map[string]string{}}
+	for _, ev := range kb.Evidences {
+		if ev.Type == ddxplus.Categorical {
+			m.categorical[ev.Code] = ev.Default
+		}
+	}
 	for _, k := range order {
 		m.terms = append(m.terms, *byPhrase[k])
 	}
@@ -236,8 +249,10 @@ func (m *Mapper) Map(text string) []Match {
 			})
 		}
 	}
+	out = append(out, m.findSites(text, toks, used)...)
+	out = append(out, readScales(text, toks)...)
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Start < out[b].Start })
-	return resolve(out)
+	return m.oneValue(resolve(out))
 }
 
 // resolve keeps one match per evidence and value: affirmed over negated,
@@ -284,9 +299,9 @@ func matchAt(toks []token, i int, t *term) (end int, negVerb bool, ok bool) {
 }
 
 // wordMatches compares a lexicon word with a word of the text. Words of
-// four letters or more match as prefixes (Uzbek and Russian endings) and
-// forgive one typo, two from eight letters; shorter words must match
-// exactly, give or take a two-letter ending.
+// four letters or more match as prefixes (Uzbek and Russian endings);
+// from five letters they forgive one typo, two from eight letters; shorter
+// words must match exactly, give or take a two-letter ending.
 func wordMatches(lex, word string, stem bool) bool {
 	if lex == word {
 		return true
@@ -300,6 +315,11 @@ func wordMatches(lex, word string, stem bool) bool {
 	}
 	if strings.HasPrefix(word, lex) {
 		return true
+	}
+	if n == 4 {
+		// A typo in a four-letter word makes another word too often
+		// across the three languages ("pale" and "palm", "плече").
+		return false
 	}
 	allowed := 1
 	if n >= 8 {
@@ -374,4 +394,29 @@ func negatesSubject(toks []token, k int) bool {
 		}
 	}
 	return false
+}
+
+// oneValue keeps one value of each categorical evidence: the first that
+// is not the default ("travelled to Europe" over "not abroad"), else the
+// first.
+func (m *Mapper) oneValue(ms []Match) []Match {
+	pick := map[string]int{}
+	for i, x := range ms {
+		def, ok := m.categorical[x.Evidence]
+		if !ok || x.Value == "" || !x.Present {
+			continue
+		}
+		j, seen := pick[x.Evidence]
+		if !seen || (ms[j].Value == def && x.Value != def) {
+			pick[x.Evidence] = i
+		}
+	}
+	out := ms[:0:0]
+	for i, x := range ms {
+		if j, ok := pick[x.Evidence]; ok && x.Value != "" && x.Present && j != i {
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
