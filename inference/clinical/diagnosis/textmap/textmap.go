@@ -46,6 +46,7 @@ type finding struct{ evidence, value string }
 type term struct {
 	words    []string
 	verb     bool // the last word is an Uzbek verb stem
+	family   bool // said of a relative: only in a sentence about the family
 	findings []finding
 }
 
@@ -54,7 +55,7 @@ type term struct {
 func New(kb *ddxplus.KB) (*Mapper, error) {
 	byPhrase := map[string]*term{}
 	var order []string
-	add := func(phrase string, fs []finding) {
+	add := func(phrase string, fs []finding, family bool) {
 		words, verb := phraseWords(phrase)
 		if len(words) == 0 {
 			return
@@ -63,9 +64,12 @@ func New(kb *ddxplus.KB) (*Mapper, error) {
 		if verb {
 			key += "~"
 		}
+		if family {
+			key = "family " + key
+		}
 		t, ok := byPhrase[key]
 		if !ok {
-			t = &term{words: words, verb: verb}
+			t = &term{words: words, verb: verb, family: family}
 			byPhrase[key] = t
 			order = append(order, key)
 		}
@@ -86,6 +90,7 @@ func New(kb *ddxplus.KB) (*Mapper, error) {
 			return nil, fmt.Errorf("textmap: lexicon.txt:%d: want \"findings | phrases\"", n)
 		}
 		var fs []finding
+		codes, family := strings.CutPrefix(codes, "family ")
 		for _, c := range strings.Fields(codes) {
 			code, value, _ := strings.Cut(c, "=")
 			i, ok := kb.EvidenceIndex(code)
@@ -99,7 +104,7 @@ func New(kb *ddxplus.KB) (*Mapper, error) {
 			fs = append(fs, finding{code, value})
 		}
 		for _, p := range strings.Split(phrases, ";") {
-			add(p, fs)
+			add(p, fs, family)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -113,7 +118,7 @@ func New(kb *ddxplus.KB) (*Mapper, error) {
 		}
 		for _, name := range []string{ev.Name.En, ev.Name.Uz, ev.Name.Ru} {
 			if len(strings.Fields(name)) <= 3 && !strings.ContainsAny(name, ",()") {
-				add(name, []finding{{ev.Code, ""}})
+				add(name, []finding{{ev.Code, ""}}, false)
 			}
 		}
 	}
@@ -205,8 +210,12 @@ func (m *Mapper) Map(text string) []Match {
 		if toks[i].boundary {
 			continue
 		}
+		family := familySentence(text, toks, i)
 		for ti := range m.terms {
 			t := &m.terms[ti]
+			if t.family && !family {
+				continue
+			}
 			if end, neg, ok := matchAt(toks, i, t); ok {
 				cands = append(cands, cand{t, i, end, neg})
 			}
@@ -214,6 +223,10 @@ func (m *Mapper) Map(text string) []Match {
 	}
 	// Longest phrases first, then leftmost; each word belongs to one phrase.
 	sort.SliceStable(cands, func(a, b int) bool {
+		// What a sentence says of a relative is not the patient's own.
+		if fa, fb := cands[a].t.family, cands[b].t.family; fa != fb {
+			return fa
+		}
 		la, lb := len(cands[a].t.words), len(cands[b].t.words)
 		if la != lb {
 			return la > lb

@@ -103,3 +103,34 @@ func TestTravelAndCharacter(t *testing.T) {
 		t.Errorf("travel: both a destination and none were kept: %+v", got)
 	}
 }
+
+func TestFamilyHistoryIsNotThePatients(t *testing.T) {
+	m := testMapper(t)
+	got := m.Map("Отец и брат страдают астмой. Сам пациент не курит.")
+	if !has(got, "E_87", "") || has(got, "E_124", "") {
+		t.Errorf("asthma of relatives: want E_87 and not E_124, got %+v", got)
+	}
+	got = m.Map("Bemorda astma bor.")
+	if !has(got, "E_124", "") || has(got, "E_87", "") {
+		t.Errorf("the patient's own asthma: want E_124, got %+v", got)
+	}
+	got = m.Map("Her mother died of pancreatic cancer at 60.")
+	if !has(got, "E_223", "") {
+		t.Errorf("want E_223, got %+v", got)
+	}
+}
+
+func TestAntecedents(t *testing.T) {
+	m := testMapper(t)
+	for _, tc := range []struct{ text, code string }{
+		{"Работает на стройке прорабом.", "E_199"},
+		{"Bolalar bog'chasiga qatnaydi.", "E_49"},
+		{"He quit smoking five years ago.", "E_191"},
+		{"Страдает ожирением второй степени.", "E_70"},
+		{"Muddatidan oldin, chala tug'ilgan.", "E_160"},
+	} {
+		if got := m.Map(tc.text); !has(got, tc.code, "") {
+			t.Errorf("%q: want %s, got %+v", tc.text, tc.code, got)
+		}
+	}
+}
