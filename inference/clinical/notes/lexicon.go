@@ -95,64 +95,10 @@ var vitalSkip = []string{"тела", "tana", "тана", "равна", "равн
 // "140 на 90".
 var bpSeparators = []string{"/", "ga", "na", "на", "га", "\\", "-", "по"}
 
-// drugs maps international non-proprietary names to how notes write them.
-// Entries are stems; the first word of a multi-word name is enough.
-var drugs = map[string][]string{
-	"paracetamol":                 {"парацетамол", "paratsetamol", "paracetamol", "панадол", "panadol", "эффералган", "калпол"},
-	"ibuprofen":                   {"ибупрофен", "ibuprofen", "нурофен", "nurofen"},
-	"amoxicillin":                 {"амоксициллин", "amoksitsillin", "amoxicillin", "amoksisillin", "флемоксин"},
-	"amoxicillin and clavulanate": {"амоксиклав", "amoksiklav", "аугментин", "augmentin"},
-	"azithromycin":                {"азитромицин", "azitromitsin", "azithromycin", "сумамед", "sumamed"},
-	"ceftriaxone":                 {"цефтриаксон", "seftriakson", "tseftriakson", "ceftriaxone"},
-	"cefixime":                    {"цефиксим", "tsefiksim", "sefiksim", "супракс"},
-	"ciprofloxacin":               {"ципрофлоксацин", "tsiprofloksatsin", "siprofloksatsin", "ciprofloxacin"},
-	"metronidazole":               {"метронидазол", "metronidazol", "metronidazole"},
-	"enalapril":                   {"эналаприл", "enalapril"},
-	"amlodipine":                  {"амлодипин", "amlodipin"},
-	"lisinopril":                  {"лизиноприл", "lizinopril", "lisinopril"},
-	"losartan":                    {"лозартан", "lozartan", "losartan"},
-	"captopril":                   {"каптоприл", "kaptopril", "captopril"},
-	"bisoprolol":                  {"бисопролол", "bisoprolol"},
-	"hydrochlorothiazide":         {"гидрохлортиазид", "gidroxlortiazid", "gipotiazid", "гипотиазид"},
-	"furosemide":                  {"фуросемид", "furosemid"},
-	"atorvastatin":                {"аторвастатин", "atorvastatin"},
-	"acetylsalicylic acid":        {"ацетилсалицил", "atsetilsalitsil", "аспирин", "aspirin", "кардиомагнил", "kardiomagnil"},
-	"clopidogrel":                 {"клопидогрел", "klopidogrel"},
-	"nitroglycerin":               {"нитроглицерин", "nitroglitserin"},
-	"metformin":                   {"метформин", "metformin", "сиофор", "глюкофаж"},
-	"gliclazide":                  {"гликлазид", "gliklazid", "диабетон"},
-	"insulin":                     {"инсулин", "insulin"},
-	"omeprazole":                  {"омепразол", "omeprazol", "omeprazole"},
-	"pantoprazole":                {"пантопразол", "pantoprazol"},
-	"drotaverine":                 {"дротаверин", "drotaverin", "но-шпа", "no-shpa", "ношпа"},
-	"metoclopramide":              {"метоклопрамид", "metoklopramid", "церукал"},
-	"loperamide":                  {"лоперамид", "loperamid", "имодиум"},
-	"oral rehydration salts":      {"регидрон", "regidron"},
-	"smectite":                    {"смекта", "smekta"},
-	"loratadine":                  {"лоратадин", "loratadin"},
-	"cetirizine":                  {"цетиризин", "setirizin", "tsetirizin"},
-	"chloropyramine":              {"супрастин", "suprastin", "хлоропирамин"},
-	"salbutamol":                  {"сальбутамол", "salbutamol", "вентолин"},
-	"budesonide":                  {"будесонид", "budesonid", "пульмикорт"},
-	"ambroxol":                    {"амброксол", "ambroksol", "лазолван"},
-	"acetylcysteine":              {"ацетилцистеин", "atsetilsistein", "atsetiltsistein", "ацц"},
-	"diclofenac":                  {"диклофенак", "diklofenak"},
-	"metamizole":                  {"метамизол", "анальгин", "analgin"},
-	"prednisolone":                {"преднизолон", "prednizolon"},
-	"dexamethasone":               {"дексаметазон", "deksametazon"},
-	"ferrous sulfate":             {"сорбифер", "sorbifer", "железа сульфат", "темир сульфат", "temir sulfat"},
-	"folic acid":                  {"фолиевая", "foliy kislota", "фолиевой"},
-	"colecalciferol":              {"колекальциферол", "аквадетрим", "akvadetrim", "витамин d", "vitamin d"},
-	"nitrofurantoin":              {"нитрофурантоин", "nitrofurantoin", "фурадонин", "furadonin"},
-	"fluconazole":                 {"флуконазол", "flukonazol"},
-	"valerian":                    {"валериан", "valeriana"},
-	"magnesium sulfate":           {"магния сульфат", "magniy sulfat", "magneziya", "магнезия"},
-	"sodium chloride":             {"натрия хлорид", "natriy xlorid", "физраствор"},
-	"xylometazoline":              {"ксилометазолин", "ksilometazolin", "отривин", "galazolin", "галазолин"},
-	"oseltamivir":                 {"осельтамивир", "oseltamivir", "тамифлю"},
-	"levothyroxine":               {"левотироксин", "levotiroksin", "эутирокс", "l-тироксин"},
-	"mebendazole":                 {"мебендазол", "mebendazol", "вермокс"},
-	"pancreatin":                  {"панкреатин", "pankreatin", "креон", "мезим"},
+// localDrugs are medicines the notes engine knows beyond the lexicon of
+// models/medicines: herbal remedies without an INN.
+var localDrugs = map[string][]string{
+	"valerian": {"валериан", "valeriana"},
 }
 
 // doseUnitWords map unit words to DoseUnits.

@@ -68,7 +68,7 @@ func NewOffline(opts ...OfflineOption) *Offline {
 	for k, es := range vitalKeys {
 		o.vitalKeys[k] = compilePhrases(es)
 	}
-	for name, es := range drugs {
+	for name, es := range drugSpellings() {
 		for _, p := range compilePhrases(es) {
 			k := p[0].norm[0]
 			o.drugs[k] = append(o.drugs[k], drugStem{name: name, stem: p})
@@ -435,6 +435,9 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 			end = hits[h+1].at
 		}
 		start := d.at + d.n
+		if h+1 < len(hits) && hits[h+1].at == start && strings.HasPrefix(hits[h+1].name, d.name+" ") {
+			continue // "инсулин Лантус": the class, then the product that names it
+		}
 		if containsPhrase(o.historyVerbs, toks, d.at-3, end) {
 			continue
 		}

@@ -1,0 +1,19 @@
+package notes
+
+import "testing"
+
+func TestMedicinesByBrandAndSpelling(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"Назначено: Конкор 5 мг утром.", "bisoprolol"},
+		{"Tavsiya: Siprolet 500 mg kuniga 2 mahal 7 kun.", "ciprofloxacin"},
+		{"Tavsiya: siprofloksatsin 500 mg.", "ciprofloxacin"},
+		{"Тавсия: Нексиум 40 мг.", "esomeprazole"},
+		{"Plan: rosuvastatin 10 mg at night.", "rosuvastatin"},
+		{"Назначено: инсулин Лантус 18 ЕД вечером.", "insulin glargine"},
+	} {
+		n := structure(t, c.text)
+		if len(n.Medications) != 1 || n.Medications[0].Name != c.want {
+			t.Errorf("%q: want one medication %s, got %+v", c.text, c.want, n.Medications)
+		}
+	}
+}
