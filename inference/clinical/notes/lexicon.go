@@ -77,7 +77,9 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 // vitalKeys introduce a vital sign. The number comes within a few words.
 var vitalKeys = map[string][]string{
 	"bp": {"ад", "a/d", "артериальное давление", "давление", "qon bosimi", "arterial bosim", "qb", "bp",
-		"bosim", "bosimi", "артериальное", "давления"},
+		"bosim", "bosimi", "артериальное", "давления",
+		// Uzbek "arterial qon bosimi": AQB, АҚБ.
+		"aqb", "a.q.b", "arterial qon bosimi"},
 	"pulse": {"пульс", "ps", "чсс", "puls", "yurak urish", "yurak qisqarish", "hr", "pulse", "ю.у.с", "юқс",
 		"yuqs"},
 	"temp": {"температура", "t", "т", "harorat", "tana harorati", "temp", "температуры", "t°", "тана ҳарорати"},

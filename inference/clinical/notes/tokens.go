@@ -124,6 +124,8 @@ var numberWords = map[string]float64{
 	"bir": 1, "ikki": 2, "uch": 3, "to'rt": 4, "besh": 5, "olti": 6, "yetti": 7, "sakkiz": 8, "to'qqiz": 9,
 	"o'n": 10, "yigirma": 20, "o'ttiz": 30, "qirq": 40, "ellik": 50, "oltmish": 60, "yetmish": 70,
 	"sakson": 80, "to'qson": 90, "yuz": 100, "ming": 1000,
+	// Uzbek typed without the apostrophe of oʻ.
+	"tort": 4, "toqqiz": 9, "ottiz": 30, "toqson": 90,
 }
 
 // decimalWords join a whole and a fractional part said aloud: "тридцать
@@ -157,14 +159,19 @@ func joinSpokenNumbers(toks []token) []token {
 				j := i + 1
 				for ; j < len(toks) && toks[j].kind == wordTok; j++ {
 					w, ok := numberWord(toks[j].norm)
+					if !ok && toks[j].norm == "on" {
+						// "on" for oʻn (ten) only after another number
+						// word: alone it is too common a word.
+						w, ok = 10, true
+					}
 					if !ok {
 						break
 					}
 					switch {
 					case (w == 100 || w == 1000) && cur < 10 && cur == last:
 						cur *= w // "ikki yuz", "besh yuz"
-					case w < 10 && last >= 20 && int(last)%10 == 0:
-						cur += w // "сорок пять"
+					case w < 10 && last >= 10 && last < 100 && int(last)%10 == 0:
+						cur += w // "сорок пять", "oʻn besh"
 					case w < 100 && last >= 100:
 						cur += w // "сто сорок"
 					default:
