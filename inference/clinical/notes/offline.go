@@ -22,6 +22,10 @@ type Offline struct {
 	vitalSkip    wordSet
 	bpSeparators wordSet
 	drugs        map[byte][]drugStem // by the first byte of the name
+	openers      []phrase
+	closers      []phrase
+	assessVerbs  []phrase
+	diseases     []phrase
 	units        []unitWord
 	audit        Audit
 }
@@ -57,6 +61,10 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		vitalSkip:    compileWords(vitalSkip),
 		bpSeparators: compileWords(bpSeparators),
 		drugs:        map[byte][]drugStem{},
+		openers:      compilePhrases(topicOpeners),
+		closers:      compilePhrases(topicClosers),
+		assessVerbs:  compilePhrases(assessmentVerbs),
+		diseases:     compilePhrases(diseaseWords),
 		audit:        NopAudit{},
 	}
 	for s, es := range headings {
@@ -114,10 +122,14 @@ func (o *Offline) structure(text string) *Note {
 		s := &sents[i]
 		if sec, end := o.heading(toks, s.from, s.to); sec != "" {
 			cur, s.content = sec, end
-		} else if c := o.cue(toks, drugs, s.from, s.to); c != "" {
+		} else if c := o.cue(text, toks, drugs, s.from, s.to); c != "" {
 			cur = c
 		} else if cur == "" {
 			cur = Complaints
+		} else if cur == Assessment && !o.diseaseShaped(text, toks, s.from, s.to) {
+			// What follows a diagnosis without a heading and without a
+			// disease in it is what to do: "Швы не накладывать."
+			cur = Plan
 		}
 		s.section = cur
 		if s.content < s.to {
@@ -173,6 +185,13 @@ func (o *Offline) sentences(toks []token) []sentence {
 				out = append(out, sentence{from: from, content: from, to: end})
 			}
 			from = end
+			continue
+		}
+		if i > from && toks[i].kind == wordTok && (toks[i-1].kind == wordTok || toks[i-1].kind == numberTok) &&
+			(longestMatch(o.openers, toks, i) > 0 || o.closerEndsAt(toks, i)) {
+			// Run-on dictation: a topic word opens a new sentence.
+			out = append(out, sentence{from: from, content: from, to: i})
+			from = i
 			continue
 		}
 		if i > from && toks[i].kind == wordTok && !toks[i-1].is("-") {
@@ -237,12 +256,15 @@ func (o *Offline) headingAt(toks []token, i, to int) (Section, int, bool) {
 var cuePriority = [...]Section{Assessment, Plan, History, Objective, Complaints}
 
 // cue classifies a sentence without a heading, or returns "".
-func (o *Offline) cue(toks []token, drugs []drugHit, from, to int) Section {
+func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) Section {
 	found := map[Section]bool{}
 	for _, sec := range cuePriority {
 		if containsPhrase(o.cues[sec], toks, from, to) {
 			found[sec] = true
 		}
+	}
+	if containsPhrase(o.assessVerbs, toks, from, to) {
+		found[Assessment] = true
 	}
 	if !found[History] && !found[Plan] {
 		var v Vitals
@@ -263,7 +285,21 @@ func (o *Offline) cue(toks []token, drugs []drugHit, from, to int) Section {
 			return sec
 		}
 	}
+	if wordCount(toks, from, to) <= maxAssessmentWords && o.diseaseShaped(text, toks, from, to) {
+		return Assessment
+	}
 	return ""
+}
+
+// closerEndsAt reports whether a closing phrase ("shikoyat qiladi") ends
+// right before token i.
+func (o *Offline) closerEndsAt(toks []token, i int) bool {
+	for _, p := range o.closers {
+		if s := i - len(p); s >= 0 && p.matchAt(toks, s) == len(p) {
+			return true
+		}
+	}
+	return false
 }
 
 // sentenceText returns the source text of toks[from:to] without leading
