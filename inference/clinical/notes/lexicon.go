@@ -72,7 +72,13 @@ var reportedMarkers = []string{"до", "gacha", "ko'tarilgan", "поднимал
 var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "принимала", "принимает", "qabul qilgan",
 	"qabul qildi", "qabul qiladi", "pil", "пил", "пила", "qilgan", "без эффекта", "samara bermadi",
 	"yordam bermadi", "не помог", "allergi", "аллерги", "непереносим", "не назнач", "не принимать",
-	"отмен", "bekor qil", "to'xtat", "ichmasin", "qabul qilmasin"}
+	"отмен", "bekor qil", "to'xtat", "ichmasin", "qabul qilmasin",
+	// taken now or before, by the patient: history, not this plan
+	"ichadi", "ichyapti", "tomizgan", "tomizdi", "surtgan", "получал", "получала", "закончил", "помогал",
+	"помогает", "yordam bergan", "в прошлом", "o'tgan yili",
+	// must not be given
+	"mumkin emas", "bermaslik", "ishlatmaslik", "ichmaslik", "не вводить", "не давать", "не назначать",
+	"нельзя", "противопоказан", "qarshi ko'rsatma", "избегать"}
 
 // vitalKeys introduce a vital sign. The number comes within a few words.
 var vitalKeys = map[string][]string{
@@ -109,10 +115,10 @@ var doseUnitWords = map[string][]string{
 	"g":       {"г", "g", "гр", "gr", "грамм", "gramm"},
 	"mcg":     {"мкг", "mkg", "mcg", "микрограмм"},
 	"ml":      {"мл", "ml", "миллилитр", "millilitr"},
-	"IU":      {"ед", "ме", "iu", "xb", "ҳб", "единиц", "birlik"},
+	"IU":      {"ед", "ме", "iu", "xb", "ҳб", "единиц", "birlik", "тб", "tb"},
 	"tablet":  {"таблет", "tabletka", "tab", "табл", "tabl", "таб"},
 	"capsule": {"капсул", "kapsula", "kaps"},
 	"drop":    {"капл", "капель", "tomchi"},
-	"puff":    {"вдох", "ингаляц", "ingalyatsiya", "puff", "doza", "доза", "дозы"},
+	"puff":    {"вдох", "ингаляц", "ingalyatsiya", "inhalyatsiya", "puff", "doza", "доза", "дозы", "purkash", "впрыск", "нажат", "spray"},
 	"sachet":  {"пакет", "paket", "sashe", "саше"},
 }

@@ -551,11 +551,13 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 			switch {
 			case isOneOf(t.norm, "dvajdi"):
 				setOnce(&m.TimesPerDay, 2)
+			case hasAnyPrefix(t.norm, "odnokratn", "bolyus", "bolus") || t.norm == "stat":
+				setOnce(&m.TimesPerDay, 1) // a single dose counts as once a day
 			case isOneOf(t.norm, "trijdi"):
 				setOnce(&m.TimesPerDay, 3)
 			case hasAnyPrefix(t.norm, "utrom", "ertalab") && i+2 < to && hasAnyPrefix(toks[i+2].norm, "vecher", "kechqurun", "kechki"):
 				soft = max(soft, 2)
-			case hasAnyPrefix(t.norm, "utrom", "ertalab", "kechasi", "kechqurun", "uxlash", "sna"),
+			case hasAnyPrefix(t.norm, "utrom", "ertalab", "kechasi", "kechqurun", "uxlash", "sna", "vecherom", "morning", "evening", "bedtime"),
 				t.norm == "noch" && i > 0 && toks[i-1].norm == "na",
 				t.norm == "snom" && i > 0 && toks[i-1].norm == "pered":
 				soft = max(soft, 1)
@@ -569,6 +571,10 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 			continue
 		}
 		next := toks[i+1]
+		if next.is(":") && i+2 < to && toks[i+2].kind == numberTok && t.num < 24 && isWhole(t.num) {
+			soft = max(soft, 1) // a time of day: "в 22:00"
+			continue
+		}
 		if next.kind != wordTok {
 			continue
 		}
@@ -576,6 +582,8 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 		switch {
 		case m.DoseUnit == "" && o.unitAt(next) != "":
 			m.DoseValue, m.DoseUnit = t.num, o.unitAt(next)
+		case m.DoseUnit != "" && o.unitAt(next) != "" && !(i > 0 && toks[i-1].is("/")):
+			m.DoseValue, m.DoseUnit = laterDose(m.DoseValue, m.DoseUnit, t.num, o.unitAt(next))
 		case hasAnyPrefix(w, "mahal", "marta") || isOneOf(w, "raz", "raza") || w == "r" && i+2 < to && toks[i+2].is("/"):
 			if !(i+3 < to && hasAnyPrefix(toks[i+2].norm+" "+toks[i+3].norm, "v nedel") || i+2 < to && hasAnyPrefix(toks[i+2].norm, "hafta", "nedel")) &&
 				!(i > 0 && hasAnyPrefix(toks[i-1].norm, "hafta", "nedel")) && isWhole(t.num) && t.num >= 1 && t.num <= 12 {
@@ -605,7 +613,7 @@ func setOnce(p *int, v int) {
 }
 
 func isDayWord(w string) bool {
-	return isOneOf(w, "dney", "dnya", "den", "sutok", "sutki", "kun", "kunga", "kungacha", "kunlik", "kun-") ||
+	return isOneOf(w, "dney", "dnya", "den", "sutok", "sutki", "kun", "kunga", "kungacha", "kunlik", "kun-", "kunida", "kunlari", "days", "day") ||
 		strings.HasPrefix(w, "kunlik")
 }
 
@@ -615,7 +623,8 @@ func (o *Offline) setDuration(toks []token, i, to int, days float64, m *Medicati
 	if m.DurationDays != 0 || !isWhole(days) || days < 1 || days > 365 {
 		return
 	}
-	if i > 0 && isOneOf(toks[i-1].norm, "cherez", "posle", "keyin") {
+	if i > 0 && isOneOf(toks[i-1].norm, "cherez", "posle", "keyin") &&
+		!(i > 1 && hasAnyPrefix(toks[i-2].norm, "ovqat", "yed", "edi")) { // "ovqatdan keyin 3 kun": after meals, for 3 days
 		return
 	}
 	if i+2 < to && isOneOf(toks[i+2].norm, "keyin", "so'ng", "dan") {
@@ -665,4 +674,20 @@ func abbreviationPoint(toks []token, i int) bool {
 		return true
 	}
 	return next.kind == wordTok && next.start > 0 && startsWithLower(next)
+}
+
+// laterDose reconciles a second amount said for one dose with the first:
+// a strength then a volume of liquid ("120 мг/5 мл по 4 мл") or a number
+// of puffs ("160/4,5 мкг 2 вдоха") gives the volume or the puffs; a
+// strength then a count of tablets ("250 мг по 3 капсулы") gives their
+// product. Anything else keeps the first.
+func laterDose(v float64, unit string, v2 float64, unit2 string) (float64, string) {
+	mass := unit == "mg" || unit == "g" || unit == "mcg"
+	switch {
+	case mass && (unit2 == "ml" || unit2 == "puff" || unit2 == "drop"):
+		return v2, unit2
+	case mass && (unit2 == "tablet" || unit2 == "capsule") && v2 > 1 && v2 <= 4 && isWhole(v2):
+		return v * v2, unit
+	}
+	return v, unit
 }

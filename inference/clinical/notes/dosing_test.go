@@ -1,0 +1,56 @@
+package notes
+
+import "testing"
+
+func TestDosingForms(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want Medication
+	}{
+		{"Назначено: ибупрофен суспензия 100 мг/5 мл по 6 мл 3 раза в день.",
+			Medication{Name: "ibuprofen", DoseValue: 6, DoseUnit: "ml", TimesPerDay: 3}},
+		{"Назначено: сальбутамол 100 мкг 2 вдоха 4 раза в день.",
+			Medication{Name: "salbutamol", DoseValue: 2, DoseUnit: "puff", TimesPerDay: 4}},
+		{"Назначено: панкреатин 10000 ЕД, амоксициллин 250 мг по 2 капсулы 3 раза в день.",
+			Medication{Name: "amoxicillin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3}},
+		{"Лечение: метоклопрамид 10 мг в/м однократно.",
+			Medication{Name: "metoclopramide", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1}},
+		{"Tavsiya: Omeprazol 20 mg ovqatdan keyin 2 hafta.",
+			Medication{Name: "omeprazole", DoseValue: 20, DoseUnit: "mg", DurationDays: 14}},
+		{"Tavsiya: Enoksaparin 4000 TB kuniga 1 marta.",
+			Medication{Name: "enoxaparin", DoseValue: 4000, DoseUnit: "IU", TimesPerDay: 1}},
+		{"Назначено: цетиризин 10 мг в 21:00.",
+			Medication{Name: "cetirizine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1}},
+	} {
+		n := structure(t, c.text)
+		var got *Medication
+		for i := range n.Medications {
+			if n.Medications[i].Name == c.want.Name {
+				got = &n.Medications[i]
+			}
+		}
+		if got == nil {
+			t.Errorf("%q: no %s in %+v", c.text, c.want.Name, n.Medications)
+			continue
+		}
+		g := *got
+		g.Source = ""
+		if g != c.want {
+			t.Errorf("%q:\n got %+v\nwant %+v", c.text, g, c.want)
+		}
+	}
+}
+
+func TestDrugsNotToGive(t *testing.T) {
+	for _, text := range []string{
+		"Tavsiya: paratsetamol 500 mg. Aspirin bermaslik.",
+		"Назначено: парацетамол 500 мг. Аспирин не давать.",
+		"Tavsiya: paratsetamol 500 mg. Uyda Metformin ichadi.",
+	} {
+		for _, m := range structure(t, text).Medications {
+			if m.Name != "paracetamol" {
+				t.Errorf("%q: %s is not prescribed", text, m.Name)
+			}
+		}
+	}
+}
