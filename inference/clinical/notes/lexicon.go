@@ -45,21 +45,40 @@ var headingTails = []string{
 // cues classify a sentence that has no heading: a transcript or a note
 // dictated without headings, or a new topic inside a section.
 var cues = map[Section][]string{
-	Complaints: {"bezovta", "беспокоит", "беспокоят", "жалуется", "shikoyat qil", "og'riyapti", "og'riydi"},
+	Complaints: {"bezovta", "беспокоит", "беспокоят", "жалуется", "жалобы на", "shikoyat", "og'riyapti", "og'riydi"},
 	History: {"болеет", "заболел", "kasal bo'l", "beri kasal", "kasallan", "в анамнезе", "anamnezida", "перенес", "перенёс",
 		"o'tkazgan", "allergi", "аллерги", "страдает", "ichgan", "ichdi", "принимал", "принимает", "qabul qilgan",
 		"qabul qiladi", "ichib yuradi", "дней назад", "kun oldin", "с детства", "yildan beri",
-		"лет назад", "давно", "hisobida turadi", "на учёте", "на учете", "kuzatuvda"},
+		"лет назад", "давно", "hisobida turadi", "на учёте", "на учете", "kuzatuvda",
+		// earlier illness, drugs taken, vaccination, habits, family,
+		// epidemiology, menses and pregnancy
+		"ранее", "раньше", "в прошлом", "ilgari", "avval", "oldin", "o'tgan yili", "bolel", "болела", "болел",
+		"og'rigan", "kasallangan", "ichadi", "ichyapti", "tomizgan", "получает", "получал",
+		"привит", "прививк", "вакцинирован", "emlangan", "emlanmagan", "emlash",
+		"курит", "курение", "chekadi", "chekmaydi", "алкоголь", "spirtli",
+		"в семье", "у матери", "у отца", "наследствен", "onasi", "otasi", "oilada", "oilasida",
+		"контакт", "muloqotda", "sinfdosh", "одноклассник", "командировк", "поездк", "safar",
+		"вскармлива", "прикорм", "emizish", "qo'shimcha ovqat",
+		"менструац", "месячные", "hayz", "беременност", "homiladorlik", "роды", "tug'ruq", "abort", "выкидыш",
+		"операци", "operatsiya", "травм"},
 	Objective: {"состояние", "ahvoli", "тоны сердца", "yurak tonlari", "в легких", "в лёгких", "o'pkada",
 		"o'pkalarda", "аускульт", "auskultatsiya", "зев", "tomoq qizar", "живот мягкий", "qorin yumshoq",
 		"пальпац", "paypaslan", "кожные покровы", "teri qoplami", "дыхание везикулярное",
 		"vezikulyar", "хрипы", "xirillash", "xirillashlar", "миндалины", "murtak", "отеков нет", "shish yo'q",
-		"периферических отеков", "язык", "tili"},
+		"периферических отеков", "язык", "tili",
+		// findings of the examination
+		"симптом", "simptom", "рефлекс", "refleks", "нистагм", "nistagm", "склер", "sklera", "печень", "jigar",
+		"селезёнк", "селезенк", "taloq", "перкусс", "perkussiya", "пальпир", "palpatsiya", "слизист", "shilliq qavat",
+		"гиперемирован", "giperemiya", "тоны", "tonlari", "ритмичн", "ritmik", "менингеальн", "meningeal",
+		"эритема", "eritema", "папул", "papula", "везикул", "pufakcha", "деформац", "deformatsiya",
+		"болезненн при", "при пальпации", "в норме", "normada", "без особенностей", "не увеличен", "kattalashmagan",
+		"регионарные лимфоузлы", "limfa tugunlari", "отделяемое", "барабанная перепонка", "nog'ora parda"},
 	Assessment: {"tashxis", "диагноз", "ташхис", "подозрение на", "shubha", "gumon"},
 	Plan: {"tavsiya", "назнач", "рекоменд", "buyur", "tayinla", "nazorat", "контроль", "явка", "qayta ko'rik",
 		"qayta kelish", "повторн", "направлен", "yo'llanma", "yo'llan", "konsultatsiya", "консультац",
 		"сдать", "topshirish", "обильное питье", "обильное питьё", "ko'p suyuqlik", "parhez", "диета",
-		"постельный режим", "yotoq rejimi", "госпитализ", "gospitaliz", "kontrol"},
+		"постельный режим", "yotoq rejimi", "госпитализ", "gospitaliz", "kontrol",
+		"takrorla", "повторить", "больничн", "режим", "mumkin emas", "не рекомендуется", "исключить"},
 }
 
 // reportedMarkers, next to a number, say it was reported by the patient

@@ -266,18 +266,27 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 	if containsPhrase(o.assessVerbs, toks, from, to) {
 		found[Assessment] = true
 	}
+	if found[Complaints] && found[History] {
+		// "...qorin pastida og'riqqa shikoyat qiladi, hayzning birinchi
+		// kunlarida": the complaint verb says what the sentence is; the
+		// history words describe the complaint.
+		found[History] = false
+	}
 	if !found[History] && !found[Plan] {
 		var v Vitals
 		if o.vitals(toks, from, to, &v); v != (Vitals{}) {
 			found[Objective] = true
 		}
-		for i := from; i < to; i++ {
-			if drugs[i].n > 0 {
-				if !containsPhrase(o.historyVerbs, toks, from, to) {
-					found[Plan] = true
-				}
-				break
+	}
+	// A drug named without a verb of past or current intake is
+	// prescribed, whatever else the sentence mentions ("... hayzning
+	// birinchi 3 kunida").
+	for i := from; i < to && !found[Plan]; i++ {
+		if drugs[i].n > 0 {
+			if !containsPhrase(o.historyVerbs, toks, from, to) {
+				found[Plan] = true
 			}
+			break
 		}
 	}
 	for _, sec := range cuePriority {

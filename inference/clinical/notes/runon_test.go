@@ -33,3 +33,25 @@ func TestSectionsWithoutHeadings(t *testing.T) {
 		}
 	}
 }
+
+func TestHistoryAndObjectiveCues(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		sec  Section
+		want string
+	}{
+		{"Кашель неделю. Привит по календарю. Курит 10 лет.", History, "Привит по календарю"},
+		{"Yo'tal. Ilgari zotiljam bilan og'rigan. O'pkada quruq xirillash.", History, "Ilgari zotiljam"},
+		{"Боль в ухе. Барабанная перепонка гиперемирована.", Objective, "Барабанная перепонка"},
+		// A complaint verb outranks history words in its sentence.
+		{"Homiladorlik 12 hafta, ko'ngil aynishiga shikoyat qiladi.", Complaints, "ko'ngil aynishiga"},
+		// A drug without a verb of intake is prescribed even beside a
+		// history word.
+		{"Ibuprofen 200 mg hayz kunlarida kuniga 2 marta.", Plan, "Ibuprofen 200 mg"},
+	} {
+		n := structure(t, c.text)
+		if got := n.Sections.Get(c.sec); !strings.Contains(got, c.want) {
+			t.Errorf("%q: %s = %q, want it to hold %q", c.text, c.sec, got, c.want)
+		}
+	}
+}
