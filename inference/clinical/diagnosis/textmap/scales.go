@@ -88,7 +88,7 @@ func scaleCue(w string) (evidence string, ok bool) {
 	case has("lokaliz", "locali", "locate", "chyotk", "chotk", "chetk", "aniq", "noaniq", "joylash", "joyi", "precis",
 		"pinpoint", "diffus", "razlit"):
 		return scalePrecision, true
-	case has("intens", "siln", "sila", "sily", "virazh", "vyrazh", "severe", "severity", "strong", "mild", "moderate",
+	case has("intens", "siln", "sila", "sily", "viraj", "severe", "severity", "strong", "mild", "moderate",
 		"kuch", "pain", "og'ri", "ogri", "bolezn", "bolit", "dard") || w == "bol" || w == "boli" || w == "bolyu":
 		return scaleIntensity, true
 	}
@@ -119,7 +119,13 @@ func readScales(text string, toks []token) []Match {
 			}
 		}
 		if ev == "" {
-			continue
+			// A bare score after a list of sites ("боль в ... и левого
+			// яичка; 3/10") rates the pain the sentence is about.
+			cue = painBefore(text, toks, from)
+			if cue < 0 {
+				continue
+			}
+			ev = scaleIntensity
 		}
 		lesion := lesionBefore(text, toks, cue)
 		if ev == scaleIntensity && lesion {
@@ -153,4 +159,18 @@ func lesionBefore(text string, toks []token, k int) bool {
 		}
 	}
 	return false
+}
+
+// painBefore returns the last pain cue earlier in the sentence of token k,
+// or -1.
+func painBefore(text string, toks []token, k int) int {
+	for j := k - 1; j >= 0 && !sentenceEnd(text, toks[j]); j-- {
+		if toks[j].boundary {
+			continue
+		}
+		if ev, _, ok := anchorKind(toks, j); ok && ev == "E_55" {
+			return j
+		}
+	}
+	return -1
 }

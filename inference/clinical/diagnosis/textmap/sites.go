@@ -164,8 +164,8 @@ func anchorKind(toks []token, k int) (evidence, parent string, ok bool) {
 		has("bolyami", "bolyax", "bolezn", "pain", "ache", "aching", "hurt", "tender", "og'ri", "ogri", "sanch"):
 		return "E_55", "E_53", true
 	case w == "sip" || w == "sipi" || w == "sipyu" ||
-		has("visip", "vysyp", "porazhen", "element", "pyatn", "papul", "vezikul", "puzir", "rash", "lesion",
-			"spots", "blister", "eruption", "toshma", "dog'", "pufak", "teri", "kozh", "skin"):
+		has("visip", "porajen", "element", "pyatn", "papul", "vezikul", "puzir", "rash", "lesion",
+			"spots", "blister", "eruption", "toshma", "dog'", "pufak", "teri", "koja", "koje", "koji", "kojn", "koju", "skin"):
 		return "E_133", "E_129", true
 	case has("otyok", "otek", "otyoch", "otech", "opux", "pripux", "swell", "swollen", "oedem", "edem", "shish"):
 		return "E_152", "E_151", true
@@ -350,8 +350,20 @@ func sideAround(toks []token, used []bool, start, end int) (right, left bool) {
 			break
 		}
 	}
-	if !right && !left && end < len(toks) && !toks[end].boundary {
-		right, left = sideOf(toks[end].norm)
+	// After the site: "грудной клетки справа и слева", "knee (left)".
+	for k := end; !right && !left && k < len(toks) && k < end+3; k++ {
+		if toks[k].boundary {
+			continue
+		}
+		r, l := sideOf(toks[k].norm)
+		if !r && !l {
+			break
+		}
+		right, left = r, l
+		if k+2 < len(toks) && isConjunction(toks[k+1].norm) {
+			r2, l2 := sideOf(toks[k+2].norm)
+			right, left = right || r2, left || l2
+		}
 	}
 	return right, left
 }

@@ -134,3 +134,23 @@ func TestAntecedents(t *testing.T) {
 		}
 	}
 }
+
+func TestSidesAfterSitesAndBareScores(t *testing.T) {
+	m := testMapper(t)
+	got := m.Map("Ноющая боль в боковых отделах грудной клетки справа и слева, 4/10.")
+	for _, w := range [][2]string{{"E_55", "V_55"}, {"E_55", "V_56"}, {"E_56", "4"}} {
+		if !has(got, w[0], w[1]) {
+			t.Errorf("want %s=%s, got %+v", w[0], w[1], got)
+		}
+	}
+	// "на коже" normalises to "koje" (ж is j): it is a lesion cue.
+	got = m.Map("Красное пятно на коже левого предплечья, болезненность 2/10.")
+	for _, w := range [][2]string{{"E_133", "V_28"}, {"E_134", "2"}} {
+		if !has(got, w[0], w[1]) {
+			t.Errorf("want %s=%s, got %+v", w[0], w[1], got)
+		}
+	}
+	if has(got, "E_56", "2") {
+		t.Errorf("a lesion's tenderness read as pain intensity: %+v", got)
+	}
+}
