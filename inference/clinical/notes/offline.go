@@ -26,6 +26,7 @@ type Offline struct {
 	closers      []phrase
 	assessVerbs  []phrase
 	diseases     []phrase
+	routes       []routePhrase
 	units        []unitWord
 	audit        Audit
 }
@@ -65,6 +66,7 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		closers:      compilePhrases(topicClosers),
 		assessVerbs:  compilePhrases(assessmentVerbs),
 		diseases:     compilePhrases(diseaseWords),
+		routes:       compileRoutes(),
 		audit:        NopAudit{},
 	}
 	for s, es := range headings {
@@ -488,6 +490,7 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 		}
 		m := Medication{Name: d.name, Source: text[toks[d.at].start:toks[d.at+d.n-1].end]}
 		o.dosing(toks, start, end, &m)
+		m.Route = o.routeIn(toks, max(d.at-2, from), end)
 		ms = mergeMedication(ms, m)
 	}
 	return ms
@@ -506,6 +509,9 @@ func mergeMedication(ms []Medication, m Medication) []Medication {
 		}
 		if ms[i].DurationDays == 0 {
 			ms[i].DurationDays = m.DurationDays
+		}
+		if ms[i].Route == "" {
+			ms[i].Route = m.Route
 		}
 		return ms
 	}
