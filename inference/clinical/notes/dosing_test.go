@@ -54,3 +54,21 @@ func TestDrugsNotToGive(t *testing.T) {
 		}
 	}
 }
+
+func TestFrequencyFromTimesOfDay(t *testing.T) {
+	for _, c := range []struct {
+		text  string
+		times int
+	}{
+		{"Tavsiya: Metformin 500 mg ertalab va tushlikdan keyin.", 2},
+		{"Назначено: метформин 500 мг утром, днём и вечером.", 3},
+		{"Назначено: амлодипин 5 мг вечером.", 1},
+		{"Назначено: мелатонин нет; цетиризин 10 мг на ночь.", 1},
+		{"Назначено: сначала парацетамол 500 мг.", 0},
+	} {
+		n := structure(t, c.text)
+		if len(n.Medications) == 0 || n.Medications[len(n.Medications)-1].TimesPerDay != c.times {
+			t.Errorf("%q: want %d times a day, got %+v", c.text, c.times, n.Medications)
+		}
+	}
+}

@@ -559,7 +559,8 @@ func isOneOf(w string, ws ...string) bool {
 
 // dosing reads dose, frequency and duration from toks[from:to].
 func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
-	soft := 0 // frequency said in words: "утром и вечером"
+	soft := 0                  // frequency said in words
+	times := map[string]bool{} // times of day said: "утром и вечером" is twice a day
 	for i := from; i < to; i++ {
 		t := toks[i]
 		if t.kind == wordTok {
@@ -570,12 +571,8 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 				setOnce(&m.TimesPerDay, 1) // a single dose counts as once a day
 			case isOneOf(t.norm, "trijdi"):
 				setOnce(&m.TimesPerDay, 3)
-			case hasAnyPrefix(t.norm, "utrom", "ertalab") && i+2 < to && hasAnyPrefix(toks[i+2].norm, "vecher", "kechqurun", "kechki"):
-				soft = max(soft, 2)
-			case hasAnyPrefix(t.norm, "utrom", "ertalab", "kechasi", "kechqurun", "uxlash", "sna", "vecherom", "morning", "evening", "bedtime"),
-				t.norm == "noch" && i > 0 && toks[i-1].norm == "na",
-				t.norm == "snom" && i > 0 && toks[i-1].norm == "pered":
-				soft = max(soft, 1)
+			case timeOfDay(toks, i) != "":
+				times[timeOfDay(toks, i)] = true
 			case hasAnyPrefix(t.norm, "nedel", "hafta") && m.DurationDays == 0 && (i == from || toks[i-1].kind != numberTok) &&
 				i > 0 && isOneOf(toks[i-1].norm, "techenie", "na", "bir", "davomida"):
 				m.DurationDays = 7
@@ -616,6 +613,7 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 			o.setDuration(toks, i, to, t.num*30, m)
 		}
 	}
+	soft = max(soft, len(times))
 	if m.TimesPerDay == 0 {
 		m.TimesPerDay = soft
 	}
@@ -705,4 +703,27 @@ func laterDose(v float64, unit string, v2 float64, unit2 string) (float64, strin
 		return v * v2, unit
 	}
 	return v, unit
+}
+
+// timeOfDay names the part of the day word i says a dose is taken at —
+// morning, midday, evening or night — or "".
+func timeOfDay(toks []token, i int) string {
+	w := toks[i].norm
+	prev := ""
+	if i > 0 {
+		prev = toks[i-1].norm
+	}
+	switch {
+	case hasAnyPrefix(w, "utrom", "ertalab", "morning"):
+		return "morning"
+	case w == "dnyom" || w == "obed" && isOneOf(prev, "v", "posle", "pered") ||
+		hasAnyPrefix(w, "tushlik", "peshin", "kunduzi", "midday", "lunch") || w == "noon":
+		return "midday"
+	case hasAnyPrefix(w, "vecher", "kechqurun", "kechki", "evening"):
+		return "evening"
+	case hasAnyPrefix(w, "kechasi", "uxlash", "bedtime"), w == "night" && isOneOf(prev, "at", "the"),
+		w == "noch" && prev == "na", w == "snom" && prev == "pered", w == "sna" && isOneOf(prev, "do", "pered"):
+		return "night"
+	}
+	return ""
 }
