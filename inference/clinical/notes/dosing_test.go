@@ -72,3 +72,29 @@ func TestFrequencyFromTimesOfDay(t *testing.T) {
 		}
 	}
 }
+
+func TestProhibitionsReachOnlyNearbyDrugs(t *testing.T) {
+	n := structure(t, "Назначено: метронидазол 500 мг 2 раза в день 7 дней, алкоголь на время лечения нельзя. НПВС (диклофенак, ибупрофен) нельзя.")
+	if len(n.Medications) != 1 || n.Medications[0].Name != "metronidazole" {
+		t.Errorf("want metronidazole only, got %+v", n.Medications)
+	}
+	n = structure(t, "Tavsiya: metforminni to'xtatish, Gliklazid 60 mg ertalab.")
+	if len(n.Medications) != 1 || n.Medications[0].Name != "gliclazide" {
+		t.Errorf("want gliclazide only, got %+v", n.Medications)
+	}
+}
+
+func TestSpokenFractions(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		dose float64
+	}{
+		{"назначено сальбутамол два с половиной миллиграмма через небулайзер", 2.5},
+		{"назначено будесонид ноль пять миллиграмма два раза в день", 0.5},
+	} {
+		n := structure(t, c.text)
+		if len(n.Medications) != 1 || n.Medications[0].DoseValue != c.dose {
+			t.Errorf("%q: want dose %v, got %+v", c.text, c.dose, n.Medications)
+		}
+	}
+}

@@ -95,8 +95,12 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 	// taken now or before, by the patient: history, not this plan
 	"ichadi", "ichyapti", "tomizgan", "tomizdi", "surtgan", "получал", "получала", "закончил", "помогал",
 	"помогает", "yordam bergan", "в прошлом", "o'tgan yili",
-	// must not be given
-	"mumkin emas", "bermaslik", "ishlatmaslik", "ichmaslik", "не вводить", "не давать", "не назначать",
+	"лечил", "davolangan"}
+
+// prohibitions next to a drug say it must not be given. They reach only a
+// few words ("НПВС (диклофенак, ибупрофен) нельзя"), so that "метронидазол
+// ... 7 дней, алкоголь нельзя" stays a prescription.
+var prohibitions = []string{"mumkin emas", "bermaslik", "ishlatmaslik", "ichmaslik", "не вводить", "не давать",
 	"нельзя", "противопоказан", "qarshi ko'rsatma", "избегать"}
 
 // vitalKeys introduce a vital sign. The number comes within a few words.

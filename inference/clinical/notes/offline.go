@@ -27,6 +27,7 @@ type Offline struct {
 	assessVerbs  []phrase
 	diseases     []phrase
 	routes       []routePhrase
+	prohibitions []phrase
 	units        []unitWord
 	audit        Audit
 }
@@ -67,6 +68,7 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		assessVerbs:  compilePhrases(assessmentVerbs),
 		diseases:     compilePhrases(diseaseWords),
 		routes:       compileRoutes(),
+		prohibitions: compilePhrases(prohibitions),
 		audit:        NopAudit{},
 	}
 	for s, es := range headings {
@@ -485,7 +487,14 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 		if h+1 < len(hits) && hits[h+1].at == start && strings.HasPrefix(hits[h+1].name, d.name+" ") {
 			continue // "инсулин Лантус": the class, then the product that names it
 		}
-		if containsPhrase(o.historyVerbs, toks, d.at-3, end) {
+		// Look back at most three words, not past a comma or the drug
+		// before: "метформин отменить, гликлазид 60 мг" prescribes
+		// gliclazide.
+		back := d.at
+		for k := 0; k < 3 && back > from && !toks[back-1].is(",") && (h == 0 || back > hits[h-1].at+hits[h-1].n); k++ {
+			back--
+		}
+		if containsPhrase(o.historyVerbs, toks, back, end) || containsPhrase(o.prohibitions, toks, back, min(start+prohibitionScope, to)) {
 			continue
 		}
 		m := Medication{Name: d.name, Source: text[toks[d.at].start:toks[d.at+d.n-1].end]}
@@ -727,3 +736,7 @@ func timeOfDay(toks []token, i int) string {
 	}
 	return ""
 }
+
+// prohibitionScope is how many tokens after a drug's name a prohibition
+// reaches.
+const prohibitionScope = 6
