@@ -218,8 +218,10 @@ func sentenceEnd(text string, t token) bool {
 	return false
 }
 
-// siteScope bounds how far, in words, a site may be from its cue.
-const siteScope = 16
+// siteScope bounds how far, in words, a site may be from its cue: lists
+// of sites run long ("отдаёт в правый бицепс, под нижнюю челюсть, в
+// трахею ... и в левое плечо").
+const siteScope = 24
 
 // findSites reads the body sites of text that no lexicon phrase took, and
 // gives each to the nearest cue of its sentence. It marks the words it
@@ -299,19 +301,21 @@ func anyUsed(used []bool, from, to int) bool {
 func nearestAnchor(text string, toks []token, start, end int) (anchor, bool) {
 	var before, after anchor
 	fb, fa := false, false
-	for k := start - 1; k >= 0 && start-k <= siteScope && !sentenceEnd(text, toks[k]); k-- {
+	for k, n := start-1, 0; k >= 0 && n < siteScope && !sentenceEnd(text, toks[k]); k-- {
 		if toks[k].boundary {
 			continue
 		}
+		n++
 		if ev, parent, ok := anchorKind(toks, k); ok {
 			before, fb = anchor{ev, parent, k}, true
 			break
 		}
 	}
-	for k := end; k < len(toks) && k-end < siteScope && !sentenceEnd(text, toks[k]); k++ {
+	for k, n := end, 0; k < len(toks) && n < siteScope && !sentenceEnd(text, toks[k]); k++ {
 		if toks[k].boundary {
 			continue
 		}
+		n++
 		if ev, parent, ok := anchorKind(toks, k); ok {
 			if ev == "E_57" && !dative(toks[end-1].norm) {
 				// A radiation verb after a site takes it only in Uzbek,

@@ -154,3 +154,19 @@ func TestSidesAfterSitesAndBareScores(t *testing.T) {
 		t.Errorf("a lesion's tenderness read as pain intensity: %+v", got)
 	}
 }
+
+func TestRestAndSputum(t *testing.T) {
+	m := testMapper(t)
+	if got := m.Map("Боль при ходьбе, в покое проходит."); has(got, "E_14", "") {
+		t.Errorf("pain relieved at rest read as pain at rest: %+v", got)
+	}
+	if got := m.Map("Давящая боль даже в покое."); !has(got, "E_14", "") {
+		t.Errorf("want E_14, got %+v", got)
+	}
+	if got := m.Map("Кашель, в мокроте прожилки крови."); !has(got, "E_201", "") {
+		t.Errorf("want cough, got %+v", got)
+	}
+	if got := m.Map("Замечает кровь в мокроте."); !has(got, "E_45", "") {
+		t.Errorf("want E_45, got %+v", got)
+	}
+}
