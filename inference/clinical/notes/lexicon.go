@@ -67,7 +67,7 @@ var cues = map[Section][]string{
 		"vezikulyar", "хрипы", "xirillash", "xirillashlar", "миндалины", "murtak", "отеков нет", "shish yo'q",
 		"периферических отеков", "язык", "tili",
 		// findings of the examination
-		"симптом", "simptom", "рефлекс", "refleks", "нистагм", "nistagm", "склер", "sklera", "печень", "jigar",
+		"ko'rikda", "korikda", "при осмотре", "tekshirilganda", "pal'patsiya", "симптом", "simptom", "рефлекс", "refleks", "нистагм", "nistagm", "склер", "sklera", "печень", "jigar",
 		"селезёнк", "селезенк", "taloq", "перкусс", "perkussiya", "пальпир", "palpatsiya", "слизист", "shilliq qavat",
 		"гиперемирован", "giperemiya", "тоны", "tonlari", "ритмичн", "ritmik", "менингеальн", "meningeal",
 		"эритема", "eritema", "папул", "papula", "везикул", "pufakcha", "деформац", "deformatsiya",

@@ -17,3 +17,18 @@ func TestMedicinesByBrandAndSpelling(t *testing.T) {
 		}
 	}
 }
+
+func TestWordsThatLookLikeBrands(t *testing.T) {
+	for _, text := range []string{
+		"Ko'rikda bilakda nayza deformatsiyasi, shish.",
+		"Кўрикда сигмасимон ичак спазмланган, оғриқли.",
+	} {
+		n := structure(t, text)
+		if len(n.Medications) != 0 {
+			t.Errorf("%q: no drug is named, got %+v", text, n.Medications)
+		}
+		if n.Sections.Get(Objective) == "" {
+			t.Errorf("%q: want the objective section, got %+v", text, n.Sections)
+		}
+	}
+}
