@@ -32,3 +32,12 @@ func TestWordsThatLookLikeBrands(t *testing.T) {
 		}
 	}
 }
+
+func TestShortBrandsMatchWithEndingsOnly(t *testing.T) {
+	if n := structure(t, "Tavsiya: Omezni 20 mg ertalab."); len(n.Medications) != 1 || n.Medications[0].Name != "omeprazole" {
+		t.Errorf("Omezni: want omeprazole, got %+v", n.Medications)
+	}
+	if n := structure(t, "Tavsiya: enaplashtirilgan parhez."); len(n.Medications) != 0 {
+		t.Errorf("a longer word that begins with a short brand is not the brand: %+v", n.Medications)
+	}
+}

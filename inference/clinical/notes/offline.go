@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Offline structures notes with rules and lexicons, without any model. It
@@ -35,6 +36,10 @@ type Offline struct {
 type drugStem struct {
 	name string
 	stem phrase
+	// short is a one-word name of five letters or fewer: it matches a
+	// word at most two letters longer (an ending), not any word it
+	// begins ("Омез", "omezni"; but not "Энап" in a longer word).
+	short bool
 }
 
 type unitWord struct {
@@ -83,7 +88,8 @@ func NewOffline(opts ...OfflineOption) *Offline {
 	for name, es := range drugSpellings() {
 		for _, p := range compilePhrases(es) {
 			k := p[0].norm[0]
-			o.drugs[k] = append(o.drugs[k], drugStem{name: name, stem: p})
+			short := len(p) == 1 && utf8.RuneCountInString(p[0].norm) <= 5
+			o.drugs[k] = append(o.drugs[k], drugStem{name: name, stem: p, short: short})
 		}
 	}
 	for u, es := range doseUnitWords {
@@ -438,6 +444,9 @@ func (o *Offline) drugAt(toks []token, i int) (string, int) {
 	w := toks[i].norm
 	cands := o.drugs[w[0]]
 	for _, d := range cands {
+		if d.short && utf8.RuneCountInString(w) > utf8.RuneCountInString(d.stem[0].norm)+2 {
+			continue
+		}
 		if n := d.stem.matchAt(toks, i); n > bestN {
 			best, bestN = d.name, n
 		}
