@@ -170,3 +170,13 @@ func TestRestAndSputum(t *testing.T) {
 		t.Errorf("want E_45, got %+v", got)
 	}
 }
+
+func TestHospitalStayIsNotSedation(t *testing.T) {
+	m := testMapper(t)
+	if got := m.Map("Лечился в стационаре, получал антибиотики внутривенно."); has(got, "E_147", "") {
+		t.Errorf("a hospital stay with IV antibiotics read as sedation: %+v", got)
+	}
+	if got := m.Map("В больнице получила седативные уколы."); !has(got, "E_147", "") {
+		t.Errorf("want E_147, got %+v", got)
+	}
+}
