@@ -180,3 +180,11 @@ func TestHospitalStayIsNotSedation(t *testing.T) {
 		t.Errorf("want E_147, got %+v", got)
 	}
 }
+
+func TestDiarrhoeaIsNotPassingStools(t *testing.T) {
+	m := testMapper(t)
+	got := m.Map("Kuniga 5 marta ich ketishi.")
+	if !has(got, "E_51", "") || has(got, "E_150", "") {
+		t.Errorf("want diarrhoea only, got %+v", got)
+	}
+}
