@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/oqim/oqim/models/ddxplus"
 )
@@ -239,8 +240,7 @@ func (m *Mapper) findSites(text string, toks []token, used []bool) []Match {
 		best := -1
 		bestEnd := 0
 		for si := range m.sites {
-			t := term{words: m.sites[si].words}
-			end, _, ok := matchAt(toks, i, &t)
+			end, ok := siteMatchAt(toks, i, m.sites[si].words)
 			if !ok || anyUsed(used, i, end) {
 				continue
 			}
@@ -375,4 +375,28 @@ func sideAround(toks []token, used []bool, start, end int) (right, left bool) {
 // dative reports an Uzbek dative ending: "-ga", "-ka", "-qa".
 func dative(w string) bool {
 	return strings.HasSuffix(w, "ga") || strings.HasSuffix(w, "ka") || strings.HasSuffix(w, "qa")
+}
+
+// siteMatchAt matches a site phrase at token i like matchAt, one filler
+// word allowed, but forgives no typo: body-site words are short and a
+// typo too often makes another word ("лобка" and "локализация").
+func siteMatchAt(toks []token, i int, words []string) (int, bool) {
+	k := i
+	for wi, w := range words {
+		if wi > 0 && k < len(toks) && !toks[k].boundary && !sitePrefix(w, toks[k].norm) {
+			k++
+		}
+		if k >= len(toks) || toks[k].boundary || !sitePrefix(w, toks[k].norm) {
+			return 0, false
+		}
+		k++
+	}
+	return k, true
+}
+
+func sitePrefix(lex, word string) bool {
+	if !strings.HasPrefix(word, lex) {
+		return false
+	}
+	return utf8.RuneCountInString(lex) > 3 || utf8.RuneCountInString(word)-utf8.RuneCountInString(lex) <= 2
 }

@@ -188,3 +188,16 @@ func TestDiarrhoeaIsNotPassingStools(t *testing.T) {
 		t.Errorf("want diarrhoea only, got %+v", got)
 	}
 }
+
+func TestSitesForgiveNoTypo(t *testing.T) {
+	m := testMapper(t)
+	got := m.Map("Боль за грудиной, отдаёт в левую руку, локализация нечёткая.")
+	if !has(got, "E_57", "V_31") {
+		t.Errorf("radiation to the left arm: want E_57=V_31, got %+v", got)
+	}
+	for _, x := range got {
+		if x.Value == "V_153" {
+			t.Errorf("'локализация' read as a site: %+v", x)
+		}
+	}
+}
