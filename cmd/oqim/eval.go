@@ -73,7 +73,7 @@ and spread over N random partitions drawn from --seed.`,
 	diag.Flags().Uint64Var(&seed, "seed", 1, "seed of the random partitions of --repeats")
 	diag.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	diag.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
-	cmd.AddCommand(diag, a.evalNotesCmd(), a.evalChatbotCmd())
+	cmd.AddCommand(diag, a.evalDiagnosisTextCmd(), a.evalNotesCmd(), a.evalChatbotCmd())
 	return cmd
 }
 
@@ -160,5 +160,43 @@ base, per language form too.`,
 	}
 	c.Flags().StringVar(&questions, "questions", "", "JSONL file of questions (required)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return c
+}
+
+func (a *app) evalDiagnosisTextCmd() *cobra.Command {
+	var (
+		cases   string
+		asJSON  bool
+		details bool
+	)
+	c := &cobra.Command{
+		Use:   "diagnosis-text --cases FILE",
+		Short: "Score the differential from doctors' free text: top-1/3/5 per language",
+		Long: `eval diagnosis-text reads JSONL cases with "age", "sex", "language", "text" and
+"pathology" (a DDXPlus condition name); other keys are ignored. Each text is
+sent through the handler of POST /api/v1/diagnosis in lexicon text mode, as
+oqim serve answers it, and the rank of the pathology is scored. When a case
+has "evidences" (DDXPlus codes), the evidences read from the text are scored
+against them too (precision and recall of present findings).`,
+		Example: `  oqim eval diagnosis-text --cases inference/clinical/diagnosis/eval/testdata/text_cases.jsonl
+  oqim eval diagnosis-text --cases summaries.jsonl --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cases == "" {
+				return &usageError{errors.New("--cases FILE is required: JSONL with age, sex, language, text and pathology")}
+			}
+			rep, err := eval.RunText(cmd.Context(), eval.TextOptions{Cases: cases, Details: details})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(a.stdout).Encode(rep)
+			}
+			return rep.WriteText(a.stdout)
+		},
+	}
+	c.Flags().StringVar(&cases, "cases", "", "JSONL file of cases (required)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	c.Flags().BoolVar(&details, "details", false, "list every case not ranked first, with missed and extra evidence codes")
 	return c
 }

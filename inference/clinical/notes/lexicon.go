@@ -45,21 +45,40 @@ var headingTails = []string{
 // cues classify a sentence that has no heading: a transcript or a note
 // dictated without headings, or a new topic inside a section.
 var cues = map[Section][]string{
-	Complaints: {"bezovta", "беспокоит", "беспокоят", "жалуется", "shikoyat qil", "og'riyapti", "og'riydi"},
+	Complaints: {"bezovta", "беспокоит", "беспокоят", "жалуется", "жалобы на", "shikoyat", "og'riyapti", "og'riydi"},
 	History: {"болеет", "заболел", "kasal bo'l", "beri kasal", "kasallan", "в анамнезе", "anamnezida", "перенес", "перенёс",
 		"o'tkazgan", "allergi", "аллерги", "страдает", "ichgan", "ichdi", "принимал", "принимает", "qabul qilgan",
 		"qabul qiladi", "ichib yuradi", "дней назад", "kun oldin", "с детства", "yildan beri",
-		"лет назад", "давно", "hisobida turadi", "на учёте", "на учете", "kuzatuvda"},
+		"лет назад", "давно", "hisobida turadi", "на учёте", "на учете", "kuzatuvda",
+		// earlier illness, drugs taken, vaccination, habits, family,
+		// epidemiology, menses and pregnancy
+		"ранее", "раньше", "в прошлом", "ilgari", "avval", "oldin", "o'tgan yili", "bolel", "болела", "болел",
+		"og'rigan", "kasallangan", "ichadi", "ichyapti", "tomizgan", "получает", "получал",
+		"привит", "прививк", "вакцинирован", "emlangan", "emlanmagan", "emlash",
+		"курит", "курение", "chekadi", "chekmaydi", "алкоголь", "spirtli",
+		"в семье", "у матери", "у отца", "наследствен", "onasi", "otasi", "oilada", "oilasida",
+		"контакт", "muloqotda", "sinfdosh", "одноклассник", "командировк", "поездк", "safar",
+		"вскармлива", "прикорм", "emizish", "qo'shimcha ovqat",
+		"менструац", "месячные", "hayz", "беременност", "homiladorlik", "роды", "tug'ruq", "abort", "выкидыш",
+		"операци", "operatsiya", "травм"},
 	Objective: {"состояние", "ahvoli", "тоны сердца", "yurak tonlari", "в легких", "в лёгких", "o'pkada",
 		"o'pkalarda", "аускульт", "auskultatsiya", "зев", "tomoq qizar", "живот мягкий", "qorin yumshoq",
 		"пальпац", "paypaslan", "кожные покровы", "teri qoplami", "дыхание везикулярное",
 		"vezikulyar", "хрипы", "xirillash", "xirillashlar", "миндалины", "murtak", "отеков нет", "shish yo'q",
-		"периферических отеков", "язык", "tili"},
+		"периферических отеков", "язык", "tili",
+		// findings of the examination
+		"ko'rikda", "korikda", "при осмотре", "tekshirilganda", "pal'patsiya", "симптом", "simptom", "рефлекс", "refleks", "нистагм", "nistagm", "склер", "sklera", "печень", "jigar",
+		"селезёнк", "селезенк", "taloq", "перкусс", "perkussiya", "пальпир", "palpatsiya", "слизист", "shilliq qavat",
+		"гиперемирован", "giperemiya", "тоны", "tonlari", "ритмичн", "ritmik", "менингеальн", "meningeal",
+		"эритема", "eritema", "папул", "papula", "везикул", "pufakcha", "деформац", "deformatsiya",
+		"болезненн при", "при пальпации", "в норме", "normada", "без особенностей", "не увеличен", "kattalashmagan",
+		"регионарные лимфоузлы", "limfa tugunlari", "отделяемое", "барабанная перепонка", "nog'ora parda"},
 	Assessment: {"tashxis", "диагноз", "ташхис", "подозрение на", "shubha", "gumon"},
 	Plan: {"tavsiya", "назнач", "рекоменд", "buyur", "tayinla", "nazorat", "контроль", "явка", "qayta ko'rik",
 		"qayta kelish", "повторн", "направлен", "yo'llanma", "yo'llan", "konsultatsiya", "консультац",
 		"сдать", "topshirish", "обильное питье", "обильное питьё", "ko'p suyuqlik", "parhez", "диета",
-		"постельный режим", "yotoq rejimi", "госпитализ", "gospitaliz", "kontrol"},
+		"постельный режим", "yotoq rejimi", "госпитализ", "gospitaliz", "kontrol",
+		"takrorla", "повторить", "больничн", "режим", "mumkin emas", "не рекомендуется", "исключить"},
 }
 
 // reportedMarkers, next to a number, say it was reported by the patient
@@ -72,12 +91,24 @@ var reportedMarkers = []string{"до", "gacha", "ko'tarilgan", "поднимал
 var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "принимала", "принимает", "qabul qilgan",
 	"qabul qildi", "qabul qiladi", "pil", "пил", "пила", "qilgan", "без эффекта", "samara bermadi",
 	"yordam bermadi", "не помог", "allergi", "аллерги", "непереносим", "не назнач", "не принимать",
-	"отмен", "bekor qil", "to'xtat", "ichmasin", "qabul qilmasin"}
+	"отмен", "bekor qil", "to'xtat", "ichmasin", "qabul qilmasin",
+	// taken now or before, by the patient: history, not this plan
+	"ichadi", "ichyapti", "tomizgan", "tomizdi", "surtgan", "получал", "получала", "закончил", "помогал",
+	"помогает", "yordam bergan", "в прошлом", "o'tgan yili",
+	"лечил", "davolangan"}
+
+// prohibitions next to a drug say it must not be given. They reach only a
+// few words ("НПВС (диклофенак, ибупрофен) нельзя"), so that "метронидазол
+// ... 7 дней, алкоголь нельзя" stays a prescription.
+var prohibitions = []string{"mumkin emas", "bermaslik", "ishlatmaslik", "ichmaslik", "не вводить", "не давать",
+	"нельзя", "противопоказан", "qarshi ko'rsatma", "избегать"}
 
 // vitalKeys introduce a vital sign. The number comes within a few words.
 var vitalKeys = map[string][]string{
 	"bp": {"ад", "a/d", "артериальное давление", "давление", "qon bosimi", "arterial bosim", "qb", "bp",
-		"bosim", "bosimi", "артериальное", "давления"},
+		"bosim", "bosimi", "артериальное", "давления",
+		// Uzbek "arterial qon bosimi": AQB, АҚБ.
+		"aqb", "a.q.b", "arterial qon bosimi"},
 	"pulse": {"пульс", "ps", "чсс", "puls", "yurak urish", "yurak qisqarish", "hr", "pulse", "ю.у.с", "юқс",
 		"yuqs"},
 	"temp": {"температура", "t", "т", "harorat", "tana harorati", "temp", "температуры", "t°", "тана ҳарорати"},
@@ -95,64 +126,10 @@ var vitalSkip = []string{"тела", "tana", "тана", "равна", "равн
 // "140 на 90".
 var bpSeparators = []string{"/", "ga", "na", "на", "га", "\\", "-", "по"}
 
-// drugs maps international non-proprietary names to how notes write them.
-// Entries are stems; the first word of a multi-word name is enough.
-var drugs = map[string][]string{
-	"paracetamol":                 {"парацетамол", "paratsetamol", "paracetamol", "панадол", "panadol", "эффералган", "калпол"},
-	"ibuprofen":                   {"ибупрофен", "ibuprofen", "нурофен", "nurofen"},
-	"amoxicillin":                 {"амоксициллин", "amoksitsillin", "amoxicillin", "amoksisillin", "флемоксин"},
-	"amoxicillin and clavulanate": {"амоксиклав", "amoksiklav", "аугментин", "augmentin"},
-	"azithromycin":                {"азитромицин", "azitromitsin", "azithromycin", "сумамед", "sumamed"},
-	"ceftriaxone":                 {"цефтриаксон", "seftriakson", "tseftriakson", "ceftriaxone"},
-	"cefixime":                    {"цефиксим", "tsefiksim", "sefiksim", "супракс"},
-	"ciprofloxacin":               {"ципрофлоксацин", "tsiprofloksatsin", "siprofloksatsin", "ciprofloxacin"},
-	"metronidazole":               {"метронидазол", "metronidazol", "metronidazole"},
-	"enalapril":                   {"эналаприл", "enalapril"},
-	"amlodipine":                  {"амлодипин", "amlodipin"},
-	"lisinopril":                  {"лизиноприл", "lizinopril", "lisinopril"},
-	"losartan":                    {"лозартан", "lozartan", "losartan"},
-	"captopril":                   {"каптоприл", "kaptopril", "captopril"},
-	"bisoprolol":                  {"бисопролол", "bisoprolol"},
-	"hydrochlorothiazide":         {"гидрохлортиазид", "gidroxlortiazid", "gipotiazid", "гипотиазид"},
-	"furosemide":                  {"фуросемид", "furosemid"},
-	"atorvastatin":                {"аторвастатин", "atorvastatin"},
-	"acetylsalicylic acid":        {"ацетилсалицил", "atsetilsalitsil", "аспирин", "aspirin", "кардиомагнил", "kardiomagnil"},
-	"clopidogrel":                 {"клопидогрел", "klopidogrel"},
-	"nitroglycerin":               {"нитроглицерин", "nitroglitserin"},
-	"metformin":                   {"метформин", "metformin", "сиофор", "глюкофаж"},
-	"gliclazide":                  {"гликлазид", "gliklazid", "диабетон"},
-	"insulin":                     {"инсулин", "insulin"},
-	"omeprazole":                  {"омепразол", "omeprazol", "omeprazole"},
-	"pantoprazole":                {"пантопразол", "pantoprazol"},
-	"drotaverine":                 {"дротаверин", "drotaverin", "но-шпа", "no-shpa", "ношпа"},
-	"metoclopramide":              {"метоклопрамид", "metoklopramid", "церукал"},
-	"loperamide":                  {"лоперамид", "loperamid", "имодиум"},
-	"oral rehydration salts":      {"регидрон", "regidron"},
-	"smectite":                    {"смекта", "smekta"},
-	"loratadine":                  {"лоратадин", "loratadin"},
-	"cetirizine":                  {"цетиризин", "setirizin", "tsetirizin"},
-	"chloropyramine":              {"супрастин", "suprastin", "хлоропирамин"},
-	"salbutamol":                  {"сальбутамол", "salbutamol", "вентолин"},
-	"budesonide":                  {"будесонид", "budesonid", "пульмикорт"},
-	"ambroxol":                    {"амброксол", "ambroksol", "лазолван"},
-	"acetylcysteine":              {"ацетилцистеин", "atsetilsistein", "atsetiltsistein", "ацц"},
-	"diclofenac":                  {"диклофенак", "diklofenak"},
-	"metamizole":                  {"метамизол", "анальгин", "analgin"},
-	"prednisolone":                {"преднизолон", "prednizolon"},
-	"dexamethasone":               {"дексаметазон", "deksametazon"},
-	"ferrous sulfate":             {"сорбифер", "sorbifer", "железа сульфат", "темир сульфат", "temir sulfat"},
-	"folic acid":                  {"фолиевая", "foliy kislota", "фолиевой"},
-	"colecalciferol":              {"колекальциферол", "аквадетрим", "akvadetrim", "витамин d", "vitamin d"},
-	"nitrofurantoin":              {"нитрофурантоин", "nitrofurantoin", "фурадонин", "furadonin"},
-	"fluconazole":                 {"флуконазол", "flukonazol"},
-	"valerian":                    {"валериан", "valeriana"},
-	"magnesium sulfate":           {"магния сульфат", "magniy sulfat", "magneziya", "магнезия"},
-	"sodium chloride":             {"натрия хлорид", "natriy xlorid", "физраствор"},
-	"xylometazoline":              {"ксилометазолин", "ksilometazolin", "отривин", "galazolin", "галазолин"},
-	"oseltamivir":                 {"осельтамивир", "oseltamivir", "тамифлю"},
-	"levothyroxine":               {"левотироксин", "levotiroksin", "эутирокс", "l-тироксин"},
-	"mebendazole":                 {"мебендазол", "mebendazol", "вермокс"},
-	"pancreatin":                  {"панкреатин", "pankreatin", "креон", "мезим"},
+// localDrugs are medicines the notes engine knows beyond the lexicon of
+// models/medicines: herbal remedies without an INN.
+var localDrugs = map[string][]string{
+	"valerian": {"валериан", "valeriana"},
 }
 
 // doseUnitWords map unit words to DoseUnits.
@@ -161,10 +138,10 @@ var doseUnitWords = map[string][]string{
 	"g":       {"г", "g", "гр", "gr", "грамм", "gramm"},
 	"mcg":     {"мкг", "mkg", "mcg", "микрограмм"},
 	"ml":      {"мл", "ml", "миллилитр", "millilitr"},
-	"IU":      {"ед", "ме", "iu", "xb", "ҳб", "единиц", "birlik"},
+	"IU":      {"ед", "ме", "iu", "xb", "ҳб", "единиц", "birlik", "тб", "tb"},
 	"tablet":  {"таблет", "tabletka", "tab", "табл", "tabl", "таб"},
 	"capsule": {"капсул", "kapsula", "kaps"},
 	"drop":    {"капл", "капель", "tomchi"},
-	"puff":    {"вдох", "ингаляц", "ingalyatsiya", "puff", "doza", "доза", "дозы"},
+	"puff":    {"вдох", "ингаляц", "ingalyatsiya", "inhalyatsiya", "puff", "doza", "доза", "дозы", "purkash", "впрыск", "нажат", "spray"},
 	"sachet":  {"пакет", "paket", "sashe", "саше"},
 }

@@ -127,6 +127,14 @@ type Medication struct {
 	TimesPerDay int `json:"times_per_day,omitempty"`
 	// DurationDays is the length of the course; 0 when not said.
 	DurationDays int `json:"duration_days,omitempty"`
+	// Route is how the drug is given, one of Routes; "" when not said.
+	Route string `json:"route,omitempty"`
+}
+
+// Routes are the routes of administration a Medication may have.
+func Routes() []string {
+	return []string{"oral", "sublingual", "intravenous", "intramuscular", "subcutaneous", "inhaled", "nasal",
+		"topical", "ear", "eye", "rectal", "vaginal"}
 }
 
 // doseUnits are the units a Medication's dose may have.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Offline structures notes with rules and lexicons, without any model. It
@@ -22,6 +23,12 @@ type Offline struct {
 	vitalSkip    wordSet
 	bpSeparators wordSet
 	drugs        map[byte][]drugStem // by the first byte of the name
+	openers      []phrase
+	closers      []phrase
+	assessVerbs  []phrase
+	diseases     []phrase
+	routes       []routePhrase
+	prohibitions []phrase
 	units        []unitWord
 	audit        Audit
 }
@@ -29,6 +36,10 @@ type Offline struct {
 type drugStem struct {
 	name string
 	stem phrase
+	// short is a one-word name of five letters or fewer: it matches a
+	// word at most two letters longer (an ending), not any word it
+	// begins ("Омез", "omezni"; but not "Энап" in a longer word).
+	short bool
 }
 
 type unitWord struct {
@@ -57,6 +68,12 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		vitalSkip:    compileWords(vitalSkip),
 		bpSeparators: compileWords(bpSeparators),
 		drugs:        map[byte][]drugStem{},
+		openers:      compilePhrases(topicOpeners),
+		closers:      compilePhrases(topicClosers),
+		assessVerbs:  compilePhrases(assessmentVerbs),
+		diseases:     compilePhrases(diseaseWords),
+		routes:       compileRoutes(),
+		prohibitions: compilePhrases(prohibitions),
 		audit:        NopAudit{},
 	}
 	for s, es := range headings {
@@ -68,10 +85,11 @@ func NewOffline(opts ...OfflineOption) *Offline {
 	for k, es := range vitalKeys {
 		o.vitalKeys[k] = compilePhrases(es)
 	}
-	for name, es := range drugs {
+	for name, es := range drugSpellings() {
 		for _, p := range compilePhrases(es) {
 			k := p[0].norm[0]
-			o.drugs[k] = append(o.drugs[k], drugStem{name: name, stem: p})
+			short := len(p) == 1 && utf8.RuneCountInString(p[0].norm) <= 5
+			o.drugs[k] = append(o.drugs[k], drugStem{name: name, stem: p, short: short})
 		}
 	}
 	for u, es := range doseUnitWords {
@@ -114,10 +132,14 @@ func (o *Offline) structure(text string) *Note {
 		s := &sents[i]
 		if sec, end := o.heading(toks, s.from, s.to); sec != "" {
 			cur, s.content = sec, end
-		} else if c := o.cue(toks, drugs, s.from, s.to); c != "" {
+		} else if c := o.cue(text, toks, drugs, s.from, s.to); c != "" {
 			cur = c
 		} else if cur == "" {
 			cur = Complaints
+		} else if cur == Assessment && !o.diseaseShaped(text, toks, s.from, s.to) {
+			// What follows a diagnosis without a heading and without a
+			// disease in it is what to do: "Швы не накладывать."
+			cur = Plan
 		}
 		s.section = cur
 		if s.content < s.to {
@@ -173,6 +195,13 @@ func (o *Offline) sentences(toks []token) []sentence {
 				out = append(out, sentence{from: from, content: from, to: end})
 			}
 			from = end
+			continue
+		}
+		if i > from && toks[i].kind == wordTok && (toks[i-1].kind == wordTok || toks[i-1].kind == numberTok) &&
+			(longestMatch(o.openers, toks, i) > 0 || o.closerEndsAt(toks, i)) {
+			// Run-on dictation: a topic word opens a new sentence.
+			out = append(out, sentence{from: from, content: from, to: i})
+			from = i
 			continue
 		}
 		if i > from && toks[i].kind == wordTok && !toks[i-1].is("-") {
@@ -237,25 +266,37 @@ func (o *Offline) headingAt(toks []token, i, to int) (Section, int, bool) {
 var cuePriority = [...]Section{Assessment, Plan, History, Objective, Complaints}
 
 // cue classifies a sentence without a heading, or returns "".
-func (o *Offline) cue(toks []token, drugs []drugHit, from, to int) Section {
+func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) Section {
 	found := map[Section]bool{}
 	for _, sec := range cuePriority {
 		if containsPhrase(o.cues[sec], toks, from, to) {
 			found[sec] = true
 		}
 	}
+	if containsPhrase(o.assessVerbs, toks, from, to) {
+		found[Assessment] = true
+	}
+	if found[Complaints] && found[History] {
+		// "...qorin pastida og'riqqa shikoyat qiladi, hayzning birinchi
+		// kunlarida": the complaint verb says what the sentence is; the
+		// history words describe the complaint.
+		found[History] = false
+	}
 	if !found[History] && !found[Plan] {
 		var v Vitals
 		if o.vitals(toks, from, to, &v); v != (Vitals{}) {
 			found[Objective] = true
 		}
-		for i := from; i < to; i++ {
-			if drugs[i].n > 0 {
-				if !containsPhrase(o.historyVerbs, toks, from, to) {
-					found[Plan] = true
-				}
-				break
+	}
+	// A drug named without a verb of past or current intake is
+	// prescribed, whatever else the sentence mentions ("... hayzning
+	// birinchi 3 kunida").
+	for i := from; i < to && !found[Plan]; i++ {
+		if drugs[i].n > 0 {
+			if !containsPhrase(o.historyVerbs, toks, from, to) {
+				found[Plan] = true
 			}
+			break
 		}
 	}
 	for _, sec := range cuePriority {
@@ -263,7 +304,21 @@ func (o *Offline) cue(toks []token, drugs []drugHit, from, to int) Section {
 			return sec
 		}
 	}
+	if wordCount(toks, from, to) <= maxAssessmentWords && o.diseaseShaped(text, toks, from, to) {
+		return Assessment
+	}
 	return ""
+}
+
+// closerEndsAt reports whether a closing phrase ("shikoyat qiladi") ends
+// right before token i.
+func (o *Offline) closerEndsAt(toks []token, i int) bool {
+	for _, p := range o.closers {
+		if s := i - len(p); s >= 0 && p.matchAt(toks, s) == len(p) {
+			return true
+		}
+	}
+	return false
 }
 
 // sentenceText returns the source text of toks[from:to] without leading
@@ -389,6 +444,9 @@ func (o *Offline) drugAt(toks []token, i int) (string, int) {
 	w := toks[i].norm
 	cands := o.drugs[w[0]]
 	for _, d := range cands {
+		if d.short && utf8.RuneCountInString(w) > utf8.RuneCountInString(d.stem[0].norm)+2 {
+			continue
+		}
 		if n := d.stem.matchAt(toks, i); n > bestN {
 			best, bestN = d.name, n
 		}
@@ -435,11 +493,22 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 			end = hits[h+1].at
 		}
 		start := d.at + d.n
-		if containsPhrase(o.historyVerbs, toks, d.at-3, end) {
+		if h+1 < len(hits) && hits[h+1].at == start && strings.HasPrefix(hits[h+1].name, d.name+" ") {
+			continue // "инсулин Лантус": the class, then the product that names it
+		}
+		// Look back at most three words, not past a comma or the drug
+		// before: "метформин отменить, гликлазид 60 мг" prescribes
+		// gliclazide.
+		back := d.at
+		for k := 0; k < 3 && back > from && !toks[back-1].is(",") && (h == 0 || back > hits[h-1].at+hits[h-1].n); k++ {
+			back--
+		}
+		if containsPhrase(o.historyVerbs, toks, back, end) || containsPhrase(o.prohibitions, toks, back, min(start+prohibitionScope, to)) {
 			continue
 		}
 		m := Medication{Name: d.name, Source: text[toks[d.at].start:toks[d.at+d.n-1].end]}
 		o.dosing(toks, start, end, &m)
+		m.Route = o.routeIn(toks, max(d.at-2, from), end)
 		ms = mergeMedication(ms, m)
 	}
 	return ms
@@ -458,6 +527,9 @@ func mergeMedication(ms []Medication, m Medication) []Medication {
 		}
 		if ms[i].DurationDays == 0 {
 			ms[i].DurationDays = m.DurationDays
+		}
+		if ms[i].Route == "" {
+			ms[i].Route = m.Route
 		}
 		return ms
 	}
@@ -505,21 +577,20 @@ func isOneOf(w string, ws ...string) bool {
 
 // dosing reads dose, frequency and duration from toks[from:to].
 func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
-	soft := 0 // frequency said in words: "утром и вечером"
+	soft := 0                  // frequency said in words
+	times := map[string]bool{} // times of day said: "утром и вечером" is twice a day
 	for i := from; i < to; i++ {
 		t := toks[i]
 		if t.kind == wordTok {
 			switch {
 			case isOneOf(t.norm, "dvajdi"):
 				setOnce(&m.TimesPerDay, 2)
+			case hasAnyPrefix(t.norm, "odnokratn", "bolyus", "bolus") || t.norm == "stat":
+				setOnce(&m.TimesPerDay, 1) // a single dose counts as once a day
 			case isOneOf(t.norm, "trijdi"):
 				setOnce(&m.TimesPerDay, 3)
-			case hasAnyPrefix(t.norm, "utrom", "ertalab") && i+2 < to && hasAnyPrefix(toks[i+2].norm, "vecher", "kechqurun", "kechki"):
-				soft = max(soft, 2)
-			case hasAnyPrefix(t.norm, "utrom", "ertalab", "kechasi", "kechqurun", "uxlash", "sna"),
-				t.norm == "noch" && i > 0 && toks[i-1].norm == "na",
-				t.norm == "snom" && i > 0 && toks[i-1].norm == "pered":
-				soft = max(soft, 1)
+			case timeOfDay(toks, i) != "":
+				times[timeOfDay(toks, i)] = true
 			case hasAnyPrefix(t.norm, "nedel", "hafta") && m.DurationDays == 0 && (i == from || toks[i-1].kind != numberTok) &&
 				i > 0 && isOneOf(toks[i-1].norm, "techenie", "na", "bir", "davomida"):
 				m.DurationDays = 7
@@ -530,6 +601,10 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 			continue
 		}
 		next := toks[i+1]
+		if next.is(":") && i+2 < to && toks[i+2].kind == numberTok && t.num < 24 && isWhole(t.num) {
+			soft = max(soft, 1) // a time of day: "в 22:00"
+			continue
+		}
 		if next.kind != wordTok {
 			continue
 		}
@@ -537,6 +612,8 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 		switch {
 		case m.DoseUnit == "" && o.unitAt(next) != "":
 			m.DoseValue, m.DoseUnit = t.num, o.unitAt(next)
+		case m.DoseUnit != "" && o.unitAt(next) != "" && !(i > 0 && toks[i-1].is("/")):
+			m.DoseValue, m.DoseUnit = laterDose(m.DoseValue, m.DoseUnit, t.num, o.unitAt(next))
 		case hasAnyPrefix(w, "mahal", "marta") || isOneOf(w, "raz", "raza") || w == "r" && i+2 < to && toks[i+2].is("/"):
 			if !(i+3 < to && hasAnyPrefix(toks[i+2].norm+" "+toks[i+3].norm, "v nedel") || i+2 < to && hasAnyPrefix(toks[i+2].norm, "hafta", "nedel")) &&
 				!(i > 0 && hasAnyPrefix(toks[i-1].norm, "hafta", "nedel")) && isWhole(t.num) && t.num >= 1 && t.num <= 12 {
@@ -554,6 +631,7 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 			o.setDuration(toks, i, to, t.num*30, m)
 		}
 	}
+	soft = max(soft, len(times))
 	if m.TimesPerDay == 0 {
 		m.TimesPerDay = soft
 	}
@@ -566,7 +644,7 @@ func setOnce(p *int, v int) {
 }
 
 func isDayWord(w string) bool {
-	return isOneOf(w, "dney", "dnya", "den", "sutok", "sutki", "kun", "kunga", "kungacha", "kunlik", "kun-") ||
+	return isOneOf(w, "dney", "dnya", "den", "sutok", "sutki", "kun", "kunga", "kungacha", "kunlik", "kun-", "kunida", "kunlari", "days", "day") ||
 		strings.HasPrefix(w, "kunlik")
 }
 
@@ -576,7 +654,8 @@ func (o *Offline) setDuration(toks []token, i, to int, days float64, m *Medicati
 	if m.DurationDays != 0 || !isWhole(days) || days < 1 || days > 365 {
 		return
 	}
-	if i > 0 && isOneOf(toks[i-1].norm, "cherez", "posle", "keyin") {
+	if i > 0 && isOneOf(toks[i-1].norm, "cherez", "posle", "keyin") &&
+		!(i > 1 && hasAnyPrefix(toks[i-2].norm, "ovqat", "yed", "edi")) { // "ovqatdan keyin 3 kun": after meals, for 3 days
 		return
 	}
 	if i+2 < to && isOneOf(toks[i+2].norm, "keyin", "so'ng", "dan") {
@@ -627,3 +706,46 @@ func abbreviationPoint(toks []token, i int) bool {
 	}
 	return next.kind == wordTok && next.start > 0 && startsWithLower(next)
 }
+
+// laterDose reconciles a second amount said for one dose with the first:
+// a strength then a volume of liquid ("120 мг/5 мл по 4 мл") or a number
+// of puffs ("160/4,5 мкг 2 вдоха") gives the volume or the puffs; a
+// strength then a count of tablets ("250 мг по 3 капсулы") gives their
+// product. Anything else keeps the first.
+func laterDose(v float64, unit string, v2 float64, unit2 string) (float64, string) {
+	mass := unit == "mg" || unit == "g" || unit == "mcg"
+	switch {
+	case mass && (unit2 == "ml" || unit2 == "puff" || unit2 == "drop"):
+		return v2, unit2
+	case mass && (unit2 == "tablet" || unit2 == "capsule") && v2 > 1 && v2 <= 4 && isWhole(v2):
+		return v * v2, unit
+	}
+	return v, unit
+}
+
+// timeOfDay names the part of the day word i says a dose is taken at —
+// morning, midday, evening or night — or "".
+func timeOfDay(toks []token, i int) string {
+	w := toks[i].norm
+	prev := ""
+	if i > 0 {
+		prev = toks[i-1].norm
+	}
+	switch {
+	case hasAnyPrefix(w, "utrom", "ertalab", "morning"):
+		return "morning"
+	case w == "dnyom" || w == "obed" && isOneOf(prev, "v", "posle", "pered") ||
+		hasAnyPrefix(w, "tushlik", "peshin", "kunduzi", "midday", "lunch") || w == "noon":
+		return "midday"
+	case hasAnyPrefix(w, "vecher", "kechqurun", "kechki", "evening"):
+		return "evening"
+	case hasAnyPrefix(w, "kechasi", "uxlash", "bedtime"), w == "night" && isOneOf(prev, "at", "the"),
+		w == "noch" && prev == "na", w == "snom" && prev == "pered", w == "sna" && isOneOf(prev, "do", "pered"):
+		return "night"
+	}
+	return ""
+}
+
+// prohibitionScope is how many tokens after a drug's name a prohibition
+// reaches.
+const prohibitionScope = 6

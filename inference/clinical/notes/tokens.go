@@ -123,7 +123,9 @@ var numberWords = map[string]float64{
 	// Uzbek
 	"bir": 1, "ikki": 2, "uch": 3, "to'rt": 4, "besh": 5, "olti": 6, "yetti": 7, "sakkiz": 8, "to'qqiz": 9,
 	"o'n": 10, "yigirma": 20, "o'ttiz": 30, "qirq": 40, "ellik": 50, "oltmish": 60, "yetmish": 70,
-	"sakson": 80, "to'qson": 90, "yuz": 100, "ming": 1000,
+	"sakson": 80, "to'qson": 90, "yuz": 100, "ming": 1000, "nol": 0, "nul": 0,
+	// Uzbek typed without the apostrophe of oʻ.
+	"tort": 4, "toqqiz": 9, "ottiz": 30, "toqson": 90,
 }
 
 // decimalWords join a whole and a fractional part said aloud: "тридцать
@@ -157,14 +159,19 @@ func joinSpokenNumbers(toks []token) []token {
 				j := i + 1
 				for ; j < len(toks) && toks[j].kind == wordTok; j++ {
 					w, ok := numberWord(toks[j].norm)
+					if !ok && toks[j].norm == "on" {
+						// "on" for oʻn (ten) only after another number
+						// word: alone it is too common a word.
+						w, ok = 10, true
+					}
 					if !ok {
 						break
 					}
 					switch {
 					case (w == 100 || w == 1000) && cur < 10 && cur == last:
 						cur *= w // "ikki yuz", "besh yuz"
-					case w < 10 && last >= 20 && int(last)%10 == 0:
-						cur += w // "сорок пять"
+					case w < 10 && last >= 10 && last < 100 && int(last)%10 == 0:
+						cur += w // "сорок пять", "oʻn besh"
 					case w < 100 && last >= 100:
 						cur += w // "сто сорок"
 					default:
@@ -185,6 +192,27 @@ func joinSpokenNumbers(toks []token) []token {
 	res := out[:0]
 	for i := 0; i < len(out); i++ {
 		t := out[i]
+		// "два с половиной" is 2.5.
+		if t.kind == numberTok && i+2 < len(out) && out[i+1].norm == "s" && strings.HasPrefix(out[i+2].norm, "polovin") {
+			t.num += 0.5
+			t.norm = formatNumber(t.num)
+			t.end = out[i+2].end
+			res = append(res, t)
+			i += 2
+			continue
+		}
+		// "ноль двадцать пять" is 0.25: a spoken zero, then the digits.
+		if t.kind == numberTok && t.num == 0 && i+1 < len(out) && out[i+1].kind == numberTok && out[i+1].num >= 1 &&
+			out[i+1].num < 100 && isWholeNumber(out[i+1].num) {
+			f := out[i+1]
+			digits := formatNumber(f.num)
+			t.num, _ = strconv.ParseFloat("0."+digits, 64)
+			t.norm = formatNumber(t.num)
+			t.end = f.end
+			res = append(res, t)
+			i++
+			continue
+		}
 		if t.kind == numberTok && i+2 < len(out) && out[i+1].kind == wordTok && decimalWords[out[i+1].norm] {
 			k := i + 2
 			if out[k].kind == wordTok && out[k].norm == "o'ndan" && k+1 < len(out) {
@@ -235,3 +263,5 @@ func NormalizeText(s string) string { return normalizeText(s) }
 // startsWithLower reports whether the word t was written with a lower-case
 // first letter; it needs the source, so tokens keep the first rune.
 func startsWithLower(t token) bool { return t.lower }
+
+func isWholeNumber(f float64) bool { return f == math.Trunc(f) }

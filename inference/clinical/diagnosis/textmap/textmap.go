@@ -35,6 +35,10 @@ type Match struct {
 // use.
 type Mapper struct {
 	terms []term
+	sites []siteTerm
+	// categorical maps each categorical evidence to its default value:
+	// the engine takes one value of such an evidence.
+	categorical map[string]string
 }
 
 type finding struct{ evidence, value string }
@@ -42,6 +46,7 @@ type finding struct{ evidence, value string }
 type term struct {
 	words    []string
 	verb     bool // the last word is an Uzbek verb stem
+	family   bool // said of a relative: only in a sentence about the family
 	findings []finding
 }
 
@@ -50,7 +55,7 @@ type term struct {
 func New(kb *ddxplus.KB) (*Mapper, error) {
 	byPhrase := map[string]*term{}
 	var order []string
-	add := func(phrase string, fs []finding) {
+	add := func(phrase string, fs []finding, family bool) {
 		words, verb := phraseWords(phrase)
 		if len(words) == 0 {
 			return
@@ -59,9 +64,12 @@ func New(kb *ddxplus.KB) (*Mapper, error) {
 		if verb {
 			key += "~"
 		}
+		if family {
+			key = "family " + key
+		}
 		t, ok := byPhrase[key]
 		if !ok {
-			t = &term{words: words, verb: verb}
+			t = &term{words: words, verb: verb, family: family}
 			byPhrase[key] = t
 			order = append(order, key)
 		}
@@ -82,6 +90,7 @@ func New(kb *ddxplus.KB) (*Mapper, error) {
 			return nil, fmt.Errorf("textmap: lexicon.txt:%d: want \"findings | phrases\"", n)
 		}
 		var fs []finding
+		codes, family := strings.CutPrefix(codes, "family ")
 		for _, c := range strings.Fields(codes) {
 			code, value, _ := strings.Cut(c, "=")
 			i, ok := kb.EvidenceIndex(code)
@@ -95,7 +104,7 @@ func New(kb *ddxplus.KB) (*Mapper, error) {
 			fs = append(fs, finding{code, value})
 		}
 		for _, p := range strings.Split(phrases, ";") {
-			add(p, fs)
+			add(p, fs, family)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -109,11 +118,20 @@ func New(kb *ddxplus.KB) (*Mapper, error) {
 		}
 		for _, name := range []string{ev.Name.En, ev.Name.Uz, ev.Name.Ru} {
 			if len(strings.Fields(name)) <= 3 && !strings.ContainsAny(name, ",()") {
-				add(name, []finding{{ev.Code, ""}})
+				add(name, []finding{{ev.Code, ""}}, false)
 			}
 		}
 	}
-	m := &Mapper{}
+	sites, err := loadSites(kb)
+	if err != nil {
+		return nil, err
+	}
+	m := &Mapper{sites: sites, categorical: map[string]string{}}
+	for _, ev := range kb.Evidences {
+		if ev.Type == ddxplus.Categorical {
+			m.categorical[ev.Code] = ev.Default
+		}
+	}
 	for _, k := range order {
 		m.terms = append(m.terms, *byPhrase[k])
 	}
@@ -192,8 +210,12 @@ func (m *Mapper) Map(text string) []Match {
 		if toks[i].boundary {
 			continue
 		}
+		family := familySentence(text, toks, i)
 		for ti := range m.terms {
 			t := &m.terms[ti]
+			if t.family && !family {
+				continue
+			}
 			if end, neg, ok := matchAt(toks, i, t); ok {
 				cands = append(cands, cand{t, i, end, neg})
 			}
@@ -201,6 +223,10 @@ func (m *Mapper) Map(text string) []Match {
 	}
 	// Longest phrases first, then leftmost; each word belongs to one phrase.
 	sort.SliceStable(cands, func(a, b int) bool {
+		// What a sentence says of a relative is not the patient's own.
+		if fa, fb := cands[a].t.family, cands[b].t.family; fa != fb {
+			return fa
+		}
 		la, lb := len(cands[a].t.words), len(cands[b].t.words)
 		if la != lb {
 			return la > lb
@@ -236,8 +262,10 @@ func (m *Mapper) Map(text string) []Match {
 			})
 		}
 	}
+	out = append(out, m.findSites(text, toks, used)...)
+	out = append(out, readScales(text, toks)...)
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Start < out[b].Start })
-	return resolve(out)
+	return m.oneValue(resolve(out))
 }
 
 // resolve keeps one match per evidence and value: affirmed over negated,
@@ -284,9 +312,9 @@ func matchAt(toks []token, i int, t *term) (end int, negVerb bool, ok bool) {
 }
 
 // wordMatches compares a lexicon word with a word of the text. Words of
-// four letters or more match as prefixes (Uzbek and Russian endings) and
-// forgive one typo, two from eight letters; shorter words must match
-// exactly, give or take a two-letter ending.
+// four letters or more match as prefixes (Uzbek and Russian endings);
+// from five letters they forgive one typo, two from eight letters; shorter
+// words must match exactly, give or take a two-letter ending.
 func wordMatches(lex, word string, stem bool) bool {
 	if lex == word {
 		return true
@@ -300,6 +328,11 @@ func wordMatches(lex, word string, stem bool) bool {
 	}
 	if strings.HasPrefix(word, lex) {
 		return true
+	}
+	if n == 4 {
+		// A typo in a four-letter word makes another word too often
+		// across the three languages ("pale" and "palm", "плече").
+		return false
 	}
 	allowed := 1
 	if n >= 8 {
@@ -374,4 +407,29 @@ func negatesSubject(toks []token, k int) bool {
 		}
 	}
 	return false
+}
+
+// oneValue keeps one value of each categorical evidence: the first that
+// is not the default ("travelled to Europe" over "not abroad"), else the
+// first.
+func (m *Mapper) oneValue(ms []Match) []Match {
+	pick := map[string]int{}
+	for i, x := range ms {
+		def, ok := m.categorical[x.Evidence]
+		if !ok || x.Value == "" || !x.Present {
+			continue
+		}
+		j, seen := pick[x.Evidence]
+		if !seen || (ms[j].Value == def && x.Value != def) {
+			pick[x.Evidence] = i
+		}
+	}
+	out := ms[:0:0]
+	for i, x := range ms {
+		if j, ok := pick[x.Evidence]; ok && x.Value != "" && x.Present && j != i {
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }

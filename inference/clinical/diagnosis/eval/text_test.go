@@ -1,0 +1,37 @@
+package eval
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestRunTextScoresRankAndEvidence(t *testing.T) {
+	cases := `{"age": 30, "sex": "female", "language": "en", "text": "Sore throat, fever and a cough for three days.", "pathology": "Viral pharyngitis", "evidences": ["E_91", "E_201", "E_999"], "row": 7}
+{"age": 60, "sex": "male", "language": "ru", "text": "Кашель, температура.", "pathology": "Viral pharyngitis"}
+`
+	rep, err := RunText(context.Background(), TextOptions{Reader: strings.NewReader(cases), Details: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.N != 2 || rep.ByLanguage["en"] == nil || rep.ByLanguage["ru"] == nil || rep.ByLanguage["en"].N != 1 {
+		t.Fatalf("counts: %+v", rep)
+	}
+	if rep.ByLanguage["ru"].Evidence != nil {
+		t.Errorf("ru has no evidences, yet evidence figures are reported")
+	}
+	ev := rep.ByLanguage["en"].Evidence
+	if ev == nil || ev.Recall > 0.67 || ev.Recall < 0.66 {
+		t.Errorf("en evidence recall: got %+v, want 2 of 3", ev)
+	}
+	if rep.Top5 < rep.Top3 || rep.Top3 < rep.Top1 {
+		t.Errorf("top-k not monotone: %+v", rep)
+	}
+}
+
+func TestRunTextRejectsUnknownPathology(t *testing.T) {
+	_, err := RunText(context.Background(), TextOptions{Reader: strings.NewReader(`{"text": "cough", "pathology": "Nope"}`)})
+	if err == nil || !strings.Contains(err.Error(), "unknown pathology") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,203 @@
+package textmap
+
+import (
+	"slices"
+	"testing"
+)
+
+// has reports whether ms holds evidence code with value (empty for a
+// yes/no evidence) read as present.
+func has(ms []Match, code, value string) bool {
+	return slices.ContainsFunc(ms, func(m Match) bool {
+		return m.Evidence == code && m.Value == value && m.Present
+	})
+}
+
+func TestSitesGoToTheirCue(t *testing.T) {
+	m := testMapper(t)
+	for _, tc := range []struct {
+		text      string
+		want, not [][2]string
+	}{
+		{"Боль в левом плече, отдаёт в правую лопатку.",
+			[][2]string{{"E_55", "V_195"}, {"E_57", "V_127"}, {"E_53", ""}},
+			[][2]string{{"E_55", "V_194"}, {"E_57", "V_128"}}},
+		{"Pain over the right knee spreading down to both heels.",
+			[][2]string{{"E_55", "V_92"}, {"E_57", "V_164"}, {"E_57", "V_165"}},
+			[][2]string{{"E_55", "V_93"}}},
+		{"Chap tizza va o'ng tirsakda og'riq bor.",
+			[][2]string{{"E_55", "V_93"}, {"E_55", "V_45"}},
+			[][2]string{{"E_55", "V_92"}, {"E_55", "V_46"}}},
+		{"Ўнг сонда шиш бор.",
+			[][2]string{{"E_152", "V_51"}, {"E_151", ""}},
+			[][2]string{{"E_55", "V_51"}}},
+		{"A red rash on the left palm and the chin.",
+			[][2]string{{"E_133", "V_143"}, {"E_133", "V_118"}, {"E_129", ""}},
+			nil},
+		{"Ушиб колена неделю назад.", nil, [][2]string{{"E_55", "V_92"}, {"E_55", "V_93"}}},
+	} {
+		got := m.Map(tc.text)
+		for _, w := range tc.want {
+			if !has(got, w[0], w[1]) {
+				t.Errorf("%q: want %s=%s, got %+v", tc.text, w[0], w[1], got)
+			}
+		}
+		for _, w := range tc.not {
+			if has(got, w[0], w[1]) {
+				t.Errorf("%q: did not want %s=%s", tc.text, w[0], w[1])
+			}
+		}
+	}
+}
+
+func TestScalesOutOfTen(t *testing.T) {
+	m := testMapper(t)
+	for _, tc := range []struct {
+		text, code, value string
+	}{
+		{"Интенсивность боли 6 из 10.", "E_56", "6"},
+		{"pain rated 4/10", "E_56", "4"},
+		{"Og'riq kuchi 10 balldan 8.", "E_56", "8"},
+		{"Боль появилась резко, скорость нарастания 9/10.", "E_59", "9"},
+		{"The pain is well localised: 7 out of 10.", "E_58", "7"},
+		{"Тошмалар бор, қичишиши 5/10.", "E_136", "5"},
+		{"Rash on the back, pain of the rash 2/10.", "E_134", "2"},
+	} {
+		got := m.Map(tc.text)
+		if !has(got, tc.code, tc.value) {
+			t.Errorf("%q: want %s=%s, got %+v", tc.text, tc.code, tc.value, got)
+		}
+	}
+	// A score with no cue, or a lesion's score outside a lesion sentence,
+	// is not read.
+	for _, text := range []string{"Оценка 5/10 по шкале.", "Qichishish 4/10."} {
+		for _, x := range m.Map(text) {
+			if x.Value != "" {
+				t.Errorf("%q: read %s=%s from a score without its cue", text, x.Evidence, x.Value)
+			}
+		}
+	}
+}
+
+func TestTravelAndCharacter(t *testing.T) {
+	m := testMapper(t)
+	for _, tc := range []struct {
+		text, code, value string
+	}{
+		{"За рубеж последний месяц не выезжала.", "E_204", "V_10"},
+		{"Oxirgi oyda xorijga chiqmagan.", "E_204", "V_10"},
+		{"Returned from Thailand ten days ago.", "E_204", "V_7"},
+		{"Недавно был в Германии, а до того за границу не выезжал.", "E_204", "V_9"},
+		{"Боль жгучая, никуда не отдаёт.", "E_54", "V_181"},
+		{"Боль жгучая, никуда не отдаёт.", "E_57", "V_123"},
+		{"Og'riq zirqillovchi, hech qayerga tarqalmaydi.", "E_54", "V_184"},
+		{"A throbbing ache behind the eyes.", "E_54", "V_184"},
+	} {
+		got := m.Map(tc.text)
+		if !has(got, tc.code, tc.value) {
+			t.Errorf("%q: want %s=%s, got %+v", tc.text, tc.code, tc.value, got)
+		}
+	}
+	got := m.Map("Недавно был в Германии, а до того за границу не выезжал.")
+	if has(got, "E_204", "V_10") {
+		t.Errorf("travel: both a destination and none were kept: %+v", got)
+	}
+}
+
+func TestFamilyHistoryIsNotThePatients(t *testing.T) {
+	m := testMapper(t)
+	got := m.Map("Отец и брат страдают астмой. Сам пациент не курит.")
+	if !has(got, "E_87", "") || has(got, "E_124", "") {
+		t.Errorf("asthma of relatives: want E_87 and not E_124, got %+v", got)
+	}
+	got = m.Map("Bemorda astma bor.")
+	if !has(got, "E_124", "") || has(got, "E_87", "") {
+		t.Errorf("the patient's own asthma: want E_124, got %+v", got)
+	}
+	got = m.Map("Her mother died of pancreatic cancer at 60.")
+	if !has(got, "E_223", "") {
+		t.Errorf("want E_223, got %+v", got)
+	}
+}
+
+func TestAntecedents(t *testing.T) {
+	m := testMapper(t)
+	for _, tc := range []struct{ text, code string }{
+		{"Работает на стройке прорабом.", "E_199"},
+		{"Bolalar bog'chasiga qatnaydi.", "E_49"},
+		{"He quit smoking five years ago.", "E_191"},
+		{"Страдает ожирением второй степени.", "E_70"},
+		{"Muddatidan oldin, chala tug'ilgan.", "E_160"},
+	} {
+		if got := m.Map(tc.text); !has(got, tc.code, "") {
+			t.Errorf("%q: want %s, got %+v", tc.text, tc.code, got)
+		}
+	}
+}
+
+func TestSidesAfterSitesAndBareScores(t *testing.T) {
+	m := testMapper(t)
+	got := m.Map("Ноющая боль в боковых отделах грудной клетки справа и слева, 4/10.")
+	for _, w := range [][2]string{{"E_55", "V_55"}, {"E_55", "V_56"}, {"E_56", "4"}} {
+		if !has(got, w[0], w[1]) {
+			t.Errorf("want %s=%s, got %+v", w[0], w[1], got)
+		}
+	}
+	// "на коже" normalises to "koje" (ж is j): it is a lesion cue.
+	got = m.Map("Красное пятно на коже левого предплечья, болезненность 2/10.")
+	for _, w := range [][2]string{{"E_133", "V_28"}, {"E_134", "2"}} {
+		if !has(got, w[0], w[1]) {
+			t.Errorf("want %s=%s, got %+v", w[0], w[1], got)
+		}
+	}
+	if has(got, "E_56", "2") {
+		t.Errorf("a lesion's tenderness read as pain intensity: %+v", got)
+	}
+}
+
+func TestRestAndSputum(t *testing.T) {
+	m := testMapper(t)
+	if got := m.Map("Боль при ходьбе, в покое проходит."); has(got, "E_14", "") {
+		t.Errorf("pain relieved at rest read as pain at rest: %+v", got)
+	}
+	if got := m.Map("Давящая боль даже в покое."); !has(got, "E_14", "") {
+		t.Errorf("want E_14, got %+v", got)
+	}
+	if got := m.Map("Кашель, в мокроте прожилки крови."); !has(got, "E_201", "") {
+		t.Errorf("want cough, got %+v", got)
+	}
+	if got := m.Map("Замечает кровь в мокроте."); !has(got, "E_45", "") {
+		t.Errorf("want E_45, got %+v", got)
+	}
+}
+
+func TestHospitalStayIsNotSedation(t *testing.T) {
+	m := testMapper(t)
+	if got := m.Map("Лечился в стационаре, получал антибиотики внутривенно."); has(got, "E_147", "") {
+		t.Errorf("a hospital stay with IV antibiotics read as sedation: %+v", got)
+	}
+	if got := m.Map("В больнице получила седативные уколы."); !has(got, "E_147", "") {
+		t.Errorf("want E_147, got %+v", got)
+	}
+}
+
+func TestDiarrhoeaIsNotPassingStools(t *testing.T) {
+	m := testMapper(t)
+	got := m.Map("Kuniga 5 marta ich ketishi.")
+	if !has(got, "E_51", "") || has(got, "E_150", "") {
+		t.Errorf("want diarrhoea only, got %+v", got)
+	}
+}
+
+func TestSitesForgiveNoTypo(t *testing.T) {
+	m := testMapper(t)
+	got := m.Map("Боль за грудиной, отдаёт в левую руку, локализация нечёткая.")
+	if !has(got, "E_57", "V_31") {
+		t.Errorf("radiation to the left arm: want E_57=V_31, got %+v", got)
+	}
+	for _, x := range got {
+		if x.Value == "V_153" {
+			t.Errorf("'локализация' read as a site: %+v", x)
+		}
+	}
+}

@@ -1,0 +1,100 @@
+package notes
+
+import "testing"
+
+func TestDosingForms(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want Medication
+	}{
+		{"Назначено: ибупрофен суспензия 100 мг/5 мл по 6 мл 3 раза в день.",
+			Medication{Name: "ibuprofen", DoseValue: 6, DoseUnit: "ml", TimesPerDay: 3}},
+		{"Назначено: сальбутамол 100 мкг 2 вдоха 4 раза в день.",
+			Medication{Name: "salbutamol", DoseValue: 2, DoseUnit: "puff", TimesPerDay: 4}},
+		{"Назначено: панкреатин 10000 ЕД, амоксициллин 250 мг по 2 капсулы 3 раза в день.",
+			Medication{Name: "amoxicillin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3}},
+		{"Лечение: метоклопрамид 10 мг в/м однократно.",
+			Medication{Name: "metoclopramide", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1, Route: "intramuscular"}},
+		{"Tavsiya: Omeprazol 20 mg ovqatdan keyin 2 hafta.",
+			Medication{Name: "omeprazole", DoseValue: 20, DoseUnit: "mg", DurationDays: 14}},
+		{"Tavsiya: Enoksaparin 4000 TB kuniga 1 marta.",
+			Medication{Name: "enoxaparin", DoseValue: 4000, DoseUnit: "IU", TimesPerDay: 1}},
+		{"Назначено: цетиризин 10 мг в 21:00.",
+			Medication{Name: "cetirizine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1}},
+	} {
+		n := structure(t, c.text)
+		var got *Medication
+		for i := range n.Medications {
+			if n.Medications[i].Name == c.want.Name {
+				got = &n.Medications[i]
+			}
+		}
+		if got == nil {
+			t.Errorf("%q: no %s in %+v", c.text, c.want.Name, n.Medications)
+			continue
+		}
+		g := *got
+		g.Source = ""
+		if g != c.want {
+			t.Errorf("%q:\n got %+v\nwant %+v", c.text, g, c.want)
+		}
+	}
+}
+
+func TestDrugsNotToGive(t *testing.T) {
+	for _, text := range []string{
+		"Tavsiya: paratsetamol 500 mg. Aspirin bermaslik.",
+		"Назначено: парацетамол 500 мг. Аспирин не давать.",
+		"Tavsiya: paratsetamol 500 mg. Uyda Metformin ichadi.",
+	} {
+		for _, m := range structure(t, text).Medications {
+			if m.Name != "paracetamol" {
+				t.Errorf("%q: %s is not prescribed", text, m.Name)
+			}
+		}
+	}
+}
+
+func TestFrequencyFromTimesOfDay(t *testing.T) {
+	for _, c := range []struct {
+		text  string
+		times int
+	}{
+		{"Tavsiya: Metformin 500 mg ertalab va tushlikdan keyin.", 2},
+		{"Назначено: метформин 500 мг утром, днём и вечером.", 3},
+		{"Назначено: амлодипин 5 мг вечером.", 1},
+		{"Назначено: мелатонин нет; цетиризин 10 мг на ночь.", 1},
+		{"Назначено: сначала парацетамол 500 мг.", 0},
+	} {
+		n := structure(t, c.text)
+		if len(n.Medications) == 0 || n.Medications[len(n.Medications)-1].TimesPerDay != c.times {
+			t.Errorf("%q: want %d times a day, got %+v", c.text, c.times, n.Medications)
+		}
+	}
+}
+
+func TestProhibitionsReachOnlyNearbyDrugs(t *testing.T) {
+	n := structure(t, "Назначено: метронидазол 500 мг 2 раза в день 7 дней, алкоголь на время лечения нельзя. НПВС (диклофенак, ибупрофен) нельзя.")
+	if len(n.Medications) != 1 || n.Medications[0].Name != "metronidazole" {
+		t.Errorf("want metronidazole only, got %+v", n.Medications)
+	}
+	n = structure(t, "Tavsiya: metforminni to'xtatish, Gliklazid 60 mg ertalab.")
+	if len(n.Medications) != 1 || n.Medications[0].Name != "gliclazide" {
+		t.Errorf("want gliclazide only, got %+v", n.Medications)
+	}
+}
+
+func TestSpokenFractions(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		dose float64
+	}{
+		{"назначено сальбутамол два с половиной миллиграмма через небулайзер", 2.5},
+		{"назначено будесонид ноль пять миллиграмма два раза в день", 0.5},
+	} {
+		n := structure(t, c.text)
+		if len(n.Medications) != 1 || n.Medications[0].DoseValue != c.dose {
+			t.Errorf("%q: want dose %v, got %+v", c.text, c.dose, n.Medications)
+		}
+	}
+}

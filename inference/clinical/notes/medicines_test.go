@@ -1,0 +1,43 @@
+package notes
+
+import "testing"
+
+func TestMedicinesByBrandAndSpelling(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"Назначено: Конкор 5 мг утром.", "bisoprolol"},
+		{"Tavsiya: Siprolet 500 mg kuniga 2 mahal 7 kun.", "ciprofloxacin"},
+		{"Tavsiya: siprofloksatsin 500 mg.", "ciprofloxacin"},
+		{"Тавсия: Нексиум 40 мг.", "esomeprazole"},
+		{"Plan: rosuvastatin 10 mg at night.", "rosuvastatin"},
+		{"Назначено: инсулин Лантус 18 ЕД вечером.", "insulin glargine"},
+	} {
+		n := structure(t, c.text)
+		if len(n.Medications) != 1 || n.Medications[0].Name != c.want {
+			t.Errorf("%q: want one medication %s, got %+v", c.text, c.want, n.Medications)
+		}
+	}
+}
+
+func TestWordsThatLookLikeBrands(t *testing.T) {
+	for _, text := range []string{
+		"Ko'rikda bilakda nayza deformatsiyasi, shish.",
+		"Кўрикда сигмасимон ичак спазмланган, оғриқли.",
+	} {
+		n := structure(t, text)
+		if len(n.Medications) != 0 {
+			t.Errorf("%q: no drug is named, got %+v", text, n.Medications)
+		}
+		if n.Sections.Get(Objective) == "" {
+			t.Errorf("%q: want the objective section, got %+v", text, n.Sections)
+		}
+	}
+}
+
+func TestShortBrandsMatchWithEndingsOnly(t *testing.T) {
+	if n := structure(t, "Tavsiya: Omezni 20 mg ertalab."); len(n.Medications) != 1 || n.Medications[0].Name != "omeprazole" {
+		t.Errorf("Omezni: want omeprazole, got %+v", n.Medications)
+	}
+	if n := structure(t, "Tavsiya: enaplashtirilgan parhez."); len(n.Medications) != 0 {
+		t.Errorf("a longer word that begins with a short brand is not the brand: %+v", n.Medications)
+	}
+}

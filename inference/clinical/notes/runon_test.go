@@ -1,0 +1,57 @@
+package notes
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSectionsWithoutHeadings(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		sec  Section
+		want string // a phrase that must land in sec
+	}{
+		// A short sentence naming a disease is the assessment, and what
+		// follows it is the plan.
+		{"Кашель три дня. В лёгких хрипов нет. Острый трахеит. Пить тёплое.", Assessment, "Острый трахеит"},
+		{"Кашель три дня. В лёгких хрипов нет. Острый трахеит. Пить тёплое.", Plan, "Пить тёплое"},
+		{"Qorinda og'riq. Qorin yumshoq. Surunkali gastrit. Parhez saqlash.", Assessment, "Surunkali gastrit"},
+		// Run-on dictation is split at the words that open a topic.
+		{"боли в пояснице второй день при осмотре напряжение мышц спины думаю поясничный радикулит назначаю покой",
+			Objective, "напряжение мышц спины"},
+		{"боли в пояснице второй день при осмотре напряжение мышц спины думаю поясничный радикулит назначаю покой",
+			Assessment, "поясничный радикулит"},
+		{"bemor tomoq og'rig'iga shikoyat qiladi ko'rikda tomoq qizargan", Complaints, "tomoq og'rig'iga"},
+		{"bemor tomoq og'rig'iga shikoyat qiladi ko'rikda tomoq qizargan", Objective, "tomoq qizargan"},
+		// A Russian infinitive ending like "-ит" is an instruction, not a
+		// disease.
+		{"Диагноз: ангина. Полоскать горло. Кипятить воду.", Plan, "Кипятить воду"},
+	} {
+		n := structure(t, c.text)
+		if got := n.Sections.Get(c.sec); !strings.Contains(got, c.want) {
+			t.Errorf("%q: %s = %q, want it to hold %q", c.text, c.sec, got, c.want)
+		}
+	}
+}
+
+func TestHistoryAndObjectiveCues(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		sec  Section
+		want string
+	}{
+		{"Кашель неделю. Привит по календарю. Курит 10 лет.", History, "Привит по календарю"},
+		{"Yo'tal. Ilgari zotiljam bilan og'rigan. O'pkada quruq xirillash.", History, "Ilgari zotiljam"},
+		{"Боль в ухе. Барабанная перепонка гиперемирована.", Objective, "Барабанная перепонка"},
+		// A complaint verb outranks history words in its sentence.
+		{"Homiladorlik 12 hafta, ko'ngil aynishiga shikoyat qiladi.", Complaints, "ko'ngil aynishiga"},
+		// A drug without a verb of intake is prescribed even beside a
+		// history word.
+		{"Ibuprofen 200 mg hayz kunlarida kuniga 2 marta.", Plan, "Ibuprofen 200 mg"},
+	} {
+		n := structure(t, c.text)
+		if got := n.Sections.Get(c.sec); !strings.Contains(got, c.want) {
+			t.Errorf("%q: %s = %q, want it to hold %q", c.text, c.sec, got, c.want)
+		}
+	}
+}
