@@ -5,55 +5,20 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/oqim/oqim/connectors/llm"
-	"github.com/oqim/oqim/connectors/retry"
+	"github.com/oqim/oqim/connectors/llm/llmtest"
+	openai "github.com/sashabaranov/go-openai"
 )
 
-// openAIChatProtocolDouble is an httptest server speaking the OpenAI
-// chat-completions protocol. It answers with a fixed message content and
-// records the requests, so tests can check what was sent.
-type openAIChatProtocolDouble struct {
-	mu       sync.Mutex
-	content  string
-	status   int
-	requests []map[string]any
-}
-
-func (d *openAIChatProtocolDouble) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var req map[string]any
-	if r.URL.Path != "/v1/chat/completions" || json.NewDecoder(r.Body).Decode(&req) != nil {
-		http.Error(w, `{"error":{"message":"bad request"}}`, http.StatusBadRequest)
-		return
-	}
-	d.mu.Lock()
-	d.requests = append(d.requests, req)
-	status, content := d.status, d.content
-	d.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	if status != 0 {
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": "model overloaded", "type": "server_error"}})
-		return
-	}
-	json.NewEncoder(w).Encode(map[string]any{
-		"id": "chatcmpl-1", "object": "chat.completion", "model": req["model"],
-		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
-			"message": map[string]any{"role": "assistant", "content": content}}},
-	})
-}
-
-func newLLMDouble(t *testing.T, content string) (*openAIChatProtocolDouble, *LLM) {
+// newLLMDouble is the LLM engine over a model-server double that answers
+// content.
+func newLLMDouble(t *testing.T, content string) (*llmtest.Chat, *LLM) {
 	t.Helper()
-	d := &openAIChatProtocolDouble{content: content}
-	srv := httptest.NewServer(d)
-	t.Cleanup(srv.Close)
-	l, err := NewLLM(testClient(t, srv.URL), nil)
+	d := llmtest.NewChat(t, llmtest.Answer(content))
+	l, err := NewLLM(d.Client(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,12 +43,12 @@ func TestLLMUsesValidAnswer(t *testing.T) {
 	if n.Vitals.BPSystolic != 140 || n.Vitals.Pulse != 88 || len(n.Medications) != 1 || n.Medications[0].Name != "paracetamol" || n.Medications[0].Dose() != "500 mg" {
 		t.Fatalf("note %+v", n)
 	}
-	req := d.requests[0]
-	rf, _ := json.Marshal(req["response_format"])
+	req := d.Requests()[0]
+	rf, _ := json.Marshal(req.ResponseFormat)
 	if !strings.Contains(string(rf), `"type":"json_schema"`) || !strings.Contains(string(rf), `"strict":true`) || !strings.Contains(string(rf), `"bp_systolic"`) {
 		t.Fatalf("response_format does not ask for the JSON schema: %s", rf)
 	}
-	msgs, _ := json.Marshal(req["messages"])
+	msgs, _ := json.Marshal(req.Messages)
 	if strings.Contains(string(msgs), "123 45 67") {
 		t.Fatal("the phone number reached the model unredacted")
 	}
@@ -120,7 +85,9 @@ func TestLLMFallsBackOnInvalidOutput(t *testing.T) {
 
 func TestLLMFallsBackWhenCallFails(t *testing.T) {
 	d, l := newLLMDouble(t, validAnswer)
-	d.status = http.StatusServiceUnavailable
+	d.SetReply(func(openai.ChatCompletionRequest) llmtest.Reply {
+		return llmtest.Reply{Status: http.StatusServiceUnavailable}
+	})
 	n, err := l.Structure(context.Background(), llmTranscript)
 	if err != nil {
 		t.Fatal(err)
@@ -134,22 +101,10 @@ func TestNewStructurerWithoutConfigIsOffline(t *testing.T) {
 	if _, ok := NewStructurer(nil, nil).(*Offline); !ok {
 		t.Fatal("without an LLM client the structurer must be offline")
 	}
-	if _, ok := NewStructurer(testClient(t, "http://x"), nil).(*LLM); !ok {
+	if _, ok := NewStructurer(llmtest.NewChat(t, llmtest.Answer("")).Client(t), nil).(*LLM); !ok {
 		t.Fatal("with an LLM client the structurer must be the LLM engine")
 	}
 	if _, err := NewLLM(nil, nil); !errors.Is(err, llm.ErrNotConfigured) || !strings.Contains(err.Error(), "llm.base_url") {
 		t.Fatalf("got %v", err)
 	}
-}
-
-// testClient is the shared LLM client pointed at a double, retrying
-// quickly.
-func testClient(t *testing.T, url string) *llm.Client {
-	t.Helper()
-	c, err := llm.New(llm.Config{BaseURL: url + "/v1", Model: "test-model", APIKey: "k",
-		Retry: retry.Policy{Attempts: 2, Min: time.Millisecond, Max: 5 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }

@@ -2,17 +2,12 @@ package textmap
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/oqim/oqim/connectors/llm"
-	"github.com/oqim/oqim/connectors/retry"
+	"github.com/oqim/oqim/connectors/llm/llmtest"
 	"github.com/oqim/oqim/models/ddxplus"
 )
 
@@ -119,57 +114,15 @@ func TestNormalizeWord(t *testing.T) {
 	}
 }
 
-// openAIProtocolDouble is a local stand-in for an OpenAI-compatible server:
-// it speaks the chat-completions protocol and answers with a fixed
-// assistant message, recording the request it got.
-type openAIProtocolDouble struct {
-	answer string
-	got    struct {
-		Model          string `json:"model"`
-		ResponseFormat struct {
-			Type string `json:"type"`
-		} `json:"response_format"`
-		Messages []struct {
-			Role    string `json:"role"`
-			Content string `json:"content"`
-		} `json:"messages"`
-	}
-	auth string
-}
-
-func (d *openAIProtocolDouble) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
-		http.Error(w, `{"error":{"message":"not found"}}`, http.StatusNotFound)
-		return
-	}
-	d.auth = r.Header.Get("Authorization")
-	body, _ := io.ReadAll(r.Body)
-	if err := json.Unmarshal(body, &d.got); err != nil {
-		http.Error(w, `{"error":{"message":"bad json"}}`, http.StatusBadRequest)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"id": "chatcmpl-double", "object": "chat.completion", "created": 1, "model": d.got.Model,
-		"choices": []map[string]any{{
-			"index": 0, "finish_reason": "stop",
-			"message": map[string]any{"role": "assistant", "content": d.answer},
-		}},
-		"usage": map[string]int{"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-	})
-}
-
 func TestLLMExtractorRejectsInventedCodes(t *testing.T) {
 	kb := testKB(t)
-	double := &openAIProtocolDouble{answer: `{"findings":[
+	double := llmtest.NewChat(t, llmtest.Answer(`{"findings":[
 		{"code":"E_91","present":false},
 		{"code":"E_201","present":true},
 		{"code":"E_9999","present":true},
 		{"code":"E_55","present":true,"values":["V_29","V_777"]},
-		{"code":"E_56","present":true,"values":["7"]}]}`}
-	srv := httptest.NewServer(double)
-	defer srv.Close()
-	x, err := NewLLMExtractor(kb, testClient(t, srv.URL, "test-model"))
+		{"code":"E_56","present":true,"values":["7"]}]}`))
+	x, err := NewLLMExtractor(kb, double.Client(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,10 +130,11 @@ func TestLLMExtractorRejectsInventedCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if double.got.Model != "test-model" || double.got.ResponseFormat.Type != "json_object" || double.auth != "Bearer k" {
-		t.Errorf("request: model %q, format %q, auth %q", double.got.Model, double.got.ResponseFormat.Type, double.auth)
+	got := double.Requests()[0]
+	if got.Model != llmtest.Model || got.ResponseFormat == nil || got.ResponseFormat.Type != "json_object" || got.Authorization != "Bearer "+llmtest.Key {
+		t.Errorf("request: model %q, format %+v, auth %q", got.Model, got.ResponseFormat, got.Authorization)
 	}
-	user := double.got.Messages[len(double.got.Messages)-1].Content
+	user := got.Messages[len(got.Messages)-1].Content
 	if strings.Contains(user, "123 45 67") || strings.Contains(user, "AA1234567") {
 		t.Errorf("personal identifiers reached the LLM: %q", user)
 	}
@@ -220,25 +174,11 @@ func TestLLMNotConfigured(t *testing.T) {
 }
 
 func TestLLMBadJSON(t *testing.T) {
-	srv := httptest.NewServer(&openAIProtocolDouble{answer: "I think the patient has a fever."})
-	defer srv.Close()
-	x, err := NewLLMExtractor(testKB(t), testClient(t, srv.URL, "m"))
+	x, err := NewLLMExtractor(testKB(t), llmtest.NewChat(t, llmtest.Answer("I think the patient has a fever.")).Client(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := x.Extract(context.Background(), "isitma"); err == nil || !strings.Contains(err.Error(), "not the JSON") {
 		t.Errorf("error %v, want a JSON error", err)
 	}
-}
-
-// testClient is the shared LLM client pointed at a double, retrying
-// quickly.
-func testClient(t *testing.T, url, model string) *llm.Client {
-	t.Helper()
-	c, err := llm.New(llm.Config{BaseURL: url + "/v1", Model: model, APIKey: "k",
-		Retry: retry.Policy{Attempts: 2, Min: time.Millisecond, Max: 5 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
