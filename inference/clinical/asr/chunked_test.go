@@ -1,4 +1,4 @@
-package asr
+package asr_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oqim/oqim/inference/clinical/asr"
+	"github.com/oqim/oqim/inference/clinical/asr/asrtest"
 	"github.com/oqim/oqim/inference/clinical/audio"
 	"github.com/oqim/oqim/inference/clinical/audio/audiotest"
 )
@@ -17,11 +19,11 @@ func TestChunkedStitchesLongSpeechThroughOpenAI(t *testing.T) {
 	rec := audiotest.Long(t, t.TempDir())
 	clip := rec.ForASR(t)
 
-	d, srv := newOpenAITranscriptionProtocolDouble(t)
-	d.delay = 100 * time.Millisecond // keep requests overlapping
-	eng := &Chunked{Engine: newTestOpenAI(t, srv.URL, OpenAIConfig{}), Concurrency: 2, DefaultPrompt: MedicalPrompt}
-	var streamed []Segment
-	tr, err := eng.Transcribe(t.Context(), clip, Options{Language: "ru", OnSegment: func(s Segment) { streamed = append(streamed, s) }})
+	d := asrtest.NewTranscriptionProtocolDouble(t)
+	d.SetDelay(100 * time.Millisecond) // keep requests overlapping
+	eng := &asr.Chunked{Engine: newTestOpenAI(t, d, asr.OpenAIConfig{}), Concurrency: 2, DefaultPrompt: asr.MedicalPrompt}
+	var streamed []asr.Segment
+	tr, err := eng.Transcribe(t.Context(), clip, asr.Options{Language: "ru", OnSegment: func(s asr.Segment) { streamed = append(streamed, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,14 +33,14 @@ func TestChunkedStitchesLongSpeechThroughOpenAI(t *testing.T) {
 	if len(spans) < 3 {
 		t.Fatalf("%v recording planned as %d chunks", clip.Duration(), len(spans))
 	}
-	var want []Segment
+	var want []asr.Segment
 	var wantText []string
 	for _, sp := range spans {
 		offset, length := clip.Time(sp.Start), clip.Time(sp.Len())
 		for s := time.Duration(0); s < length; s += 2 * time.Second {
 			e := min(s+2*time.Second, length)
 			text := fmt.Sprintf("[%d-%d]", s.Milliseconds(), e.Milliseconds())
-			want = append(want, Segment{offset + s, offset + e, text})
+			want = append(want, asr.Segment{offset + s, offset + e, text})
 			wantText = append(wantText, text)
 		}
 	}
@@ -61,14 +63,14 @@ func TestChunkedStitchesLongSpeechThroughOpenAI(t *testing.T) {
 		t.Errorf("OnSegment delivered %d segments, not the transcript's %d in order", len(streamed), len(tr.Segments))
 	}
 
-	reqs := d.recorded()
+	reqs := d.Requests()
 	if len(reqs) != len(spans) {
 		t.Fatalf("%d uploads for %d chunks", len(reqs), len(spans))
 	}
 	sent := map[int]bool{}
 	for _, r := range reqs {
 		sent[len(r.Audio.Samples)] = true
-		if r.Prompt != MedicalPrompt || r.Language != "ru" || r.Audio.Duration() > 30*time.Second {
+		if r.Prompt != asr.MedicalPrompt || r.Language != "ru" || r.Audio.Duration() > 30*time.Second {
 			t.Errorf("upload of %v with prompt %q language %q", r.Audio.Duration(), r.Prompt, r.Language)
 		}
 	}
@@ -77,8 +79,8 @@ func TestChunkedStitchesLongSpeechThroughOpenAI(t *testing.T) {
 			t.Errorf("no upload of %d samples for chunk %v", sp.Len(), sp)
 		}
 	}
-	if d.maxIn != 2 {
-		t.Errorf("at most %d requests were in flight, want exactly the bound 2", d.maxIn)
+	if n := d.MaxInFlight(); n != 2 {
+		t.Errorf("at most %d requests were in flight, want exactly the bound 2", n)
 	}
 }
 
@@ -93,7 +95,7 @@ type engineTestDouble struct {
 	maxIn    int
 }
 
-func (f *engineTestDouble) Transcribe(ctx context.Context, clip audio.Clip, _ Options) (Transcript, error) {
+func (f *engineTestDouble) Transcribe(ctx context.Context, clip audio.Clip, _ asr.Options) (asr.Transcript, error) {
 	f.mu.Lock()
 	f.calls++
 	f.inFlight++
@@ -103,20 +105,20 @@ func (f *engineTestDouble) Transcribe(ctx context.Context, clip audio.Clip, _ Op
 	n := len(clip.Samples)
 	if f.failOn != nil {
 		if err := f.failOn(n); err != nil {
-			return Transcript{}, err
+			return asr.Transcript{}, err
 		}
 	}
 	select {
 	case <-time.After(20 * time.Millisecond):
 	case <-ctx.Done():
-		return Transcript{}, ctx.Err()
+		return asr.Transcript{}, ctx.Err()
 	}
 	lang := "uz"
 	if f.lang != nil {
 		lang = f.lang(n)
 	}
 	// The end overshoots the clip, as Whisper's often do.
-	return Transcript{Language: lang, Text: fmt.Sprint(n), Segments: []Segment{{0, clip.Duration() + time.Second, fmt.Sprint(n)}}}, nil
+	return asr.Transcript{Language: lang, Text: fmt.Sprint(n), Segments: []asr.Segment{{0, clip.Duration() + time.Second, fmt.Sprint(n)}}}, nil
 }
 
 // bursts is tone bursts of the given lengths separated by 1 s of silence.
@@ -141,13 +143,13 @@ func TestChunkedLanguageAndClamping(t *testing.T) {
 		t.Fatalf("planned %v", spans)
 	}
 	long := spans[1].Len()
-	eng := &Chunked{Engine: &engineTestDouble{lang: func(n int) string {
+	eng := &asr.Chunked{Engine: &engineTestDouble{lang: func(n int) string {
 		if n == long {
 			return "ru"
 		}
 		return "uz"
 	}}, VAD: vad}
-	tr, err := eng.Transcribe(t.Context(), clip, Options{})
+	tr, err := eng.Transcribe(t.Context(), clip, asr.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +178,8 @@ func TestChunkedFailureCancelsTheRest(t *testing.T) {
 		}
 		return nil
 	}
-	eng := &Chunked{Engine: fe, VAD: vad, Concurrency: 2}
-	_, err := eng.Transcribe(t.Context(), clip, Options{})
+	eng := &asr.Chunked{Engine: fe, VAD: vad, Concurrency: 2}
+	_, err := eng.Transcribe(t.Context(), clip, asr.Options{})
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), fmt.Sprintf("of %d", len(spans))) {
 		t.Fatalf("got %v, want the engine's error naming the chunk", err)
 	}
@@ -190,8 +192,8 @@ func TestChunkedFailureCancelsTheRest(t *testing.T) {
 
 func TestChunkedSilenceCallsNoEngine(t *testing.T) {
 	fe := &engineTestDouble{}
-	eng := &Chunked{Engine: fe}
-	tr, err := eng.Transcribe(t.Context(), audio.Clip{Samples: make([]float32, 5*audio.SpeechRate), SampleRate: audio.SpeechRate}, Options{Language: "uz"})
+	eng := &asr.Chunked{Engine: fe}
+	tr, err := eng.Transcribe(t.Context(), audio.Clip{Samples: make([]float32, 5*audio.SpeechRate), SampleRate: audio.SpeechRate}, asr.Options{Language: "uz"})
 	if err != nil || tr.Text != "" || len(tr.Segments) != 0 || tr.Language != "uz" || fe.calls != 0 {
 		t.Errorf("got %+v, %v after %d calls", tr, err, fe.calls)
 	}
@@ -200,8 +202,8 @@ func TestChunkedSilenceCallsNoEngine(t *testing.T) {
 func TestChunkedRespectsConcurrencyBound(t *testing.T) {
 	clip, _ := bursts(1, 1, 1, 1, 1, 1)
 	fe := &engineTestDouble{}
-	eng := &Chunked{Engine: fe, VAD: audio.VAD{MaxChunk: 1500 * time.Millisecond}, Concurrency: 3}
-	if _, err := eng.Transcribe(t.Context(), clip, Options{}); err != nil {
+	eng := &asr.Chunked{Engine: fe, VAD: audio.VAD{MaxChunk: 1500 * time.Millisecond}, Concurrency: 3}
+	if _, err := eng.Transcribe(t.Context(), clip, asr.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if fe.calls != 6 || fe.maxIn != 3 {
@@ -210,17 +212,17 @@ func TestChunkedRespectsConcurrencyBound(t *testing.T) {
 }
 
 func TestNewSelectsEngine(t *testing.T) {
-	if _, err := New(Config{}); !errors.Is(err, ErrNoEngine) || !strings.Contains(err.Error(), "openai") {
+	if _, err := asr.New(asr.Config{}); !errors.Is(err, asr.ErrNoEngine) || !strings.Contains(err.Error(), "openai") {
 		t.Errorf("no engine: %v", err)
 	}
-	if _, err := New(Config{Engine: "deepgram"}); err == nil || !strings.Contains(err.Error(), `"deepgram"`) {
+	if _, err := asr.New(asr.Config{Engine: "deepgram"}); err == nil || !strings.Contains(err.Error(), `"deepgram"`) {
 		t.Errorf("unknown engine: %v", err)
 	}
-	c, err := New(Config{Engine: EngineOpenAI, OpenAI: OpenAIConfig{BaseURL: "http://127.0.0.1:1/v1"}, Concurrency: 7})
+	c, err := asr.New(asr.Config{Engine: asr.EngineOpenAI, OpenAI: asr.OpenAIConfig{BaseURL: "http://127.0.0.1:1/v1"}, Concurrency: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := c.Engine.(*OpenAI); !ok || c.Concurrency != 7 || c.DefaultPrompt != MedicalPrompt {
+	if _, ok := c.Engine.(*asr.OpenAI); !ok || c.Concurrency != 7 || c.DefaultPrompt != asr.MedicalPrompt {
 		t.Errorf("built %+v", c)
 	}
 	if err := c.Close(); err != nil {
