@@ -1,7 +1,5 @@
 package textmap
 
-import "strings"
-
 // familyCue reports a word naming the family or a relative.
 func familyCue(w string) bool {
 	switch w {
@@ -9,13 +7,8 @@ func familyCue(w string) bool {
 		"family", "relative", "relatives", "mother", "father", "brother", "sister", "sibling", "siblings", "parents", "parent":
 		return true
 	}
-	for _, p := range []string{"semy", "semi", "semey", "semye", "rodstven", "rodnyx", "rodnix", "brat", "sestr",
-		"oila", "qarindosh", "aka-uka", "opa-singil", "familial"} {
-		if strings.HasPrefix(w, p) {
-			return true
-		}
-	}
-	return false
+	return hasAnyPrefix(w, "semy", "semi", "semey", "semye", "rodstven", "rodnyx", "rodnix", "brat", "sestr",
+		"oila", "qarindosh", "aka-uka", "opa-singil", "familial")
 }
 
 // familySentence reports whether the sentence around token i speaks of

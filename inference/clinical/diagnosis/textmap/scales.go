@@ -69,14 +69,7 @@ func scaleAt(text string, toks []token, i int) (score, from, to int, ok bool) {
 
 // scaleCue classifies a word as naming one of the scales.
 func scaleCue(w string) (evidence string, ok bool) {
-	has := func(ps ...string) bool {
-		for _, p := range ps {
-			if strings.HasPrefix(w, p) {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(ps ...string) bool { return hasAnyPrefix(w, ps...) }
 	switch {
 	case has("zud", "itch", "qichi", "pruri"):
 		return scaleLesionItch, true
@@ -173,4 +166,15 @@ func painBefore(text string, toks []token, k int) int {
 		}
 	}
 	return -1
+}
+
+// hasAnyPrefix reports whether w starts with one of prefixes: how the
+// cue tables name a stem in every language at once.
+func hasAnyPrefix(w string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
 }

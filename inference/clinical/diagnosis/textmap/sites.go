@@ -147,14 +147,7 @@ type anchor struct {
 // as "does not radiate".
 func anchorKind(toks []token, k int) (evidence, parent string, ok bool) {
 	w := toks[k].norm
-	has := func(ps ...string) bool {
-		for _, p := range ps {
-			if strings.HasPrefix(w, p) {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(ps ...string) bool { return hasAnyPrefix(w, ps...) }
 	switch {
 	case has("irradi", "otdayo", "otdae", "otdayu", "rasprostran", "radiat", "spread", "tarqal", "yoyil"):
 		if strings.HasPrefix(w, "tarqalma") || strings.HasPrefix(w, "yoyilma") || negatedBefore(toks, k) {
