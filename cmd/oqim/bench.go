@@ -328,10 +328,7 @@ func (a *app) benchChatbotCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return json.NewEncoder(a.stdout).Encode(rep)
-			}
-			return rep.WriteText(a.stdout)
+			return a.report(asJSON, rep)
 		},
 	}
 	c.Flags().IntVar(&sessions, "sessions", 1000, "concurrent sessions")

@@ -117,10 +117,7 @@ The offline engine is used unless --llm is given and llm.* is configured.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return json.NewEncoder(a.stdout).Encode(rep)
-			}
-			return rep.WriteText(a.stdout)
+			return a.report(asJSON, rep)
 		},
 	}
 	c.Flags().StringVar(&cases, "cases", "", "JSONL file of cases (required)")
@@ -152,10 +149,7 @@ base, per language form too.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return json.NewEncoder(a.stdout).Encode(rep)
-			}
-			return rep.WriteText(a.stdout)
+			return a.report(asJSON, rep)
 		},
 	}
 	c.Flags().StringVar(&questions, "questions", "", "JSONL file of questions (required)")
@@ -189,10 +183,7 @@ against them too (precision and recall of present findings).`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return json.NewEncoder(a.stdout).Encode(rep)
-			}
-			return rep.WriteText(a.stdout)
+			return a.report(asJSON, rep)
 		},
 	}
 	c.Flags().StringVar(&cases, "cases", "", "JSONL file of cases (required)")

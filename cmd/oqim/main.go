@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -100,4 +101,16 @@ func newLogger(w io.Writer, c config.LogConfig) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// textReport is a result a command prints as text or, with --json, as one
+// JSON object.
+type textReport interface{ WriteText(io.Writer) error }
+
+// report prints rep as the command's output.
+func (a *app) report(asJSON bool, rep textReport) error {
+	if asJSON {
+		return json.NewEncoder(a.stdout).Encode(rep)
+	}
+	return rep.WriteText(a.stdout)
 }
