@@ -136,7 +136,7 @@ var serviceNotes = map[string]note{
 	"annex6-55": {business, "APZ, arxitektura-rejalashtirish topshirigʻi, rekonstruksiya", "АПЗ, архитектурно-планировочное задание, реконструкция", "planning brief, renovation permit"},
 	"annex6-56": {citizen, "kadastr pasporti, bino vazifasini oʻzgartirish, turar joyni noturar joyga", "кадастровый паспорт, перевод в нежилое, смена назначения", "change building use, cadastral passport"},
 	"annex6-57": {citizen, "suv ulash, kanalizatsiya ulash, vodoprovod", "подключить воду, канализация, водопровод", "water connection, sewer connection"},
-	"annex6-58": {citizen, "svet ulash, elektr ulash, tok ulash, elektr hisoblagich", "подключить свет, электричество, подключение электроэнергии", "electricity connection, power hookup"},
+	"annex6-58": {citizen, "svet ulash, elektr ulash, tok ulash, elektr hisoblagich", "подключить свет, электричество, подключение электроэнергии, электросеть, подключиться к электросети", "electricity connection, power hookup"},
 	"annex6-59": {citizen, "gaz ulash, gazga ulanish, gaz oʻtkazish", "подключить газ, газификация дома", "gas connection, connect house to gas"},
 	"annex6-60": {citizen, "nogironlik guruhi, nogironlik belgilash, VTEK, imtiyozli davolanish", "инвалидность, ВТЭК, группа инвалидности", "disability status, disability group"},
 	"annex6-61": {citizen, "psixdispanser spravka, narkolog spravka, ish staji, oylik maosh spravka, INPS", "справка из психдиспансера, нарколог, справка о зарплате, ИНПС", "psychiatric clearance, drug clinic certificate, salary certificate, pension account"},

@@ -104,11 +104,16 @@ func docText(e *portalkb.Entry, lang portalkb.Lang) string {
 	}
 	add(c.Title, 3)
 	add(strings.Join(c.Keywords, " \n "), 2)
+	if e.Kind == portalkb.KindNotification {
+		// The rest of a notification is template text (OneID, personal
+		// account, the app) shared by all 19, which would only pull
+		// questions about the portal itself towards them.
+		return sb.String()
+	}
 	add(c.Who, 1)
 	if e.Kind == portalkb.KindFAQ {
 		add(c.What, 1)
 		add(c.HowToApply, 1)
-		add(c.Processing, 1)
 	}
 	return sb.String()
 }

@@ -1,0 +1,139 @@
+package chatbot
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"github.com/oqim/oqim/connectors/redact"
+	"github.com/oqim/oqim/inference/chatbot/retrieval"
+	"github.com/oqim/oqim/models/portalkb/uztranslit"
+)
+
+// Reasons a question goes to an operator.
+const (
+	ReasonRequested     = "requested"      // the citizen asked for a person
+	ReasonLowConfidence = "low_confidence" // entries match, but not clearly enough
+	ReasonNotCovered    = "not_covered"    // a government question no entry covers
+)
+
+// Decision is what the bot makes of a question before any text is
+// written: exported so that eval measures the same decision the service
+// takes.
+type Decision struct {
+	Kind       Kind
+	Reason     string // for handoffs
+	Confidence float64
+	// EntryIDs are the ranked candidates; for an answer the first is cited.
+	EntryIDs []string
+}
+
+// decision is Decision with the hits the answer is written from.
+type decision struct {
+	kind       Kind
+	outcome    Outcome
+	reason     string
+	hits       []retrieval.Hit
+	confidence float64
+}
+
+// operatorRequest matches a request for a person, in folded Latin (Cyrillic
+// is transliterated first, apostrophes dropped).
+var operatorRequest = regexp.MustCompile(`\b(operator|operatorga|operatorni|operatorom|operatoru|operatora|odam bilan|inson bilan|jonli|jivoy|jivim|chelovek|cheloveka|chelovekom|human|real person|live agent|talk to (a |some)?(person|someone|somebody)|speak to (a |some)?(person|someone|somebody)|konsultant|mutahassis bilan)\b`)
+
+// injection matches attempts to give the bot instructions, in folded
+// Latin.
+var injection = regexp.MustCompile(`\b(ignore (all |the |your )?(previous|prior|above)|disregard (all |the |your )?(previous|prior|above)|forget (all |your |the )?(rules|instructions)|system prompt|you are now|developer mode|jailbreak|ignoriruy|zabud (vse|pravila)|sistemnyy prompt|sistemniy prompt|oldingi (korsatmalarni|kursatmalarni|buyruklarni)|korsatmalarni unut)\b`)
+
+func foldForIntent(text string) string {
+	s := strings.ToLower(uztranslit.ToLatin(text))
+	return strings.Map(func(r rune) rune {
+		if uztranslit.IsApostrophe(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+var greetingWords = wordSet("salom assalomu alaykum assalom salam hello hi hey здравствуйте привет добрый день салом ассалому алайкум")
+
+func isGreeting(text string) bool {
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !(r >= 'a' && r <= 'z' || uztranslit.IsCyrillic(r)) })
+	if len(words) == 0 || len(words) > 4 {
+		return false
+	}
+	for _, w := range words {
+		if !greetingWords[w] && !retrievalStop(w) {
+			return false
+		}
+	}
+	return true
+}
+
+func retrievalStop(w string) bool { return len(retrieval.Terms(nil, w)) == 0 }
+
+// placeholders are what connectors/redact puts in place of identifiers.
+// They say nothing about the service asked for ("[PASSPORT]" must not
+// pull the question towards the passport service), so retrieval does not
+// see them.
+var placeholders = strings.NewReplacer(redact.Passport, " ", redact.PINFL, " ", redact.Phone, " ", redact.Card, " ", redact.Email, " ")
+
+// NewBot returns a bot over s with thresholds th (zero: DefaultThresholds),
+// for callers that need decisions without the HTTP service, such as eval.
+func NewBot(s Searcher, th Thresholds) *Bot {
+	if th == (Thresholds{}) {
+		th = DefaultThresholds
+	}
+	return &Bot{search: s, thresholds: th, phrases: newPhraseBook()}
+}
+
+// Decide classifies an already redacted question as the service would.
+func (b *Bot) Decide(ctx context.Context, text string) (Decision, error) {
+	d, err := b.decide(ctx, text)
+	if err != nil {
+		return Decision{}, err
+	}
+	out := Decision{Kind: d.kind, Reason: d.reason, Confidence: d.confidence}
+	for _, h := range d.hits {
+		out.EntryIDs = append(out.EntryIDs, h.Entry.ID)
+	}
+	return out, nil
+}
+
+func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
+	text = placeholders.Replace(text)
+	folded := foldForIntent(text)
+	if operatorRequest.MatchString(folded) {
+		res, err := b.search.Search(ctx, text, 3)
+		if err != nil {
+			return decision{}, err
+		}
+		return decision{kind: KindHandoff, outcome: Handoff, reason: ReasonRequested, hits: res.Hits}, nil
+	}
+	if isGreeting(text) {
+		return decision{kind: KindGreeting, outcome: Unanswered}, nil
+	}
+	res, err := b.search.Search(ctx, text, 3)
+	if err != nil {
+		return decision{}, err
+	}
+	// Text that gives the bot instructions is refused unless it also asks
+	// clearly about a service; then it is answered, and reaches an LLM
+	// only as quoted data.
+	adversarial := injection.MatchString(folded)
+	if len(res.Hits) == 0 || res.Hits[0].Coverage < b.thresholds.OffTopic || (adversarial && res.Hits[0].Coverage < b.thresholds.Answer) {
+		if !adversarial && isGovernmentQuestion(text) {
+			// Not an entry of ours, but a question for the state: an
+			// operator can help, where a refusal would not.
+			return decision{kind: KindHandoff, outcome: Handoff, reason: ReasonNotCovered}, nil
+		}
+		return decision{kind: KindOffTopic, outcome: Unanswered, hits: res.Hits}, nil
+	}
+	d := decision{hits: res.Hits, confidence: res.Hits[0].Coverage}
+	if d.confidence < b.thresholds.Answer {
+		d.kind, d.outcome, d.reason = KindHandoff, Handoff, ReasonLowConfidence
+		return d, nil
+	}
+	d.kind, d.outcome = KindAnswer, Resolved
+	return d, nil
+}
