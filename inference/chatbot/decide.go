@@ -3,6 +3,7 @@ package chatbot
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/oqim/oqim/connectors/redact"
@@ -72,6 +73,11 @@ func isGreeting(text string) bool {
 
 func retrievalStop(w string) bool { return len(retrieval.Terms(nil, w)) == 0 }
 
+// ambiguityRatio is how close the runner-up's score must come to the
+// best one's for the question to count as ambiguous; set on the tuning
+// questions (see the README's figures).
+const ambiguityRatio = 0.95
+
 // placeholders are what connectors/redact puts in place of identifiers.
 // They say nothing about the service asked for ("[PASSPORT]" must not
 // pull the question towards the passport service), so retrieval does not
@@ -134,6 +140,25 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 		d.kind, d.outcome, d.reason = KindHandoff, Handoff, ReasonLowConfidence
 		return d, nil
 	}
+	if ambiguous(res.Hits) {
+		d.kind, d.outcome, d.reason = KindHandoff, Handoff, ReasonLowConfidence
+		return d, nil
+	}
 	d.kind, d.outcome = KindAnswer, Resolved
 	return d, nil
+}
+
+// ambiguous reports whether a different service scores nearly as well as
+// the best one: answering from either would be a guess, and a confident
+// answer about the wrong service is the worst outcome, so the citizen is
+// shown both and offered an operator.
+func ambiguous(hits []retrieval.Hit) bool {
+	if len(hits) < 2 {
+		return false
+	}
+	a, b := hits[0], hits[1]
+	if slices.Contains(a.Entry.Same, b.Entry.ID) {
+		return false
+	}
+	return b.Score >= ambiguityRatio*a.Score
 }

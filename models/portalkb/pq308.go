@@ -204,7 +204,7 @@ var pq308Services = []pq308Service{
 		uz:   "Pensionerlar va nafaqa oluvchilar uchun xizmatlar (pensiya tayinlash va boshqalar)",
 		ru:   "Услуги для пенсионеров и получателей пособий (назначение пенсии и другие)",
 		en:   "Services for pensioners and benefit recipients (awarding a pension and others)",
-		note: note{citizen, "pensiya, pensiyaga chiqish, pensiya tayinlash, pensiya yoshi, pensiyani rasmiylashtirish, pensiya miqdori, pensioner, nafaqaxoʻr, yoshga doir pensiya, pensiya jamgʻarmasi", "пенсия, выйти на пенсию, оформить пенсию, назначение пенсии, пенсионный возраст, размер пенсии, пенсионер, пенсия по возрасту, пенсионный фонд", "pension, retire, retirement, apply for a pension, pension age, old-age pension, pensioner, pension amount"}},
+		note: note{citizen, "pensiya, pensiyaga chiqish, pensiya tayinlash, pensiya yoshi, pensiya yoshiga yetdim, pensiya hisoblash, pensiyani rasmiylashtirish, pensiya miqdori, pensioner, nafaqaxoʻr, yoshga doir pensiya, pensiya jamgʻarmasi", "пенсия, выйти на пенсию, оформить пенсию, назначение пенсии, пенсионный возраст, достиг пенсионного возраста, расчет пенсии, размер пенсии, пенсионер, пенсия по возрасту, пенсионный фонд", "pension, retire, retirement, apply for a pension, pension age, old-age pension, pensioner, pension amount"}},
 	{id: "pq308-31", item: 31, same: []string{"annex6-8"},
 		uz:   "Kasallik yoki jarohat sababli nafaqa (yoki tovon puli)",
 		ru:   "Пособие (или компенсация) в связи с болезнью или травмой",
