@@ -50,7 +50,7 @@ var serviceNotes = map[string]note{
 	"annex4-20": {business, "dizayn patenti, sanoat namunasi", "патент на дизайн, промышленный образец", "design patent, product design"},
 	"annex4-21": {farmer, "yangi nav patenti, seleksiya, hayvon zoti", "патент на сорт, новый сорт растений, порода", "plant variety patent, new breed"},
 	"annex4-22": {business, "mikrosxema topologiyasi, chip", "топология микросхем, чип", "chip layout, microchip topology"},
-	"annex4-23": {business, "firma ochish, MCHJ ochish, YaTT ochish, biznes ochish, korxona ochish", "открыть фирму, открыть ООО, открыть ИП, регистрация бизнеса", "open a company, register a business, start a company, LLC"},
+	"annex4-23": {business, "firma ochish, MCHJ ochish, YaTT ochish, biznes ochish, korxona ochish, yakka tartibdagi tadbirkor sifatida roʻyxatdan oʻtish", "открыть фирму, открыть ООО, открыть ИП, регистрация бизнеса", "open a company, register a business, start a company, LLC, sole trader, sole proprietor, individual entrepreneur"},
 	"annex4-24": {business, "ustavni oʻzgartirish, direktorni almashtirish, firma nomini oʻzgartirish, qayta roʻyxatdan oʻtish", "перерегистрация фирмы, смена директора, изменения в устав", "change company details, change director, amend charter"},
 	"annex4-25": {business, "firmani yopish, YaTTni yopish, faoliyatni toʻxtatish, tugatish", "закрыть фирму, закрыть ИП, ликвидация", "close a company, close my business, liquidate"},
 	"annex4-26": {business, "filial ochish, vakolatxona", "открыть филиал, представительство", "open a branch, representative office"},

@@ -97,7 +97,7 @@ func wordTerms(dst []string, buf *strings.Builder, w []rune) []string {
 	var other string
 	switch {
 	case cyr && !uzOnly:
-		other = fold(buf, uztranslit.ToLatin(russian.Stem(raw, false)))
+		other = russianDerivation(fold(buf, uztranslit.ToLatin(russian.Stem(raw, false))))
 	case !cyr:
 		other = english.Stem(strings.ReplaceAll(raw, "ʻ", ""), false)
 	}
@@ -158,6 +158,23 @@ func uzbekStem(s string) string {
 		}
 		if !stripped {
 			break
+		}
+	}
+	return uzbekVoice(s)
+}
+
+// uzbekVoice drops a verb's voice or verbal-noun ending after a vowel:
+// the causative -t, the passive -n and the noun -sh, so that "ulatmoqchiman"
+// (I want to have it connected), "ulanish" (connection) and "ulash"
+// (to connect) all meet on "ula". At least three letters stay.
+func uzbekVoice(s string) string {
+	for _, suf := range []string{"sh", "t", "n"} {
+		rest, ok := strings.CutSuffix(s, suf)
+		if !ok || utf8.RuneCountInString(rest) < 3 {
+			continue
+		}
+		if strings.ContainsRune("aeiou", rune(rest[len(rest)-1])) {
+			return rest
 		}
 	}
 	return s

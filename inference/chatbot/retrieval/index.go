@@ -65,7 +65,9 @@ type Index struct {
 	postings [][]posting
 	docEntry []int32 // document → entry index
 	nEntries int
-	maxIDF   float32
+	// prior scales an entry's score by its kind (see kindPrior).
+	prior  []float32
+	maxIDF float32
 	// deletes maps every one-letter deletion of a vocabulary term (and the
 	// term itself) to the terms it came from: a symmetric-delete typo
 	// index, so a query word is corrected with a few map lookups rather
@@ -118,13 +120,27 @@ func docText(e *portalkb.Entry, lang portalkb.Lang) string {
 	return sb.String()
 }
 
+// kindPrior discounts life-event notifications: each is about a service
+// (a sanatorium queue, school enrolment, a utility debt) that usually has
+// its own entry, and a citizen asking in those words wants the service, so
+// on a near tie the service ranks first.
+func kindPrior(k portalkb.Kind) float32 {
+	if k == portalkb.KindNotification {
+		return 0.85
+	}
+	return 1
+}
+
 // indexedLangs are the forms indexed per entry. uz-Cyrl is left out because
 // it is transliterated from uz-Latn and meets it on the same terms.
 var indexedLangs = []portalkb.Lang{portalkb.UzLatn, portalkb.Ru, portalkb.En}
 
 // New builds the index over kb.
 func New(kb *portalkb.KB) *Index {
-	ix := &Index{kb: kb, vocab: map[string]int32{}, nEntries: len(kb.Entries)}
+	ix := &Index{kb: kb, vocab: map[string]int32{}, nEntries: len(kb.Entries), prior: make([]float32, len(kb.Entries))}
+	for i := range kb.Entries {
+		ix.prior[i] = kindPrior(kb.Entries[i].Kind)
+	}
 	type tf struct {
 		term int32
 		n    int
@@ -268,7 +284,7 @@ func (ix *Index) search(s *scratch, query string, k int) Result {
 	clear(s.entries)
 	for d, sc := range s.scores {
 		e := ix.docEntry[d]
-		s.entries[e] = max(s.entries[e], sc)
+		s.entries[e] = max(s.entries[e], sc*ix.prior[e])
 	}
 	res.Hits = ix.topK(s, k)
 	for i := range res.Hits {

@@ -1,0 +1,38 @@
+package retrieval
+
+import (
+	"slices"
+	"testing"
+)
+
+func shareTerm(a, b string) bool {
+	ta, tb := Terms(nil, a), Terms(nil, b)
+	return slices.ContainsFunc(ta, func(t string) bool { return slices.Contains(tb, t) })
+}
+
+// Citizens ask with the verb, titles use the noun; Uzbek voice endings
+// change the verb's form. Both must meet, without merging services that
+// differ only by a prefix (registration and re-registration).
+func TestDerivationsMeet(t *testing.T) {
+	for _, p := range [][2]string{
+		{"зарегистрировать", "регистрация"},
+		{"подключиться", "подключение"},
+		{"восстановить", "восстановление"},
+		{"ulatmoqchiman", "ulash"},
+		{"ulanish", "ulash"},
+		{"уланиш", "ulash"},
+	} {
+		if !shareTerm(p[0], p[1]) {
+			t.Errorf("%q and %q share no term: %v / %v", p[0], p[1], Terms(nil, p[0]), Terms(nil, p[1]))
+		}
+	}
+	for _, p := range [][2]string{
+		{"перерегистрация", "регистрация"},
+		{"заказ", "каз"},
+		{"pasport", "paspo"},
+	} {
+		if shareTerm(p[0], p[1]) {
+			t.Errorf("%q and %q share a term: %v / %v", p[0], p[1], Terms(nil, p[0]), Terms(nil, p[1]))
+		}
+	}
+}
