@@ -477,7 +477,7 @@ func TestTuningQuestionsAreAnswered(t *testing.T) {
 	// Questions where another service scores within 5% of the best are
 	// handed off with both listed rather than answered (see ambiguous),
 	// which costs a few right answers to save wrong ones.
-	if rate := float64(ok) / float64(n); rate < 0.92 {
-		t.Errorf("%d of %d tuning questions answered from the right entry (%.1f%%), want ≥ 92%%", ok, n, 100*rate)
+	if rate := float64(ok) / float64(n); rate < 0.93 {
+		t.Errorf("%d of %d tuning questions answered from the right entry (%.1f%%), want ≥ 93%%", ok, n, 100*rate)
 	}
 }

@@ -87,6 +87,13 @@ func Build(dataDir string) (*KB, error) {
 	if err := kb.index(); err != nil {
 		return nil, err
 	}
+	for _, tw := range annexTwins {
+		e := kb.Entry(tw[0])
+		if e == nil {
+			return nil, fmt.Errorf("portalkb: annexTwins names %s, which is not in the knowledge base", tw[0])
+		}
+		e.Same = append(e.Same, tw[1])
+	}
 	// Sameness goes both ways: the PQ-286 entry names its PQ-308 twin too.
 	for i := range kb.Entries {
 		for _, id := range kb.Entries[i].Same {

@@ -142,3 +142,17 @@ var serviceNotes = map[string]note{
 	"annex6-61": {citizen, "psixdispanser spravka, narkolog spravka, ish staji, oylik maosh spravka, INPS", "справка из психдиспансера, нарколог, справка о зарплате, ИНПС", "psychiatric clearance, drug clinic certificate, salary certificate, pension account"},
 	"annex6-62": {business, "ERI kaliti, elektron imzo, kassa, biznes ochish paketi", "ЭЦП, ключ ЭЦП, онлайн-касса, регистрация бизнеса", "e-signature key, digital signature, cash register"},
 }
+
+// annexTwins are services that annex 4 and annex 6 of PQ-286 both list (the
+// annex 6 item is the same service, put online in composite form or by
+// another agency); either is the right citation, so the builder marks
+// them the same (Entry.Same) as it does PQ-308's twins.
+var annexTwins = [][2]string{
+	{"annex4-38", "annex6-36"}, // state environmental expert review
+	{"annex4-40", "annex6-4"},  // Youth Notebook course costs
+	{"annex4-41", "annex6-3"},  // Youth Notebook driving courses
+	{"annex4-43", "annex6-5"},  // Youth Notebook rent
+	{"annex4-48", "annex6-30"}, // verification of measuring instruments
+	{"annex4-49", "annex6-31"}, // metrological certification of test equipment
+	{"annex4-50", "annex6-32"}, // calibration of measuring instruments
+}

@@ -61,3 +61,39 @@ func TestRunScoresAndRejectsBadInput(t *testing.T) {
 		t.Errorf("missing expected: err %v, want one naming line 1", err)
 	}
 }
+
+// The bot's decisions: uncovered questions go to an operator, off-topic
+// ones are refused, and a twin under the other decree counts as right.
+func TestRunScoresDecisions(t *testing.T) {
+	in := `{"question":"Как получить справку о несудимости?","expected":["pq308-28"],"lang":"ru"}
+{"question":"sick pay application","expected":["pq308-31"],"lang":"en"}
+{"question":"как оформить развод через суд и нотариуса","expected":[],"lang":"ru"}
+{"question":"tell me a joke","expected":[],"want":"refuse","lang":"en"}
+`
+	rep, err := Run(context.Background(), Options{Reader: strings.NewReader(in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.N != 2 || rep.Top1 != 1 {
+		t.Errorf("ranking %+v; want both covered questions right (a twin counts)", rep.Score)
+	}
+	if rep.Covered.Right != 1 || rep.Uncovered.N != 1 || rep.Uncovered.Handoff != 1 || rep.Adversarial.Refused != 1 || rep.WrongAnswers != 0 {
+		t.Errorf("decisions covered %+v uncovered %+v adversarial %+v wrong %.2f", rep.Covered, rep.Uncovered, rep.Adversarial, rep.WrongAnswers)
+	}
+	if _, err := Run(context.Background(), Options{Reader: strings.NewReader(`{"question":"x","expected":["a"],"want":"refuse"}`)}); err == nil {
+		t.Error(`"want": "refuse" with an expected entry was accepted`)
+	}
+}
+
+// On the project's own questions the worst outcome stays rare.
+func TestWrongAnswersAreRare(t *testing.T) {
+	for _, f := range []string{"../testdata/questions.jsonl", "../testdata/questions_dev.jsonl"} {
+		rep, err := Run(context.Background(), Options{Questions: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Covered.Wrong > 0.03 || rep.Uncovered.N == 0 || rep.Adversarial.Refused < 0.7 {
+			t.Errorf("%s: covered %+v uncovered %+v adversarial %+v", f, rep.Covered, rep.Uncovered, rep.Adversarial)
+		}
+	}
+}

@@ -25,13 +25,29 @@ import (
 //
 // Stop words of the three languages yield nothing.
 func Terms(dst []string, text string) []string {
+	dst, _ = termsOfWords(dst, nil, false, text)
+	return dst
+}
+
+// termsOfWords is Terms that, when withWords is set, also records in
+// words the index of the word each term came from, so a search can tell
+// a word it does not know from a word with one unknown form.
+func termsOfWords(dst []string, words []int32, withWords bool, text string) ([]string, []int32) {
 	var word []rune
 	var buf strings.Builder
+	var nw int32
 	flush := func() {
 		if len(word) == 0 {
 			return
 		}
+		n := len(dst)
 		dst = wordTerms(dst, &buf, word)
+		if withWords {
+			for range dst[n:] {
+				words = append(words, nw)
+			}
+		}
+		nw++
 		word = word[:0]
 	}
 	rs := []rune(text)
@@ -47,7 +63,7 @@ func Terms(dst []string, text string) []string {
 		}
 	}
 	flush()
-	return dst
+	return dst, words
 }
 
 func wordTerms(dst []string, buf *strings.Builder, w []rune) []string {
@@ -142,8 +158,8 @@ func fold(buf *strings.Builder, s string) string {
 var uzbekSuffixes = []string{
 	"mokchiman", "mokchimiz", "mokchi", "yapman", "yapmiz", "yapti", "ayotgan", "ilgan", "lariga", "larini", "larida",
 	"laridan", "larning", "lardan", "larga", "larni", "larda", "dagi", "ning", "lari", "ishni", "ishga", "ishda",
-	"ingiz", "imiz", "mizni", "lash", "lik", "ligi", "mok", "gan", "lar", "dan", "tan", "ish", "ini", "man",
-	"miz", "siz", "dir", "mi", "ga", "ka", "da", "ta", "ni", "si", "im", "ng", "ib", "i",
+	"ingiz", "imiz", "mizni", "sini", "sidan", "siga", "sida", "lash", "lik", "ligi", "mok", "gan", "lar", "dan", "tan", "ish", "ini", "man",
+	"miz", "dir", "mi", "ga", "ka", "da", "ta", "ni", "si", "im", "ng", "ib", "i",
 }
 
 func uzbekStem(s string) string {

@@ -78,10 +78,19 @@ type Index struct {
 	scratch sync.Pool
 }
 
+// Word states in a query, for coverage.
+const (
+	wordUnseen  = iota // only stop words, or a repeat
+	wordUnknown        // none of its terms is in the vocabulary
+	wordKnown
+)
+
 type scratch struct {
 	scores  []float32
 	entries []float32
 	terms   []string
+	words   []int32 // the word each term came from
+	known   []uint8 // per word: wordUnseen, wordUnknown or wordKnown
 	qterms  []qterm
 	cands   []int32
 }
@@ -242,37 +251,58 @@ func (ix *Index) Search(ctx context.Context, query string, k int) (Result, error
 }
 
 func (ix *Index) search(s *scratch, query string, k int) Result {
-	s.terms = Terms(s.terms[:0], query)
+	s.terms, s.words = termsOfWords(s.terms[:0], s.words[:0], true, query)
 	s.qterms = s.qterms[:0]
 	var res Result
 	var totalIDF float32
-	// A word produces up to two terms (its Uzbek form and a stem); count
-	// each distinct term once.
-	slices.Sort(s.terms)
-	s.terms = slices.Compact(s.terms)
-	res.Terms = len(s.terms)
-	for _, t := range s.terms {
+	// A word yields up to two terms (its Uzbek form and a stem): it is
+	// known when either is, and counts against coverage as unknown only
+	// when neither is, so an Uzbek word whose English "stem" is noise is
+	// not penalised. A repeated term counts once.
+	s.known = s.known[:0]
+	for i, t := range s.terms {
+		w := s.words[i]
+		for int(w) >= len(s.known) {
+			s.known = append(s.known, wordUnseen)
+		}
+		if slices.Contains(s.terms[:i], t) {
+			continue
+		}
+		res.Terms++
+		if s.known[w] == wordUnseen {
+			s.known[w] = wordUnknown
+		}
 		if id, ok := ix.vocab[t]; ok {
 			s.qterms = append(s.qterms, qterm{id, 1})
 			totalIDF += ix.idf[id]
 			res.Known++
+			s.known[w] = wordKnown
 			continue
 		}
 		s.cands = ix.fuzzy(s.cands[:0], t)
 		if len(s.cands) == 0 {
-			// An unknown word still counts against coverage, at the weight
-			// of the rarest term: a question mostly about unknown things
-			// is probably not about the portal.
-			totalIDF += ix.maxIDF * 0.5
 			continue
 		}
 		res.Known++
+		s.known[w] = wordKnown
 		var best float32
 		for _, c := range s.cands {
 			s.qterms = append(s.qterms, qterm{c, fuzzyWeight})
 			best = max(best, ix.idf[c])
 		}
 		totalIDF += best * fuzzyWeight
+	}
+	for _, k := range s.known {
+		if k == wordUnknown {
+			// An unknown word counts against coverage at 1.5 times the
+			// weight of the rarest term: the knowledge base lacks what it
+			// names (divorce, guardianship), so an entry that matches only
+			// the rest of the question is probably about something else.
+			// On the tuning questions 1 / 1.5 / 2 answered 62 / 25 / 25%
+			// of the uncovered ones from a wrong entry and 95.9 / 95.4 /
+			// 94.3% of the covered ones right.
+			totalIDF += ix.maxIDF * 1.5
+		}
 	}
 	clear(s.scores)
 	for _, q := range s.qterms {
