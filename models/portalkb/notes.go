@@ -121,7 +121,7 @@ var serviceNotes = map[string]note{
 	"annex6-40": {citizen, "kvartirani ijaraga berish soligʻi, ijara soligʻi", "налог на сдачу квартиры, налог с аренды", "tax on renting out flat, rental income tax"},
 	"annex6-41": {citizen, "yer soligʻidan ozod qilish, mol-mulk soligʻi imtiyozi, nafaqaxoʻr", "льгота по налогу на имущество, освобождение от земельного налога", "property tax exemption, land tax relief"},
 	"annex6-42": {citizen, "keshbek, cashback, chek, 1 foiz qaytarish", "кешбэк, возврат 1 процента, чек", "cashback, receipts refund"},
-	"annex6-43": {student, "musiqa maktabi guvohnomasi dublikati, sanʼat maktabi", "дубликат свидетельства музыкальной школы", "music school certificate duplicate"},
+	"annex6-43": {student, "musiqa maktabi guvohnomasi dublikati, sanʼat maktabi, madaniyat kolleji diplomi dublikati", "дубликат свидетельства музыкальной школы, дубликат диплома", "music school certificate duplicate, arts college diploma duplicate"},
 	"annex6-44": {specialist, "koʻcha sanʼati, koʻcha musiqachisi", "уличные музыканты, уличное искусство", "street musician, busking"},
 	"annex6-45": {specialist, "madaniyat xodimlari malaka oshirish", "повышение квалификации работников культуры", "training for culture workers"},
 	"annex6-46": {specialist, "mualliflik asarini roʻyxatga olish, qoʻshiq, mualliflik huquqi", "регистрация авторских произведений, авторское право", "register my song, copyright of works"},

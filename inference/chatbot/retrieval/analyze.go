@@ -115,7 +115,7 @@ func wordTerms(dst []string, buf *strings.Builder, w []rune) []string {
 	case cyr && !uzOnly:
 		other = russianDerivation(fold(buf, uztranslit.ToLatin(russian.Stem(raw, false))))
 	case !cyr:
-		other = english.Stem(strings.ReplaceAll(raw, "ʻ", ""), false)
+		other = englishDerivation(english.Stem(strings.ReplaceAll(raw, "ʻ", ""), false))
 	}
 	if other != "" && other != uz && other != folded {
 		dst = append(dst, other)

@@ -33,3 +33,21 @@ func russianDerivation(stem string) string {
 	}
 	return stem
 }
+
+// englishDerivations join a verb and its -ation noun where the Porter2
+// stemmer leaves them apart: register/registration, certify/certification,
+// verify/verification, apply/application.
+var englishDerivations = map[string]string{
+	"registr": "regist",
+	"certifi": "certif",
+	"verifi":  "verif",
+	"appli":   "applic",
+	"notari":  "notar",
+}
+
+func englishDerivation(stem string) string {
+	if to, ok := englishDerivations[stem]; ok {
+		return to
+	}
+	return stem
+}

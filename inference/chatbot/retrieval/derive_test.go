@@ -36,3 +36,11 @@ func TestDerivationsMeet(t *testing.T) {
 		}
 	}
 }
+
+func TestEnglishDerivationsMeet(t *testing.T) {
+	for _, p := range [][2]string{{"register", "registration"}, {"certify", "certification"}, {"apply", "application"}, {"verify", "verification"}} {
+		if !shareTerm(p[0], p[1]) {
+			t.Errorf("%q and %q share no term: %v / %v", p[0], p[1], Terms(nil, p[0]), Terms(nil, p[1]))
+		}
+	}
+}
