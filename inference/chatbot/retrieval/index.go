@@ -49,6 +49,9 @@ type Result struct {
 	// Known is how many of them the index knows, directly or through a
 	// typo correction.
 	Known int
+	// Unknown is how many words of the query the index knows in none of
+	// their forms: things the knowledge base does not name.
+	Unknown int
 }
 
 type posting struct {
@@ -294,6 +297,7 @@ func (ix *Index) search(s *scratch, query string, k int) Result {
 	}
 	for _, k := range s.known {
 		if k == wordUnknown {
+			res.Unknown++
 			// An unknown word counts against coverage at 1.5 times the
 			// weight of the rarest term: the knowledge base lacks what it
 			// names (divorce, guardianship), so an entry that matches only
