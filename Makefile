@@ -7,11 +7,15 @@ SHELL := /bin/bash
 GO    ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN   := bin/oqim
 TEST_CLICKHOUSE_DIR := var/test/clickhouse
-# Debian packages the tests use: speech synthesis and conversion, and a
-# headless browser for the web component tests.
-TEST_PACKAGES := espeak-ng sox libsox-fmt-mp3 chromium
+# Debian packages the tests use: speech synthesis and conversion, a
+# headless browser for the web component tests, and npm for axe-core.
+TEST_PACKAGES := espeak-ng sox libsox-fmt-mp3 chromium npm
+# axe-core, the accessibility rules the widget's browser test runs, from npm
+# into var/test/axe (the test skips, naming this, when it is absent).
+AXE_VERSION := 4.14.1
+AXE_DIR := var/test/axe
 
-.PHONY: demo test build vet bench test-packages compose-check clean
+.PHONY: demo test build vet bench test-packages test-axe compose-check clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/oqim
@@ -22,7 +26,7 @@ demo: build
 # The test ClickHouse is started by the same code as the demo's (oqim
 # clickhouse start: apt install if missing, private config, free port) and
 # stopped however the tests end.
-test: build test-packages
+test: build test-packages test-axe
 	@set -e; \
 	dsn=$$($(BIN) clickhouse start --dir $(TEST_CLICKHOUSE_DIR) --tcp-port 0); \
 	trap '$(BIN) clickhouse stop --dir $(TEST_CLICKHOUSE_DIR)' EXIT; \
@@ -40,6 +44,10 @@ test-packages:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null \
 	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; }; \
 	fi
+
+test-axe: test-packages
+	@test -f $(AXE_DIR)/node_modules/axe-core/axe.min.js || \
+	  npm install --silent --no-audit --no-fund --prefix $(AXE_DIR) axe-core@$(AXE_VERSION)
 
 # docker compose config, literally. Debian 12's docker CLI has no compose
 # plugin, so it is built once from the Compose Go module (a few minutes)
