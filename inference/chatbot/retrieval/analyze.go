@@ -99,7 +99,7 @@ func wordTerms(dst []string, buf *strings.Builder, w []rune) []string {
 		latin = raw
 	}
 	folded := fold(buf, latin)
-	if isStop(folded) || (cyr && ruStop[raw]) || (!cyr && enStop[raw]) {
+	if isStop(folded) || (cyr && ruStop[raw]) || (!cyr && (enStop[raw] || ruLatinStop[raw])) {
 		return dst
 	}
 	if utf8.RuneCountInString(folded) < 2 {

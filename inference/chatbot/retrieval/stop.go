@@ -26,6 +26,12 @@ var enStop = set(`i me my mine we us our you your he she it its they them their 
 	please hello hi thanks thank there here any some not no yes so than then just also i'm it's don't
 	uzbekistan uzbek`)
 
+// ruLatinStop are Russian stop words as typed in Latin letters ("kak
+// poluchit spravku"), checked for Latin words.
+var ruLatinStop = set(`kak kakoy kakaya kakie chto chtoby gde kogda kuda skolko mne menya moy moya moi moe moyu nam nas
+	nuzhno nado mozhno mogu khochu hochu xochu poluchit oformit podat sdelat cherez dlya pri bez ili eto eta etot est
+	pozhaluysta pojaluysta podskazhite skazhite zdravstvuyte privet spasibo uzhe eshche tam tut zdes esli uznat`)
+
 func set(words string) map[string]bool {
 	m := map[string]bool{}
 	w := ""
