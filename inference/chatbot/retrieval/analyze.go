@@ -25,14 +25,17 @@ import (
 //
 // Stop words of the three languages yield nothing.
 func Terms(dst []string, text string) []string {
-	dst, _ = termsOfWords(dst, nil, false, text)
+	dst, _, _ = termsOfWords(dst, nil, nil, false, text)
 	return dst
 }
 
 // termsOfWords is Terms that, when withWords is set, also records in
 // words the index of the word each term came from, so a search can tell
-// a word it does not know from a word with one unknown form.
-func termsOfWords(dst []string, words []int32, withWords bool, text string) ([]string, []int32) {
+// a word it does not know from a word with one unknown form, and in alts,
+// per word, a last-resort term: for a Latin word, its Russian stem found
+// by writing it back in Cyrillic, since Russian is often typed in Latin
+// letters ("spravka o nesudimosti").
+func termsOfWords(dst []string, words []int32, alts []string, withWords bool, text string) ([]string, []int32, []string) {
 	var word []rune
 	var buf strings.Builder
 	var nw int32
@@ -46,6 +49,11 @@ func termsOfWords(dst []string, words []int32, withWords bool, text string) ([]s
 			for range dst[n:] {
 				words = append(words, nw)
 			}
+			alt := ""
+			if len(dst) > n {
+				alt = russianOfLatin(&buf, word)
+			}
+			alts = append(alts, alt)
 		}
 		nw++
 		word = word[:0]
@@ -63,7 +71,22 @@ func termsOfWords(dst []string, words []int32, withWords bool, text string) ([]s
 		}
 	}
 	flush()
-	return dst, words
+	return dst, words, alts
+}
+
+// russianOfLatin is the folded Russian stem of a Latin word, or "" for a
+// Cyrillic word or one with an Uzbek apostrophe (oʻ, gʻ).
+func russianOfLatin(buf *strings.Builder, w []rune) string {
+	for _, r := range w {
+		if uztranslit.IsCyrillic(r) || r == 'ʻ' {
+			return ""
+		}
+	}
+	ru := russianDerivation(fold(buf, uztranslit.ToLatin(russian.Stem(uztranslit.ToCyrillic(string(w)), false))))
+	if utf8.RuneCountInString(ru) < 3 {
+		return ""
+	}
+	return ru
 }
 
 func wordTerms(dst []string, buf *strings.Builder, w []rune) []string {

@@ -44,3 +44,19 @@ func TestEnglishDerivationsMeet(t *testing.T) {
 		}
 	}
 }
+
+// Russian typed in Latin letters meets the Cyrillic text through the
+// Russian stem of the word written back in Cyrillic.
+func TestRussianInLatinLetters(t *testing.T) {
+	ix, err := NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(t.Context(), "kak poluchit spravku o nesudimosti", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].Entry.ID != "pq308-28" || res.Unknown != 0 || res.Hits[0].Coverage < 0.38 {
+		t.Errorf("hits %v, unknown words %d; want pq308-28 first with the question covered", res.Hits, res.Unknown)
+	}
+}

@@ -92,8 +92,9 @@ type scratch struct {
 	scores  []float32
 	entries []float32
 	terms   []string
-	words   []int32 // the word each term came from
-	known   []uint8 // per word: wordUnseen, wordUnknown or wordKnown
+	words   []int32  // the word each term came from
+	alts    []string // per word, a last-resort term (see termsOfWords)
+	known   []uint8  // per word: wordUnseen, wordUnknown or wordKnown
 	qterms  []qterm
 	cands   []int32
 }
@@ -254,7 +255,7 @@ func (ix *Index) Search(ctx context.Context, query string, k int) (Result, error
 }
 
 func (ix *Index) search(s *scratch, query string, k int) Result {
-	s.terms, s.words = termsOfWords(s.terms[:0], s.words[:0], true, query)
+	s.terms, s.words, s.alts = termsOfWords(s.terms[:0], s.words[:0], s.alts[:0], true, query)
 	s.qterms = s.qterms[:0]
 	var res Result
 	var totalIDF float32
@@ -295,7 +296,18 @@ func (ix *Index) search(s *scratch, query string, k int) Result {
 		}
 		totalIDF += best * fuzzyWeight
 	}
-	for _, k := range s.known {
+	for w, k := range s.known {
+		if k != wordUnknown {
+			continue
+		}
+		if id, ok := ix.vocab[s.alts[w]]; ok && !slices.ContainsFunc(s.qterms, func(q qterm) bool { return q.id == id }) {
+			// Russian typed in Latin letters: its stem is known.
+			s.qterms = append(s.qterms, qterm{id, 1})
+			totalIDF += ix.idf[id]
+			res.Known++
+			s.known[w] = wordKnown
+			continue
+		}
 		if k == wordUnknown {
 			res.Unknown++
 			// An unknown word counts against coverage at 1.5 times the
