@@ -32,9 +32,9 @@ func Terms(dst []string, text string) []string {
 // termsOfWords is Terms that, when withWords is set, also records in
 // words the index of the word each term came from, so a search can tell
 // a word it does not know from a word with one unknown form, and in alts,
-// per word, a last-resort term: for a Latin word, its Russian stem found
-// by writing it back in Cyrillic, since Russian is often typed in Latin
-// letters ("spravka o nesudimosti").
+// per word, the word itself when it is Latin: it may be Russian typed in
+// Latin letters ("spravka o nesudimosti"), whose stem russianOfLatin
+// finds.
 func termsOfWords(dst []string, words []int32, alts []string, withWords bool, text string) ([]string, []int32, []string) {
 	var word []rune
 	var buf strings.Builder
@@ -49,9 +49,11 @@ func termsOfWords(dst []string, words []int32, alts []string, withWords bool, te
 			for range dst[n:] {
 				words = append(words, nw)
 			}
+			// The raw word, for a last resort the search computes only
+			// when none of the word's terms is known.
 			alt := ""
-			if len(dst) > n {
-				alt = russianOfLatin(&buf, word)
+			if len(dst) > n && latinWord(word) {
+				alt = string(word)
 			}
 			alts = append(alts, alt)
 		}
@@ -74,15 +76,21 @@ func termsOfWords(dst []string, words []int32, alts []string, withWords bool, te
 	return dst, words, alts
 }
 
-// russianOfLatin is the folded Russian stem of a Latin word, or "" for a
-// Cyrillic word or one with an Uzbek apostrophe (oʻ, gʻ).
-func russianOfLatin(buf *strings.Builder, w []rune) string {
+// latinWord reports whether w may be Russian typed in Latin letters: no
+// Cyrillic, and no Uzbek apostrophe (oʻ, gʻ).
+func latinWord(w []rune) bool {
 	for _, r := range w {
 		if uztranslit.IsCyrillic(r) || r == 'ʻ' {
-			return ""
+			return false
 		}
 	}
-	ru := russianDerivation(fold(buf, uztranslit.ToLatin(russian.Stem(uztranslit.ToCyrillic(string(w)), false))))
+	return true
+}
+
+// russianOfLatin is the folded Russian stem of a Latin word, found by
+// writing it back in Cyrillic.
+func russianOfLatin(buf *strings.Builder, w string) string {
+	ru := russianDerivation(fold(buf, uztranslit.ToLatin(russian.Stem(uztranslit.ToCyrillic(w), false))))
 	if utf8.RuneCountInString(ru) < 3 {
 		return ""
 	}
