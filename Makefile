@@ -10,8 +10,12 @@ TEST_CLICKHOUSE_DIR := var/test/clickhouse
 # Debian packages the tests use: speech synthesis and conversion, and a
 # headless browser for the web component tests.
 TEST_PACKAGES := espeak-ng sox libsox-fmt-mp3 chromium
+# axe-core, the accessibility rules the widget's browser test runs, from npm
+# into var/test/axe (the test skips, naming this, when it is absent).
+AXE_VERSION := 4.14.1
+AXE_DIR := var/test/axe
 
-.PHONY: demo test build vet bench test-packages compose-check clean
+.PHONY: demo test build vet bench test-packages test-axe compose-check clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/oqim
@@ -22,7 +26,7 @@ demo: build
 # The test ClickHouse is started by the same code as the demo's (oqim
 # clickhouse start: apt install if missing, private config, free port) and
 # stopped however the tests end.
-test: build test-packages
+test: build test-packages test-axe
 	@set -e; \
 	dsn=$$($(BIN) clickhouse start --dir $(TEST_CLICKHOUSE_DIR) --tcp-port 0); \
 	trap '$(BIN) clickhouse stop --dir $(TEST_CLICKHOUSE_DIR)' EXIT; \
@@ -40,6 +44,19 @@ test-packages:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null \
 	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; }; \
 	fi
+
+# npm is used where the machine has one (a NodeSource nodejs ships its own,
+# and Debian's npm package conflicts with it); Debian's is installed only
+# when there is none.
+test-axe: test-packages
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make test needs npm for axe-core; install it with: sudo apt-get install -y npm" >&2; exit 1; fi; \
+	  echo "installing npm"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm >/dev/null; }; \
+	fi
+	@test -f $(AXE_DIR)/node_modules/axe-core/axe.min.js || \
+	  npm install --silent --no-audit --no-fund --prefix $(AXE_DIR) axe-core@$(AXE_VERSION)
 
 # docker compose config, literally. Debian 12's docker CLI has no compose
 # plugin, so it is built once from the Compose Go module (a few minutes)

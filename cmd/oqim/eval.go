@@ -134,10 +134,13 @@ func (a *app) evalChatbotCmd() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "chatbot --questions FILE",
-		Short: "Score the chatbot's retrieval: top-1 and top-3 on citizen questions",
+		Short: "Score the chatbot: top-1 and top-3, wrong answers and handoffs on citizen questions",
 		Long: `eval chatbot reads JSONL lines {"question": "...", "expected": ["annex4-12"]}
 and reports top-1 and top-3 accuracy of retrieval over the portal knowledge
-base, per language form too.`,
+base, per language form too, and the bot's decisions: the share of
+questions answered from a wrong entry, and for questions no entry covers
+("expected": []) how often it offered an operator instead of answering
+("want": "refuse" marks off-topic or adversarial text it should refuse).`,
 		Example: `  oqim eval chatbot --questions inference/chatbot/testdata/questions_holdout.jsonl
   oqim eval chatbot --questions my-questions.jsonl --json`,
 		Args: cobra.NoArgs,

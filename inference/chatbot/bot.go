@@ -12,12 +12,10 @@ package chatbot
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
 	"github.com/oqim/oqim/models/portalkb"
-	"github.com/oqim/oqim/models/portalkb/uztranslit"
 )
 
 // Kind says what a reply is.
@@ -39,11 +37,18 @@ const (
 	Unanswered Outcome = "unanswered"
 )
 
-// Citation points at the knowledge-base entry an answer comes from.
+// Citation points at the knowledge-base entry an answer comes from, and
+// at what that entry rests on, so a reader can check it.
 type Citation struct {
 	ID    string `json:"id"`
 	Title string `json:"title"`
 	URL   string `json:"url"`
+	// Source names the decree and item ("Decree PQ-308 of 14.09.2023,
+	// roadmap item 8, service 28"), or says the entry is portal help.
+	Source string `json:"source"`
+	// SourceTitle is the decree's own wording of the service, verbatim
+	// (Uzbek Cyrillic, OCR quirks kept); empty for portal help.
+	SourceTitle string `json:"source_title"`
 }
 
 // Thresholds decide between answering, handing off and redirecting, on the
@@ -68,73 +73,6 @@ var DefaultThresholds = Thresholds{Answer: 0.38, OffTopic: 0.31}
 // *retrieval.Hybrid implement it.
 type Searcher interface {
 	Search(ctx context.Context, query string, k int) (retrieval.Result, error)
-}
-
-// decision is what the bot makes of a question before any text is written.
-type decision struct {
-	kind       Kind
-	outcome    Outcome
-	reason     string // for handoffs: "requested" or "low_confidence"
-	hits       []retrieval.Hit
-	confidence float64
-}
-
-// operatorRequest matches a request for a person, in folded Latin (Cyrillic
-// is transliterated first, apostrophes dropped).
-var operatorRequest = regexp.MustCompile(`\b(operator|operatorga|operatorni|operatorom|operatoru|operatora|odam bilan|inson bilan|jonli|jivoy|jivim|chelovek|cheloveka|chelovekom|human|real person|live agent|talk to (a |some)?(person|someone|somebody)|speak to (a |some)?(person|someone|somebody)|konsultant|mutahassis bilan)\b`)
-
-func foldForIntent(text string) string {
-	s := strings.ToLower(uztranslit.ToLatin(text))
-	return strings.Map(func(r rune) rune {
-		if uztranslit.IsApostrophe(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-var greetingWords = wordSet("salom assalomu alaykum assalom salam hello hi hey здравствуйте привет добрый день салом ассалому алайкум")
-
-func isGreeting(text string) bool {
-	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !(r >= 'a' && r <= 'z' || uztranslit.IsCyrillic(r)) })
-	if len(words) == 0 || len(words) > 4 {
-		return false
-	}
-	for _, w := range words {
-		if !greetingWords[w] && !retrievalStop(w) {
-			return false
-		}
-	}
-	return true
-}
-
-func retrievalStop(w string) bool { return len(retrieval.Terms(nil, w)) == 0 }
-
-func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
-	if operatorRequest.MatchString(foldForIntent(text)) {
-		res, err := b.search.Search(ctx, text, 3)
-		if err != nil {
-			return decision{}, err
-		}
-		return decision{kind: KindHandoff, outcome: Handoff, reason: "requested", hits: res.Hits}, nil
-	}
-	if isGreeting(text) {
-		return decision{kind: KindGreeting, outcome: Unanswered}, nil
-	}
-	res, err := b.search.Search(ctx, text, 3)
-	if err != nil {
-		return decision{}, err
-	}
-	if len(res.Hits) == 0 || res.Hits[0].Coverage < b.thresholds.OffTopic {
-		return decision{kind: KindOffTopic, outcome: Unanswered, hits: res.Hits}, nil
-	}
-	d := decision{hits: res.Hits, confidence: res.Hits[0].Coverage}
-	if d.confidence < b.thresholds.Answer {
-		d.kind, d.outcome, d.reason = KindHandoff, Handoff, "low_confidence"
-		return d, nil
-	}
-	d.kind, d.outcome = KindAnswer, Resolved
-	return d, nil
 }
 
 // Bot answers questions; it is safe for concurrent use.
@@ -176,7 +114,7 @@ func citations(lang portalkb.Lang, hits []retrieval.Hit, n int) []Citation {
 		if i == n {
 			break
 		}
-		out = append(out, Citation{ID: h.Entry.ID, Title: h.Entry.In(lang).Title, URL: h.Entry.URL})
+		out = append(out, cite(lang, h.Entry))
 	}
 	return out
 }
@@ -188,4 +126,8 @@ func suggestions(lang portalkb.Lang, hits []retrieval.Hit) string {
 		fmt.Fprintf(&sb, "\n• [%s] %s — %s", h.Entry.ID, h.Entry.In(lang).Title, h.Entry.URL)
 	}
 	return sb.String()
+}
+
+func cite(lang portalkb.Lang, e *portalkb.Entry) Citation {
+	return Citation{ID: e.ID, Title: e.In(lang).Title, URL: e.URL, Source: e.Ref, SourceTitle: e.SourceTitle}
 }

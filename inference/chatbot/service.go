@@ -377,8 +377,11 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 	case KindHandoff:
 		reply.Citations = citations(lang, d.hits, 3)
 		reply.TicketID = s.handoff(ctx, sess, lang, d.reason, reply.Citations)
-		if d.reason == "low_confidence" {
+		switch d.reason {
+		case ReasonLowConfidence:
 			reply.Text = p.lowConfidence + suggestions(lang, d.hits) + "\n\n"
+		case ReasonNotCovered:
+			reply.Text = p.notCovered + "\n\n"
 		}
 		if reply.TicketID != "" {
 			reply.Text += p.handoff + "\n" + p.ticket + ": " + reply.TicketID

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -476,19 +477,24 @@ func TestTuningQuestionsAreAnswered(t *testing.T) {
 			Expected []string `json:"expected"`
 		}
 		json.Unmarshal(sc.Bytes(), &q)
+		if len(q.Expected) == 0 {
+			continue // no entry covers it: eval scores the handoff
+		}
 		d, err := b.decide(context.Background(), q.Question)
 		if err != nil {
 			t.Fatal(err)
 		}
 		n++
 		if d.kind == KindAnswer && len(d.hits) > 0 {
-			for _, e := range q.Expected {
-				if d.hits[0].Entry.ID == e {
-					ok++
-				}
+			top := d.hits[0].Entry
+			if slices.Contains(q.Expected, top.ID) || slices.ContainsFunc(top.Same, func(id string) bool { return slices.Contains(q.Expected, id) }) {
+				ok++
 			}
 		}
 	}
+	// Questions where another service scores within 5% of the best are
+	// handed off with both listed rather than answered (see ambiguous),
+	// which costs a few right answers to save wrong ones.
 	if rate := float64(ok) / float64(n); rate < 0.93 {
 		t.Errorf("%d of %d tuning questions answered from the right entry (%.1f%%), want ≥ 93%%", ok, n, 100*rate)
 	}

@@ -10,7 +10,7 @@
 // terms and points to the service page instead of inventing numbers.
 //
 // The knowledge base is a single versioned JSON document, kb.json,
-// embedded in the binary and rebuilt by ./build from the decree's CSV.
+// embedded in the binary and rebuilt by ./build from the decrees' tables.
 package portalkb
 
 import (
@@ -24,7 +24,7 @@ import (
 
 // FormatVersion is the version of the JSON layout. Bump it when a field
 // changes meaning; Load rejects documents of another version.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Lang names a language form of the text.
 type Lang string
@@ -45,6 +45,9 @@ type Kind string
 const (
 	KindService Kind = "service" // a Single Portal service from the decree
 	KindFAQ     Kind = "faq"     // a question about the portal itself
+	// KindNotification is a life-event notification of PQ-286 annex 5 and
+	// the service it leads to.
+	KindNotification Kind = "notification"
 )
 
 // Content is an entry in one language form. Every field is a complete
@@ -72,7 +75,13 @@ type Entry struct {
 	Source string `json:"source,omitempty"`
 	ItemNo int    `json:"item_no,omitempty"`
 	// Section is the decree's section heading (annex 6 only).
-	Section   string   `json:"section,omitempty"`
+	Section string `json:"section,omitempty"`
+	// Ref names the decree and item the entry comes from ("Decree PQ-286
+	// of 16.09.2025, annex 4, item 12"), for citations.
+	Ref string `json:"ref"`
+	// Same lists entries that are the same service named by the other
+	// decree (PQ-308 and PQ-286 overlap); citing either is right.
+	Same      []string `json:"same,omitempty"`
 	Agencies  []string `json:"agencies,omitempty"`
 	Composite bool     `json:"composite,omitempty"`
 	// Due is when the decree says the service must be on the portal
@@ -81,8 +90,9 @@ type Entry struct {
 	// URL follows the documented pattern in Source.URLPattern; it is a
 	// pattern, not a verified address of the live page.
 	URL string `json:"url"`
-	// SourceTitle is the decree's own Uzbek Cyrillic title, kept for
-	// reference; it carries the OCR errors of the source text.
+	// SourceTitle is the decree's own Uzbek Cyrillic wording of the
+	// service, verbatim, for citations; it carries the OCR errors of the
+	// source text. FAQ entries, which no decree words, have none.
 	SourceTitle string `json:"source_title,omitempty"`
 
 	Text map[Lang]Content `json:"text"`
@@ -98,11 +108,16 @@ func (e *Entry) In(lang Lang) Content {
 
 // Source attributes what the knowledge base was built from.
 type Source struct {
-	Decree     string   `json:"decree"`
-	File       string   `json:"file"`
-	SHA256     string   `json:"sha256"`
-	URLPattern string   `json:"url_pattern"`
-	Notes      []string `json:"notes"`
+	Decree     string       `json:"decree"`
+	Files      []SourceFile `json:"files"`
+	URLPattern string       `json:"url_pattern"`
+	Notes      []string     `json:"notes"`
+}
+
+// SourceFile is one source table, by its path under the data directory.
+type SourceFile struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
 }
 
 // KB is the knowledge base. Entries keep the order of the source file,

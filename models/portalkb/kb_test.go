@@ -8,12 +8,12 @@ import (
 )
 
 // sourceDir locates the source files beside the repository.
-func sourceDir(t *testing.T) string { return sharedtest.Dir(t, "region", ServicesFile) }
+func sourceDir(t *testing.T) string { return sharedtest.Dir(t, "", PQ308File) }
 
 func TestEmbeddedKBMatchesBuild(t *testing.T) {
 	built, buildErr := Build(sourceDir(t))
 	kb, err := Default()
-	sharedtest.MatchesRebuild(t, kb, built, err, buildErr, "go run ./models/portalkb/build -src <region data dir> -out models/portalkb/kb.json")
+	sharedtest.MatchesRebuild(t, kb, built, err, buildErr, "go run ./models/portalkb/build -src <shared data dir> -out models/portalkb/kb.json")
 }
 
 func TestDefaultKB(t *testing.T) {
@@ -21,15 +21,26 @@ func TestDefaultKB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var a4, a6, faq int
+	var a4, a5, a6, faq int
+	pq308 := map[int]int{}
 	for _, e := range kb.Entries {
 		switch {
 		case e.Source == "annex4":
 			a4++
+		case e.Source == "annex5":
+			a5++
 		case e.Source == "annex6":
 			a6++
+		case e.Source == "pq308":
+			pq308[e.ItemNo]++
 		case e.Kind == KindFAQ:
 			faq++
+		}
+		if e.Ref == "" {
+			t.Errorf("%s: no ref", e.ID)
+		}
+		if e.Kind != KindFAQ && e.SourceTitle == "" {
+			t.Errorf("%s: no source_title (the decree's wording)", e.ID)
 		}
 		for _, l := range Langs {
 			c := e.Text[l]
@@ -43,10 +54,23 @@ func TestDefaultKB(t *testing.T) {
 			t.Errorf("%s: url %q", e.ID, e.URL)
 		}
 	}
-	if a4 != 50 || a6 != 62 {
-		t.Errorf("annex4 %d, annex6 %d entries; want 50 and 62", a4, a6)
+	if a4 != 50 || a5 != 19 || a6 != 62 {
+		t.Errorf("annex4 %d, annex5 %d, annex6 %d entries; want 50, 19 and 62", a4, a5, a6)
 	}
-	for _, slug := range []string{"oneid-login", "payment", "track-application", "call-centre-1242", "notifications", "mobile-app"} {
+	// PQ-308 lists 35 services; rows 20, 25 and 26 name several.
+	for item := 1; item <= 35; item++ {
+		want := map[int]int{20: 2, 25: 2, 26: 5}[item]
+		if want == 0 {
+			want = 1
+		}
+		if pq308[item] != want {
+			t.Errorf("PQ-308 service %d: %d entries, want %d", item, pq308[item], want)
+		}
+	}
+	if e := kb.Entry("pq308-28"); e == nil || e.SourceTitle != "судланганлик ҳолатини тасдиқловчи маълумот олиш учун ариза бериш" || !strings.Contains(e.Ref, "PQ-308") {
+		t.Errorf("pq308-28 = %+v; want the decree's wording and a PQ-308 ref", e)
+	}
+	for _, slug := range []string{"oneid-login", "e-imzo", "payment", "track-application", "complaints-appeals", "call-centre-1242", "notifications", "mobile-app"} {
 		if kb.Entry("faq-"+slug) == nil {
 			t.Errorf("missing faq-%s", slug)
 		}

@@ -50,7 +50,7 @@ var serviceNotes = map[string]note{
 	"annex4-20": {business, "dizayn patenti, sanoat namunasi", "патент на дизайн, промышленный образец", "design patent, product design"},
 	"annex4-21": {farmer, "yangi nav patenti, seleksiya, hayvon zoti", "патент на сорт, новый сорт растений, порода", "plant variety patent, new breed"},
 	"annex4-22": {business, "mikrosxema topologiyasi, chip", "топология микросхем, чип", "chip layout, microchip topology"},
-	"annex4-23": {business, "firma ochish, MCHJ ochish, YaTT ochish, biznes ochish, korxona ochish", "открыть фирму, открыть ООО, открыть ИП, регистрация бизнеса", "open a company, register a business, start a company, LLC"},
+	"annex4-23": {business, "firma ochish, MCHJ ochish, YaTT ochish, biznes ochish, korxona ochish, yakka tartibdagi tadbirkor sifatida roʻyxatdan oʻtish", "открыть фирму, открыть ООО, открыть ИП, регистрация бизнеса", "open a company, register a business, start a company, LLC, sole trader, sole proprietor, individual entrepreneur"},
 	"annex4-24": {business, "ustavni oʻzgartirish, direktorni almashtirish, firma nomini oʻzgartirish, qayta roʻyxatdan oʻtish", "перерегистрация фирмы, смена директора, изменения в устав", "change company details, change director, amend charter"},
 	"annex4-25": {business, "firmani yopish, YaTTni yopish, faoliyatni toʻxtatish, tugatish", "закрыть фирму, закрыть ИП, ликвидация", "close a company, close my business, liquidate"},
 	"annex4-26": {business, "filial ochish, vakolatxona", "открыть филиал, представительство", "open a branch, representative office"},
@@ -121,7 +121,7 @@ var serviceNotes = map[string]note{
 	"annex6-40": {citizen, "kvartirani ijaraga berish soligʻi, ijara soligʻi", "налог на сдачу квартиры, налог с аренды", "tax on renting out flat, rental income tax"},
 	"annex6-41": {citizen, "yer soligʻidan ozod qilish, mol-mulk soligʻi imtiyozi, nafaqaxoʻr", "льгота по налогу на имущество, освобождение от земельного налога", "property tax exemption, land tax relief"},
 	"annex6-42": {citizen, "keshbek, cashback, chek, 1 foiz qaytarish", "кешбэк, возврат 1 процента, чек", "cashback, receipts refund"},
-	"annex6-43": {student, "musiqa maktabi guvohnomasi dublikati, sanʼat maktabi", "дубликат свидетельства музыкальной школы", "music school certificate duplicate"},
+	"annex6-43": {student, "musiqa maktabi guvohnomasi dublikati, sanʼat maktabi, madaniyat kolleji diplomi dublikati", "дубликат свидетельства музыкальной школы, дубликат диплома", "music school certificate duplicate, arts college diploma duplicate"},
 	"annex6-44": {specialist, "koʻcha sanʼati, koʻcha musiqachisi", "уличные музыканты, уличное искусство", "street musician, busking"},
 	"annex6-45": {specialist, "madaniyat xodimlari malaka oshirish", "повышение квалификации работников культуры", "training for culture workers"},
 	"annex6-46": {specialist, "mualliflik asarini roʻyxatga olish, qoʻshiq, mualliflik huquqi", "регистрация авторских произведений, авторское право", "register my song, copyright of works"},
@@ -136,9 +136,23 @@ var serviceNotes = map[string]note{
 	"annex6-55": {business, "APZ, arxitektura-rejalashtirish topshirigʻi, rekonstruksiya", "АПЗ, архитектурно-планировочное задание, реконструкция", "planning brief, renovation permit"},
 	"annex6-56": {citizen, "kadastr pasporti, bino vazifasini oʻzgartirish, turar joyni noturar joyga", "кадастровый паспорт, перевод в нежилое, смена назначения", "change building use, cadastral passport"},
 	"annex6-57": {citizen, "suv ulash, kanalizatsiya ulash, vodoprovod", "подключить воду, канализация, водопровод", "water connection, sewer connection"},
-	"annex6-58": {citizen, "svet ulash, elektr ulash, tok ulash, elektr hisoblagich", "подключить свет, электричество, подключение электроэнергии", "electricity connection, power hookup"},
+	"annex6-58": {citizen, "svet ulash, elektr ulash, tok ulash, elektr hisoblagich", "подключить свет, электричество, подключение электроэнергии, электросеть, подключиться к электросети", "electricity connection, power hookup"},
 	"annex6-59": {citizen, "gaz ulash, gazga ulanish, gaz oʻtkazish", "подключить газ, газификация дома", "gas connection, connect house to gas"},
 	"annex6-60": {citizen, "nogironlik guruhi, nogironlik belgilash, VTEK, imtiyozli davolanish", "инвалидность, ВТЭК, группа инвалидности", "disability status, disability group"},
 	"annex6-61": {citizen, "psixdispanser spravka, narkolog spravka, ish staji, oylik maosh spravka, INPS", "справка из психдиспансера, нарколог, справка о зарплате, ИНПС", "psychiatric clearance, drug clinic certificate, salary certificate, pension account"},
 	"annex6-62": {business, "ERI kaliti, elektron imzo, kassa, biznes ochish paketi", "ЭЦП, ключ ЭЦП, онлайн-касса, регистрация бизнеса", "e-signature key, digital signature, cash register"},
+}
+
+// annexTwins are services that annex 4 and annex 6 of PQ-286 both list (the
+// annex 6 item is the same service, put online in composite form or by
+// another agency); either is the right citation, so the builder marks
+// them the same (Entry.Same) as it does PQ-308's twins.
+var annexTwins = [][2]string{
+	{"annex4-38", "annex6-36"}, // state environmental expert review
+	{"annex4-40", "annex6-4"},  // Youth Notebook course costs
+	{"annex4-41", "annex6-3"},  // Youth Notebook driving courses
+	{"annex4-43", "annex6-5"},  // Youth Notebook rent
+	{"annex4-48", "annex6-30"}, // verification of measuring instruments
+	{"annex4-49", "annex6-31"}, // metrological certification of test equipment
+	{"annex4-50", "annex6-32"}, // calibration of measuring instruments
 }

@@ -8,7 +8,16 @@
 //
 // "expected" lists every entry that answers the question (two services of
 // the decree are sometimes the same service in two annexes); a hit on any
-// of them counts. "lang" is optional and only groups the report.
+// of them, or on an entry the knowledge base marks as the same service
+// (PQ-308 and PQ-286 name some services twice), counts. "lang" is
+// optional and only groups the report.
+//
+// An empty "expected" marks a question no entry covers. By default it is
+// a question for the state that the bot should hand to an operator;
+// "want": "refuse" marks off-topic or adversarial text the bot should
+// politely refuse. Besides the ranking, Run takes the bot's decision on
+// every question (after redaction, as the service does) and reports how
+// often it answered from a wrong entry: the worst outcome.
 package eval
 
 import (
@@ -23,7 +32,10 @@ import (
 	"sort"
 	"time"
 
+	"github.com/oqim/oqim/connectors/redact"
+	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
+	"github.com/oqim/oqim/models/portalkb"
 )
 
 // Searcher ranks entries for a question; *retrieval.Index and
@@ -48,6 +60,22 @@ type Question struct {
 	Question string   `json:"question"`
 	Expected []string `json:"expected"`
 	Lang     string   `json:"lang,omitempty"`
+	// Want is "refuse" for off-topic or adversarial text; otherwise a
+	// question with no expected entry should be handed off.
+	Want string `json:"want,omitempty"`
+}
+
+// Outcomes counts the bot's decisions on a group of questions.
+type Outcomes struct {
+	N int `json:"n"`
+	// Right: answered, citing an expected entry first.
+	Right float64 `json:"right"`
+	// Wrong: answered, citing another entry first; for questions no entry
+	// covers, any answer is wrong.
+	Wrong float64 `json:"wrong"`
+	// Handoff: offered an operator; Refused: a polite refusal.
+	Handoff float64 `json:"handoff"`
+	Refused float64 `json:"refused"`
 }
 
 // Score is accuracy on a group of questions.
@@ -70,8 +98,20 @@ type Miss struct {
 
 // Report is the outcome of Run.
 type Report struct {
+	// Score is the ranking on questions an entry covers.
 	Score
 	ByLang map[string]Score `json:"by_lang,omitempty"`
+	// Covered, Uncovered and Adversarial are the bot's decisions on
+	// questions an entry covers, on those none covers (a handoff is
+	// right), and on those marked "want": "refuse".
+	Covered     Outcomes `json:"covered"`
+	Uncovered   Outcomes `json:"uncovered"`
+	Adversarial Outcomes `json:"adversarial"`
+	// WrongAnswers is the share of all questions answered from a wrong
+	// entry.
+	WrongAnswers float64 `json:"wrong_answers"`
+	// Wrong lists the questions answered from a wrong entry.
+	Wrong []Miss `json:"wrong,omitempty"`
 	// P99 is the 99th percentile retrieval latency over the questions.
 	P99    time.Duration `json:"-"`
 	P99Ms  float64       `json:"p99_ms"`
@@ -92,14 +132,51 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		}
 		s = ix
 	}
+	kb, err := portalkb.Default()
+	if err != nil {
+		return Report{}, err
+	}
+	bot := chatbot.NewBot(s, chatbot.Thresholds{})
+	red := redact.New()
 	var rep Report
 	type acc struct{ n, t1, t3 int }
 	all := acc{}
 	by := map[string]*acc{}
+	type out struct{ n, right, wrong, handoff, refused int }
+	var covered, uncovered, adversarial out
 	lat := make([]time.Duration, 0, len(qs))
 	for _, q := range qs {
+		clean, _ := red.Redact(q.Question)
+		d, err := bot.Decide(ctx, clean)
+		if err != nil {
+			return Report{}, fmt.Errorf("eval: question %q: %w", q.Question, err)
+		}
+		o := &covered
+		switch {
+		case q.Want == "refuse":
+			o = &adversarial
+		case len(q.Expected) == 0:
+			o = &uncovered
+		}
+		o.n++
+		switch d.Kind {
+		case chatbot.KindAnswer:
+			if len(d.EntryIDs) > 0 && len(q.Expected) > 0 && right(kb, q.Expected, d.EntryIDs[0]) {
+				o.right++
+			} else {
+				o.wrong++
+				rep.Wrong = append(rep.Wrong, Miss{Question: q.Question, Lang: q.Lang, Expected: q.Expected, Got: d.EntryIDs[:min(1, len(d.EntryIDs))]})
+			}
+		case chatbot.KindHandoff:
+			o.handoff++
+		default:
+			o.refused++
+		}
+		if len(q.Expected) == 0 {
+			continue
+		}
 		start := time.Now()
-		res, err := s.Search(ctx, q.Question, 10)
+		res, err := s.Search(ctx, clean, 10)
 		if err != nil {
 			return Report{}, fmt.Errorf("eval: question %q: %w", q.Question, err)
 		}
@@ -108,7 +185,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		var got []string
 		for i, h := range res.Hits {
 			got = append(got, h.Entry.ID)
-			if rank == 0 && slices.Contains(q.Expected, h.Entry.ID) {
+			if rank == 0 && (slices.Contains(q.Expected, h.Entry.ID) || slices.ContainsFunc(h.Entry.Same, func(id string) bool { return slices.Contains(q.Expected, id) })) {
 				rank = i + 1
 			}
 		}
@@ -130,6 +207,18 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 			rep.Misses = append(rep.Misses, Miss{Question: q.Question, Lang: q.Lang, Expected: q.Expected, Got: got[:min(3, len(got))], Rank: rank})
 		}
 	}
+	outcomes := func(o out) Outcomes {
+		if o.n == 0 {
+			return Outcomes{}
+		}
+		n := float64(o.n)
+		return Outcomes{N: o.n, Right: float64(o.right) / n, Wrong: float64(o.wrong) / n, Handoff: float64(o.handoff) / n, Refused: float64(o.refused) / n}
+	}
+	rep.Covered, rep.Uncovered, rep.Adversarial = outcomes(covered), outcomes(uncovered), outcomes(adversarial)
+	rep.WrongAnswers = float64(covered.wrong+uncovered.wrong+adversarial.wrong) / float64(len(qs))
+	if all.n == 0 {
+		return Report{}, errors.New("eval: no question names an expected entry; top-1 needs some")
+	}
 	score := func(a acc) Score {
 		return Score{Top1: float64(a.t1) / float64(a.n), Top3: float64(a.t3) / float64(a.n), N: a.n}
 	}
@@ -146,6 +235,16 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	rep.P99 = lat[min(len(lat)-1, len(lat)*99/100)]
 	rep.P99Ms = float64(rep.P99.Microseconds()) / 1000
 	return rep, nil
+}
+
+// right reports whether entry id answers a question expecting one of
+// want: it is one of them, or the same service under the other decree.
+func right(kb *portalkb.KB, want []string, id string) bool {
+	if slices.Contains(want, id) {
+		return true
+	}
+	e := kb.Entry(id)
+	return e != nil && slices.ContainsFunc(e.Same, func(o string) bool { return slices.Contains(want, o) })
 }
 
 func readQuestions(opts Options) ([]Question, error) {
@@ -176,8 +275,11 @@ func readQuestions(opts Options) ([]Question, error) {
 		if err := json.Unmarshal(b, &q); err != nil {
 			return nil, fmt.Errorf("eval: %s line %d: %w", name, line, err)
 		}
-		if q.Question == "" || len(q.Expected) == 0 {
-			return nil, fmt.Errorf("eval: %s line %d: needs \"question\" and a non-empty \"expected\"", name, line)
+		if q.Question == "" || q.Expected == nil {
+			return nil, fmt.Errorf("eval: %s line %d: needs \"question\" and \"expected\" (an empty list when no entry covers it)", name, line)
+		}
+		if q.Want != "" && (q.Want != "refuse" || len(q.Expected) > 0) {
+			return nil, fmt.Errorf("eval: %s line %d: \"want\" may only be \"refuse\", with an empty \"expected\"", name, line)
 		}
 		qs = append(qs, q)
 	}
@@ -203,6 +305,18 @@ func (r Report) WriteText(w io.Writer) error {
 	for _, l := range langs {
 		s := r.ByLang[l]
 		fmt.Fprintf(bw, "  %-8s %3d  top-1 %.1f%%  top-3 %.1f%%\n", l, s.N, 100*s.Top1, 100*s.Top3)
+	}
+	fmt.Fprintf(bw, "answered from a wrong entry: %.1f%% of all %d questions\n", 100*r.WrongAnswers, r.Covered.N+r.Uncovered.N+r.Adversarial.N)
+	for _, g := range []struct {
+		name string
+		o    Outcomes
+	}{{"covered", r.Covered}, {"uncovered (expected [])", r.Uncovered}, {"adversarial (want refuse)", r.Adversarial}} {
+		if g.o.N > 0 {
+			fmt.Fprintf(bw, "  %-26s %3d  right %.1f%%  wrong %.1f%%  handoff %.1f%%  refused %.1f%%\n", g.name, g.o.N, 100*g.o.Right, 100*g.o.Wrong, 100*g.o.Handoff, 100*g.o.Refused)
+		}
+	}
+	for _, m := range r.Wrong {
+		fmt.Fprintf(bw, "wrong answer %q expected %v answered %v\n", m.Question, m.Expected, m.Got)
 	}
 	for _, m := range r.Misses {
 		fmt.Fprintf(bw, "miss (rank %d) %q expected %v got %v\n", m.Rank, m.Question, m.Expected, m.Got)

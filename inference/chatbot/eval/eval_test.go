@@ -8,7 +8,11 @@ import (
 )
 
 // The targets of PQ-308's chatbot: on questions the retrieval was not
-// tuned on, top-1 ≥ 90% and top-3 ≥ 97%; p99 under 20 ms.
+// tuned on, top-1 ≥ 90% and top-3 ≥ 97%; p99 under 20 ms. The latency
+// target is measured by `oqim eval chatbot` on a quiet machine; here,
+// with other packages' tests sharing the cores, only a regression of
+// several times is caught, and not under the race detector, which slows
+// everything tenfold.
 func TestHeldOutQuestions(t *testing.T) {
 	rep, err := Run(context.Background(), Options{Questions: "../testdata/questions_holdout.jsonl"})
 	if err != nil {
@@ -23,8 +27,8 @@ func TestHeldOutQuestions(t *testing.T) {
 	if rep.Top1 < 0.90 || rep.Top3 < 0.97 {
 		t.Errorf("held-out top-1 %.3f top-3 %.3f; targets 0.90 and 0.97", rep.Top1, rep.Top3)
 	}
-	if rep.P99Ms >= 20 {
-		t.Errorf("p99 %.2f ms, target < 20 ms", rep.P99Ms)
+	if !raceDetector && rep.P99Ms >= 60 {
+		t.Errorf("p99 %.2f ms; the target is < 20 ms on a quiet machine, and this is three times that", rep.P99Ms)
 	}
 }
 
@@ -59,5 +63,41 @@ func TestRunScoresAndRejectsBadInput(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), Options{Reader: strings.NewReader(`{"question":"x"}`)}); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("missing expected: err %v, want one naming line 1", err)
+	}
+}
+
+// The bot's decisions: uncovered questions go to an operator, off-topic
+// ones are refused, and a twin under the other decree counts as right.
+func TestRunScoresDecisions(t *testing.T) {
+	in := `{"question":"Как получить справку о несудимости?","expected":["pq308-28"],"lang":"ru"}
+{"question":"sick pay application","expected":["pq308-31"],"lang":"en"}
+{"question":"как оформить развод через суд и нотариуса","expected":[],"lang":"ru"}
+{"question":"tell me a joke","expected":[],"want":"refuse","lang":"en"}
+`
+	rep, err := Run(context.Background(), Options{Reader: strings.NewReader(in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.N != 2 || rep.Top1 != 1 {
+		t.Errorf("ranking %+v; want both covered questions right (a twin counts)", rep.Score)
+	}
+	if rep.Covered.Right != 1 || rep.Uncovered.N != 1 || rep.Uncovered.Handoff != 1 || rep.Adversarial.Refused != 1 || rep.WrongAnswers != 0 {
+		t.Errorf("decisions covered %+v uncovered %+v adversarial %+v wrong %.2f", rep.Covered, rep.Uncovered, rep.Adversarial, rep.WrongAnswers)
+	}
+	if _, err := Run(context.Background(), Options{Reader: strings.NewReader(`{"question":"x","expected":["a"],"want":"refuse"}`)}); err == nil {
+		t.Error(`"want": "refuse" with an expected entry was accepted`)
+	}
+}
+
+// On the project's own questions the worst outcome stays rare.
+func TestWrongAnswersAreRare(t *testing.T) {
+	for _, f := range []string{"../testdata/questions.jsonl", "../testdata/questions_dev.jsonl"} {
+		rep, err := Run(context.Background(), Options{Questions: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Covered.Wrong > 0.03 || rep.Uncovered.N == 0 || rep.Adversarial.Refused < 0.7 {
+			t.Errorf("%s: covered %+v uncovered %+v adversarial %+v", f, rep.Covered, rep.Uncovered, rep.Adversarial)
+		}
 	}
 }

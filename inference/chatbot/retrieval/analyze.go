@@ -25,13 +25,39 @@ import (
 //
 // Stop words of the three languages yield nothing.
 func Terms(dst []string, text string) []string {
+	dst, _, _ = termsOfWords(dst, nil, nil, false, text)
+	return dst
+}
+
+// termsOfWords is Terms that, when withWords is set, also records in
+// words the index of the word each term came from, so a search can tell
+// a word it does not know from a word with one unknown form, and in alts,
+// per word, the word itself when it is Latin: it may be Russian typed in
+// Latin letters ("spravka o nesudimosti"), whose stem russianOfLatin
+// finds.
+func termsOfWords(dst []string, words []int32, alts []string, withWords bool, text string) ([]string, []int32, []string) {
 	var word []rune
 	var buf strings.Builder
+	var nw int32
 	flush := func() {
 		if len(word) == 0 {
 			return
 		}
+		n := len(dst)
 		dst = wordTerms(dst, &buf, word)
+		if withWords {
+			for range dst[n:] {
+				words = append(words, nw)
+			}
+			// The raw word, for a last resort the search computes only
+			// when none of the word's terms is known.
+			alt := ""
+			if len(dst) > n && latinWord(word) {
+				alt = string(word)
+			}
+			alts = append(alts, alt)
+		}
+		nw++
 		word = word[:0]
 	}
 	rs := []rune(text)
@@ -47,7 +73,28 @@ func Terms(dst []string, text string) []string {
 		}
 	}
 	flush()
-	return dst
+	return dst, words, alts
+}
+
+// latinWord reports whether w may be Russian typed in Latin letters: no
+// Cyrillic, and no Uzbek apostrophe (oʻ, gʻ).
+func latinWord(w []rune) bool {
+	for _, r := range w {
+		if uztranslit.IsCyrillic(r) || r == 'ʻ' {
+			return false
+		}
+	}
+	return true
+}
+
+// russianOfLatin is the folded Russian stem of a Latin word, found by
+// writing it back in Cyrillic.
+func russianOfLatin(buf *strings.Builder, w string) string {
+	ru := russianDerivation(fold(buf, uztranslit.ToLatin(russian.Stem(uztranslit.ToCyrillic(w), false))))
+	if utf8.RuneCountInString(ru) < 3 {
+		return ""
+	}
+	return ru
 }
 
 func wordTerms(dst []string, buf *strings.Builder, w []rune) []string {
@@ -83,7 +130,7 @@ func wordTerms(dst []string, buf *strings.Builder, w []rune) []string {
 		latin = raw
 	}
 	folded := fold(buf, latin)
-	if isStop(folded) || (cyr && ruStop[raw]) || (!cyr && enStop[raw]) {
+	if isStop(folded) || (cyr && ruStop[raw]) || (!cyr && (enStop[raw] || ruLatinStop[raw])) {
 		return dst
 	}
 	if utf8.RuneCountInString(folded) < 2 {
@@ -97,9 +144,9 @@ func wordTerms(dst []string, buf *strings.Builder, w []rune) []string {
 	var other string
 	switch {
 	case cyr && !uzOnly:
-		other = fold(buf, uztranslit.ToLatin(russian.Stem(raw, false)))
+		other = russianDerivation(fold(buf, uztranslit.ToLatin(russian.Stem(raw, false))))
 	case !cyr:
-		other = english.Stem(strings.ReplaceAll(raw, "ʻ", ""), false)
+		other = englishDerivation(english.Stem(strings.ReplaceAll(raw, "ʻ", ""), false))
 	}
 	if other != "" && other != uz && other != folded {
 		dst = append(dst, other)
@@ -142,8 +189,8 @@ func fold(buf *strings.Builder, s string) string {
 var uzbekSuffixes = []string{
 	"mokchiman", "mokchimiz", "mokchi", "yapman", "yapmiz", "yapti", "ayotgan", "ilgan", "lariga", "larini", "larida",
 	"laridan", "larning", "lardan", "larga", "larni", "larda", "dagi", "ning", "lari", "ishni", "ishga", "ishda",
-	"ingiz", "imiz", "mizni", "lash", "lik", "ligi", "mok", "gan", "lar", "dan", "tan", "ish", "ini", "man",
-	"miz", "siz", "dir", "mi", "ga", "ka", "da", "ta", "ni", "si", "im", "ng", "ib", "i",
+	"ingiz", "imiz", "mizni", "sini", "sidan", "siga", "sida", "lash", "lik", "ligi", "mok", "gan", "lar", "dan", "tan", "ish", "ini", "man",
+	"miz", "dir", "mi", "ga", "ka", "da", "ta", "ni", "si", "im", "ng", "ib", "i",
 }
 
 func uzbekStem(s string) string {
@@ -158,6 +205,23 @@ func uzbekStem(s string) string {
 		}
 		if !stripped {
 			break
+		}
+	}
+	return uzbekVoice(s)
+}
+
+// uzbekVoice drops a verb's voice or verbal-noun ending after a vowel:
+// the causative -t, the passive -n and the noun -sh, so that "ulatmoqchiman"
+// (I want to have it connected), "ulanish" (connection) and "ulash"
+// (to connect) all meet on "ula". At least three letters stay.
+func uzbekVoice(s string) string {
+	for _, suf := range []string{"sh", "t", "n"} {
+		rest, ok := strings.CutSuffix(s, suf)
+		if !ok || utf8.RuneCountInString(rest) < 3 {
+			continue
+		}
+		if strings.ContainsRune("aeiou", rune(rest[len(rest)-1])) {
+			return rest
 		}
 	}
 	return s

@@ -1,7 +1,8 @@
-// Command build writes the Single Portal knowledge base from the decree
-// table:
+// Command build writes the Single Portal knowledge base from the decrees'
+// tables (region/portal_services.csv, region/notifications.csv and
+// portal/pq308_services.csv under the data directory):
 //
-//	go run ./models/portalkb/build -src ../shared/data/region -out models/portalkb/kb.json
+//	go run ./models/portalkb/build -src ../shared/data -out models/portalkb/kb.json
 package main
 
 import (
@@ -13,11 +14,11 @@ import (
 )
 
 func main() {
-	src := flag.String("src", "", "directory holding "+portalkb.ServicesFile+" (required)")
+	src := flag.String("src", "", "data directory holding "+portalkb.ServicesFile+", "+portalkb.NotificationsFile+" and "+portalkb.PQ308File+" (required)")
 	out := flag.String("out", "models/portalkb/kb.json", "file to write")
 	flag.Parse()
 	if *src == "" {
-		fmt.Fprintln(os.Stderr, "build: -src is required: the directory holding "+portalkb.ServicesFile)
+		fmt.Fprintln(os.Stderr, "build: -src is required: the data directory holding "+portalkb.ServicesFile+" and "+portalkb.PQ308File)
 		os.Exit(2)
 	}
 	kb, err := portalkb.Build(*src)

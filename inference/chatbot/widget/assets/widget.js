@@ -8,10 +8,14 @@
   if (customElements.get("oqim-chat")) return;
 
   var UI = {
-    "uz-Latn": { title: "Yagona portal yordamchisi", label: "Savolingiz", placeholder: "Masalan: QQSni qanday qaytarib olaman?", send: "Yuborish", operator: "Operator bilan gaplashish", up: "Javob foydali boʻldi", down: "Javob foydali boʻlmadi", you: "Siz", bot: "Yordamchi", sources: "Manbalar", thanks: "Rahmat, fikringiz qabul qilindi.", error: "Xatolik yuz berdi. Iltimos, 1242 ga qoʻngʻiroq qiling.", wait: "Javob yozilmoqda…", busy: "Juda koʻp soʻrov. {s} soniyadan keyin qayta urinib koʻring." },
-    "uz-Cyrl": { title: "Ягона портал ёрдамчиси", label: "Саволингиз", placeholder: "Масалан: ҚҚСни қандай қайтариб оламан?", send: "Юбориш", operator: "Оператор билан гаплашиш", up: "Жавоб фойдали бўлди", down: "Жавоб фойдали бўлмади", you: "Сиз", bot: "Ёрдамчи", sources: "Манбалар", thanks: "Раҳмат, фикрингиз қабул қилинди.", error: "Хатолик юз берди. Илтимос, 1242 га қўнғироқ қилинг.", wait: "Жавоб ёзилмоқда…", busy: "Жуда кўп сўров. {s} сониядан кейин қайта уриниб кўринг." },
-    "ru": { title: "Помощник Единого портала", label: "Ваш вопрос", placeholder: "Например: как вернуть НДС?", send: "Отправить", operator: "Связаться с оператором", up: "Ответ полезен", down: "Ответ не помог", you: "Вы", bot: "Помощник", sources: "Источники", thanks: "Спасибо, отзыв принят.", error: "Произошла ошибка. Пожалуйста, позвоните 1242.", wait: "Пишу ответ…", busy: "Слишком много запросов. Повторите через {s} с." },
-    "en": { title: "Single Portal assistant", label: "Your question", placeholder: "For example: how do I get a VAT refund?", send: "Send", operator: "Talk to an operator", up: "This answer helped", down: "This answer did not help", you: "You", bot: "Assistant", sources: "Sources", thanks: "Thank you for the feedback.", error: "Something went wrong. Please call 1242.", wait: "Writing the answer…", busy: "Too many requests. Try again in {s} s." }
+    "uz-Latn": { title: "Yagona portal yordamchisi", label: "Savolingiz", placeholder: "Masalan: QQSni qanday qaytarib olaman?", send: "Yuborish", operator: "Operator bilan gaplashish", up: "Javob foydali boʻldi", down: "Javob foydali boʻlmadi", you: "Siz", bot: "Yordamchi", sources: "Manbalar", thanks: "Rahmat, fikringiz qabul qilindi.", error: "Xatolik yuz berdi. Iltimos, 1242 ga qoʻngʻiroq qiling.", wait: "Javob yozilmoqda…", busy: "Juda koʻp soʻrov. {s} soniyadan keyin qayta urinib koʻring.", suggest: "Koʻp soʻraladigan savollar", ticket: "Murojaat raqami", call: "1242 ga qoʻngʻiroq qilib, shu raqamni ayting.",
+      examples: ["Sudlanmaganlik haqida maʼlumotnoma qanday olinadi?", "Kam taʼminlangan oilaga bolalar nafaqasi", "QQSni qanday qaytarib olaman?", "OneID parolimni unutdim"] },
+    "uz-Cyrl": { title: "Ягона портал ёрдамчиси", label: "Саволингиз", placeholder: "Масалан: ҚҚСни қандай қайтариб оламан?", send: "Юбориш", operator: "Оператор билан гаплашиш", up: "Жавоб фойдали бўлди", down: "Жавоб фойдали бўлмади", you: "Сиз", bot: "Ёрдамчи", sources: "Манбалар", thanks: "Раҳмат, фикрингиз қабул қилинди.", error: "Хатолик юз берди. Илтимос, 1242 га қўнғироқ қилинг.", wait: "Жавоб ёзилмоқда…", busy: "Жуда кўп сўров. {s} сониядан кейин қайта уриниб кўринг.", suggest: "Кўп сўраладиган саволлар", ticket: "Мурожаат рақами", call: "1242 га қўнғироқ қилиб, шу рақамни айтинг.",
+      examples: ["Судланмаганлик ҳақида маълумотнома қандай олинади?", "Кам таъминланган оилага болалар нафақаси", "ҚҚСни қандай қайтариб оламан?", "OneID паролимни унутдим"] },
+    "ru": { title: "Помощник Единого портала", label: "Ваш вопрос", placeholder: "Например: как вернуть НДС?", send: "Отправить", operator: "Связаться с оператором", up: "Ответ полезен", down: "Ответ не помог", you: "Вы", bot: "Помощник", sources: "Источники", thanks: "Спасибо, отзыв принят.", error: "Произошла ошибка. Пожалуйста, позвоните 1242.", wait: "Пишу ответ…", busy: "Слишком много запросов. Повторите через {s} с.", suggest: "Частые вопросы", ticket: "Номер обращения", call: "Позвоните 1242 и назовите этот номер.",
+      examples: ["Как получить справку о несудимости?", "Как получить декретные?", "Как вернуть НДС?", "Забыл пароль OneID"] },
+    "en": { title: "Single Portal assistant", label: "Your question", placeholder: "For example: how do I get a VAT refund?", send: "Send", operator: "Talk to an operator", up: "This answer helped", down: "This answer did not help", you: "You", bot: "Assistant", sources: "Sources", thanks: "Thank you for the feedback.", error: "Something went wrong. Please call 1242.", wait: "Writing the answer…", busy: "Too many requests. Try again in {s} s.", suggest: "Common questions", ticket: "Ticket number", call: "Call 1242 and give this number.",
+      examples: ["How do I get a police clearance certificate?", "How do I claim maternity benefit?", "How do I get a VAT refund?", "I forgot my OneID password"] }
   };
 
   var CSS = [
@@ -34,7 +38,13 @@
     ".oqc form{display:flex;flex-wrap:wrap;gap:.5rem;padding:.75rem 1rem;border-top:1px solid #5f6b7a}",
     ".oqc label{flex-basis:100%;font-weight:600}",
     ".oqc textarea{flex:1;min-width:12rem;font:inherit;padding:.4rem;border:1px solid #5f6b7a;border-radius:6px;resize:vertical;color:#1a1a1a}",
-    ".oqc-status{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}"
+    ".oqc-status{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}",
+    ".oqc-suggest{display:flex;flex-direction:column;align-items:flex-start;gap:.4rem}",
+    ".oqc-suggest p{margin:0;font-weight:600}",
+    ".oqc .oqc-suggest button{text-align:left;white-space:normal}",
+    ".oqc-src{display:block;font-size:.8rem;color:#3d4753}",
+    ".oqc-ticket{margin:.5rem 0 0;padding:.4rem .6rem;border:2px solid #0b4f8a;border-radius:6px;font-weight:600;white-space:normal}",
+    "@media (max-width:30rem){.oqc-log{height:60vh;padding:.6rem}.oqc form{padding:.6rem}.oqc-msg{max-width:100%}.oqc textarea{min-width:0;flex-basis:100%}.oqc form button{flex:1 1 auto}}"
   ].join("\n");
 
   var seq = 0;
@@ -88,6 +98,22 @@
         if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); self.send(); }
       });
       this.opBtn.addEventListener("click", function () { self.operator(); });
+      this.renderSuggestions();
+    }
+
+    // renderSuggestions offers example questions while the chat is empty;
+    // choosing one asks it. They go once the first message is sent.
+    renderSuggestions() {
+      var t = this.t, self = this;
+      var group = el("div", { "class": "oqc-suggest", role: "group", "aria-labelledby": this.log.id + "-suggest" });
+      group.appendChild(el("p", { id: this.log.id + "-suggest" }, t.suggest));
+      t.examples.forEach(function (q) {
+        var b = el("button", { type: "button", "class": "oqc-secondary oqc-example" }, q);
+        b.addEventListener("click", function () { self.input.value = q; self.send(); });
+        group.appendChild(b);
+      });
+      this.suggestions = group;
+      this.log.appendChild(group);
     }
 
     async session() {
@@ -125,6 +151,7 @@
       var q = this.input.value.trim();
       if (!q || this.sendBtn.disabled) return;
       this.input.value = "";
+      if (this.suggestions) { this.suggestions.remove(); this.suggestions = null; }
       this.addMessage("user", q);
       this.setBusy(true);
       var msg = this.addMessage("bot", "");
@@ -141,6 +168,7 @@
         body.textContent = done.text;
         msg.setAttribute("data-kind", done.kind || "");
         this.renderCitations(msg, done.citations || []);
+        this.renderTicket(msg, done.ticket_id);
         if (done.kind === "answer") this.renderFeedback(msg, done.id);
       } catch (e) {
         body.textContent = e.message || this.t.error;
@@ -186,9 +214,25 @@
         var li = el("li");
         var href = safeURL(c.url);
         var a = href ? el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, "[" + c.id + "] " + c.title) : el("span", null, "[" + c.id + "] " + c.title);
-        li.appendChild(a); list.appendChild(li);
+        li.appendChild(a);
+        // What the entry rests on: the decree and item, with the decree's
+        // own wording (Uzbek Cyrillic) as a tooltip and for screen readers.
+        if (c.source) {
+          var src = el("span", { "class": "oqc-src" }, c.source);
+          if (c.source_title) { src.setAttribute("title", c.source_title); src.appendChild(el("span", { "class": "oqc-who", lang: "uz-Cyrl" }, ": " + c.source_title)); }
+          li.appendChild(src);
+        }
+        list.appendChild(li);
       });
       msg.appendChild(list);
+    }
+
+    // renderTicket ends a handoff with its ticket number, set apart so the
+    // citizen can read it out to the 1242 operator.
+    renderTicket(msg, ticket) {
+      if (!ticket) return;
+      var p = el("p", { "class": "oqc-ticket", "data-ticket": ticket }, this.t.ticket + ": " + ticket + ". " + this.t.call);
+      msg.appendChild(p);
     }
 
     renderFeedback(msg, messageID) {
@@ -211,6 +255,7 @@
 
     async operator() {
       this.setBusy(true);
+      if (this.suggestions) { this.suggestions.remove(); this.suggestions = null; }
       var msg = this.addMessage("bot", "");
       var body = msg.querySelector(".oqc-text");
       try {
@@ -220,6 +265,8 @@
         var m = await r.json();
         body.textContent = m.text;
         msg.setAttribute("data-kind", "handoff");
+        this.renderCitations(msg, m.citations || []);
+        this.renderTicket(msg, m.ticket_id);
       } catch (e) {
         body.textContent = e.message || this.t.error;
       } finally {

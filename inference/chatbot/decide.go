@@ -1,0 +1,175 @@
+package chatbot
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/oqim/oqim/connectors/redact"
+	"github.com/oqim/oqim/inference/chatbot/retrieval"
+	"github.com/oqim/oqim/models/portalkb/uztranslit"
+)
+
+// Reasons a question goes to an operator.
+const (
+	ReasonRequested     = "requested"      // the citizen asked for a person
+	ReasonLowConfidence = "low_confidence" // entries match, but not clearly enough
+	ReasonNotCovered    = "not_covered"    // a government question no entry covers
+)
+
+// Decision is what the bot makes of a question before any text is
+// written: exported so that eval measures the same decision the service
+// takes.
+type Decision struct {
+	Kind       Kind
+	Reason     string // for handoffs
+	Confidence float64
+	// EntryIDs are the ranked candidates; for an answer the first is cited.
+	EntryIDs []string
+}
+
+// decision is Decision with the hits the answer is written from.
+type decision struct {
+	kind       Kind
+	outcome    Outcome
+	reason     string
+	hits       []retrieval.Hit
+	confidence float64
+}
+
+// operatorRequest matches a request for a person, in folded Latin (Cyrillic
+// is transliterated first, apostrophes dropped).
+var operatorRequest = regexp.MustCompile(`\b(operator|operatorga|operatorni|operatorom|operatoru|operatora|odam bilan|inson bilan|jonli|jivoy|jivim|chelovek|cheloveka|chelovekom|human|real person|live agent|talk to (a |some)?(person|someone|somebody)|speak to (a |some)?(person|someone|somebody)|konsultant|mutahassis bilan)\b`)
+
+// injection matches attempts to give the bot instructions, in folded
+// Latin.
+var injection = regexp.MustCompile(`\b(ignore (all |the |your )?(previous|prior|above)|disregard (all |the |your )?(previous|prior|above)|forget (all |your |the )?(rules|instructions)|system prompt|you are now|developer mode|jailbreak|ignoriruy|zabud (vse|pravila)|sistemnyy prompt|sistemniy prompt|oldingi (korsatmalarni|kursatmalarni|buyruklarni)|korsatmalarni unut)\b`)
+
+func foldForIntent(text string) string {
+	s := strings.ToLower(uztranslit.ToLatin(text))
+	return strings.Map(func(r rune) rune {
+		if uztranslit.IsApostrophe(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+var greetingWords = wordSet("salom assalomu alaykum assalom salam hello hi hey здравствуйте привет добрый день салом ассалому алайкум")
+
+func isGreeting(text string) bool {
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !(r >= 'a' && r <= 'z' || uztranslit.IsCyrillic(r)) })
+	if len(words) == 0 || len(words) > 4 {
+		return false
+	}
+	for _, w := range words {
+		if !greetingWords[w] && !retrievalStop(w) {
+			return false
+		}
+	}
+	return true
+}
+
+func retrievalStop(w string) bool { return len(retrieval.Terms(nil, w)) == 0 }
+
+// ambiguityRatio is how close the runner-up's score must come to the
+// best one's for the question to count as ambiguous; set on the tuning
+// questions (see the README's figures).
+const ambiguityRatio = 0.95
+
+// unknownWordAnswer is the coverage needed to answer a question that has a
+// word the knowledge base does not know at all: that word is often the
+// subject (divorce, conscription), and the entry matched only the rest.
+// Set on the tuning questions: 0.38 (no extra bar) / 0.45 / 0.5 / 0.6
+// answered 67 / 54 / 46 / 38% of the uncovered dev questions from a wrong
+// entry and 94.6 / 93.0 / 92.5 / 90.3% of the covered ones right (a
+// question not answered is handed off with the closest services listed).
+const unknownWordAnswer = 0.45
+
+// placeholders are what connectors/redact puts in place of identifiers.
+// They say nothing about the service asked for ("[PASSPORT]" must not
+// pull the question towards the passport service), so retrieval does not
+// see them.
+var placeholders = strings.NewReplacer(redact.Passport, " ", redact.PINFL, " ", redact.Phone, " ", redact.Card, " ", redact.Email, " ")
+
+// NewBot returns a bot over s with thresholds th (zero: DefaultThresholds),
+// for callers that need decisions without the HTTP service, such as eval.
+func NewBot(s Searcher, th Thresholds) *Bot {
+	if th == (Thresholds{}) {
+		th = DefaultThresholds
+	}
+	return &Bot{search: s, thresholds: th, phrases: newPhraseBook()}
+}
+
+// Decide classifies an already redacted question as the service would.
+func (b *Bot) Decide(ctx context.Context, text string) (Decision, error) {
+	d, err := b.decide(ctx, text)
+	if err != nil {
+		return Decision{}, err
+	}
+	out := Decision{Kind: d.kind, Reason: d.reason, Confidence: d.confidence}
+	for _, h := range d.hits {
+		out.EntryIDs = append(out.EntryIDs, h.Entry.ID)
+	}
+	return out, nil
+}
+
+func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
+	text = placeholders.Replace(text)
+	folded := foldForIntent(text)
+	if operatorRequest.MatchString(folded) {
+		res, err := b.search.Search(ctx, text, 3)
+		if err != nil {
+			return decision{}, err
+		}
+		return decision{kind: KindHandoff, outcome: Handoff, reason: ReasonRequested, hits: res.Hits}, nil
+	}
+	if isGreeting(text) {
+		return decision{kind: KindGreeting, outcome: Unanswered}, nil
+	}
+	res, err := b.search.Search(ctx, text, 3)
+	if err != nil {
+		return decision{}, err
+	}
+	// Text that gives the bot instructions is refused unless it also asks
+	// clearly about a service; then it is answered, and reaches an LLM
+	// only as quoted data.
+	adversarial := injection.MatchString(folded)
+	if len(res.Hits) == 0 || res.Hits[0].Coverage < b.thresholds.OffTopic || (adversarial && res.Hits[0].Coverage < b.thresholds.Answer) {
+		if !adversarial && isGovernmentQuestion(text) {
+			// Not an entry of ours, but a question for the state: an
+			// operator can help, where a refusal would not.
+			return decision{kind: KindHandoff, outcome: Handoff, reason: ReasonNotCovered}, nil
+		}
+		return decision{kind: KindOffTopic, outcome: Unanswered, hits: res.Hits}, nil
+	}
+	d := decision{hits: res.Hits, confidence: res.Hits[0].Coverage}
+	if d.confidence < b.thresholds.Answer {
+		d.kind, d.outcome, d.reason = KindHandoff, Handoff, ReasonLowConfidence
+		return d, nil
+	}
+	// Instruction-like text brings its own unknown words ("ignore",
+	// "instructions"); it was judged above on the answer threshold.
+	if ambiguous(res.Hits) || (res.Unknown > 0 && !adversarial && d.confidence < unknownWordAnswer) {
+		d.kind, d.outcome, d.reason = KindHandoff, Handoff, ReasonLowConfidence
+		return d, nil
+	}
+	d.kind, d.outcome = KindAnswer, Resolved
+	return d, nil
+}
+
+// ambiguous reports whether a different service scores nearly as well as
+// the best one: answering from either would be a guess, and a confident
+// answer about the wrong service is the worst outcome, so the citizen is
+// shown both and offered an operator.
+func ambiguous(hits []retrieval.Hit) bool {
+	if len(hits) < 2 {
+		return false
+	}
+	a, b := hits[0], hits[1]
+	if slices.Contains(a.Entry.Same, b.Entry.ID) {
+		return false
+	}
+	return b.Score >= ambiguityRatio*a.Score
+}

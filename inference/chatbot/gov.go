@@ -1,0 +1,44 @@
+package chatbot
+
+import (
+	"strings"
+
+	"github.com/oqim/oqim/inference/chatbot/retrieval"
+)
+
+// govWords are words that make a question one for the state, in Uzbek,
+// Russian and English: a question that uses them but matches no entry
+// goes to an operator (who can help) rather than get a refusal. They pass
+// through retrieval.Terms, so scripts, apostrophes and endings meet.
+const govWords = `davlat hujjat hujjatlar spravka maʼlumotnoma guvohnoma ariza litsenziya ruxsatnoma ruxsat soliq nafaqa
+pensiya pasport hokimiyat hokimlik vazirlik idora sud notarius roʻyxat xizmat portal subsidiya imtiyoz jarima boj
+qonun huquq mahalla fuqarolik fuqaro viza chegara bojxona armiya harbiy maktab bogʻcha universitet shifoxona
+poliklinika kommunal uy-joy yer kadastr meros vasiylik aliment nikoh ajrashish FHDYo ZAGS IIB militsiya politsiya
+государство государственный госуслуга справка документ заявление лицензия разрешение налог пособие пенсия паспорт
+хокимият министерство ведомство суд нотариус регистрация прописка услуга портал субсидия льгота штраф пошлина
+закон право гражданство гражданин виза граница таможня армия военкомат школа детсад университет больница
+поликлиника коммунальные жилье земля кадастр наследство опека алименты брак развод ЗАГС полиция милиция
+government state certificate document application licence license permit tax benefit pension passport ministry
+agency court notary registration register service portal subsidy fine fee law rights citizenship citizen visa
+border customs army military school kindergarten university hospital clinic utility housing land inheritance
+guardianship alimony marriage divorce police`
+
+// govTerms is govWords as search terms; read only.
+var govTerms = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range retrieval.Terms(nil, govWords) {
+		m[t] = true
+	}
+	return m
+}()
+
+// isGovernmentQuestion reports whether text uses a word of the state's
+// business (a document, a benefit, a court, a tax, ...).
+func isGovernmentQuestion(text string) bool {
+	for _, t := range retrieval.Terms(nil, strings.ToLower(text)) {
+		if govTerms[t] {
+			return true
+		}
+	}
+	return false
+}

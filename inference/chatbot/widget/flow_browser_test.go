@@ -1,0 +1,87 @@
+package widget_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/oqim/oqim/connectors/chromium/chromiumtest"
+	"github.com/oqim/oqim/inference/chatbot"
+)
+
+// acceptAll takes tickets and events without Kafka, so handoffs get a
+// ticket number as they do in the demo.
+type acceptAll struct{}
+
+func (acceptAll) Publish(context.Context, string, []byte, []byte) error { return nil }
+func (acceptAll) Close() error                                          { return nil }
+
+// TestWidgetFlowOnPhone drives the widget at a phone's width: an empty chat
+// offers suggested questions (keyboard reachable), choosing one is
+// answered with a citation link that names its decree, asking for an
+// operator ends with a ticket number, and nothing scrolls sideways.
+func TestWidgetFlowOnPhone(t *testing.T) {
+	svc, err := chatbot.New(chatbot.Config{RatePerSecond: -1, Publisher: acceptAll{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(svc)
+	defer srv.Close()
+	defer svc.Close(context.Background())
+
+	ctx := chromiumtest.Context(t, 360, 740, 45*time.Second)
+	page := chromiumtest.Page{T: t, Ctx: ctx}
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("browser: %s: %v", js, err)
+		}
+		return v
+	}
+	page.Do(
+		chromedp.Navigate(srv.URL+"/chat/"),
+		chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-example`)),
+	)
+	examples := eval(`[...document.querySelectorAll("oqim-chat .oqc-example")].map(b => b.textContent).join("|")`)
+	group := eval(`(() => { const g = document.querySelector("oqim-chat .oqc-suggest"); const l = g && document.getElementById(g.getAttribute("aria-labelledby")); return l ? l.textContent : "" })()`)
+	if strings.Count(examples, "|") < 2 || strings.TrimSpace(group) == "" {
+		t.Fatalf("suggested questions %q in a group labelled %q; want several, labelled", examples, group)
+	}
+	overflow := eval(`String(document.documentElement.scrollWidth - window.innerWidth)`)
+	if overflow != "0" {
+		t.Errorf("page is %s px wider than a 360 px screen", overflow)
+	}
+	// The first suggestion is a button: focus it and press Enter.
+	page.Do(
+		chromedp.Focus(chromedp.CSS(`oqim-chat .oqc-example`)),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-bot[data-kind] .oqc-cites a`)),
+	)
+	kind := page.Attr(`oqim-chat .oqc-bot[data-kind]`, "data-kind")
+	cite := eval(`document.querySelector("oqim-chat .oqc-cites a").textContent`)
+	src := eval(`document.querySelector("oqim-chat .oqc-src").getAttribute("title") + " | " + document.querySelector("oqim-chat .oqc-src").textContent`)
+	left := eval(`String(document.querySelectorAll("oqim-chat .oqc-example").length)`)
+	if kind != "answer" || !strings.Contains(cite, "[pq308-28]") || !strings.Contains(src, "судланганлик") || !strings.Contains(src, "PQ-308") {
+		t.Errorf("suggested question: kind %q, citation %q, source %q; want an answer citing pq308-28 with its decree", kind, cite, src)
+	}
+	if left != "0" {
+		t.Errorf("%s suggestions still shown after the first question", left)
+	}
+	page.Do(
+		chromedp.Click(chromedp.CSS(`oqim-chat .oqc-operator`)),
+		chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-ticket`)),
+	)
+	ticket := page.Attr(`oqim-chat .oqc-ticket`, "data-ticket")
+	ticketText := eval(`document.querySelector("oqim-chat .oqc-ticket").textContent`)
+	if !strings.HasPrefix(ticket, "T-") || !strings.Contains(ticketText, ticket) || !strings.Contains(ticketText, "1242") {
+		t.Errorf("handoff ticket %q shown as %q; want the number and 1242", ticket, ticketText)
+	}
+	if overflow := eval(`String(document.documentElement.scrollWidth - window.innerWidth)`); overflow != "0" {
+		t.Errorf("after the conversation the page is %s px wider than the screen", overflow)
+	}
+}
