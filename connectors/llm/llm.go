@@ -162,14 +162,20 @@ func (c *Client) redactUser(msgs []openai.ChatCompletionMessage) []openai.ChatCo
 }
 
 // Embed returns one vector per input, in input order, from
-// EmbeddingModel().
+// EmbeddingModel(). Inputs are redacted like users' chat messages: a
+// citizen's question embedded for retrieval leaves Oqim as surely as one
+// sent for an answer, and an identifier adds nothing to what it means.
 func (c *Client) Embed(ctx context.Context, in []string) ([][]float32, error) {
 	if c.cfg.EmbeddingModel == "" {
 		return nil, errors.New("llm: no embeddings model configured (llm.embedding_model)")
 	}
+	clean := make([]string, len(in))
+	for i, s := range in {
+		clean[i], _ = c.redactor.Redact(s)
+	}
 	var resp openai.EmbeddingResponse
 	err := c.do(ctx, "embeddings", true, func(ctx context.Context) (err error) {
-		resp, err = c.oc.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{Input: in, Model: openai.EmbeddingModel(c.cfg.EmbeddingModel)})
+		resp, err = c.oc.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{Input: clean, Model: openai.EmbeddingModel(c.cfg.EmbeddingModel)})
 		return err
 	})
 	if err != nil {
