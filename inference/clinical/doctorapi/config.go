@@ -49,9 +49,9 @@ type Config struct {
 	// StreamTimeout ends a stream that outlives it.
 	PollInterval  time.Duration `yaml:"poll_interval"`
 	StreamTimeout time.Duration `yaml:"stream_timeout"`
-	// MaxStreamsPerDoctor caps one doctor's open event streams (default
-	// 4; the next is 429); MaxStreams caps them in the process (default
-	// 1000; the next is 503), which also bounds the jobs watched.
+	// MaxStreamsPerDoctor caps one doctor's open event streams in this
+	// process (default 4; the next is 429); MaxStreams caps all of them
+	// (default 1000; the next is 503), which also bounds the jobs watched.
 	MaxStreamsPerDoctor int `yaml:"max_streams_per_doctor"`
 	MaxStreams          int `yaml:"max_streams"`
 	// Identifier systems of the FHIR export: the patient id (such as the
