@@ -144,6 +144,9 @@ func (h *Handler) streamTranscription(w http.ResponseWriter, r *http.Request) {
 				lastWrite = time.Now()
 			}
 		case <-sub.wake:
+			if sub.ended() {
+				return
+			}
 			latest, segs, lost := sub.take()
 			if latest != nil {
 				j = *latest

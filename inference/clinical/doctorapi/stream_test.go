@@ -221,3 +221,32 @@ func TestStreamsPerDoctorCapped(t *testing.T) {
 		c()
 	}
 }
+
+// A job deleted while streamed (retention) ends its streams rather than
+// holding them open until stream_timeout.
+func TestStreamEndsWhenTheJobIsDeleted(t *testing.T) {
+	e := newEnv(t, envOptions{noEngine: true, noKafka: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	store := worker.NewStore(e.conn, e.db)
+	j := worker.Job{ID: worker.NewID(), DoctorID: "d-1", PatientID: "p-1", Status: worker.StatusRunning, CreatedAt: time.Now().Add(-time.Hour)}
+	if err := store.Put(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	resp, events := openStream(t, ctx, e.srv.URL+"/api/v1/transcriptions/"+j.ID+"/events", keyOne)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("stream: %d", resp.StatusCode)
+	}
+	next(t, events)
+	if err := store.DeleteBefore(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev, ok := <-events:
+		if ok {
+			t.Fatalf("event %q %s after the job was deleted", ev.name, ev.data)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the stream of a deleted job is still open")
+	}
+}

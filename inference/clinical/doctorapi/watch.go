@@ -50,6 +50,7 @@ type subscription struct {
 	job  *worker.Job
 	segs []worker.Segment
 	lost bool // segments were dropped (see maxPending)
+	gone bool // the job no longer exists
 }
 
 func newWatcher(store *worker.Store, interval time.Duration, log *slog.Logger) *watcher {
@@ -164,6 +165,14 @@ func (w *watcher) poll(ids []string, from map[string]int) {
 	for id, wj := range w.jobs {
 		job, found := jobs[id]
 		ss := segs[id]
+		if !found && len(ss) == 0 {
+			// Streams open only on a job that exists: it has been
+			// deleted since (retention), and its streams end.
+			for s := range wj.subs {
+				s.end()
+			}
+			continue
+		}
 		if (!found || job.Status == wj.status) && len(ss) == 0 {
 			continue
 		}
@@ -197,6 +206,17 @@ func (s *subscription) deliver(job worker.Job, found bool, segs []worker.Segment
 	}
 }
 
+// end tells the stream its job is gone.
+func (s *subscription) end() {
+	s.mu.Lock()
+	s.gone = true
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
 // take empties the mailbox: the latest job state (nil if unchanged), the
 // segments read since, and whether some were dropped.
 func (s *subscription) take() (*worker.Job, []worker.Segment, bool) {
@@ -205,4 +225,11 @@ func (s *subscription) take() (*worker.Job, []worker.Segment, bool) {
 	j, segs, lost := s.job, s.segs, s.lost
 	s.job, s.segs, s.lost = nil, nil, false
 	return j, segs, lost
+}
+
+// ended reports whether the job is gone.
+func (s *subscription) ended() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gone
 }
