@@ -250,3 +250,33 @@ func TestStreamEndsWhenTheJobIsDeleted(t *testing.T) {
 		t.Fatal("the stream of a deleted job is still open")
 	}
 }
+
+// The process's total is bounded too: past max_streams every doctor gets
+// 503, whatever their own count.
+func TestStreamsTotalCapped(t *testing.T) {
+	e := newEnv(t, envOptions{noEngine: true, noKafka: true, tune: func(c *Config) { c.MaxStreams = 2 }})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	store := worker.NewStore(e.conn, e.db)
+	url := func(doctor string) string {
+		j := worker.Job{ID: worker.NewID(), DoctorID: doctor, Status: worker.StatusRunning, CreatedAt: time.Now()}
+		if err := store.Put(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		return e.srv.URL + "/api/v1/transcriptions/" + j.ID + "/events"
+	}
+	one, two := url("d-1"), url("d-2")
+	for _, s := range []struct{ url, key string }{{one, keyOne}, {two, keyTwo}} {
+		resp, events := openStream(t, ctx, s.url, s.key)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream within the total: %d", resp.StatusCode)
+		}
+		next(t, events)
+	}
+	resp, _ := openStream(t, ctx, two, keyTwo)
+	defer resp.Body.Close()
+	var body httpedge.ErrorBody
+	if resp.StatusCode != http.StatusServiceUnavailable || json.NewDecoder(resp.Body).Decode(&body) != nil || !strings.Contains(body.Error.Detail, "doctor.max_streams") {
+		t.Fatalf("third stream with max_streams 2: %d %+v, want 503 naming doctor.max_streams", resp.StatusCode, body)
+	}
+}
