@@ -245,6 +245,28 @@ func (c *Client) do(ctx context.Context, what string, bounded bool, call func(co
 	return fmt.Errorf("llm: %s failed after %d attempt(s): %w", what, attempts, err)
 }
 
+// Failure describes err for a log without what the model server said:
+// an error answer may quote the request, that is the user's text. It
+// keeps the HTTP status, timeouts and cancellations, and the message of
+// errors that did not come from the server.
+func Failure(err error) string {
+	var apiErr *openai.APIError
+	var reqErr *openai.RequestError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &apiErr):
+		return fmt.Sprintf("model server answered HTTP %d (message withheld)", apiErr.HTTPStatusCode)
+	case errors.As(err, &reqErr):
+		return fmt.Sprintf("model server answered HTTP %d (message withheld)", reqErr.HTTPStatusCode)
+	case errors.Is(err, ErrAttemptTimeout), errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return err.Error()
+}
+
 // retryable reports whether another attempt may succeed: rate limiting,
 // server errors and failures to get any answer. Other HTTP errors mean the
 // request itself is wrong.
