@@ -280,3 +280,41 @@ func TestStreamsTotalCapped(t *testing.T) {
 		t.Fatalf("third stream with max_streams 2: %d %+v, want 503 naming doctor.max_streams", resp.StatusCode, body)
 	}
 }
+
+// Streams opened while the watcher polls other jobs stay open: a job the
+// poll did not read is not taken for deleted.
+func TestStreamsOpenedDuringPollsStayOpen(t *testing.T) {
+	const jobs = 16
+	e := newEnv(t, envOptions{noEngine: true, noKafka: true, tune: func(c *Config) {
+		c.MaxStreamsPerDoctor = jobs
+		c.PollInterval = 5 * time.Millisecond
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	store := worker.NewStore(e.conn, e.db)
+	var all []<-chan sseEvent
+	for range jobs {
+		j := worker.Job{ID: worker.NewID(), DoctorID: "d-1", Status: worker.StatusRunning, CreatedAt: time.Now()}
+		if err := store.Put(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		resp, events := openStream(t, ctx, e.srv.URL+"/api/v1/transcriptions/"+j.ID+"/events", keyOne)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream: %d", resp.StatusCode)
+		}
+		next(t, events)
+		all = append(all, events)
+	}
+	time.Sleep(300 * time.Millisecond)
+	for i, events := range all {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Errorf("stream %d of a live job ended", i)
+			} else {
+				t.Errorf("stream %d: unexpected event %q %s", i, ev.name, ev.data)
+			}
+		default:
+		}
+	}
+}

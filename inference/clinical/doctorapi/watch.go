@@ -162,7 +162,13 @@ func (w *watcher) poll(ids []string, from map[string]int) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for id, wj := range w.jobs {
+	for id := range from {
+		// Only the jobs this poll read: one subscribed since is read at
+		// the next poll, and must not be taken for deleted.
+		wj := w.jobs[id]
+		if wj == nil {
+			continue
+		}
 		job, found := jobs[id]
 		ss := segs[id]
 		if !found && len(ss) == 0 {
