@@ -148,7 +148,9 @@ func (h *Handler) streamTranscription(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			latest, segs, lost := sub.take()
-			if latest != nil {
+			// A poll that read before this stream's own read may deliver
+			// after it: an older state never replaces a newer one.
+			if latest != nil && !latest.UpdatedAt.Before(j.UpdatedAt) {
 				j = *latest
 			}
 			if !step(segs, lost) {
