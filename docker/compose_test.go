@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
 )
 
 // compose-go is the loader `docker compose config` itself uses, so a file
@@ -22,7 +23,7 @@ func TestComposeFileIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("docker/compose.yaml: %v", err)
 	}
-	for _, name := range []string{"kafka", "clickhouse", "migrate", "ingest", "serve", "generate"} {
+	for _, name := range []string{"kafka", "clickhouse", "migrate", "ingest", "serve", "generate", "worker-retention"} {
 		if _, err := p.GetService(name); err != nil {
 			t.Errorf("service %s: %v", name, err)
 		}
@@ -36,6 +37,45 @@ func TestComposeFileIsValid(t *testing.T) {
 		if s.Environment["OQIM_KAFKA_BROKERS"] == nil || s.Environment["OQIM_CLICKHOUSE_DSN"] == nil {
 			t.Errorf("%s is not pointed at the cluster's Kafka and ClickHouse", name)
 		}
+	}
+}
+
+// Patient data is deleted on schedule: the retention worker runs by
+// default (no profile), against the cluster's ClickHouse, on the volume
+// where serve keeps the audio.
+func TestComposeRunsRetention(t *testing.T) {
+	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithName("oqim"), cli.WithResolvedPaths(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := opts.LoadProject(context.Background())
+	if err != nil {
+		t.Fatalf("docker/compose.yaml: %v", err)
+	}
+	s, err := p.GetService("worker-retention")
+	if err != nil {
+		t.Fatalf("no retention worker: %v", err)
+	}
+	if got := strings.Join(s.Command, " "); got != "worker retention" {
+		t.Errorf("worker-retention runs %q, want \"worker retention\"", got)
+	}
+	if len(s.Profiles) != 0 {
+		t.Errorf("worker-retention runs only with profiles %v; it must run by default", s.Profiles)
+	}
+	if s.Environment["OQIM_CLICKHOUSE_DSN"] == nil {
+		t.Error("worker-retention is not pointed at the cluster's ClickHouse")
+	}
+	serve, _ := p.GetService("serve")
+	audio := func(s types.ServiceConfig) string {
+		for _, v := range s.Volumes {
+			if v.Target == "/var/lib/oqim/doctor-audio" {
+				return v.Source
+			}
+		}
+		return ""
+	}
+	if a := audio(s); a == "" || a != audio(serve) {
+		t.Errorf("worker-retention's audio volume %q, serve's %q: it must sweep the same volume", a, audio(serve))
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
@@ -21,8 +20,8 @@ func (a *app) workerCmd() *cobra.Command {
 		Short: "Run the doctor's assistant workers (Kafka consumer groups, so more copies add capacity) or the KPI sealing job",
 		Long: `worker asr transcribes queued recordings (doctor.jobs.jobs_topic) with the
 engine asr.* configures; worker notes structures finished transcripts into
-clinical notes; worker retention deletes audio (and, if configured,
-transcripts) older than doctor.jobs.retention. Jobs are committed only after
+clinical notes; worker retention deletes audio (default 30 days) and jobs with their
+transcripts and notes (default 90 days) older than doctor.jobs.retention. Jobs are committed only after
 their result is stored, and a redelivered job is not transcribed twice.
 worker seal copies the counts of closed UTC days from the KPI rollups into
 the sealed daily tables every few minutes, and seals again any day that a
@@ -86,12 +85,12 @@ func startWorkers(ctx context.Context, g *errgroup.Group, cfg config.Config, in 
 		if err != nil {
 			return err
 		}
-		r := worker.RetentionOptions{Blobs: blobs, Store: worker.NewStore(in.conn, cfg.ClickHouse.Database),
-			Audit:         worker.NewAudit(in.conn, cfg.ClickHouse.Database),
-			AudioAge:      time.Duration(jobs.Retention.AudioDays) * 24 * time.Hour,
-			TranscriptAge: time.Duration(jobs.Retention.TranscriptDays) * 24 * time.Hour}
+		r := jobs.RetentionOptions(blobs, worker.NewStore(in.conn, cfg.ClickHouse.Database),
+			worker.NewAudit(in.conn, cfg.ClickHouse.Database))
 		rlog := log.With("worker", "retention")
 		g.Go(func() error {
+			rlog.Info("retention sweeps", "audio_days", jobs.Retention.AudioDays,
+				"transcript_days", jobs.Retention.TranscriptDays, "every", jobs.Retention.Interval)
 			return worker.RunRetention(ctx, r, jobs.Retention.Interval, func(err error) { rlog.Warn("retention sweep failed", "err", err) })
 		})
 	}

@@ -162,14 +162,20 @@ func (c *Client) redactUser(msgs []openai.ChatCompletionMessage) []openai.ChatCo
 }
 
 // Embed returns one vector per input, in input order, from
-// EmbeddingModel().
+// EmbeddingModel(). Inputs are redacted like users' chat messages: a
+// citizen's question embedded for retrieval leaves Oqim as surely as one
+// sent for an answer, and an identifier adds nothing to what it means.
 func (c *Client) Embed(ctx context.Context, in []string) ([][]float32, error) {
 	if c.cfg.EmbeddingModel == "" {
 		return nil, errors.New("llm: no embeddings model configured (llm.embedding_model)")
 	}
+	clean := make([]string, len(in))
+	for i, s := range in {
+		clean[i], _ = c.redactor.Redact(s)
+	}
 	var resp openai.EmbeddingResponse
 	err := c.do(ctx, "embeddings", true, func(ctx context.Context) (err error) {
-		resp, err = c.oc.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{Input: in, Model: openai.EmbeddingModel(c.cfg.EmbeddingModel)})
+		resp, err = c.oc.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{Input: clean, Model: openai.EmbeddingModel(c.cfg.EmbeddingModel)})
 		return err
 	})
 	if err != nil {
@@ -237,6 +243,28 @@ func (c *Client) do(ctx context.Context, what string, bounded bool, call func(co
 		return fmt.Errorf("llm: %s: %w", what, err)
 	}
 	return fmt.Errorf("llm: %s failed after %d attempt(s): %w", what, attempts, err)
+}
+
+// Failure describes err for a log without what the model server said:
+// an error answer may quote the request, that is the user's text. It
+// keeps the HTTP status, timeouts and cancellations, and the message of
+// errors that did not come from the server.
+func Failure(err error) string {
+	var apiErr *openai.APIError
+	var reqErr *openai.RequestError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &apiErr):
+		return fmt.Sprintf("model server answered HTTP %d (message withheld)", apiErr.HTTPStatusCode)
+	case errors.As(err, &reqErr):
+		return fmt.Sprintf("model server answered HTTP %d (message withheld)", reqErr.HTTPStatusCode)
+	case errors.Is(err, ErrAttemptTimeout), errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return err.Error()
 }
 
 // retryable reports whether another attempt may succeed: rate limiting,

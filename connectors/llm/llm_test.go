@@ -230,3 +230,34 @@ func TestChatRedactsWhatUsersWrote(t *testing.T) {
 		t.Error("the caller's message was modified")
 	}
 }
+
+// Text sent for embeddings (a citizen's question, for retrieval) leaves
+// without personal identifiers too.
+func TestEmbedRedactsItsInput(t *testing.T) {
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ = io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"data": []any{map[string]any{"index": 0, "embedding": []float32{1, 0}}}})
+	}))
+	defer srv.Close()
+	in := []string{"pasport АВ1234567, JShShIR 31205\u00a0678901\u00a0234, tel 90.123.45.67, karta 8600 1234 5678 9012, ali@mail.uz, 1 250 000 so'm"}
+	if _, err := testClient(t, srv.URL, retry.Policy{}).Embed(t.Context(), in); err != nil {
+		t.Fatal(err)
+	}
+	var sent struct{ Input []string }
+	if err := json.Unmarshal(body, &sent); err != nil || len(sent.Input) != 1 {
+		t.Fatalf("request %s: %v", body, err)
+	}
+	for _, leak := range []string{"1234567", "678901", "90.123", "8600", "ali@mail.uz"} {
+		if strings.Contains(sent.Input[0], leak) {
+			t.Errorf("the embeddings server received %q in %q", leak, sent.Input[0])
+		}
+	}
+	if !strings.Contains(sent.Input[0], "1 250 000") {
+		t.Errorf("the amount was lost: %q", sent.Input[0])
+	}
+	if !strings.Contains(in[0], "8600") {
+		t.Error("the caller's input was modified")
+	}
+}

@@ -270,7 +270,9 @@ func classify(s string, gs []group, digits int) kind {
 	case digits == 9 && !groupedInThrees(gs):
 		// 150 000 000 (money grouped in threes) is not a phone.
 		return kPhone
-	case digits == 7 && seriesStart(s, first.from) < first.from:
+	case digits == 7 && !groupedInThrees(gs) && seriesStart(s, first.from) < first.from:
+		// A two-letter word before an amount ("da 1 250 000 so'm") is
+		// not a series: passports are never grouped in thousands.
 		return kPassport
 	}
 	return 0

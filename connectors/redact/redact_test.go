@@ -67,6 +67,10 @@ func TestRedactKeepsOrdinaryNumbers(t *testing.T) {
 		"J45.9, I10, E11.9",
 		"PQ-286 qarori, 16.09.2025",
 		"ariza raqami 2026-000123",
+		// Two-letter words before an amount are not a passport series.
+		"12.03.2025 da 1 250 000 so'm to'ladim",
+		"narxi 2 500 000 va 1.250.000 so'm",
+		"оплатил 12.03.2025 на 1 250 000 сум",
 	} {
 		if got, n := r.Redact(s); got != s || n.Total() != 0 {
 			t.Errorf("Redact(%q) = %q %+v, want it unchanged", s, got, n)

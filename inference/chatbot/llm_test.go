@@ -3,6 +3,7 @@ package chatbot
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -128,3 +129,43 @@ func testLLM(t *testing.T, url, model string) *llmclient.Client {
 	}
 	return c
 }
+
+// When the model server refuses with a message quoting the request, the
+// log gets the status, not the message: the citizen's text stays out of
+// the logs.
+func TestLLMFailureLogsNoServerMessage(t *testing.T) {
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req openai.ChatCompletionRequest
+		json.NewDecoder(r.Body).Decode(&req)
+		msg, _ := json.Marshal(map[string]any{"error": map[string]any{"message": "invalid input: " + req.Messages[len(req.Messages)-1].Content}})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write(msg)
+	}))
+	defer llm.Close()
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	_, srv := newTestService(t, Config{LLM: testLLM(t, llm.URL, "m"), Logger: logger})
+	sid := startSession(t, srv.URL)
+	if m, _ := ask(t, srv.URL, sid, "How do I get a VAT refund for my shop?"); m.Kind != KindAnswer {
+		t.Fatalf("reply %+v, want the extractive answer", m)
+	}
+	mu.Lock()
+	got := logs.String()
+	mu.Unlock()
+	if !strings.Contains(got, "HTTP 400") {
+		t.Errorf("log does not say what failed: %s", got)
+	}
+	if strings.Contains(got, "VAT refund") || strings.Contains(got, "my shop") {
+		t.Errorf("the citizen's text reached the log: %s", got)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -330,7 +330,7 @@ func (s *Service) postMessage(w http.ResponseWriter, r *http.Request) {
 		reply, err := s.ask(r.Context(), sess, text, lang, sse)
 		if err != nil {
 			sse.event("error", httpedge.ErrorBody{Error: httpedge.Error{Reason: httpedge.ReasonInternal, Detail: "could not answer; please call 1242"}})
-			s.log.Warn("chatbot: answering", "err", err)
+			s.log.Warn("chatbot: answering", "err", llm.Failure(err))
 			return
 		}
 		sse.event("done", reply)
@@ -338,7 +338,7 @@ func (s *Service) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	reply, err := s.ask(r.Context(), sess, text, lang, nil)
 	if err != nil {
-		s.log.Warn("chatbot: answering", "err", err)
+		s.log.Warn("chatbot: answering", "err", llm.Failure(err))
 		httpedge.WriteError(w, http.StatusInternalServerError, httpedge.Error{Detail: "could not answer; please call 1242"})
 		return
 	}
@@ -414,7 +414,8 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 			}
 			// The model failed mid-way: fall back to the extractive answer,
 			// which the client shows in place of the partial one.
-			s.log.Warn("chatbot: LLM failed, answering extractively", "err", err)
+			// Never the server's message: it may quote the citizen.
+			s.log.Warn("chatbot: LLM failed, answering extractively", "err", llm.Failure(err))
 			if out != nil {
 				if err := out.delta("\n\n"); err != nil {
 					return Message{}, err

@@ -16,6 +16,8 @@ const (
 	DefaultBurst             = 10
 	DefaultPollInterval      = 500 * time.Millisecond
 	DefaultStreamTimeout     = 3 * time.Hour
+	DefaultMaxStreamsPerDoc  = 4
+	DefaultMaxStreams        = 1000
 	DefaultSyncTimeout       = 3 * time.Minute
 	DefaultPatientSystem     = "urn:oqim:patient"
 	DefaultPractitionerSys   = "urn:oqim:doctor"
@@ -41,10 +43,17 @@ type Config struct {
 	// Jobs are the settings shared with the workers: blob directory and
 	// topics.
 	Jobs worker.Config `yaml:"jobs"`
-	// PollInterval is how often an event stream looks for new segments
-	// (default 500 ms); StreamTimeout ends a stream that outlives it.
+	// PollInterval is how often the process's one watcher of the job
+	// store looks for changes to the jobs its event streams follow, in
+	// two queries whatever the number of streams (default 500 ms);
+	// StreamTimeout ends a stream that outlives it.
 	PollInterval  time.Duration `yaml:"poll_interval"`
 	StreamTimeout time.Duration `yaml:"stream_timeout"`
+	// MaxStreamsPerDoctor caps one doctor's open event streams in this
+	// process (default 4; the next is 429); MaxStreams caps all of them
+	// (default 1000; the next is 503), which also bounds the jobs watched.
+	MaxStreamsPerDoctor int `yaml:"max_streams_per_doctor"`
+	MaxStreams          int `yaml:"max_streams"`
 	// Identifier systems of the FHIR export: the patient id (such as the
 	// PINFL system) and the doctor id.
 	PatientSystem      string `yaml:"patient_system"`
@@ -130,6 +139,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.StreamTimeout <= 0 {
 		c.StreamTimeout = DefaultStreamTimeout
+	}
+	if c.MaxStreamsPerDoctor <= 0 {
+		c.MaxStreamsPerDoctor = DefaultMaxStreamsPerDoc
+	}
+	if c.MaxStreams <= 0 {
+		c.MaxStreams = DefaultMaxStreams
 	}
 	if c.PatientSystem == "" {
 		c.PatientSystem = DefaultPatientSystem

@@ -53,6 +53,8 @@ type envOptions struct {
 	audit    worker.Auditor
 	now      func() time.Time
 	tune     func(*Config)
+	// wrapConn wraps the ClickHouse connection the API is given.
+	wrapConn func(driver.Conn) driver.Conn
 }
 
 func testConfig(t testing.TB) Config {
@@ -88,6 +90,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 			t.Fatalf("migrations: %v", err)
 		}
 		deps.ClickHouse, deps.Database = e.conn, e.db
+		if o.wrapConn != nil {
+			deps.ClickHouse = o.wrapConn(e.conn)
+		}
 	}
 	if !o.noKafka && o.audit == nil {
 		b, err := embedded.Start(embedded.Options{})

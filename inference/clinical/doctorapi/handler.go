@@ -76,13 +76,18 @@ type Handler struct {
 
 	refusalSlots  chan struct{}  // see refusals
 	refusalWrites sync.WaitGroup // waited for by Close
+
+	watcher     *watcher // nil without ClickHouse
+	streamMu    sync.Mutex
+	streams     map[string]int // open event streams by doctor id
+	streamTotal int
 }
 
 // New builds the API from its configuration and dependencies.
 func New(cfg Config, deps Deps) (*Handler, error) {
 	cfg = cfg.withDefaults()
 	h := &Handler{cfg: cfg, engine: deps.Engine, structurer: deps.Structurer, audit: deps.Audit, log: deps.Log, now: deps.Now,
-		refusalSlots: make(chan struct{}, maxRefusalWrites)}
+		refusalSlots: make(chan struct{}, maxRefusalWrites), streams: make(map[string]int)}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -121,6 +126,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 			return nil, errors.New("doctorapi: ClickHouse given without a database")
 		}
 		h.store = worker.NewStore(deps.ClickHouse, deps.Database)
+		h.watcher = newWatcher(h.store, cfg.PollInterval, h.log)
 		if h.audit == nil {
 			h.audit = worker.NewAudit(deps.ClickHouse, deps.Database)
 		}
@@ -176,10 +182,13 @@ func (h *Handler) maxUpload() int64 {
 	return n
 }
 
-// Close waits for audit records being written and releases the job
-// producer.
+// Close waits for audit records being written, stops the event streams'
+// watcher and releases the job producer.
 func (h *Handler) Close() error {
 	h.refusalWrites.Wait()
+	if h.watcher != nil {
+		h.watcher.close()
+	}
 	if h.queue != nil {
 		return h.queue.Close()
 	}

@@ -11,7 +11,6 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/oqim/oqim/connectors/llm"
-	"github.com/oqim/oqim/inference/clinical/diagnosis/textmap"
 )
 
 // LLM structures notes with a chat model asked for JSON that follows
@@ -177,7 +176,10 @@ func (l *LLM) ask(ctx context.Context, text string) (*Note, string) {
 	resp, err := l.client.Chat(ctx, openai.ChatCompletionRequest{
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: systemPrompt},
-			{Role: openai.ChatMessageRoleUser, Content: textmap.Redact(text)},
+			// The client redacts personal identifiers from user messages
+			// (connectors/redact, the one redactor); doses, vitals and
+			// dates stay.
+			{Role: openai.ChatMessageRoleUser, Content: text},
 		},
 		ResponseFormat: &openai.ChatCompletionResponseFormat{
 			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,

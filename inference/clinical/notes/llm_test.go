@@ -108,3 +108,28 @@ func TestNewStructurerWithoutConfigIsOffline(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// The model gets the note through the one redactor (connectors/redact, in
+// the LLM client): every identifier format is gone, and the clinical
+// numbers a cruder pattern would also take — dates, vitals written with
+// spaces, doses, amounts, ICD-10 codes — reach it intact.
+func TestLLMGetsIdentifiersRedactedAndClinicalNumbersKept(t *testing.T) {
+	d, l := newLLMDouble(t, validAnswer)
+	text := "Жалобы с 01-03-2025: кашель. Паспорт АВ 123 45 67, ПИНФЛ 31205\u00a0678901\u00a0234, тел 90.123.45.67, " +
+		"e-mail aziza.karimova@mail.uz, карта 8600 1234 5678 9012. АД 140/90, пульс 88, t 37,8, SpO2 97%, J45.0, оплата 1 250 000 сум."
+	if _, err := l.Structure(context.Background(), text); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := json.Marshal(d.Requests()[0].Messages)
+	sent := strings.ReplaceAll(string(msgs), `\u00a0`, "\u00a0")
+	for _, secret := range []string{"123 45 67", "678901", "90.123.45.67", "aziza", "mail.uz", "5678 9012"} {
+		if strings.Contains(sent, secret) {
+			t.Errorf("%q reached the model: %s", secret, msgs)
+		}
+	}
+	for _, keep := range []string{"01-03-2025", "140/90, пульс 88, t 37,8", "J45.0", "1 250 000"} {
+		if !strings.Contains(sent, keep) {
+			t.Errorf("%q did not reach the model: %s", keep, msgs)
+		}
+	}
+}

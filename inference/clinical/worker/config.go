@@ -22,6 +22,10 @@ const (
 	DefaultJobTimeout       = 30 * time.Minute
 	DefaultMaxAttempts      = 5
 	DefaultAudioRetention   = 30 * 24 * time.Hour
+	// DefaultTranscriptRetention bounds how long jobs with their
+	// transcripts, notes and segments are kept when nothing is configured:
+	// patient data is not kept forever by default.
+	DefaultTranscriptRetention = 90 * 24 * time.Hour
 )
 
 // Config is the part of the configuration the API and the workers share
@@ -58,7 +62,8 @@ type RetentionConfig struct {
 	// AudioDays after upload, audio blobs are deleted; default 30.
 	AudioDays int `yaml:"audio_days"`
 	// TranscriptDays after creation, jobs with their transcripts, notes
-	// and segments are deleted; 0 keeps them.
+	// and segments are deleted; default 90. Keeping them forever takes an
+	// explicit -1, so no configuration keeps patient data without bound.
 	TranscriptDays int `yaml:"transcript_days"`
 	// Interval between sweeps; default 1 h.
 	Interval time.Duration `yaml:"interval"`
@@ -91,6 +96,9 @@ func (c Config) WithDefaults() Config {
 	if c.Retention.AudioDays <= 0 {
 		c.Retention.AudioDays = int(DefaultAudioRetention / (24 * time.Hour))
 	}
+	if c.Retention.TranscriptDays == 0 {
+		c.Retention.TranscriptDays = int(DefaultTranscriptRetention / (24 * time.Hour))
+	}
 	if c.Retention.Interval <= 0 {
 		c.Retention.Interval = time.Hour
 	}
@@ -118,4 +126,16 @@ type Options struct {
 	Backoff time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+}
+
+// RetentionOptions are the [Retain] options c configures (c with its
+// defaults applied), over the given stores.
+func (c Config) RetentionOptions(blobs *Blobs, store *Store, audit Auditor) RetentionOptions {
+	c = c.WithDefaults()
+	const day = 24 * time.Hour
+	o := RetentionOptions{Blobs: blobs, Store: store, Audit: audit, AudioAge: time.Duration(c.Retention.AudioDays) * day}
+	if c.Retention.TranscriptDays > 0 {
+		o.TranscriptAge = time.Duration(c.Retention.TranscriptDays) * day
+	}
+	return o
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -64,11 +65,14 @@ func (s *Store) Put(ctx context.Context, j Job) error {
 	return nil
 }
 
+// jobSelect reads the columns scanJob expects.
+const jobSelect = "SELECT job_id, doctor_id, patient_id, encounter_id, language, status, reason, " +
+	"audio_ms, transcript, note, created_at, updated_at FROM "
+
 // Get returns the latest state of job id, or an error matching
 // [ErrJobNotFound].
 func (s *Store) Get(ctx context.Context, id string) (Job, error) {
-	rows, err := s.conn.Query(ctx, "SELECT job_id, doctor_id, patient_id, encounter_id, language, status, reason, "+
-		"audio_ms, transcript, note, created_at, updated_at FROM "+s.jobs+" FINAL WHERE job_id = ?", id)
+	rows, err := s.conn.Query(ctx, jobSelect+s.jobs+" FINAL WHERE job_id = ?", id)
 	if err != nil {
 		return Job{}, fmt.Errorf("worker: reading job %s: %w", id, err)
 	}
@@ -79,6 +83,44 @@ func (s *Store) Get(ctx context.Context, id string) (Job, error) {
 		}
 		return Job{}, fmt.Errorf("%w: %s", ErrJobNotFound, id)
 	}
+	j, err := scanJob(rows)
+	if err != nil {
+		return Job{}, fmt.Errorf("worker: reading job %s: %w", id, err)
+	}
+	return j, rows.Err()
+}
+
+// GetMany returns the latest state of each of the jobs ids in one query;
+// ids the store does not hold are absent from the map.
+func (s *Store) GetMany(ctx context.Context, ids []string) (map[string]Job, error) {
+	out := make(map[string]Job, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	rows, err := s.conn.Query(ctx, jobSelect+s.jobs+" FINAL WHERE job_id IN ("+marks+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("worker: reading %d jobs: %w", len(ids), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("worker: reading %d jobs: %w", len(ids), err)
+		}
+		out[j.ID] = j
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("worker: reading %d jobs: %w", len(ids), err)
+	}
+	return out, nil
+}
+
+func scanJob(rows driver.Rows) (Job, error) {
 	var (
 		j        Job
 		status   string
@@ -87,23 +129,23 @@ func (s *Store) Get(ctx context.Context, id string) (Job, error) {
 	)
 	if err := rows.Scan(&j.ID, &j.DoctorID, &j.PatientID, &j.EncounterID, &j.Language, &status, &j.Reason,
 		&audioMS, &tr, &note, &j.CreatedAt, &j.UpdatedAt); err != nil {
-		return Job{}, fmt.Errorf("worker: reading job %s: %w", id, err)
+		return Job{}, err
 	}
 	j.Status = Status(status)
 	j.AudioDuration = time.Duration(audioMS) * time.Millisecond
 	if tr != "" {
 		j.Transcript = new(Transcript)
 		if err := json.Unmarshal([]byte(tr), j.Transcript); err != nil {
-			return Job{}, fmt.Errorf("worker: decoding transcript of %s: %w", id, err)
+			return Job{}, fmt.Errorf("decoding transcript of %s: %w", j.ID, err)
 		}
 	}
 	if note != "" {
 		j.Note = new(notes.Note)
 		if err := json.Unmarshal([]byte(note), j.Note); err != nil {
-			return Job{}, fmt.Errorf("worker: decoding note of %s: %w", id, err)
+			return Job{}, fmt.Errorf("decoding note of %s: %w", j.ID, err)
 		}
 	}
-	return j, rows.Err()
+	return j, nil
 }
 
 var segmentColumns = []string{"job_id", "seq", "start_ms", "end_ms", "text", "created_at"}
@@ -145,6 +187,49 @@ func (s *Store) Segments(ctx context.Context, id string, from int) ([]Segment, e
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("worker: reading segments of %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// SegmentsSince returns, in one query, the stored segments of each job
+// in from numbered from its value on, in order.
+func (s *Store) SegmentsSince(ctx context.Context, from map[string]int) (map[string][]Segment, error) {
+	out := make(map[string][]Segment, len(from))
+	if len(from) == 0 {
+		return out, nil
+	}
+	ids := make([]string, 0, len(from))
+	var cond strings.Builder
+	args := make([]any, 0, 2*len(from))
+	for id, n := range from {
+		if len(ids) > 0 {
+			cond.WriteString(" OR ")
+		}
+		cond.WriteString("(job_id = ? AND seq >= ?)")
+		ids = append(ids, id)
+		args = append(args, id, uint32(max(n, 0)))
+	}
+	rows, err := s.conn.Query(ctx, "SELECT job_id, seq, start_ms, end_ms, text FROM "+s.segments+
+		" FINAL WHERE "+cond.String()+" ORDER BY job_id, seq", args...)
+	if err != nil {
+		return nil, fmt.Errorf("worker: reading segments of %d jobs: %w", len(ids), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id         string
+			seq        uint32
+			start, end uint64
+			seg        Segment
+		)
+		if err := rows.Scan(&id, &seq, &start, &end, &seg.Text); err != nil {
+			return nil, fmt.Errorf("worker: reading segments of %d jobs: %w", len(ids), err)
+		}
+		seg.Seq, seg.StartMS, seg.EndMS = int(seq), int64(start), int64(end)
+		out[id] = append(out[id], seg)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("worker: reading segments of %d jobs: %w", len(ids), err)
 	}
 	return out, nil
 }

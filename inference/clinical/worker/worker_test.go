@@ -397,3 +397,67 @@ func TestStoppedWorkerJobIsTakenOver(t *testing.T) {
 		t.Fatal("the job finished without segments")
 	}
 }
+
+// With nothing configured, a sweep deletes jobs (transcripts, notes,
+// segments) older than 90 days and keeps the younger ones: patient data is
+// not kept forever by default.
+func TestDefaultRetentionDeletesOldTranscripts(t *testing.T) {
+	e := newTestEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := time.Now().UTC().Truncate(time.Second)
+	old := Job{ID: NewID(), DoctorID: "d", Status: StatusDone, CreatedAt: now.Add(-91 * 24 * time.Hour)}
+	fresh := Job{ID: NewID(), DoctorID: "d", Status: StatusDone, CreatedAt: now.Add(-89 * 24 * time.Hour)}
+	for _, j := range []Job{old, fresh} {
+		if err := e.store.Put(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.PutSegment(ctx, j.ID, j.CreatedAt, Segment{Text: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	audit := &auditRecorder{}
+	o := Config{BlobDir: e.opts.BlobDir}.RetentionOptions(e.blobs, e.store, audit)
+	o.Now = func() time.Time { return now }
+	rep, err := Retain(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.TranscriptsBefore.IsZero() {
+		t.Fatal("the default configuration swept no transcripts (kept forever)")
+	}
+	if got, want := now.Sub(rep.TranscriptsBefore), DefaultTranscriptRetention; got != want {
+		t.Errorf("transcript retention %v, want %v", got, want)
+	}
+	// The deletions are mutations, applied in the background, one per table.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		_, err := e.store.Get(ctx, old.ID)
+		segs, _ := e.store.Segments(ctx, old.ID, 0)
+		if err != nil && len(segs) == 0 {
+			break
+		}
+	}
+	if _, err := e.store.Get(ctx, old.ID); err == nil {
+		t.Error("a 91-day-old job was kept")
+	}
+	if segs, _ := e.store.Segments(ctx, old.ID, 0); len(segs) != 0 {
+		t.Errorf("a 91-day-old job's segments were kept: %v", segs)
+	}
+	if _, err := e.store.Get(ctx, fresh.ID); err != nil {
+		t.Errorf("89-day-old job: %v", err)
+	}
+	if segs, _ := e.store.Segments(ctx, fresh.ID, 0); len(segs) != 1 {
+		t.Errorf("89-day-old job's segments: %v", segs)
+	}
+}
+
+// Keeping transcripts forever takes an explicit -1.
+func TestRetentionKeepsTranscriptsOnlyWhenTold(t *testing.T) {
+	keep := Config{Retention: RetentionConfig{TranscriptDays: -1}}.RetentionOptions(nil, nil, nil)
+	if keep.TranscriptAge != 0 {
+		t.Errorf("transcript_days -1: age %v, want 0 (kept)", keep.TranscriptAge)
+	}
+	if def := (Config{}).RetentionOptions(nil, nil, nil); def.TranscriptAge != DefaultTranscriptRetention || def.AudioAge != DefaultAudioRetention {
+		t.Errorf("defaults: %+v", def)
+	}
+}

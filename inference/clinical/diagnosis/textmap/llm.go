@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -90,13 +89,6 @@ Codes:
 	return b.String()
 }
 
-// identifiers are personal data that must not leave Oqim: passport numbers
-// (two letters, seven digits), PINFL (14 digits) and phone numbers.
-var identifiers = regexp.MustCompile(`\b[A-Za-z]{2}\s?\d{7}\b|\+?\d[\d\s\-()]{6,}\d`)
-
-// Redact replaces personal identifiers in text with [redacted].
-func Redact(text string) string { return identifiers.ReplaceAllString(text, "[redacted]") }
-
 type llmAnswer struct {
 	Findings []struct {
 		Code    string   `json:"code"`
@@ -105,12 +97,14 @@ type llmAnswer struct {
 	} `json:"findings"`
 }
 
-// Extract sends the redacted text to the model and validates its answer.
+// Extract sends the text, redacted by the LLM client, to the model and validates its answer.
 func (x *LLMExtractor) Extract(ctx context.Context, text string) (*Extraction, error) {
 	resp, err := x.client.Chat(ctx, openai.ChatCompletionRequest{
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: x.system},
-			{Role: openai.ChatMessageRoleUser, Content: Redact(text)},
+			// The client redacts personal identifiers from user messages
+			// (connectors/redact, the one redactor); clinical numbers stay.
+			{Role: openai.ChatMessageRoleUser, Content: text},
 		},
 		ResponseFormat: &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject},
 		Temperature:    0,
