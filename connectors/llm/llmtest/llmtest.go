@@ -35,8 +35,9 @@ type Reply struct {
 	// empty sends Content as one piece.
 	Chunks []string
 	// Status, when not zero, fails the request with that HTTP status and
-	// an OpenAI error body.
+	// an OpenAI error body carrying Error (or "scripted failure").
 	Status int
+	Error  string
 }
 
 // Answer replies content to every request.
@@ -121,7 +122,11 @@ func (c *Chat) serve(w http.ResponseWriter, r *http.Request) {
 	c.mu.Unlock()
 	switch {
 	case reply.Status != 0:
-		fail(w, reply.Status, "scripted failure")
+		msg := reply.Error
+		if msg == "" {
+			msg = "scripted failure"
+		}
+		fail(w, reply.Status, msg)
 	case req.Stream:
 		stream(w, reply)
 	default:
