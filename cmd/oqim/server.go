@@ -71,7 +71,7 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 			closers = append(closers, c)
 		}
 	}
-	if err := mountOps(mux, cfg, in, set); err != nil {
+	if err := mountOps(mux, cfg, in, set, log); err != nil {
 		return fail(err)
 	}
 	return httpedge.AccessLog(log, mux), closeAll, nil
@@ -81,7 +81,7 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 // readiness and metrics only.
 func opsRoutes(cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
-	if err := mountOps(mux, cfg, in, set); err != nil {
+	if err := mountOps(mux, cfg, in, set, log); err != nil {
 		return nil, err
 	}
 	return httpedge.AccessLog(log, mux), nil
@@ -90,10 +90,10 @@ func opsRoutes(cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger)
 // mountOps serves the operational endpoints every oqim process has. They
 // are public, for probes and scrapers; put /metrics behind the network's
 // policy where that matters.
-func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set) error {
+func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger) error {
 	return httpedge.Mount(mux, cfg.HTTP.Edge(),
 		httpedge.Route{Method: "GET", Path: "/healthz", Need: httpedge.Public, Handler: health.Live()},
-		httpedge.Route{Method: "GET", Path: "/readyz", Need: httpedge.Public, Handler: health.Ready(2*time.Second,
+		httpedge.Route{Method: "GET", Path: "/readyz", Need: httpedge.Public, Handler: health.Ready(2*time.Second, log,
 			health.Check{Name: "kafka", Fn: func(ctx context.Context) error { return in.kafka.Ping(ctx) }},
 			health.Check{Name: "clickhouse", Fn: in.conn.Ping},
 		)},
@@ -104,8 +104,15 @@ func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set
 		})})
 }
 
-// mountIngest serves POST /api/v1/ingest, validated by the schema registry.
+// mountIngest serves POST /api/v1/ingest, validated by the schema
+// registry, when agencies are configured; without them the path only says
+// what to set.
 func mountIngest(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger, w kafka.Writer) error {
+	if len(cfg.HTTPIngest.Agencies) == 0 {
+		log.Info("HTTP ingest off: list http_ingest.agencies to turn it on")
+		return httpedge.Mount(mux, cfg.HTTP.Edge(), httpedge.Route{Path: "/api/v1/ingest", Need: httpedge.Public,
+			Handler: off("HTTP ingest is not configured: list the agencies and their key hashes in http_ingest.agencies")})
+	}
 	v, err := decode.NewValidator(decode.Options{Registry: in.registry})
 	if err != nil {
 		return err
@@ -193,9 +200,7 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Dat
 		// Patient data behind no credentials is never an option: the
 		// paths only say so, to anyone, and serve nothing.
 		log.Info("doctor API off: set doctor.api_keys or doctor.jwt.secret to turn it on")
-		off := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret"})
-		})
+		off := off("the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret")
 		var routes []httpedge.Route
 		for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes"} {
 			routes = append(routes, httpedge.Route{Path: p, Need: httpedge.Public, Handler: off})
@@ -232,6 +237,14 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Dat
 			engine.Close()
 		}
 	}, nil
+}
+
+// off answers 503 with what to configure: the route of a surface that is
+// not configured, rather than a 404 that hides why.
+func off(detail string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: detail})
+	})
 }
 
 // asrEngine builds the configured speech engine, or nil when none is

@@ -57,7 +57,8 @@ type Config struct {
 	// workers (see inference/clinical/doctorapi).
 	Doctor doctorapi.Config `yaml:"doctor"`
 	// Access guards the BI API: keys or JWTs with a role and a region
-	// scope (see analytics/access). Empty leaves the BI open (the demo).
+	// scope (see analytics/access). Empty leaves the BI open, which
+	// serve and ingest refuse unless access.insecure_demo is set.
 	Access access.Config `yaml:"access"`
 	// ASR chooses the speech-recognition engine; empty keeps audio off
 	// (notes and diagnosis from text still work).
@@ -564,6 +565,37 @@ func (c *Config) validate(path string) error {
 		return bad("generator.window", "must be positive, e.g. 720h")
 	}
 	return nil
+}
+
+// AccessGaps lists the settings whose absence would leave a surface of
+// `oqim serve` without credentials, each with what it would expose. The
+// HTTP ingest endpoint is not among them: without agencies it is not
+// mounted at all.
+func (c *Config) AccessGaps() []string {
+	var gaps []string
+	if !c.Access.Configured() {
+		gaps = append(gaps, "access.keys or access.jwt.secret (OQIM_ACCESS_JWT_SECRET): without them the BI answers every anonymous caller as a national reader, citizens' chatbot questions included")
+	}
+	if len(c.Doctor.APIKeys) == 0 && c.Doctor.JWT.Secret == "" {
+		gaps = append(gaps, "doctor.api_keys or doctor.jwt.secret (OQIM_DOCTOR_JWT_SECRET): without them the clinical API and /api/v1/diagnosis are off")
+	}
+	return gaps
+}
+
+// ErrInsecure is wrapped by RequireAccess's error.
+var ErrInsecure = errors.New("access control is not configured")
+
+// RequireAccess fails closed: it returns an error naming every missing
+// credential setting, unless access.insecure_demo says an open process
+// is meant. serve and ingest run from one deployment's configuration and
+// both call it, so a deployment cannot be started half open.
+func (c *Config) RequireAccess() error {
+	gaps := c.AccessGaps()
+	if len(gaps) == 0 || c.Access.InsecureDemo {
+		return nil
+	}
+	return fmt.Errorf("config: %w; set:\n  - %s\n  or, for a demo on a trusted machine only, access.insecure_demo: true (OQIM_ACCESS_INSECURE_DEMO=true, or --insecure-demo)",
+		ErrInsecure, strings.Join(gaps, "\n  - "))
 }
 
 func validPort(s string) bool {
