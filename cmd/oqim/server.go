@@ -179,8 +179,9 @@ func mountChatbot(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Da
 	}, nil
 }
 
-// mountDoctor serves the diagnostic assistant and, when doctors'
-// credentials are configured, the transcription and notes API.
+// mountDoctor serves, when doctors' credentials are configured, the
+// transcription, notes and diagnosis API; without them its paths answer
+// 503 saying what to set.
 func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
 	eng, err := diagnosis.NewDefaultEngine()
 	if err != nil {
@@ -193,16 +194,13 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Dat
 	if err != nil {
 		return nil, err
 	}
-	if err := httpedge.Mount(mux, cfg.HTTP.Edge(), diagnosis.Route(diag, 0)); err != nil {
-		return nil, err
-	}
 	if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
 		// Patient data behind no credentials is never an option: the
 		// paths only say so, to anyone, and serve nothing.
 		log.Info("doctor API off: set doctor.api_keys or doctor.jwt.secret to turn it on")
 		off := off("the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret")
 		var routes []httpedge.Route
-		for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes"} {
+		for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes", "/api/v1/diagnosis"} {
 			routes = append(routes, httpedge.Route{Path: p, Need: httpedge.Public, Handler: off})
 		}
 		return nil, httpedge.Mount(mux, cfg.HTTP.Edge(), routes...)
@@ -211,7 +209,7 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Dat
 	if err != nil {
 		return nil, err
 	}
-	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Kafka: in.kafka, Diagnosis: eng,
+	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Kafka: in.kafka, Diagnosis: eng, DiagnosisHandler: diag,
 		Structurer: notes.NewStructurer(in.llm, nil),
 		Log:        log.With("component", "doctor")}
 	if engine != nil {
