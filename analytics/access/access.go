@@ -43,6 +43,10 @@ type Config struct {
 	// the whole process, not only the BI, and is logged loudly; only a
 	// demo on a trusted machine should set it.
 	InsecureDemo bool `yaml:"insecure_demo"`
+	// AuditMaxPending bounds the kpi_audit entries held in memory while
+	// ClickHouse is slow or down (default DefaultMaxPending); the excess
+	// is dropped and counted in oqim_bi_audit_dropped_entries.
+	AuditMaxPending int `yaml:"audit_max_pending"`
 }
 
 // Configured reports whether the BI asks for credentials.

@@ -62,8 +62,8 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, m := range []func(*http.ServeMux, config.Config, *infra, *region.Data, *slog.Logger) (func(context.Context), error){mountBI, mountChatbot, mountDoctor} {
-		c, err := m(mux, cfg, in, ref, log)
+	for _, m := range []func(*http.ServeMux, config.Config, *infra, *metrics.Set, *region.Data, *slog.Logger) (func(context.Context), error){mountBI, mountChatbot, mountDoctor} {
+		c, err := m(mux, cfg, in, set, ref, log)
 		if err != nil {
 			return fail(err)
 		}
@@ -126,12 +126,15 @@ func mountIngest(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.
 
 // mountBI serves the Digital Region BI and its OpenAPI document, scoped
 // and audited by analytics/access.
-func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, ref *region.Data, log *slog.Logger) (func(context.Context), error) {
+func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger) (func(context.Context), error) {
 	authn, err := access.New(cfg.Access, ref.RegionIDs())
 	if err != nil {
 		return nil, fmt.Errorf("access: %w", err)
 	}
-	audit := access.NewClickHouseAuditor(in.conn, cfg.ClickHouse.Database, log)
+	audit := access.NewAuditor(in.conn, cfg.ClickHouse.Database, access.AuditorConfig{MaxPending: cfg.Access.AuditMaxPending, Log: log})
+	// What the bounded audit backlog dropped is visible to the operator.
+	set.NewGauge("oqim_bi_audit_dropped_entries", func() float64 { return float64(audit.Dropped()) })
+	set.NewGauge("oqim_bi_audit_pending_entries", func() float64 { return float64(audit.Pending()) })
 	err = api.Mount(mux, api.Options{
 		Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
 		Regions: ref.RegionIDs(),
@@ -152,19 +155,19 @@ func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, ref *region.Data,
 }
 
 // mountChatbot serves the Single Portal chatbot's API and widget.
-func mountChatbot(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Data, log *slog.Logger) (_ func(context.Context), err error) {
+func mountChatbot(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Set, _ *region.Data, log *slog.Logger) (_ func(context.Context), err error) {
 	var searcher chatbot.Searcher // nil: lexical
 	if in.llm != nil && in.llm.EmbeddingModel() != "" {
 		if searcher, err = hybridSearcher(in.llm); err != nil {
 			return nil, err
 		}
 	}
-	bot, err := chatbot.New(chatbot.Config{
+	bot, err := chatbot.New(cfg.Chatbot.Service(chatbot.Config{
 		LLM:      in.llm,
 		Searcher: searcher,
 		Kafka:    in.kafka,
 		Logger:   log.With("component", "chatbot"),
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +185,7 @@ func mountChatbot(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Da
 // mountDoctor serves, when doctors' credentials are configured, the
 // transcription, notes and diagnosis API; without them its paths answer
 // 503 saying what to set.
-func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
+func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Set, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
 	eng, err := diagnosis.NewDefaultEngine()
 	if err != nil {
 		return nil, err
