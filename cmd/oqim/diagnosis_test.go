@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/analytics/access"
 	"github.com/oqim/oqim/cmd/oqim/config"
@@ -20,6 +21,7 @@ import (
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/inference/clinical/worker"
 	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // The server as serve wires it: /api/v1/diagnosis answers doctors only. A
@@ -40,7 +42,11 @@ func TestDiagnosisEndToEnd(t *testing.T) {
 	const secret = "one-secret-shared-by-bi-and-doctors!"
 	serve := func(cfg config.Config) *httptest.Server {
 		cfg.ClickHouse.Database = db
-		h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), nil)
+		reg, err := schema.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), discardWriter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +90,23 @@ func TestDiagnosisEndToEnd(t *testing.T) {
 
 	off := config.Default()
 	off.Access.JWT.Secret = secret
-	if code, b := post(serve(off), ""); code != http.StatusServiceUnavailable || !strings.Contains(b, "doctor.api_keys") {
+	offSrv := serve(off)
+	if code, b := post(offSrv, ""); code != http.StatusServiceUnavailable || !strings.Contains(b, "doctor.api_keys") {
 		t.Errorf("no doctors configured: %d %s", code, b)
 	}
+	// Nor is HTTP ingest mounted without agencies.
+	resp, err := http.Post(offSrv.URL+"/api/v1/ingest", "application/x-ndjson", strings.NewReader("{}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "http_ingest.agencies") {
+		t.Errorf("no agencies configured: %d %s", resp.StatusCode, b)
+	}
 }
+
+// discardWriter accepts what HTTP ingest would send to Kafka.
+type discardWriter struct{}
+
+func (discardWriter) WriteMessages(context.Context, ...kafkago.Message) error { return nil }
