@@ -71,7 +71,11 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 			closers = append(closers, c)
 		}
 	}
-	if err := mountOps(mux, cfg, in, set, log); err != nil {
+	operator, err := biOperator(cfg, ref)
+	if err != nil {
+		return fail(err)
+	}
+	if err := mountOps(mux, cfg, in, set, log, operator); err != nil {
 		return fail(err)
 	}
 	return httpedge.AccessLog(log, mux), closeAll, nil
@@ -81,7 +85,7 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 // readiness and metrics only.
 func opsRoutes(cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
-	if err := mountOps(mux, cfg, in, set, log); err != nil {
+	if err := mountOps(mux, cfg, in, set, log, nil); err != nil {
 		return nil, err
 	}
 	return httpedge.AccessLog(log, mux), nil
@@ -90,10 +94,14 @@ func opsRoutes(cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger)
 // mountOps serves the operational endpoints every oqim process has. They
 // are public, for probes and scrapers; put /metrics behind the network's
 // policy where that matters.
-func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger) error {
+//
+// /readyz tells anonymous callers only ok or failing per check; the
+// errors, which name internal addresses, go to the log and to callers for
+// which operator (nil: none) reports true.
+func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger, operator func(*http.Request) bool) error {
 	return httpedge.Mount(mux, cfg.HTTP.Edge(),
 		httpedge.Route{Method: "GET", Path: "/healthz", Need: httpedge.Public, Handler: health.Live()},
-		httpedge.Route{Method: "GET", Path: "/readyz", Need: httpedge.Public, Handler: health.Ready(2*time.Second, log,
+		httpedge.Route{Method: "GET", Path: "/readyz", Need: httpedge.Public, Handler: health.ReadyFor(2*time.Second, log, operator,
 			health.Check{Name: "kafka", Fn: func(ctx context.Context) error { return in.kafka.Ping(ctx) }},
 			health.Check{Name: "clickhouse", Fn: in.conn.Ping},
 		)},
@@ -102,6 +110,23 @@ func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set
 			set.WritePrometheus(w)
 			metrics.WriteProcessMetrics(w)
 		})})
+}
+
+// biOperator reports whether a request carries the credentials of a
+// national BI reader, the server's operators; never when the BI has no
+// credentials configured (every caller would be one).
+func biOperator(cfg config.Config, ref *region.Data) (func(*http.Request) bool, error) {
+	authn, err := access.New(cfg.Access, ref.RegionIDs())
+	if err != nil {
+		return nil, fmt.Errorf("access: %w", err)
+	}
+	if !authn.Enabled() {
+		return nil, nil
+	}
+	return func(r *http.Request) bool {
+		p, err := authn.Authenticate(r)
+		return err == nil && access.IsNational(p)
+	}, nil
 }
 
 // mountIngest serves POST /api/v1/ingest, validated by the schema

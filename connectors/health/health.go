@@ -31,10 +31,17 @@ func Live() http.Handler {
 // and ports (dial tcp 10.0.3.7:9092 ...), and /readyz is public, for
 // probes. log may be nil.
 func Ready(timeout time.Duration, log *slog.Logger, checks ...Check) http.Handler {
+	return ReadyFor(timeout, log, nil, checks...)
+}
+
+// ReadyFor is Ready that also tells an operator, a request for which
+// operator reports true, each failing check's error. operator may be nil.
+func ReadyFor(timeout time.Duration, log *slog.Logger, operator func(*http.Request) bool, checks ...Check) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		detail := operator != nil && operator(r)
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		results := make(map[string]string, len(checks))
@@ -48,6 +55,9 @@ func Ready(timeout time.Duration, log *slog.Logger, checks ...Check) http.Handle
 				res := "ok"
 				if err := c.Fn(ctx); err != nil {
 					res = "failing"
+					if detail {
+						res = err.Error()
+					}
 					log.Warn("readiness check failing", "check", c.Name, "err", err)
 				}
 				mu.Lock()

@@ -62,3 +62,18 @@ func TestReadyNeedsEveryCheck(t *testing.T) {
 		})
 	}
 }
+
+// An operator (as the server decides) sees the errors; others do not.
+func TestReadyDetailsForOperators(t *testing.T) {
+	down := Check{Name: "kafka", Fn: func(context.Context) error { return errors.New("dial tcp 10.0.3.7:9092: connection refused") }}
+	h := ReadyFor(time.Second, nil, func(r *http.Request) bool { return r.Header.Get("X-Operator") == "yes" }, down)
+	for _, op := range []string{"", "yes"} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/readyz", nil)
+		req.Header.Set("X-Operator", op)
+		h.ServeHTTP(rec, req)
+		if shown := strings.Contains(rec.Body.String(), "10.0.3.7:9092"); shown != (op == "yes") {
+			t.Errorf("operator %q: error shown %v: %s", op, shown, rec.Body)
+		}
+	}
+}
