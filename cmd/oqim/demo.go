@@ -134,7 +134,7 @@ Oqim demo is running. Open:
                 (NDJSON envelopes with "source":"%[7]s")
   Doctor        curl -H 'Authorization: Bearer %[8]s' -d '{"age":45,"sex":"male","text":"Жалобы: кашель, одышка, температура 38. Объективно: пульс 96."}' %[1]s/api/v1/notes
                 (transcript or text → structured note → differential diagnosis, decision support only)
-  Diagnosis     curl -H 'Authorization: Bearer %[8]s' -d '{"age":45,"sex":"male","text":"кашель, одышка"}' %[1]s/api/v1/diagnosis
+  Diagnosis     curl -H 'Authorization: Bearer %[8]s' -H 'Content-Type: application/json' -d '{"age":45,"sex":"male","text":"кашель, одышка"}' %[1]s/api/v1/diagnosis
   Audio         %[9]s
 BI access       %[10]s
 Kafka brokers   %[2]v%[3]s
