@@ -226,10 +226,10 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Se
 		// Patient data behind no credentials is never an option: the
 		// paths only say so, to anyone, and serve nothing.
 		log.Info("doctor API off: set doctor.api_keys or doctor.jwt.secret to turn it on")
-		off := off("the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret")
+		closed := off("the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret")
 		var routes []httpedge.Route
 		for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes", "/api/v1/diagnosis"} {
-			routes = append(routes, httpedge.Route{Path: p, Need: httpedge.Public, Handler: off})
+			routes = append(routes, httpedge.Route{Path: p, Need: httpedge.Public, Handler: closed})
 		}
 		return nil, httpedge.Mount(mux, cfg.HTTP.Edge(), routes...)
 	}
