@@ -60,7 +60,7 @@ type AuditorConfig struct {
 	// MaxUnauthenticated bounds the distinct (minute, route, network)
 	// counters of unauthenticated requests held at once (default
 	// DefaultMaxUnauthenticated); past it, new networks are counted
-	// together under the network "other".
+	// together per route under the network "other" and method "*".
 	MaxUnauthenticated int
 	Log                *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -142,7 +142,10 @@ func (a *ClickHouseAuditor) countUnauthenticated(x httpedge.Audit) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, ok := a.unauth[k]; !ok && len(a.unauth) >= a.cfg.MaxUnauthenticated {
-		k.network = "other"
+		// Past the bound only the minute and the declared route, both
+		// few, make a new counter: not the client's network or the
+		// method, which a client chooses.
+		k.method, k.network = "*", "other"
 	}
 	a.unauth[k]++
 }
