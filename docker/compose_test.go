@@ -15,7 +15,9 @@ import (
 // compose-go is the loader `docker compose config` itself uses, so a file
 // it accepts is one docker compose accepts.
 func TestComposeFileIsValid(t *testing.T) {
-	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithName("oqim"), cli.WithResolvedPaths(true))
+	// The secrets an operator provides (docker/.env or the environment).
+	secrets := cli.WithEnv([]string{"OQIM_ACCESS_JWT_SECRET=" + strings.Repeat("b", 32), "OQIM_DOCTOR_JWT_SECRET=" + strings.Repeat("d", 32)})
+	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithName("oqim"), cli.WithResolvedPaths(true), secrets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +39,32 @@ func TestComposeFileIsValid(t *testing.T) {
 		if s.Environment["OQIM_KAFKA_BROKERS"] == nil || s.Environment["OQIM_CLICKHOUSE_DSN"] == nil {
 			t.Errorf("%s is not pointed at the cluster's Kafka and ClickHouse", name)
 		}
+	}
+	// serve and ingest refuse to start without access control; compose
+	// ships it configured, from secrets the operator provides.
+	for _, name := range []string{"ingest", "serve"} {
+		s, _ := p.GetService(name)
+		for _, key := range []string{"OQIM_ACCESS_JWT_SECRET", "OQIM_DOCTOR_JWT_SECRET"} {
+			if v := s.Environment[key]; v == nil || *v == "" {
+				t.Errorf("%s: %s is not set", name, key)
+			}
+		}
+		if v := s.Environment["OQIM_ACCESS_INSECURE_DEMO"]; v != nil {
+			t.Errorf("%s runs as an insecure demo", name)
+		}
+	}
+}
+
+// Without the secrets compose does not start at all, rather than start
+// with a default anyone can read in this file.
+func TestComposeNeedsSecrets(t *testing.T) {
+	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithName("oqim"), cli.WithResolvedPaths(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = opts.LoadProject(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "OQIM_ACCESS_JWT_SECRET") {
+		t.Fatalf("compose loads without the BI secret: %v", err)
 	}
 }
 

@@ -31,13 +31,26 @@ const (
 )
 
 // Config is the access-control section of the server config. With no keys
-// and no JWT secret, access control is off.
+// and no JWT secret, access control is off; `oqim serve` and `oqim ingest`
+// then refuse to start unless InsecureDemo says that is meant.
 type Config struct {
 	// Keys are the API keys, by the SHA-256 of the key.
 	Keys []Key `yaml:"keys"`
 	// JWT accepts HS256 tokens signed with the secret.
 	JWT JWT `yaml:"jwt"`
+	// InsecureDemo lets a process start with surfaces left without
+	// credentials (the BI open to anonymous national read). It covers
+	// the whole process, not only the BI, and is logged loudly; only a
+	// demo on a trusted machine should set it.
+	InsecureDemo bool `yaml:"insecure_demo"`
+	// AuditMaxPending bounds the kpi_audit entries held in memory while
+	// ClickHouse is slow or down (default DefaultMaxPending); the excess
+	// is dropped and counted in oqim_bi_audit_dropped_entries.
+	AuditMaxPending int `yaml:"audit_max_pending"`
 }
+
+// Configured reports whether the BI asks for credentials.
+func (c Config) Configured() bool { return len(c.Keys) > 0 || c.JWT.Secret != "" }
 
 // Key is one API key.
 type Key struct {

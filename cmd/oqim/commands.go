@@ -23,8 +23,12 @@ import (
 	"github.com/oqim/oqim/pipelines/sources/opendata"
 )
 
+// insecureDemoUsage is the help of serve's and ingest's --insecure-demo.
+const insecureDemoUsage = "start even though access control is not configured (a demo on a trusted machine only; same as access.insecure_demo: true)"
+
 func (a *app) serveCmd() *cobra.Command {
-	return &cobra.Command{
+	var insecure bool
+	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the dashboard, the BI API, the assistants and the operational endpoints",
 		Long: `serve answers on http.addr: the Digital Region dashboard (/) and BI API
@@ -32,10 +36,14 @@ func (a *app) serveCmd() *cobra.Command {
 the chatbot (/chat/, /api/v1/chat/...), the doctor's API
 (/api/v1/transcriptions, /api/v1/notes, /api/v1/diagnosis), and /healthz,
 /readyz and /metrics. It needs an external ClickHouse (clickhouse.dsn) and
-Kafka (kafka.brokers); run 'oqim migrate' once before.`,
+Kafka (kafka.brokers); run 'oqim migrate' once before.
+
+It refuses to start without access control: BI keys or a JWT secret
+(access.*) and doctors' credentials (doctor.*). --insecure-demo starts it
+open anyway, with a warning.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pr, err := a.start(cmd.Context(), "json", externalOnly)
+			pr, err := a.start(cmd.Context(), "json", externalOnly, requireAccess(insecure))
 			if err != nil {
 				return err
 			}
@@ -52,20 +60,26 @@ Kafka (kafka.brokers); run 'oqim migrate' once before.`,
 			return httpedge.Serve(cmd.Context(), l, h, cfg.HTTP.Timeouts())
 		},
 	}
+	cmd.Flags().BoolVar(&insecure, "insecure-demo", false, insecureDemoUsage)
+	return cmd
 }
 
 func (a *app) ingestCmd() *cobra.Command {
-	return &cobra.Command{
+	var insecure bool
+	cmd := &cobra.Command{
 		Use:   "ingest",
 		Short: "Consume agency events from Kafka into ClickHouse",
 		Long: `ingest runs the ingestion pipeline: it reads kafka.topic as consumer group
 kafka.group, validates each event, sends bad ones to <topic>.dlq with the
 reason, inserts batches into ClickHouse, and commits offsets only after the
 insert. Run more copies to scale out; partitions are shared among them.
-/healthz, /readyz and /metrics are served on http.addr.`,
+/healthz, /readyz and /metrics are served on http.addr.
+
+Like serve, it refuses a configuration without access control (it is the
+same deployment's configuration) unless --insecure-demo is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pr, err := a.start(cmd.Context(), "json", externalOnly)
+			pr, err := a.start(cmd.Context(), "json", externalOnly, requireAccess(insecure))
 			if err != nil {
 				return err
 			}
@@ -88,6 +102,8 @@ insert. Run more copies to scale out; partitions are shared among them.
 			return g.Wait()
 		},
 	}
+	cmd.Flags().BoolVar(&insecure, "insecure-demo", false, insecureDemoUsage)
+	return cmd
 }
 
 // generateFast loads events straight into ClickHouse, bypassing Kafka, so

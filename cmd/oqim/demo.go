@@ -60,6 +60,12 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
 				cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "demo-doctor", Name: "Demo Doctor", KeySHA256: httpedge.HashKey(demoDoctorKey)}}
 			}
+			// The demo is the one command that starts without BI
+			// credentials, and it says so, in the log and with the URLs.
+			if !cfg.Access.Configured() {
+				cfg.Access.InsecureDemo = true
+			}
+			warnInsecure(&cfg, log)
 			h, closeRoutes, err := serverRoutes(cfg, in, set, ref, log, w)
 			if err != nil {
 				return err
@@ -128,14 +134,23 @@ Oqim demo is running. Open:
                 (NDJSON envelopes with "source":"%[7]s")
   Doctor        curl -H 'Authorization: Bearer %[8]s' -d '{"age":45,"sex":"male","text":"Жалобы: кашель, одышка, температура 38. Объективно: пульс 96."}' %[1]s/api/v1/notes
                 (transcript or text → structured note → differential diagnosis, decision support only)
+  Diagnosis     curl -H 'Authorization: Bearer %[8]s' -H 'Content-Type: application/json' -d '{"age":45,"sex":"male","text":"кашель, одышка"}' %[1]s/api/v1/diagnosis
   Audio         %[9]s
+BI access       %[10]s
 Kafka brokers   %[2]v%[3]s
 ClickHouse      %[4]s%[5]s
 Press Ctrl-C to stop.
 
 `, base, in.kafka.Brokers(), map[bool]string{true: " (embedded)", false: ""}[in.broker != nil],
 		in.dsn, map[bool]string{true: " (local, data in " + cfg.ClickHouse.Local.Dir + ")", false: ""}[in.chsrv != nil],
-		demoKey, demoAgency, demoDoctorKey, audioStatus(cfg))
+		demoKey, demoAgency, demoDoctorKey, audioStatus(cfg), biAccessStatus(cfg))
+}
+
+func biAccessStatus(cfg config.Config) string {
+	if cfg.Access.Configured() {
+		return "keys or tokens required (access.*)"
+	}
+	return "OPEN, INSECURE DEMO: every caller reads every region, citizens' questions included;\n                set access.keys or access.jwt.secret before letting anyone else reach this port"
 }
 
 func audioStatus(cfg config.Config) string {

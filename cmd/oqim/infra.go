@@ -187,11 +187,17 @@ type process struct {
 }
 
 // start brings a process up; the HTTP address is bound before Kafka and
-// ClickHouse so that a port clash fails fast.
-func (a *app) start(ctx context.Context, defaultLogFormat string, policy infraPolicy) (*process, error) {
+// ClickHouse so that a port clash fails fast, and the checks run before
+// either, on the loaded configuration, so a refused one starts nothing.
+func (a *app) start(ctx context.Context, defaultLogFormat string, policy infraPolicy, checks ...func(*config.Config, *slog.Logger) error) (*process, error) {
 	cfg, log, err := a.config(defaultLogFormat)
 	if err != nil {
 		return nil, err
+	}
+	for _, check := range checks {
+		if err := check(&cfg, log); err != nil {
+			return nil, err
+		}
 	}
 	ref, err := region.Load()
 	if err != nil {
@@ -214,6 +220,34 @@ func (a *app) start(ctx context.Context, defaultLogFormat string, policy infraPo
 func (p *process) Close() {
 	p.in.Close()
 	p.l.Close()
+}
+
+// requireAccess is the check of the commands that serve: it refuses a
+// configuration that leaves a surface without credentials unless this is
+// explicitly a demo (insecureDemo, from --insecure-demo, or
+// access.insecure_demo), and then warns at every start.
+func requireAccess(insecureDemo bool) func(*config.Config, *slog.Logger) error {
+	return func(cfg *config.Config, log *slog.Logger) error {
+		if insecureDemo {
+			cfg.Access.InsecureDemo = true
+		}
+		if err := cfg.RequireAccess(); err != nil {
+			return err
+		}
+		warnInsecure(cfg, log)
+		return nil
+	}
+}
+
+// warnInsecure logs, at error level so no filter hides it, each surface
+// an insecure demo leaves open.
+func warnInsecure(cfg *config.Config, log *slog.Logger) {
+	if !cfg.Access.InsecureDemo {
+		return
+	}
+	for _, gap := range cfg.AccessGaps() {
+		log.Error("INSECURE DEMO: access control is off; never expose this process", "missing", gap)
+	}
 }
 
 // tuneGC applies pipeline.gc_percent and memory_limit_mb to a process

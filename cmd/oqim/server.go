@@ -62,8 +62,8 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, m := range []func(*http.ServeMux, config.Config, *infra, *region.Data, *slog.Logger) (func(context.Context), error){mountBI, mountChatbot, mountDoctor} {
-		c, err := m(mux, cfg, in, ref, log)
+	for _, m := range []func(*http.ServeMux, config.Config, *infra, *metrics.Set, *region.Data, *slog.Logger) (func(context.Context), error){mountBI, mountChatbot, mountDoctor} {
+		c, err := m(mux, cfg, in, set, ref, log)
 		if err != nil {
 			return fail(err)
 		}
@@ -71,7 +71,11 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 			closers = append(closers, c)
 		}
 	}
-	if err := mountOps(mux, cfg, in, set); err != nil {
+	operator, err := biOperator(cfg, ref)
+	if err != nil {
+		return fail(err)
+	}
+	if err := mountOps(mux, cfg, in, set, log, operator); err != nil {
 		return fail(err)
 	}
 	return httpedge.AccessLog(log, mux), closeAll, nil
@@ -81,7 +85,7 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 // readiness and metrics only.
 func opsRoutes(cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
-	if err := mountOps(mux, cfg, in, set); err != nil {
+	if err := mountOps(mux, cfg, in, set, log, nil); err != nil {
 		return nil, err
 	}
 	return httpedge.AccessLog(log, mux), nil
@@ -90,10 +94,14 @@ func opsRoutes(cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger)
 // mountOps serves the operational endpoints every oqim process has. They
 // are public, for probes and scrapers; put /metrics behind the network's
 // policy where that matters.
-func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set) error {
+//
+// /readyz tells anonymous callers only ok or failing per check; the
+// errors, which name internal addresses, go to the log and to callers for
+// which operator (nil: none) reports true.
+func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger, operator func(*http.Request) bool) error {
 	return httpedge.Mount(mux, cfg.HTTP.Edge(),
 		httpedge.Route{Method: "GET", Path: "/healthz", Need: httpedge.Public, Handler: health.Live()},
-		httpedge.Route{Method: "GET", Path: "/readyz", Need: httpedge.Public, Handler: health.Ready(2*time.Second,
+		httpedge.Route{Method: "GET", Path: "/readyz", Need: httpedge.Public, Handler: health.ReadyFor(2*time.Second, log, operator,
 			health.Check{Name: "kafka", Fn: func(ctx context.Context) error { return in.kafka.Ping(ctx) }},
 			health.Check{Name: "clickhouse", Fn: in.conn.Ping},
 		)},
@@ -104,8 +112,32 @@ func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set
 		})})
 }
 
-// mountIngest serves POST /api/v1/ingest, validated by the schema registry.
+// biOperator reports whether a request carries the credentials of a
+// national BI reader, the server's operators; never when the BI has no
+// credentials configured (every caller would be one).
+func biOperator(cfg config.Config, ref *region.Data) (func(*http.Request) bool, error) {
+	authn, err := access.New(cfg.Access, ref.RegionIDs())
+	if err != nil {
+		return nil, fmt.Errorf("access: %w", err)
+	}
+	if !authn.Enabled() {
+		return nil, nil
+	}
+	return func(r *http.Request) bool {
+		p, err := authn.Authenticate(r)
+		return err == nil && access.IsNational(p)
+	}, nil
+}
+
+// mountIngest serves POST /api/v1/ingest, validated by the schema
+// registry, when agencies are configured; without them the path only says
+// what to set.
 func mountIngest(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger, w kafka.Writer) error {
+	if len(cfg.HTTPIngest.Agencies) == 0 {
+		log.Info("HTTP ingest off: list http_ingest.agencies to turn it on")
+		return httpedge.Mount(mux, cfg.HTTP.Edge(), httpedge.Route{Path: "/api/v1/ingest", Need: httpedge.Public,
+			Handler: off("HTTP ingest is not configured: list the agencies and their key hashes in http_ingest.agencies")})
+	}
 	v, err := decode.NewValidator(decode.Options{Registry: in.registry})
 	if err != nil {
 		return err
@@ -119,12 +151,15 @@ func mountIngest(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.
 
 // mountBI serves the Digital Region BI and its OpenAPI document, scoped
 // and audited by analytics/access.
-func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, ref *region.Data, log *slog.Logger) (func(context.Context), error) {
+func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger) (func(context.Context), error) {
 	authn, err := access.New(cfg.Access, ref.RegionIDs())
 	if err != nil {
 		return nil, fmt.Errorf("access: %w", err)
 	}
-	audit := access.NewClickHouseAuditor(in.conn, cfg.ClickHouse.Database, log)
+	audit := access.NewAuditor(in.conn, cfg.ClickHouse.Database, access.AuditorConfig{MaxPending: cfg.Access.AuditMaxPending, Log: log})
+	// What the bounded audit backlog dropped is visible to the operator.
+	set.NewGauge("oqim_bi_audit_dropped_entries", func() float64 { return float64(audit.Dropped()) })
+	set.NewGauge("oqim_bi_audit_pending_entries", func() float64 { return float64(audit.Pending()) })
 	err = api.Mount(mux, api.Options{
 		Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
 		Regions: ref.RegionIDs(),
@@ -145,19 +180,19 @@ func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, ref *region.Data,
 }
 
 // mountChatbot serves the Single Portal chatbot's API and widget.
-func mountChatbot(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Data, log *slog.Logger) (_ func(context.Context), err error) {
+func mountChatbot(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Set, _ *region.Data, log *slog.Logger) (_ func(context.Context), err error) {
 	var searcher chatbot.Searcher // nil: lexical
 	if in.llm != nil && in.llm.EmbeddingModel() != "" {
 		if searcher, err = hybridSearcher(in.llm); err != nil {
 			return nil, err
 		}
 	}
-	bot, err := chatbot.New(chatbot.Config{
+	bot, err := chatbot.New(cfg.Chatbot.Service(chatbot.Config{
 		LLM:      in.llm,
 		Searcher: searcher,
 		Kafka:    in.kafka,
 		Logger:   log.With("component", "chatbot"),
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -172,9 +207,10 @@ func mountChatbot(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Da
 	}, nil
 }
 
-// mountDoctor serves the diagnostic assistant and, when doctors'
-// credentials are configured, the transcription and notes API.
-func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
+// mountDoctor serves, when doctors' credentials are configured, the
+// transcription, notes and diagnosis API; without them its paths answer
+// 503 saying what to set.
+func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Set, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
 	eng, err := diagnosis.NewDefaultEngine()
 	if err != nil {
 		return nil, err
@@ -186,19 +222,14 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Dat
 	if err != nil {
 		return nil, err
 	}
-	if err := httpedge.Mount(mux, cfg.HTTP.Edge(), diagnosis.Route(diag, 0)); err != nil {
-		return nil, err
-	}
 	if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
 		// Patient data behind no credentials is never an option: the
 		// paths only say so, to anyone, and serve nothing.
 		log.Info("doctor API off: set doctor.api_keys or doctor.jwt.secret to turn it on")
-		off := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret"})
-		})
+		closed := off("the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret")
 		var routes []httpedge.Route
-		for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes"} {
-			routes = append(routes, httpedge.Route{Path: p, Need: httpedge.Public, Handler: off})
+		for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes", "/api/v1/diagnosis"} {
+			routes = append(routes, httpedge.Route{Path: p, Need: httpedge.Public, Handler: closed})
 		}
 		return nil, httpedge.Mount(mux, cfg.HTTP.Edge(), routes...)
 	}
@@ -206,7 +237,7 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Dat
 	if err != nil {
 		return nil, err
 	}
-	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Kafka: in.kafka, Diagnosis: eng,
+	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Kafka: in.kafka, Diagnosis: eng, DiagnosisHandler: diag,
 		Structurer: notes.NewStructurer(in.llm, nil),
 		Log:        log.With("component", "doctor")}
 	if engine != nil {
@@ -232,6 +263,14 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *region.Dat
 			engine.Close()
 		}
 	}, nil
+}
+
+// off answers 503 with what to configure: the route of a surface that is
+// not configured, rather than a 404 that hides why.
+func off(detail string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: detail})
+	})
 }
 
 // asrEngine builds the configured speech engine, or nil when none is

@@ -5,6 +5,7 @@ package health
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -25,9 +26,22 @@ func Live() http.Handler {
 }
 
 // Ready runs every check concurrently, each bounded by timeout, and
-// answers 200 only if all pass, with each check's result in the body.
-func Ready(timeout time.Duration, checks ...Check) http.Handler {
+// answers 200 only if all pass, with "ok" or "failing" per check in the
+// body. The errors themselves go to log only: they name internal hosts
+// and ports (dial tcp 10.0.3.7:9092 ...), and /readyz is public, for
+// probes. log may be nil.
+func Ready(timeout time.Duration, log *slog.Logger, checks ...Check) http.Handler {
+	return ReadyFor(timeout, log, nil, checks...)
+}
+
+// ReadyFor is Ready that also tells an operator, a request for which
+// operator reports true, each failing check's error. operator may be nil.
+func ReadyFor(timeout time.Duration, log *slog.Logger, operator func(*http.Request) bool, checks ...Check) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		detail := operator != nil && operator(r)
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		results := make(map[string]string, len(checks))
@@ -40,7 +54,11 @@ func Ready(timeout time.Duration, checks ...Check) http.Handler {
 				defer wg.Done()
 				res := "ok"
 				if err := c.Fn(ctx); err != nil {
-					res = err.Error()
+					res = "failing"
+					if detail {
+						res = err.Error()
+					}
+					log.Warn("readiness check failing", "check", c.Name, "err", err)
 				}
 				mu.Lock()
 				defer mu.Unlock()

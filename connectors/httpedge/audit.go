@@ -31,6 +31,11 @@ type Auditor interface {
 	Audit(ctx context.Context, a Audit)
 }
 
+// TruncateQuery cuts a query string to MaxAuditQuery bytes, for an
+// auditor that takes records from elsewhere than the edge or wants to
+// hold that bound itself.
+func TruncateQuery(q string) string { return truncate(q, MaxAuditQuery) }
+
 // truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
 func truncate(s string, n int) string {
 	if len(s) <= n {

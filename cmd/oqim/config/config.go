@@ -57,11 +57,42 @@ type Config struct {
 	// workers (see inference/clinical/doctorapi).
 	Doctor doctorapi.Config `yaml:"doctor"`
 	// Access guards the BI API: keys or JWTs with a role and a region
-	// scope (see analytics/access). Empty leaves the BI open (the demo).
+	// scope (see analytics/access). Empty leaves the BI open, which
+	// serve and ingest refuse unless access.insecure_demo is set.
 	Access access.Config `yaml:"access"`
 	// ASR chooses the speech-recognition engine; empty keeps audio off
 	// (notes and diagnosis from text still work).
 	ASR ASRConfig `yaml:"asr"`
+	// Chatbot bounds the citizens' chatbot: what it holds in memory and
+	// how fast one client may ask.
+	Chatbot ChatbotConfig `yaml:"chatbot"`
+}
+
+// ChatbotConfig bounds the chatbot (inference/chatbot); zero takes the
+// chatbot's defaults. Its sessions live in memory: at worst about
+// max_sessions × max_history × max_message_runes × 4 bytes.
+type ChatbotConfig struct {
+	// MaxSessions bounds the live sessions (default 100,000); past it
+	// the least recently used is evicted.
+	MaxSessions int `yaml:"max_sessions"`
+	// SessionTTL is how long an idle session lives (default 30m).
+	SessionTTL Duration `yaml:"session_ttl"`
+	// MaxHistory bounds the messages kept per session (default 40).
+	MaxHistory int `yaml:"max_history"`
+	// MaxMessageRunes bounds a question's length (default 1,000).
+	MaxMessageRunes int `yaml:"max_message_runes"`
+	// RatePerSecond and Burst are each client's token bucket (defaults 2
+	// and 20). A client is its address, taken from X-Forwarded-For only
+	// behind http.trusted_proxies.
+	RatePerSecond float64 `yaml:"rate_per_second"`
+	Burst         int     `yaml:"burst"`
+}
+
+// Service is the chatbot's configuration with these bounds applied.
+func (c ChatbotConfig) Service(base chatbot.Config) chatbot.Config {
+	base.MaxSessions, base.SessionTTL, base.MaxHistory = c.MaxSessions, c.SessionTTL.Duration, c.MaxHistory
+	base.MaxMessageRunes, base.RatePerSecond, base.Burst = c.MaxMessageRunes, c.RatePerSecond, c.Burst
+	return base
 }
 
 // ASRConfig selects and configures the speech-recognition engine.
@@ -563,7 +594,53 @@ func (c *Config) validate(path string) error {
 	if c.Generator.Window.Duration <= 0 {
 		return bad("generator.window", "must be positive, e.g. 720h")
 	}
+	if c.Access.AuditMaxPending < 0 {
+		return bad("access.audit_max_pending", "must not be negative (0 takes the default, 10000)")
+	}
+	for key, n := range map[string]float64{
+		"chatbot.max_sessions": float64(c.Chatbot.MaxSessions), "chatbot.max_history": float64(c.Chatbot.MaxHistory),
+		"chatbot.max_message_runes": float64(c.Chatbot.MaxMessageRunes), "chatbot.burst": float64(c.Chatbot.Burst),
+		"chatbot.session_ttl": c.Chatbot.SessionTTL.Seconds(),
+		// A negative rate would turn the chatbot's limit off; the
+		// configuration does not offer that.
+		"chatbot.rate_per_second": c.Chatbot.RatePerSecond,
+	} {
+		if n < 0 {
+			return bad(key, "must not be negative (0 takes the chatbot's default)")
+		}
+	}
 	return nil
+}
+
+// AccessGaps lists the settings whose absence would leave a surface of
+// `oqim serve` without credentials, each with what it would expose. The
+// HTTP ingest endpoint is not among them: without agencies it is not
+// mounted at all.
+func (c *Config) AccessGaps() []string {
+	var gaps []string
+	if !c.Access.Configured() {
+		gaps = append(gaps, "access.keys or access.jwt.secret (OQIM_ACCESS_JWT_SECRET): without them the BI answers every anonymous caller as a national reader, citizens' chatbot questions included")
+	}
+	if len(c.Doctor.APIKeys) == 0 && c.Doctor.JWT.Secret == "" {
+		gaps = append(gaps, "doctor.api_keys or doctor.jwt.secret (OQIM_DOCTOR_JWT_SECRET): without them the clinical API and /api/v1/diagnosis are off")
+	}
+	return gaps
+}
+
+// ErrInsecure is wrapped by RequireAccess's error.
+var ErrInsecure = errors.New("access control is not configured")
+
+// RequireAccess fails closed: it returns an error naming every missing
+// credential setting, unless access.insecure_demo says an open process
+// is meant. serve and ingest run from one deployment's configuration and
+// both call it, so a deployment cannot be started half open.
+func (c *Config) RequireAccess() error {
+	gaps := c.AccessGaps()
+	if len(gaps) == 0 || c.Access.InsecureDemo {
+		return nil
+	}
+	return fmt.Errorf("config: %w; set:\n  - %s\n  or, for a demo on a trusted machine only, access.insecure_demo: true (OQIM_ACCESS_INSECURE_DEMO=true, or --insecure-demo)",
+		ErrInsecure, strings.Join(gaps, "\n  - "))
 }
 
 func validPort(s string) bool {

@@ -180,14 +180,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	httpedge.WriteJSON(w, http.StatusOK, resp)
 }
 
-// Route declares POST /api/v1/diagnosis for the edge. It is public, as it
-// has been since the demo: a request carries symptoms, age and sex, no
-// identifier, and nothing is stored.
+// Route declares POST /api/v1/diagnosis for the edge, for doctors only:
+// the text is clinical free text, and in the LLM text mode each request
+// spends tokens. The doctor API (inference/clinical/doctorapi) mounts it
+// with its credentials, per-doctor rate limit and audit.
 func Route(h http.Handler, maxBody int64) httpedge.Route {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBodyBytes
 	}
-	return httpedge.Route{Method: http.MethodPost, Path: "/api/v1/diagnosis", Need: httpedge.Public, MaxBody: maxBody,
+	return httpedge.Route{Method: http.MethodPost, Path: "/api/v1/diagnosis", Need: httpedge.Doctor, MaxBody: maxBody,
 		Timeout: time.Minute, Handler: h}
 }
 

@@ -6,6 +6,7 @@
 //	GET  /api/v1/transcriptions/{id}         a job's status and result
 //	GET  /api/v1/transcriptions/{id}/events  server-sent events: segments as they are final, then the result
 //	POST /api/v1/notes                       text → structured note (+ differential, or ?format=fhir)
+//	POST /api/v1/diagnosis                   the diagnostic assistant (inference/clinical/diagnosis)
 //
 // Queued jobs run in the workers of inference/clinical/worker; the API and the
 // workers share job state through ClickHouse, so any API process can
@@ -44,6 +45,10 @@ type Deps struct {
 	// Diagnosis is the diagnostic assistant's engine; nil loads the
 	// embedded DDXPlus knowledge base.
 	Diagnosis *diagnosis.Engine
+	// DiagnosisHandler serves POST /api/v1/diagnosis (diagnosis.NewHandler,
+	// with the LLM when text_mode=llm is wanted); nil builds one over
+	// Diagnosis without an LLM.
+	DiagnosisHandler http.Handler
 	// ClickHouse and Database hold the audit table and job state
 	// (migration 0004). Kafka is the cluster for jobs. Without it,
 	// recordings over the synchronous limit are refused with 503.
@@ -67,6 +72,7 @@ type Handler struct {
 	engine     asr.Engine
 	structurer notes.Structurer
 	diagnoser  *notes.Diagnoser
+	diagnosis  http.Handler
 	audit      worker.Auditor
 	store      *worker.Store // nil without ClickHouse
 	blobs      *worker.Blobs // nil without Kafka
@@ -120,6 +126,11 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if h.diagnoser, err = notes.NewDiagnoser(eng, nil, 0); err != nil {
 		return nil, fmt.Errorf("doctorapi: %w", err)
 	}
+	if h.diagnosis = deps.DiagnosisHandler; h.diagnosis == nil {
+		if h.diagnosis, err = diagnosis.NewHandler(diagnosis.HandlerConfig{Engine: eng}); err != nil {
+			return nil, fmt.Errorf("doctorapi: %w", err)
+		}
+	}
 
 	if deps.ClickHouse != nil {
 		if deps.Database == "" {
@@ -161,6 +172,7 @@ func (h *Handler) Routes() []httpedge.Route {
 		route("GET", "/api/v1/transcriptions/{id}", h.getTranscription, 0, 0, false),
 		route("GET", "/api/v1/transcriptions/{id}/events", h.streamTranscription, 0, h.cfg.StreamTimeout+time.Minute, true),
 		route("POST", "/api/v1/notes", h.createNote, maxNoteBytes, 0, false),
+		h.diagnosisRoute(),
 	}
 }
 
