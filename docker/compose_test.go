@@ -15,16 +15,7 @@ import (
 // compose-go is the loader `docker compose config` itself uses, so a file
 // it accepts is one docker compose accepts.
 func TestComposeFileIsValid(t *testing.T) {
-	// The secrets an operator provides (docker/.env or the environment).
-	secrets := cli.WithEnv([]string{"OQIM_ACCESS_JWT_SECRET=" + strings.Repeat("b", 32), "OQIM_DOCTOR_JWT_SECRET=" + strings.Repeat("d", 32)})
-	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithName("oqim"), cli.WithResolvedPaths(true), secrets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := opts.LoadProject(context.Background())
-	if err != nil {
-		t.Fatalf("docker/compose.yaml: %v", err)
-	}
+	p := loadCompose(t)
 	for _, name := range []string{"kafka", "clickhouse", "migrate", "ingest", "serve", "generate", "worker-retention"} {
 		if _, err := p.GetService(name); err != nil {
 			t.Errorf("service %s: %v", name, err)
@@ -72,14 +63,7 @@ func TestComposeNeedsSecrets(t *testing.T) {
 // default (no profile), against the cluster's ClickHouse, on the volume
 // where serve keeps the audio.
 func TestComposeRunsRetention(t *testing.T) {
-	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithName("oqim"), cli.WithResolvedPaths(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := opts.LoadProject(context.Background())
-	if err != nil {
-		t.Fatalf("docker/compose.yaml: %v", err)
-	}
+	p := loadCompose(t)
 	s, err := p.GetService("worker-retention")
 	if err != nil {
 		t.Fatalf("no retention worker: %v", err)
@@ -122,4 +106,20 @@ func TestDockerfileIsStaticAndNonRoot(t *testing.T) {
 	if strings.Contains(df, "USER root") {
 		t.Error("Dockerfile switches to root")
 	}
+}
+
+// loadCompose loads compose.yaml as docker compose would, with the
+// secrets an operator provides (docker/.env or the environment).
+func loadCompose(t *testing.T) *types.Project {
+	t.Helper()
+	secrets := cli.WithEnv([]string{"OQIM_ACCESS_JWT_SECRET=" + strings.Repeat("b", 32), "OQIM_DOCTOR_JWT_SECRET=" + strings.Repeat("d", 32)})
+	opts, err := cli.NewProjectOptions([]string{"compose.yaml"}, cli.WithName("oqim"), cli.WithResolvedPaths(true), secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := opts.LoadProject(context.Background())
+	if err != nil {
+		t.Fatalf("docker/compose.yaml: %v", err)
+	}
+	return p
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/oqim/oqim/analytics/api"
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/models/region"
 )
@@ -24,7 +25,7 @@ func auditDB(t *testing.T) (driver.Conn, string) {
 	conn, db := chtest.Database(t)
 	// Only kpi_audit: the rest of the BI's schema reads tables these
 	// tests do not need.
-	ddl, err := fs.ReadFile(kpi.Migrations(), "0006_kpi_audit.sql")
+	ddl, err := fs.ReadFile(kpi.Migrations(), migrate.Dir+"/0006_kpi_audit.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
