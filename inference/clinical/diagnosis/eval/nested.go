@@ -168,6 +168,10 @@ type NestedFold struct {
 	FullTop3        float64 `json:"full_top3"`
 	InteractiveTop1 float64 `json:"interactive_top1"`
 	MeanQuestions   float64 `json:"mean_questions"`
+	// The same fold scored with the shipped defaults, for a paired
+	// comparison.
+	ShippedFullTop1        float64 `json:"shipped_full_top1"`
+	ShippedInteractiveTop1 float64 `json:"shipped_interactive_top1"`
 	// TestLines are the CSV lines of the outer fold's patients.
 	TestLines []int `json:"test_lines"`
 }
@@ -258,12 +262,15 @@ func nestedCrossValidation(ctx context.Context, opts Options, kb *ddxplus.KB, pa
 			return nil, err
 		}
 		nested, shipped = append(nested, res...), append(shipped, ship...)
-		byFold := make([][]result, n.Outer)
+		byFold, shipByFold := make([][]result, n.Outer), make([][]result, n.Outer)
 		for i, x := range res {
 			byFold[outer[i]] = append(byFold[outer[i]], x)
+			shipByFold[outer[i]] = append(shipByFold[outer[i]], ship[i])
 			folds[outer[i]].TestLines = append(folds[outer[i]].TestLines, patients[i].Line)
 		}
 		for f := range folds {
+			sf, si := summarise(shipByFold[f])
+			folds[f].ShippedFullTop1, folds[f].ShippedInteractiveTop1 = sf.Top1, si.Top1
 			full, inter := summarise(byFold[f])
 			folds[f].Training = training[f]
 			folds[f].FullTop1, folds[f].FullTop3 = full.Top1, full.Top3
@@ -329,8 +336,8 @@ func (nc *NestedCrossValidation) writeText(w io.Writer) {
 	fmt.Fprintf(w, "  shipped      full top-1 %6.2f%%  top-3 %6.2f%%   interactive top-1 %6.2f%%  top-3 %6.2f%%  %.2f questions  (defaults, same outer folds, no choice)\n",
 		100*nc.ShippedFull.Top1, 100*nc.ShippedFull.Top3, 100*nc.ShippedInteractive.Top1, 100*nc.ShippedInteractive.Top3, nc.ShippedInteractive.MeanQuestions)
 	for _, f := range nc.Folds {
-		fmt.Fprintf(w, "  partition %d outer fold %d (%d training, %d test): chose %-34s full top-1 %6.2f%%  top-3 %6.2f%%  interactive top-1 %6.2f%%  %.2f questions\n",
-			f.Partition, f.Fold, f.Training, len(f.TestLines), f.Chosen, 100*f.FullTop1, 100*f.FullTop3, 100*f.InteractiveTop1, f.MeanQuestions)
+		fmt.Fprintf(w, "  partition %d outer fold %d (%d training, %d test): chose %-34s full top-1 %6.2f%% (shipped %6.2f%%)  top-3 %6.2f%%  interactive top-1 %6.2f%% (shipped %6.2f%%)  %.2f questions\n",
+			f.Partition, f.Fold, f.Training, len(f.TestLines), f.Chosen, 100*f.FullTop1, 100*f.ShippedFullTop1, 100*f.FullTop3, 100*f.InteractiveTop1, 100*f.ShippedInteractiveTop1, f.MeanQuestions)
 	}
 	for _, c := range nc.Chosen {
 		fmt.Fprintf(w, "  chosen %-34s in %d of %d outer folds\n", c.Setting, c.Folds, len(nc.Folds))

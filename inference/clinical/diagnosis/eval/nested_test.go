@@ -209,14 +209,15 @@ func TestParseGrid(t *testing.T) {
 	}
 }
 
-// TestNestedDevelopmentSet runs the nested cross-validation reported in
-// README.md on the development patients. It takes about a minute on two
-// cores, so it runs only with OQIM_NESTED_CV=1.
+// TestNestedDevelopmentSet runs one partition of the nested
+// cross-validation reported in README.md (which runs ten) on the
+// development patients. It takes about 20 seconds on one core, so it runs
+// only with OQIM_NESTED_CV=1.
 func TestNestedDevelopmentSet(t *testing.T) {
 	if os.Getenv("OQIM_NESTED_CV") == "" {
 		t.Skip("set OQIM_NESTED_CV=1 to run the nested cross-validation on the development patients")
 	}
-	r, err := Run(context.Background(), Options{Patients: devPatients(t), Seed: 1, Nested: Nested{Outer: 5, Inner: 4, Repeats: 2}})
+	r, err := Run(context.Background(), Options{Patients: devPatients(t), Seed: 1, Nested: Nested{Outer: 5, Inner: 4}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,8 +228,9 @@ func TestNestedDevelopmentSet(t *testing.T) {
 	if nc.Full.Top1 < 0.99 || nc.Interactive.Top1 < 0.98 || nc.Interactive.MeanQuestions > 10 {
 		t.Errorf("nested full top-1 %.4f, interactive top-1 %.4f in %.2f questions", nc.Full.Top1, nc.Interactive.Top1, nc.Interactive.MeanQuestions)
 	}
-	// The engine ships what the rule picks on all the patients.
-	if nc.AllPatients.Chosen != "default" {
-		t.Errorf("the rule picks %s on all the patients, not the shipped defaults", nc.AllPatients.Chosen)
+	// The defaults are kept because choosing from the grid does not beat
+	// them on the same outer folds (README.md); say so if that changes.
+	if d := nc.Full.Top1 - nc.ShippedFull.Top1; d > 0.005 {
+		t.Errorf("nested full top-1 %.4f beats the shipped defaults' %.4f by %.4f: revisit the defaults", nc.Full.Top1, nc.ShippedFull.Top1, d)
 	}
 }
