@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +27,8 @@ func (a *app) evalCmd() *cobra.Command {
 		maxQuestions  int
 		workers       int
 		asJSON, quiet bool
+		nested, grid  string
+		nestedRepeats int
 	)
 	diag := &cobra.Command{
 		Use:   "diagnosis --patients FILE",
@@ -40,16 +43,40 @@ It reports top-1 (GTPA@1), top-3 and top-5 accuracy, the mean number of
 questions, the expected calibration error and per-patient latency.
 --folds K adds K-fold cross-validated figures that refit the model's
 statistics on the other folds of the same file; --repeats N adds their mean
-and spread over N random partitions drawn from --seed.`,
+and spread over N random partitions drawn from --seed.
+--nested OUTERxINNER adds nested cross-validation: in each outer fold the
+engine settings are chosen from --grid by an inner cross-validation on the
+outer training part only (full top-1, then log-loss), the statistics are
+refitted there, and the outer fold is scored; it reports the outer figures,
+the setting chosen per fold and the same choice made on all the patients.
+--grid lists settings separated by ";", each "default" or key=value pairs
+separated by "," (smoothing, value_smoothing, off_list, temperature,
+set_weight, stop_probability, min_gain); the default grid is
+"` + gridSpec(eval.DefaultGrid()) + `".`,
 		Example: `  oqim eval diagnosis --patients dev_patients.csv
   oqim eval diagnosis --patients dev_patients.csv --json
-  oqim eval diagnosis --patients dev_patients.csv --folds 5 --repeats 10 --seed 1`,
+  oqim eval diagnosis --patients dev_patients.csv --folds 5 --repeats 10 --seed 1
+  oqim eval diagnosis --patients dev_patients.csv --nested 5x4 --nested-repeats 2 --seed 1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if patients == "" {
 				return &usageError{errors.New("--patients FILE is required: a CSV in the DDXPlus layout")}
 			}
 			opts := eval.Options{Patients: patients, Limit: limit, MaxQuestions: maxQuestions, Workers: workers, Folds: folds, Repeats: repeats, Seed: seed}
+			if nested != "" {
+				outer, inner, err := eval.ParseNested(nested)
+				if err != nil {
+					return &usageError{err}
+				}
+				opts.Nested = eval.Nested{Outer: outer, Inner: inner, Repeats: nestedRepeats}
+				if grid != "" {
+					if opts.Nested.Grid, err = eval.ParseGrid(grid); err != nil {
+						return &usageError{err}
+					}
+				}
+			} else if grid != "" || nestedRepeats != 1 {
+				return &usageError{errors.New("--grid and --nested-repeats need --nested OUTERxINNER")}
+			}
 			if !quiet {
 				opts.Progress = a.stderr
 			}
@@ -71,6 +98,9 @@ and spread over N random partitions drawn from --seed.`,
 	diag.Flags().IntVar(&folds, "folds", 0, "also report K-fold cross-validated figures (0: off)")
 	diag.Flags().IntVar(&repeats, "repeats", 0, "with --folds, also report the mean and spread over N random partitions (0: off)")
 	diag.Flags().Uint64Var(&seed, "seed", 1, "seed of the random partitions of --repeats")
+	diag.Flags().StringVar(&nested, "nested", "", "also run nested cross-validation with OUTERxINNER folds, such as 5x4 (empty: off)")
+	diag.Flags().StringVar(&grid, "grid", "", "with --nested, the engine settings to choose from (empty: the default grid)")
+	diag.Flags().IntVar(&nestedRepeats, "nested-repeats", 1, "with --nested, the number of random outer partitions, drawn from --seed")
 	diag.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	diag.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
 	cmd.AddCommand(diag, a.evalDiagnosisTextCmd(), a.evalNotesCmd(), a.evalChatbotCmd())
@@ -193,4 +223,13 @@ against them too (precision and recall of present findings).`,
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	c.Flags().BoolVar(&details, "details", false, "list every case not ranked first, with missed and extra evidence codes")
 	return c
+}
+
+// gridSpec writes a grid in the syntax of --grid.
+func gridSpec(g []eval.Setting) string {
+	names := make([]string, len(g))
+	for i, s := range g {
+		names[i] = s.Name
+	}
+	return strings.Join(names, "; ")
 }

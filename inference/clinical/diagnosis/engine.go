@@ -43,7 +43,8 @@ type Case struct {
 }
 
 // Options tune the model. The zero value selects the defaults, which were
-// chosen by cross-validation on the development patients (see README.md).
+// chosen by cross-validation on the development patients and are kept by
+// nested cross-validation over a declared grid (eval.Nested; README.md).
 type Options struct {
 	// Smoothing is the pseudo-count with which per-condition frequencies
 	// are shrunk towards the rate pooled over all conditions that list the

@@ -61,6 +61,14 @@ type Options struct {
 	// estimate when a condition has only a handful of patients.
 	Repeats int
 	Seed    uint64
+	// Nested, when Nested.Outer ≥ 2, adds nested cross-validation: the
+	// engine settings are chosen from a grid inside each outer training
+	// part, so the estimate includes the cost of choosing them.
+	Nested Nested
+
+	// fit refits the statistics on training patients; nil means
+	// ddxplus.Fit. Tests replace it to see which patients every fit used.
+	fit func(kb *ddxplus.KB, train []ddxplus.Patient, description string) (ddxplus.Stats, error)
 }
 
 // Report holds the figures of a run.
@@ -74,6 +82,8 @@ type Report struct {
 	CrossValidated *CrossValidation `json:"cross_validated,omitempty"`
 	// Repeated is set when Options.Folds ≥ 2 and Options.Repeats ≥ 1.
 	Repeated *RepeatedCrossValidation `json:"repeated_cross_validation,omitempty"`
+	// Nested is set when Options.Nested.Outer ≥ 2.
+	Nested *NestedCrossValidation `json:"nested_cross_validation,omitempty"`
 }
 
 // FullMetrics are the figures of the full protocol.
@@ -200,7 +210,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	r.Full, r.Interactive = summarise(res)
 
 	if opts.Folds >= 2 {
-		res, training, err := crossValidate(ctx, opts, kb, patients, func(i int) int { return i % opts.Folds }, "cross-validation")
+		res, training, err := crossValidate(ctx, opts, kb, patients, opts.Folds, func(i int) int { return i % opts.Folds }, fixedEngine(opts), "cross-validation")
 		if err != nil {
 			return nil, err
 		}
@@ -225,37 +235,70 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		r.Repeated = rep
 	}
+	if opts.Nested.Outer >= 2 {
+		nested, err := nestedCrossValidation(ctx, opts, kb, patients)
+		if err != nil {
+			return nil, err
+		}
+		r.Nested = nested
+	}
 	return r, nil
 }
 
 // crossValidate scores every patient with statistics refitted on the
-// patients of the other folds only; foldOf gives the fold of patient i. It
-// also returns how many patients each fold's statistics were fitted on.
-func crossValidate(ctx context.Context, opts Options, kb *ddxplus.KB, patients []ddxplus.Patient, foldOf func(int) int, label string) ([]result, []int, error) {
-	folded := make([]*diagnosis.Engine, opts.Folds)
-	training := make([]int, opts.Folds)
-	for f := range opts.Folds {
+// patients of the other folds only; foldOf gives the fold (0 ≤ fold < folds)
+// of patient i, and engineOf the engine settings of each fold. It also
+// returns how many patients each fold's statistics were fitted on. It is
+// the one cross-validation routine: plain, repeated and nested
+// cross-validation all go through it.
+func crossValidate(ctx context.Context, opts Options, kb *ddxplus.KB, patients []ddxplus.Patient, folds int, foldOf func(int) int, engineOf func(fold int) diagnosis.Options, label string) ([]result, []int, error) {
+	fit := opts.fit
+	if fit == nil {
+		fit = ddxplus.Fit
+	}
+	folded := make([]*diagnosis.Engine, folds)
+	training := make([]int, folds)
+	for f := range folds {
 		var train []ddxplus.Patient
 		for i, p := range patients {
 			if foldOf(i) != f {
 				train = append(train, p)
 			}
 		}
-		st, err := ddxplus.Fit(kb, train, fmt.Sprintf("fold %d of %d", f+1, opts.Folds))
+		desc := fmt.Sprintf("fold %d of %d", f+1, folds)
+		if label != "" {
+			desc = label + ", " + desc
+		}
+		st, err := fit(kb, train, desc)
 		if err != nil {
-			return nil, nil, fmt.Errorf("eval: fold %d: %w", f+1, err)
+			return nil, nil, fmt.Errorf("eval: %s: %w", desc, err)
 		}
 		training[f] = st.Patients
 		fkb, err := kb.WithStats(st)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("eval: %s: %w", desc, err)
 		}
-		if folded[f], err = diagnosis.NewEngine(fkb, opts.Engine); err != nil {
-			return nil, nil, err
+		if folded[f], err = diagnosis.NewEngine(fkb, engineOf(f)); err != nil {
+			return nil, nil, fmt.Errorf("eval: %s: %w", desc, err)
 		}
 	}
 	res, err := score(ctx, opts, patients, func(i int) *diagnosis.Engine { return folded[foldOf(i)] }, label)
 	return res, training, err
+}
+
+// fixedEngine gives every fold the engine settings of opts.
+func fixedEngine(opts Options) func(int) diagnosis.Options {
+	return func(int) diagnosis.Options { return opts.Engine }
+}
+
+// randomFolds assigns n patients to k folds of (nearly) equal size at
+// random.
+func randomFolds(rng *rand.Rand, n, k int) []int {
+	fold := make([]int, n)
+	for pos, i := range rng.Perm(n) {
+		fold[i] = pos % k
+	}
+	return fold
 }
 
 // repeatedCrossValidation runs cross-validation over opts.Repeats random
@@ -265,14 +308,11 @@ func repeatedCrossValidation(ctx context.Context, opts Options, kb *ddxplus.KB, 
 	var f1, f3, f5, i1, i3, iq []float64
 	type pair struct{ proto, truth, pred string }
 	conf := map[pair]int{}
-	fold := make([]int, len(patients))
 	quiet := opts
 	quiet.Progress = nil
 	for rep := range opts.Repeats {
-		for pos, i := range rng.Perm(len(patients)) {
-			fold[i] = pos % opts.Folds
-		}
-		res, _, err := crossValidate(ctx, quiet, kb, patients, func(i int) int { return fold[i] }, "")
+		fold := randomFolds(rng, len(patients), opts.Folds)
+		res, _, err := crossValidate(ctx, quiet, kb, patients, opts.Folds, func(i int) int { return fold[i] }, fixedEngine(opts), "")
 		if err != nil {
 			return nil, err
 		}
@@ -629,6 +669,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, c := range rp.Confusions {
 			fmt.Fprintf(w, "  misses (%s): %s → %s: %d\n", c.Protocol, c.Truth, c.Predicted, c.Count)
 		}
+	}
+	if r.Nested != nil {
+		r.Nested.writeText(w)
 	}
 	_, err = fmt.Fprintln(w)
 	return err
