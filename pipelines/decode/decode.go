@@ -270,6 +270,9 @@ func (d *Decoder) append(t *Table, event int, env *events.Envelope, prefix strin
 			if terr != nil {
 				return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not an RFC 3339 time", row.values[i].b)}
 			}
+			if !events.Storable(tm) {
+				return events.UnstorableTime(prefix+f.Name, row.values[i].b)
+			}
 			row.values[i].t = tm
 		}
 	}
@@ -329,6 +332,13 @@ func readField(dst *value, f *schema.Field, v *fastjson.Value, prefix string) er
 		}
 		if len(b) == 0 && f.Required {
 			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonMissingField, Detail: "must not be empty"}
+		}
+		if f.Kind == schema.String {
+			// Free text: tab and line breaks are allowed, nothing that
+			// hides or reorders what a reader sees.
+			if at, what := events.ScanText(b, true); at >= 0 {
+				return events.TextError(prefix+f.Name, at, what)
+			}
 		}
 		if f.Kind == schema.Enum && !contains(f.Values, b) {
 			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not one of %s", b, strings.Join(f.Values, ", "))}
