@@ -34,6 +34,12 @@ type ConsumerConfig struct {
 	// OnFetchError is called for every failed fetch before it is retried,
 	// for metrics.
 	OnFetchError func(error)
+	// OnPosition, if set, is called after every fetch, empty ones
+	// included, with the partition's high watermark and the offset this
+	// member started the partition from in the current generation (the
+	// group's committed offset), so a caller can report lag while it is
+	// not committing.
+	OnPosition func(topic string, partition int, start, highWater int64)
 }
 
 // ErrRebalanced is returned by Commit for records fetched under a group
@@ -240,7 +246,8 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 		c.cfg.Logger.Warn("kafka fetch failed; retrying", "topic", topic, "partition", partition, "err", err, "in", delay)
 		return retry.Sleep(ctx, delay)
 	}
-	var ch *Chunk // kept across fetches that return nothing
+	start := int64(-1) // the offset the generation started this partition at
+	var ch *Chunk      // kept across fetches that return nothing
 	defer func() {
 		if ch != nil {
 			c.Release(ch)
@@ -255,6 +262,9 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 					return
 				}
 				continue
+			}
+			if start < 0 {
+				start = offset
 			}
 		}
 		// The read deadline is what lets a stopped generation interrupt a
@@ -292,6 +302,9 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 			// kafka-go's word for a fetch that found nothing new within
 			// FetchWait; the connection stays good.
 			err = nil
+		}
+		if err == nil && c.cfg.OnPosition != nil {
+			c.cfg.OnPosition(topic, partition, start, ch.HighWaterMark)
 		}
 		if short && ch.Len() == 0 {
 			// One record larger than the buffer: read it again into a
