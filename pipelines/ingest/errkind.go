@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 	kafkago "github.com/segmentio/kafka-go"
@@ -74,4 +75,16 @@ func transientException(code int32) bool {
 		return true
 	}
 	return false
+}
+
+// logged is what a log line says about a step's error: a ClickHouse
+// exception by its code and name only, as its message can quote the
+// refused data, which must not reach the logs (the dead letter, bounded,
+// carries it).
+func logged(err error) string {
+	var ex *proto.Exception
+	if errors.As(err, &ex) {
+		return fmt.Sprintf("ClickHouse exception %d (%s)", ex.Code, ex.Name)
+	}
+	return err.Error()
 }

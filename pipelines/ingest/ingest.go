@@ -52,8 +52,9 @@ type options struct {
 	Decode  decode.Options
 	Metrics *Metrics
 	Logger  *slog.Logger
-	// ShutdownGrace bounds how long a stopping pipeline tries to land the
-	// batches it has cut; what does not land stays uncommitted.
+	// ShutdownGrace bounds how long a stopping pipeline waits for the
+	// batches it has cut to land; failing steps are not retried then, and
+	// what does not land stays uncommitted.
 	ShutdownGrace time.Duration
 	// DeadPayload bounds a dead letter's JSON body, the original record
 	// cut to fit; default DefaultDeadPayload.

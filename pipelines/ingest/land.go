@@ -107,7 +107,7 @@ func (p *Pipeline) park(stage string, m kafkago.Message, err error) {
 	p.opts.Metrics.Parked[stage].Inc()
 	p.opts.Logger.Error("record parked: its dead letter was refused for good; it stays on the source topic",
 		"stage", stage, "source", header(m, headerSource), "sha256", header(m, headerSHA256),
-		"reason", header(m, headerReason), "dead_letter_bytes", len(m.Value), "err", err)
+		"reason", header(m, headerReason), "dead_letter_bytes", len(m.Value), "err", logged(err))
 }
 
 // isolate lands the rows of rec that ClickHouse accepts and dead-letters
@@ -148,7 +148,8 @@ func (p *Pipeline) deadRow(ctx context.Context, table string, row arrow.Record, 
 	fe := &events.FieldError{Reason: events.ReasonStoreRejected, Detail: fmt.Sprintf("%s refused the row: %v", table, cause)}
 	m := deadLetter(src.topic, src.partition, src.offset, bytes.TrimSpace(buf.Bytes()), fe, p.opts.DeadPayload)
 	p.opts.Metrics.DLQ[events.ReasonStoreRejected].Inc()
-	p.opts.Logger.Warn("row refused by ClickHouse; dead-lettered", "table", table, "source", header(m, headerSource), "err", cause)
+	p.opts.Logger.Warn("row refused by ClickHouse; dead-lettered", "table", table, "source", header(m, headerSource),
+		"sha256", header(m, headerSHA256), "err", logged(cause))
 	err := p.retry(ctx, "dlq", p.opts.PermanentTries, func() error { return p.dlq.WriteMessages(ctx, m) })
 	if permanent(err) {
 		p.park("insert", m, err)
@@ -185,7 +186,7 @@ func (p *Pipeline) retry(ctx context.Context, stage string, tries int, fn func()
 			n = 0 // a transient failure resets the count of permanent ones
 		}
 		d := b.Next()
-		p.opts.Logger.Warn("ingest step failed; retrying", "stage", stage, "err", err, "permanent", permanent(err), "in", d)
+		p.opts.Logger.Warn("ingest step failed; retrying", "stage", stage, "err", logged(err), "permanent", permanent(err), "in", d)
 		if !p.sleep(ctx, d) {
 			return fmt.Errorf("ingest: %s: stopped: %v", stage, err)
 		}
