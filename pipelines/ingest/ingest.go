@@ -187,7 +187,7 @@ type partition struct {
 
 // span is what a batch read of one partition.
 type span struct {
-	first, last, highWater int64
+	first, last int64
 }
 
 type tableRecord struct {
@@ -441,10 +441,10 @@ func closeWithin(d time.Duration, c io.Closer) {
 func (b *batch) cover(ch *kafka.Chunk, from, to int) {
 	key := partition{ch.Topic, ch.Partition}
 	if s := b.parts[key]; s != nil {
-		s.last, s.highWater = ch.Offset(to), ch.HighWaterMark
+		s.last = ch.Offset(to)
 		return
 	}
-	b.parts[key] = &span{first: ch.Offset(from), last: ch.Offset(to), highWater: ch.HighWaterMark}
+	b.parts[key] = &span{first: ch.Offset(from), last: ch.Offset(to)}
 }
 
 func (p *Pipeline) add(ch *kafka.Chunk, i int) {

@@ -90,6 +90,14 @@ func TestOversizePoisonDeadLetterFits(t *testing.T) {
 	if ids := landedIDs(t, env); len(ids) != 1 || ids[0] != "after-poison" {
 		t.Fatalf("landed %v, want the event after the poison record", ids)
 	}
+	// Both records are committed, so nothing is left to read.
+	deadline := time.Now().Add(10 * time.Second)
+	for p.Metrics.Lag() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("lag %d after everything landed", p.Metrics.Lag())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 
 	m := dlqMessages(t, env, 1)[0]
 	if len(m.Value) > ingest.DefaultDeadPayload {
