@@ -1,6 +1,7 @@
 package events
 
 import (
+	"encoding/binary"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -27,6 +28,12 @@ func CheckText(b []byte, field string, multiline bool) error {
 // bytes the decoder copies anyway.
 func ScanText(b []byte, multiline bool) (at int, what string) {
 	for i := 0; i < len(b); {
+		// Eight plain printable ASCII bytes at a time: no high bit, none
+		// below 0x20, none equal to 0x7f.
+		if i+8 <= len(b) && plainASCII(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+			continue
+		}
 		c := b[i]
 		if c < utf8.RuneSelf {
 			if (c < 0x20 || c == 0x7f) && !(multiline && (c == '\t' || c == '\n' || c == '\r')) {
@@ -47,6 +54,18 @@ func ScanText(b []byte, multiline bool) (at int, what string) {
 		i += n
 	}
 	return -1, ""
+}
+
+// plainASCII reports whether the eight bytes of w are all in 0x20..0x7e
+// (the classic has-less and has-zero bit tricks, which may report false
+// positives but no false negatives; the byte loop then decides).
+func plainASCII(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	high := w & highs
+	below := (w - 0x20*ones) & ^w & highs
+	del := w ^ 0x7f*ones
+	isDel := (del - ones) & ^del & highs
+	return high|below|isDel == 0
 }
 
 // TextError is the error CheckText returns for field.
