@@ -318,12 +318,10 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 		// Records read before an error are good and offset is already past
 		// them: hand them over first, or they would be skipped.
 		if ch.Len() > 0 {
-			select {
-			case c.chunks <- ch:
-				ch = nil
-			case <-ctx.Done():
+			if !c.handOver(ctx, conn, ch, start) {
 				return
 			}
+			ch = nil
 		}
 		if err == nil {
 			backoff.Reset()
@@ -343,6 +341,44 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 		}
 	}
 }
+
+// handOver queues ch for Poll; it reports false if ctx ended first. While
+// the queue is full (the caller is not polling: a stalled pipeline) it
+// asks the leader for the partition's high watermark every
+// positionRefresh, so OnPosition keeps reporting records that arrive
+// meanwhile.
+func (c *Consumer) handOver(ctx context.Context, conn *kafkago.Conn, ch *Chunk, start int64) bool {
+	select {
+	case c.chunks <- ch:
+		return true
+	default:
+	}
+	var tick <-chan time.Time
+	if c.cfg.OnPosition != nil {
+		t := time.NewTicker(positionRefresh)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case c.chunks <- ch:
+			return true
+		case <-ctx.Done():
+			return false
+		case <-tick:
+			_ = conn.SetDeadline(time.Now().Add(positionRefresh))
+			hw, err := conn.ReadLastOffset()
+			_ = conn.SetDeadline(time.Time{}) // the fetch loop sets its own
+			if err == nil {
+				c.cfg.OnPosition(ch.Topic, ch.Partition, start, hw)
+			}
+		}
+	}
+}
+
+// positionRefresh is how often a fetcher waiting to hand over a chunk
+// asks for the high watermark.
+const positionRefresh = time.Second
 
 // dial connects to the partition's leader and positions the connection
 // at offset, resolving FirstOffset and LastOffset.

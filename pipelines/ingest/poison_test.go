@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"syscall"
@@ -199,6 +200,25 @@ func TestStalledLagAndBoundedShutdown(t *testing.T) {
 	}
 	if lag := p.Metrics.Lag(); lag != int64(len(msgs)) {
 		t.Errorf("lag %d while stalled before any commit, want %d", lag, len(msgs))
+	}
+	// Records produced while stalled count too, also once the fetchers
+	// hold chunks the stalled pipeline does not take.
+	want := int64(len(msgs))
+	for wave := range 3 {
+		var more []kafkago.Message
+		for i := range 40 {
+			id := fmt.Sprintf("more-%d-%d", wave, i)
+			more = append(more, application(id, "Tax Committee"))
+		}
+		env.Produce(t, more)
+		want += int64(len(more))
+		deadline = time.Now().Add(15 * time.Second)
+		for p.Metrics.Lag() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("lag %d after wave %d arrived while stalled, want %d", p.Metrics.Lag(), wave+1, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 	if n := p.Metrics.Rows.Get() + p.Metrics.Parked["insert"].Get() + p.Metrics.Parked["dlq"].Get(); n != 0 {
 		t.Fatalf("%d rows landed or parked while the table was missing", n)
