@@ -83,10 +83,17 @@ func (w *RecordWriter) Insert(ctx context.Context, conn driver.Conn, table strin
 }
 
 func stringViews(dst []string, a *array.String) []string {
+	// For a slice of an array (a record bisected to isolate a row the
+	// server refuses) the offsets still count from the start of the whole
+	// data buffer while ValueBytes starts at the slice's first value.
 	data := a.ValueBytes()
 	offs := a.ValueOffsets()
+	base := int32(0)
+	if len(offs) > 0 {
+		base = offs[0]
+	}
 	for i := 0; i < a.Len(); i++ {
-		lo, hi := offs[i], offs[i+1]
+		lo, hi := offs[i]-base, offs[i+1]-base
 		if lo == hi {
 			dst = append(dst, "")
 			continue

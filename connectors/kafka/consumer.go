@@ -34,6 +34,12 @@ type ConsumerConfig struct {
 	// OnFetchError is called for every failed fetch before it is retried,
 	// for metrics.
 	OnFetchError func(error)
+	// OnPosition, if set, is called after every fetch, empty ones
+	// included, with the partition's high watermark and the offset this
+	// member started the partition from in the current generation (the
+	// group's committed offset), so a caller can report lag while it is
+	// not committing.
+	OnPosition func(topic string, partition int, start, highWater int64)
 }
 
 // ErrRebalanced is returned by Commit for records fetched under a group
@@ -240,7 +246,8 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 		c.cfg.Logger.Warn("kafka fetch failed; retrying", "topic", topic, "partition", partition, "err", err, "in", delay)
 		return retry.Sleep(ctx, delay)
 	}
-	var ch *Chunk // kept across fetches that return nothing
+	start := int64(-1) // the offset the generation started this partition at
+	var ch *Chunk      // kept across fetches that return nothing
 	defer func() {
 		if ch != nil {
 			c.Release(ch)
@@ -255,6 +262,9 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 					return
 				}
 				continue
+			}
+			if start < 0 {
+				start = offset
 			}
 		}
 		// The read deadline is what lets a stopped generation interrupt a
@@ -293,6 +303,9 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 			// FetchWait; the connection stays good.
 			err = nil
 		}
+		if err == nil && c.cfg.OnPosition != nil {
+			c.cfg.OnPosition(topic, partition, start, ch.HighWaterMark)
+		}
 		if short && ch.Len() == 0 {
 			// One record larger than the buffer: read it again into a
 			// buffer that fits (the batch rolled back to it).
@@ -305,12 +318,10 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 		// Records read before an error are good and offset is already past
 		// them: hand them over first, or they would be skipped.
 		if ch.Len() > 0 {
-			select {
-			case c.chunks <- ch:
-				ch = nil
-			case <-ctx.Done():
+			if !c.handOver(ctx, conn, ch, start) {
 				return
 			}
+			ch = nil
 		}
 		if err == nil {
 			backoff.Reset()
@@ -330,6 +341,44 @@ func (c *Consumer) fetch(ctx context.Context, gen int32, topic string, partition
 		}
 	}
 }
+
+// handOver queues ch for Poll; it reports false if ctx ended first. While
+// the queue is full (the caller is not polling: a stalled pipeline) it
+// asks the leader for the partition's high watermark every
+// positionRefresh, so OnPosition keeps reporting records that arrive
+// meanwhile.
+func (c *Consumer) handOver(ctx context.Context, conn *kafkago.Conn, ch *Chunk, start int64) bool {
+	select {
+	case c.chunks <- ch:
+		return true
+	default:
+	}
+	var tick <-chan time.Time
+	if c.cfg.OnPosition != nil {
+		t := time.NewTicker(positionRefresh)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case c.chunks <- ch:
+			return true
+		case <-ctx.Done():
+			return false
+		case <-tick:
+			_ = conn.SetDeadline(time.Now().Add(positionRefresh))
+			hw, err := conn.ReadLastOffset()
+			_ = conn.SetDeadline(time.Time{}) // the fetch loop sets its own
+			if err == nil {
+				c.cfg.OnPosition(ch.Topic, ch.Partition, start, hw)
+			}
+		}
+	}
+}
+
+// positionRefresh is how often a fetcher waiting to hand over a chunk
+// asks for the high watermark.
+const positionRefresh = time.Second
 
 // dial connects to the partition's leader and positions the connection
 // at offset, resolving FirstOffset and LastOffset.

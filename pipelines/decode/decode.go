@@ -53,6 +53,7 @@ type Decoder struct {
 	tables      []*Table
 	byFam       map[*schema.Family]*Table
 	key         []byte
+	last        int // index in tables of the last row appended
 }
 
 // New prepares builders for every family in the registry.
@@ -83,6 +84,7 @@ func New(opts Options) (*Decoder, error) {
 	d.fillDefaults()
 	for _, f := range opts.Registry.Families {
 		t := newTable(f, d.opts.Alloc)
+		t.pos = len(d.tables)
 		d.tables = append(d.tables, t)
 		d.byFam[f] = t
 	}
@@ -109,6 +111,12 @@ func (d *Decoder) fillDefaults() {
 
 // Tables are the per-family batches, in registry order.
 func (d *Decoder) Tables() []*Table { return d.tables }
+
+// Last is the index in Tables of the table the last successful Decode or
+// DecodeFlat appended its row to, so a caller can tell where each
+// record's row went (to trace a row the store refuses back to its
+// record).
+func (d *Decoder) Last() int { return d.last }
 
 // Rows is the number of rows buffered over all tables.
 func (d *Decoder) Rows() int {
@@ -270,11 +278,15 @@ func (d *Decoder) append(t *Table, event int, env *events.Envelope, prefix strin
 			if terr != nil {
 				return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not an RFC 3339 time", row.values[i].b)}
 			}
+			if !events.Storable(tm) {
+				return events.UnstorableTime(prefix+f.Name, row.values[i].b)
+			}
 			row.values[i].t = tm
 		}
 	}
 	if keep {
 		t.appendRow(event, row, d)
+		d.last = t.pos
 	}
 	return nil
 }
@@ -329,6 +341,13 @@ func readField(dst *value, f *schema.Field, v *fastjson.Value, prefix string) er
 		}
 		if len(b) == 0 && f.Required {
 			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonMissingField, Detail: "must not be empty"}
+		}
+		if f.Kind == schema.String {
+			// Free text: tab and line breaks are allowed, nothing that
+			// hides or reorders what a reader sees.
+			if at, what := events.ScanText(b, true); at >= 0 {
+				return events.TextError(prefix+f.Name, at, what)
+			}
 		}
 		if f.Kind == schema.Enum && !contains(f.Values, b) {
 			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not one of %s", b, strings.Join(f.Values, ", "))}
@@ -405,6 +424,7 @@ func unsafeString(b []byte) string {
 
 // Table is one family's batch under construction.
 type Table struct {
+	pos     int // in Decoder.tables
 	Family  *schema.Family
 	Schema  *arrow.Schema
 	builder *array.RecordBuilder

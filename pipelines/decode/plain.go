@@ -296,6 +296,9 @@ func (p *Plain) read(c *plainCol, v *fastjson.Value) error {
 		if err != nil {
 			return wrong("a string")
 		}
+		if err := events.CheckText(b, c.name, true); err != nil {
+			return err
+		}
 		c.s = b
 	case pTime:
 		b, err := v.StringBytes()

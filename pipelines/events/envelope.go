@@ -36,10 +36,15 @@ const (
 	// ReasonDuplicateKey: a key Oqim reads occurs twice in one record, so
 	// the record has no single meaning (see Parser).
 	ReasonDuplicateKey Reason = "duplicate_key"
+	// ReasonStoreRejected: the record passed validation but the store
+	// (ClickHouse) refused its row for a reason retrying cannot cure; the
+	// detail is the store's error. It is not in Reasons, which are what
+	// validation can say about a record.
+	ReasonStoreRejected Reason = "store_rejected"
 )
 
-// Reasons lists every Reason, for metrics that must exist before the first
-// bad record arrives.
+// Reasons lists every Reason validation gives, for metrics that must
+// exist before the first bad record arrives.
 var Reasons = []Reason{ReasonMalformed, ReasonMissingField, ReasonWrongType, ReasonInvalidValue,
 	ReasonUnknownType, ReasonUnknownRegion, ReasonTooLarge, ReasonFutureTime, ReasonDuplicateKey}
 

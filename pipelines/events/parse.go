@@ -135,5 +135,9 @@ func String(v *fastjson.Value, field string, required bool) ([]byte, error) {
 	if required && len(b) == 0 {
 		return nil, &FieldError{Field: field, Reason: ReasonMissingField, Detail: "must not be empty"}
 	}
+	// Envelope fields are identifiers and codes: one line, no controls.
+	if err := CheckText(b, field, false); err != nil {
+		return nil, err
+	}
 	return b, nil
 }

@@ -66,8 +66,10 @@ type Config struct {
 	// stopped heartbeating before giving its partitions to the others;
 	// 0 keeps kafka-go's 30 s.
 	SessionTimeout time.Duration
-	// ShutdownGrace bounds how long a stopping pipeline tries to land the
-	// batches it has cut; 0 means 15 s.
+	// ShutdownGrace bounds how long a stopping pipeline waits for the
+	// batches it has cut to land; a step that fails meanwhile is not
+	// retried, and what has not landed stays uncommitted for redelivery.
+	// 0 means 15 s.
 	ShutdownGrace time.Duration
 }
 

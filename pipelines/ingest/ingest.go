@@ -7,16 +7,13 @@ package ingest
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/apache/arrow/go/v15/arrow"
@@ -24,7 +21,6 @@ import (
 
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/kafka"
-	"github.com/oqim/oqim/connectors/retry"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/events"
 	"github.com/oqim/oqim/pipelines/schema"
@@ -56,9 +52,17 @@ type options struct {
 	Decode  decode.Options
 	Metrics *Metrics
 	Logger  *slog.Logger
-	// ShutdownGrace bounds how long a stopping pipeline tries to land the
-	// batches it has cut; what does not land stays uncommitted.
+	// ShutdownGrace bounds how long a stopping pipeline waits for the
+	// batches it has cut to land; failing steps are not retried then, and
+	// what does not land stays uncommitted.
 	ShutdownGrace time.Duration
+	// DeadPayload bounds a dead letter's JSON body, the original record
+	// cut to fit; default DefaultDeadPayload.
+	DeadPayload int
+	// PermanentTries is how often a step failing for a permanent reason
+	// (see permanent) is tried before its records are isolated or parked;
+	// default 3. Transient failures are retried without bound.
+	PermanentTries int
 	// SessionTimeout is how long the group waits for a member that stopped
 	// heartbeating (a crashed ingester) before giving its partitions to
 	// the others; 0 keeps kafka-go's 30 s.
@@ -128,6 +132,12 @@ func (o *options) defaults() error {
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = 15 * time.Second
 	}
+	if o.DeadPayload <= 0 {
+		o.DeadPayload = DefaultDeadPayload
+	}
+	if o.PermanentTries <= 0 {
+		o.PermanentTries = 3
+	}
 	return nil
 }
 
@@ -143,6 +153,14 @@ type Pipeline struct {
 	flat     *schema.Family
 	flatEv   int
 	plain    *decode.Plain
+
+	// srcs are the source coordinates of the rows buffered in each of the
+	// decoder's tables (one table for plain), in row order.
+	srcs [][]source
+
+	// stopping ends when Run's context does: from then on a failing step
+	// is not retried (see retry).
+	stopping <-chan struct{}
 
 	cur   *batch
 	free  chan *batch
@@ -169,12 +187,20 @@ type partition struct {
 
 // span is what a batch read of one partition.
 type span struct {
-	first, last, highWater int64
+	first, last int64
 }
 
 type tableRecord struct {
 	table string
 	rec   arrow.Record
+	src   []source // row i came from src[i]
+}
+
+// source is where a row's record was read.
+type source struct {
+	topic     string
+	partition int
+	offset    int64
 }
 
 // newPipeline prepares a pipeline; Run starts it. ctx bounds the set-up
@@ -212,12 +238,16 @@ func newPipeline(ctx context.Context, conn driver.Conn, opts options) (*Pipeline
 	for i := 0; i < 2; i++ {
 		p.free <- &batch{parts: map[partition]*span{}}
 	}
+	p.srcs = make([][]source, max(len(dec.Tables()), 1))
 	p.consumer, err = opts.Kafka.NewConsumer(kafka.ConsumerConfig{
 		Group:          opts.Group,
 		Topics:         opts.Topics,
 		SessionTimeout: opts.SessionTimeout,
 		Logger:         opts.Logger,
 		OnFetchError:   func(error) { opts.Metrics.Errors["fetch"].Inc() },
+		OnPosition: func(topic string, id int, start, highWater int64) {
+			opts.Metrics.lag.fetched(partition{topic, id}, start, highWater)
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -230,11 +260,12 @@ func newPipeline(ctx context.Context, conn driver.Conn, opts options) (*Pipeline
 // cut within ShutdownGrace (leaving the rest uncommitted, never half
 // committed) and returns nil.
 func (p *Pipeline) Run(ctx context.Context) error {
-	defer p.consumer.Close()
-	defer p.dlq.Close()
+	defer closeWithin(5*time.Second, p.consumer)
+	defer closeWithin(time.Second, p.dlq)
 
 	// The flusher outlives ctx by the grace period, so a batch cut just
 	// before Ctrl-C still lands and commits.
+	p.stopping = ctx.Done()
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	defer stopFlush()
 	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(p.opts.ShutdownGrace, stopFlush) })
@@ -351,24 +382,58 @@ func (p *Pipeline) cut(ctx context.Context) bool {
 // takeRecords moves the decoder's buffered rows into the current batch.
 func (p *Pipeline) takeRecords() {
 	if p.plain != nil && p.plain.Rows() > 0 {
-		p.cur.records = append(p.cur.records, tableRecord{p.plain.Table, p.plain.NewRecord()})
+		p.cur.records = append(p.cur.records, tableRecord{p.plain.Table, p.plain.NewRecord(), slices.Clone(p.srcs[0])})
+		p.srcs[0] = p.srcs[0][:0]
 	}
-	for _, t := range p.decoder.Tables() {
+	for i, t := range p.decoder.Tables() {
 		if t.Rows() > 0 {
-			p.cur.records = append(p.cur.records, tableRecord{p.opts.Database + "." + t.Family.Table, t.NewRecord()})
+			p.cur.records = append(p.cur.records, tableRecord{p.opts.Database + "." + t.Family.Table, t.NewRecord(), slices.Clone(p.srcs[i])})
+			p.srcs[i] = p.srcs[i][:0]
 		}
 	}
 }
 
+// shutdown hands the flusher what is buffered and waits for it to finish,
+// at most the grace period (and a second for the flusher to see its end):
+// the flusher's steps honour their context, but a call that does not must
+// not hold the process. What has not landed by then stays uncommitted and
+// is redelivered.
 func (p *Pipeline) shutdown() error {
-	// Cut what is buffered so the flusher can try to land it too.
+	limit := time.NewTimer(p.opts.ShutdownGrace + time.Second)
+	defer limit.Stop()
 	if p.cur != nil && p.cur.count > 0 {
 		p.takeRecords()
-		p.full <- p.cur
+		select {
+		case p.full <- p.cur:
+		case <-limit.C:
+			close(p.full)
+			p.opts.Logger.Warn("shutdown grace period over; uncommitted records will be redelivered", "grace", p.opts.ShutdownGrace)
+			return nil
+		}
 	}
 	close(p.full)
-	<-p.ended
+	select {
+	case <-p.ended:
+	case <-limit.C:
+		p.opts.Logger.Warn("shutdown grace period over; uncommitted records will be redelivered", "grace", p.opts.ShutdownGrace)
+	}
 	return nil
+}
+
+// closeWithin closes c, waiting at most d: a producer's Close flushes
+// what it holds, which a failing broker can drag out.
+func closeWithin(d time.Duration, c io.Closer) {
+	done := make(chan struct{})
+	go func() {
+		_ = c.Close()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 // cover records that the batch holds records from..to of ch; once per
@@ -376,10 +441,10 @@ func (p *Pipeline) shutdown() error {
 func (b *batch) cover(ch *kafka.Chunk, from, to int) {
 	key := partition{ch.Topic, ch.Partition}
 	if s := b.parts[key]; s != nil {
-		s.last, s.highWater = ch.Offset(to), ch.HighWaterMark
+		s.last = ch.Offset(to)
 		return
 	}
-	b.parts[key] = &span{first: ch.Offset(from), last: ch.Offset(to), highWater: ch.HighWaterMark}
+	b.parts[key] = &span{first: ch.Offset(from), last: ch.Offset(to)}
 }
 
 func (p *Pipeline) add(ch *kafka.Chunk, i int) {
@@ -398,13 +463,18 @@ func (p *Pipeline) add(ch *kafka.Chunk, i int) {
 	}
 	if err == nil {
 		b.rows++
+		t := 0
+		if p.plain == nil {
+			t = p.decoder.Last()
+		}
+		p.srcs[t] = append(p.srcs[t], source{ch.Topic, ch.Partition, offset})
 		return
 	}
 	var fe *events.FieldError
 	if !errors.As(err, &fe) {
 		fe = &events.FieldError{Reason: events.ReasonMalformed, Detail: err.Error()}
 	}
-	b.dead = append(b.dead, deadLetter(ch.Topic, ch.Partition, offset, value, fe))
+	b.dead = append(b.dead, deadLetter(ch.Topic, ch.Partition, offset, value, fe, p.opts.DeadPayload))
 	if c := p.opts.Metrics.DLQ[fe.Reason]; c != nil {
 		c.Inc()
 	}
@@ -430,104 +500,5 @@ func (p *Pipeline) flusher(ctx context.Context) {
 		clear(b.parts)
 		b.count, b.rows, b.bytes = 0, 0, 0
 		p.free <- b
-	}
-}
-
-func (p *Pipeline) land(ctx context.Context, b *batch, w *clickhouse.RecordWriter) error {
-	if len(b.dead) > 0 {
-		if err := p.retry(ctx, "dlq", func() error { return p.dlq.WriteMessages(ctx, b.dead...) }); err != nil {
-			return err
-		}
-	}
-	for _, r := range b.records {
-		if err := p.retry(ctx, "insert", func() error { return w.Insert(ctx, p.conn, r.table, r.rec) }); err != nil {
-			return err
-		}
-	}
-	next := map[string]map[int]int64{}
-	var lag int64
-	for k, s := range b.parts {
-		if next[k.topic] == nil {
-			next[k.topic] = map[int]int64{}
-		}
-		next[k.topic][k.id] = s.last + 1
-		lag += max(s.highWater-s.last-1, 0)
-	}
-	err := p.retry(ctx, "commit", func() error {
-		err := p.consumer.Commit(ctx, b.gen, next)
-		if errors.Is(err, kafka.ErrRebalanced) {
-			// The rows are in ClickHouse; whoever owns the partitions now
-			// reads them again and dedup by id absorbs the repeat.
-			p.opts.Logger.Info("batch landed but not committed: the group rebalanced", "records", b.count)
-			return nil
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if p.opts.OnCommit != nil {
-		c := Commit{Started: b.started, Committed: time.Now(), Rows: b.rows, Bytes: b.bytes}
-		for k, s := range b.parts {
-			c.Ranges = append(c.Ranges, OffsetRange{Topic: k.topic, Partition: k.id, First: s.first, Last: s.last})
-		}
-		p.opts.OnCommit(c)
-	}
-	p.opts.Metrics.lag.Store(lag)
-	p.opts.Metrics.Rows.Add(b.rows)
-	p.opts.Metrics.Batches.Inc()
-	p.opts.Metrics.BatchTime.UpdateDuration(b.started)
-	return nil
-}
-
-func (p *Pipeline) retry(ctx context.Context, stage string, fn func() error) error {
-	var b retry.Backoff
-	for {
-		err := fn()
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("ingest: %s: %w", stage, err)
-		}
-		p.opts.Metrics.Errors[stage].Inc()
-		d := b.Next()
-		p.opts.Logger.Warn("ingest step failed; retrying", "stage", stage, "err", err, "in", d)
-		if !retry.Sleep(ctx, d) {
-			return fmt.Errorf("ingest: %s: %w", stage, err)
-		}
-	}
-}
-
-// DeadLetter is the JSON body of a DLQ record.
-type DeadLetter struct {
-	Topic     string             `json:"topic"`
-	Partition int                `json:"partition"`
-	Offset    int64              `json:"offset"`
-	Error     *events.FieldError `json:"error"`
-	// Payload is the original record when it is valid UTF-8; otherwise
-	// PayloadBase64 carries its bytes.
-	Payload       string `json:"payload,omitempty"`
-	PayloadBase64 string `json:"payload_base64,omitempty"`
-}
-
-func deadLetter(topic string, partition int, offset int64, value []byte, fe *events.FieldError) kafkago.Message {
-	dl := DeadLetter{Topic: topic, Partition: partition, Offset: offset, Error: fe}
-	if utf8.Valid(value) {
-		dl.Payload = string(value)
-	} else {
-		dl.PayloadBase64 = base64.StdEncoding.EncodeToString(value)
-	}
-	body, _ := json.Marshal(dl) // a struct of strings always marshals
-	source := topic + "/" + strconv.Itoa(partition) + "/" + strconv.FormatInt(offset, 10)
-	return kafkago.Message{
-		// Keyed by where it came from, so one source record always lands
-		// in the same DLQ partition.
-		Key:   []byte(source),
-		Value: body,
-		Headers: []kafkago.Header{
-			{Key: "oqim-error-reason", Value: []byte(fe.Reason)},
-			{Key: "oqim-source", Value: []byte(source)},
-		},
 	}
 }

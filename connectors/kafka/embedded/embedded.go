@@ -28,6 +28,9 @@ type Options struct {
 	// TLS, when set, serves TLS only, with its certificates (and its
 	// ClientAuth, for brokers that check client certificates).
 	TLS *tls.Config
+	// MaxMessageBytes, when set, is the broker's message.max.bytes: the
+	// largest record batch it accepts (default about 1 MB).
+	MaxMessageBytes int
 }
 
 // User is a SASL user of the embedded broker.
@@ -82,6 +85,9 @@ func Start(opts Options) (*Broker, error) {
 	}
 	if opts.TLS != nil {
 		kopts = append(kopts, kfake.TLS(opts.TLS))
+	}
+	if opts.MaxMessageBytes > 0 {
+		kopts = append(kopts, kfake.BrokerConfigs(map[string]string{"message.max.bytes": strconv.Itoa(opts.MaxMessageBytes)}))
 	}
 	c, err := kfake.NewCluster(kopts...)
 	if err != nil {

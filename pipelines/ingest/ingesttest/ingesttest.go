@@ -45,7 +45,14 @@ type Env struct {
 // them (a KPI rollup, say); the test's cleanup stops them.
 func New(t testing.TB, sets ...fs.FS) *Env {
 	t.Helper()
-	e := NewBroker(t)
+	return NewWith(t, embedded.Options{}, sets...)
+}
+
+// NewWith is New with the broker's options (its message size limit, say);
+// Topics and Partitions default to New's.
+func NewWith(t testing.TB, broker embedded.Options, sets ...fs.FS) *Env {
+	t.Helper()
+	e := newBroker(t, broker)
 	e.DSN = chtest.Default.DSN(t)
 	e.Conn, e.DB = chtest.Database(t)
 	if _, err := migrate.Up(context.Background(), e.Conn, e.DB, append([]fs.FS{schema.Migrations()}, sets...)...); err != nil {
@@ -58,7 +65,18 @@ func New(t testing.TB, sets ...fs.FS) *Env {
 // ClickHouse.
 func NewBroker(t testing.TB) *Env {
 	t.Helper()
-	b, err := embedded.Start(embedded.Options{Topics: []string{Topic, Topic + ".dlq"}, Partitions: 4})
+	return newBroker(t, embedded.Options{})
+}
+
+func newBroker(t testing.TB, opts embedded.Options) *Env {
+	t.Helper()
+	if len(opts.Topics) == 0 {
+		opts.Topics = []string{Topic, Topic + ".dlq"}
+	}
+	if opts.Partitions == 0 {
+		opts.Partitions = 4
+	}
+	b, err := embedded.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,9 +105,16 @@ type Pipeline struct {
 // tests see several flushes.
 func (e *Env) Start(t testing.TB, group string) *Pipeline {
 	t.Helper()
-	p, err := ingest.NewPipeline(context.Background(), ingest.Config{
+	return e.StartConfig(t, ingest.Config{
 		Name: group, Topics: []string{Topic}, Group: group, BatchSize: 2000, BatchInterval: 200 * time.Millisecond,
-	}, e.Deps())
+	})
+}
+
+// StartConfig runs a pipeline configured by cfg on e's broker and
+// database.
+func (e *Env) StartConfig(t testing.TB, cfg ingest.Config) *Pipeline {
+	t.Helper()
+	p, err := ingest.NewPipeline(context.Background(), cfg, e.Deps())
 	if err != nil {
 		t.Fatal(err)
 	}
