@@ -20,15 +20,15 @@ func (a *app) evalCmd() *cobra.Command {
 		Short: "Measure the assistants on labelled cases",
 	}
 	var (
-		patients      string
-		limit, folds  int
-		repeats       int
-		seed          uint64
-		maxQuestions  int
-		workers       int
-		asJSON, quiet bool
-		nested, grid  string
-		nestedRepeats int
+		patients             string
+		limit, folds         int
+		repeats              int
+		seed                 uint64
+		maxQuestions         int
+		workers              int
+		asJSON, quiet        bool
+		nested, grid, priors string
+		nestedRepeats        int
 	)
 	diag := &cobra.Command{
 		Use:   "diagnosis --patients FILE",
@@ -55,6 +55,7 @@ set_weight, stop_probability, min_gain); the default grid is
 "` + gridSpec(eval.DefaultGrid()) + `".`,
 		Example: `  oqim eval diagnosis --patients dev_patients.csv
   oqim eval diagnosis --patients dev_patients.csv --json
+  oqim eval diagnosis --patients dev_patients.csv --priors uz
   oqim eval diagnosis --patients dev_patients.csv --folds 5 --repeats 10 --seed 1
   oqim eval diagnosis --patients dev_patients.csv --nested 5x4 --nested-repeats 2 --seed 1`,
 		Args: cobra.NoArgs,
@@ -62,7 +63,7 @@ set_weight, stop_probability, min_gain); the default grid is
 			if patients == "" {
 				return &usageError{errors.New("--patients FILE is required: a CSV in the DDXPlus layout")}
 			}
-			opts := eval.Options{Patients: patients, Limit: limit, MaxQuestions: maxQuestions, Workers: workers, Folds: folds, Repeats: repeats, Seed: seed}
+			opts := eval.Options{Patients: patients, Limit: limit, MaxQuestions: maxQuestions, Workers: workers, Folds: folds, Repeats: repeats, Seed: seed, Priors: priors}
 			if nested != "" {
 				outer, inner, err := eval.ParseNested(nested)
 				if err != nil {
@@ -101,6 +102,7 @@ set_weight, stop_probability, min_gain); the default grid is
 	diag.Flags().StringVar(&nested, "nested", "", "also run nested cross-validation with OUTERxINNER folds, such as 5x4 (empty: off)")
 	diag.Flags().StringVar(&grid, "grid", "", "with --nested, the engine settings to choose from (empty: the default grid)")
 	diag.Flags().IntVar(&nestedRepeats, "nested-repeats", 1, "with --nested, the number of random outer partitions, drawn from --seed")
+	diag.Flags().StringVar(&priors, "priors", "ddxplus", `prior table: "ddxplus" (DDXPlus's own) or "uz" (Uzbekistan: models/ddxplus/priors_uz.json)`)
 	diag.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	diag.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
 	cmd.AddCommand(diag, a.evalDiagnosisTextCmd(), a.evalNotesCmd(), a.evalChatbotCmd())

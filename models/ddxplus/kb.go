@@ -307,3 +307,16 @@ func (kb *KB) WithStats(s Stats) (*KB, error) {
 	}
 	return &c, nil
 }
+
+//go:embed priors_uz.json
+var priorsUZ []byte
+
+// LocalePriors returns the locale prior table named locale, as JSON (see
+// priors_uz.json for the format and its manifest of sources).
+func LocalePriors(locale string) ([]byte, error) {
+	switch locale {
+	case "uz":
+		return bytes.Clone(priorsUZ), nil
+	}
+	return nil, fmt.Errorf("ddxplus: no prior table for locale %q", locale)
+}

@@ -79,6 +79,14 @@ type Options struct {
 	// which a condition of severity 1 or 2 is a red flag. Defaults 0.01 and 0.05.
 	RedFlagSeverity1 float64
 	RedFlagSeverity2 float64
+	// Locale names the prior table (models/ddxplus/priors_<locale>.json):
+	// its weights and exposure gates for non-endemic conditions. "ddxplus"
+	// keeps DDXPlus's priors unchanged. Default "uz" (Uzbekistan).
+	Locale string
+	// ExposureAsk is the probability a non-endemic condition would have
+	// with its exposure at or above which the exposure question (travel)
+	// is asked while unanswered. Default 0.02.
+	ExposureAsk float64
 }
 
 func (o Options) withDefaults() Options {
@@ -96,6 +104,10 @@ func (o Options) withDefaults() Options {
 	set(&o.MinGain, 0.01)
 	set(&o.RedFlagSeverity1, 0.01)
 	set(&o.RedFlagSeverity2, 0.05)
+	set(&o.ExposureAsk, 0.02)
+	if o.Locale == "" {
+		o.Locale = "uz"
+	}
 	return o
 }
 
@@ -111,6 +123,7 @@ type Engine struct {
 	sexLL    [2][]float64
 	ev       []evTable // aligned with kb.Evidences
 	children [][]int   // evidence → its child evidences
+	gates    []gate    // non-endemic conditions of the locale
 }
 
 // evTable holds the precomputed log-likelihoods of one evidence. Rows are
@@ -147,6 +160,9 @@ func NewEngine(kb *ddxplus.KB, opts Options) (*Engine, error) {
 	}
 	e := &Engine{kb: kb, opts: o, nc: len(kb.Conditions)}
 	e.build()
+	if err := e.applyLocale(o.Locale); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 

@@ -204,7 +204,37 @@ func (e *Engine) posterior(cp *compiled, p []float64) {
 			e.obsLL(&cp.obs[oi], w, p)
 		}
 	}
+	e.gate(cp, p)
 	softmax(p)
+}
+
+// gate keeps non-endemic conditions without their exposure out of the
+// differential by adding gatedLogPenalty to their log-posterior.
+func (e *Engine) gate(cp *compiled, logp []float64) {
+	for gi := range e.gates {
+		if g := &e.gates[gi]; !g.exposed(cp) {
+			logp[g.cond] += gatedLogPenalty
+		}
+	}
+}
+
+// exposureQuestion returns the exposure evidence of a gated condition
+// whose probability, were it exposed, reaches ExposureAsk while the
+// exposure is unanswered; -1 if none. Information gain alone would not ask
+// it: gated conditions hold almost no probability until it is answered.
+func (e *Engine) exposureQuestion(cp *compiled, p []float64) int {
+	for gi := range e.gates {
+		g := &e.gates[gi]
+		if cp.known[g.ev] || g.exposed(cp) {
+			continue
+		}
+		// Undo the penalty for this condition alone and renormalise.
+		lifted := p[g.cond] * math.Exp(-gatedLogPenalty)
+		if lifted/(1-p[g.cond]+lifted) >= e.opts.ExposureAsk {
+			return g.ev
+		}
+	}
+	return -1
 }
 
 func softmax(x []float64) {
@@ -386,6 +416,9 @@ func (e *Engine) Assess(c Case, k int) (*Assessment, error) {
 	})
 
 	q, g := e.bestQuestion(cp, p)
+	if xq := e.exposureQuestion(cp, p); xq >= 0 {
+		q, g = xq, math.Max(g, e.opts.MinGain)
+	}
 	if q >= 0 && g >= e.opts.MinGain {
 		a.Question = &Question{Evidence: &e.kb.Evidences[q], Gain: g}
 	}

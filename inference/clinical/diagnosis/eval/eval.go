@@ -17,6 +17,7 @@
 package eval
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -52,6 +53,11 @@ type Options struct {
 	KB *ddxplus.KB
 	// Engine tunes the model.
 	Engine diagnosis.Options
+	// Priors names the prior table, as diagnosis.Options.Locale: "ddxplus"
+	// (default) keeps the priors learnt from the training patients, so the
+	// figures measure the model on DDXPlus's own population; "uz" applies
+	// Uzbekistan's table and exposure gates on top of them.
+	Priors string
 	// Folds, when at least 2, adds k-fold cross-validated figures: patient i
 	// belongs to fold i mod Folds.
 	Folds int
@@ -197,7 +203,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			return nil, err
 		}
 	}
-	eng, err := diagnosis.NewEngine(kb, opts.Engine)
+	eng, err := diagnosis.NewEngine(kb, withPriors(opts.Engine, opts.Priors))
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +284,7 @@ func crossValidate(ctx context.Context, opts Options, kb *ddxplus.KB, patients [
 		if err != nil {
 			return nil, nil, fmt.Errorf("eval: %s: %w", desc, err)
 		}
-		if folded[f], err = diagnosis.NewEngine(fkb, engineOf(f)); err != nil {
+		if folded[f], err = diagnosis.NewEngine(fkb, withPriors(engineOf(f), opts.Priors)); err != nil {
 			return nil, nil, fmt.Errorf("eval: %s: %w", desc, err)
 		}
 	}
@@ -675,4 +681,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err = fmt.Fprintln(w)
 	return err
+}
+
+// withPriors sets o's prior table to priors, "ddxplus" when empty, unless o
+// names one itself.
+func withPriors(o diagnosis.Options, priors string) diagnosis.Options {
+	if o.Locale == "" {
+		o.Locale = cmp.Or(priors, "ddxplus")
+	}
+	return o
 }
