@@ -66,7 +66,7 @@
       const li = document.createElement("li");
       const cb = document.createElement("input"); cb.type = "checkbox"; cb.id = "c-" + (c.id || c.icd10);
       const l = document.createElement("label"); l.htmlFor = cb.id;
-      l.textContent = (c.icd10 || "") + " " + (c.name || c.id || "") + " — " + Math.round((c.probability || 0) * 100) + "%";
+      l.textContent = [].concat(c.icd10 || []).join(", ") + " " + (c.name || c.id || "") + " — " + Math.round((c.probability || 0) * 100) + "%";
       if (c.red_flag) l.classList.add("red");
       li.append(cb, l);
       for (const [key, sign] of [["supporting", "+ "], ["opposing", "− "]]) {
@@ -80,7 +80,7 @@
       const p = document.createElement("p"); p.textContent = d.question.text || d.question.question || d.question.id; q.append(p);
       const g = document.createElement("div"); g.setAttribute("role", "group"); g.setAttribute("aria-label", p.textContent);
       for (const ch of (d.question.choices || [])) {
-        const b = document.createElement("button"); b.type = "button"; b.textContent = ch.text || ch.name || ch.id;
+        const b = document.createElement("button"); b.type = "button"; b.textContent = ch.label || ch.text || ch.id;
         b.addEventListener("click", () => { evidence.push({ id: d.question.id, choice_id: ch.id }); diagnose().catch((e) => status(t("err") + e.message)); });
         g.append(b);
       }
@@ -95,7 +95,9 @@
     status(t("working"));
     const r = await api("POST", "/api/v1/notes", { text, age: age(), sex: $("sex").value });
     note = r.note || r; renderNote(note);
-    if (r.differential) renderDDX(r.differential); else await diagnose();
+    // The notes endpoint's differential has no next question, so the
+    // interactive engine is asked directly.
+    await diagnose();
     status(t("done"));
   }
   $("submit").addEventListener("click", () => { evidence = []; fromText($("text").value).catch((e) => status(t("err") + e.message)); });
