@@ -2,9 +2,9 @@
 "use strict";
 (function () {
   const T = {
-    "uz-Latn": { title: "Shifokor ish joyi", lang: "Til", signin: "Kirish", key: "Kalit yoki token", patient: "Bemor ID", encounter: "Qabul ID", age: "Yosh", sex: "Jins", male: "erkak", female: "ayol", dictation: "Diktovka", record: "Yozish", pause: "Pauza", resume: "Davom", stop: "Toʻxtatish", typed: "Matn (yozma diktovka)", submit: "Xulosa yaratish", transcript: "Transkript", note: "Tibbiy xulosa", ddx: "Differensial tashxis", working: "Ishlanmoqda…", done: "Tayyor", noasr: "Nutq dvigateli sozlanmagan; matnni yozing. ", err: "Xato: " },
-    "uz-Cyrl": { title: "Шифокор иш жойи", lang: "Тил", signin: "Кириш", key: "Калит ёки токен", patient: "Бемор ID", encounter: "Қабул ID", age: "Ёш", sex: "Жинс", male: "эркак", female: "аёл", dictation: "Диктовка", record: "Ёзиш", pause: "Пауза", resume: "Давом", stop: "Тўхтатиш", typed: "Матн (ёзма диктовка)", submit: "Хулоса яратиш", transcript: "Транскрипт", note: "Тиббий хулоса", ddx: "Дифференциал ташхис", working: "Ишланмоқда…", done: "Тайёр", noasr: "Нутқ двигатели созланмаган; матнни ёзинг. ", err: "Хато: " },
-    ru: { title: "Рабочее место врача", lang: "Язык", signin: "Вход", key: "Ключ или токен", patient: "ID пациента", encounter: "ID приёма", age: "Возраст", sex: "Пол", male: "мужской", female: "женский", dictation: "Диктовка", record: "Запись", pause: "Пауза", resume: "Продолжить", stop: "Стоп", typed: "Текст (набранная диктовка)", submit: "Составить заключение", transcript: "Транскрипт", note: "Медицинское заключение", ddx: "Дифференциальный диагноз", working: "Обработка…", done: "Готово", noasr: "Распознавание речи не настроено; наберите текст. ", err: "Ошибка: " }
+    "uz-Latn": { title: "Shifokor ish joyi", lang: "Til", signin: "Kirish", key: "Kalit yoki token", patient: "Bemor ID", encounter: "Qabul ID", age: "Yosh", sex: "Jins", male: "erkak", female: "ayol", dictation: "Diktovka", record: "Yozish", pause: "Pauza", resume: "Davom", stop: "Toʻxtatish", typed: "Matn (yozma diktovka)", submit: "Xulosa yaratish", transcript: "Transkript", note: "Tibbiy xulosa", ddx: "Differensial tashxis", working: "Ishlanmoqda…", done: "Tayyor", signh: "Imzolash", sign: "Imzolash va yuborish", retry: "Qayta yuborish", noasr: "Nutq dvigateli sozlanmagan; matnni yozing. ", err: "Xato: " },
+    "uz-Cyrl": { title: "Шифокор иш жойи", lang: "Тил", signin: "Кириш", key: "Калит ёки токен", patient: "Бемор ID", encounter: "Қабул ID", age: "Ёш", sex: "Жинс", male: "эркак", female: "аёл", dictation: "Диктовка", record: "Ёзиш", pause: "Пауза", resume: "Давом", stop: "Тўхтатиш", typed: "Матн (ёзма диктовка)", submit: "Хулоса яратиш", transcript: "Транскрипт", note: "Тиббий хулоса", ddx: "Дифференциал ташхис", working: "Ишланмоқда…", done: "Тайёр", signh: "Имзолаш", sign: "Имзолаш ва юбориш", retry: "Қайта юбориш", noasr: "Нутқ двигатели созланмаган; матнни ёзинг. ", err: "Хато: " },
+    ru: { title: "Рабочее место врача", lang: "Язык", signin: "Вход", key: "Ключ или токен", patient: "ID пациента", encounter: "ID приёма", age: "Возраст", sex: "Пол", male: "мужской", female: "женский", dictation: "Диктовка", record: "Запись", pause: "Пауза", resume: "Продолжить", stop: "Стоп", typed: "Текст (набранная диктовка)", submit: "Составить заключение", transcript: "Транскрипт", note: "Медицинское заключение", ddx: "Дифференциальный диагноз", working: "Обработка…", done: "Готово", signh: "Подпись", sign: "Подписать и отправить", retry: "Отправить снова", noasr: "Распознавание речи не настроено; наберите текст. ", err: "Ошибка: " }
   };
   const $ = (id) => document.getElementById(id);
   let lang = localStorage.getItem("oqim.lang") || "uz-Latn";
@@ -87,9 +87,37 @@
       q.append(g);
     }
   }
+  let lastDDX = null, record = null;
+  // Sign through the note lifecycle API: create the record once, keep the
+  // edits and confirmed conditions (PUT with version), sign, then poll
+  // delivery until it is delivered or failed.
+  async function sign() {
+    if (!note) return;
+    if (!record) record = await api("POST", "/api/v1/clinical-notes", { patient_id: $("patient").value, encounter_id: $("encounter").value, note, differential: lastDDX, source: { text: $("text").value } });
+    const confirmed = [];
+    for (const c of ((lastDDX && lastDDX.conditions) || [])) {
+      const cb = document.getElementById("c-" + (c.id || c.icd10));
+      if (cb && cb.checked) confirmed.push({ icd10: [].concat(c.icd10 || [])[0] || "", name: c.name, condition_id: c.id });
+    }
+    record = await api("PUT", "/api/v1/clinical-notes/" + record.id, { note, confirmed_conditions: confirmed, version: record.version });
+    record = await api("POST", "/api/v1/clinical-notes/" + record.id + "/sign", { version: record.version });
+    poll();
+  }
+  async function poll() {
+    for (let i = 0; i < 60; i++) {
+      record = await api("GET", "/api/v1/clinical-notes/" + record.id);
+      const dl = record.delivery || {};
+      $("retry").hidden = record.status !== "failed";
+      $("delivery").textContent = record.status + (dl.location ? " → " + dl.location : "") + (dl.last_error ? " (" + dl.last_error + ", " + dl.attempts + ")" : "");
+      if (record.status === "delivered" || record.status === "failed") return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  $("sign").addEventListener("click", () => sign().catch((e) => { $("delivery").textContent = t("err") + e.message; }));
+  $("retry").addEventListener("click", () => api("POST", "/api/v1/clinical-notes/" + record.id + "/deliver").then(poll).catch((e) => { $("delivery").textContent = t("err") + e.message; }));
   async function diagnose() {
     const d = await api("POST", "/api/v1/diagnosis", { age: age(), sex: $("sex").value, language: lang.startsWith("ru") ? "ru" : "uz", text: $("text").value, evidence });
-    renderDDX(d);
+    lastDDX = d; renderDDX(d);
   }
   async function fromText(text) {
     status(t("working"));
@@ -100,7 +128,7 @@
     await diagnose();
     status(t("done"));
   }
-  $("submit").addEventListener("click", () => { evidence = []; fromText($("text").value).catch((e) => status(t("err") + e.message)); });
+  $("submit").addEventListener("click", () => { evidence = []; record = null; fromText($("text").value).catch((e) => status(t("err") + e.message)); });
 
   // Recording: PCM from a ScriptProcessor, sent as 16-bit mono WAV.
   let ctx = null, proc = null, src = null, chunks = [], paused = false, started = 0, tick = null;
