@@ -2,6 +2,8 @@ package workspace_test
 
 import (
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -31,6 +33,16 @@ func TestPageLoadsAndSwitchesLanguage(t *testing.T) {
 		}
 		if got != c.title {
 			t.Errorf("%s: title %q, want %q", c.lang, got, c.title)
+		}
+	}
+	// OQIM_SCREENSHOT_DIR=docs refreshes the README's picture.
+	if dir := os.Getenv("OQIM_SCREENSHOT_DIR"); dir != "" {
+		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "doctor-workspace.png"), shot, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
