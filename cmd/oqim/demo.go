@@ -128,6 +128,7 @@ Oqim demo is running. Open:
   Dashboard     %[1]s/
   KPI API       %[1]s/api/v1/kpi/applications?region=UZ-JI
   Chatbot       %[1]s/chat/
+  Doctor page   %[1]s/doctor/   (sign in with the doctor key below)
   Readiness     %[1]s/readyz
   Metrics       %[1]s/metrics
   Ingest        curl -H 'Authorization: Bearer %[6]s' --data-binary @events.ndjson %[1]s/api/v1/ingest

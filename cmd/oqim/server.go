@@ -23,6 +23,7 @@ import (
 	"github.com/oqim/oqim/inference/clinical/diagnosis"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/inference/clinical/notes"
+	"github.com/oqim/oqim/inference/clinical/workspace"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/sources/httpingest"
@@ -53,12 +54,17 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 		}
 	}
 	d := dashboard.Handler()
+	ws := workspace.Handler()
 	// The dashboard's assets are public; its data comes from the BI API,
 	// which asks for credentials.
 	err := httpedge.Mount(mux, cfg.HTTP.Edge(),
 		httpedge.Route{Method: "GET", Path: "/{$}", Need: httpedge.Public, Handler: d},
 		httpedge.Route{Method: "GET", Path: "/dashboard/", Need: httpedge.Public, Handler: d},
-		httpedge.Route{Method: "GET", Path: "/dashboard", Need: httpedge.Public, Handler: d})
+		httpedge.Route{Method: "GET", Path: "/dashboard", Need: httpedge.Public, Handler: d},
+		// The doctor's workspace page is public; every API call it makes
+		// carries the doctor's own key.
+		httpedge.Route{Method: "GET", Path: "/doctor/", Need: httpedge.Public, Handler: ws},
+		httpedge.Route{Method: "GET", Path: "/doctor", Need: httpedge.Public, Handler: ws})
 	if err != nil {
 		return nil, nil, err
 	}

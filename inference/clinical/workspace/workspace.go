@@ -1,0 +1,42 @@
+// Package workspace serves the doctor's web workspace at /doctor/: sign in
+// with a doctor key, dictate (typed, or recorded as 16-bit mono WAV captured
+// in the page, because the server decodes WAV and no well-kept pure-Go
+// WebM/Opus decoder exists), review the structured note and differential,
+// and answer the next best question. Plain JavaScript, no build step, no
+// external resources, so the demo works offline.
+package workspace
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"strings"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// Handler serves /doctor/ and its assets.
+func Handler() http.Handler {
+	sub, err := fs.Sub(assets, "assets")
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
+	files := http.FileServerFS(sub)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/doctor")
+		if name == "" {
+			http.Redirect(w, r, "/doctor/", http.StatusMovedPermanently)
+			return
+		}
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-cache")
+		// The page loads only its own files, talks only to its own origin
+		// and may use the microphone.
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = name
+		files.ServeHTTP(w, r2)
+	})
+}
