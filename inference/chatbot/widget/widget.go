@@ -14,7 +14,8 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
-	"strings"
+
+	"github.com/oqim/oqim/connectors/httpedge"
 )
 
 //go:embed assets
@@ -26,23 +27,12 @@ func Handler() http.Handler {
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
 	}
-	files := http.FileServerFS(sub)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(r.URL.Path, "/chat")
-		if name == "" {
-			http.Redirect(w, r, "/chat/", http.StatusMovedPermanently)
-			return
-		}
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
+	return httpedge.Assets(sub, "/chat", func(name string, h http.Header) {
 		h.Set("Cache-Control", "public, max-age=300")
 		if name == "/" || name == "/index.html" {
 			// The demo page loads only its own script and talks only to
 			// its own origin.
 			h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
 		}
-		r2 := r.Clone(r.Context())
-		r2.URL.Path = name
-		files.ServeHTTP(w, r2)
 	})
 }

@@ -10,7 +10,8 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
-	"strings"
+
+	"github.com/oqim/oqim/connectors/httpedge"
 )
 
 //go:embed assets
@@ -22,21 +23,10 @@ func Handler() http.Handler {
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
 	}
-	files := http.FileServerFS(sub)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(r.URL.Path, "/doctor")
-		if name == "" {
-			http.Redirect(w, r, "/doctor/", http.StatusMovedPermanently)
-			return
-		}
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
+	return httpedge.Assets(sub, "/doctor", func(_ string, h http.Header) {
 		h.Set("Cache-Control", "no-cache")
 		// The page loads only its own files, talks only to its own origin
 		// and may use the microphone.
 		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
-		r2 := r.Clone(r.Context())
-		r2.URL.Path = name
-		files.ServeHTTP(w, r2)
 	})
 }
