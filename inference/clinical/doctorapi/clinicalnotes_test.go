@@ -411,3 +411,34 @@ func TestClinicalNoteValidation(t *testing.T) {
 		}
 	}
 }
+
+// Every clinical-note route is in the OpenAPI document, and every
+// documented operation is a route.
+func TestClinicalNotesOpenAPIMatchesRoutes(t *testing.T) {
+	paths, schemas, _ := OpenAPI()
+	h := &Handler{}
+	routed := map[string]bool{}
+	for _, rt := range h.clinicalNoteRoutes() {
+		routed[strings.ToLower(rt.Method)+" "+rt.Path] = true
+		ops, _ := paths[rt.Path].(obj)
+		if _, ok := ops[strings.ToLower(rt.Method)]; !ok {
+			t.Errorf("%s %s is not documented", rt.Method, rt.Path)
+		}
+	}
+	for p, ops := range paths {
+		for m := range ops.(obj) {
+			if !routed[m+" "+p] {
+				t.Errorf("documented %s %s is not routed", m, p)
+			}
+		}
+	}
+	// Every schema referred to is defined.
+	doc, _ := json.Marshal(paths)
+	sj, _ := json.Marshal(schemas)
+	for _, part := range strings.Split(string(doc)+string(sj), `"#/components/schemas/`)[1:] {
+		name := part[:strings.Index(part, `"`)]
+		if _, ok := schemas[name]; !ok && name != "Error" {
+			t.Errorf("schema %s is referred to and not defined", name)
+		}
+	}
+}

@@ -115,7 +115,9 @@ func New(cfg Config) (*Server, error) {
 // Mount registers the stand-in's routes under Prefix on mux.
 func (s *Server) Mount(mux *http.ServeMux) error {
 	return httpedge.Mount(mux, httpedge.Options{},
-		httpedge.Route{Method: "POST", Path: Prefix + "/Bundle", Need: httpedge.Public, MaxBody: s.cfg.MaxBody, Handler: http.HandlerFunc(s.create)},
+		// The body's bound is applied in create, so that even a refusal
+		// for size is an OperationOutcome, as a FHIR client expects.
+		httpedge.Route{Method: "POST", Path: Prefix + "/Bundle", Need: httpedge.Public, MaxBody: httpedge.NoLimit, Handler: http.HandlerFunc(s.create)},
 		httpedge.Route{Method: "GET", Path: Prefix + "/Bundle", Need: httpedge.Public, Handler: http.HandlerFunc(s.list)},
 		httpedge.Route{Method: "GET", Path: Prefix + "/Bundle/{id}", Need: httpedge.Public, Handler: http.HandlerFunc(s.read)},
 	)
@@ -217,7 +219,12 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		outcome(w, http.StatusUnsupportedMediaType, Issue{Severity: "error", Code: "structure", Diagnostics: "send Content-Type: application/fhir+json"})
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	if r.ContentLength > s.cfg.MaxBody {
+		w.Header().Set("Connection", "close")
+		outcome(w, http.StatusRequestEntityTooLarge, Issue{Severity: "error", Code: "too-costly", Diagnostics: fmt.Sprintf("the Bundle is larger than %d bytes", s.cfg.MaxBody)})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	if err != nil {
 		if httpedge.IsTooLarge(err) {
 			outcome(w, http.StatusRequestEntityTooLarge, Issue{Severity: "error", Code: "too-costly", Diagnostics: fmt.Sprintf("the Bundle is larger than %d bytes", s.cfg.MaxBody)})
