@@ -24,7 +24,11 @@ import (
 // change lost a race and is a conflict. write_seq falls with time, so of
 // two writers the one that wrote first keeps its version and the later is
 // told. Within a process, changes to one record are also serialized, so
-// the check only matters between processes.
+// the check only matters between processes. What it cannot catch: a
+// writer that takes its sequence number, stalls for longer than another
+// process's whole write and check, and then inserts; it would replace
+// the other's acknowledged version. The window is one insert's round
+// trip, between two processes editing one note at the same instant.
 type Store struct {
 	conn  driver.Conn
 	table string
