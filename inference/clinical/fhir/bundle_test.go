@@ -250,9 +250,9 @@ func TestBuildFinal(t *testing.T) {
 
 	for name, bad := range map[string]func(o *Options){
 		"final with the assistant's differential": func(o *Options) { o.Differential = []notes.Candidate{{Name: "x", ICD10: []string{"J20.9"}}} },
-		"confirmed on a draft":                     func(o *Options) { o.Final = false },
-		"confirmed code not ICD-10":                func(o *Options) { o.Confirmed = []Confirmed{{ICD10: "pneumonia", Name: "x"}} },
-		"encounter without system":                 func(o *Options) { o.Encounter.System = "" },
+		"confirmed on a draft":                    func(o *Options) { o.Final = false },
+		"confirmed code not ICD-10":               func(o *Options) { o.Confirmed = []Confirmed{{ICD10: "pneumonia", Name: "x"}} },
+		"encounter without system":                func(o *Options) { o.Encounter.System = "" },
 	} {
 		o := opts
 		bad(&o)
