@@ -27,6 +27,7 @@ import (
 //	PUT  /api/v1/clinical-notes/{id}          edit note and confirmed conditions, with version; 409 when stale or signed
 //	POST /api/v1/clinical-notes/{id}/sign     sign (final) with version; delivery to Digital Healthcare starts
 //	POST /api/v1/clinical-notes/{id}/deliver  retry a failed delivery; 409 otherwise
+//	GET  /api/v1/clinical-notes/{id}/history  every version: who changed it, when, into which status
 
 // maxClinicalNoteBytes bounds a create or edit: a note, its differential
 // and the dictation it came from are tens of kilobytes.
@@ -48,6 +49,7 @@ func (h *Handler) clinicalNoteRoutes() []httpedge.Route {
 		route("PUT", "/api/v1/clinical-notes/{id}", h.updateClinicalNote, maxClinicalNoteBytes),
 		route("POST", "/api/v1/clinical-notes/{id}/sign", h.signClinicalNote, 4<<10),
 		route("POST", "/api/v1/clinical-notes/{id}/deliver", h.redeliverClinicalNote, 4<<10),
+		route("GET", "/api/v1/clinical-notes/{id}/history", h.clinicalNoteHistory, 0),
 	}
 }
 
@@ -214,6 +216,34 @@ func (h *Handler) redeliverClinicalNote(w http.ResponseWriter, r *http.Request) 
 		rec, err = h.notes.Redeliver(ctx, doc.ID, id)
 	}
 	h.answerNote(w, r, "clinical_note.redeliver", id, rec, err, http.StatusAccepted)
+}
+
+// clinicalNoteHistory is GET /api/v1/clinical-notes/{id}/history.
+func (h *Handler) clinicalNoteHistory(w http.ResponseWriter, r *http.Request) {
+	if h.notesOff(w) {
+		return
+	}
+	ctx := r.Context()
+	doc, _ := DoctorFrom(ctx)
+	id := r.PathValue("id")
+	var rec lifecycle.Record
+	err := lifecycle.ErrNotFound
+	if worker.ValidID(id) {
+		rec, err = h.notes.Get(ctx, doc.ID, id)
+	}
+	var versions []lifecycle.Version
+	if err == nil {
+		versions, err = h.notes.History(ctx, doc.ID, id)
+	}
+	if err != nil {
+		h.answerNote(w, r, "clinical_note.history", id, rec, err, http.StatusOK)
+		return
+	}
+	if h.record(ctx, "clinical_note.history", rec.ID, rec.PatientID, worker.OutcomeOK, strconv.Itoa(len(versions))+" versions") != nil {
+		auditFailed(w)
+		return
+	}
+	httpedge.WriteJSON(w, http.StatusOK, map[string]any{"id": rec.ID, "versions": versions})
 }
 
 // answerNote audits the outcome of a lifecycle request and answers it:

@@ -230,11 +230,15 @@ func TestClinicalNoteLifecycle(t *testing.T) {
 		t.Errorf("author %s, encounter %s", pj, ej)
 	}
 
-	// The history keeps every version, with who made it.
-	ctx := context.Background()
-	hist, err := lifecycle.NewStore(e.conn, e.db).History(ctx, rec.ID)
-	if err != nil {
-		t.Fatal(err)
+	// The history keeps every version, with who made it; its author
+	// reads it, no one else.
+	st, body = e.jsonDo("GET", "/api/v1/clinical-notes/"+rec.ID+"/history", keyOne, "")
+	if st != http.StatusOK {
+		t.Fatalf("history: %d %s", st, body)
+	}
+	hist := decode[struct{ Versions []lifecycle.Version }](t, body).Versions
+	if st, _ := e.jsonDo("GET", "/api/v1/clinical-notes/"+rec.ID+"/history", keyTwo, ""); st != http.StatusNotFound {
+		t.Fatalf("doctor two reads the history: %d", st)
 	}
 	var trail []string
 	for _, v := range hist {

@@ -77,6 +77,14 @@ func OpenAPI() (paths, schemas, security map[string]any) {
 				"409": errResp("the note's delivery has not failed (draft, signed or delivered)"),
 			}),
 		}},
+		"/api/v1/clinical-notes/{id}/history": obj{"get": obj{
+			"summary": "A clinical note's history", "operationId": "clinicalNoteHistory", "tags": []any{"clinical notes"}, "security": sec, "parameters": idParam,
+			"description": "Every version, oldest first: who made it (a doctor id, or fhir-delivery), when, and the status it left. Audited as clinical_note.history.",
+			"responses": common(map[string]obj{"200": answer("the versions", obj{"type": "object", "properties": obj{
+				"id": obj{"type": "string"}, "versions": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
+					"version": obj{"type": "integer"}, "status": obj{"type": "string"}, "updated_by": obj{"type": "string"},
+					"updated_at": obj{"type": "string", "format": "date-time"}}}}}})}),
+		}},
 	}
 	str := obj{"type": "string"}
 	dt := obj{"type": "string", "format": "date-time"}

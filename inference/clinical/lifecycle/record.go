@@ -61,14 +61,14 @@ type Record struct {
 	// they become Conditions of the delivered Bundle.
 	ConfirmedConditions []Condition `json:"confirmed_conditions"`
 	// Source is what the note was made from (the dictation's text).
-	Source json.RawMessage `json:"source,omitempty"`
+	Source json.RawMessage `json:"source"`
 
 	CreatedBy string     `json:"created_by"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedBy string     `json:"updated_by"`
 	UpdatedAt time.Time  `json:"updated_at"`
-	SignedBy  string     `json:"signed_by,omitempty"`
-	SignedAt  *time.Time `json:"signed_at,omitempty"`
+	SignedBy  string     `json:"signed_by"`
+	SignedAt  *time.Time `json:"signed_at"`
 	Delivery  Delivery   `json:"delivery"`
 }
 
@@ -86,10 +86,10 @@ type Condition struct {
 type Delivery struct {
 	// Attempts counts every POST to the FHIR server, retries included.
 	Attempts    int        `json:"attempts"`
-	LastError   string     `json:"last_error,omitempty"`
-	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
+	LastError   string     `json:"last_error"`
+	DeliveredAt *time.Time `json:"delivered_at"`
 	// Location is where Digital Healthcare stored the Bundle.
-	Location string `json:"location,omitempty"`
+	Location string `json:"location"`
 }
 
 // Version is one row of a record's history: who changed it, when, into
