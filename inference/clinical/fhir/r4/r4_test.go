@@ -11,7 +11,7 @@ import (
 	"github.com/oqim/oqim/inference/clinical/notes"
 )
 
-func finalBundle(t *testing.T) []byte {
+func finalBundle(t testing.TB) []byte {
 	t.Helper()
 	n := &notes.Note{Language: "ru", Vitals: notes.Vitals{BPSystolic: 130, BPDiastolic: 80, Pulse: 96, TemperatureC: 38.4, SpO2: 95},
 		Medications: []notes.Medication{{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3, DurationDays: 5}}}
@@ -67,4 +67,28 @@ func TestParserRefusesInvalidR4(t *testing.T) {
 			t.Errorf("%s: accepted (%v)", name, err)
 		}
 	}
+}
+
+// How long the second opinion costs per Bundle, beside Oqim's own
+// validator.
+func BenchmarkCheck(b *testing.B) {
+	p, err := r4.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := finalBundle(b)
+	b.Run("r4", func(b *testing.B) {
+		for b.Loop() {
+			if err := p.CheckBundle(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("oqim", func(b *testing.B) {
+		for b.Loop() {
+			if err := fhir.Validate(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
