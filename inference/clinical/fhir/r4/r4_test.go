@@ -58,6 +58,8 @@ func TestParserRefusesInvalidR4(t *testing.T) {
 		"not JSON":             good[:len(good)/2],
 		"wrong primitive type": strings.Replace(good, `"value":96`, `"value":"ninety-six"`, 1),
 		"not a resource":       `{"resourceType":"Spaceship"}`,
+		// The Composition comes first; its status is required.
+		"missing required": strings.Replace(good, `"status":"final",`, ``, 1),
 	} {
 		if bad == good {
 			t.Fatalf("%s: the test's replacement did not apply", name)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +74,8 @@ func post(t *testing.T, url, contentType string, body []byte) (*http.Response, [
 // Oqim's own client delivers to the stand-in; a repeated send is stored
 // once; GET lists what arrived.
 func TestStandinStoresBundlesOnce(t *testing.T) {
-	s, base := start(t, standin.Config{Token: "dh-token"})
+	dir := t.TempDir()
+	s, base := start(t, standin.Config{Token: "dh-token", Dir: dir})
 	c, err := fhirclient.New(fhirclient.Config{BaseURL: base, Token: "dh-token", MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -86,8 +89,12 @@ func TestStandinStoresBundlesOnce(t *testing.T) {
 	if err != nil || again.Status != http.StatusOK || again.Location != first.Location {
 		t.Fatalf("repeated send: %+v, %v", again, err)
 	}
-	if got := s.Received(); len(got) != 1 || got[0].Identifier != "urn:oqim:clinical-note|n-1" {
+	got := s.Received()
+	if len(got) != 1 || got[0].Identifier != "urn:oqim:clinical-note|n-1" {
 		t.Fatalf("received %+v", got)
+	}
+	if onDisk, err := os.ReadFile(filepath.Join(dir, got[0].ID+".json")); err != nil || !bytes.Equal(onDisk, data) {
+		t.Fatalf("the Bundle in the directory: %v", err)
 	}
 	resp, err := http.Get(base + "/Bundle")
 	if err != nil {
