@@ -446,3 +446,21 @@ func TestClinicalNotesOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 }
+
+// A Bundle that fails the checks before sending is not sent: the fault
+// is Oqim's, and the record says where.
+func TestClinicalNoteUncheckedBundleIsNotSent(t *testing.T) {
+	dh, base := digitalHealthcare(t)
+	e := newEnv(t, envOptions{noEngine: true, noKafka: true,
+		fhirCheck: func([]byte) error { return fmt.Errorf("r4: Bundle.entry[0]: a stand-in fault") },
+		tune:      func(c *Config) { c.FHIR = FHIRConfig{BaseURL: base, MaxAttempts: 1} }})
+	rec := e.createDraft()
+	e.sign(rec)
+	done := e.waitDelivery(rec.ID, 20*time.Second)
+	if done.Status != lifecycle.Failed || !strings.Contains(done.Delivery.LastError, "R4 parser") || done.Delivery.Attempts != 0 {
+		t.Fatalf("delivery: %+v", done.Delivery)
+	}
+	if n := len(dh.Posts()); n != 0 {
+		t.Fatalf("%d POSTs of a Bundle that failed the checks", n)
+	}
+}
