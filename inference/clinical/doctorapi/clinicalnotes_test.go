@@ -464,3 +464,39 @@ func TestClinicalNoteUncheckedBundleIsNotSent(t *testing.T) {
 		t.Fatalf("%d POSTs of a Bundle that failed the checks", n)
 	}
 }
+
+// Eight edits based on the same version arrive at once: one wins, the
+// others are told their version is stale.
+func TestClinicalNoteConcurrentEdits(t *testing.T) {
+	e := lifecycleEnv(t, "http://127.0.0.1:1/fhir", nil)
+	rec := e.createDraft()
+	const n = 8
+	codes := make(chan int, n)
+	start := make(chan struct{})
+	for range n {
+		go func() {
+			<-start
+			req, _ := http.NewRequest("PUT", e.srv.URL+"/api/v1/clinical-notes/"+rec.ID, strings.NewReader(editBody(rec.Version)))
+			req.Header.Set("Authorization", "Bearer "+keyOne)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	close(start)
+	count := map[int]int{}
+	for range n {
+		count[<-codes]++
+	}
+	if count[http.StatusOK] != 1 || count[http.StatusConflict] != n-1 {
+		t.Fatalf("answers %v, want one 200 and %d 409", count, n-1)
+	}
+	st, body := e.jsonDo("GET", "/api/v1/clinical-notes/"+rec.ID, keyOne, "")
+	if got := decode[lifecycle.Record](t, body); st != http.StatusOK || got.Version != 2 {
+		t.Fatalf("after the race: %d version %d", st, got.Version)
+	}
+}
