@@ -21,10 +21,16 @@
   const auth = () => ({ Authorization: "Bearer " + $("key").value.trim() });
   const status = (s) => { $("status").textContent = s; };
 
+  // errText is the message of Oqim's error body {"error": {"field", "detail"}}.
+  const errText = (j, code) => {
+    const e = j && j.error;
+    if (e && typeof e === "object") return (e.field ? e.field + ": " : "") + (e.detail || e.reason || code);
+    return (e || (j && j.message) || code) + "";
+  };
   async function api(method, path, body) {
     const r = await fetch(path, { method, headers: Object.assign({ "Content-Type": "application/json" }, auth()), body: body ? JSON.stringify(body) : undefined });
     const j = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error((j && (j.error || j.message)) || r.status);
+    if (!r.ok) throw new Error(errText(j, r.status));
     return j;
   }
 
@@ -40,7 +46,8 @@
     form.append(l, inp);
   }
   // Plausible ranges keep a mistyped vital from reaching a signed note.
-  const RANGES = { temperature: [30, 45], pulse: [20, 250], heart_rate: [20, 250], spo2: [50, 100], respiratory_rate: [4, 80], systolic: [50, 280], diastolic: [20, 180] };
+  // The keys are the note's vitals (notes.Vitals) and the ranges its own.
+  const RANGES = { temperature_c: [30, 45], pulse: [20, 250], spo2: [50, 100], bp_systolic: [50, 300], bp_diastolic: [20, 200] };
   function renderNote(n) {
     const f = $("note"); f.replaceChildren();
     if (!n || typeof n !== "object") return;
@@ -81,7 +88,12 @@
       const g = document.createElement("div"); g.setAttribute("role", "group"); g.setAttribute("aria-label", p.textContent);
       for (const ch of (d.question.choices || [])) {
         const b = document.createElement("button"); b.type = "button"; b.textContent = ch.label || ch.text || ch.id;
-        b.addEventListener("click", () => { evidence.push({ id: d.question.id, choice_id: ch.id }); diagnose().catch((e) => status(t("err") + e.message)); });
+        // A yes/no question is answered present/absent; a categorical
+        // one with its value, a multi-choice one with the chosen value.
+        const ans = d.question.type === "categorical" ? { id: d.question.id, value: ch.id }
+          : d.question.type === "multiple" ? { id: d.question.id, values: [ch.id] }
+          : { id: d.question.id, choice_id: ch.id };
+        b.addEventListener("click", () => { evidence.push(ans); diagnose().catch((e) => status(t("err") + e.message)); });
         g.append(b);
       }
       q.append(g);
@@ -164,16 +176,17 @@
     return new Blob([b], { type: "audio/wav" });
   }
   function upload(wav) {
+    evidence = []; record = null;
     const fd = new FormData(); fd.append("audio", wav, "visit.wav"); fd.append("language", "auto");
     fd.append("patient_id", $("patient").value); fd.append("encounter_id", $("encounter").value);
     const x = new XMLHttpRequest(); x.open("POST", "/api/v1/transcriptions"); x.setRequestHeader("Authorization", auth().Authorization);
     x.upload.onprogress = (e) => { if (e.lengthComputable) $("upload").value = e.loaded / e.total; };
     x.onload = () => {
       let j = {}; try { j = JSON.parse(x.responseText); } catch (e) { /* empty body */ }
-      if (x.status === 503) { status(t("noasr") + (j.error || "")); return; }
+      if (x.status === 503) { status(t("noasr") + errText(j, "")); return; }
       if (x.status === 200) { showTranscript(j.transcript); note = j.note; renderNote(note); diagnoseFrom(j); return; }
       if (x.status === 202) { follow(x.getResponseHeader("Location")); return; }
-      status(t("err") + (j.error || x.status));
+      status(t("err") + errText(j, x.status));
     };
     status(t("working")); x.send(fd);
   }

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/chromedp/chromedp"
+
+	"github.com/oqim/oqim/cmd/oqim/config"
+	"github.com/oqim/oqim/connectors/chromium/chromiumtest"
+	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/connectors/httpedge"
+	"github.com/oqim/oqim/inference/clinical/asr/asrtest"
+	"github.com/oqim/oqim/inference/clinical/doctorapi"
+	"github.com/oqim/oqim/inference/clinical/worker"
+	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/schema"
+)
+
+// visitDictation is what the doctor says, spoken by espeak-ng into
+// Chromium's fake microphone, and what the speech-server double answers
+// for it (the double does not listen; the test checks the audio itself).
+const visitDictation = "Жалобы на кашель, одышку и температуру. Болеет три дня. " +
+	"Объективно: температура 38,5, пульс 96, давление 130 на 85."
+
+// TestDoctorVisitInBrowser is a whole visit in the doctor's workspace,
+// served by the routes `oqim serve` mounts, over real ClickHouse, with
+// Debian's Chromium recording a spoken dictation from its fake
+// microphone. Only the speech model is a double (it speaks the OpenAI
+// transcription protocol). The doctor signs in, records for about three
+// seconds, stops; the transcript, note and differential appear; the
+// doctor corrects the temperature, answers the next best question and
+// the differential changes.
+//
+// It logs the time from the stop click to the note and to the
+// differential on screen, and the speech server's own time; the
+// workspace README quotes them.
+func TestDoctorVisitInBrowser(t *testing.T) {
+	wav := spokenDictation(t, visitDictation)
+	conn, db := chtest.Database(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := migrate.Up(ctx, conn, db, worker.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := region.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := schema.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	speech := asrtest.NewTranscriptionProtocolDouble(t)
+	speech.SetTranscript(visitDictation)
+
+	const doctorKey = "visit-doctor-key"
+	cfg := config.Default()
+	cfg.ClickHouse.Database = db
+	cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "d-visit", Name: "Dr Visit", KeySHA256: httpedge.HashKey(doctorKey)}}
+	cfg.ASR = config.ASRConfig{Engine: "openai", BaseURL: speech.URL + "/v1", Model: "whisper-1", APIKey: speech.APIKey}
+	h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), discardWriter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { srv.Close(); closeRoutes(context.Background()) })
+
+	bctx := chromiumtest.Context(t, 1280, 1400, 50*time.Second,
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-audio-capture", wav),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	page := chromiumtest.Page{T: t, Ctx: bctx}
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(bctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("browser: %s: %v", js, err)
+		}
+		return v
+	}
+	page.Do(
+		chromedp.Navigate(srv.URL+"/doctor/"),
+		chromedp.WaitVisible(chromedp.CSS(`#key`)),
+		chromedp.SendKeys(chromedp.CSS(`#key`), doctorKey),
+		chromedp.SendKeys(chromedp.CSS(`#patient`), "PINFL-31234567890123"),
+		chromedp.SendKeys(chromedp.CSS(`#encounter`), "enc-visit-1"),
+	)
+	// The clock starts in the capture phase of the stop click, before the
+	// page's own handler encodes the WAV; observers note when the note
+	// form and the differential first get content; the level meter's
+	// highest value is sampled while recording.
+	eval(`(() => {
+		window.visit = { levelMax: 0 };
+		document.addEventListener("click", (e) => { if (e.target.id === "stop") window.visit.stopAt = performance.now(); }, true);
+		const seen = (id, key) => new MutationObserver((_, o) => {
+			if (document.getElementById(id).children.length) { window.visit[key] = performance.now(); o.disconnect(); }
+		}).observe(document.getElementById(id), { childList: true });
+		seen("note", "noteAt"); seen("ddx", "ddxAt");
+		setInterval(() => { window.visit.levelMax = Math.max(window.visit.levelMax, document.getElementById("level").value); }, 50);
+		return "";
+	})()`)
+
+	page.Do(chromedp.Click(chromedp.CSS(`#rec`)))
+	page.Do(chromedp.WaitEnabled(chromedp.CSS(`#stop`)))
+	time.Sleep(3 * time.Second)
+	if lvl := eval(`String(window.visit.levelMax)`); parseFloat(t, lvl) < 0.02 {
+		t.Errorf("level meter peaked at %s while the fake microphone spoke; want it to move", lvl)
+	}
+	if tm := eval(`document.getElementById("timer").textContent`); tm == "0:00" {
+		t.Errorf("timer still %s after 3 s of recording", tm)
+	}
+	page.Do(
+		chromedp.Click(chromedp.CSS(`#stop`)),
+		chromedp.WaitVisible(chromedp.CSS(`#ddx li`)),
+		chromedp.WaitVisible(chromedp.CSS(`#question button`)),
+	)
+	if st := eval(`document.getElementById("status").textContent`); !strings.Contains(st, "Tayyor") {
+		t.Fatalf("status after upload %q, want done", st)
+	}
+	toNote := parseFloat(t, eval(`String(window.visit.noteAt - window.visit.stopAt)`))
+	toDDX := parseFloat(t, eval(`String(window.visit.ddxAt - window.visit.stopAt)`))
+
+	// The recording reached the speech server: one upload, about as long
+	// as the doctor spoke, and not silence.
+	reqs := speech.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("speech server got %d requests, want 1", len(reqs))
+	}
+	clip := reqs[0].Audio
+	if d := clip.Duration(); d < 2500*time.Millisecond || d > 6*time.Second {
+		t.Errorf("uploaded audio lasts %s; recorded about 3 s", d)
+	}
+	if r := rms(clip.Samples); r < 0.01 {
+		t.Errorf("uploaded audio RMS %.4f: silence, not the dictation", r)
+	}
+	asrTime := reqs[0].Finished.Sub(reqs[0].Started)
+	t.Logf("stop click → note on screen %.0f ms, → differential on screen %.0f ms; speech server %s for %s of audio",
+		toNote, toDDX, asrTime.Round(time.Millisecond), clip.Duration().Round(10*time.Millisecond))
+
+	if tr := eval(`document.getElementById("transcript").textContent`); !strings.Contains(tr, "давление 130 на 85") {
+		t.Errorf("transcript on screen %q", tr)
+	}
+	temp := eval(`(() => { const l = [...document.querySelectorAll("#note label")].find((l) => l.textContent.endsWith("temperature_c")); return l ? l.htmlFor : ""; })()`)
+	if temp == "" {
+		t.Fatalf("no temperature field in the note form: %s", eval(`[...document.querySelectorAll("#note label")].map((l) => l.textContent).join(" | ")`))
+	}
+	for field, want := range map[string]string{"temperature_c": "38.5", "pulse": "96", "bp_systolic": "130", "bp_diastolic": "85"} {
+		got := eval(`(() => { const l = [...document.querySelectorAll("#note label")].find((l) => l.textContent.endsWith("` + field + `")); return l ? document.getElementById(l.htmlFor).value : "missing"; })()`)
+		if got != want {
+			t.Errorf("note form %s = %q, want %q (spoken)", field, got, want)
+		}
+	}
+	ddx := eval(`document.getElementById("ddx").textContent`)
+	if !regexp.MustCompile(`\b[A-Z][0-9]{2}(\.[0-9]+)?\b`).MatchString(ddx) {
+		t.Errorf("differential shows no ICD-10 code: %q", ddx)
+	}
+
+	// The doctor corrects the temperature: a value outside the plausible
+	// range is marked invalid, then the right one is typed.
+	page.Do(chromedp.Focus(chromedp.ID(temp)))
+	eval(`(document.activeElement.select(), "")`)
+	page.Do(chromedp.KeyEvent("93.1"))
+	if inv := eval(`document.getElementById("` + temp + `").getAttribute("aria-invalid")`); inv != "true" {
+		t.Errorf("temperature 93.1 not marked invalid (aria-invalid %q)", inv)
+	}
+	eval(`(document.activeElement.select(), "")`)
+	page.Do(chromedp.KeyEvent("39.1"))
+	if inv := eval(`document.getElementById("` + temp + `").getAttribute("aria-invalid")`); inv != "false" {
+		t.Errorf("temperature 39.1 marked invalid (aria-invalid %q)", inv)
+	}
+
+	// The next best question, answered with its first button, changes
+	// the differential.
+	question := eval(`document.querySelector("#question p").textContent`)
+	answer := eval(`document.querySelector("#question button").textContent`)
+	page.Do(chromedp.Click(chromedp.CSS(`#question button`)))
+	page.Do(chromedp.Poll[chromedp.Void](`document.querySelector("#question p") && document.querySelector("#question p").textContent !== ` + strconv.Quote(question)))
+	after := eval(`document.getElementById("ddx").textContent`)
+	if after == ddx {
+		t.Errorf("answering %q with %q left the differential as it was: %q", question, answer, after)
+	}
+	t.Logf("question %q answered %q; differential before %q, after %q", question, answer, ddx, after)
+
+	if dir := os.Getenv("OQIM_SCREENSHOT_DIR"); dir != "" {
+		shot, err := chromedp.Run(bctx, chromedp.FullScreenshot(90))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "doctor-visit.png"), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// spokenDictation writes text as speech to a WAV file Chromium's fake
+// microphone plays, or skips the test naming the package to install.
+func spokenDictation(t *testing.T, text string) string {
+	t.Helper()
+	espeak, err := exec.LookPath("espeak-ng")
+	if err != nil {
+		t.Skip("espeak-ng is not installed, so there is no dictation to record: run `make test` (which installs it) or `apt-get install -y espeak-ng`")
+	}
+	out := filepath.Join(t.TempDir(), "dictation.wav")
+	if b, err := exec.Command(espeak, "-v", "ru", "-s", "150", "-w", out, text).CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v: %s", err, b)
+	}
+	return out
+}
+
+func parseFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("not a number from the page: %q", s)
+	}
+	return f
+}
+
+func rms(s []float32) float64 {
+	var sum float64
+	for _, x := range s {
+		sum += float64(x) * float64(x)
+	}
+	if len(s) == 0 {
+		return 0
+	}
+	return math.Sqrt(sum / float64(len(s)))
+}
