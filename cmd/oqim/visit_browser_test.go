@@ -78,7 +78,7 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); closeRoutes(context.Background()) })
 
-	bctx := chromiumtest.Context(t, 1280, 1400, 50*time.Second,
+	bctx := chromiumtest.Context(t, 1280, 1700, 50*time.Second,
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.Flag("use-file-for-fake-audio-capture", wav),
@@ -154,15 +154,14 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	if tr := eval(`document.getElementById("transcript").textContent`); !strings.Contains(tr, "давление 130 на 85") {
 		t.Errorf("transcript on screen %q", tr)
 	}
-	temp := eval(`(() => { const l = [...document.querySelectorAll("#note label")].find((l) => l.textContent.endsWith("temperature_c")); return l ? l.htmlFor : ""; })()`)
-	if temp == "" {
-		t.Fatalf("no temperature field in the note form: %s", eval(`[...document.querySelectorAll("#note label")].map((l) => l.textContent).join(" | ")`))
-	}
-	for field, want := range map[string]string{"temperature_c": "38.5", "pulse": "96", "bp_systolic": "130", "bp_diastolic": "85"} {
-		got := eval(`(() => { const l = [...document.querySelectorAll("#note label")].find((l) => l.textContent.endsWith("` + field + `")); return l ? document.getElementById(l.htmlFor).value : "missing"; })()`)
-		if got != want {
+	const temp = "n-vitals-temperature_c"
+	for field, want := range map[string]string{"temperature_c": "38.5", "pulse": "96", "bp_systolic": "130", "bp_diastolic": "85", "spo2": ""} {
+		if got := eval(`(() => { const e = document.getElementById("n-vitals-` + field + `"); return e ? e.value : "missing"; })()`); got != want {
 			t.Errorf("note form %s = %q, want %q (spoken)", field, got, want)
 		}
+	}
+	if got := eval(`document.getElementById("n-sections-complaints").value`); !strings.Contains(got, "кашель") {
+		t.Errorf("complaints %q", got)
 	}
 	ddx := eval(`document.getElementById("ddx").textContent`)
 	if !regexp.MustCompile(`\b[A-Z][0-9]{2}(\.[0-9]+)?\b`).MatchString(ddx) {
@@ -196,7 +195,8 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	t.Logf("question %q answered %q; differential before %q, after %q", question, answer, ddx, after)
 
 	if dir := os.Getenv("OQIM_SCREENSHOT_DIR"); dir != "" {
-		shot, err := chromedp.Run(bctx, chromedp.FullScreenshot(90))
+		eval(`(window.scrollTo(0, 0), "")`)
+		shot, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
 		}

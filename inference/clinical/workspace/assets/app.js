@@ -2,9 +2,9 @@
 "use strict";
 (function () {
   const T = {
-    "uz-Latn": { title: "Shifokor ish joyi", lang: "Til", signin: "Kirish", key: "Kalit yoki token", patient: "Bemor ID", encounter: "Qabul ID", age: "Yosh", sex: "Jins", male: "erkak", female: "ayol", dictation: "Diktovka", record: "Yozish", pause: "Pauza", resume: "Davom", stop: "Toʻxtatish", typed: "Matn (yozma diktovka)", submit: "Xulosa yaratish", transcript: "Transkript", note: "Tibbiy xulosa", ddx: "Differensial tashxis", working: "Ishlanmoqda…", done: "Tayyor", signh: "Imzolash", sign: "Imzolash va yuborish", retry: "Qayta yuborish", noasr: "Nutq dvigateli sozlanmagan; matnni yozing. ", err: "Xato: " },
-    "uz-Cyrl": { title: "Шифокор иш жойи", lang: "Тил", signin: "Кириш", key: "Калит ёки токен", patient: "Бемор ID", encounter: "Қабул ID", age: "Ёш", sex: "Жинс", male: "эркак", female: "аёл", dictation: "Диктовка", record: "Ёзиш", pause: "Пауза", resume: "Давом", stop: "Тўхтатиш", typed: "Матн (ёзма диктовка)", submit: "Хулоса яратиш", transcript: "Транскрипт", note: "Тиббий хулоса", ddx: "Дифференциал ташхис", working: "Ишланмоқда…", done: "Тайёр", signh: "Имзолаш", sign: "Имзолаш ва юбориш", retry: "Қайта юбориш", noasr: "Нутқ двигатели созланмаган; матнни ёзинг. ", err: "Хато: " },
-    ru: { title: "Рабочее место врача", lang: "Язык", signin: "Вход", key: "Ключ или токен", patient: "ID пациента", encounter: "ID приёма", age: "Возраст", sex: "Пол", male: "мужской", female: "женский", dictation: "Диктовка", record: "Запись", pause: "Пауза", resume: "Продолжить", stop: "Стоп", typed: "Текст (набранная диктовка)", submit: "Составить заключение", transcript: "Транскрипт", note: "Медицинское заключение", ddx: "Дифференциальный диагноз", working: "Обработка…", done: "Готово", signh: "Подпись", sign: "Подписать и отправить", retry: "Отправить снова", noasr: "Распознавание речи не настроено; наберите текст. ", err: "Ошибка: " }
+    "uz-Latn": { invalid: "Qizil maydonlarni tuzating", complaints: "Shikoyatlar", history: "Anamnez", objective: "Obʼektiv koʻrik", assessment: "Tashxis", plan: "Reja", temperature_c: "Harorat, °C", pulse: "Puls, 1 daqiqada", bp_systolic: "Sistolik bosim, mm sim. ust.", bp_diastolic: "Diastolik bosim, mm sim. ust.", spo2: "SpO₂, %", medication: "Dori", name: "nomi", dose_value: "doza", dose_unit: "birlik", times_per_day: "kuniga necha marta", duration_days: "necha kun", route: "qabul yoʻli", title: "Shifokor ish joyi", lang: "Til", signin: "Kirish", key: "Kalit yoki token", patient: "Bemor ID", encounter: "Qabul ID", age: "Yosh", sex: "Jins", male: "erkak", female: "ayol", dictation: "Diktovka", record: "Yozish", pause: "Pauza", resume: "Davom", stop: "Toʻxtatish", typed: "Matn (yozma diktovka)", submit: "Xulosa yaratish", transcript: "Transkript", note: "Tibbiy xulosa", ddx: "Differensial tashxis", working: "Ishlanmoqda…", done: "Tayyor", signh: "Imzolash", sign: "Imzolash va yuborish", retry: "Qayta yuborish", noasr: "Nutq dvigateli sozlanmagan; matnni yozing. ", err: "Xato: " },
+    "uz-Cyrl": { invalid: "Қизил майдонларни тузатинг", complaints: "Шикоятлар", history: "Анамнез", objective: "Объектив кўрик", assessment: "Ташхис", plan: "Режа", temperature_c: "Ҳарорат, °C", pulse: "Пульс, 1 дақиқада", bp_systolic: "Систолик босим, мм сим. уст.", bp_diastolic: "Диастолик босим, мм сим. уст.", spo2: "SpO₂, %", medication: "Дори", name: "номи", dose_value: "доза", dose_unit: "бирлик", times_per_day: "кунига неча марта", duration_days: "неча кун", route: "қабул йўли", title: "Шифокор иш жойи", lang: "Тил", signin: "Кириш", key: "Калит ёки токен", patient: "Бемор ID", encounter: "Қабул ID", age: "Ёш", sex: "Жинс", male: "эркак", female: "аёл", dictation: "Диктовка", record: "Ёзиш", pause: "Пауза", resume: "Давом", stop: "Тўхтатиш", typed: "Матн (ёзма диктовка)", submit: "Хулоса яратиш", transcript: "Транскрипт", note: "Тиббий хулоса", ddx: "Дифференциал ташхис", working: "Ишланмоқда…", done: "Тайёр", signh: "Имзолаш", sign: "Имзолаш ва юбориш", retry: "Қайта юбориш", noasr: "Нутқ двигатели созланмаган; матнни ёзинг. ", err: "Хато: " },
+    ru: { invalid: "Исправьте поля, выделенные красным", complaints: "Жалобы", history: "Анамнез", objective: "Объективно", assessment: "Диагноз", plan: "План", temperature_c: "Температура, °C", pulse: "Пульс, в минуту", bp_systolic: "Систолическое давление, мм рт. ст.", bp_diastolic: "Диастолическое давление, мм рт. ст.", spo2: "SpO₂, %", medication: "Препарат", name: "название", dose_value: "доза", dose_unit: "единица", times_per_day: "раз в день", duration_days: "дней", route: "путь введения", title: "Рабочее место врача", lang: "Язык", signin: "Вход", key: "Ключ или токен", patient: "ID пациента", encounter: "ID приёма", age: "Возраст", sex: "Пол", male: "мужской", female: "женский", dictation: "Диктовка", record: "Запись", pause: "Пауза", resume: "Продолжить", stop: "Стоп", typed: "Текст (набранная диктовка)", submit: "Составить заключение", transcript: "Транскрипт", note: "Медицинское заключение", ddx: "Дифференциальный диагноз", working: "Обработка…", done: "Готово", signh: "Подпись", sign: "Подписать и отправить", retry: "Отправить снова", noasr: "Распознавание речи не настроено; наберите текст. ", err: "Ошибка: " }
   };
   const $ = (id) => document.getElementById(id);
   let lang = localStorage.getItem("oqim.lang") || "uz-Latn";
@@ -14,6 +14,7 @@
     $("lang").value = lang;
     document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
     document.title = "Oqim — " + t("title");
+    if (note) renderNote(note);
   }
   $("lang").addEventListener("change", () => { lang = $("lang").value; localStorage.setItem("oqim.lang", lang); applyLang(); });
   $("key").value = sessionStorage.getItem("oqim.key") || "";
@@ -38,34 +39,46 @@
   let note = null;
   const age = () => Number($("age").value) || 0;
 
-  function field(form, label, value, onChange, check) {
-    const id = "f" + form.children.length;
+  // field adds one labelled input (a textarea for long text) whose id is
+  // "n-" + path, so a field keeps its id across renders and languages.
+  function field(form, path, label, value, long, onChange, check) {
+    const id = "n-" + path.replace(/\./g, "-");
     const l = document.createElement("label"); l.htmlFor = id; l.textContent = label;
-    const inp = document.createElement(String(value).length > 60 ? "textarea" : "input"); inp.id = id; inp.value = value == null ? "" : String(value);
-    inp.addEventListener("input", () => { const ok = !check || check(inp.value); inp.classList.toggle("invalid", !ok); inp.setAttribute("aria-invalid", String(!ok)); onChange(inp.value); });
+    const inp = document.createElement(long ? "textarea" : "input"); inp.id = id; inp.value = value == null ? "" : String(value);
+    if (long) inp.rows = Math.min(6, 1 + Math.floor(inp.value.length / 70));
+    const validate = () => { const ok = !check || check(inp.value.trim()); inp.classList.toggle("invalid", !ok); inp.setAttribute("aria-invalid", String(!ok)); return ok; };
+    validate();
+    inp.addEventListener("input", () => { if (validate()) onChange(inp.value.trim()); });
     form.append(l, inp);
   }
   // Plausible ranges keep a mistyped vital from reaching a signed note.
-  // The keys are the note's vitals (notes.Vitals) and the ranges its own.
-  const RANGES = { temperature_c: [30, 45], pulse: [20, 250], spo2: [50, 100], bp_systolic: [50, 300], bp_diastolic: [20, 200] };
+  // The keys are the note's vitals (notes.Vitals), the ranges its own;
+  // only the temperature has decimals.
+  const RANGES = { temperature_c: [30, 45], pulse: [20, 250], bp_systolic: [50, 300], bp_diastolic: [20, 200], spo2: [50, 100] };
+  const SECTIONS = ["complaints", "history", "objective", "assessment", "plan"];
+  const MED = ["name", "dose_value", "dose_unit", "times_per_day", "duration_days", "route"];
+  const NUMERIC = { dose_value: true, times_per_day: true, duration_days: true };
+  // renderNote shows every section and vital, said or not, so the doctor
+  // can add what the dictation missed. Edits go into n at once; an
+  // emptied field is removed, an invalid one is not taken.
   function renderNote(n) {
     const f = $("note"); f.replaceChildren();
     if (!n || typeof n !== "object") return;
-    for (const [k, v] of Object.entries(n)) {
-      if (v && typeof v === "object" && !Array.isArray(v)) {
-        for (const [k2, v2] of Object.entries(v)) {
-          if (v2 !== null && typeof v2 === "object") continue;
-          const r = RANGES[k2];
-          field(f, k + " · " + k2, v2, (x) => { v[k2] = isNaN(Number(x)) || x === "" ? x : Number(x); }, r && ((x) => x === "" || (Number(x) >= r[0] && Number(x) <= r[1])));
-        }
-      } else if (Array.isArray(v)) {
-        v.forEach((item, i) => {
-          if (item && typeof item === "object") {
-            for (const [k2, v2] of Object.entries(item)) if (typeof v2 !== "object") field(f, k + " " + (i + 1) + " · " + k2, v2, (x) => { item[k2] = x; });
-          } else field(f, k + " " + (i + 1), item, (x) => { v[i] = x; });
-        });
-      } else field(f, k, v, (x) => { n[k] = x; });
+    n.sections = n.sections || {}; n.vitals = n.vitals || {};
+    for (const k of SECTIONS) {
+      field(f, "sections." + k, t(k), n.sections[k], true, (x) => { if (x) n.sections[k] = x; else delete n.sections[k]; });
     }
+    for (const [k, r] of Object.entries(RANGES)) {
+      const ok = (x) => x === "" || (/^\d+([.,]\d)?$/.test(x) && (k === "temperature_c" || Number.isInteger(Number(x.replace(",", ".")))) && Number(x.replace(",", ".")) >= r[0] && Number(x.replace(",", ".")) <= r[1]);
+      field(f, "vitals." + k, t(k), n.vitals[k], false, (x) => { if (x) n.vitals[k] = Number(x.replace(",", ".")); else delete n.vitals[k]; }, ok);
+    }
+    (n.medications || []).forEach((m, i) => {
+      for (const k of MED) {
+        field(f, "medications." + i + "." + k, t("medication") + " " + (i + 1) + " · " + t(k), m[k], false, (x) => {
+          if (x === "") delete m[k]; else m[k] = NUMERIC[k] ? Number(x.replace(",", ".")) : x;
+        }, NUMERIC[k] && ((x) => x === "" || /^\d+([.,]\d+)?$/.test(x)));
+      }
+    });
   }
   function renderDDX(d) {
     const ol = $("ddx"); ol.replaceChildren();
@@ -105,6 +118,9 @@
   // delivery until it is delivered or failed.
   async function sign() {
     if (!note) return;
+    // A value the form refused is not in the note; signing then would
+    // sign what the doctor no longer sees.
+    if (document.querySelector("#note [aria-invalid=true]")) throw new Error(t("invalid"));
     if (!record) record = await api("POST", "/api/v1/clinical-notes", { patient_id: $("patient").value, encounter_id: $("encounter").value, note, differential: lastDDX, source: { text: $("text").value } });
     const confirmed = [];
     for (const c of ((lastDDX && lastDDX.conditions) || [])) {
