@@ -148,8 +148,18 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 		t.Errorf("uploaded audio RMS %.4f: silence, not the dictation", r)
 	}
 	asrTime := reqs[0].Finished.Sub(reqs[0].Started)
-	t.Logf("stop click → note on screen %.0f ms, → differential on screen %.0f ms; speech server %s for %s of audio",
-		toNote, toDDX, asrTime.Round(time.Millisecond), clip.Duration().Round(10*time.Millisecond))
+	// Where the time went, from the browser's resource timings: the WAV
+	// encoding before the upload starts, the transcription request
+	// (upload, decoding, the speech server, the note, the audit row in
+	// ClickHouse) and the diagnosis request.
+	split := eval(`(() => {
+		const r = (p) => performance.getEntriesByType("resource").find((e) => e.name.endsWith(p));
+		const tr = r("/api/v1/transcriptions"), dx = r("/api/v1/diagnosis");
+		if (!tr || !dx) return "no resource timings";
+		return "encoding " + (tr.startTime - window.visit.stopAt).toFixed(0) + " ms, transcription request " + tr.duration.toFixed(0) + " ms, diagnosis request " + dx.duration.toFixed(0) + " ms";
+	})()`)
+	t.Logf("stop click → note on screen %.0f ms, → differential on screen %.0f ms (%s); speech server %s for %s of audio",
+		toNote, toDDX, split, asrTime.Round(100*time.Microsecond), clip.Duration().Round(10*time.Millisecond))
 
 	if tr := eval(`document.getElementById("transcript").textContent`); !strings.Contains(tr, "давление 130 на 85") {
 		t.Errorf("transcript on screen %q", tr)
