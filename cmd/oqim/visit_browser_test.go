@@ -23,6 +23,7 @@ import (
 	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/asr/asrtest"
+	"github.com/oqim/oqim/inference/clinical/audio"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/inference/clinical/worker"
 	"github.com/oqim/oqim/models/region"
@@ -147,6 +148,14 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	if r := rms(clip.Samples); r < 0.01 {
 		t.Errorf("uploaded audio RMS %.4f: silence, not the dictation", r)
 	}
+	// And it is the dictation: its loudness over time follows the start
+	// of espeak-ng's file (Chromium's default fake microphone, a beep,
+	// would not).
+	if r, lag := followsDictation(t, clip, wav); r < 0.6 {
+		t.Errorf("uploaded audio does not follow the dictation: best envelope correlation %.2f (lag %s)", r, lag)
+	} else {
+		t.Logf("uploaded audio follows the dictation: envelope correlation %.2f at lag %s", r, lag)
+	}
 	asrTime := reqs[0].Finished.Sub(reqs[0].Started)
 	// Where the time went, from the browser's resource timings: the WAV
 	// encoding before the upload starts, the transcription request
@@ -238,6 +247,67 @@ func parseFloat(t *testing.T, s string) float64 {
 		t.Fatalf("not a number from the page: %q", s)
 	}
 	return f
+}
+
+// followsDictation is the best Pearson correlation of the loudness
+// envelopes (20 ms frames) of rec and of the first seconds of the WAV
+// file ref, over lags of up to 1 s either way, and that lag.
+func followsDictation(t *testing.T, rec audio.Clip, ref string) (float64, time.Duration) {
+	t.Helper()
+	f, err := os.Open(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want, _, err := audio.Decode(f, audio.Limits{})
+	if err != nil {
+		t.Fatalf("decoding the dictation: %v", err)
+	}
+	const frame = 20 * time.Millisecond
+	a, b := envelope(rec, frame), envelope(want, frame)
+	best, bestLag := -1.0, 0
+	for lag := -50; lag <= 50; lag++ {
+		var x, y []float64
+		for i := range a {
+			if j := i + lag; j >= 0 && j < len(b) {
+				x, y = append(x, a[i]), append(y, b[j])
+			}
+		}
+		if len(x) < len(a)/2 {
+			continue
+		}
+		if r := pearson(x, y); r > best {
+			best, bestLag = r, lag
+		}
+	}
+	return best, time.Duration(bestLag) * frame
+}
+
+func envelope(c audio.Clip, frame time.Duration) []float64 {
+	n := int(int64(c.SampleRate) * int64(frame) / int64(time.Second))
+	var out []float64
+	for i := 0; i+n <= len(c.Samples); i += n {
+		out = append(out, rms(c.Samples[i:i+n]))
+	}
+	return out
+}
+
+func pearson(x, y []float64) float64 {
+	var mx, my float64
+	for i := range x {
+		mx, my = mx+x[i], my+y[i]
+	}
+	mx, my = mx/float64(len(x)), my/float64(len(y))
+	var sxy, sxx, syy float64
+	for i := range x {
+		sxy += (x[i] - mx) * (y[i] - my)
+		sxx += (x[i] - mx) * (x[i] - mx)
+		syy += (y[i] - my) * (y[i] - my)
+	}
+	if sxx == 0 || syy == 0 {
+		return 0
+	}
+	return sxy / math.Sqrt(sxx*syy)
 }
 
 func rms(s []float32) float64 {
