@@ -36,6 +36,10 @@
   }
 
   let evidence = [];
+  // answers names the value the doctor chose for each answered
+  // categorical or multi-choice finding ("id/value" → label), so the
+  // differential says "travel abroad: no" rather than just the finding.
+  let answers = {};
   let note = null;
   const age = () => Number($("age").value) || 0;
 
@@ -91,7 +95,8 @@
       li.append(cb, l);
       for (const [key, sign] of [["supporting", "+ "], ["opposing", "− "]]) {
         const ev = c[key] || c[key + "_evidence"];
-        if (ev && ev.length) { const p = document.createElement("p"); p.textContent = sign + ev.map((e) => e.name || e.text || e.id || e).join(", "); li.append(p); }
+        const said = (e) => (e.name || e.text || e.id || e) + ((e.values && e.values.length) ? ": " + e.values.map((v) => answers[e.id + "/" + v] || v).join(", ") : "");
+        if (ev && ev.length) { const p = document.createElement("p"); p.textContent = sign + ev.map(said).join("; "); li.append(p); }
       }
       ol.append(li);
     }
@@ -106,7 +111,7 @@
         const ans = d.question.type === "categorical" ? { id: d.question.id, value: ch.id }
           : d.question.type === "multiple" ? { id: d.question.id, values: [ch.id] }
           : { id: d.question.id, choice_id: ch.id };
-        b.addEventListener("click", () => { evidence.push(ans); diagnose().catch((e) => status(t("err") + e.message)); });
+        b.addEventListener("click", () => { evidence.push(ans); answers[d.question.id + "/" + ch.id] = b.textContent; diagnose().catch((e) => status(t("err") + e.message)); });
         g.append(b);
       }
       q.append(g);
@@ -156,7 +161,7 @@
     await diagnose();
     status(t("done"));
   }
-  $("submit").addEventListener("click", () => { evidence = []; record = null; fromText($("text").value).catch((e) => status(t("err") + e.message)); });
+  $("submit").addEventListener("click", () => { evidence = []; answers = {}; record = null; fromText($("text").value).catch((e) => status(t("err") + e.message)); });
 
   // Recording: PCM from a ScriptProcessor, sent as 16-bit mono WAV.
   let ctx = null, proc = null, src = null, chunks = [], paused = false, started = 0, tick = null;
@@ -192,7 +197,7 @@
     return new Blob([b], { type: "audio/wav" });
   }
   function upload(wav) {
-    evidence = []; record = null;
+    evidence = []; answers = {}; record = null;
     const fd = new FormData(); fd.append("audio", wav, "visit.wav"); fd.append("language", "auto");
     fd.append("patient_id", $("patient").value); fd.append("encounter_id", $("encounter").value);
     const x = new XMLHttpRequest(); x.open("POST", "/api/v1/transcriptions"); x.setRequestHeader("Authorization", auth().Authorization);
