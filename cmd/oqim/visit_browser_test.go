@@ -189,14 +189,22 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 
 	// The doctor corrects the temperature: a value outside the plausible
 	// range is marked invalid, then the right one is typed.
-	page.Do(chromedp.Focus(chromedp.ID(temp)))
-	eval(`(document.activeElement.select(), "")`)
-	page.Do(chromedp.KeyEvent("93.1"))
+	retype := func(id, v string) {
+		t.Helper()
+		page.Do(chromedp.Focus(chromedp.ID(id)))
+		eval(`(document.getElementById("` + id + `").select(), "")`)
+		page.Do(chromedp.KeyEvent(v))
+	}
+	retype(temp, "93.1")
 	if inv := eval(`document.getElementById("` + temp + `").getAttribute("aria-invalid")`); inv != "true" {
 		t.Errorf("temperature 93.1 not marked invalid (aria-invalid %q)", inv)
 	}
-	eval(`(document.activeElement.select(), "")`)
-	page.Do(chromedp.KeyEvent("39.1"))
+	// Signing now would sign the old value the form still holds: refused.
+	page.Do(chromedp.Click(chromedp.CSS(`#sign`)))
+	if msg := eval(`document.getElementById("delivery").textContent`); !strings.Contains(msg, "Qizil maydonlarni tuzating") {
+		t.Errorf("signing with an invalid field: page says %q, want it refused", msg)
+	}
+	retype(temp, "39.1")
 	if inv := eval(`document.getElementById("` + temp + `").getAttribute("aria-invalid")`); inv != "false" {
 		t.Errorf("temperature 39.1 marked invalid (aria-invalid %q)", inv)
 	}
