@@ -30,10 +30,22 @@ type Options struct {
 	Audit httpedge.Auditor
 	// Proxies are the trusted reverse proxies, for the audited address.
 	Proxies httpedge.Proxies
+	// Other documents the paths other surfaces of the same server serve
+	// (the doctor's API), for the one OpenAPI document.
+	Other OtherPaths
+}
+
+// OtherPaths are OpenAPI paths and schemas that another package serves
+// and documents; this API only publishes them.
+type OtherPaths struct {
+	Paths           map[string]any
+	Schemas         map[string]any
+	SecuritySchemes map[string]any
 }
 
 type server struct {
 	store   *kpi.Store
+	other   OtherPaths
 	regions map[string]bool
 	log     *slog.Logger
 	now     func() time.Time
@@ -68,7 +80,7 @@ func Mount(mux *http.ServeMux, opts Options) error {
 }
 
 func newServer(opts Options, mux *http.ServeMux) (*server, error) {
-	s := &server{store: opts.Store, regions: map[string]bool{}, log: opts.Logger, now: opts.Now, mux: mux}
+	s := &server{store: opts.Store, other: opts.Other, regions: map[string]bool{}, log: opts.Logger, now: opts.Now, mux: mux}
 	for _, r := range opts.Regions {
 		s.regions[r] = true
 	}

@@ -82,31 +82,50 @@ func (s *server) openAPI() obj {
 			}),
 		}}
 	}
+	schemas := obj{
+		"Error": obj{"type": "object", "properties": obj{"error": obj{"type": "object", "required": []any{"reason", "detail"}, "properties": obj{
+			"field":  obj{"type": "string", "description": "the parameter at fault, when one is"},
+			"reason": obj{"type": "string", "description": "stable code such as invalid_value, unauthorized, forbidden, rate_limited"},
+			"detail": obj{"type": "string", "description": "what to change, for people"}}}}},
+		"TableMeta": obj{"type": "object", "properties": obj{
+			"kpi": obj{"type": "string"}, "title": obj{"type": "string"}, "region": obj{"type": "string"}, "district": obj{"type": "string"},
+			"level": obj{"type": "string"}, "granularity": obj{"type": "string"}, "from": obj{"type": "string", "format": "date-time"},
+			"to": obj{"type": "string", "format": "date-time"}, "scope": obj{"type": "string", "description": "* for national, else the regions"},
+			"targets": obj{"type": "array", "items": obj{"type": "object"}}, "regional_plans": obj{"type": "object"},
+			"columns": obj{"type": "array", "items": obj{"type": "object"}}, "row_count": obj{"type": "integer"},
+			"as_of": obj{"type": "string", "format": "date-time"}}},
+	}
+	// Other surfaces' paths are published as they document them; the
+	// BI's own names win a clash.
+	for k, v := range s.other.Paths {
+		if _, ok := paths[k]; !ok {
+			paths[k] = v
+		}
+	}
+	for k, v := range s.other.Schemas {
+		if _, ok := schemas[k]; !ok {
+			schemas[k] = v
+		}
+	}
+	security := obj{
+		"bearer": obj{"type": "http", "scheme": "bearer", "description": "an API key or an HS256 JWT with claims sub, role (analyst, regional_admin, national), regions and exp"},
+		"apiKey": obj{"type": "apiKey", "in": "header", "name": "X-API-Key"},
+	}
+	for k, v := range s.other.SecuritySchemes {
+		if _, ok := security[k]; !ok {
+			security[k] = v
+		}
+	}
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "Oqim Digital Region BI", "version": "1",
-			"description": "KPIs of Decree PQ-286 per region, district and period, beside the decree's targets. Each caller reads only the regions of their scope; the scope is applied in the database query. Every request is audited."},
+			"description": "KPIs of Decree PQ-286 per region, district and period, beside the decree's targets. Each caller reads only the regions of their scope; the scope is applied in the database query. Every request is audited. The doctor's clinical-note paths (/api/v1/clinical-notes) take the doctors' keys or tokens, not the BI's."},
 		"servers":  []any{obj{"url": "/"}},
 		"security": []any{obj{"bearer": []any{}}, obj{"apiKey": []any{}}},
 		"paths":    paths,
 		"components": obj{
-			"securitySchemes": obj{
-				"bearer": obj{"type": "http", "scheme": "bearer", "description": "an API key or an HS256 JWT with claims sub, role (analyst, regional_admin, national), regions and exp"},
-				"apiKey": obj{"type": "apiKey", "in": "header", "name": "X-API-Key"},
-			},
-			"schemas": obj{
-				"Error": obj{"type": "object", "properties": obj{"error": obj{"type": "object", "required": []any{"reason", "detail"}, "properties": obj{
-					"field":  obj{"type": "string", "description": "the parameter at fault, when one is"},
-					"reason": obj{"type": "string", "description": "stable code such as invalid_value, unauthorized, forbidden, rate_limited"},
-					"detail": obj{"type": "string", "description": "what to change, for people"}}}}},
-				"TableMeta": obj{"type": "object", "properties": obj{
-					"kpi": obj{"type": "string"}, "title": obj{"type": "string"}, "region": obj{"type": "string"}, "district": obj{"type": "string"},
-					"level": obj{"type": "string"}, "granularity": obj{"type": "string"}, "from": obj{"type": "string", "format": "date-time"},
-					"to": obj{"type": "string", "format": "date-time"}, "scope": obj{"type": "string", "description": "* for national, else the regions"},
-					"targets": obj{"type": "array", "items": obj{"type": "object"}}, "regional_plans": obj{"type": "object"},
-					"columns": obj{"type": "array", "items": obj{"type": "object"}}, "row_count": obj{"type": "integer"},
-					"as_of": obj{"type": "string", "format": "date-time"}}},
-			},
+			"securitySchemes": security,
+			"schemas":         schemas,
 		},
 	}
 }

@@ -54,3 +54,29 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 }
+
+// Paths another surface documents are published beside the BI's, and
+// cannot replace them.
+func TestOpenAPIPublishesOtherSurfaces(t *testing.T) {
+	other := OtherPaths{
+		Paths:           map[string]any{"/api/v1/clinical-notes": obj{"post": obj{"summary": "other"}}, "/api/openapi.json": obj{"get": obj{"summary": "hijack"}}},
+		Schemas:         map[string]any{"ClinicalNote": obj{"type": "object"}, "Error": obj{"type": "string"}},
+		SecuritySchemes: map[string]any{"doctorBearer": obj{"type": "http"}},
+	}
+	s, err := newServer(Options{Store: kpi.NewStore(nil, "db"), Regions: []string{"UZ-JI"}, Other: other}, http.NewServeMux())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	s.mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
+	body := rec.Body.String()
+	for _, want := range []string{`"/api/v1/clinical-notes"`, `"ClinicalNote"`, `"doctorBearer"`, `"This document"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the document lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "hijack") || strings.Contains(body, `"Error": {
+        "type": "string"`) {
+		t.Error("another surface replaced the BI's own path or schema")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
+	"github.com/oqim/oqim/inference/clinical/fhir/standin"
 	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/sources/httpingest"
@@ -60,6 +62,16 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
 				cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "demo-doctor", Name: "Demo Doctor", KeySHA256: httpedge.HashKey(demoDoctorKey)}}
 			}
+			// Signed notes go to a local stand-in for Digital Healthcare's
+			// FHIR server unless a real one is configured.
+			var dh *standinServer
+			if cfg.Doctor.FHIR.BaseURL == "" {
+				if dh, err = startStandin(); err != nil {
+					return err
+				}
+				defer dh.l.Close()
+				cfg.Doctor.FHIR.BaseURL = dh.base
+			}
 			// The demo is the one command that starts without BI
 			// credentials, and it says so, in the log and with the URLs.
 			if !cfg.Access.Configured() {
@@ -80,6 +92,9 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 				return err
 			}
 			g.Go(func() error { return httpedge.Serve(gctx, l, h, cfg.HTTP.Timeouts()) })
+			if dh != nil {
+				g.Go(func() error { return httpedge.Serve(gctx, dh.l, dh.h, cfg.HTTP.Timeouts()) })
+			}
 			backfill := cfg.Generator.Backfill
 			var kept uint64
 			if err := in.conn.QueryRow(ctx, "SELECT count() FROM "+cfg.ClickHouse.Database+".portal_applications").Scan(&kept); err != nil {
@@ -102,11 +117,40 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			})
 			g.Go(func() error { return reportProgress(gctx, a, pms) })
 			printURLs(a, cfg, in, l.Addr())
+			if dh != nil {
+				fmt.Fprintf(a.stdout, "Digital Healthcare stand-in (FHIR R4): %s\n  signed notes land here; list them with curl %s/Bundle\n\n", dh.base, dh.base)
+			} else {
+				fmt.Fprintf(a.stdout, "Signed notes go to Digital Healthcare (FHIR R4): %s\n\n", cfg.Doctor.FHIR.BaseURL)
+			}
 			err = g.Wait()
 			log.Info("demo stopped")
 			return err
 		},
 	}
+}
+
+// standinServer is the demo's stand-in for Digital Healthcare's FHIR R4
+// server, on a loopback port of its own.
+type standinServer struct {
+	l    net.Listener
+	h    http.Handler
+	base string
+}
+
+func startStandin() (*standinServer, error) {
+	s, err := standin.New(standin.Config{})
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.Handler()
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("the Digital Healthcare stand-in: %w", err)
+	}
+	return &standinServer{l: l, h: h, base: standin.BaseURL(l.Addr().String())}, nil
 }
 
 // The demo's HTTP ingest agency, printed with the URLs; a configured

@@ -24,6 +24,7 @@ func TestSchemaSetsKeepVersionsAndChecksums(t *testing.T) {
 		"0010_drop_superseded_rollups a13f937575ccb26f",
 		"0011_sealed_days 6361b43f98bcfd15",
 		"0012_application_snapshot 42d739af7a90e6d3",
+		"0013_clinical_notes e2af89e97d7d951e",
 	}
 	ms, err := migrate.Load(schemaSets()...)
 	if err != nil {

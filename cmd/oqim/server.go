@@ -22,6 +22,7 @@ import (
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/diagnosis"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
+	"github.com/oqim/oqim/inference/clinical/fhir/r4"
 	"github.com/oqim/oqim/inference/clinical/notes"
 	"github.com/oqim/oqim/inference/clinical/workspace"
 	"github.com/oqim/oqim/models/region"
@@ -166,7 +167,9 @@ func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set,
 	// What the bounded audit backlog dropped is visible to the operator.
 	set.NewGauge("oqim_bi_audit_dropped_entries", func() float64 { return float64(audit.Dropped()) })
 	set.NewGauge("oqim_bi_audit_pending_entries", func() float64 { return float64(audit.Pending()) })
+	docPaths, docSchemas, docSecurity := doctorapi.OpenAPI()
 	err = api.Mount(mux, api.Options{
+		Other:   api.OtherPaths{Paths: docPaths, Schemas: docSchemas, SecuritySchemes: docSecurity},
 		Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
 		Regions: ref.RegionIDs(),
 		Logger:  log,
@@ -217,9 +220,9 @@ func mountChatbot(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.S
 // transcription, notes and diagnosis API; without them its paths answer
 // 503 saying what to set.
 func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Set, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
-	eng, err := diagnosis.NewDefaultEngine()
+	eng, err := cfg.Diagnosis.Engine()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("diagnosis: %w", err)
 	}
 	diag, err := diagnosis.NewHandler(diagnosis.HandlerConfig{
 		Engine: eng,
@@ -234,7 +237,8 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Se
 		log.Info("doctor API off: set doctor.api_keys or doctor.jwt.secret to turn it on")
 		closed := off("the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret")
 		var routes []httpedge.Route
-		for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes", "/api/v1/diagnosis"} {
+		for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes", "/api/v1/diagnosis",
+			"/api/v1/clinical-notes", "/api/v1/clinical-notes/"} {
 			routes = append(routes, httpedge.Route{Path: p, Need: httpedge.Public, Handler: closed})
 		}
 		return nil, httpedge.Mount(mux, cfg.HTTP.Edge(), routes...)
@@ -243,9 +247,18 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Se
 	if err != nil {
 		return nil, err
 	}
+	// Signed notes are checked by Google's R4 parser as well as Oqim's
+	// own validator before they leave.
+	parser, err := r4.New()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Doctor.FHIR.BaseURL == "" {
+		log.Info("delivery of signed notes is off: set doctor.fhir.base_url to Digital Healthcare's FHIR R4 base; until then a signed note's delivery fails saying so")
+	}
 	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Kafka: in.kafka, Diagnosis: eng, DiagnosisHandler: diag,
-		Structurer: notes.NewStructurer(in.llm, nil),
-		Log:        log.With("component", "doctor")}
+		Structurer: notes.NewStructurer(in.llm, nil), FHIRCheck: parser.CheckBundle,
+		Log: log.With("component", "doctor")}
 	if engine != nil {
 		deps.Engine = engine
 	}

@@ -30,8 +30,11 @@ const ContentType = "application/fhir+json"
 type Config struct {
 	// BaseURL is the FHIR server's base, such as https://fhir.example.uz/r4.
 	BaseURL string
-	// Token is sent as "Authorization: Bearer <token>" when not empty.
-	Token string
+	// Token is sent as "Authorization: Bearer <token>" when not empty,
+	// or, when AuthHeader names another header (such as X-API-Key), as
+	// that header's value.
+	Token      string
+	AuthHeader string
 	// Timeout bounds each attempt. Default 30 s.
 	Timeout time.Duration
 	// MaxAttempts is the number of tries, the first included. Default 5.
@@ -58,6 +61,11 @@ func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("fhir: base URL %q is not an http(s) URL", cfg.BaseURL)
+	}
+	for _, r := range cfg.AuthHeader {
+		if !(r == '-' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
+			return nil, fmt.Errorf("fhir: auth header %q is not a header name (letters, digits and -)", cfg.AuthHeader)
+		}
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
@@ -126,10 +134,23 @@ func retryable(status int) bool { return retry.RetryableStatus(status) }
 // identifier.value: without them a retry could store the note twice.
 var ErrNoIdentifier = errors.New("fhir: the Bundle has no identifier (system and value), needed for idempotent sends")
 
+// Attempt is one POST of a send, as SendObserved reports it.
+type Attempt struct {
+	N      int   // from 1
+	Status int   // the server's status; 0 when it did not answer
+	Err    error // nil when the server stored the Bundle
+}
+
 // Send posts a Bundle (its FHIR JSON) to [base]/Bundle. The request
 // carries If-None-Exist: identifier=system|value, so a server that
 // already stored this Bundle answers 200 instead of storing it again.
 func (c *Client) Send(ctx context.Context, bundle []byte) (*Result, error) {
+	return c.SendObserved(ctx, bundle, nil)
+}
+
+// SendObserved is Send that reports each attempt to observe (when not
+// nil) as it ends, for a caller that records every attempt.
+func (c *Client) SendObserved(ctx context.Context, bundle []byte, observe func(Attempt)) (*Result, error) {
 	var head struct {
 		ResourceType string `json:"resourceType"`
 		Identifier   struct {
@@ -150,9 +171,17 @@ func (c *Client) Send(ctx context.Context, bundle []byte) (*Result, error) {
 
 	var res *Result
 	policy := retry.Policy{Attempts: c.cfg.MaxAttempts, Min: c.cfg.MinBackoff, Max: c.cfg.MaxBackoff}
+	n := 0
 	attempts, err := policy.Do(ctx, func(ctx context.Context) error {
-		var err error
-		res, err = c.try(ctx, bundle, cond)
+		n++
+		var (
+			err    error
+			status int
+		)
+		res, status, err = c.try(ctx, bundle, cond)
+		if observe != nil {
+			observe(Attempt{N: n, Status: status, Err: err})
+		}
 		return err
 	})
 	var se *ServerError
@@ -171,38 +200,42 @@ func (c *Client) Send(ctx context.Context, bundle []byte) (*Result, error) {
 
 // try makes one attempt. Failures worth another are marked retry.Again,
 // with the server's Retry-After.
-func (c *Client) try(ctx context.Context, bundle []byte, cond string) (*Result, error) {
+func (c *Client) try(ctx context.Context, bundle []byte, cond string) (*Result, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.bundle, bytes.NewReader(bundle))
 	if err != nil {
-		return nil, fmt.Errorf("fhir: request: %w", err)
+		return nil, 0, fmt.Errorf("fhir: request: %w", err)
 	}
 	req.Header.Set("Content-Type", ContentType)
 	req.Header.Set("Accept", ContentType)
 	req.Header.Set("If-None-Exist", cond)
-	if c.cfg.Token != "" {
+	switch {
+	case c.cfg.Token == "":
+	case c.cfg.AuthHeader == "" || strings.EqualFold(c.cfg.AuthHeader, "Authorization"):
 		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	default:
+		req.Header.Set(c.cfg.AuthHeader, c.cfg.Token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// No answer at all (network error, attempt timeout): the send is
 		// conditional, so trying again cannot store the Bundle twice.
-		return nil, retry.Again(fmt.Errorf("fhir: POST %s: %w", c.bundle, err), 0)
+		return nil, 0, retry.Again(fmt.Errorf("fhir: POST %s: %w", c.bundle, err), 0)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, retry.Again(fmt.Errorf("fhir: reading the answer: %w", err), 0)
+		return nil, resp.StatusCode, retry.Again(fmt.Errorf("fhir: reading the answer: %w", err), 0)
 	}
 	if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusCreated {
-		return &Result{Status: resp.StatusCode, Location: resp.Header.Get("Location")}, nil
+		return &Result{Status: resp.StatusCode, Location: resp.Header.Get("Location")}, resp.StatusCode, nil
 	}
 	se := &ServerError{Status: resp.StatusCode, Issues: outcomeIssues(body)}
 	if se.Retryable() {
-		return nil, retry.Again(se, retry.RetryAfter(resp.Header.Get("Retry-After"), time.Now()))
+		return nil, resp.StatusCode, retry.Again(se, retry.RetryAfter(resp.Header.Get("Retry-After"), time.Now()))
 	}
-	return nil, se
+	return nil, resp.StatusCode, se
 }
 
 func outcomeIssues(body []byte) []OutcomeIssue {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"regexp"
@@ -27,7 +28,9 @@ import (
 	"github.com/oqim/oqim/connectors/retry"
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/clinical/asr"
+	"github.com/oqim/oqim/inference/clinical/diagnosis"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
+	"github.com/oqim/oqim/models/ddxplus"
 	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/sources/httpingest"
 	"github.com/oqim/oqim/pipelines/sources/opendata"
@@ -66,6 +69,31 @@ type Config struct {
 	// Chatbot bounds the citizens' chatbot: what it holds in memory and
 	// how fast one client may ask.
 	Chatbot ChatbotConfig `yaml:"chatbot"`
+	// Diagnosis tunes the diagnostic assistant's engine.
+	Diagnosis DiagnosisConfig `yaml:"diagnosis"`
+}
+
+// DiagnosisConfig tunes the diagnostic assistant
+// (inference/clinical/diagnosis); zero takes the engine's defaults.
+type DiagnosisConfig struct {
+	// Locale names the prior table: "uz" (default, Uzbekistan's
+	// prevalences and travel gates) or "ddxplus" (the dataset's own).
+	Locale string `yaml:"locale"`
+	// RedFlagSeverity1 and RedFlagSeverity2 are the probabilities at or
+	// above which a condition of severity 1 (most urgent) or 2 is flagged
+	// red whatever its rank (defaults 0.01 and 0.05). Lower flags more.
+	RedFlagSeverity1 float64 `yaml:"red_flag_severity1"`
+	RedFlagSeverity2 float64 `yaml:"red_flag_severity2"`
+}
+
+// Engine is the diagnostic engine over the embedded knowledge base with
+// these settings.
+func (c DiagnosisConfig) Engine() (*diagnosis.Engine, error) {
+	kb, err := ddxplus.Default()
+	if err != nil {
+		return nil, err
+	}
+	return diagnosis.NewEngine(kb, diagnosis.Options{Locale: c.Locale, RedFlagSeverity1: c.RedFlagSeverity1, RedFlagSeverity2: c.RedFlagSeverity2})
 }
 
 // ChatbotConfig bounds the chatbot (inference/chatbot); zero takes the
@@ -329,6 +357,7 @@ func Default() Config {
 	c.Generator.Rate = 20
 	c.Generator.Backfill = 20000
 	c.Generator.Window = Duration{30 * 24 * time.Hour}
+	c.Diagnosis.Locale = "uz"
 	return c
 }
 
@@ -607,6 +636,59 @@ func (c *Config) validate(path string) error {
 	} {
 		if n < 0 {
 			return bad(key, "must not be negative (0 takes the chatbot's default)")
+		}
+	}
+	if err := c.validateDoctor(bad); err != nil {
+		return err
+	}
+	return c.validateDiagnosis(bad)
+}
+
+// validateDoctor checks the doctor's FHIR delivery settings.
+func (c *Config) validateDoctor(bad func(key, problem string) error) error {
+	f := c.Doctor.FHIR
+	if f.BaseURL != "" {
+		u, err := url.Parse(f.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return bad("doctor.fhir.base_url", fmt.Sprintf("%q must be the FHIR server's http(s) base, e.g. https://fhir.dh.example.uz/r4", f.BaseURL))
+		}
+	}
+	if f.Token != "" && f.BaseURL == "" {
+		return bad("doctor.fhir.token", "is set without doctor.fhir.base_url")
+	}
+	if f.AuthHeader != "" && !headerName.MatchString(f.AuthHeader) {
+		return bad("doctor.fhir.auth_header", fmt.Sprintf("%q is not an HTTP header name (letters, digits and -)", f.AuthHeader))
+	}
+	for key, n := range map[string]int64{
+		"doctor.fhir.timeout": int64(f.Timeout), "doctor.fhir.max_attempts": int64(f.MaxAttempts),
+		"doctor.fhir.min_backoff": int64(f.MinBackoff), "doctor.fhir.max_backoff": int64(f.MaxBackoff), "doctor.fhir.workers": int64(f.Workers),
+	} {
+		if n < 0 {
+			return bad(key, "must not be negative (0 takes the default)")
+		}
+	}
+	if f.MaxAttempts > 100 {
+		return bad("doctor.fhir.max_attempts", fmt.Sprintf("%d: at most 100; a delivery that fails for longer waits for the doctor's retry", f.MaxAttempts))
+	}
+	if f.MinBackoff > 0 && f.MaxBackoff > 0 && f.MinBackoff > f.MaxBackoff {
+		return bad("doctor.fhir.min_backoff", fmt.Sprintf("%s is above doctor.fhir.max_backoff %s", f.MinBackoff, f.MaxBackoff))
+	}
+	return nil
+}
+
+var headerName = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+
+// validateDiagnosis checks the diagnostic engine's settings.
+func (c *Config) validateDiagnosis(bad func(key, problem string) error) error {
+	d := c.Diagnosis
+	if d.Locale != "ddxplus" {
+		if _, err := ddxplus.LocalePriors(d.Locale); err != nil {
+			return bad("diagnosis.locale", fmt.Sprintf("%q has no prior table; use uz or ddxplus", d.Locale))
+		}
+	}
+	for key, p := range map[string]float64{"diagnosis.red_flag_severity1": d.RedFlagSeverity1, "diagnosis.red_flag_severity2": d.RedFlagSeverity2} {
+		if p < 0 || p >= 1 {
+			return bad(key, fmt.Sprintf("%g must be a probability from 0 (the default) to below 1", p))
 		}
 	}
 	return nil

@@ -178,3 +178,34 @@ func TestLLMNotConfiguredIsOffline(t *testing.T) {
 		t.Fatalf("llm.base_url without llm.model: %v", err)
 	}
 }
+
+func TestDoctorFHIRAndDiagnosisSettings(t *testing.T) {
+	c, err := Load("", []string{"OQIM_DOCTOR_FHIR_BASE_URL=https://fhir.dh.example.uz/r4", "OQIM_DOCTOR_FHIR_TOKEN=t0k",
+		"OQIM_DOCTOR_FHIR_MAX_ATTEMPTS=3", "OQIM_DOCTOR_FHIR_TIMEOUT=10s", "OQIM_DIAGNOSIS_RED_FLAG_SEVERITY1=0.02"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Doctor.FHIR.BaseURL != "https://fhir.dh.example.uz/r4" || c.Doctor.FHIR.MaxAttempts != 3 || c.Doctor.FHIR.Timeout != 10*time.Second ||
+		c.Diagnosis.Locale != "uz" || c.Diagnosis.RedFlagSeverity1 != 0.02 {
+		t.Fatalf("read as %+v, %+v", c.Doctor.FHIR, c.Diagnosis)
+	}
+	if _, err := c.Diagnosis.Engine(); err != nil {
+		t.Fatal(err)
+	}
+	for env, key := range map[string]string{
+		"OQIM_DOCTOR_FHIR_BASE_URL=fhir.example.uz":          "doctor.fhir.base_url",
+		"OQIM_DOCTOR_FHIR_BASE_URL=ftp://fhir.example.uz/r4": "doctor.fhir.base_url",
+		"OQIM_DOCTOR_FHIR_TOKEN=x":                           "doctor.fhir.token",
+		"OQIM_DOCTOR_FHIR_AUTH_HEADER=X Key":                 "doctor.fhir.auth_header",
+		"OQIM_DOCTOR_FHIR_MAX_ATTEMPTS=-1":                   "doctor.fhir.max_attempts",
+		"OQIM_DOCTOR_FHIR_MAX_ATTEMPTS=1000":                 "doctor.fhir.max_attempts",
+		"OQIM_DIAGNOSIS_LOCALE=fr":                           "diagnosis.locale",
+		"OQIM_DIAGNOSIS_RED_FLAG_SEVERITY2=1.5":              "diagnosis.red_flag_severity2",
+	} {
+		_, err := Load("", []string{env})
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Key != key {
+			t.Errorf("%s: %v, want an error naming %s", env, err, key)
+		}
+	}
+}

@@ -263,7 +263,9 @@ func (h *handler) serve(ctx context.Context, body io.Reader, contentType string)
 		}
 		var err error
 		if ext, err = x.Extract(ctx, req.Text); err != nil {
-			return nil, &fieldError{http.StatusBadGateway, "text", err.Error()}
+			// The model server's own message may quote the patient's
+			// text back: the answer names only what failed.
+			return nil, &fieldError{http.StatusBadGateway, "text", "the language model did not read the text: " + llm.Failure(err)}
 		}
 		// Answers given explicitly win over what the text suggests.
 		c.Findings = append(c.Findings, FindingsFromMatches(ext.Matches, given)...)

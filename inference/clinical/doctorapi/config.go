@@ -21,7 +21,18 @@ const (
 	DefaultSyncTimeout       = 3 * time.Minute
 	DefaultPatientSystem     = "urn:oqim:patient"
 	DefaultPractitionerSys   = "urn:oqim:doctor"
+	DefaultEncounterSystem   = "urn:oqim:encounter"
+	DefaultFHIRTimeout       = 30 * time.Second
+	DefaultFHIRMaxAttempts   = 5
+	DefaultFHIRMinBackoff    = 500 * time.Millisecond
+	DefaultFHIRMaxBackoff    = 30 * time.Second
+	DefaultFHIRWorkers       = 2
 )
+
+// NoFHIRReason is a failed delivery's reason when no FHIR server is
+// configured: signing works, and the note waits, failed, for a retry
+// once the setting is made.
+const NoFHIRReason = "doctor.fhir.base_url is not set: Oqim has no Digital Healthcare FHIR server to deliver to"
 
 // Config is the `doctor` section of the configuration.
 type Config struct {
@@ -58,6 +69,51 @@ type Config struct {
 	// PINFL system) and the doctor id.
 	PatientSystem      string `yaml:"patient_system"`
 	PractitionerSystem string `yaml:"practitioner_system"`
+	EncounterSystem    string `yaml:"encounter_system"`
+	// FHIR is Digital Healthcare's FHIR R4 server, to which signed notes
+	// are delivered.
+	FHIR FHIRConfig `yaml:"fhir"`
+}
+
+// FHIRConfig is where signed notes go: a FHIR R4 server that accepts
+// POST [base]/Bundle.
+type FHIRConfig struct {
+	// BaseURL such as https://fhir.dh.example.uz/r4; empty: signed notes
+	// are kept, and their delivery fails with NoFHIRReason.
+	BaseURL string `yaml:"base_url"`
+	// Token is sent as "Authorization: Bearer <token>", or as the value
+	// of AuthHeader when that names another header (such as X-API-Key).
+	Token      string `yaml:"token"`
+	AuthHeader string `yaml:"auth_header"`
+	// Timeout bounds each attempt (default 30 s); MaxAttempts bounds the
+	// tries of one delivery (default 5), spaced by a backoff from
+	// MinBackoff to MaxBackoff (defaults 500 ms, 30 s) or the server's
+	// Retry-After, up to MaxBackoff.
+	Timeout     time.Duration `yaml:"timeout"`
+	MaxAttempts int           `yaml:"max_attempts"`
+	MinBackoff  time.Duration `yaml:"min_backoff"`
+	MaxBackoff  time.Duration `yaml:"max_backoff"`
+	// Workers deliver in parallel (default 2).
+	Workers int `yaml:"workers"`
+}
+
+func (f FHIRConfig) withDefaults() FHIRConfig {
+	if f.Timeout <= 0 {
+		f.Timeout = DefaultFHIRTimeout
+	}
+	if f.MaxAttempts <= 0 {
+		f.MaxAttempts = DefaultFHIRMaxAttempts
+	}
+	if f.MinBackoff <= 0 {
+		f.MinBackoff = DefaultFHIRMinBackoff
+	}
+	if f.MaxBackoff <= 0 {
+		f.MaxBackoff = DefaultFHIRMaxBackoff
+	}
+	if f.Workers <= 0 {
+		f.Workers = DefaultFHIRWorkers
+	}
+	return f
 }
 
 // APIKey is one doctor's key. Only its SHA-256 is configured, so a leaked
@@ -152,6 +208,10 @@ func (c Config) withDefaults() Config {
 	if c.PractitionerSystem == "" {
 		c.PractitionerSystem = DefaultPractitionerSys
 	}
+	if c.EncounterSystem == "" {
+		c.EncounterSystem = DefaultEncounterSystem
+	}
+	c.FHIR = c.FHIR.withDefaults()
 	c.Jobs = c.Jobs.WithDefaults()
 	return c
 }

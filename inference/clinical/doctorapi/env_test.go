@@ -55,6 +55,8 @@ type envOptions struct {
 	tune     func(*Config)
 	// wrapConn wraps the ClickHouse connection the API is given.
 	wrapConn func(driver.Conn) driver.Conn
+	// fhirCheck is Deps.FHIRCheck.
+	fhirCheck func([]byte) error
 }
 
 func testConfig(t testing.TB) Config {
@@ -81,7 +83,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if o.tune != nil {
 		o.tune(&e.cfg)
 	}
-	deps := Deps{Audit: o.audit, Now: o.now}
+	deps := Deps{Audit: o.audit, Now: o.now, FHIRCheck: o.fhirCheck}
 	if o.audit == nil {
 		e.conn, e.db = chtest.Database(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -186,7 +188,7 @@ func readFile(t *testing.T, path string) []byte {
 	return b
 }
 
-func decode[T any](t *testing.T, b []byte) T {
+func decode[T any](t testing.TB, b []byte) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(b, &v); err != nil {

@@ -7,6 +7,8 @@
 //	GET  /api/v1/transcriptions/{id}/events  server-sent events: segments as they are final, then the result
 //	POST /api/v1/notes                       text → structured note (+ differential, or ?format=fhir)
 //	POST /api/v1/diagnosis                   the diagnostic assistant (inference/clinical/diagnosis)
+//	/api/v1/clinical-notes[/{id}[/sign|/deliver]]  the signed-note lifecycle and its delivery to
+//	                                         Digital Healthcare as FHIR R4 (inference/clinical/lifecycle)
 //
 // Queued jobs run in the workers of inference/clinical/worker; the API and the
 // workers share job state through ClickHouse, so any API process can
@@ -25,10 +27,12 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	fhirclient "github.com/oqim/oqim/connectors/fhir"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/diagnosis"
+	"github.com/oqim/oqim/inference/clinical/lifecycle"
 	"github.com/oqim/oqim/inference/clinical/notes"
 	"github.com/oqim/oqim/inference/clinical/worker"
 	"github.com/oqim/oqim/models/ddxplus"
@@ -57,6 +61,11 @@ type Deps struct {
 	Kafka      *kafka.Cluster
 	// Audit overrides the ClickHouse audit table (tests, benchmarks).
 	Audit worker.Auditor
+	// FHIRCheck validates a Bundle before it is delivered, in addition to
+	// Oqim's own checks (r4.Check, Google's R4 parser); nil skips it.
+	FHIRCheck func([]byte) error
+	// FHIRHTTPClient sends to the FHIR server; nil means a default client.
+	FHIRHTTPClient *http.Client
 	// Log receives ids, statuses and error classes, never audio or text.
 	Log *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -82,6 +91,9 @@ type Handler struct {
 
 	refusalSlots  chan struct{}  // see refusals
 	refusalWrites sync.WaitGroup // waited for by Close
+
+	notes   *lifecycle.Service   // nil without ClickHouse
+	deliver *lifecycle.Deliverer // nil without ClickHouse
 
 	watcher     *watcher // nil without ClickHouse
 	streamMu    sync.Mutex
@@ -141,6 +153,9 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		if h.audit == nil {
 			h.audit = worker.NewAudit(deps.ClickHouse, deps.Database)
 		}
+		if err := h.startLifecycle(cfg, deps); err != nil {
+			return nil, err
+		}
 	}
 	if h.audit == nil {
 		return nil, errors.New("doctorapi: no audit store: configure ClickHouse (every access to patient data is audited)")
@@ -154,9 +169,37 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 
 	h.mux = http.NewServeMux()
 	if err := h.Mount(h.mux, httpedge.Options{}); err != nil {
+		h.Close()
 		return nil, fmt.Errorf("doctorapi: %w", err)
 	}
 	return h, nil
+}
+
+// startLifecycle builds the clinical-note lifecycle and starts its
+// delivery to Digital Healthcare, picking up the notes an earlier run
+// left signed.
+func (h *Handler) startLifecycle(cfg Config, deps Deps) error {
+	store := lifecycle.NewStore(deps.ClickHouse, deps.Database)
+	dc := lifecycle.DelivererConfig{Unconfigured: NoFHIRReason, PatientSystem: cfg.PatientSystem,
+		PractitionerSystem: cfg.PractitionerSystem, EncounterSystem: cfg.EncounterSystem, Check: deps.FHIRCheck,
+		Workers: cfg.FHIR.Workers, Audit: h.audit, Log: h.log.With("component", lifecycle.Actor)}
+	if cfg.FHIR.BaseURL != "" {
+		c, err := fhirclient.New(fhirclient.Config{BaseURL: cfg.FHIR.BaseURL, Token: cfg.FHIR.Token, AuthHeader: cfg.FHIR.AuthHeader,
+			Timeout: cfg.FHIR.Timeout, MaxAttempts: cfg.FHIR.MaxAttempts, MinBackoff: cfg.FHIR.MinBackoff, MaxBackoff: cfg.FHIR.MaxBackoff,
+			HTTPClient: deps.FHIRHTTPClient})
+		if err != nil {
+			return fmt.Errorf("doctorapi: doctor.fhir: %w", err)
+		}
+		dc.Client = c
+	}
+	h.deliver = lifecycle.NewDeliverer(store, dc)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.deliver.Start(ctx); err != nil {
+		return fmt.Errorf("doctorapi: resuming deliveries: %w", err)
+	}
+	h.notes = lifecycle.NewService(store, h.deliver, h.now)
+	return nil
 }
 
 // Routes are the API's routes, for doctors only.
@@ -165,7 +208,7 @@ func (h *Handler) Routes() []httpedge.Route {
 		return httpedge.Route{Method: method, Path: path, Need: httpedge.Doctor, MaxBody: maxBody, Timeout: timeout, Stream: stream,
 			RateLimit: h.limiter, Handler: fn}
 	}
-	return []httpedge.Route{
+	return append([]httpedge.Route{
 		// The upload's bound is each doctor's MaxUploadBytes (checked in
 		// the handler); the route's is the largest any doctor has.
 		route("POST", "/api/v1/transcriptions", h.createTranscription, h.maxUpload()+multipartSlack, uploadTimeout+h.cfg.SyncTimeout, false),
@@ -173,7 +216,7 @@ func (h *Handler) Routes() []httpedge.Route {
 		route("GET", "/api/v1/transcriptions/{id}/events", h.streamTranscription, 0, h.cfg.StreamTimeout+time.Minute, true),
 		route("POST", "/api/v1/notes", h.createNote, maxNoteBytes, 0, false),
 		h.diagnosisRoute(),
-	}
+	}, h.clinicalNoteRoutes()...)
 }
 
 // uploadTimeout is how long a recording may take to arrive.
@@ -194,9 +237,13 @@ func (h *Handler) maxUpload() int64 {
 	return n
 }
 
-// Close waits for audit records being written, stops the event streams'
-// watcher and releases the job producer.
+// Close stops the delivery of signed notes (a delivery under way resumes
+// in the next process), waits for audit records being written, stops the
+// event streams' watcher and releases the job producer.
 func (h *Handler) Close() error {
+	if h.deliver != nil {
+		h.deliver.Close()
+	}
 	h.refusalWrites.Wait()
 	if h.watcher != nil {
 		h.watcher.close()

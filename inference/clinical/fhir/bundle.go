@@ -53,7 +53,27 @@ type Options struct {
 	// Language is the note's language as a BCP 47 tag; default from the
 	// note.
 	Language string
+	// Encounter identifies the visit in the receiving system; optional.
+	Encounter Identifier
+	// Final marks a note the doctor signed: the Composition and its
+	// Observations are final, and its Conditions are exactly Confirmed,
+	// each verified as confirmed. A final note carries no assistant
+	// differential: decision support is not a diagnosis, so Build refuses
+	// Final with Differential.
+	Final bool
+	// Confirmed are the diagnoses the doctor confirmed; only with Final.
+	Confirmed []Confirmed
 }
+
+// Confirmed is a diagnosis the doctor confirmed, coded in ICD-10.
+type Confirmed struct {
+	ICD10 string
+	Name  string
+}
+
+// ValidICD10 reports whether code has the shape of an ICD-10 code, such
+// as J18.9 (the check Validate applies).
+func ValidICD10(code string) bool { return icd10Re.MatchString(code) }
 
 func (o *Options) check() error {
 	var missing []string
@@ -71,6 +91,20 @@ func (o *Options) check() error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("fhir: missing %s", strings.Join(missing, ", "))
+	}
+	if o.Final && len(o.Differential) > 0 {
+		return errors.New("fhir: a final note carries only the doctor's confirmed conditions, not the assistant's differential")
+	}
+	if !o.Final && len(o.Confirmed) > 0 {
+		return errors.New("fhir: confirmed conditions belong to a final (signed) note; set Final")
+	}
+	if (o.Encounter.System == "") != (o.Encounter.Value == "") {
+		return errors.New("fhir: Encounter needs both system and value, or neither")
+	}
+	for i, c := range o.Confirmed {
+		if !ValidICD10(c.ICD10) {
+			return fmt.Errorf("fhir: Confirmed[%d]: %q is not an ICD-10 code such as J18.9", i, c.ICD10)
+		}
 	}
 	return nil
 }
@@ -124,8 +158,12 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 		return &Practitioner{ResourceType: "Practitioner", ID: id, Identifier: []Identifier{opts.Practitioner}}
 	})
 	encounter := b.add("Encounter", func(id string) any {
+		var ids []Identifier
+		if opts.Encounter.Value != "" {
+			ids = []Identifier{opts.Encounter}
+		}
 		return &Encounter{
-			ResourceType: "Encounter", ID: id, Status: "finished",
+			ResourceType: "Encounter", ID: id, Identifier: ids, Status: "finished",
 			Class:       Coding{System: ActCode, Code: "AMB", Display: "ambulatory"},
 			Subject:     patient,
 			Participant: []EncounterParticipant{{Individual: author}},
@@ -133,21 +171,28 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 		}
 	})
 
-	vitals := b.vitals(n.Vitals, patient, encounter, when)
+	status, title := "preliminary", "Clinical note (draft for the doctor's review)"
+	if opts.Final {
+		status, title = "final", "Clinical note"
+	}
+	vitals := b.vitals(n.Vitals, patient, encounter, when, status)
 	conditions := b.conditions(opts.Differential, patient, encounter, when)
+	if opts.Final {
+		conditions = b.confirmed(opts.Confirmed, patient, encounter, author, when)
+	}
 	meds := b.medications(n.Medications, patient, encounter, author, when)
 
 	comp := &Composition{
 		ResourceType: "Composition",
 		Language:     lang,
 		Identifier:   &Identifier{System: opts.IdentifierSystem, Value: opts.NoteID},
-		Status:       "preliminary", // final only once the doctor signs
+		Status:       status, // final only once the doctor signs
 		Type:         CodeableConcept{Coding: []Coding{{System: LOINC, Code: "11506-3", Display: "Progress note"}}, Text: "Progress note"},
 		Subject:      patient,
 		Encounter:    &encounter,
 		Date:         when,
 		Author:       []Reference{author},
-		Title:        "Clinical note (draft for the doctor's review)",
+		Title:        title,
 	}
 	for _, sec := range notes.AllSections() {
 		text := strings.TrimSpace(n.Sections.Get(sec))
@@ -166,7 +211,7 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 		if text != "" {
 			cs.Text = narrative(text)
 		} else {
-			cs.Text = narrative(entrySummary(sec, len(entries)))
+			cs.Text = narrative(entrySummary(sec, len(entries), opts.Final))
 		}
 		comp.Section = append(comp.Section, cs)
 	}
@@ -194,7 +239,10 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 	return bundle, nil
 }
 
-func entrySummary(sec notes.Section, n int) string {
+func entrySummary(sec notes.Section, n int, final bool) string {
+	if sec == notes.Assessment && final {
+		return fmt.Sprintf("%d diagnoses confirmed by the doctor.", n)
+	}
 	if sec == notes.Assessment {
 		return fmt.Sprintf("%d provisional conditions from the diagnostic assistant.", n)
 	}
@@ -237,10 +285,10 @@ func loinc(code, display string) CodeableConcept {
 	return CodeableConcept{Coding: []Coding{{System: LOINC, Code: code, Display: display}}, Text: display}
 }
 
-func (b *builder) observation(code CodeableConcept, q *Quantity, comps []ObservationComponent, patient, encounter Reference, when string) Reference {
+func (b *builder) observation(code CodeableConcept, q *Quantity, comps []ObservationComponent, patient, encounter Reference, when, status string) Reference {
 	return b.add("Observation", func(id string) any {
 		return &Observation{
-			ResourceType: "Observation", ID: id, Status: "preliminary", Category: vitalSignsCategory,
+			ResourceType: "Observation", ID: id, Status: status, Category: vitalSignsCategory,
 			Code: code, Subject: patient, Encounter: &encounter, EffectiveDateTime: when,
 			ValueQuantity: q, Component: comps,
 		}
@@ -251,26 +299,26 @@ func ucum(v float64, code, unit string) *Quantity {
 	return &Quantity{Value: v, Unit: unit, System: UCUM, Code: code}
 }
 
-func (b *builder) vitals(v notes.Vitals, patient, encounter Reference, when string) []Reference {
+func (b *builder) vitals(v notes.Vitals, patient, encounter Reference, when, status string) []Reference {
 	var refs []Reference
 	if v.BPSystolic != 0 && v.BPDiastolic != 0 {
 		refs = append(refs, b.observation(loinc("85354-9", "Blood pressure panel with all children optional"), nil, []ObservationComponent{
 			{Code: loinc("8480-6", "Systolic blood pressure"), ValueQuantity: ucum(float64(v.BPSystolic), "mm[Hg]", "mmHg")},
 			{Code: loinc("8462-4", "Diastolic blood pressure"), ValueQuantity: ucum(float64(v.BPDiastolic), "mm[Hg]", "mmHg")},
-		}, patient, encounter, when))
+		}, patient, encounter, when, status))
 	}
 	if v.Pulse != 0 {
-		refs = append(refs, b.observation(loinc("8867-4", "Heart rate"), ucum(float64(v.Pulse), "/min", "beats/minute"), nil, patient, encounter, when))
+		refs = append(refs, b.observation(loinc("8867-4", "Heart rate"), ucum(float64(v.Pulse), "/min", "beats/minute"), nil, patient, encounter, when, status))
 	}
 	if v.TemperatureC != 0 {
-		refs = append(refs, b.observation(loinc("8310-5", "Body temperature"), ucum(v.TemperatureC, "Cel", "C"), nil, patient, encounter, when))
+		refs = append(refs, b.observation(loinc("8310-5", "Body temperature"), ucum(v.TemperatureC, "Cel", "C"), nil, patient, encounter, when, status))
 	}
 	if v.SpO2 != 0 {
 		code := CodeableConcept{Coding: []Coding{
 			{System: LOINC, Code: "59408-5", Display: "Oxygen saturation in Arterial blood by Pulse oximetry"},
 			{System: LOINC, Code: "2708-6", Display: "Oxygen saturation in Arterial blood"},
 		}, Text: "SpO2"}
-		refs = append(refs, b.observation(code, ucum(float64(v.SpO2), "%", "%"), nil, patient, encounter, when))
+		refs = append(refs, b.observation(code, ucum(float64(v.SpO2), "%", "%"), nil, patient, encounter, when, status))
 	}
 	return refs
 }
@@ -301,6 +349,29 @@ func (b *builder) conditions(diff []notes.Candidate, patient, encounter Referenc
 				Encounter:          &encounter,
 				RecordedDate:       when,
 				Note:               []Annotation{{Text: note}},
+			}
+		}))
+	}
+	return refs
+}
+
+// confirmed makes the doctor's confirmed diagnoses Conditions, verified
+// as confirmed and asserted by the doctor.
+func (b *builder) confirmed(cs []Confirmed, patient, encounter, author Reference, when string) []Reference {
+	var refs []Reference
+	for _, c := range cs {
+		refs = append(refs, b.add("Condition", func(id string) any {
+			return &Condition{
+				ResourceType:       "Condition",
+				ID:                 id,
+				ClinicalStatus:     &CodeableConcept{Coding: []Coding{{System: ConditionClin, Code: "active", Display: "Active"}}},
+				VerificationStatus: &CodeableConcept{Coding: []Coding{{System: ConditionVer, Code: "confirmed", Display: "Confirmed"}}},
+				Category:           []CodeableConcept{{Coding: []Coding{{System: ConditionCat, Code: "encounter-diagnosis", Display: "Encounter Diagnosis"}}}},
+				Code:               &CodeableConcept{Coding: []Coding{{System: ICD10, Code: c.ICD10, Display: c.Name}}, Text: c.Name},
+				Subject:            patient,
+				Encounter:          &encounter,
+				RecordedDate:       when,
+				Asserter:           &author,
 			}
 		}))
 	}

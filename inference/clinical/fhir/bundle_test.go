@@ -193,3 +193,71 @@ func findResource(b map[string]any, typ string) map[string]any {
 	}
 	panic("no " + typ)
 }
+
+// A signed note: Composition and Observations final, Conditions exactly
+// the confirmed diagnoses, verified as confirmed, asserted by the doctor,
+// and the encounter named by its identifier.
+func TestBuildFinal(t *testing.T) {
+	n, err := notes.NewOffline().Structure(context.Background(), transcript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{
+		NoteID:       "note-2025-000124",
+		Patient:      Identifier{System: "urn:oqim:pinfl", Value: "patient-1"},
+		Practitioner: Identifier{System: "urn:oqim:practitioner", Value: "doctor-7"},
+		Encounter:    Identifier{System: "urn:oqim:encounter", Value: "enc-9"},
+		Time:         time.Date(2025, 10, 14, 9, 30, 0, 0, time.UTC),
+		Final:        true,
+		Confirmed:    []Confirmed{{ICD10: "J18.9", Name: "Pneumonia, unspecified organism"}},
+	}
+	b, err := Build(n, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Validate(data); err != nil {
+		t.Fatalf("final bundle does not validate: %v", err)
+	}
+	var conds, finals int
+	for _, e := range b.Entry {
+		switch r := e.Resource.(type) {
+		case *Composition:
+			if r.Status != "final" || r.Title != "Clinical note" {
+				t.Errorf("composition %s %q", r.Status, r.Title)
+			}
+		case *Observation:
+			if r.Status == "final" {
+				finals++
+			}
+		case *Condition:
+			conds++
+			if r.VerificationStatus.Coding[0].Code != "confirmed" || r.Code.Coding[0].Code != "J18.9" || r.Asserter == nil {
+				t.Errorf("condition %+v", r)
+			}
+		case *Encounter:
+			if len(r.Identifier) != 1 || r.Identifier[0].Value != "enc-9" {
+				t.Errorf("encounter identifier %+v", r.Identifier)
+			}
+		}
+	}
+	if conds != 1 || finals == 0 {
+		t.Errorf("%d conditions, %d final observations", conds, finals)
+	}
+
+	for name, bad := range map[string]func(o *Options){
+		"final with the assistant's differential": func(o *Options) { o.Differential = []notes.Candidate{{Name: "x", ICD10: []string{"J20.9"}}} },
+		"confirmed on a draft":                    func(o *Options) { o.Final = false },
+		"confirmed code not ICD-10":               func(o *Options) { o.Confirmed = []Confirmed{{ICD10: "pneumonia", Name: "x"}} },
+		"encounter without system":                func(o *Options) { o.Encounter.System = "" },
+	} {
+		o := opts
+		bad(&o)
+		if _, err := Build(n, o); err == nil {
+			t.Errorf("%s: built", name)
+		}
+	}
+}

@@ -89,6 +89,7 @@ type Practitioner struct {
 type Encounter struct {
 	ResourceType string                 `json:"resourceType"`
 	ID           string                 `json:"id"`
+	Identifier   []Identifier           `json:"identifier,omitempty"`
 	Status       string                 `json:"status"`
 	Class        Coding                 `json:"class"`
 	Subject      Reference              `json:"subject"`
@@ -156,6 +157,7 @@ type Condition struct {
 	Subject            Reference         `json:"subject"`
 	Encounter          *Reference        `json:"encounter,omitempty"`
 	RecordedDate       string            `json:"recordedDate,omitempty"`
+	Asserter           *Reference        `json:"asserter,omitempty"`
 	Note               []Annotation      `json:"note,omitempty"`
 }
 

@@ -289,10 +289,12 @@ func (v *validator) resource(path string, r map[string]any) {
 	v.id(path+".id", r["id"])
 	v.walk(path, r)
 	switch typ {
-	case "Patient", "Practitioner":
+	case "Patient", "Practitioner", "Encounter":
 		for i, id := range list(r["identifier"]) {
 			v.identifier(fmt.Sprintf("%s.identifier[%d]", path, i), id)
 		}
+	}
+	switch typ {
 	case "Encounter":
 		v.code(path+".status", r["status"], encStatus)
 		v.coding(path+".class", r["class"])

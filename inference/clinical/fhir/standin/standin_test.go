@@ -1,0 +1,162 @@
+package standin_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	fhirclient "github.com/oqim/oqim/connectors/fhir"
+	"github.com/oqim/oqim/inference/clinical/fhir"
+	"github.com/oqim/oqim/inference/clinical/fhir/standin"
+	"github.com/oqim/oqim/inference/clinical/notes"
+)
+
+func start(t *testing.T, cfg standin.Config) (*standin.Server, string) {
+	t.Helper()
+	s, err := standin.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return s, srv.URL + standin.Prefix
+}
+
+func bundle(t *testing.T) []byte {
+	t.Helper()
+	n := &notes.Note{Language: "uz-Latn", Vitals: notes.Vitals{Pulse: 80, TemperatureC: 36.6}}
+	n.Sections.Set(notes.Complaints, "bosh ogʻrigʻi")
+	b, err := fhir.Build(n, fhir.Options{NoteID: "n-1", Patient: fhir.Identifier{System: "urn:oqim:patient", Value: "p-1"},
+		Practitioner: fhir.Identifier{System: "urn:oqim:doctor", Value: "d-1"}, Time: time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC),
+		Final: true, Confirmed: []fhir.Confirmed{{ICD10: "R51", Name: "Headache"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+type outcome struct {
+	ResourceType string
+	Issue        []struct {
+		Severity, Code, Diagnostics string
+		Expression                  []string
+	}
+}
+
+func post(t *testing.T, url, contentType string, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// Oqim's own client delivers to the stand-in; a repeated send is stored
+// once; GET lists what arrived.
+func TestStandinStoresBundlesOnce(t *testing.T) {
+	dir := t.TempDir()
+	s, base := start(t, standin.Config{Token: "dh-token", Dir: dir})
+	c, err := fhirclient.New(fhirclient.Config{BaseURL: base, Token: "dh-token", MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bundle(t)
+	first, err := c.Send(t.Context(), data)
+	if err != nil || first.Status != http.StatusCreated || !strings.HasPrefix(first.Location, base+"/Bundle/") {
+		t.Fatalf("first send: %+v, %v", first, err)
+	}
+	again, err := c.Send(t.Context(), data)
+	if err != nil || again.Status != http.StatusOK || again.Location != first.Location {
+		t.Fatalf("repeated send: %+v, %v", again, err)
+	}
+	got := s.Received()
+	if len(got) != 1 || got[0].Identifier != "urn:oqim:clinical-note|n-1" {
+		t.Fatalf("received %+v", got)
+	}
+	if onDisk, err := os.ReadFile(filepath.Join(dir, got[0].ID+".json")); err != nil || !bytes.Equal(onDisk, data) {
+		t.Fatalf("the Bundle in the directory: %v", err)
+	}
+	resp, err := http.Get(base + "/Bundle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Type  string
+		Total int
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || list.Type != "searchset" || list.Total != 1 {
+		t.Fatalf("list: %+v, %v", list, err)
+	}
+	// Without the token: 401.
+	bad, _ := fhirclient.New(fhirclient.Config{BaseURL: base, Token: "wrong", MaxAttempts: 1})
+	if _, err := bad.Send(t.Context(), data); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("wrong token: %v", err)
+	}
+}
+
+// An invalid Bundle is refused with an OperationOutcome naming where it
+// is wrong, by Oqim's validator and by Google's R4 parser, and is not
+// stored.
+func TestStandinRefusesInvalidBundles(t *testing.T) {
+	s, base := start(t, standin.Config{MaxBody: 64 << 10})
+	good := string(bundle(t))
+	for _, c := range []struct {
+		name, body, contentType string
+		status                  int
+		want                    string // in the OperationOutcome
+	}{
+		{"unknown element", strings.Replace(good, `"type":"document"`, `"type":"document","colour":"red"`, 1), "application/fhir+json", 422, "colour"},
+		{"provisional code misspelt", strings.Replace(good, `"code":"confirmed"`, `"code":"sure"`, 1), "application/fhir+json", 422, "verificationStatus"},
+		{"dangling reference", strings.Replace(good, `"subject":{"reference":"urn:uuid:`, `"subject":{"reference":"urn:uuid:0`, 1), "application/fhir+json", 422, "subject"},
+		{"not JSON", good[:100], "application/fhir+json", 400, "not a JSON object"},
+		{"not a Bundle", `{"resourceType":"Patient"}`, "application/fhir+json", 400, "Patient"},
+		{"wrong media type", good, "text/plain", 415, "application/fhir+json"},
+		{"too large", `{"resourceType":"Bundle","pad":"` + strings.Repeat("x", 70<<10) + `"}`, "application/fhir+json", 413, "larger than"},
+	} {
+		if c.body == good && c.contentType != "text/plain" {
+			t.Fatalf("%s: the replacement did not apply", c.name)
+		}
+		resp, body := post(t, base+"/Bundle", c.contentType, []byte(c.body))
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: %d %s", c.name, resp.StatusCode, body)
+			continue
+		}
+		var oo outcome
+		if err := json.Unmarshal(body, &oo); err != nil || oo.ResourceType != "OperationOutcome" || len(oo.Issue) == 0 {
+			t.Errorf("%s: not an OperationOutcome: %s", c.name, body)
+			continue
+		}
+		if !strings.Contains(string(body), c.want) {
+			t.Errorf("%s: the outcome does not name %q: %s", c.name, c.want, body)
+		}
+	}
+	// Both validators speak for an unknown element.
+	resp, body := post(t, base+"/Bundle", "application/fhir+json", []byte(strings.Replace(good, `"type":"document"`, `"type":"document","colour":"red"`, 1)))
+	if resp.StatusCode != 422 || !strings.Contains(string(body), "oqim: ") || !strings.Contains(string(body), "r4 parser: ") {
+		t.Errorf("both validators should report the unknown element: %s", body)
+	}
+	if n := len(s.Received()); n != 0 {
+		t.Fatalf("%d invalid bundles stored", n)
+	}
+}
