@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"math"
 	"net/http/httptest"
@@ -25,6 +27,7 @@ import (
 	"github.com/oqim/oqim/inference/clinical/asr/asrtest"
 	"github.com/oqim/oqim/inference/clinical/audio"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
+	"github.com/oqim/oqim/inference/clinical/fhir/standin"
 	"github.com/oqim/oqim/inference/clinical/worker"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/schema"
@@ -39,11 +42,15 @@ const visitDictation = "Жалобы на кашель, одышку и темп
 // TestDoctorVisitInBrowser is a whole visit in the doctor's workspace,
 // served by the routes `oqim serve` mounts, over real ClickHouse, with
 // Debian's Chromium recording a spoken dictation from its fake
-// microphone. Only the speech model is a double (it speaks the OpenAI
-// transcription protocol). The doctor signs in, records for about three
+// microphone. Only the edges are stand-ins: the speech model (a double
+// speaking the OpenAI transcription protocol) and Digital Healthcare (the
+// FHIR stand-in, over HTTP). The doctor signs in, records for about three
 // seconds, stops; the transcript, note and differential appear; the
-// doctor corrects the temperature, answers the next best question and
-// the differential changes.
+// doctor corrects the temperature (signing is refused while it is out of
+// range), answers the next best question and the differential changes,
+// confirms the leading condition and signs; the page shows the note
+// delivered, and Digital Healthcare holds a final Bundle with the
+// corrected temperature and the confirmed Condition.
 //
 // It logs the time from the stop click to the note and to the
 // differential on screen, and the speech server's own time; the
@@ -66,11 +73,23 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	}
 	speech := asrtest.NewTranscriptionProtocolDouble(t)
 	speech.SetTranscript(visitDictation)
+	// Digital Healthcare is the FHIR stand-in, reached over HTTP.
+	dh, err := standin.New(standin.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dhHandler, err := dh.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dhSrv := httptest.NewServer(dhHandler)
+	t.Cleanup(dhSrv.Close)
 
 	const doctorKey = "visit-doctor-key"
 	cfg := config.Default()
 	cfg.ClickHouse.Database = db
 	cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "d-visit", Name: "Dr Visit", KeySHA256: httpedge.HashKey(doctorKey)}}
+	cfg.Doctor.FHIR.BaseURL = standin.BaseURL(dhSrv.Listener.Addr().String())
 	cfg.ASR = config.ASRConfig{Engine: "openai", BaseURL: speech.URL + "/v1", Model: "whisper-1", APIKey: speech.APIKey}
 	h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), discardWriter{})
 	if err != nil {
@@ -221,6 +240,27 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	}
 	t.Logf("question %q answered %q; differential before %q, after %q", question, answer, ddx, after)
 
+	// The doctor confirms the leading condition and signs; the page
+	// follows the delivery until Digital Healthcare has the Bundle.
+	page.Do(chromedp.Click(chromedp.CSS(`#ddx li:first-child input[type=checkbox]`)))
+	leading := eval(`document.querySelector("#ddx li:first-child label").textContent`)
+	code := regexp.MustCompile(`^[A-Z][0-9]{2}(\.[0-9]+)?`).FindString(leading)
+	if code == "" {
+		t.Fatalf("leading condition %q has no ICD-10 code first", leading)
+	}
+	page.Do(
+		chromedp.Click(chromedp.CSS(`#sign`)),
+		chromedp.Poll[chromedp.Void](`/^(delivered|failed)/.test(document.getElementById("delivery").textContent)`, chromedp.WithPollingTimeout(20*time.Second)),
+	)
+	if st := eval(`document.getElementById("delivery").textContent`); !strings.HasPrefix(st, "delivered → ") {
+		t.Fatalf("after signing the page says %q, want delivered with its location", st)
+	}
+	got := dh.Received()
+	if len(got) != 1 {
+		t.Fatalf("Digital Healthcare received %d Bundles, want 1", len(got))
+	}
+	checkDeliveredBundle(t, got[0].Bundle, 39.1, code, "PINFL-31234567890123")
+
 	if dir := os.Getenv("OQIM_SCREENSHOT_DIR"); dir != "" {
 		eval(`(window.scrollTo(0, 0), "")`)
 		shot, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
@@ -231,6 +271,75 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// checkDeliveredBundle checks what Digital Healthcare received: a
+// document Bundle whose Composition is final, whose body temperature is
+// the doctor's corrected value (not the spoken one) and whose confirmed
+// Condition is the one the doctor ticked, for the patient entered.
+func checkDeliveredBundle(t *testing.T, raw []byte, temperature float64, icd10, patient string) {
+	t.Helper()
+	var b struct {
+		ResourceType string `json:"resourceType"`
+		Type         string `json:"type"`
+		Entry        []struct {
+			Resource map[string]any `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		t.Fatalf("delivered Bundle: %v", err)
+	}
+	if b.ResourceType != "Bundle" || b.Type != "document" {
+		t.Errorf("delivered %s of type %q, want a document Bundle", b.ResourceType, b.Type)
+	}
+	byType := map[string][]map[string]any{}
+	for _, e := range b.Entry {
+		rt, _ := e.Resource["resourceType"].(string)
+		byType[rt] = append(byType[rt], e.Resource)
+	}
+	if c := byType["Composition"]; len(c) != 1 || c[0]["status"] != "final" {
+		t.Errorf("Composition %v, want one, final", c)
+	}
+	var temps []any
+	for _, o := range byType["Observation"] {
+		if codes(o["code"])["http://loinc.org|8310-5"] {
+			q, _ := o["valueQuantity"].(map[string]any)
+			temps = append(temps, q["value"])
+			if o["status"] != "final" {
+				t.Errorf("temperature Observation status %v, want final", o["status"])
+			}
+		}
+	}
+	if len(temps) != 1 || temps[0] != temperature {
+		t.Errorf("body temperature Observations carry %v, want the corrected %v", temps, temperature)
+	}
+	confirmed := 0
+	for _, c := range byType["Condition"] {
+		if codes(c["verificationStatus"])["http://terminology.hl7.org/CodeSystem/condition-ver-status|confirmed"] {
+			confirmed++
+			if !codes(c["code"])["http://hl7.org/fhir/sid/icd-10|"+icd10] {
+				t.Errorf("confirmed Condition coded %v, want ICD-10 %s", c["code"], icd10)
+			}
+		}
+	}
+	if confirmed != 1 {
+		t.Errorf("%d confirmed Conditions, want the 1 the doctor ticked", confirmed)
+	}
+	if !strings.Contains(string(raw), patient) {
+		t.Errorf("the Bundle does not name the patient %s", patient)
+	}
+}
+
+// codes is the system|code pairs of a CodeableConcept.
+func codes(v any) map[string]bool {
+	out := map[string]bool{}
+	cc, _ := v.(map[string]any)
+	list, _ := cc["coding"].([]any)
+	for _, c := range list {
+		m, _ := c.(map[string]any)
+		out[fmt.Sprint(m["system"])+"|"+fmt.Sprint(m["code"])] = true
+	}
+	return out
 }
 
 // spokenDictation writes text as speech to a WAV file Chromium's fake
