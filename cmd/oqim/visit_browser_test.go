@@ -248,13 +248,15 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	if code == "" {
 		t.Fatalf("leading condition %q has no ICD-10 code first", leading)
 	}
+	signed := time.Now()
 	page.Do(
 		chromedp.Click(chromedp.CSS(`#sign`)),
-		chromedp.Poll[chromedp.Void](`/^(delivered|failed)/.test(document.getElementById("delivery").textContent)`, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Poll[chromedp.Void](`/^(delivered|failed)$/.test(document.getElementById("delivery").dataset.status)`, chromedp.WithPollingTimeout(20*time.Second)),
 	)
-	if st := eval(`document.getElementById("delivery").textContent`); !strings.HasPrefix(st, "delivered → ") {
+	if st := eval(`document.getElementById("delivery").dataset.status + " | " + document.getElementById("delivery").textContent`); !strings.HasPrefix(st, "delivered | Yuborildi → "+cfg.Doctor.FHIR.BaseURL+"/Bundle/") {
 		t.Fatalf("after signing the page says %q, want delivered with its location", st)
 	}
+	t.Logf("sign click → delivered on screen %s (the page looks after 250, 500 ms, then every second)", time.Since(signed).Round(time.Millisecond))
 	got := dh.Received()
 	if len(got) != 1 {
 		t.Fatalf("Digital Healthcare received %d Bundles, want 1", len(got))
