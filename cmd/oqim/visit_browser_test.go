@@ -257,6 +257,9 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 		t.Fatalf("after signing the page says %q, want delivered with its location", st)
 	}
 	t.Logf("sign click → delivered on screen %s (the page looks after 250, 500 ms, then every second)", time.Since(signed).Round(time.Millisecond))
+	if d := eval(`String(document.getElementById("` + temp + `").disabled && document.getElementById("sign").disabled)`); d != "true" {
+		t.Errorf("the signed note's form still takes edits")
+	}
 	got := dh.Received()
 	if len(got) != 1 {
 		t.Fatalf("Digital Healthcare received %d Bundles, want 1", len(got))

@@ -66,7 +66,7 @@
   // can add what the dictation missed. Edits go into n at once; an
   // emptied field is removed, an invalid one is not taken.
   function renderNote(n) {
-    const f = $("note"); f.replaceChildren();
+    const f = $("note"); f.replaceChildren(); $("sign").disabled = false;
     if (!n || typeof n !== "object") return;
     n.sections = n.sections || {}; n.vitals = n.vitals || {};
     for (const k of SECTIONS) {
@@ -134,6 +134,8 @@
     }
     record = await api("PUT", "/api/v1/clinical-notes/" + record.id, { note, confirmed_conditions: confirmed, version: record.version });
     record = await api("POST", "/api/v1/clinical-notes/" + record.id + "/sign", { version: record.version });
+    // A signed note is final: the form no longer takes edits.
+    document.querySelectorAll("#note input, #note textarea, #ddx input, #question button, #sign").forEach((e) => { e.disabled = true; });
     poll();
   }
   async function poll() {
