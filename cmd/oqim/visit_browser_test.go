@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -26,6 +25,7 @@ import (
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/asr/asrtest"
 	"github.com/oqim/oqim/inference/clinical/audio"
+	"github.com/oqim/oqim/inference/clinical/audio/audiotest"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/inference/clinical/fhir/standin"
 	"github.com/oqim/oqim/inference/clinical/worker"
@@ -56,7 +56,7 @@ const visitDictation = "Жалобы на кашель, одышку и темп
 // differential on screen, and the speech server's own time; the
 // workspace README quotes them.
 func TestDoctorVisitInBrowser(t *testing.T) {
-	wav := spokenDictation(t, visitDictation)
+	wav := audiotest.Speak(t, t.TempDir(), "dictation.wav", "ru", visitDictation)
 	conn, db := chtest.Database(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -343,21 +343,6 @@ func codes(v any) map[string]bool {
 	for _, c := range list {
 		m, _ := c.(map[string]any)
 		out[fmt.Sprint(m["system"])+"|"+fmt.Sprint(m["code"])] = true
-	}
-	return out
-}
-
-// spokenDictation writes text as speech to a WAV file Chromium's fake
-// microphone plays, or skips the test naming the package to install.
-func spokenDictation(t *testing.T, text string) string {
-	t.Helper()
-	espeak, err := exec.LookPath("espeak-ng")
-	if err != nil {
-		t.Skip("espeak-ng is not installed, so there is no dictation to record: run `make test` (which installs it) or `apt-get install -y espeak-ng`")
-	}
-	out := filepath.Join(t.TempDir(), "dictation.wav")
-	if b, err := exec.Command(espeak, "-v", "ru", "-s", "150", "-w", out, text).CombinedOutput(); err != nil {
-		t.Fatalf("espeak-ng: %v: %s", err, b)
 	}
 	return out
 }
