@@ -25,10 +25,15 @@ import (
 // two writers the one that wrote first keeps its version and the later is
 // told. Within a process, changes to one record are also serialized, so
 // the check only matters between processes. What it cannot catch: a
-// writer that takes its sequence number, stalls for longer than another
-// process's whole write and check, and then inserts; it would replace
-// the other's acknowledged version. The window is one insert's round
-// trip, between two processes editing one note at the same instant.
+// writer that takes its sequence number and inserts only after another
+// process has written and checked the same version; it replaces the
+// other's acknowledged version. The window is one insert's round trip,
+// and it is real: eight edits of one version sent at the same instant to
+// a process without the lock gave two successes in some runs. So two API
+// processes must not serve one doctor's edits of one note at the same
+// instant (route a doctor to one process, as sessions usually are);
+// ClickHouse 18.16 offers nothing to close the window (no transactions,
+// no compare-and-set, no server-side sequence).
 type Store struct {
 	conn  driver.Conn
 	table string
