@@ -23,11 +23,9 @@ package eval
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sort"
 	"time"
@@ -35,6 +33,7 @@ import (
 	"github.com/oqim/oqim/connectors/redact"
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
+	"github.com/oqim/oqim/models/jsonl"
 	"github.com/oqim/oqim/models/portalkb"
 )
 
@@ -248,46 +247,18 @@ func right(kb *portalkb.KB, want []string, id string) bool {
 }
 
 func readQuestions(opts Options) ([]Question, error) {
-	r := opts.Reader
-	name := "questions"
-	if r == nil {
-		if opts.Questions == "" {
-			return nil, errors.New("eval: no questions file given")
-		}
-		f, err := os.Open(opts.Questions)
-		if err != nil {
-			return nil, fmt.Errorf("eval: %w", err)
-		}
-		defer f.Close()
-		r, name = f, opts.Questions
-	}
-	var qs []Question
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := sc.Bytes()
-		if len(b) == 0 {
-			continue
-		}
-		var q Question
-		if err := json.Unmarshal(b, &q); err != nil {
-			return nil, fmt.Errorf("eval: %s line %d: %w", name, line, err)
-		}
+	qs, _, err := jsonl.ReadFile[Question](opts.Reader, opts.Questions, "questions", jsonl.Options{Check: func(v any) error {
+		q := v.(*Question)
 		if q.Question == "" || q.Expected == nil {
-			return nil, fmt.Errorf("eval: %s line %d: needs \"question\" and \"expected\" (an empty list when no entry covers it)", name, line)
+			return errors.New(`needs "question" and "expected" (an empty list when no entry covers it)`)
 		}
 		if q.Want != "" && (q.Want != "refuse" || len(q.Expected) > 0) {
-			return nil, fmt.Errorf("eval: %s line %d: \"want\" may only be \"refuse\", with an empty \"expected\"", name, line)
+			return errors.New(`"want" may only be "refuse", with an empty "expected"`)
 		}
-		qs = append(qs, q)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("eval: reading %s: %w", name, err)
-	}
-	if len(qs) == 0 {
-		return nil, fmt.Errorf("eval: %s has no questions", name)
+		return nil
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
 	}
 	return qs, nil
 }

@@ -12,7 +12,6 @@ package widget
 
 import (
 	"embed"
-	"io/fs"
 	"net/http"
 
 	"github.com/oqim/oqim/connectors/httpedge"
@@ -23,11 +22,7 @@ var assets embed.FS
 
 // Handler serves /chat/ (the demo page) and /chat/widget.js.
 func Handler() http.Handler {
-	sub, err := fs.Sub(assets, "assets")
-	if err != nil {
-		panic(err) // the embedded tree is fixed at build time
-	}
-	return httpedge.Assets(sub, "/chat", func(name string, h http.Header) {
+	return httpedge.Assets(assets, "assets", "/chat", func(name string, h http.Header) {
 		h.Set("Cache-Control", "public, max-age=300")
 		if name == "/" || name == "/index.html" {
 			// The demo page loads only its own script and talks only to

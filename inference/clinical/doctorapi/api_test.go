@@ -1,7 +1,6 @@
 package doctorapi
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -275,38 +274,13 @@ type sseEvent struct {
 	at             time.Time
 }
 
+// readSSE reads a whole event stream.
 func readSSE(t *testing.T, ctx context.Context, url, cred string) (int, []sseEvent) {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	req.Header.Set("Authorization", "Bearer "+cred)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return resp.StatusCode, nil
-	}
+	resp, stream := openStream(t, ctx, url, cred)
 	var events []sseEvent
-	var cur sseEvent
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-			if cur.name != "" {
-				cur.at = time.Now()
-				events = append(events, cur)
-			}
-			cur = sseEvent{}
-		case strings.HasPrefix(line, "event: "):
-			cur.name = line[7:]
-		case strings.HasPrefix(line, "id: "):
-			cur.id = line[4:]
-		case strings.HasPrefix(line, "data: "):
-			cur.data = line[6:]
-		}
+	for ev := range stream {
+		events = append(events, ev)
 	}
 	return resp.StatusCode, events
 }

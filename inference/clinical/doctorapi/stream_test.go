@@ -56,11 +56,13 @@ func openStream(t *testing.T, ctx context.Context, url, cred string) (*http.Resp
 		defer resp.Body.Close()
 		var cur sseEvent
 		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			line := sc.Text()
 			switch {
 			case line == "":
 				if cur.name != "" {
+					cur.at = time.Now()
 					events <- cur
 				}
 				cur = sseEvent{}

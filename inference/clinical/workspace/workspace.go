@@ -8,7 +8,6 @@ package workspace
 
 import (
 	"embed"
-	"io/fs"
 	"net/http"
 
 	"github.com/oqim/oqim/connectors/httpedge"
@@ -19,11 +18,7 @@ var assets embed.FS
 
 // Handler serves /doctor/ and its assets.
 func Handler() http.Handler {
-	sub, err := fs.Sub(assets, "assets")
-	if err != nil {
-		panic(err) // the embedded tree is fixed at build time
-	}
-	return httpedge.Assets(sub, "/doctor", func(_ string, h http.Header) {
+	return httpedge.Assets(assets, "assets", "/doctor", func(_ string, h http.Header) {
 		h.Set("Cache-Control", "no-cache")
 		// The page loads only its own files, talks only to its own origin
 		// and may use the microphone.

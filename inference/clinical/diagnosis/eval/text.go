@@ -1,20 +1,20 @@
 package eval
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/oqim/oqim/inference/clinical/diagnosis"
 	"github.com/oqim/oqim/models/ddxplus"
+	"github.com/oqim/oqim/models/jsonl"
 )
 
 // TextOptions configure RunText.
@@ -276,37 +276,14 @@ func askText(ctx context.Context, h http.Handler, c TextCase) (*diagnosis.Respon
 }
 
 func readTextCases(opts TextOptions) ([]TextCase, error) {
-	r := opts.Reader
-	if r == nil {
-		f, err := os.Open(opts.Cases)
-		if err != nil {
-			return nil, fmt.Errorf("eval: %w", err)
+	cases, _, err := jsonl.ReadFile[TextCase](opts.Reader, opts.Cases, "cases", jsonl.Options{Check: func(v any) error {
+		if c := v.(*TextCase); strings.TrimSpace(c.Text) == "" || c.Pathology == "" {
+			return errors.New(`want "text" and "pathology"`)
 		}
-		defer f.Close()
-		r = f
-	}
-	var cases []TextCase
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		var c TextCase
-		if err := json.Unmarshal(line, &c); err != nil {
-			return nil, fmt.Errorf("eval: cases line %d: %w", n, err)
-		}
-		if strings.TrimSpace(c.Text) == "" || c.Pathology == "" {
-			return nil, fmt.Errorf("eval: cases line %d: want \"text\" and \"pathology\"", n)
-		}
-		cases = append(cases, c)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("eval: reading cases: %w", err)
-	}
-	if len(cases) == 0 {
-		return nil, fmt.Errorf("eval: no cases")
+		return nil
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
 	}
 	return cases, nil
 }

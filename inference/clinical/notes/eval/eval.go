@@ -4,18 +4,15 @@
 package eval
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/oqim/oqim/inference/clinical/notes"
+	"github.com/oqim/oqim/models/jsonl"
 )
 
 // Options configures Run.
@@ -97,25 +94,13 @@ func Fields() []string {
 
 // Run structures every case and scores the notes.
 func Run(ctx context.Context, opts Options) (*Report, error) {
-	r := opts.Cases
-	if r == nil {
-		if opts.CasesPath == "" {
-			return nil, errors.New("eval: no cases: set CasesPath or Cases")
-		}
-		f, err := os.Open(opts.CasesPath)
-		if err != nil {
-			return nil, fmt.Errorf("eval: %w", err)
-		}
-		defer f.Close()
-		r = f
-	}
 	eng := opts.Engine
 	if eng == nil {
 		eng = notes.NewOffline()
 	}
-	cases, lines, err := readCases(r)
+	cases, lines, err := jsonl.ReadFile[Case](opts.Cases, opts.CasesPath, "cases", jsonl.Options{Strict: true, Check: func(v any) error { return v.(*Case).validate() }})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("eval: %w", err)
 	}
 	sc := newScorer(opts.Details)
 	rep := &Report{N: len(cases), Languages: map[string]int{}}
@@ -146,39 +131,6 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	rep.TP, rep.FP, rep.FN = total.TP, total.FP, total.FN
 	rep.Mismatches = sc.mismatches
 	return rep, nil
-}
-
-// readCases reads and validates a JSONL cases file; blank lines and lines
-// starting with # are skipped.
-func readCases(r io.Reader) ([]Case, []int, error) {
-	var cases []Case
-	var lines []int
-	s := bufio.NewScanner(r)
-	s.Buffer(make([]byte, 0, 64*1024), 4<<20)
-	for ln := 1; s.Scan(); ln++ {
-		b := strings.TrimSpace(s.Text())
-		if b == "" || strings.HasPrefix(b, "#") {
-			continue
-		}
-		var c Case
-		dec := json.NewDecoder(strings.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
-			return nil, nil, fmt.Errorf("eval: line %d: %w", ln, err)
-		}
-		if err := c.validate(); err != nil {
-			return nil, nil, fmt.Errorf("eval: line %d: %w", ln, err)
-		}
-		cases = append(cases, c)
-		lines = append(lines, ln)
-	}
-	if err := s.Err(); err != nil {
-		return nil, nil, fmt.Errorf("eval: reading cases: %w", err)
-	}
-	if len(cases) == 0 {
-		return nil, nil, errors.New("eval: the cases file holds no case")
-	}
-	return cases, lines, nil
 }
 
 type scorer struct {
