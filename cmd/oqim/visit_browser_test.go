@@ -266,6 +266,14 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	}
 	checkDeliveredBundle(t, got[0].Bundle, 39.1, code, "PINFL-31234567890123")
 
+	// The filled page (note, differential, question, delivery) passes
+	// axe-core's WCAG A and AA rules; the empty page is checked in the
+	// workspace package.
+	t.Run("accessibility", func(t *testing.T) {
+		for _, v := range (chromiumtest.Page{T: t, Ctx: bctx}).Axe("") {
+			t.Errorf("after the visit: %s", v)
+		}
+	})
 	if dir := os.Getenv("OQIM_SCREENSHOT_DIR"); dir != "" {
 		eval(`(window.scrollTo(0, 0), "")`)
 		shot, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
