@@ -161,7 +161,7 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 		t.Fatalf("speech server got %d requests, want 1", len(reqs))
 	}
 	clip := reqs[0].Audio
-	if d := clip.Duration(); d < 2500*time.Millisecond || d > 6*time.Second {
+	if d := clip.Duration(); d < 2*time.Second || d > 6*time.Second {
 		t.Errorf("uploaded audio lasts %s; recorded about 3 s", d)
 	}
 	if r := rms(clip.Samples); r < 0.01 {
@@ -170,7 +170,7 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	// And it is the dictation: its loudness over time follows the start
 	// of espeak-ng's file (Chromium's default fake microphone, a beep,
 	// would not).
-	if r, lag := followsDictation(t, clip, wav); r < 0.6 {
+	if r, lag := followsDictation(t, clip, wav); r < 0.5 {
 		t.Errorf("uploaded audio does not follow the dictation: best envelope correlation %.2f (lag %s)", r, lag)
 	} else {
 		t.Logf("uploaded audio follows the dictation: envelope correlation %.2f at lag %s", r, lag)
