@@ -15,8 +15,9 @@ import (
 )
 
 // Context is a chromedp context on a fresh browser with a window of the
-// given size; it ends after timeout or when the test does.
-func Context(t testing.TB, width, height int, timeout time.Duration) context.Context {
+// given size; it ends after timeout or when the test does. extra adds
+// flags, such as a fake microphone.
+func Context(t testing.TB, width, height int, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(binary(t)),
@@ -34,6 +35,7 @@ func Context(t testing.TB, width, height int, timeout time.Duration) context.Con
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(width, height),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)

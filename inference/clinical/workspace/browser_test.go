@@ -15,8 +15,9 @@ import (
 
 // TestPageLoadsAndSwitchesLanguage loads /doctor/ in headless Chromium and
 // switches the UI to Russian and Uzbek Cyrillic: the script runs and every
-// label follows the chosen language. The whole-visit test (issue #14
-// point 5) is not written yet.
+// label follows the chosen language. The whole visit (recording, note,
+// differential, signing, delivery) is TestDoctorVisitInBrowser in
+// cmd/oqim, over the routes `oqim serve` mounts.
 func TestPageLoadsAndSwitchesLanguage(t *testing.T) {
 	srv := httptest.NewServer(workspace.Handler())
 	defer srv.Close()

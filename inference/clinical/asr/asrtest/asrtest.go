@@ -27,7 +27,8 @@ const DefaultAPIKey = "asrtest-key"
 // (file, model, language, prompt, response_format), decodes the audio and
 // answers verbose_json with one segment per Segment of audio, whose text
 // names its span in milliseconds relative to the uploaded chunk
-// ("[0-2000]"), so callers can recompute the timestamps. It does no
+// ("[0-2000]"), so callers can recompute the timestamps, or, after
+// SetTranscript, one segment carrying a fixed dictation. It does no
 // speech recognition. Failures are scripted per request (see SetScript)
 // and answered in OpenAI's error format.
 //
@@ -42,6 +43,7 @@ type TranscriptionProtocolDouble struct {
 
 	mu       sync.Mutex
 	delay    time.Duration
+	text     string  // SetTranscript's dictation; "" answers span labels
 	script   []Reply // consumed one per request; then success
 	requests []Request
 	inFlight int
@@ -96,6 +98,19 @@ func (d *TranscriptionProtocolDouble) SetDelay(delay time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.delay = delay
+}
+
+// SetTranscript makes every later successful answer one segment spanning
+// the whole upload with text, standing in for what a speech model would
+// hear in a dictation, so a caller's note and differential have words to
+// work on. The double still does not listen: it answers text whatever the
+// audio holds, so a test must check the audio itself (Requests). Use it
+// with uploads shorter than one chunk of the caller's engine, or each
+// chunk repeats the text. "" restores the span labels.
+func (d *TranscriptionProtocolDouble) SetTranscript(text string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.text = text
 }
 
 // SetScript makes the next len(replies) requests fail as the replies say,
@@ -184,7 +199,7 @@ func (d *TranscriptionProtocolDouble) ServeHTTP(w http.ResponseWriter, r *http.R
 	}
 	d.inFlight++
 	d.maxIn = max(d.maxIn, d.inFlight)
-	delay := d.delay
+	delay, dictation := d.delay, d.text
 	d.mu.Unlock()
 	answered := false
 	defer func() {
@@ -228,7 +243,11 @@ func (d *TranscriptionProtocolDouble) ServeHTTP(w http.ResponseWriter, r *http.R
 	total := clip.Duration()
 	var segs []seg
 	var texts []string
-	for start := time.Duration(0); start < total; start += d.Segment {
+	if dictation != "" {
+		segs = append(segs, seg{Start: 0, End: total.Seconds(), Text: " " + dictation})
+		texts = append(texts, dictation)
+	}
+	for start := time.Duration(0); start < total && dictation == ""; start += d.Segment {
 		end := min(start+d.Segment, total)
 		text := fmt.Sprintf("[%d-%d]", start.Milliseconds(), end.Milliseconds())
 		segs = append(segs, seg{ID: len(segs), Start: start.Seconds(), End: end.Seconds(), Text: " " + text})

@@ -67,6 +67,17 @@ func RequireTools(t testing.TB) {
 	t.Fatal(msg)
 }
 
+// Speak writes text spoken by espeak-ng's voice ("ru", "uz") at 150 words
+// a minute into dir/name, a 16-bit mono WAV at Rate, such as a dictation
+// for a browser's fake microphone to play.
+func Speak(t testing.TB, dir, name, voice, text string) string {
+	t.Helper()
+	RequireTools(t)
+	path := filepath.Join(dir, name)
+	run(t, "espeak-ng", "-v", voice, "-s", "150", "-w", path, text)
+	return path
+}
+
 // TwoPhrases writes 0.5 s of silence, the Uzbek phrase, 2 s of silence, the
 // Russian phrase and 0.5 s of silence into dir.
 func TwoPhrases(t testing.TB, dir string) Recording {

@@ -2,9 +2,9 @@
 "use strict";
 (function () {
   const T = {
-    "uz-Latn": { title: "Shifokor ish joyi", lang: "Til", signin: "Kirish", key: "Kalit yoki token", patient: "Bemor ID", encounter: "Qabul ID", age: "Yosh", sex: "Jins", male: "erkak", female: "ayol", dictation: "Diktovka", record: "Yozish", pause: "Pauza", resume: "Davom", stop: "Toʻxtatish", typed: "Matn (yozma diktovka)", submit: "Xulosa yaratish", transcript: "Transkript", note: "Tibbiy xulosa", ddx: "Differensial tashxis", working: "Ishlanmoqda…", done: "Tayyor", signh: "Imzolash", sign: "Imzolash va yuborish", retry: "Qayta yuborish", noasr: "Nutq dvigateli sozlanmagan; matnni yozing. ", err: "Xato: " },
-    "uz-Cyrl": { title: "Шифокор иш жойи", lang: "Тил", signin: "Кириш", key: "Калит ёки токен", patient: "Бемор ID", encounter: "Қабул ID", age: "Ёш", sex: "Жинс", male: "эркак", female: "аёл", dictation: "Диктовка", record: "Ёзиш", pause: "Пауза", resume: "Давом", stop: "Тўхтатиш", typed: "Матн (ёзма диктовка)", submit: "Хулоса яратиш", transcript: "Транскрипт", note: "Тиббий хулоса", ddx: "Дифференциал ташхис", working: "Ишланмоқда…", done: "Тайёр", signh: "Имзолаш", sign: "Имзолаш ва юбориш", retry: "Қайта юбориш", noasr: "Нутқ двигатели созланмаган; матнни ёзинг. ", err: "Хато: " },
-    ru: { title: "Рабочее место врача", lang: "Язык", signin: "Вход", key: "Ключ или токен", patient: "ID пациента", encounter: "ID приёма", age: "Возраст", sex: "Пол", male: "мужской", female: "женский", dictation: "Диктовка", record: "Запись", pause: "Пауза", resume: "Продолжить", stop: "Стоп", typed: "Текст (набранная диктовка)", submit: "Составить заключение", transcript: "Транскрипт", note: "Медицинское заключение", ddx: "Дифференциальный диагноз", working: "Обработка…", done: "Готово", signh: "Подпись", sign: "Подписать и отправить", retry: "Отправить снова", noasr: "Распознавание речи не настроено; наберите текст. ", err: "Ошибка: " }
+    "uz-Latn": { st_draft: "Qoralama", st_signed: "Imzolandi, yuborilmoqda…", st_delivered: "Yuborildi", st_failed: "Yuborilmadi", invalid: "Qizil maydonlarni tuzating", complaints: "Shikoyatlar", history: "Anamnez", objective: "Obʼektiv koʻrik", assessment: "Tashxis", plan: "Reja", temperature_c: "Harorat, °C", pulse: "Puls, 1 daqiqada", bp_systolic: "Sistolik bosim, mm sim. ust.", bp_diastolic: "Diastolik bosim, mm sim. ust.", spo2: "SpO₂, %", medication: "Dori", name: "nomi", dose_value: "doza", dose_unit: "birlik", times_per_day: "kuniga necha marta", duration_days: "necha kun", route: "qabul yoʻli", title: "Shifokor ish joyi", lang: "Til", signin: "Kirish", key: "Kalit yoki token", patient: "Bemor ID", encounter: "Qabul ID", age: "Yosh", sex: "Jins", male: "erkak", female: "ayol", dictation: "Diktovka", record: "Yozish", pause: "Pauza", resume: "Davom", stop: "Toʻxtatish", typed: "Matn (yozma diktovka)", submit: "Xulosa yaratish", transcript: "Transkript", note: "Tibbiy xulosa", ddx: "Differensial tashxis", working: "Ishlanmoqda…", done: "Tayyor", signh: "Imzolash", sign: "Imzolash va yuborish", retry: "Qayta yuborish", noasr: "Nutq dvigateli sozlanmagan; matnni yozing. ", err: "Xato: " },
+    "uz-Cyrl": { st_draft: "Қоралама", st_signed: "Имзоланди, юборилмоқда…", st_delivered: "Юборилди", st_failed: "Юборилмади", invalid: "Қизил майдонларни тузатинг", complaints: "Шикоятлар", history: "Анамнез", objective: "Объектив кўрик", assessment: "Ташхис", plan: "Режа", temperature_c: "Ҳарорат, °C", pulse: "Пульс, 1 дақиқада", bp_systolic: "Систолик босим, мм сим. уст.", bp_diastolic: "Диастолик босим, мм сим. уст.", spo2: "SpO₂, %", medication: "Дори", name: "номи", dose_value: "доза", dose_unit: "бирлик", times_per_day: "кунига неча марта", duration_days: "неча кун", route: "қабул йўли", title: "Шифокор иш жойи", lang: "Тил", signin: "Кириш", key: "Калит ёки токен", patient: "Бемор ID", encounter: "Қабул ID", age: "Ёш", sex: "Жинс", male: "эркак", female: "аёл", dictation: "Диктовка", record: "Ёзиш", pause: "Пауза", resume: "Давом", stop: "Тўхтатиш", typed: "Матн (ёзма диктовка)", submit: "Хулоса яратиш", transcript: "Транскрипт", note: "Тиббий хулоса", ddx: "Дифференциал ташхис", working: "Ишланмоқда…", done: "Тайёр", signh: "Имзолаш", sign: "Имзолаш ва юбориш", retry: "Қайта юбориш", noasr: "Нутқ двигатели созланмаган; матнни ёзинг. ", err: "Хато: " },
+    ru: { st_draft: "Черновик", st_signed: "Подписано, отправляется…", st_delivered: "Доставлено", st_failed: "Не доставлено", invalid: "Исправьте поля, выделенные красным", complaints: "Жалобы", history: "Анамнез", objective: "Объективно", assessment: "Диагноз", plan: "План", temperature_c: "Температура, °C", pulse: "Пульс, в минуту", bp_systolic: "Систолическое давление, мм рт. ст.", bp_diastolic: "Диастолическое давление, мм рт. ст.", spo2: "SpO₂, %", medication: "Препарат", name: "название", dose_value: "доза", dose_unit: "единица", times_per_day: "раз в день", duration_days: "дней", route: "путь введения", title: "Рабочее место врача", lang: "Язык", signin: "Вход", key: "Ключ или токен", patient: "ID пациента", encounter: "ID приёма", age: "Возраст", sex: "Пол", male: "мужской", female: "женский", dictation: "Диктовка", record: "Запись", pause: "Пауза", resume: "Продолжить", stop: "Стоп", typed: "Текст (набранная диктовка)", submit: "Составить заключение", transcript: "Транскрипт", note: "Медицинское заключение", ddx: "Дифференциальный диагноз", working: "Обработка…", done: "Готово", signh: "Подпись", sign: "Подписать и отправить", retry: "Отправить снова", noasr: "Распознавание речи не настроено; наберите текст. ", err: "Ошибка: " }
   };
   const $ = (id) => document.getElementById(id);
   let lang = localStorage.getItem("oqim.lang") || "uz-Latn";
@@ -14,6 +14,7 @@
     $("lang").value = lang;
     document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
     document.title = "Oqim — " + t("title");
+    if (note) renderNote(note);
   }
   $("lang").addEventListener("change", () => { lang = $("lang").value; localStorage.setItem("oqim.lang", lang); applyLang(); });
   $("key").value = sessionStorage.getItem("oqim.key") || "";
@@ -21,44 +22,67 @@
   const auth = () => ({ Authorization: "Bearer " + $("key").value.trim() });
   const status = (s) => { $("status").textContent = s; };
 
+  // errText is the message of Oqim's error body {"error": {"field", "detail"}}.
+  const errText = (j, code) => {
+    const e = j && j.error;
+    if (e && typeof e === "object") return (e.field ? e.field + ": " : "") + (e.detail || e.reason || code);
+    return (e || (j && j.message) || code) + "";
+  };
   async function api(method, path, body) {
     const r = await fetch(path, { method, headers: Object.assign({ "Content-Type": "application/json" }, auth()), body: body ? JSON.stringify(body) : undefined });
     const j = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error((j && (j.error || j.message)) || r.status);
+    if (!r.ok) throw new Error(errText(j, r.status));
     return j;
   }
 
   let evidence = [];
+  // answers names the value the doctor chose for each answered
+  // categorical or multi-choice finding ("id/value" → label), so the
+  // differential says "travel abroad: no" rather than just the finding.
+  let answers = {};
   let note = null;
   const age = () => Number($("age").value) || 0;
 
-  function field(form, label, value, onChange, check) {
-    const id = "f" + form.children.length;
+  // field adds one labelled input (a textarea for long text) whose id is
+  // "n-" + path, so a field keeps its id across renders and languages.
+  function field(form, path, label, value, long, onChange, check) {
+    const id = "n-" + path.replace(/\./g, "-");
     const l = document.createElement("label"); l.htmlFor = id; l.textContent = label;
-    const inp = document.createElement(String(value).length > 60 ? "textarea" : "input"); inp.id = id; inp.value = value == null ? "" : String(value);
-    inp.addEventListener("input", () => { const ok = !check || check(inp.value); inp.classList.toggle("invalid", !ok); inp.setAttribute("aria-invalid", String(!ok)); onChange(inp.value); });
+    const inp = document.createElement(long ? "textarea" : "input"); inp.id = id; inp.value = value == null ? "" : String(value);
+    if (long) inp.rows = Math.min(6, 1 + Math.floor(inp.value.length / 70));
+    const validate = () => { const ok = !check || check(inp.value.trim()); inp.classList.toggle("invalid", !ok); inp.setAttribute("aria-invalid", String(!ok)); return ok; };
+    validate();
+    inp.addEventListener("input", () => { if (validate()) onChange(inp.value.trim()); });
     form.append(l, inp);
   }
   // Plausible ranges keep a mistyped vital from reaching a signed note.
-  const RANGES = { temperature: [30, 45], pulse: [20, 250], heart_rate: [20, 250], spo2: [50, 100], respiratory_rate: [4, 80], systolic: [50, 280], diastolic: [20, 180] };
+  // The keys are the note's vitals (notes.Vitals), the ranges its own;
+  // only the temperature has decimals.
+  const RANGES = { temperature_c: [30, 45], pulse: [20, 250], bp_systolic: [50, 300], bp_diastolic: [20, 200], spo2: [50, 100] };
+  const SECTIONS = ["complaints", "history", "objective", "assessment", "plan"];
+  const MED = ["name", "dose_value", "dose_unit", "times_per_day", "duration_days", "route"];
+  const NUMERIC = { dose_value: true, times_per_day: true, duration_days: true };
+  // renderNote shows every section and vital, said or not, so the doctor
+  // can add what the dictation missed. Edits go into n at once; an
+  // emptied field is removed, an invalid one is not taken.
   function renderNote(n) {
-    const f = $("note"); f.replaceChildren();
+    const f = $("note"); f.replaceChildren(); $("sign").disabled = false;
     if (!n || typeof n !== "object") return;
-    for (const [k, v] of Object.entries(n)) {
-      if (v && typeof v === "object" && !Array.isArray(v)) {
-        for (const [k2, v2] of Object.entries(v)) {
-          if (v2 !== null && typeof v2 === "object") continue;
-          const r = RANGES[k2];
-          field(f, k + " · " + k2, v2, (x) => { v[k2] = isNaN(Number(x)) || x === "" ? x : Number(x); }, r && ((x) => x === "" || (Number(x) >= r[0] && Number(x) <= r[1])));
-        }
-      } else if (Array.isArray(v)) {
-        v.forEach((item, i) => {
-          if (item && typeof item === "object") {
-            for (const [k2, v2] of Object.entries(item)) if (typeof v2 !== "object") field(f, k + " " + (i + 1) + " · " + k2, v2, (x) => { item[k2] = x; });
-          } else field(f, k + " " + (i + 1), item, (x) => { v[i] = x; });
-        });
-      } else field(f, k, v, (x) => { n[k] = x; });
+    n.sections = n.sections || {}; n.vitals = n.vitals || {};
+    for (const k of SECTIONS) {
+      field(f, "sections." + k, t(k), n.sections[k], true, (x) => { if (x) n.sections[k] = x; else delete n.sections[k]; });
     }
+    for (const [k, r] of Object.entries(RANGES)) {
+      const ok = (x) => x === "" || (/^\d+([.,]\d)?$/.test(x) && (k === "temperature_c" || Number.isInteger(Number(x.replace(",", ".")))) && Number(x.replace(",", ".")) >= r[0] && Number(x.replace(",", ".")) <= r[1]);
+      field(f, "vitals." + k, t(k), n.vitals[k], false, (x) => { if (x) n.vitals[k] = Number(x.replace(",", ".")); else delete n.vitals[k]; }, ok);
+    }
+    (n.medications || []).forEach((m, i) => {
+      for (const k of MED) {
+        field(f, "medications." + i + "." + k, t("medication") + " " + (i + 1) + " · " + t(k), m[k], false, (x) => {
+          if (x === "") delete m[k]; else m[k] = NUMERIC[k] ? Number(x.replace(",", ".")) : x;
+        }, NUMERIC[k] && ((x) => x === "" || /^\d+([.,]\d+)?$/.test(x)));
+      }
+    });
   }
   function renderDDX(d) {
     const ol = $("ddx"); ol.replaceChildren();
@@ -71,7 +95,8 @@
       li.append(cb, l);
       for (const [key, sign] of [["supporting", "+ "], ["opposing", "− "]]) {
         const ev = c[key] || c[key + "_evidence"];
-        if (ev && ev.length) { const p = document.createElement("p"); p.textContent = sign + ev.map((e) => e.name || e.text || e.id || e).join(", "); li.append(p); }
+        const said = (e) => (e.name || e.text || e.id || e) + ((e.values && e.values.length) ? ": " + e.values.map((v) => answers[e.id + "/" + v] || v).join(", ") : "");
+        if (ev && ev.length) { const p = document.createElement("p"); p.textContent = sign + ev.map(said).join("; "); li.append(p); }
       }
       ol.append(li);
     }
@@ -81,7 +106,12 @@
       const g = document.createElement("div"); g.setAttribute("role", "group"); g.setAttribute("aria-label", p.textContent);
       for (const ch of (d.question.choices || [])) {
         const b = document.createElement("button"); b.type = "button"; b.textContent = ch.label || ch.text || ch.id;
-        b.addEventListener("click", () => { evidence.push({ id: d.question.id, choice_id: ch.id }); diagnose().catch((e) => status(t("err") + e.message)); });
+        // A yes/no question is answered present/absent; a categorical
+        // one with its value, a multi-choice one with the chosen value.
+        const ans = d.question.type === "categorical" ? { id: d.question.id, value: ch.id }
+          : d.question.type === "multiple" ? { id: d.question.id, values: [ch.id] }
+          : { id: d.question.id, choice_id: ch.id };
+        b.addEventListener("click", () => { evidence.push(ans); answers[d.question.id + "/" + ch.id] = b.textContent; diagnose().catch((e) => status(t("err") + e.message)); });
         g.append(b);
       }
       q.append(g);
@@ -93,6 +123,9 @@
   // delivery until it is delivered or failed.
   async function sign() {
     if (!note) return;
+    // A value the form refused is not in the note; signing then would
+    // sign what the doctor no longer sees.
+    if (document.querySelector("#note [aria-invalid=true]")) throw new Error(t("invalid"));
     if (!record) record = await api("POST", "/api/v1/clinical-notes", { patient_id: $("patient").value, encounter_id: $("encounter").value, note, differential: lastDDX, source: { text: $("text").value } });
     const confirmed = [];
     for (const c of ((lastDDX && lastDDX.conditions) || [])) {
@@ -101,6 +134,8 @@
     }
     record = await api("PUT", "/api/v1/clinical-notes/" + record.id, { note, confirmed_conditions: confirmed, version: record.version });
     record = await api("POST", "/api/v1/clinical-notes/" + record.id + "/sign", { version: record.version });
+    // A signed note is final: the form no longer takes edits.
+    document.querySelectorAll("#note input, #note textarea, #ddx input, #question button, #sign").forEach((e) => { e.disabled = true; });
     poll();
   }
   async function poll() {
@@ -108,9 +143,11 @@
       record = await api("GET", "/api/v1/clinical-notes/" + record.id);
       const dl = record.delivery || {};
       $("retry").hidden = record.status !== "failed";
-      $("delivery").textContent = record.status + (dl.location ? " → " + dl.location : "") + (dl.last_error ? " (" + dl.last_error + ", " + dl.attempts + ")" : "");
+      $("delivery").dataset.status = record.status;
+      $("delivery").textContent = t("st_" + record.status) + (dl.location ? " → " + dl.location : "") + (dl.last_error ? " (" + dl.last_error + ", " + dl.attempts + ")" : "");
       if (record.status === "delivered" || record.status === "failed") return;
-      await new Promise((r) => setTimeout(r, 1000));
+      // Delivery usually takes well under a second: look soon, then every second.
+      await new Promise((r) => setTimeout(r, Math.min(1000, 250 * 2 ** i)));
     }
   }
   $("sign").addEventListener("click", () => sign().catch((e) => { $("delivery").textContent = t("err") + e.message; }));
@@ -128,7 +165,7 @@
     await diagnose();
     status(t("done"));
   }
-  $("submit").addEventListener("click", () => { evidence = []; record = null; fromText($("text").value).catch((e) => status(t("err") + e.message)); });
+  $("submit").addEventListener("click", () => { evidence = []; answers = {}; record = null; fromText($("text").value).catch((e) => status(t("err") + e.message)); });
 
   // Recording: PCM from a ScriptProcessor, sent as 16-bit mono WAV.
   let ctx = null, proc = null, src = null, chunks = [], paused = false, started = 0, tick = null;
@@ -164,16 +201,17 @@
     return new Blob([b], { type: "audio/wav" });
   }
   function upload(wav) {
+    evidence = []; answers = {}; record = null;
     const fd = new FormData(); fd.append("audio", wav, "visit.wav"); fd.append("language", "auto");
     fd.append("patient_id", $("patient").value); fd.append("encounter_id", $("encounter").value);
     const x = new XMLHttpRequest(); x.open("POST", "/api/v1/transcriptions"); x.setRequestHeader("Authorization", auth().Authorization);
     x.upload.onprogress = (e) => { if (e.lengthComputable) $("upload").value = e.loaded / e.total; };
     x.onload = () => {
       let j = {}; try { j = JSON.parse(x.responseText); } catch (e) { /* empty body */ }
-      if (x.status === 503) { status(t("noasr") + (j.error || "")); return; }
+      if (x.status === 503) { status(t("noasr") + errText(j, "")); return; }
       if (x.status === 200) { showTranscript(j.transcript); note = j.note; renderNote(note); diagnoseFrom(j); return; }
       if (x.status === 202) { follow(x.getResponseHeader("Location")); return; }
-      status(t("err") + (j.error || x.status));
+      status(t("err") + errText(j, x.status));
     };
     status(t("working")); x.send(fd);
   }
