@@ -154,6 +154,18 @@ func TestVerifierRefuses(t *testing.T) {
 		tok += base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 		mustRefuse(t, v, tok, "HS256 key confusion")
 	})
+	t.Run("algorithm not configured", func(t *testing.T) {
+		// The provider signs RS256 and advertises it, but this deployment
+		// accepts ES256 only.
+		only, err := oidc.NewVerifier(oidc.VerifierConfig{Issuer: p.Issuer(), Audience: "oqim-bi", Kind: httpedge.Analyst, Algorithms: []string{"ES256"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = mustRefuse(t, only, p.Mint(analystClaims("oqim-bi")), "RS256 when only ES256 is accepted")
+		if !strings.Contains(err.Error(), "RS256") {
+			t.Fatalf("refused for another reason: %v", err)
+		}
+	})
 	t.Run("missing role", func(t *testing.T) {
 		err := mustRefuse(t, v, p.Mint(claims(func(c map[string]any) { delete(c, "oqim_role") })), "role")
 		var ce *httpedge.ClaimError
