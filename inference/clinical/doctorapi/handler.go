@@ -57,6 +57,10 @@ type Deps struct {
 	Kafka      *kafka.Cluster
 	// Audit overrides the ClickHouse audit table (tests, benchmarks).
 	Audit worker.Auditor
+	// Verifiers accept further bearer tokens after the configured keys
+	// and JWT: the identity provider's, through
+	// connectors/httpedge/oidc, whose principals are doctors.
+	Verifiers []httpedge.Verifier
 	// Log receives ids, statuses and error classes, never audio or text.
 	Log *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -104,7 +108,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		h.structurer = notes.NewOffline()
 	}
 	var err error
-	if h.auth, err = newAuthenticator(cfg, h.now); err != nil {
+	if h.auth, err = newAuthenticator(cfg, h.now, deps.Verifiers...); err != nil {
 		return nil, err
 	}
 	h.limiter = httpedge.NewLimiter(httpedge.LimiterConfig{Limit: cfg.Limits.withDefaults().rate(), Now: h.now,

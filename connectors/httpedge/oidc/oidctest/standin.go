@@ -287,7 +287,7 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 {{range $k, $v := .}}<input type="hidden" name="{{$k}}" value="{{$v}}">
 {{end}}<label>Username <input id="username" name="username" autocomplete="off"></label>
 <label>Password <input id="password" name="password" type="password"></label>
-<button id="signin" type="submit">Sign in</button>
+<button id="submit" type="submit">Sign in</button>
 </form></body></html>`))
 
 // authorizePage checks the request like a real provider (known client,
