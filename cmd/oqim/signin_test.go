@@ -13,8 +13,8 @@ import (
 
 	"github.com/oqim/oqim/analytics/kpi/kpitest"
 	"github.com/oqim/oqim/cmd/oqim/config"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge/oidc/oidctest"
 	"github.com/oqim/oqim/models/region"
 )
