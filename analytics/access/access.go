@@ -207,12 +207,9 @@ func (a *Authenticator) Authenticate(r *http.Request) (httpedge.Principal, error
 	if !a.Enabled() {
 		return Anonymous, nil
 	}
-	p, err := a.creds.Authenticate(r)
 	// A request without a key or token may still carry a signed-in
 	// browser's session; an explicit credential always decides.
-	if errors.Is(err, httpedge.ErrNoCredentials) && a.sessions != nil {
-		p, err = a.sessions.Authenticate(r)
-	}
+	p, err := httpedge.FirstOf{a.creds, a.sessions}.Authenticate(r)
 	if err != nil {
 		return httpedge.Principal{}, err
 	}

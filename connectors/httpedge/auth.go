@@ -64,6 +64,27 @@ func (c Credentials) Authenticate(r *http.Request) (Principal, error) {
 	return Principal{}, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
 }
 
+// FirstOf tries authenticators in order. The first that finds credentials
+// (does not answer ErrNoCredentials) decides, so a request presenting a
+// key or token is judged by it alone and never falls through to a session
+// cookie it also carries.
+type FirstOf []Authenticator
+
+// Authenticate returns the deciding authenticator's answer, or
+// ErrNoCredentials when none found any.
+func (f FirstOf) Authenticate(r *http.Request) (Principal, error) {
+	for _, a := range f {
+		if a == nil {
+			continue
+		}
+		p, err := a.Authenticate(r)
+		if !errors.Is(err, ErrNoCredentials) {
+			return p, err
+		}
+	}
+	return Principal{}, ErrNoCredentials
+}
+
 // credential is the X-API-Key header, or else the Authorization bearer
 // credential. Another Authorization scheme is refused rather than
 // ignored, so a misconfigured client hears why.

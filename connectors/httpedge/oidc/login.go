@@ -321,10 +321,23 @@ func (l *Login) store(id string, p httpedge.Principal) {
 
 // Authenticate returns the principal of the request's session cookie;
 // httpedge.ErrNoCredentials without one, so other ways in can be tried.
+//
+// A request that changes something (any method but GET, HEAD, OPTIONS)
+// must also name this site in its Origin header. The browser sets Origin
+// and a page cannot forge it, so another site cannot make a signed-in
+// browser post to the API with its cookie (cross-site request forgery),
+// even in a browser that ignores SameSite.
 func (l *Login) Authenticate(r *http.Request) (httpedge.Principal, error) {
 	c, err := r.Cookie(l.cfg.Cookie)
 	if err != nil || c.Value == "" {
 		return httpedge.Principal{}, httpedge.ErrNoCredentials
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		if o := r.Header.Get("Origin"); o == "" || !l.sameOrigin(o, r) {
+			return httpedge.Principal{}, fmt.Errorf("%w: a %s with the session cookie must come from this site's pages (Origin %q)", httpedge.ErrInvalid, r.Method, o)
+		}
 	}
 	key := sha256.Sum256([]byte(c.Value))
 	l.mu.Lock()

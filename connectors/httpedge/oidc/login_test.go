@@ -82,11 +82,13 @@ func newSite(t *testing.T) *site {
 	if got, want := s.login.RedirectURL(), srv.URL+"/auth/bi/callback"; got != want {
 		t.Fatalf("redirect URL %s, want %s", got, want)
 	}
+	me := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := httpedge.PrincipalFrom(r.Context())
+		httpedge.WriteJSON(w, http.StatusOK, p)
+	})
 	err = httpedge.Mount(mux, httpedge.Options{Auth: s.login}, append(s.login.Routes(),
-		httpedge.Route{Method: "GET", Path: "/api/me", Need: httpedge.Analyst, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, _ := httpedge.PrincipalFrom(r.Context())
-			httpedge.WriteJSON(w, http.StatusOK, p)
-		})})...)
+		httpedge.Route{Method: "GET", Path: "/api/me", Need: httpedge.Analyst, Handler: me},
+		httpedge.Route{Method: "POST", Path: "/api/me", Need: httpedge.Analyst, Handler: me})...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,6 +222,36 @@ func TestSignIn(t *testing.T) {
 	req.AddCookie(&http.Cookie{Name: "oqim_bi_session", Value: cookie.Value})
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("old cookie after sign-out: %v %v", resp, err)
+	}
+}
+
+// TestSessionPostNeedsThisSitesOrigin: a POST that carries the session
+// cookie is accepted only when Origin names this site, so another site's
+// page cannot use a signed-in browser (cross-site request forgery).
+func TestSessionPostNeedsThisSitesOrigin(t *testing.T) {
+	s := newSite(t)
+	c := browser(t)
+	s.get(c, s.startSignIn(c, "dilnoza", "pw-1"))
+	for _, tc := range []struct {
+		origin string
+		status int
+	}{
+		{"", http.StatusUnauthorized},
+		{"https://evil.example", http.StatusUnauthorized},
+		{s.srv.URL, http.StatusOK},
+	} {
+		req, _ := http.NewRequest("POST", s.srv.URL+"/api/me", strings.NewReader("{}"))
+		if tc.origin != "" {
+			req.Header.Set("Origin", tc.origin)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("POST with Origin %q: %d, want %d", tc.origin, resp.StatusCode, tc.status)
+		}
 	}
 }
 
