@@ -17,6 +17,7 @@ import (
 	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/health"
 	"github.com/oqim/oqim/connectors/httpedge"
+	"github.com/oqim/oqim/connectors/httpedge/oidc"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/clinical/asr"
@@ -238,15 +239,20 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Se
 		}
 		return nil, httpedge.Mount(mux, cfg.HTTP.Edge(), routes...)
 	}
-	verifiers, err := doctorVerifiers(cfg)
+	verifiers, signIn, err := doctorAccess(cfg, log)
 	if err != nil {
 		return nil, err
+	}
+	if signIn != nil {
+		if err := httpedge.Mount(mux, cfg.HTTP.Edge(), signIn.Routes()...); err != nil {
+			return nil, err
+		}
 	}
 	engine, err := asrEngine(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	deps := doctorapi.Deps{Verifiers: verifiers, ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Kafka: in.kafka, Diagnosis: eng, DiagnosisHandler: diag,
+	deps := doctorapi.Deps{Verifiers: verifiers, Sessions: sessions(signIn), ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Kafka: in.kafka, Diagnosis: eng, DiagnosisHandler: diag,
 		Structurer: notes.NewStructurer(in.llm, nil),
 		Log:        log.With("component", "doctor")}
 	if engine != nil {
@@ -294,4 +300,13 @@ func asrEngine(cfg config.Config, log *slog.Logger) (*asr.Chunked, error) {
 		return nil, fmt.Errorf("asr: %w", err)
 	}
 	return e, nil
+}
+
+// sessions is l as an authenticator, or nil without a sign-in (a nil
+// *oidc.Login in the interface would not be nil).
+func sessions(l *oidc.Login) httpedge.Authenticator {
+	if l == nil {
+		return nil
+	}
+	return l
 }

@@ -28,12 +28,12 @@ func biAccess(cfg config.Config, ref *region.Data, log *slog.Logger) (*access.Au
 		return nil, nil, err
 	}
 	opts := []access.Option{access.WithVerifier(v)}
-	if !cfg.OIDC.SignIn() {
+	if !cfg.OIDC.SignIn(config.SurfaceBI) {
 		log.Info("BI accepts the identity provider's tokens; set oidc.public_url for the dashboard's sign-in", "issuer", cfg.OIDC.Issuer)
 		a, err := access.New(cfg.Access, regions, opts...)
 		return a, nil, err
 	}
-	lc, err := cfg.OIDC.BISignIn(unscoped)
+	lc, err := cfg.OIDC.SignInConfig(config.SurfaceBI, unscoped)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -53,15 +53,29 @@ func biAccess(cfg config.Config, ref *region.Data, log *slog.Logger) (*access.Au
 	return a, login.Routes(), nil
 }
 
-// doctorVerifiers are the doctor API's extra verifiers: the provider's
-// tokens when oidc.surfaces lists doctor.
-func doctorVerifiers(cfg config.Config) ([]httpedge.Verifier, error) {
+// doctorAccess is the doctor API's way in through the provider when
+// oidc.surfaces lists doctor: its bearer tokens and, with
+// oidc.public_url, the workspace's sign-in (nil without).
+func doctorAccess(cfg config.Config, log *slog.Logger) ([]httpedge.Verifier, *oidc.Login, error) {
 	if !cfg.OIDC.On(config.SurfaceDoctor) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	v, err := cfg.OIDC.Verifier(config.SurfaceDoctor, nil)
 	if err != nil {
-		return nil, fmt.Errorf("oidc: %w", err)
+		return nil, nil, fmt.Errorf("oidc: %w", err)
 	}
-	return []httpedge.Verifier{v}, nil
+	if !cfg.OIDC.SignIn(config.SurfaceDoctor) {
+		return []httpedge.Verifier{v}, nil, nil
+	}
+	lc, err := cfg.OIDC.SignInConfig(config.SurfaceDoctor, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("oidc: %w", err)
+	}
+	lc.Log = log.With("component", "doctor-sign-in")
+	login, err := oidc.NewLogin(lc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("oidc: %w", err)
+	}
+	log.Info("doctor workspace sign-in through the identity provider", "issuer", cfg.OIDC.Issuer, "redirect_uri", login.RedirectURL())
+	return []httpedge.Verifier{v}, login, nil
 }

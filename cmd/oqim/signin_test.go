@@ -26,7 +26,7 @@ func TestServeAcceptsTheProvidersPeople(t *testing.T) {
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	idp := oidctest.NewStandInProvider(t, oidctest.Options{Alg: "ES256",
-		Clients: map[string]oidctest.Client{"oqim": {RedirectURIs: []string{base + "/auth/bi/callback"}}}})
+		Clients: map[string]oidctest.Client{"oqim": {RedirectURIs: []string{base + "/auth/bi/callback", base + "/auth/doctor/callback"}}}})
 	cfg, err := config.Load("", []string{"OQIM_OIDC_ISSUER=" + idp.Issuer(), "OQIM_OIDC_CLIENT_ID=oqim", "OQIM_OIDC_PUBLIC_URL=" + base,
 		"OQIM_OIDC_SURFACES=bi,doctor", "OQIM_OIDC_DOCTOR_AUDIENCE=oqim-doctor"})
 	if err != nil {
@@ -87,6 +87,7 @@ func TestServeAcceptsTheProvidersPeople(t *testing.T) {
 		// Past authentication: the empty note is refused for what it lacks.
 		{"a doctor at the doctor API", "POST", "/api/v1/notes", doctor, http.StatusBadRequest, ""},
 		{"the dashboard's sign-in", "GET", "/auth/bi/session", "", http.StatusOK, `"signed_in":false`},
+		{"the workspace's sign-in", "GET", "/auth/doctor/session", "", http.StatusOK, `"login":"/auth/doctor/login"`},
 	} {
 		status, body := call(c.method, c.path, c.token)
 		if status != c.status || !strings.Contains(body, c.body) {

@@ -30,8 +30,9 @@ type OIDCConfig struct {
 	// client, protected by PKCE alone.
 	ClientSecret string `yaml:"client_secret"`
 	// PublicURL is where browsers reach Oqim (https://bi.example.uz);
-	// it turns on the dashboard's "Sign in". The redirect URI to register
-	// at the provider is PublicURL + /auth/bi/callback.
+	// it turns on "Sign in" on the dashboard (bi) and the doctor
+	// workspace (doctor). The redirect URIs to register at the provider
+	// are PublicURL + /auth/bi/callback and /auth/doctor/callback.
 	PublicURL string `yaml:"public_url"`
 	// Surfaces are where the provider's people are accepted: bi, doctor
 	// (default: bi).
@@ -90,8 +91,9 @@ func (c *Config) DoctorGuarded() bool {
 	return len(c.Doctor.APIKeys) > 0 || c.Doctor.JWT.Secret != "" || c.OIDC.On(SurfaceDoctor)
 }
 
-// SignIn reports whether the dashboard offers browser sign-in.
-func (c OIDCConfig) SignIn() bool { return c.On(SurfaceBI) && c.PublicURL != "" }
+// SignIn reports whether surface's page offers browser sign-in (the
+// dashboard for bi, the workspace for doctor).
+func (c OIDCConfig) SignIn(surface string) bool { return c.On(surface) && c.PublicURL != "" }
 
 func (c OIDCConfig) claims() oidc.Claims {
 	return oidc.Claims{Name: c.Claims.Name, Role: c.Claims.Role, Regions: c.Claims.Regions, DoctorID: c.Claims.DoctorID}
@@ -115,18 +117,30 @@ func (c OIDCConfig) Verifier(surface string, unscopedRoles []string) (*oidc.Veri
 	return oidc.NewVerifier(cfg)
 }
 
-// BISignIn is the dashboard's sign-in configuration, without the
-// surface's Check and logger, which the command adds. Its ID tokens are
-// checked against client_id whatever bi_audience says: the provider
-// issues ID tokens to the client.
-func (c OIDCConfig) BISignIn(unscopedRoles []string) (oidc.LoginConfig, error) {
-	v, err := oidc.NewVerifier(oidc.VerifierConfig{Issuer: c.Issuer, Audience: c.ClientID, Kind: httpedge.Analyst, Claims: c.claims(),
-		ClaimSettings: claimSettings, Algorithms: c.Algorithms, UnscopedRoles: unscopedRoles})
+// SignInConfig is the browser sign-in of surface: the dashboard's at
+// /auth/bi (landing on /dashboard/), the doctor workspace's at
+// /auth/doctor (landing on /doctor/), each with its own session cookie.
+// The surface's Check and the logger are the command's to add. ID tokens
+// are checked against client_id whatever the surface audiences say: the
+// provider issues ID tokens to the client.
+func (c OIDCConfig) SignInConfig(surface string, unscopedRoles []string) (oidc.LoginConfig, error) {
+	cfg := oidc.VerifierConfig{Issuer: c.Issuer, Audience: c.ClientID, Claims: c.claims(),
+		ClaimSettings: claimSettings, Algorithms: c.Algorithms, UnscopedRoles: unscopedRoles}
+	var prefix, landing string
+	switch surface {
+	case SurfaceBI:
+		cfg.Kind, prefix, landing = httpedge.Analyst, "/auth/bi", "/dashboard/"
+	case SurfaceDoctor:
+		cfg.Kind, prefix, landing = httpedge.Doctor, "/auth/doctor", "/doctor/"
+	default:
+		return oidc.LoginConfig{}, fmt.Errorf("oidc: no surface %q", surface)
+	}
+	v, err := oidc.NewVerifier(cfg)
 	if err != nil {
 		return oidc.LoginConfig{}, err
 	}
 	return oidc.LoginConfig{Verifier: v, ClientID: c.ClientID, ClientSecret: c.ClientSecret, PublicURL: c.PublicURL,
-		Prefix: "/auth/bi", Cookie: "oqim_bi_session", Landing: "/dashboard/", Scopes: c.Scopes,
+		Prefix: prefix, Cookie: "oqim_" + surface + "_session", Landing: landing, Scopes: c.Scopes,
 		SessionTTL: c.SessionTTL.Duration, MaxSessions: c.MaxSessions}, nil
 }
 
@@ -168,9 +182,6 @@ func (c OIDCConfig) validate(bad func(key, problem string) error) error {
 		seen[s] = true
 	}
 	if c.PublicURL != "" {
-		if !c.On(SurfaceBI) {
-			return bad("oidc.public_url", "turns on the dashboard's sign-in, but oidc.surfaces does not list bi")
-		}
 		if err := checkURL(c.PublicURL, false); err != nil {
 			return bad("oidc.public_url", err.Error())
 		}

@@ -31,8 +31,8 @@ func TestOIDCFromFileAndEnv(t *testing.T) {
 	if o.ClientSecret != "from-env" || o.Claims.Regions != "oqim_regions_attr" || o.Claims.Role != "realm_access.oqim_role" || o.SessionTTL.Hours() != 4 {
 		t.Fatalf("oidc %+v", o)
 	}
-	if !o.On(SurfaceBI) || !o.On(SurfaceDoctor) || !o.SignIn() || !c.BIGuarded() || !c.DoctorGuarded() {
-		t.Fatalf("surfaces: bi %v doctor %v sign-in %v", o.On(SurfaceBI), o.On(SurfaceDoctor), o.SignIn())
+	if !o.On(SurfaceBI) || !o.On(SurfaceDoctor) || !o.SignIn(SurfaceBI) || !o.SignIn(SurfaceDoctor) || !c.BIGuarded() || !c.DoctorGuarded() {
+		t.Fatalf("surfaces: bi %v doctor %v sign-in %v", o.On(SurfaceBI), o.On(SurfaceDoctor), o.SignIn(SurfaceBI))
 	}
 	// With the provider for both surfaces, nothing is left open.
 	if err := c.RequireAccess(); err != nil {
@@ -41,17 +41,21 @@ func TestOIDCFromFileAndEnv(t *testing.T) {
 	if o.audience(SurfaceBI) != "oqim" || o.audience(SurfaceDoctor) != "oqim-doctor" {
 		t.Fatalf("audiences %s, %s", o.audience(SurfaceBI), o.audience(SurfaceDoctor))
 	}
-	lc, err := o.BISignIn([]string{"national"})
-	if err != nil || lc.ClientSecret != "from-env" || lc.Prefix != "/auth/bi" {
+	lc, err := o.SignInConfig(SurfaceBI, []string{"national"})
+	if err != nil || lc.ClientSecret != "from-env" || lc.Prefix != "/auth/bi" || lc.Cookie != "oqim_bi_session" {
 		t.Fatalf("sign-in config %+v, %v", lc, err)
+	}
+	dc, err := o.SignInConfig(SurfaceDoctor, nil)
+	if err != nil || dc.Prefix != "/auth/doctor" || dc.Cookie != "oqim_doctor_session" || dc.Landing != "/doctor/" {
+		t.Fatalf("doctor sign-in config %+v, %v", dc, err)
 	}
 	// Without surfaces, only the BI.
 	bi, err := Load("", []string{"OQIM_OIDC_ISSUER=https://id.example.uz", "OQIM_OIDC_CLIENT_ID=oqim"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bi.OIDC.On(SurfaceBI) || bi.OIDC.On(SurfaceDoctor) || bi.OIDC.SignIn() {
-		t.Fatalf("default surfaces: bi %v doctor %v sign-in %v", bi.OIDC.On(SurfaceBI), bi.OIDC.On(SurfaceDoctor), bi.OIDC.SignIn())
+	if !bi.OIDC.On(SurfaceBI) || bi.OIDC.On(SurfaceDoctor) || bi.OIDC.SignIn(SurfaceBI) {
+		t.Fatalf("default surfaces: bi %v doctor %v sign-in %v", bi.OIDC.On(SurfaceBI), bi.OIDC.On(SurfaceDoctor), bi.OIDC.SignIn(SurfaceBI))
 	}
 }
 
@@ -67,7 +71,6 @@ func TestOIDCErrorsNameTheSetting(t *testing.T) {
 		{[]string{"OQIM_OIDC_ISSUER=https://id.example.uz"}, "oidc.client_id", "must be set"},
 		{append(base, "OQIM_OIDC_SURFACES=bi,nurse"), "oidc.surfaces", `"nurse" is not bi or doctor`},
 		{append(base, "OQIM_OIDC_SURFACES=bi,bi"), "oidc.surfaces", "twice"},
-		{append(base, "OQIM_OIDC_SURFACES=doctor", "OQIM_OIDC_PUBLIC_URL=https://bi.example.uz"), "oidc.public_url", "does not list bi"},
 		{append(base, "OQIM_OIDC_PUBLIC_URL=https://bi.example.uz/dashboard"), "oidc.public_url", "without a path"},
 		{append(base, "OQIM_OIDC_ALGORITHMS=RS256,HS256"), "oidc.algorithms", `"HS256" is not an asymmetric`},
 		{append(base, "OQIM_OIDC_SESSION_TTL=72h"), "oidc.session_ttl", "between 1m and 24h"},
