@@ -17,7 +17,6 @@ import (
 	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/health"
 	"github.com/oqim/oqim/connectors/httpedge"
-	"github.com/oqim/oqim/connectors/httpedge/oidc"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/inference/chatbot"
 	"github.com/oqim/oqim/inference/clinical/asr"
@@ -68,7 +67,7 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 		httpedge.Route{Method: "GET", Path: "/dashboard/", Need: httpedge.Public, Handler: d},
 		httpedge.Route{Method: "GET", Path: "/dashboard", Need: httpedge.Public, Handler: d},
 		// The doctor's workspace page is public; every API call it makes
-		// carries the doctor's own key.
+		// carries the doctor's own key or signed-in session.
 		httpedge.Route{Method: "GET", Path: "/doctor/", Need: httpedge.Public, Handler: ws},
 		httpedge.Route{Method: "GET", Path: "/doctor", Need: httpedge.Public, Handler: ws})...)
 	if err != nil {
@@ -300,13 +299,4 @@ func asrEngine(cfg config.Config, log *slog.Logger) (*asr.Chunked, error) {
 		return nil, fmt.Errorf("asr: %w", err)
 	}
 	return e, nil
-}
-
-// sessions is l as an authenticator, or nil without a sign-in (a nil
-// *oidc.Login in the interface would not be nil).
-func sessions(l *oidc.Login) httpedge.Authenticator {
-	if l == nil {
-		return nil
-	}
-	return l
 }

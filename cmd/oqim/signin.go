@@ -79,3 +79,12 @@ func doctorAccess(cfg config.Config, log *slog.Logger) ([]httpedge.Verifier, *oi
 	log.Info("doctor workspace sign-in through the identity provider", "issuer", cfg.OIDC.Issuer, "redirect_uri", login.RedirectURL())
 	return []httpedge.Verifier{v}, login, nil
 }
+
+// sessions is l as an authenticator, or nil without a sign-in (a nil
+// *oidc.Login in the interface would not be nil).
+func sessions(l *oidc.Login) httpedge.Authenticator {
+	if l == nil {
+		return nil
+	}
+	return l
+}

@@ -86,10 +86,8 @@ type StandInProvider struct {
 	// in the ID tokens issued from then on (a misbehaving or replayed
 	// response).
 	nonceOverride string
-	// Exchanges counts successful code exchanges.
+	// exchanges counts successful code exchanges (each proved PKCE).
 	exchanges int
-	// PKCEChecked counts exchanges whose code_verifier matched.
-	pkceChecked int
 }
 
 // NewStandInProvider starts the stand-in; it stops when the test ends.
@@ -175,12 +173,12 @@ func (p *StandInProvider) JWKSFetches() int {
 	return p.jwksFetches
 }
 
-// Exchanges is how many codes were exchanged for tokens, and how many of
-// those exchanges proved PKCE.
-func (p *StandInProvider) Exchanges() (total, withPKCE int) {
+// Exchanges is how many codes were exchanged for tokens; the token
+// endpoint exchanges none without the PKCE verifier.
+func (p *StandInProvider) Exchanges() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.exchanges, p.pkceChecked
+	return p.exchanges
 }
 
 // OverrideNonce makes the ID tokens issued from now on carry nonce
@@ -420,7 +418,6 @@ func (p *StandInProvider) token(w http.ResponseWriter, r *http.Request) {
 	idToken := p.Mint(claims)
 	p.mu.Lock()
 	p.exchanges++
-	p.pkceChecked++
 	p.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"access_token": random(), "token_type": "Bearer",
 		"expires_in": int(p.opts.TokenTTL.Seconds()), "id_token": idToken})
