@@ -1,8 +1,10 @@
 // Package access is what is particular to the Digital Region BI's
 // callers: their roles, and which regions each may read. Credentials are
 // checked by the HTTP edge (connectors/httpedge): an API key (configured
-// only as its SHA-256) or an HS256 JWT bound to the BI's issuer and
-// audience; either carries a role and a region scope. With nothing
+// only as its SHA-256), an HS256 JWT bound to the BI's issuer and
+// audience, or, through options, the identity provider's tokens and the
+// dashboard's signed-in sessions (connectors/httpedge/oidc); each carries
+// a role and a region scope. With nothing
 // configured every caller is an anonymous national reader, for the demo.
 package access
 
@@ -100,12 +102,29 @@ var Anonymous = httpedge.Principal{Kind: httpedge.Analyst, Name: "anonymous", Ro
 // Authenticator authenticates BI callers and checks that each carries a
 // valid role and region scope.
 type Authenticator struct {
-	creds httpedge.Credentials
-	valid []string
+	creds    httpedge.Credentials
+	sessions httpedge.Authenticator
+	valid    []string
+}
+
+// Option adds a way in beside the configured keys and JWT.
+type Option func(*Authenticator)
+
+// WithVerifier accepts the bearer tokens v verifies (the identity
+// provider's, through connectors/httpedge/oidc), after the keys and the
+// JWT secret.
+func WithVerifier(v httpedge.Verifier) Option {
+	return func(a *Authenticator) { a.creds = append(a.creds, v) }
+}
+
+// WithSessions accepts the browser sessions s authenticates (the
+// dashboard's sign-in) when a request carries no key or token.
+func WithSessions(s httpedge.Authenticator) Option {
+	return func(a *Authenticator) { a.sessions = s }
 }
 
 // New validates cfg. validRegions are the ISO codes a scope may name.
-func New(cfg Config, validRegions []string) (*Authenticator, error) {
+func New(cfg Config, validRegions []string, opts ...Option) (*Authenticator, error) {
 	a := &Authenticator{valid: slices.Clone(validRegions)}
 	keys := make([]httpedge.Key, 0, len(cfg.Keys))
 	for i, k := range cfg.Keys {
@@ -133,6 +152,9 @@ func New(cfg Config, validRegions []string) (*Authenticator, error) {
 		}
 		a.creds = append(a.creds, v)
 	}
+	for _, o := range opts {
+		o(a)
+	}
 	return a, nil
 }
 
@@ -159,7 +181,24 @@ func principal(name, role string, regions, valid []string) (httpedge.Principal, 
 }
 
 // Enabled reports whether credentials are required.
-func (a *Authenticator) Enabled() bool { return a != nil && len(a.creds) > 0 }
+func (a *Authenticator) Enabled() bool { return a != nil && (len(a.creds) > 0 || a.sessions != nil) }
+
+// Check is what every principal passes, whatever brought it: a valid
+// role, and a scope of known regions unless the role is national. The
+// dashboard's sign-in calls it to refuse an account before it gets a
+// session.
+func (a *Authenticator) Check(p httpedge.Principal) (httpedge.Principal, error) {
+	name := p.Name
+	if name == "" {
+		name = p.ID
+	}
+	q, err := principal(name, p.Role, p.Regions, a.valid)
+	if err != nil {
+		return httpedge.Principal{}, err
+	}
+	q.ID = p.ID
+	return q, nil
+}
 
 // Authenticate returns the request's principal: Anonymous when access
 // control is off, else the holder of the API key or token. A token's role
@@ -168,19 +207,16 @@ func (a *Authenticator) Authenticate(r *http.Request) (httpedge.Principal, error
 	if !a.Enabled() {
 		return Anonymous, nil
 	}
-	p, err := a.creds.Authenticate(r)
+	// A request without a key or token may still carry a signed-in
+	// browser's session; an explicit credential always decides.
+	p, err := httpedge.FirstOf{a.creds, a.sessions}.Authenticate(r)
 	if err != nil {
 		return httpedge.Principal{}, err
 	}
-	name := p.Name
-	if name == "" {
-		name = p.ID
-	}
-	q, err := principal(name, p.Role, p.Regions, a.valid)
+	q, err := a.Check(p)
 	if err != nil {
 		return httpedge.Principal{}, fmt.Errorf("%w: %w", httpedge.ErrInvalid, err)
 	}
-	q.ID = p.ID
 	return q, nil
 }
 

@@ -74,7 +74,7 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			}
 			// The demo is the one command that starts without BI
 			// credentials, and it says so, in the log and with the URLs.
-			if !cfg.Access.Configured() {
+			if !cfg.BIGuarded() {
 				cfg.Access.InsecureDemo = true
 			}
 			warnInsecure(&cfg, log)
@@ -192,8 +192,8 @@ Press Ctrl-C to stop.
 }
 
 func biAccessStatus(cfg config.Config) string {
-	if cfg.Access.Configured() {
-		return "keys or tokens required (access.*)"
+	if cfg.BIGuarded() {
+		return "keys, tokens or sign-in required (access.*, oidc.*)"
 	}
 	return "OPEN, INSECURE DEMO: every caller reads every region, citizens' questions included;\n                set access.keys or access.jwt.secret before letting anyone else reach this port"
 }

@@ -56,20 +56,30 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 	}
 	d := dashboard.Handler()
 	ws := workspace.Handler()
-	// The dashboard's assets are public; its data comes from the BI API,
-	// which asks for credentials.
-	err := httpedge.Mount(mux, cfg.HTTP.Edge(),
+	biAuth, signIn, err := biAccess(cfg, ref, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("access: %w", err)
+	}
+	// The dashboard's assets (and its sign-in, when oidc.public_url is
+	// set) are public; its data comes from the BI API, which asks for
+	// credentials.
+	err = httpedge.Mount(mux, cfg.HTTP.Edge(), append(signIn,
 		httpedge.Route{Method: "GET", Path: "/{$}", Need: httpedge.Public, Handler: d},
 		httpedge.Route{Method: "GET", Path: "/dashboard/", Need: httpedge.Public, Handler: d},
 		httpedge.Route{Method: "GET", Path: "/dashboard", Need: httpedge.Public, Handler: d},
 		// The doctor's workspace page is public; every API call it makes
-		// carries the doctor's own key.
+		// carries the doctor's own key or signed-in session.
 		httpedge.Route{Method: "GET", Path: "/doctor/", Need: httpedge.Public, Handler: ws},
-		httpedge.Route{Method: "GET", Path: "/doctor", Need: httpedge.Public, Handler: ws})
+		httpedge.Route{Method: "GET", Path: "/doctor", Need: httpedge.Public, Handler: ws})...)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, m := range []func(*http.ServeMux, config.Config, *infra, *metrics.Set, *region.Data, *slog.Logger) (func(context.Context), error){mountBI, mountChatbot, mountDoctor} {
+	c, err := mountBI(mux, cfg, in, set, ref, biAuth, log)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, c)
+	for _, m := range []func(*http.ServeMux, config.Config, *infra, *metrics.Set, *region.Data, *slog.Logger) (func(context.Context), error){mountChatbot, mountDoctor} {
 		c, err := m(mux, cfg, in, set, ref, log)
 		if err != nil {
 			return fail(err)
@@ -78,10 +88,7 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 			closers = append(closers, c)
 		}
 	}
-	operator, err := biOperator(cfg, ref)
-	if err != nil {
-		return fail(err)
-	}
+	operator := biOperator(biAuth)
 	if err := mountOps(mux, cfg, in, set, log, operator); err != nil {
 		return fail(err)
 	}
@@ -122,18 +129,14 @@ func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set
 // biOperator reports whether a request carries the credentials of a
 // national BI reader, the server's operators; never when the BI has no
 // credentials configured (every caller would be one).
-func biOperator(cfg config.Config, ref *region.Data) (func(*http.Request) bool, error) {
-	authn, err := access.New(cfg.Access, ref.RegionIDs())
-	if err != nil {
-		return nil, fmt.Errorf("access: %w", err)
-	}
+func biOperator(authn *access.Authenticator) func(*http.Request) bool {
 	if !authn.Enabled() {
-		return nil, nil
+		return nil
 	}
 	return func(r *http.Request) bool {
 		p, err := authn.Authenticate(r)
 		return err == nil && access.IsNational(p)
-	}, nil
+	}
 }
 
 // mountIngest serves POST /api/v1/ingest, validated by the schema
@@ -157,18 +160,14 @@ func mountIngest(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.
 }
 
 // mountBI serves the Digital Region BI and its OpenAPI document, scoped
-// and audited by analytics/access.
-func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger) (func(context.Context), error) {
-	authn, err := access.New(cfg.Access, ref.RegionIDs())
-	if err != nil {
-		return nil, fmt.Errorf("access: %w", err)
-	}
+// by authn (see biAccess) and audited by analytics/access.
+func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, ref *region.Data, authn *access.Authenticator, log *slog.Logger) (func(context.Context), error) {
 	audit := access.NewAuditor(in.conn, cfg.ClickHouse.Database, access.AuditorConfig{MaxPending: cfg.Access.AuditMaxPending, Log: log})
 	// What the bounded audit backlog dropped is visible to the operator.
 	set.NewGauge("oqim_bi_audit_dropped_entries", func() float64 { return float64(audit.Dropped()) })
 	set.NewGauge("oqim_bi_audit_pending_entries", func() float64 { return float64(audit.Pending()) })
 	docPaths, docSchemas, docSecurity := doctorapi.OpenAPI()
-	err = api.Mount(mux, api.Options{
+	err := api.Mount(mux, api.Options{
 		Other:   api.OtherPaths{Paths: docPaths, Schemas: docSchemas, SecuritySchemes: docSecurity},
 		Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
 		Regions: ref.RegionIDs(),
@@ -231,17 +230,26 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Se
 	if err != nil {
 		return nil, err
 	}
-	if len(cfg.Doctor.APIKeys) == 0 && cfg.Doctor.JWT.Secret == "" {
+	if !cfg.DoctorGuarded() {
 		// Patient data behind no credentials is never an option: the
 		// paths only say so, to anyone, and serve nothing.
-		log.Info("doctor API off: set doctor.api_keys or doctor.jwt.secret to turn it on")
-		closed := off("the doctor API is not configured: set doctor.api_keys or doctor.jwt.secret")
+		log.Info("doctor API off: set doctor.api_keys, doctor.jwt.secret or oidc with surfaces [doctor] to turn it on")
+		closed := off("the doctor API is not configured: set doctor.api_keys, doctor.jwt.secret or oidc with surfaces [doctor]")
 		var routes []httpedge.Route
 		for _, p := range []string{"/api/v1/transcriptions", "/api/v1/transcriptions/", "/api/v1/notes", "/api/v1/diagnosis",
 			"/api/v1/clinical-notes", "/api/v1/clinical-notes/"} {
 			routes = append(routes, httpedge.Route{Path: p, Need: httpedge.Public, Handler: closed})
 		}
 		return nil, httpedge.Mount(mux, cfg.HTTP.Edge(), routes...)
+	}
+	verifiers, signIn, err := doctorAccess(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if signIn != nil {
+		if err := httpedge.Mount(mux, cfg.HTTP.Edge(), signIn.Routes()...); err != nil {
+			return nil, err
+		}
 	}
 	engine, err := asrEngine(cfg, log)
 	if err != nil {
@@ -256,7 +264,7 @@ func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Se
 	if cfg.Doctor.FHIR.BaseURL == "" {
 		log.Info("delivery of signed notes is off: set doctor.fhir.base_url to Digital Healthcare's FHIR R4 base; until then a signed note's delivery fails saying so")
 	}
-	deps := doctorapi.Deps{ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Kafka: in.kafka, Diagnosis: eng, DiagnosisHandler: diag,
+	deps := doctorapi.Deps{Verifiers: verifiers, Sessions: sessions(signIn), ClickHouse: in.conn, Database: cfg.ClickHouse.Database, Kafka: in.kafka, Diagnosis: eng, DiagnosisHandler: diag,
 		Structurer: notes.NewStructurer(in.llm, nil), FHIRCheck: parser.CheckBundle,
 		Log: log.With("component", "doctor")}
 	if engine != nil {

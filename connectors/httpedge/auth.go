@@ -15,6 +15,21 @@ var (
 	ErrInvalid       = errors.New("httpedge: the API key or token is not valid")
 )
 
+// ClaimError is a credential whose signature, issuer, audience and expiry
+// were all verified but which lacks what the surface needs (a role, a
+// doctor id). Saying which claim is missing tells the caller nothing about
+// keys or secrets, so the edge passes this error's text on; every other
+// refusal stays vague.
+type ClaimError struct {
+	// Claim is the claim's name in the token; Setting is the configuration
+	// key that names it, so an operator knows what to map.
+	Claim, Setting, Problem string
+}
+
+func (e *ClaimError) Error() string {
+	return fmt.Sprintf("the token's %q claim %s (the claim is named by %s)", e.Claim, e.Problem, e.Setting)
+}
+
 // Authenticator finds the principal behind a request.
 type Authenticator interface {
 	Authenticate(r *http.Request) (Principal, error)
@@ -47,6 +62,27 @@ func (c Credentials) Authenticate(r *http.Request) (Principal, error) {
 		errs = append(errs, err)
 	}
 	return Principal{}, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
+}
+
+// FirstOf tries authenticators in order. The first that finds credentials
+// (does not answer ErrNoCredentials) decides, so a request presenting a
+// key or token is judged by it alone and never falls through to a session
+// cookie it also carries.
+type FirstOf []Authenticator
+
+// Authenticate returns the deciding authenticator's answer, or
+// ErrNoCredentials when none found any.
+func (f FirstOf) Authenticate(r *http.Request) (Principal, error) {
+	for _, a := range f {
+		if a == nil {
+			continue
+		}
+		p, err := a.Authenticate(r)
+		if !errors.Is(err, ErrNoCredentials) {
+			return p, err
+		}
+	}
+	return Principal{}, ErrNoCredentials
 }
 
 // credential is the X-API-Key header, or else the Authorization bearer

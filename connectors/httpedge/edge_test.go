@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -467,5 +468,30 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+type fixedAuth struct {
+	p   Principal
+	err error
+}
+
+func (f fixedAuth) Authenticate(*http.Request) (Principal, error) { return f.p, f.err }
+
+// TestFirstOf: the first authenticator that finds credentials decides;
+// a refused key does not fall through to the next one.
+func TestFirstOf(t *testing.T) {
+	r := httptest.NewRequest("GET", "/", nil)
+	none := fixedAuth{err: ErrNoCredentials}
+	bad := fixedAuth{err: ErrInvalid}
+	good := fixedAuth{p: Principal{Kind: Doctor, ID: "d"}}
+	if p, err := (FirstOf{none, nil, good}).Authenticate(r); err != nil || p.ID != "d" {
+		t.Errorf("none then good: %+v %v", p, err)
+	}
+	if _, err := (FirstOf{bad, good}).Authenticate(r); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a refused credential fell through: %v", err)
+	}
+	if _, err := (FirstOf{none, none}).Authenticate(r); !errors.Is(err, ErrNoCredentials) {
+		t.Errorf("nothing found: %v", err)
 	}
 }

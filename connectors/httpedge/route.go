@@ -177,7 +177,11 @@ func (e *edge) unauthorized(w http.ResponseWriter, err error) {
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
 	detail := "send Authorization: Bearer <API key or token>, or X-API-Key: <key>"
-	if !errors.Is(err, ErrNoCredentials) {
+	var ce *ClaimError
+	switch {
+	case errors.As(err, &ce):
+		detail = "the token is genuine but cannot be used here: " + ce.Error()
+	case !errors.Is(err, ErrNoCredentials):
 		detail = "the API key or token is not valid"
 	}
 	WriteError(w, http.StatusUnauthorized, Error{Detail: detail})

@@ -13,6 +13,8 @@
       asOf: 'Maʼlumotlar holati', refreshEvery: 'har {n} soniyada yangilanadi', refreshNow: 'Hozir yangilash',
       loading: 'Yuklanmoqda…', key: 'Kirish kaliti', keySave: 'Qoʻllash', keyClear: 'Kalitni unutish',
       keyHelp: 'BI avtorizatsiya talab qilsa kerak boʻladi. Faqat shu brauzer oynasida saqlanadi.',
+      signIn: 'Kirish', signOut: 'Chiqish', signedInAs: '{name}: {scope}', allRegions: 'barcha hududlar',
+      needSignIn: 'Maʼlumotlarni koʻrish uchun tizimga kiring (“Kirish”).',
       needKey: 'BI kirish kalitini talab qiladi: uni «Kirish kaliti» maydoniga kiriting.',
       badKey: 'Kirish kaliti qabul qilinmadi.', forbidden: 'Sizning ruxsatingiz buni qamrab olmaydi.',
       failed: 'Tahlil xizmati javob bermadi; oxirgi maʼlumotlar koʻrsatilmoqda.',
@@ -50,6 +52,8 @@
       asOf: 'Данные на', refreshEvery: 'обновление каждые {n} с', refreshNow: 'Обновить',
       loading: 'Загрузка…', key: 'Ключ доступа', keySave: 'Применить', keyClear: 'Забыть ключ',
       keyHelp: 'Нужен, если BI требует авторизации. Хранится только в этой вкладке браузера.',
+      signIn: 'Войти', signOut: 'Выйти', signedInAs: '{name}: {scope}', allRegions: 'все регионы',
+      needSignIn: 'Войдите, чтобы увидеть данные («Войти»).',
       needKey: 'BI требует ключ доступа: введите его в поле «Ключ доступа».',
       badKey: 'Ключ доступа не принят.', forbidden: 'Ваш доступ этого не охватывает.',
       failed: 'Аналитический сервис не ответил; показаны последние данные.',
@@ -87,6 +91,8 @@
       asOf: 'Data as of', refreshEvery: 'updates every {n} s', refreshNow: 'Refresh now',
       loading: 'Loading…', key: 'Access key', keySave: 'Use key', keyClear: 'Forget key',
       keyHelp: 'Needed when the BI requires authorisation. Kept only in this browser tab.',
+      signIn: 'Sign in', signOut: 'Sign out', signedInAs: '{name}: {scope}', allRegions: 'all regions',
+      needSignIn: 'Sign in to see the data (“Sign in”).',
       needKey: 'The BI requires an access key: enter it under “Access key”.',
       badKey: 'The access key was not accepted.', forbidden: 'Your access does not cover this.',
       failed: 'The analytics service did not answer; showing the last data.',
@@ -136,9 +142,14 @@
     asOf: null,
     loads: 0,
     busy: false,
+    account: null, // /auth/bi/session, or null without sign-in
   };
   const refreshSeconds = Math.max(5, Math.min(3600, parseInt(params.get('refresh') || '60', 10) || 60));
   const KEY_STORE = 'oqim.bi.key';
+  // The server's sign-in, when it offers one (oidc.public_url): the
+  // session lives in an HttpOnly cookie the page never sees; the page only
+  // asks who is signed in, to show it.
+  const SIGN_IN = '/auth/bi/';
 
   function pickLang() {
     const q = params.get('lang');
@@ -350,6 +361,10 @@
 
   function handleError(err) {
     if (err instanceof APIError && err.status === 401) {
+      if (state.account && !state.account.signed_in && !sessionKey()) {
+        showAlert(t('needSignIn'));
+        return;
+      }
       showAlert(sessionKey() ? t('badKey') : t('needKey'));
       $('keybox').open = true;
     } else if (err instanceof APIError && err.status === 403) {
@@ -363,6 +378,35 @@
     const a = $('alert');
     a.textContent = msg;
     a.hidden = !msg;
+  }
+
+  // ---------------------------------------------------------------- account
+  // account asks the server who is signed in; null when the server offers
+  // no sign-in (404), and then only the access key is shown.
+  async function account() {
+    try {
+      const resp = await fetch(SIGN_IN + 'session', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+      if (!resp.ok) return null;
+      return await resp.json();
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function renderAccount() {
+    const a = state.account;
+    const box = $('account');
+    box.hidden = !a;
+    if (!a) return;
+    $('signin').hidden = a.signed_in;
+    $('signin').href = a.login;
+    $('whoami').hidden = !a.signed_in;
+    $('signout').hidden = !a.signed_in;
+    if (a.signed_in) {
+      const scope = a.regions && a.regions.length ? a.regions.map(regionName).join(', ') : t('allRegions');
+      $('whoami').textContent = t('signedInAs', { name: a.name, scope });
+      $('whoami').dataset.regions = (a.regions || []).join(',');
+    }
   }
 
   // ------------------------------------------------------------- rendering
@@ -380,6 +424,7 @@
 
   function render() {
     applyStrings();
+    renderAccount();
     $('asof').textContent = state.asOf ? fmtTime(state.asOf) : '—';
     if (state.asOf) $('asof').dataset.asOf = state.asOf;
     const r = state.region;
@@ -770,6 +815,12 @@
     applyStrings();
     const resp = await fetch('/dashboard/regions.json');
     state.ref = await resp.json();
+    state.account = await account();
+    renderAccount();
+    $('signout').addEventListener('click', async () => {
+      await fetch(state.account.logout, { method: 'POST', cache: 'no-store' });
+      location.reload();
+    });
     buildMap();
     $('lang').addEventListener('click', (ev) => {
       const b = ev.target.closest('button[data-lang]');

@@ -63,6 +63,9 @@ type Config struct {
 	// scope (see analytics/access). Empty leaves the BI open, which
 	// serve and ingest refuse unless access.insecure_demo is set.
 	Access access.Config `yaml:"access"`
+	// OIDC lets people sign in through the region's identity provider
+	// (see connectors/httpedge/oidc and oidc.go).
+	OIDC OIDCConfig `yaml:"oidc"`
 	// ASR chooses the speech-recognition engine; empty keeps audio off
 	// (notes and diagnosis from text still work).
 	ASR ASRConfig `yaml:"asr"`
@@ -626,6 +629,9 @@ func (c *Config) validate(path string) error {
 	if c.Access.AuditMaxPending < 0 {
 		return bad("access.audit_max_pending", "must not be negative (0 takes the default, 10000)")
 	}
+	if err := c.OIDC.validate(bad); err != nil {
+		return err
+	}
 	for key, n := range map[string]float64{
 		"chatbot.max_sessions": float64(c.Chatbot.MaxSessions), "chatbot.max_history": float64(c.Chatbot.MaxHistory),
 		"chatbot.max_message_runes": float64(c.Chatbot.MaxMessageRunes), "chatbot.burst": float64(c.Chatbot.Burst),
@@ -700,11 +706,11 @@ func (c *Config) validateDiagnosis(bad func(key, problem string) error) error {
 // mounted at all.
 func (c *Config) AccessGaps() []string {
 	var gaps []string
-	if !c.Access.Configured() {
-		gaps = append(gaps, "access.keys or access.jwt.secret (OQIM_ACCESS_JWT_SECRET): without them the BI answers every anonymous caller as a national reader, citizens' chatbot questions included")
+	if !c.BIGuarded() {
+		gaps = append(gaps, "access.keys, access.jwt.secret (OQIM_ACCESS_JWT_SECRET) or oidc.issuer: without them the BI answers every anonymous caller as a national reader, citizens' chatbot questions included")
 	}
-	if len(c.Doctor.APIKeys) == 0 && c.Doctor.JWT.Secret == "" {
-		gaps = append(gaps, "doctor.api_keys or doctor.jwt.secret (OQIM_DOCTOR_JWT_SECRET): without them the clinical API and /api/v1/diagnosis are off")
+	if !c.DoctorGuarded() {
+		gaps = append(gaps, "doctor.api_keys, doctor.jwt.secret (OQIM_DOCTOR_JWT_SECRET) or oidc with surfaces [doctor]: without them the clinical API and /api/v1/diagnosis are off")
 	}
 	return gaps
 }

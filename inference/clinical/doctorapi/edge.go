@@ -26,9 +26,9 @@ func DoctorFrom(ctx context.Context) (Doctor, bool) {
 	return Doctor{ID: p.ID, Name: p.Name}, true
 }
 
-// newAuthenticator turns the doctors' keys and JWT settings into the
-// edge's verifiers.
-func newAuthenticator(cfg Config, now func() time.Time) (httpedge.Credentials, error) {
+// newAuthenticator turns the doctors' keys and JWT settings, then the
+// extra verifiers, into the edge's verifiers.
+func newAuthenticator(cfg Config, now func() time.Time, extra ...httpedge.Verifier) (httpedge.Credentials, error) {
 	var creds httpedge.Credentials
 	keys := make([]httpedge.Key, 0, len(cfg.APIKeys))
 	for i, k := range cfg.APIKeys {
@@ -53,8 +53,9 @@ func newAuthenticator(cfg Config, now func() time.Time) (httpedge.Credentials, e
 		}
 		creds = append(creds, v)
 	}
+	creds = append(creds, extra...)
 	if len(creds) == 0 {
-		return nil, errors.New("doctorapi: no credentials configured: set doctor api_keys or jwt.secret")
+		return nil, errors.New("doctorapi: no credentials configured: set doctor api_keys or jwt.secret (or oidc for doctors)")
 	}
 	return creds, nil
 }

@@ -66,6 +66,14 @@ type Deps struct {
 	FHIRCheck func([]byte) error
 	// FHIRHTTPClient sends to the FHIR server; nil means a default client.
 	FHIRHTTPClient *http.Client
+	// Verifiers accept further bearer tokens after the configured keys
+	// and JWT: the identity provider's, through
+	// connectors/httpedge/oidc, whose principals are doctors.
+	Verifiers []httpedge.Verifier
+	// Sessions authenticates a signed-in browser (the workspace's sign-in
+	// through connectors/httpedge/oidc) when a request carries no key or
+	// token; nil: none.
+	Sessions httpedge.Authenticator
 	// Log receives ids, statuses and error classes, never audio or text.
 	Log *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -116,9 +124,11 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		h.structurer = notes.NewOffline()
 	}
 	var err error
-	if h.auth, err = newAuthenticator(cfg, h.now); err != nil {
+	creds, err := newAuthenticator(cfg, h.now, deps.Verifiers...)
+	if err != nil {
 		return nil, err
 	}
+	h.auth = httpedge.FirstOf{creds, deps.Sessions}
 	h.limiter = httpedge.NewLimiter(httpedge.LimiterConfig{Limit: cfg.Limits.withDefaults().rate(), Now: h.now,
 		For: func(p httpedge.Principal) (httpedge.Limit, bool) {
 			l, ok := cfg.DoctorLimits[p.ID]

@@ -2,9 +2,9 @@
 "use strict";
 (function () {
   const T = {
-    "uz-Latn": { st_draft: "Qoralama", st_signed: "Imzolandi, yuborilmoqda…", st_delivered: "Yuborildi", st_failed: "Yuborilmadi", invalid: "Qizil maydonlarni tuzating", complaints: "Shikoyatlar", history: "Anamnez", objective: "Obʼektiv koʻrik", assessment: "Tashxis", plan: "Reja", temperature_c: "Harorat, °C", pulse: "Puls, 1 daqiqada", bp_systolic: "Sistolik bosim, mm sim. ust.", bp_diastolic: "Diastolik bosim, mm sim. ust.", spo2: "SpO₂, %", medication: "Dori", name: "nomi", dose_value: "doza", dose_unit: "birlik", times_per_day: "kuniga necha marta", duration_days: "necha kun", route: "qabul yoʻli", title: "Shifokor ish joyi", lang: "Til", signin: "Kirish", key: "Kalit yoki token", patient: "Bemor ID", encounter: "Qabul ID", age: "Yosh", sex: "Jins", male: "erkak", female: "ayol", dictation: "Diktovka", record: "Yozish", pause: "Pauza", resume: "Davom", stop: "Toʻxtatish", typed: "Matn (yozma diktovka)", submit: "Xulosa yaratish", transcript: "Transkript", note: "Tibbiy xulosa", ddx: "Differensial tashxis", working: "Ishlanmoqda…", done: "Tayyor", signh: "Imzolash", sign: "Imzolash va yuborish", retry: "Qayta yuborish", noasr: "Nutq dvigateli sozlanmagan; matnni yozing. ", err: "Xato: " },
-    "uz-Cyrl": { st_draft: "Қоралама", st_signed: "Имзоланди, юборилмоқда…", st_delivered: "Юборилди", st_failed: "Юборилмади", invalid: "Қизил майдонларни тузатинг", complaints: "Шикоятлар", history: "Анамнез", objective: "Объектив кўрик", assessment: "Ташхис", plan: "Режа", temperature_c: "Ҳарорат, °C", pulse: "Пульс, 1 дақиқада", bp_systolic: "Систолик босим, мм сим. уст.", bp_diastolic: "Диастолик босим, мм сим. уст.", spo2: "SpO₂, %", medication: "Дори", name: "номи", dose_value: "доза", dose_unit: "бирлик", times_per_day: "кунига неча марта", duration_days: "неча кун", route: "қабул йўли", title: "Шифокор иш жойи", lang: "Тил", signin: "Кириш", key: "Калит ёки токен", patient: "Бемор ID", encounter: "Қабул ID", age: "Ёш", sex: "Жинс", male: "эркак", female: "аёл", dictation: "Диктовка", record: "Ёзиш", pause: "Пауза", resume: "Давом", stop: "Тўхтатиш", typed: "Матн (ёзма диктовка)", submit: "Хулоса яратиш", transcript: "Транскрипт", note: "Тиббий хулоса", ddx: "Дифференциал ташхис", working: "Ишланмоқда…", done: "Тайёр", signh: "Имзолаш", sign: "Имзолаш ва юбориш", retry: "Қайта юбориш", noasr: "Нутқ двигатели созланмаган; матнни ёзинг. ", err: "Хато: " },
-    ru: { st_draft: "Черновик", st_signed: "Подписано, отправляется…", st_delivered: "Доставлено", st_failed: "Не доставлено", invalid: "Исправьте поля, выделенные красным", complaints: "Жалобы", history: "Анамнез", objective: "Объективно", assessment: "Диагноз", plan: "План", temperature_c: "Температура, °C", pulse: "Пульс, в минуту", bp_systolic: "Систолическое давление, мм рт. ст.", bp_diastolic: "Диастолическое давление, мм рт. ст.", spo2: "SpO₂, %", medication: "Препарат", name: "название", dose_value: "доза", dose_unit: "единица", times_per_day: "раз в день", duration_days: "дней", route: "путь введения", title: "Рабочее место врача", lang: "Язык", signin: "Вход", key: "Ключ или токен", patient: "ID пациента", encounter: "ID приёма", age: "Возраст", sex: "Пол", male: "мужской", female: "женский", dictation: "Диктовка", record: "Запись", pause: "Пауза", resume: "Продолжить", stop: "Стоп", typed: "Текст (набранная диктовка)", submit: "Составить заключение", transcript: "Транскрипт", note: "Медицинское заключение", ddx: "Дифференциальный диагноз", working: "Обработка…", done: "Готово", signh: "Подпись", sign: "Подписать и отправить", retry: "Отправить снова", noasr: "Распознавание речи не настроено; наберите текст. ", err: "Ошибка: " }
+    "uz-Latn": { st_draft: "Qoralama", st_signed: "Imzolandi, yuborilmoqda…", st_delivered: "Yuborildi", st_failed: "Yuborilmadi", invalid: "Qizil maydonlarni tuzating", complaints: "Shikoyatlar", history: "Anamnez", objective: "Obʼektiv koʻrik", assessment: "Tashxis", plan: "Reja", temperature_c: "Harorat, °C", pulse: "Puls, 1 daqiqada", bp_systolic: "Sistolik bosim, mm sim. ust.", bp_diastolic: "Diastolik bosim, mm sim. ust.", spo2: "SpO₂, %", medication: "Dori", name: "nomi", dose_value: "doza", dose_unit: "birlik", times_per_day: "kuniga necha marta", duration_days: "necha kun", route: "qabul yoʻli", title: "Shifokor ish joyi", lang: "Til", signin: "Kirish", idpsignin: "Identifikatsiya tizimi orqali kirish", signout: "Chiqish", key: "Kalit yoki token", patient: "Bemor ID", encounter: "Qabul ID", age: "Yosh", sex: "Jins", male: "erkak", female: "ayol", dictation: "Diktovka", record: "Yozish", pause: "Pauza", resume: "Davom", stop: "Toʻxtatish", typed: "Matn (yozma diktovka)", submit: "Xulosa yaratish", transcript: "Transkript", note: "Tibbiy xulosa", ddx: "Differensial tashxis", working: "Ishlanmoqda…", done: "Tayyor", signh: "Imzolash", sign: "Imzolash va yuborish", retry: "Qayta yuborish", noasr: "Nutq dvigateli sozlanmagan; matnni yozing. ", err: "Xato: " },
+    "uz-Cyrl": { st_draft: "Қоралама", st_signed: "Имзоланди, юборилмоқда…", st_delivered: "Юборилди", st_failed: "Юборилмади", invalid: "Қизил майдонларни тузатинг", complaints: "Шикоятлар", history: "Анамнез", objective: "Объектив кўрик", assessment: "Ташхис", plan: "Режа", temperature_c: "Ҳарорат, °C", pulse: "Пульс, 1 дақиқада", bp_systolic: "Систолик босим, мм сим. уст.", bp_diastolic: "Диастолик босим, мм сим. уст.", spo2: "SpO₂, %", medication: "Дори", name: "номи", dose_value: "доза", dose_unit: "бирлик", times_per_day: "кунига неча марта", duration_days: "неча кун", route: "қабул йўли", title: "Шифокор иш жойи", lang: "Тил", signin: "Кириш", idpsignin: "Идентификация тизими орқали кириш", signout: "Чиқиш", key: "Калит ёки токен", patient: "Бемор ID", encounter: "Қабул ID", age: "Ёш", sex: "Жинс", male: "эркак", female: "аёл", dictation: "Диктовка", record: "Ёзиш", pause: "Пауза", resume: "Давом", stop: "Тўхтатиш", typed: "Матн (ёзма диктовка)", submit: "Хулоса яратиш", transcript: "Транскрипт", note: "Тиббий хулоса", ddx: "Дифференциал ташхис", working: "Ишланмоқда…", done: "Тайёр", signh: "Имзолаш", sign: "Имзолаш ва юбориш", retry: "Қайта юбориш", noasr: "Нутқ двигатели созланмаган; матнни ёзинг. ", err: "Хато: " },
+    ru: { st_draft: "Черновик", st_signed: "Подписано, отправляется…", st_delivered: "Доставлено", st_failed: "Не доставлено", invalid: "Исправьте поля, выделенные красным", complaints: "Жалобы", history: "Анамнез", objective: "Объективно", assessment: "Диагноз", plan: "План", temperature_c: "Температура, °C", pulse: "Пульс, в минуту", bp_systolic: "Систолическое давление, мм рт. ст.", bp_diastolic: "Диастолическое давление, мм рт. ст.", spo2: "SpO₂, %", medication: "Препарат", name: "название", dose_value: "доза", dose_unit: "единица", times_per_day: "раз в день", duration_days: "дней", route: "путь введения", title: "Рабочее место врача", lang: "Язык", signin: "Вход", idpsignin: "Войти через систему идентификации", signout: "Выйти", key: "Ключ или токен", patient: "ID пациента", encounter: "ID приёма", age: "Возраст", sex: "Пол", male: "мужской", female: "женский", dictation: "Диктовка", record: "Запись", pause: "Пауза", resume: "Продолжить", stop: "Стоп", typed: "Текст (набранная диктовка)", submit: "Составить заключение", transcript: "Транскрипт", note: "Медицинское заключение", ddx: "Дифференциальный диагноз", working: "Обработка…", done: "Готово", signh: "Подпись", sign: "Подписать и отправить", retry: "Отправить снова", noasr: "Распознавание речи не настроено; наберите текст. ", err: "Ошибка: " }
   };
   const $ = (id) => document.getElementById(id);
   let lang = localStorage.getItem("oqim.lang") || "uz-Latn";
@@ -19,7 +19,10 @@
   $("lang").addEventListener("change", () => { lang = $("lang").value; localStorage.setItem("oqim.lang", lang); applyLang(); });
   $("key").value = sessionStorage.getItem("oqim.key") || "";
   $("key").addEventListener("change", () => sessionStorage.setItem("oqim.key", $("key").value.trim()));
-  const auth = () => ({ Authorization: "Bearer " + $("key").value.trim() });
+  // A key, when typed, is sent as a bearer token; without one a
+  // signed-in session's HttpOnly cookie (which this page never reads)
+  // identifies the doctor.
+  const auth = () => { const k = $("key").value.trim(); return k ? { Authorization: "Bearer " + k } : {}; };
   const status = (s) => { $("status").textContent = s; };
 
   // errText is the message of Oqim's error body {"error": {"field", "detail"}}.
@@ -204,7 +207,7 @@
     evidence = []; answers = {}; record = null;
     const fd = new FormData(); fd.append("audio", wav, "visit.wav"); fd.append("language", "auto");
     fd.append("patient_id", $("patient").value); fd.append("encounter_id", $("encounter").value);
-    const x = new XMLHttpRequest(); x.open("POST", "/api/v1/transcriptions"); x.setRequestHeader("Authorization", auth().Authorization);
+    const x = new XMLHttpRequest(); x.open("POST", "/api/v1/transcriptions"); if (auth().Authorization) x.setRequestHeader("Authorization", auth().Authorization);
     x.upload.onprogress = (e) => { if (e.lengthComputable) $("upload").value = e.loaded / e.total; };
     x.onload = () => {
       let j = {}; try { j = JSON.parse(x.responseText); } catch (e) { /* empty body */ }
@@ -233,5 +236,19 @@
       }
     }
   }
+  // Sign-in through the identity provider, when the server offers it.
+  async function account() {
+    const r = await fetch("/auth/doctor/session", { headers: { Accept: "application/json" }, cache: "no-store" }).catch(() => null);
+    if (!r || !r.ok) return;
+    const a = await r.json();
+    $("account").hidden = false;
+    $("idp-signin").href = a.login;
+    $("idp-signin").hidden = a.signed_in;
+    $("signout").hidden = !a.signed_in;
+    $("whoami").textContent = a.signed_in ? a.name + " (" + a.id + ")" : "";
+    $("whoami").dataset.doctor = a.signed_in ? a.id : "";
+    $("signout").onclick = async () => { await fetch(a.logout, { method: "POST", cache: "no-store" }); location.reload(); };
+  }
   applyLang();
+  account();
 })();
