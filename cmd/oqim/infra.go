@@ -96,7 +96,7 @@ func startInfra(ctx context.Context, cfg config.Config, log *slog.Logger, policy
 		}
 		in.broker, err = embedded.Start(embedded.Options{
 			Port: cfg.Kafka.Embedded.Port, Topics: []string{cfg.Kafka.Topic, cfg.Kafka.Topic + ".dlq"},
-			Partitions: int32(cfg.Kafka.Partitions), DataDir: cfg.Kafka.Embedded.DataDir,
+			Partitions: int32(cfg.Kafka.Partitions), DataDir: cfg.Kafka.Embedded.DataDir, Brokers: cfg.Kafka.Embedded.Brokers,
 		})
 		if err != nil {
 			return nil, explainPort(err)

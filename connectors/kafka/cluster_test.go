@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -215,5 +216,59 @@ func TestConfigMistakesAreNamed(t *testing.T) {
 		if _, err := kafka.NewCluster(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want an error containing %q", tc.cfg, err, tc.want)
 		}
+	}
+}
+
+// Three embedded brokers look like a real three-broker cluster to
+// clients: three brokers in the metadata, replication factor 3 on the
+// topics oqim creates, leaders spread over the brokers; and the producer,
+// admin and consumer-group paths work through any one bootstrap address.
+func TestThreeBrokers(t *testing.T) {
+	addrs := startBroker(t, embedded.Options{Brokers: 3, Topics: []string{"seeded"}, Partitions: 6})
+	if len(addrs) != 3 {
+		t.Fatalf("3 brokers listen on %v", addrs)
+	}
+	c := kafka.Plain(addrs[1])
+	roundTrip(t, c, "created")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	md, err := (&kafkago.Client{Addr: kafkago.TCP(addrs[2])}).Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{"seeded", "created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(md.Brokers) != 3 {
+		t.Fatalf("metadata names %d brokers, want 3: %v", len(md.Brokers), md.Brokers)
+	}
+	leaders := map[int]bool{}
+	for _, tp := range md.Topics {
+		if tp.Error != nil || len(tp.Partitions) == 0 {
+			t.Fatalf("topic %s: %v, %d partitions", tp.Name, tp.Error, len(tp.Partitions))
+		}
+		for _, p := range tp.Partitions {
+			if len(p.Replicas) != 3 {
+				t.Errorf("%s/%d has %d replicas, want 3", tp.Name, p.ID, len(p.Replicas))
+			}
+			leaders[p.Leader.ID] = true
+		}
+	}
+	if len(leaders) < 2 {
+		t.Errorf("all 8 partitions are led by one broker (%v); leadership should spread", leaders)
+	}
+}
+
+// Broker i of a fixed-port cluster listens on Port+i, and a taken port
+// among them is named.
+func TestBrokersPorts(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := l.Addr().(*net.TCPAddr).Port
+	defer l.Close()
+	_, err = embedded.Start(embedded.Options{Brokers: 3, Port: taken - 2})
+	var inUse *embedded.PortInUseError
+	if !errors.As(err, &inUse) || inUse.Port != taken {
+		t.Fatalf("port %d taken, brokers from %d: %v", taken, taken-2, err)
 	}
 }

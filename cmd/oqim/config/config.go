@@ -209,6 +209,9 @@ func (c KafkaConfig) Cluster(brokers []string) (*kafka.Cluster, error) {
 type EmbeddedKafka struct {
 	Port    int    `yaml:"port"`
 	DataDir string `yaml:"data_dir"`
+	// Brokers is how many brokers the embedded cluster runs (default 1);
+	// with 3, topics have replication factor 3, as in production.
+	Brokers int `yaml:"brokers"`
 }
 
 type ClickHouseConfig struct {
@@ -237,6 +240,11 @@ type PipelineConfig struct {
 	// (ingest.AllocPool, ingest.AllocGo); empty is ingest's default, the
 	// faster one in `oqim bench ingest --alloc both`.
 	Allocator string `yaml:"allocator"`
+	// SessionTimeout is how long the consumer group waits for an ingest
+	// process that stopped heartbeating (killed, partitioned away) before
+	// its partitions move to the others: the longest pause of those
+	// partitions on a crash. 0 keeps the client's 30 s.
+	SessionTimeout Duration `yaml:"session_timeout"`
 }
 
 // PipelineSpec is one declared pipeline: Kafka source, decoding,
@@ -318,6 +326,7 @@ func Default() Config {
 	c.Kafka.Partitions = 4
 	c.Kafka.Embedded.Port = 19092
 	c.Kafka.Embedded.DataDir = "var/kafka"
+	c.Kafka.Embedded.Brokers = 1
 	c.ClickHouse.Database = "oqim"
 	c.ClickHouse.Local.Dir = "var/clickhouse"
 	c.ClickHouse.Local.TCPPort = 19000
@@ -531,6 +540,9 @@ func (c *Config) validate(path string) error {
 	if c.Kafka.Partitions < 1 {
 		return bad("kafka.partitions", fmt.Sprintf("%d must be at least 1", c.Kafka.Partitions))
 	}
+	if c.Kafka.Embedded.Brokers < 1 || c.Kafka.Embedded.Brokers > 9 {
+		return bad("kafka.embedded.brokers", fmt.Sprintf("%d: want 1 to 9 (3 for a production-like cluster)", c.Kafka.Embedded.Brokers))
+	}
 	for key, p := range map[string]int{
 		"kafka.embedded.port": c.Kafka.Embedded.Port, "clickhouse.local.tcp_port": c.ClickHouse.Local.TCPPort,
 		"clickhouse.local.http_port": c.ClickHouse.Local.HTTPPort,
@@ -581,6 +593,9 @@ func (c *Config) validate(path string) error {
 	}
 	if _, err := ingest.NewAllocator(c.Pipeline.Allocator); err != nil {
 		return bad("pipeline.allocator", err.Error())
+	}
+	if st := c.Pipeline.SessionTimeout.Duration; st != 0 && (st < time.Second || st > 5*time.Minute) {
+		return bad("pipeline.session_timeout", fmt.Sprintf("%v: want 1s to 5m (or 0 for 30s); brokers refuse a timeout outside their group.min/max.session.timeout.ms", st))
 	}
 	if c.Pipeline.BatchInterval.Duration <= 0 {
 		return bad("pipeline.batch_interval", "must be positive, e.g. 1s")
@@ -653,6 +668,7 @@ func (s PipelineSpec) Ingest(c PipelineConfig) ingest.Config {
 	return ingest.Config{
 		Name: s.Name, Topics: s.Topics, Group: s.Group, Decode: s.Decode, Family: s.Family, Event: s.Event, Table: s.Table,
 		BatchSize: s.BatchSize, BatchInterval: s.BatchInterval.Duration, Allocator: c.Allocator,
+		SessionTimeout: c.SessionTimeout.Duration,
 	}
 }
 
