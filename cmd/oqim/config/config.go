@@ -243,7 +243,9 @@ type PipelineConfig struct {
 	// SessionTimeout is how long the consumer group waits for an ingest
 	// process that stopped heartbeating (killed, partitioned away) before
 	// its partitions move to the others: the longest pause of those
-	// partitions on a crash. 0 keeps the client's 30 s.
+	// partitions on a crash. 0 keeps the client's 30 s. The brokers refuse
+	// a value outside group.min/max.session.timeout.ms (6 s to 30 min by
+	// default).
 	SessionTimeout Duration `yaml:"session_timeout"`
 }
 
@@ -594,8 +596,8 @@ func (c *Config) validate(path string) error {
 	if _, err := ingest.NewAllocator(c.Pipeline.Allocator); err != nil {
 		return bad("pipeline.allocator", err.Error())
 	}
-	if st := c.Pipeline.SessionTimeout.Duration; st != 0 && (st < time.Second || st > 5*time.Minute) {
-		return bad("pipeline.session_timeout", fmt.Sprintf("%v: want 1s to 5m (or 0 for 30s); brokers refuse a timeout outside their group.min/max.session.timeout.ms", st))
+	if st := c.Pipeline.SessionTimeout.Duration; st != 0 && (st < time.Second || st > 30*time.Minute) {
+		return bad("pipeline.session_timeout", fmt.Sprintf("%v: want 1s to 30m (or 0 for 30s), within the brokers' group.min.session.timeout.ms and group.max.session.timeout.ms (6s and 30m by default)", st))
 	}
 	if c.Pipeline.BatchInterval.Duration <= 0 {
 		return bad("pipeline.batch_interval", "must be positive, e.g. 1s")

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/generate"
+)
+
+// runAsOqim, set in a child's environment, makes the test binary run
+// oqim's main with the child's arguments instead of the tests: the child
+// is then a real `oqim ingest` process (configuration from OQIM_*
+// variables, signals, exit), without building a second binary.
+const runAsOqim = "OQIM_TEST_RUN_AS_OQIM"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsOqim) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// oqimProcess is an oqim command running as a child process of the test.
+type oqimProcess struct {
+	name    string
+	cmd     *exec.Cmd
+	metrics string // its /metrics URL
+	out     *syncBuffer
+}
+
+// startOqim runs `oqim args...` as a child process with env on top of the
+// OQIM_* settings of none of the parent's: what a deployment sets is all
+// it sees.
+func startOqim(t *testing.T, name string, env []string, args ...string) *oqimProcess {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(os.Args[0], args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "OQIM_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, append([]string{runAsOqim + "=1", "OQIM_HTTP_ADDR=" + addr, "OQIM_LOG_LEVEL=warn"}, env...)...)
+	// The child dies with the test, whatever happens to the test.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	p := &oqimProcess{name: name, cmd: cmd, metrics: "http://" + addr + "/metrics", out: &syncBuffer{}}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("output of %s:\n%s", name, p.out.String())
+		}
+	})
+	return p
+}
+
+// rows is the process's oqim_ingest_rows_total of pipeline, or -1 while
+// its HTTP server is not up.
+func (p *oqimProcess) rows(t *testing.T, pipeline string) int64 {
+	t.Helper()
+	resp, err := http.Get(p.metrics)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	series := `oqim_ingest_rows_total{pipeline="` + pipeline + `"} `
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), series); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatalf("%s: %q: %v", p.name, sc.Text(), err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("%s: no %s in /metrics", p.name, series)
+	return 0
+}
+
+// assignment is who owns which partitions of topic in group, by client id.
+func assignment(ctx context.Context, t *testing.T, c *kafkago.Client, group, topic string) map[string][]int {
+	t.Helper()
+	resp, err := c.DescribeGroups(ctx, &kafkago.DescribeGroupsRequest{GroupIDs: []string{group}})
+	if err != nil || len(resp.Groups) != 1 || resp.Groups[0].Error != nil {
+		return nil // the group is being formed or rebalanced
+	}
+	owners := map[string][]int{}
+	for _, m := range resp.Groups[0].Members {
+		for _, tp := range m.MemberAssignments.Topics {
+			if tp.Topic == topic {
+				owners[m.ClientID] = append(owners[m.ClientID], tp.Partitions...)
+			}
+		}
+	}
+	return owners
+}
+
+// waitFor polls cond every 50 ms until it holds, failing with what() after
+// limit.
+func waitFor(t *testing.T, limit time.Duration, cond func() bool, what func() string) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", limit, what())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Two `oqim ingest` processes share one consumer group on a three-broker
+// cluster; one is SIGKILLed while events stream in. The survivor takes
+// over the dead one's partitions (group membership and committed offsets
+// say so), and every event lands exactly once: no id missing, none twice
+// after FINAL. The raw row count may exceed the events by what the killed
+// process inserted but had not committed: those records are redelivered
+// to the survivor and their rows, carrying the same id and version,
+// collapse in the ReplacingMergeTree (FINAL, or a background merge).
+func TestIngestScaleOutSurvivesKill(t *testing.T) {
+	dsn := chtest.Default.DSN(t)
+	conn, db := chtest.Database(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if _, err := migrate.Up(ctx, conn, db, schemaSets()...); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		topic      = "scaleout.applications"
+		group      = "scaleout"
+		partitions = 6
+		apps       = 6000
+	)
+	b, err := embedded.Start(embedded.Options{Brokers: 3, Topics: []string{topic, topic + ".dlq"}, Partitions: partitions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	brokers := strings.Join(b.Addrs(), ",")
+
+	env := func(clientID string) []string {
+		return []string{
+			"OQIM_KAFKA_BROKERS=" + brokers, "OQIM_KAFKA_TOPIC=" + topic, "OQIM_KAFKA_GROUP=" + group,
+			"OQIM_KAFKA_PARTITIONS=" + strconv.Itoa(partitions), "OQIM_KAFKA_CLIENT_ID=" + clientID,
+			"OQIM_CLICKHOUSE_DSN=" + dsn, "OQIM_CLICKHOUSE_DATABASE=" + db,
+			"OQIM_PIPELINE_BATCH_SIZE=500", "OQIM_PIPELINE_BATCH_INTERVAL=50ms",
+			// The killed process's partitions move after this, not 30 s.
+			"OQIM_PIPELINE_SESSION_TIMEOUT=6s",
+		}
+	}
+	procA := startOqim(t, "ingest-a", env("ingest-a"), "ingest", "--insecure-demo")
+	procB := startOqim(t, "ingest-b", env("ingest-b"), "ingest", "--insecure-demo")
+
+	admin := &kafkago.Client{Addr: kafkago.TCP(b.Addrs()...), Timeout: 5 * time.Second}
+	var owners map[string][]int
+	waitFor(t, 30*time.Second, func() bool {
+		owners = assignment(ctx, t, admin, group, topic)
+		return len(owners["ingest-a"]) > 0 && len(owners["ingest-b"]) > 0
+	}, func() string { return fmt.Sprintf("partitions not shared by both processes: %v", owners) })
+	t.Logf("before the kill: %v", owners)
+
+	// Events stream in while the processes run, so the kill falls among
+	// batches in flight.
+	ref, err := region.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := generate.New(ref, generate.Options{Seed: 17, RunID: t.Name(), Families: []generate.Family{generate.PortalApplication}})
+	var msgs []kafkago.Message
+	sent := map[string]bool{}
+	if err := g.Backfill(time.Now(), apps, func(e *generate.Event) error {
+		msgs = append(msgs, kafkago.Message{Key: []byte(e.ApplicationID), Value: e.AppendJSON(nil)})
+		sent[e.ID] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) != len(msgs) {
+		t.Fatalf("%d events generated with %d distinct ids", len(msgs), len(sent))
+	}
+	w := kafka.Plain(b.Addrs()...).NewWriter(topic)
+	defer w.Close()
+	produced := make(chan error, 1)
+	go func() {
+		for chunk := range slices.Chunk(msgs, 500) {
+			if err := w.WriteMessages(ctx, chunk...); err != nil {
+				produced <- err
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		produced <- nil
+	}()
+
+	var rowsA, rowsB int64
+	waitFor(t, 30*time.Second, func() bool {
+		rowsA, rowsB = procA.rows(t, "agency-events"), procB.rows(t, "agency-events")
+		return rowsA > 0 && rowsB > 0
+	}, func() string { return fmt.Sprintf("rows landed: a %d, b %d", rowsA, rowsB) })
+	if err := procA.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = procA.cmd.Wait()
+	killedAt := procB.rows(t, "agency-events")
+	t.Logf("SIGKILLed ingest-a after it reported %d rows landed (ingest-b %d)", rowsA, killedAt)
+	if err := <-produced; err != nil {
+		t.Fatal(err)
+	}
+
+	total := uint64(len(msgs))
+	var raw, unique, final uint64
+	waitFor(t, 45*time.Second, func() bool {
+		if err := conn.QueryRow(ctx, "SELECT count(), uniqExact(id) FROM "+db+".portal_applications").Scan(&raw, &unique); err != nil {
+			t.Fatal(err)
+		}
+		return unique >= total
+	}, func() string { return fmt.Sprintf("%d of %d events landed", unique, total) })
+	if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+".portal_applications FINAL").Scan(&final); err != nil {
+		t.Fatal(err)
+	}
+	if unique != total || final != total || raw < total {
+		t.Fatalf("%d events sent: %d distinct ids, %d rows under FINAL, %d raw rows", total, unique, final, raw)
+	}
+	// Every id sent is there (the counts could agree with a lost id and a
+	// stray one).
+	rows, err := conn.Query(ctx, "SELECT DISTINCT id FROM "+db+".portal_applications")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if !sent[id] {
+			t.Fatalf("id %s landed but was never sent", id)
+		}
+		delete(sent, id)
+	}
+	rows.Close()
+	if len(sent) != 0 {
+		t.Fatalf("%d ids sent never landed", len(sent))
+	}
+
+	// The survivor owns every partition and has committed each to its end.
+	waitFor(t, 20*time.Second, func() bool {
+		owners = assignment(ctx, t, admin, group, topic)
+		return len(owners) == 1 && len(owners["ingest-b"]) == partitions
+	}, func() string { return fmt.Sprintf("after the kill the partitions are owned by %v", owners) })
+	after := procB.rows(t, "agency-events")
+	if after <= killedAt {
+		t.Fatalf("ingest-b landed nothing after the kill (%d rows before, %d after)", killedAt, after)
+	}
+	parts := make([]int, partitions)
+	ends := map[string][]kafkago.OffsetRequest{topic: nil}
+	for p := range parts {
+		parts[p] = p
+		ends[topic] = append(ends[topic], kafkago.LastOffsetOf(p))
+	}
+	waitFor(t, 10*time.Second, func() bool {
+		committed, err := admin.OffsetFetch(ctx, &kafkago.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
+		if err != nil {
+			return false
+		}
+		last, err := admin.ListOffsets(ctx, &kafkago.ListOffsetsRequest{Topics: ends})
+		if err != nil {
+			return false
+		}
+		end := map[int]int64{}
+		for _, po := range last.Topics[topic] {
+			end[po.Partition] = po.LastOffset
+		}
+		for _, c := range committed.Topics[topic] {
+			if c.CommittedOffset != end[c.Partition] {
+				return false
+			}
+		}
+		return len(committed.Topics[topic]) == partitions
+	}, func() string { return "the group's committed offsets do not reach the end of every partition" })
+	t.Logf("%d events: %d distinct ids, %d under FINAL, %d raw rows (%d replayed after the kill); ingest-b landed %d rows after it",
+		total, unique, final, raw, raw-total, after-killedAt)
+}
