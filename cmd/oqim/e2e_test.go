@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -156,23 +155,6 @@ func getJSON(t *testing.T, url string, code int, v any) {
 }
 
 // syncBuffer lets the test read what the running command prints.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The demo command itself, wired as `make demo` runs it (with the test
 // ClickHouse as its external server): every region gets data, the
 // readiness and metrics endpoints answer, and Ctrl-C ends it cleanly. It

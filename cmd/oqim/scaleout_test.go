@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -39,42 +34,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// oqimProcess is an oqim command running as a child process of the test.
-type oqimProcess struct {
-	name    string
-	cmd     *exec.Cmd
-	metrics string // its /metrics URL
-	out     *syncBuffer
-}
-
-// startOqim runs `oqim args...` as a child process with env on top of the
-// OQIM_* settings of none of the parent's: what a deployment sets is all
-// it sees.
-func startOqim(t *testing.T, name string, env []string, args ...string) *oqimProcess {
+// startOqim runs `oqim args...` as a child process with env and none of
+// the parent's OQIM_* settings: what a deployment sets is all it sees.
+func startOqim(t *testing.T, name string, env []string, args ...string) *ingester {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var base []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "OQIM_") {
+			base = append(base, kv)
+		}
+	}
+	p, err := startIngester(os.Args[0], name, args, append(base, append([]string{runAsOqim + "=1", "OQIM_LOG_LEVEL=warn"}, env...)...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(os.Args[0], args...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "OQIM_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, append([]string{runAsOqim + "=1", "OQIM_HTTP_ADDR=" + addr, "OQIM_LOG_LEVEL=warn"}, env...)...)
-	// The child dies with the test, whatever happens to the test.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	p := &oqimProcess{name: name, cmd: cmd, metrics: "http://" + addr + "/metrics", out: &syncBuffer{}}
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		p.Kill()
 		if t.Failed() {
 			t.Logf("output of %s:\n%s", name, p.out.String())
 		}
@@ -82,28 +57,14 @@ func startOqim(t *testing.T, name string, env []string, args ...string) *oqimPro
 	return p
 }
 
-// rows is the process's oqim_ingest_rows_total of pipeline, or -1 while
-// its HTTP server is not up.
-func (p *oqimProcess) rows(t *testing.T, pipeline string) int64 {
+// rows is what p's agency-events pipeline has landed.
+func rows(t *testing.T, p *ingester) int64 {
 	t.Helper()
-	resp, err := http.Get(p.metrics)
+	n, err := p.Rows(context.Background())
 	if err != nil {
-		return -1
+		t.Fatalf("%s: %v", p.name, err)
 	}
-	defer resp.Body.Close()
-	series := `oqim_ingest_rows_total{pipeline="` + pipeline + `"} `
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), series); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				t.Fatalf("%s: %q: %v", p.name, sc.Text(), err)
-			}
-			return n
-		}
-	}
-	t.Fatalf("%s: no %s in /metrics", p.name, series)
-	return 0
+	return n
 }
 
 // assignment is who owns which partitions of topic in group, by client id.
@@ -222,14 +183,11 @@ func TestIngestScaleOutSurvivesKill(t *testing.T) {
 
 	var rowsA, rowsB int64
 	waitFor(t, 30*time.Second, func() bool {
-		rowsA, rowsB = procA.rows(t, "agency-events"), procB.rows(t, "agency-events")
+		rowsA, rowsB = rows(t, procA), rows(t, procB)
 		return rowsA > 0 && rowsB > 0
 	}, func() string { return fmt.Sprintf("rows landed: a %d, b %d", rowsA, rowsB) })
-	if err := procA.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = procA.cmd.Wait()
-	killedAt := procB.rows(t, "agency-events")
+	procA.Kill() // SIGKILL: no shutdown, no leaving the group
+	killedAt := rows(t, procB)
 	t.Logf("SIGKILLed ingest-a after it reported %d rows landed (ingest-b %d)", rowsA, killedAt)
 	if err := <-produced; err != nil {
 		t.Fatal(err)
@@ -251,13 +209,13 @@ func TestIngestScaleOutSurvivesKill(t *testing.T) {
 	}
 	// Every id sent is there (the counts could agree with a lost id and a
 	// stray one).
-	rows, err := conn.Query(ctx, "SELECT DISTINCT id FROM "+db+".portal_applications")
+	ids, err := conn.Query(ctx, "SELECT DISTINCT id FROM "+db+".portal_applications")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
+	for ids.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		if err := ids.Scan(&id); err != nil {
 			t.Fatal(err)
 		}
 		if !sent[id] {
@@ -265,7 +223,7 @@ func TestIngestScaleOutSurvivesKill(t *testing.T) {
 		}
 		delete(sent, id)
 	}
-	rows.Close()
+	ids.Close()
 	if len(sent) != 0 {
 		t.Fatalf("%d ids sent never landed", len(sent))
 	}
@@ -275,7 +233,7 @@ func TestIngestScaleOutSurvivesKill(t *testing.T) {
 		owners = assignment(ctx, t, admin, group, topic)
 		return len(owners) == 1 && len(owners["ingest-b"]) == partitions
 	}, func() string { return fmt.Sprintf("after the kill the partitions are owned by %v", owners) })
-	after := procB.rows(t, "agency-events")
+	after := rows(t, procB)
 	if after <= killedAt {
 		t.Fatalf("ingest-b landed nothing after the kill (%d rows before, %d after)", killedAt, after)
 	}

@@ -1,0 +1,250 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/oqim/oqim/bench/procstat"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/generate"
+)
+
+// Ingester is one ingest process of a scale-out run: `oqim ingest`,
+// started by the caller on the run's topic, group and database.
+type Ingester interface {
+	// Pid is the process, for its CPU time.
+	Pid() int
+	// Rows is what its pipeline has landed so far.
+	Rows(ctx context.Context) (int64, error)
+	// Stop ends the process and waits for it.
+	Stop() error
+}
+
+// Target is where a scale-out run's ingesters read and write.
+type Target struct {
+	Topic, Group, Database string
+}
+
+// ScaleOutOptions configure Preload and ScaleOut.
+type ScaleOutOptions struct {
+	// Events are preloaded once into Topic and read by every run.
+	Events     int
+	Partitions int
+	Topic      string
+	// Kafka is the cluster, with the kafka.* connection settings.
+	Kafka *kafka.Cluster
+	// ClickHousePid, if set, adds the server's CPU time to the report.
+	ClickHousePid int
+	// Start runs the i-th ingest process of a run (i from 0) on target.
+	Start    func(ctx context.Context, i int, target Target) (Ingester, error)
+	Progress io.Writer
+}
+
+// ScaleReport is one run of N ingest processes in one consumer group.
+type ScaleReport struct {
+	Processes int `json:"processes"`
+	Events    int `json:"events"`
+	// Seconds runs from the first row visible in ClickHouse to the last,
+	// so process start-up and the first group join are left out, and
+	// RowsPerS is the rows landed in between over it. WallSeconds runs
+	// from starting the processes.
+	Seconds     float64 `json:"seconds"`
+	WallSeconds float64 `json:"wall_seconds"`
+	RowsPerS    float64 `json:"rows_per_s"`
+	// RowsPerSPerProcess is RowsPerS ÷ Processes.
+	RowsPerSPerProcess float64 `json:"rows_per_s_per_process"`
+	// CPUSeconds are the ingest processes' together, from start to the
+	// last row; RowsPerCPUSecond is Events over it: the rows one fully
+	// busy core of ingest handles per second.
+	CPUSeconds       float64 `json:"ingest_cpu_seconds"`
+	RowsPerCPUSecond float64 `json:"rows_per_ingest_cpu_second"`
+	ClickHouseCPU    float64 `json:"clickhouse_cpu_seconds"`
+	// PerProcess are each process's rows landed and CPU seconds.
+	PerProcess []ProcessFigures `json:"per_process"`
+	Landed     uint64           `json:"rows_landed"`
+	Lost       int64            `json:"lost"`
+	Duplicated int64            `json:"duplicated"`
+}
+
+// ProcessFigures are one ingest process's share of a run.
+type ProcessFigures struct {
+	Rows       int64   `json:"rows"`
+	CPUSeconds float64 `json:"cpu_seconds"`
+}
+
+// Preload writes o.Events generated Single Portal events to o.Topic,
+// which it creates, for the runs that follow.
+func Preload(ctx context.Context, o ScaleOutOptions) error {
+	if o.Events <= 0 || o.Kafka == nil || o.Topic == "" {
+		return errors.New("bench: Preload needs Events, Kafka and Topic")
+	}
+	if err := o.Kafka.EnsureTopics(ctx, o.Partitions, o.Topic, o.Topic+".dlq"); err != nil {
+		return err
+	}
+	ref, err := region.Load()
+	if err != nil {
+		return err
+	}
+	gen := envelopes{generate.New(ref, generate.Options{Seed: 1, RunID: "bench-scale", Families: []generate.Family{generate.PortalApplication}})}
+	start := time.Now()
+	n, err := produce(ctx, gen, o.Kafka, o.Topic, o.Events, 0, nil)
+	if err != nil {
+		return err
+	}
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, "preloaded %d events (%.1f MB) in %.1f s\n", o.Events, float64(n)/1e6, time.Since(start).Seconds())
+	}
+	return nil
+}
+
+// ScaleOut runs processes ingest processes in consumer group
+// target.Group, reading the preloaded topic from its start into a fresh
+// database target.Database, until every event has landed; then it checks
+// that none is lost or duplicated and drops the database.
+func ScaleOut(ctx context.Context, conn driver.Conn, o ScaleOutOptions, processes int, target Target) (*ScaleReport, error) {
+	if processes < 1 || o.Start == nil {
+		return nil, errors.New("bench: ScaleOut needs at least one process and Start")
+	}
+	target.Topic = o.Topic
+	if _, err := migrate.Up(ctx, conn, target.Database, schemaSets()...); err != nil {
+		return nil, err
+	}
+	defer conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+target.Database)
+	waitIdle(ctx, conn)
+
+	r := &ScaleReport{Processes: processes, Events: o.Events}
+	ch0 := procstat.CPUSecondsOf(o.ClickHousePid)
+	began := time.Now()
+	var procs []Ingester
+	defer func() {
+		for _, p := range procs {
+			_ = p.Stop()
+		}
+	}()
+	for i := range processes {
+		p, err := o.Start(ctx, i, target)
+		if err != nil {
+			return nil, fmt.Errorf("bench: starting ingest process %d: %w", i+1, err)
+		}
+		procs = append(procs, p)
+	}
+
+	count := "SELECT count() FROM " + target.Database + ".portal_applications"
+	var (
+		first   time.Time
+		atFirst uint64
+	)
+	deadline := time.Now().Add(30 * time.Minute)
+	for {
+		var n uint64
+		if err := conn.QueryRow(ctx, count).Scan(&n); err != nil {
+			return nil, err
+		}
+		now := time.Now()
+		if n > 0 && first.IsZero() {
+			first, atFirst = now, n
+		}
+		if n >= uint64(o.Events) {
+			r.Seconds, r.WallSeconds = now.Sub(first).Seconds(), now.Sub(began).Seconds()
+			break
+		}
+		if now.After(deadline) {
+			return nil, fmt.Errorf("bench: %d of %d rows after 30 minutes", n, o.Events)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	r.ClickHouseCPU = procstat.CPUSecondsOf(o.ClickHousePid) - ch0
+	for _, p := range procs {
+		rows, err := p.Rows(ctx)
+		if err != nil {
+			return nil, err
+		}
+		f := ProcessFigures{Rows: rows, CPUSeconds: procstat.CPUSecondsOf(p.Pid())}
+		r.CPUSeconds += f.CPUSeconds
+		r.PerProcess = append(r.PerProcess, f)
+	}
+	if r.Seconds > 0 {
+		r.RowsPerS = float64(uint64(o.Events)-atFirst) / r.Seconds
+	} else {
+		// Everything became visible at once (a run of one batch): only
+		// the wall time says anything.
+		r.RowsPerS = float64(o.Events) / r.WallSeconds
+	}
+	r.RowsPerSPerProcess = r.RowsPerS / float64(processes)
+	if r.CPUSeconds > 0 {
+		r.RowsPerCPUSecond = float64(o.Events) / r.CPUSeconds
+	}
+
+	var rows, unique uint64
+	if err := conn.QueryRow(ctx, "SELECT count(), uniqExact(id) FROM "+target.Database+".portal_applications").Scan(&rows, &unique); err != nil {
+		return nil, err
+	}
+	r.Landed, r.Lost, r.Duplicated = rows, int64(o.Events)-int64(unique), int64(rows)-int64(unique)
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, "%d process(es): %.0f rows/s (%.0f per process), %.1f ingest CPU-s, %d lost, %d duplicated\n",
+			processes, r.RowsPerS, r.RowsPerSPerProcess, r.CPUSeconds, r.Lost, r.Duplicated)
+	}
+	return r, nil
+}
+
+// ScaleSummary is the median of several runs with the same process count.
+type ScaleSummary struct {
+	Processes          int     `json:"processes"`
+	Runs               int     `json:"runs"`
+	RowsPerS           float64 `json:"rows_per_s"`
+	RowsPerSPerProcess float64 `json:"rows_per_s_per_process"`
+	CPUSeconds         float64 `json:"ingest_cpu_seconds"`
+	RowsPerCPUSecond   float64 `json:"rows_per_ingest_cpu_second"`
+	ClickHouseCPU      float64 `json:"clickhouse_cpu_seconds"`
+	// Lost and Duplicated are the sums over the runs.
+	Lost       int64 `json:"lost"`
+	Duplicated int64 `json:"duplicated"`
+}
+
+// SummarizeScale takes the medians per process count, in the order the
+// counts first appear.
+func SummarizeScale(reports []*ScaleReport) []ScaleSummary {
+	var order []int
+	by := map[int][]*ScaleReport{}
+	for _, r := range reports {
+		if _, ok := by[r.Processes]; !ok {
+			order = append(order, r.Processes)
+		}
+		by[r.Processes] = append(by[r.Processes], r)
+	}
+	var out []ScaleSummary
+	for _, n := range order {
+		rs := by[n]
+		pick := func(f func(*ScaleReport) float64) float64 {
+			xs := make([]float64, len(rs))
+			for i, r := range rs {
+				xs[i] = f(r)
+			}
+			return median(xs)
+		}
+		s := ScaleSummary{Processes: n, Runs: len(rs),
+			RowsPerS:           pick(func(r *ScaleReport) float64 { return r.RowsPerS }),
+			RowsPerSPerProcess: pick(func(r *ScaleReport) float64 { return r.RowsPerSPerProcess }),
+			CPUSeconds:         pick(func(r *ScaleReport) float64 { return r.CPUSeconds }),
+			RowsPerCPUSecond:   pick(func(r *ScaleReport) float64 { return r.RowsPerCPUSecond }),
+			ClickHouseCPU:      pick(func(r *ScaleReport) float64 { return r.ClickHouseCPU }),
+		}
+		for _, r := range rs {
+			s.Lost += r.Lost
+			s.Duplicated += r.Duplicated
+		}
+		out = append(out, s)
+	}
+	return out
+}
