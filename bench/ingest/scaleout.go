@@ -27,22 +27,24 @@ type Ingester interface {
 	Stop() error
 }
 
-// Target is where a scale-out run's ingesters read and write.
+// Target is where a scale-out run's ingesters read and write: a topic and
+// database of the run's own, so no run sees another's rows.
 type Target struct {
 	Topic, Group, Database string
 }
 
-// ScaleOutOptions configure Preload and ScaleOut.
+// ScaleOutOptions configure ScaleOut.
 type ScaleOutOptions struct {
-	// Events are preloaded once into Topic and read by every run.
+	// Events are produced into each run's topic once its processes have
+	// joined the group.
 	Events     int
 	Partitions int
-	Topic      string
 	// Kafka is the cluster, with the kafka.* connection settings.
 	Kafka *kafka.Cluster
 	// ClickHousePid, if set, adds the server's CPU time to the report.
 	ClickHousePid int
-	// Start runs the i-th ingest process of a run (i from 0) on target.
+	// Start runs the i-th ingest process of a run (i from 0) on target;
+	// the process must be consuming when it returns.
 	Start    func(ctx context.Context, i int, target Target) (Ingester, error)
 	Progress io.Writer
 }
@@ -51,12 +53,13 @@ type ScaleOutOptions struct {
 type ScaleReport struct {
 	Processes int `json:"processes"`
 	Events    int `json:"events"`
-	// Seconds runs from the first row visible in ClickHouse to the last,
-	// so process start-up and the first group join are left out, and
-	// RowsPerS is the rows landed in between over it. WallSeconds runs
-	// from starting the processes.
-	Seconds     float64 `json:"seconds"`
-	WallSeconds float64 `json:"wall_seconds"`
+	// Seconds runs from the first row visible in ClickHouse to the last
+	// distinct one, and RowsPerS is the rows landed in between over it.
+	// Process start-up and the group join come before the events are
+	// produced, so they are left out; ProduceSeconds is how long the
+	// producer (in the bench process, sharing the cores) took.
+	Seconds        float64 `json:"seconds"`
+	ProduceSeconds float64 `json:"produce_seconds"`
 	RowsPerS    float64 `json:"rows_per_s"`
 	// RowsPerSPerProcess is RowsPerS ÷ Processes.
 	RowsPerSPerProcess float64 `json:"rows_per_s_per_process"`
@@ -79,49 +82,30 @@ type ProcessFigures struct {
 	CPUSeconds float64 `json:"cpu_seconds"`
 }
 
-// Preload writes o.Events generated Single Portal events to o.Topic,
-// which it creates, for the runs that follow.
-func Preload(ctx context.Context, o ScaleOutOptions) error {
-	if o.Events <= 0 || o.Kafka == nil || o.Topic == "" {
-		return errors.New("bench: Preload needs Events, Kafka and Topic")
-	}
-	if err := o.Kafka.EnsureTopics(ctx, o.Partitions, o.Topic, o.Topic+".dlq"); err != nil {
-		return err
-	}
-	ref, err := region.Load()
-	if err != nil {
-		return err
-	}
-	gen := envelopes{generate.New(ref, generate.Options{Seed: 1, RunID: "bench-scale", Families: []generate.Family{generate.PortalApplication}})}
-	start := time.Now()
-	n, err := produce(ctx, gen, o.Kafka, o.Topic, o.Events, 0, nil)
-	if err != nil {
-		return err
-	}
-	if o.Progress != nil {
-		fmt.Fprintf(o.Progress, "preloaded %d events (%.1f MB) in %.1f s\n", o.Events, float64(n)/1e6, time.Since(start).Seconds())
-	}
-	return nil
-}
-
 // ScaleOut runs processes ingest processes in consumer group
-// target.Group, reading the preloaded topic from its start into a fresh
-// database target.Database, until every event has landed; then it checks
-// that none is lost or duplicated and drops the database.
+// target.Group on a fresh topic target.Topic and database
+// target.Database; once the group has settled with every process owning
+// partitions, it produces o.Events generated events and waits until every
+// one has landed, counting duplicates (records redelivered after a
+// rebalance, which FINAL collapses). It drops the database at the end.
 func ScaleOut(ctx context.Context, conn driver.Conn, o ScaleOutOptions, processes int, target Target) (*ScaleReport, error) {
-	if processes < 1 || o.Start == nil {
-		return nil, errors.New("bench: ScaleOut needs at least one process and Start")
+	if processes < 1 || o.Start == nil || o.Kafka == nil || o.Events <= 0 {
+		return nil, errors.New("bench: ScaleOut needs Events, Kafka, Start and at least one process")
 	}
-	target.Topic = o.Topic
+	if err := o.Kafka.EnsureTopics(ctx, o.Partitions, target.Topic, target.Topic+".dlq"); err != nil {
+		return nil, err
+	}
 	if _, err := migrate.Up(ctx, conn, target.Database, schemaSets()...); err != nil {
 		return nil, err
 	}
 	defer conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+target.Database)
+	ref, err := region.Load()
+	if err != nil {
+		return nil, err
+	}
 	waitIdle(ctx, conn)
 
 	r := &ScaleReport{Processes: processes, Events: o.Events}
-	ch0 := procstat.CPUSecondsOf(o.ClickHousePid)
-	began := time.Now()
 	var procs []Ingester
 	defer func() {
 		for _, p := range procs {
@@ -135,16 +119,35 @@ func ScaleOut(ctx context.Context, conn driver.Conn, o ScaleOutOptions, processe
 		}
 		procs = append(procs, p)
 	}
+	if err := settled(ctx, o.Kafka, target, processes, o.Partitions); err != nil {
+		return nil, err
+	}
+	cpu0 := make([]float64, processes)
+	for i, p := range procs {
+		cpu0[i] = procstat.CPUSecondsOf(p.Pid())
+	}
+	ch0 := procstat.CPUSecondsOf(o.ClickHousePid)
 
-	count := "SELECT count() FROM " + target.Database + ".portal_applications"
+	gen := envelopes{generate.New(ref, generate.Options{Seed: 1, RunID: target.Topic, Families: []generate.Family{generate.PortalApplication}})}
+	produced := make(chan error, 1)
+	began := time.Now()
+	go func() {
+		_, err := produce(ctx, gen, o.Kafka, target.Topic, o.Events, 0, nil)
+		r.ProduceSeconds = time.Since(began).Seconds()
+		produced <- err
+	}()
+
+	// count() is cheap and tells when the last row may be in; the
+	// distinct count then says when the last missing one is.
 	var (
 		first   time.Time
 		atFirst uint64
+		done    time.Time
 	)
 	deadline := time.Now().Add(30 * time.Minute)
-	for {
+	for done.IsZero() {
 		var n uint64
-		if err := conn.QueryRow(ctx, count).Scan(&n); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT count() FROM "+target.Database+".portal_applications").Scan(&n); err != nil {
 			return nil, err
 		}
 		now := time.Now()
@@ -152,8 +155,14 @@ func ScaleOut(ctx context.Context, conn driver.Conn, o ScaleOutOptions, processe
 			first, atFirst = now, n
 		}
 		if n >= uint64(o.Events) {
-			r.Seconds, r.WallSeconds = now.Sub(first).Seconds(), now.Sub(began).Seconds()
-			break
+			var unique uint64
+			if err := conn.QueryRow(ctx, "SELECT uniqExact(id) FROM "+target.Database+".portal_applications").Scan(&unique); err != nil {
+				return nil, err
+			}
+			if unique >= uint64(o.Events) {
+				done = now
+				break
+			}
 		}
 		if now.After(deadline) {
 			return nil, fmt.Errorf("bench: %d of %d rows after 30 minutes", n, o.Events)
@@ -164,22 +173,26 @@ func ScaleOut(ctx context.Context, conn driver.Conn, o ScaleOutOptions, processe
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	if err := <-produced; err != nil {
+		return nil, err
+	}
 	r.ClickHouseCPU = procstat.CPUSecondsOf(o.ClickHousePid) - ch0
-	for _, p := range procs {
+	for i, p := range procs {
 		rows, err := p.Rows(ctx)
 		if err != nil {
 			return nil, err
 		}
-		f := ProcessFigures{Rows: rows, CPUSeconds: procstat.CPUSecondsOf(p.Pid())}
+		f := ProcessFigures{Rows: rows, CPUSeconds: procstat.CPUSecondsOf(p.Pid()) - cpu0[i]}
 		r.CPUSeconds += f.CPUSeconds
 		r.PerProcess = append(r.PerProcess, f)
 	}
+	r.Seconds = done.Sub(first).Seconds()
 	if r.Seconds > 0 {
 		r.RowsPerS = float64(uint64(o.Events)-atFirst) / r.Seconds
 	} else {
 		// Everything became visible at once (a run of one batch): only
-		// the wall time says anything.
-		r.RowsPerS = float64(o.Events) / r.WallSeconds
+		// the time since producing began says anything.
+		r.RowsPerS = float64(o.Events) / done.Sub(began).Seconds()
 	}
 	r.RowsPerSPerProcess = r.RowsPerS / float64(processes)
 	if r.CPUSeconds > 0 {
@@ -196,6 +209,36 @@ func ScaleOut(ctx context.Context, conn driver.Conn, o ScaleOutOptions, processe
 			processes, r.RowsPerS, r.RowsPerSPerProcess, r.CPUSeconds, r.Lost, r.Duplicated)
 	}
 	return r, nil
+}
+
+// settled waits until the group has processes members that own every
+// partition of the topic between them, each at least one.
+func settled(ctx context.Context, k *kafka.Cluster, t Target, processes, partitions int) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		members, err := k.GroupMembers(ctx, t.Group, t.Topic)
+		if err == nil && len(members) == processes {
+			owned := 0
+			for _, m := range members {
+				if len(m.Partitions) == 0 {
+					owned = -1
+					break
+				}
+				owned += len(m.Partitions)
+			}
+			if owned == partitions {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: group %s did not settle with %d processes owning %d partitions within 2 minutes (%+v, %v)", t.Group, processes, partitions, members, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // ScaleSummary is the median of several runs with the same process count.

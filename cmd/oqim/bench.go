@@ -61,16 +61,17 @@ allocator back to back, --runs times, alternating which goes first, each
 run with a fresh broker, topic and database; the medians per allocator
 follow the runs.
 
---processes N measures scale-out instead: the events are preloaded once,
-then 1 and N 'oqim ingest' processes (this binary, with this
-configuration; kafka.topic, kafka.group and clickhouse.database set per
-run) share one consumer group, --runs times each, alternating which goes
-first, each run into a fresh database. Reported: rows/s from the first
-row visible in ClickHouse to the last, per process, the ingest
-processes' CPU seconds and rows per CPU-second (what one busy core of
-ingest handles), ClickHouse's CPU seconds, and lost and duplicated rows.
-The processes share the machine's cores with ClickHouse and the broker:
-N processes can only go faster than one while a core is idle.`,
+--processes N measures scale-out instead: 1 and N 'oqim ingest' processes
+(this binary, with this configuration; kafka.topic, kafka.group and
+clickhouse.database set per run) share one consumer group, --runs times
+each, alternating which goes first, each run on a fresh topic and
+database. Once the group has settled (every process owns partitions),
+--events events are produced and timed from the first row visible in
+ClickHouse to the last distinct one. Reported: rows/s, per process, the
+ingest processes' CPU seconds and rows per CPU-second (what one busy core
+of ingest handles), ClickHouse's CPU seconds, lost and duplicated rows.
+The processes share the machine's cores with ClickHouse, the broker and
+the producer: N processes can only go faster than one while a core is idle.`,
 		Example: `  oqim bench ingest --events 1000000
   oqim bench ingest --events 2000000 --json
   oqim bench ingest --events 2000000 --alloc both --runs 3

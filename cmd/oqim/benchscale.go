@@ -44,7 +44,7 @@ func (a *app) benchScaleOut(ctx context.Context, cfg config.Config, ch benchCH, 
 	}
 	stamp := time.Now().Unix()
 	o := benchingest.ScaleOutOptions{
-		Events: f.events, Partitions: f.partitions, Topic: fmt.Sprintf("bench.scale.%d", stamp), Kafka: cl,
+		Events: f.events, Partitions: f.partitions, Kafka: cl,
 		ClickHousePid: ch.pid, Progress: a.stderr,
 	}
 	// Each process is `oqim ingest` with this process's configuration
@@ -66,9 +66,6 @@ func (a *app) benchScaleOut(ctx context.Context, cfg config.Config, ch benchCH, 
 		}
 		return startIngester(self, fmt.Sprintf("ingest-%d", i+1), args, append(os.Environ(), env...))
 	}
-	if err := benchingest.Preload(ctx, o); err != nil {
-		return err
-	}
 	counts := []int{1}
 	if f.processes > 1 {
 		counts = append(counts, f.processes)
@@ -82,7 +79,8 @@ func (a *app) benchScaleOut(ctx context.Context, cfg config.Config, ch benchCH, 
 		}
 		for _, n := range order {
 			fmt.Fprintf(a.stderr, "run %d of %d, %d ingest process(es)\n", i+1, runs, n)
-			t := benchingest.Target{Group: fmt.Sprintf("bench-scale-%d-%d-%d", stamp, n, i), Database: fmt.Sprintf("bench_scale_%d_%d_%d", stamp, n, i)}
+			t := benchingest.Target{Topic: fmt.Sprintf("bench.scale.%d.%d.%d", stamp, n, i), Group: fmt.Sprintf("bench-scale-%d-%d-%d", stamp, n, i),
+				Database: fmt.Sprintf("bench_scale_%d_%d_%d", stamp, n, i)}
 			rep, err := benchingest.ScaleOut(ctx, ch.conn, o, n, t)
 			if err != nil {
 				return err

@@ -67,20 +67,16 @@ func rows(t *testing.T, p *ingester) int64 {
 	return n
 }
 
-// assignment is who owns which partitions of topic in group, by client id.
-func assignment(ctx context.Context, t *testing.T, c *kafkago.Client, group, topic string) map[string][]int {
-	t.Helper()
-	resp, err := c.DescribeGroups(ctx, &kafkago.DescribeGroupsRequest{GroupIDs: []string{group}})
-	if err != nil || len(resp.Groups) != 1 || resp.Groups[0].Error != nil {
-		return nil // the group is being formed or rebalanced
+// assignment is who owns which partitions of topic in group, by client
+// id; nil while the group forms or rebalances.
+func assignment(ctx context.Context, c *kafka.Cluster, group, topic string) map[string][]int {
+	members, err := c.GroupMembers(ctx, group, topic)
+	if err != nil {
+		return nil
 	}
 	owners := map[string][]int{}
-	for _, m := range resp.Groups[0].Members {
-		for _, tp := range m.MemberAssignments.Topics {
-			if tp.Topic == topic {
-				owners[m.ClientID] = append(owners[m.ClientID], tp.Partitions...)
-			}
-		}
+	for _, m := range members {
+		owners[m.ClientID] = append(owners[m.ClientID], m.Partitions...)
 	}
 	return owners
 }
@@ -140,10 +136,11 @@ func TestIngestScaleOutSurvivesKill(t *testing.T) {
 	procA := startOqim(t, "ingest-a", env("ingest-a"), "ingest", "--insecure-demo")
 	procB := startOqim(t, "ingest-b", env("ingest-b"), "ingest", "--insecure-demo")
 
+	cl := kafka.Plain(b.Addrs()...)
 	admin := &kafkago.Client{Addr: kafkago.TCP(b.Addrs()...), Timeout: 5 * time.Second}
 	var owners map[string][]int
 	waitFor(t, 30*time.Second, func() bool {
-		owners = assignment(ctx, t, admin, group, topic)
+		owners = assignment(ctx, cl, group, topic)
 		return len(owners["ingest-a"]) > 0 && len(owners["ingest-b"]) > 0
 	}, func() string { return fmt.Sprintf("partitions not shared by both processes: %v", owners) })
 	t.Logf("before the kill: %v", owners)
@@ -167,7 +164,7 @@ func TestIngestScaleOutSurvivesKill(t *testing.T) {
 	if len(sent) != len(msgs) {
 		t.Fatalf("%d events generated with %d distinct ids", len(msgs), len(sent))
 	}
-	w := kafka.Plain(b.Addrs()...).NewWriter(topic)
+	w := cl.NewWriter(topic)
 	defer w.Close()
 	produced := make(chan error, 1)
 	go func() {
@@ -230,7 +227,7 @@ func TestIngestScaleOutSurvivesKill(t *testing.T) {
 
 	// The survivor owns every partition and has committed each to its end.
 	waitFor(t, 20*time.Second, func() bool {
-		owners = assignment(ctx, t, admin, group, topic)
+		owners = assignment(ctx, cl, group, topic)
 		return len(owners) == 1 && len(owners["ingest-b"]) == partitions
 	}, func() string { return fmt.Sprintf("after the kill the partitions are owned by %v", owners) })
 	after := rows(t, procB)

@@ -239,3 +239,38 @@ func IsUnreachable(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op)
 }
+
+// Member is one member of a consumer group and the partitions of a topic
+// it owns.
+type Member struct {
+	ID, ClientID string
+	Partitions   []int
+}
+
+// GroupMembers describes group as its coordinator sees it: the members
+// and which partitions of topic each owns. It errors while the group is
+// rebalancing or unknown.
+func (c *Cluster) GroupMembers(ctx context.Context, group, topic string) ([]Member, error) {
+	resp, err := c.client(5*time.Second).DescribeGroups(ctx, &kafkago.DescribeGroupsRequest{GroupIDs: []string{group}})
+	if err != nil {
+		return nil, fmt.Errorf("kafka: describing group %s: %w", group, err)
+	}
+	if len(resp.Groups) != 1 {
+		return nil, fmt.Errorf("kafka: describing group %s: %d groups in the answer", group, len(resp.Groups))
+	}
+	g := resp.Groups[0]
+	if g.Error != nil {
+		return nil, fmt.Errorf("kafka: group %s: %w", group, g.Error)
+	}
+	var out []Member
+	for _, m := range g.Members {
+		mb := Member{ID: m.MemberID, ClientID: m.ClientID}
+		for _, tp := range m.MemberAssignments.Topics {
+			if tp.Topic == topic {
+				mb.Partitions = append(mb.Partitions, tp.Partitions...)
+			}
+		}
+		out = append(out, mb)
+	}
+	return out, nil
+}
