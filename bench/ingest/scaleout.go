@@ -60,7 +60,7 @@ type ScaleReport struct {
 	// producer (in the bench process, sharing the cores) took.
 	Seconds        float64 `json:"seconds"`
 	ProduceSeconds float64 `json:"produce_seconds"`
-	RowsPerS    float64 `json:"rows_per_s"`
+	RowsPerS       float64 `json:"rows_per_s"`
 	// RowsPerSPerProcess is RowsPerS ÷ Processes.
 	RowsPerSPerProcess float64 `json:"rows_per_s_per_process"`
 	// CPUSeconds are the ingest processes' together, from start to the
