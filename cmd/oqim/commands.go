@@ -205,7 +205,7 @@ DLQ reason at the end.`,
 				return err
 			}
 			if err := cluster.EnsureTopics(ctx, cfg.Kafka.Partitions, cfg.Kafka.Topic); err != nil {
-				return err
+				return fmt.Errorf("%w\n  fix: check kafka.brokers / OQIM_KAFKA_BROKERS (and kafka.tls, kafka.sasl) and that the brokers are up", err)
 			}
 			w := cluster.NewWriter(cfg.Kafka.Topic)
 			defer w.Close()

@@ -93,7 +93,10 @@ func TestSASLSCRAM(t *testing.T) {
 			}
 			roundTrip(t, c, "scram")
 
-			pingFails(t, kafka.Config{Brokers: addrs, SASL: kafka.SASLConfig{Mechanism: mech, Username: "oqim", Password: "wrong"}}, "wrong password")
+			err = pingFails(t, kafka.Config{Brokers: addrs, SASL: kafka.SASLConfig{Mechanism: mech, Username: "oqim", Password: "wrong"}}, "wrong password")
+			if !strings.Contains(err.Error(), `SASL login `+mech+` as "oqim"`) {
+				t.Errorf("wrong password: %v does not name the SASL login", err)
+			}
 			pingFails(t, kafka.Config{Brokers: addrs}, "no SASL")
 		})
 	}
