@@ -101,7 +101,9 @@ func TestCommandsOverTLSAndSCRAM(t *testing.T) {
 			t.Fatal(err)
 		}
 		return landed >= good
-	}, func() string { return "rows landed: " + strconv.FormatUint(landed, 10) + " of " + strconv.FormatUint(good, 10) })
+	}, func() string {
+		return "rows landed: " + strconv.FormatUint(landed, 10) + " of " + strconv.FormatUint(good, 10)
+	})
 	if landed != good {
 		t.Fatalf("%d events landed, want %d (%d sent, %d bad)", landed, good, sent, dead)
 	}
