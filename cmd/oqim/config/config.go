@@ -216,9 +216,13 @@ type EmbeddedKafka struct {
 
 type ClickHouseConfig struct {
 	// DSN of an external server; empty starts a local one.
-	DSN      string          `yaml:"dsn"`
-	Database string          `yaml:"database"`
-	Local    LocalClickHouse `yaml:"local"`
+	DSN      string `yaml:"dsn"`
+	Database string `yaml:"database"`
+	// Cluster names the ClickHouse cluster (remote_servers) the schema
+	// lives on: migrate creates it ON CLUSTER, replicated and sharded, and
+	// connections run with clickhouse.ClusterSettings. Empty: one server.
+	Cluster string          `yaml:"cluster"`
+	Local   LocalClickHouse `yaml:"local"`
 }
 
 type LocalClickHouse struct {
@@ -560,6 +564,14 @@ func (c *Config) validate(path string) error {
 	}
 	if !validDatabase.MatchString(c.ClickHouse.Database) {
 		return bad("clickhouse.database", fmt.Sprintf("%q must be letters, digits and underscores", c.ClickHouse.Database))
+	}
+	if c.ClickHouse.Cluster != "" {
+		if !validDatabase.MatchString(c.ClickHouse.Cluster) {
+			return bad("clickhouse.cluster", fmt.Sprintf("%q must be letters, digits and underscores (a cluster name of remote_servers)", c.ClickHouse.Cluster))
+		}
+		if c.ClickHouse.DSN == "" {
+			return bad("clickhouse.cluster", "needs clickhouse.dsn: the local server is a single node; start a local cluster with `oqim clickhouse cluster start` and set clickhouse.dsn to one of its DSNs")
+		}
 	}
 	if c.ClickHouse.DSN == "" && c.ClickHouse.Local.Dir == "" {
 		return bad("clickhouse.local.dir", "must be set when clickhouse.dsn is empty (the local server keeps its data there)")
