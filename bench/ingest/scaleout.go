@@ -43,6 +43,10 @@ type ScaleOutOptions struct {
 	Kafka *kafka.Cluster
 	// ClickHousePid, if set, adds the server's CPU time to the report.
 	ClickHousePid int
+	// Cluster, when set, is the ClickHouse cluster conn is a server of:
+	// each run's schema is created on it (migrate.UpOn), replicated and
+	// sharded, and dropped from all of it.
+	Cluster string
 	// Start runs the i-th ingest process of a run (i from 0) on target;
 	// the process must be consuming when it returns.
 	Start    func(ctx context.Context, i int, target Target) (Ingester, error)
@@ -63,9 +67,9 @@ type ScaleReport struct {
 	RowsPerS       float64 `json:"rows_per_s"`
 	// RowsPerSPerProcess is RowsPerS ÷ Processes.
 	RowsPerSPerProcess float64 `json:"rows_per_s_per_process"`
-	// CPUSeconds are the ingest processes' together, from start to the
-	// last row; RowsPerCPUSecond is Events over it: the rows one fully
-	// busy core of ingest handles per second.
+	// CPUSeconds are the ingest processes' together, from the settled
+	// group to the last row; RowsPerCPUSecond is Events over it: the rows
+	// one fully busy core of ingest handles per second.
 	CPUSeconds       float64 `json:"ingest_cpu_seconds"`
 	RowsPerCPUSecond float64 `json:"rows_per_ingest_cpu_second"`
 	ClickHouseCPU    float64 `json:"clickhouse_cpu_seconds"`
@@ -95,10 +99,14 @@ func ScaleOut(ctx context.Context, conn driver.Conn, o ScaleOutOptions, processe
 	if err := o.Kafka.EnsureTopics(ctx, o.Partitions, target.Topic, target.Topic+".dlq"); err != nil {
 		return nil, err
 	}
-	if _, err := migrate.Up(ctx, conn, target.Database, schemaSets()...); err != nil {
+	if _, err := migrate.UpOn(ctx, conn, migrate.Target{DB: target.Database, Cluster: o.Cluster}, schemaSets()...); err != nil {
 		return nil, err
 	}
-	defer conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+target.Database)
+	drop := "DROP DATABASE IF EXISTS " + target.Database
+	if o.Cluster != "" {
+		drop += " ON CLUSTER " + o.Cluster
+	}
+	defer conn.Exec(context.Background(), drop)
 	ref, err := region.Load()
 	if err != nil {
 		return nil, err

@@ -39,7 +39,7 @@ func (a *app) benchCmd() *cobra.Command {
 		events, partitions, batch, runs int
 		processes, brokers              int
 		latencyFor                      time.Duration
-		asJSON                          bool
+		asJSON, cluster                 bool
 		dir, cpuProfile, rows, alloc    string
 	)
 	ingestC := &cobra.Command{
@@ -71,12 +71,16 @@ ClickHouse to the last distinct one. Reported: rows/s, per process, the
 ingest processes' CPU seconds and rows per CPU-second (what one busy core
 of ingest handles), ClickHouse's CPU seconds, lost and duplicated rows.
 The processes share the machine's cores with ClickHouse, the broker and
-the producer: N processes can only go faster than one while a core is idle.`,
+the producer: N processes can only go faster than one while a core is idle.
+--cluster runs ClickHouse as a local cluster (ZooKeeper, 2 shards × 2
+replicas, the schema ON CLUSTER as 'migrate up --cluster' creates it),
+process i writing through server i; ClickHouse's CPU is then not reported.`,
 		Example: `  oqim bench ingest --events 1000000
   oqim bench ingest --events 2000000 --json
   oqim bench ingest --events 2000000 --alloc both --runs 3
   oqim bench ingest --events 8000000 --rows small   # the clickhouse_sinker comparison's rows
-  oqim bench ingest --events 1000000 --processes 2 --brokers 3 --runs 3   # scale-out: 1 and 2 ingest processes`,
+  oqim bench ingest --events 1000000 --processes 2 --brokers 3 --runs 3   # scale-out: 1 and 2 ingest processes
+  oqim bench ingest --events 1000000 --processes 2 --brokers 3 --cluster  # the same on a 2×2 ClickHouse cluster`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, log, err := a.config("text")
@@ -85,6 +89,22 @@ the producer: N processes can only go faster than one while a core is idle.`,
 			}
 			tuneGC(cfg.Pipeline)
 			ctx := cmd.Context()
+			if brokers < 1 || brokers > 9 {
+				return &usageError{fmt.Errorf("--brokers %d: want 1 to 9", brokers)}
+			}
+			if cluster && processes == 0 {
+				return &usageError{errors.New("--cluster goes with --processes")}
+			}
+			if processes > 0 {
+				if alloc == "both" || rows != benchingest.RowsEnvelope {
+					return &usageError{errors.New("--processes measures the production pipeline on envelopes: drop --alloc both and --rows")}
+				}
+				if _, err := ingest.NewAllocator(alloc); err != nil {
+					return &usageError{fmt.Errorf("--alloc: %w", err)}
+				}
+				return a.benchScaleOut(ctx, cfg, log, scaleOutFlags{events: events, partitions: partitions, brokers: brokers,
+					processes: processes, runs: runs, batch: batch, alloc: alloc, asJSON: asJSON, cluster: cluster, dir: dir})
+			}
 			ch, stop, err := benchClickHouse(ctx, cfg, log, filepath.Join(dir, "clickhouse"))
 			if err != nil {
 				return err
@@ -104,16 +124,6 @@ the producer: N processes can only go faster than one while a core is idle.`,
 			pcfg := ingest.Config{BatchSize: cfg.Pipeline.BatchSize, BatchInterval: cfg.Pipeline.BatchInterval.Duration}
 			if batch > 0 {
 				pcfg.BatchSize = batch
-			}
-			if brokers < 1 || brokers > 9 {
-				return &usageError{fmt.Errorf("--brokers %d: want 1 to 9", brokers)}
-			}
-			if processes > 0 {
-				if alloc == "both" || rows != benchingest.RowsEnvelope {
-					return &usageError{errors.New("--processes measures the production pipeline on envelopes: drop --alloc both and --rows")}
-				}
-				return a.benchScaleOut(ctx, cfg, ch, scaleOutFlags{events: events, partitions: partitions, brokers: brokers,
-					processes: processes, runs: runs, batch: batch, alloc: alloc, asJSON: asJSON})
 			}
 			stamp := time.Now().Unix()
 			var reports []*benchingest.Report
@@ -170,6 +180,7 @@ the producer: N processes can only go faster than one while a core is idle.`,
 	ingestC.Flags().IntVar(&batch, "batch-size", 0, "rows per insert (0: pipeline.batch_size)")
 	ingestC.Flags().StringVar(&alloc, "alloc", ingest.DefaultAllocator, "the pipeline's allocator: pool, go, or both side by side")
 	ingestC.Flags().IntVar(&processes, "processes", 0, "scale-out: run N `oqim ingest` processes in one consumer group beside a single one, --runs times each (0: the single-pipeline phases above)")
+	ingestC.Flags().BoolVar(&cluster, "cluster", false, "with --processes: ClickHouse as a local cluster of 2 shards × 2 replicas with ZooKeeper (oqim clickhouse cluster) under --dir, the processes spread over its servers")
 	ingestC.Flags().IntVar(&brokers, "brokers", 1, "brokers of the embedded cluster when kafka.brokers is empty (3: replication factor 3)")
 	ingestC.Flags().IntVar(&runs, "runs", 1, "runs per allocator; with more than one, the medians are printed at the end")
 	ingestC.Flags().DurationVar(&latencyFor, "latency-for", 10*time.Second, "length of the latency phase")

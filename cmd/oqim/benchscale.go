@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -22,17 +24,53 @@ import (
 
 	benchingest "github.com/oqim/oqim/bench/ingest"
 	"github.com/oqim/oqim/cmd/oqim/config"
+	"github.com/oqim/oqim/connectors/clickhouse"
+	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 )
 
 type scaleOutFlags struct {
 	events, partitions, brokers, processes, runs, batch int
-	alloc                                               string
-	asJSON                                              bool
+	alloc, dir                                          string
+	asJSON, cluster                                     bool
 }
 
 // benchScaleOut is `oqim bench ingest --processes N`: 1 and N `oqim
-// ingest` processes in one consumer group on one preloaded topic.
-func (a *app) benchScaleOut(ctx context.Context, cfg config.Config, ch benchCH, f scaleOutFlags) error {
+// ingest` processes in one consumer group.
+func (a *app) benchScaleOut(ctx context.Context, cfg config.Config, log *slog.Logger, f scaleOutFlags) error {
+	// dsns[i % len] is process i's server; clusterName is set on a cluster.
+	var (
+		ch          benchCH
+		dsns        []string
+		clusterName string
+	)
+	if f.cluster {
+		bin, err := chserver.Install(ctx, log)
+		if err != nil {
+			return err
+		}
+		java, err := chserver.InstallZooKeeper(ctx, log)
+		if err != nil {
+			return err
+		}
+		c, err := chserver.StartCluster(ctx, chserver.ClusterOptions{Dir: filepath.Join(f.dir, "clickhouse-cluster"), Binary: bin, Java: java, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer func() { _ = c.Stop(context.Background()) }()
+		dsns, clusterName = c.DSNs(), c.Name
+		if ch.conn, err = clickhouse.OpenCluster(ctx, dsns[0]); err != nil {
+			return err
+		}
+		defer ch.conn.Close()
+	} else {
+		var stop func()
+		var err error
+		if ch, stop, err = benchClickHouse(ctx, cfg, log, filepath.Join(f.dir, "clickhouse")); err != nil {
+			return err
+		}
+		defer stop()
+		dsns = []string{ch.dsn}
+	}
 	cl, stopKafka, brokerPid, err := benchKafka(ctx, cfg.Kafka, f.brokers, f.partitions)
 	if err != nil {
 		return err
@@ -45,7 +83,7 @@ func (a *app) benchScaleOut(ctx context.Context, cfg config.Config, ch benchCH, 
 	stamp := time.Now().Unix()
 	o := benchingest.ScaleOutOptions{
 		Events: f.events, Partitions: f.partitions, Kafka: cl,
-		ClickHousePid: ch.pid, Progress: a.stderr,
+		ClickHousePid: ch.pid, Cluster: clusterName, Progress: a.stderr,
 	}
 	// Each process is `oqim ingest` with this process's configuration
 	// (file and OQIM_* variables, kafka.tls and kafka.sasl included); only
@@ -54,8 +92,8 @@ func (a *app) benchScaleOut(ctx context.Context, cfg config.Config, ch benchCH, 
 		env := []string{
 			"OQIM_KAFKA_BROKERS=" + strings.Join(cl.Brokers(), ","), "OQIM_KAFKA_TOPIC=" + t.Topic, "OQIM_KAFKA_GROUP=" + t.Group,
 			"OQIM_KAFKA_PARTITIONS=" + strconv.Itoa(f.partitions),
-			"OQIM_CLICKHOUSE_DSN=" + ch.dsn, "OQIM_CLICKHOUSE_DATABASE=" + t.Database, "OQIM_LOG_LEVEL=warn",
-			"OQIM_PIPELINE_ALLOCATOR=" + f.alloc,
+			"OQIM_CLICKHOUSE_DSN=" + dsns[i%len(dsns)], "OQIM_CLICKHOUSE_DATABASE=" + t.Database, "OQIM_CLICKHOUSE_CLUSTER=" + clusterName,
+			"OQIM_LOG_LEVEL=warn", "OQIM_PIPELINE_ALLOCATOR=" + f.alloc,
 		}
 		if f.batch > 0 {
 			env = append(env, "OQIM_PIPELINE_BATCH_SIZE="+strconv.Itoa(f.batch))
@@ -98,7 +136,11 @@ func (a *app) benchScaleOut(ctx context.Context, cfg config.Config, ch benchCH, 
 		return json.NewEncoder(a.stdout).Encode(map[string]any{"medians": sums, "cores": runtime.NumCPU(), "broker_pid": brokerPid})
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "%d events, %d partitions, %d broker(s); %d cores shared by ingest, ClickHouse and the broker\n", f.events, f.partitions, len(cl.Brokers()), runtime.NumCPU())
+	where := "one ClickHouse server"
+	if f.cluster {
+		where = fmt.Sprintf("ClickHouse cluster %s of %d servers", clusterName, len(dsns))
+	}
+	fmt.Fprintf(tw, "%d events, %d partitions, %d broker(s), %s; %d cores shared by all of them\n", f.events, f.partitions, len(cl.Brokers()), where, runtime.NumCPU())
 	fmt.Fprintln(tw, "processes\truns\trows/s\tper process\tingest cpu s\trows/cpu-s\tClickHouse cpu s\tlost\tdup")
 	for _, s := range sums {
 		fmt.Fprintf(tw, "%d\t%d\t%.0f\t%.0f\t%.1f\t%.0f\t%.1f\t%d\t%d\n", s.Processes, s.Runs, s.RowsPerS, s.RowsPerSPerProcess,
