@@ -186,13 +186,25 @@ func ScaleOut(ctx context.Context, conn driver.Conn, o ScaleOutOptions, processe
 	}
 	r.ClickHouseCPU = procstat.CPUSecondsOf(o.ClickHousePid) - ch0
 	for i, p := range procs {
-		rows, err := p.Rows(ctx)
-		if err != nil {
-			return nil, err
+		r.PerProcess = append(r.PerProcess, ProcessFigures{CPUSeconds: procstat.CPUSecondsOf(p.Pid()) - cpu0[i]})
+		r.CPUSeconds += r.PerProcess[i].CPUSeconds
+	}
+	// A pipeline counts its rows once the batch is committed, a moment
+	// after ClickHouse shows them: wait for the counts to catch up.
+	for wait := time.Now().Add(10 * time.Second); ; {
+		var sum int64
+		for i, p := range procs {
+			rows, err := p.Rows(ctx)
+			if err != nil {
+				return nil, err
+			}
+			r.PerProcess[i].Rows = rows
+			sum += rows
 		}
-		f := ProcessFigures{Rows: rows, CPUSeconds: procstat.CPUSecondsOf(p.Pid()) - cpu0[i]}
-		r.CPUSeconds += f.CPUSeconds
-		r.PerProcess = append(r.PerProcess, f)
+		if sum >= int64(o.Events) || time.Now().After(wait) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	r.Seconds = done.Sub(first).Seconds()
 	if r.Seconds > 0 {
