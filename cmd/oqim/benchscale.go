@@ -37,6 +37,10 @@ type scaleOutFlags struct {
 // benchScaleOut is `oqim bench ingest --processes N`: 1 and N `oqim
 // ingest` processes in one consumer group.
 func (a *app) benchScaleOut(ctx context.Context, cfg config.Config, log *slog.Logger, f scaleOutFlags) error {
+	if len(cfg.Pipelines) > 0 {
+		// The processes' rows are read from the default pipeline's series.
+		return &usageError{errors.New("--processes measures the default pipeline (agency-events, on kafka.topic): use a configuration without pipelines:")}
+	}
 	// dsns[i % len] is process i's server; clusterName is set on a cluster.
 	var (
 		ch          benchCH
