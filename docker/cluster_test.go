@@ -157,11 +157,16 @@ func TestClusterOqimSettings(t *testing.T) {
 		t.Error("ingest leaves a dead replica's partitions idle for the default 30 s")
 	}
 	serve, _ := p.GetService("serve")
-	if !strings.HasPrefix(env(serve, "OQIM_OIDC_ISSUER"), "http://keycloak:8080/") {
+	if !strings.HasPrefix(env(serve, "OQIM_OIDC_ISSUER"), "https://keycloak:8443/") {
 		t.Errorf("serve's OIDC issuer %q is not the compose identity provider", env(serve, "OQIM_OIDC_ISSUER"))
 	}
 	if _, err := p.GetService("keycloak"); err != nil {
 		t.Error(err)
+	}
+	// The provider's certificate comes from the compose CA, which the
+	// oqim containers add to the system's roots.
+	if env(serve, "SSL_CERT_DIR") != "/etc/oqim/kafka" {
+		t.Errorf("serve does not trust the compose CA for the provider's HTTPS (SSL_CERT_DIR %q)", env(serve, "SSL_CERT_DIR"))
 	}
 }
 
