@@ -179,6 +179,7 @@ func runDemo(t *testing.T, brokers string) {
 	t.Setenv("OQIM_CLICKHOUSE_DATABASE", db)
 	t.Setenv("OQIM_KAFKA_BROKERS", brokers)
 	t.Setenv("OQIM_KAFKA_EMBEDDED_PORT", "0")
+	t.Setenv("OQIM_KAFKA_EMBEDDED_BROKERS", "3")
 	t.Setenv("OQIM_KAFKA_EMBEDDED_DATA_DIR", t.TempDir())
 	t.Setenv("OQIM_HTTP_ADDR", "127.0.0.1:0")
 	t.Setenv("OQIM_GENERATOR_BACKFILL", "3000")
@@ -193,14 +194,15 @@ func runDemo(t *testing.T, brokers string) {
 	go func() { done <- root.ExecuteContext(ctx) }()
 
 	urlRE := regexp.MustCompile(`Dashboard\s+(http://\S+)/`)
-	brokerRE := regexp.MustCompile(`Kafka brokers\s+\[(\S+)\]( \(embedded\))?`)
+	brokerRE := regexp.MustCompile(`Kafka brokers\s+\[([^\]]+)\]( \(embedded\))?`)
 	var base string
 	deadline := time.Now().Add(60 * time.Second)
 	for base == "" {
 		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
 			base = m[1]
 			b := brokerRE.FindStringSubmatch(stdout.String())
-			if b == nil || (brokers == "") != (b[2] != "") || (brokers != "" && b[1] != brokers) {
+			// The embedded cluster runs three brokers (kafka.embedded.brokers).
+			if b == nil || (brokers == "") != (b[2] != "") || (brokers != "" && b[1] != brokers) || (brokers == "" && len(strings.Fields(b[1])) != 3) {
 				t.Fatalf("demo uses brokers %q, configured %q:\n%s", b, brokers, stdout.String())
 			}
 			break
