@@ -74,6 +74,11 @@ compose-check:
 	OQIM_ACCESS_JWT_SECRET=compose-check-placeholder-of-32-bytes OQIM_DOCTOR_JWT_SECRET=compose-check-placeholder-of-32-bytes \
 	  docker compose -f docker/compose.yaml config --quiet
 	@echo "docker/compose.yaml is valid"
+	OQIM_ACCESS_JWT_SECRET=compose-check-placeholder-of-32-bytes OQIM_DOCTOR_JWT_SECRET=compose-check-placeholder-of-32-bytes \
+	OQIM_KAFKA_SASL_PASSWORD=placeholder OQIM_CLICKHOUSE_PASSWORD=placeholder \
+	CLICKHOUSE_INTERSERVER_SECRET=placeholder KEYCLOAK_ADMIN_PASSWORD=placeholder \
+	  docker compose -f docker/compose.cluster.yaml config --quiet
+	@echo "docker/compose.cluster.yaml is valid"
 
 vet:
 	$(GO) vet ./...

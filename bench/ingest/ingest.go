@@ -63,10 +63,11 @@ type Options struct {
 	ClickHousePid int
 	// BrokerPid, likewise, for a broker running as its own process.
 	BrokerPid int
-	// Brokers of a Kafka-protocol broker to use; the run creates its own
-	// topic there. Empty starts an embedded broker in this process, whose
+	// Kafka is the cluster to use, with the kafka.* connection settings
+	// (TLS, SASL) every client of the run shares; the run creates its own
+	// topic there. Nil starts an embedded broker in this process, whose
 	// memory then counts in peak_rss_bytes.
-	Brokers []string
+	Kafka *kafka.Cluster
 	// CPUProfile, if set, receives a pprof CPU profile of the pipeline
 	// phase.
 	CPUProfile io.Writer
@@ -170,16 +171,16 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	brokers := o.Brokers
-	if len(brokers) == 0 {
+	brokers := o.Kafka
+	if brokers == nil {
 		broker, err := embedded.Start(embedded.Options{Partitions: int32(o.Partitions)})
 		if err != nil {
 			return nil, err
 		}
 		defer broker.Close()
-		brokers = broker.Addrs()
+		brokers = kafka.Plain(broker.Addrs()...)
 	}
-	if err := kafka.Plain(brokers...).EnsureTopics(ctx, o.Partitions, topic, topic+".dlq"); err != nil {
+	if err := brokers.EnsureTopics(ctx, o.Partitions, topic, topic+".dlq"); err != nil {
 		return nil, err
 	}
 	for _, db := range []string{o.Database, o.Database + "_limit"} {
@@ -248,7 +249,7 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 			latencies = sent.latencies(r, c.Committed, latencies)
 		}
 	}
-	p, err := pipeline.NewPipeline(ctx, pcfg, pipeline.Deps{Kafka: kafka.Plain(brokers...), Conn: conn, Database: o.Database, OnCommit: onCommit})
+	p, err := pipeline.NewPipeline(ctx, pcfg, pipeline.Deps{Kafka: brokers, Conn: conn, Database: o.Database, OnCommit: onCommit})
 	if err != nil {
 		return nil, err
 	}
@@ -367,8 +368,8 @@ func (small) add(msgs []kafkago.Message, buf []byte, want int) ([]kafkago.Messag
 	return msgs, buf, nil
 }
 
-func produce(ctx context.Context, g records, brokers []string, topic string, n int, rate float64, log *sendLog) (int64, error) {
-	w := kafka.Plain(brokers...).NewWriter(topic)
+func produce(ctx context.Context, g records, brokers *kafka.Cluster, topic string, n int, rate float64, log *sendLog) (int64, error) {
+	w := brokers.NewWriter(topic)
 	defer w.Close()
 	var sentAt time.Time
 	if log != nil {
@@ -457,7 +458,7 @@ func (l *sendLog) latencies(r pipeline.OffsetRange, committed time.Time, out []f
 
 // consumeOnly is limit B: the same topic read by a consumer group doing
 // nothing else, timed from the first record to the n-th.
-func consumeOnly(ctx context.Context, brokers []string, topic string, n int) (float64, error) {
+func consumeOnly(ctx context.Context, brokers *kafka.Cluster, topic string, n int) (float64, error) {
 	var first time.Time
 	got := 0
 	err := consume(ctx, brokers, topic, "bench-limit-kafka", n, func([]byte, int, int64) error {
@@ -475,8 +476,8 @@ func consumeOnly(ctx context.Context, brokers []string, topic string, n int) (fl
 
 // consume reads n records of the topic with the pipeline's consumer,
 // the fastest way kafka-go offers, so neither limit is understated.
-func consume(ctx context.Context, brokers []string, topic, group string, n int, fn func(value []byte, partition int, offset int64) error) error {
-	c, err := kafka.Plain(brokers...).NewConsumer(kafka.ConsumerConfig{Group: group, Topics: []string{topic}})
+func consume(ctx context.Context, brokers *kafka.Cluster, topic, group string, n int, fn func(value []byte, partition int, offset int64) error) error {
+	c, err := brokers.NewConsumer(kafka.ConsumerConfig{Group: group, Topics: []string{topic}})
 	if err != nil {
 		return err
 	}
@@ -501,7 +502,7 @@ func consume(ctx context.Context, brokers []string, topic, group string, n int, 
 // insertOnly is limit A: the same rows, decoded ahead by the pipeline's
 // decoder, inserted through the client in the pipeline's batch size; only
 // the inserts are timed.
-func insertOnly(ctx context.Context, conn driver.Conn, brokers []string, topic string, o Options, pcfg pipeline.Config) (float64, error) {
+func insertOnly(ctx context.Context, conn driver.Conn, brokers *kafka.Cluster, topic string, o Options, pcfg pipeline.Config) (float64, error) {
 	dopts, err := pipeline.DecodeOptions(pcfg, nil)
 	if err != nil {
 		return 0, err

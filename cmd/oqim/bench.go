@@ -25,6 +25,7 @@ import (
 	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
+	"github.com/oqim/oqim/connectors/kafka"
 	chatbotBench "github.com/oqim/oqim/inference/chatbot/bench"
 	"github.com/oqim/oqim/pipelines/ingest"
 )
@@ -36,8 +37,9 @@ func (a *app) benchCmd() *cobra.Command {
 	}
 	var (
 		events, partitions, batch, runs int
+		processes, brokers              int
 		latencyFor                      time.Duration
-		asJSON                          bool
+		asJSON, cluster                 bool
 		dir, cpuProfile, rows, alloc    string
 	)
 	ingestC := &cobra.Command{
@@ -57,11 +59,28 @@ from the same pipeline.* settings (batching, allocator, GC); --batch-size
 and --alloc override them. --alloc both runs the pool and the Go
 allocator back to back, --runs times, alternating which goes first, each
 run with a fresh broker, topic and database; the medians per allocator
-follow the runs.`,
+follow the runs.
+
+--processes N measures scale-out instead: 1 and N 'oqim ingest' processes
+(this binary, with this configuration; kafka.topic, kafka.group and
+clickhouse.database set per run) share one consumer group, --runs times
+each, alternating which goes first, each run on a fresh topic and
+database. Once the group has settled (every process owns partitions),
+--events events are produced and timed from the first row visible in
+ClickHouse to the last distinct one. Reported: rows/s, per process, the
+ingest processes' CPU seconds and rows per CPU-second (what one busy core
+of ingest handles), ClickHouse's CPU seconds, lost and duplicated rows.
+The processes share the machine's cores with ClickHouse, the broker and
+the producer: N processes can only go faster than one while a core is idle.
+--cluster runs ClickHouse as a local cluster (ZooKeeper, 2 shards × 2
+replicas, the schema ON CLUSTER as 'migrate up --cluster' creates it),
+process i writing through server i; ClickHouse's CPU is then not reported.`,
 		Example: `  oqim bench ingest --events 1000000
   oqim bench ingest --events 2000000 --json
   oqim bench ingest --events 2000000 --alloc both --runs 3
-  oqim bench ingest --events 8000000 --rows small   # the clickhouse_sinker comparison's rows`,
+  oqim bench ingest --events 8000000 --rows small   # the clickhouse_sinker comparison's rows
+  oqim bench ingest --events 1000000 --processes 2 --brokers 3 --runs 3   # scale-out: 1 and 2 ingest processes
+  oqim bench ingest --events 1000000 --processes 2 --brokers 3 --cluster  # the same on a 2×2 ClickHouse cluster`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, log, err := a.config("text")
@@ -70,11 +89,28 @@ follow the runs.`,
 			}
 			tuneGC(cfg.Pipeline)
 			ctx := cmd.Context()
-			conn, pid, stop, err := benchClickHouse(ctx, cfg, log, filepath.Join(dir, "clickhouse"))
+			if brokers < 1 || brokers > 9 {
+				return &usageError{fmt.Errorf("--brokers %d: want 1 to 9", brokers)}
+			}
+			if cluster && processes == 0 {
+				return &usageError{errors.New("--cluster goes with --processes")}
+			}
+			if processes > 0 {
+				if alloc == "both" || rows != benchingest.RowsEnvelope {
+					return &usageError{errors.New("--processes measures the production pipeline on envelopes: drop --alloc both and --rows")}
+				}
+				if _, err := ingest.NewAllocator(alloc); err != nil {
+					return &usageError{fmt.Errorf("--alloc: %w", err)}
+				}
+				return a.benchScaleOut(ctx, cfg, log, scaleOutFlags{events: events, partitions: partitions, brokers: brokers,
+					processes: processes, runs: runs, batch: batch, alloc: alloc, asJSON: asJSON, cluster: cluster, dir: dir})
+			}
+			ch, stop, err := benchClickHouse(ctx, cfg, log, filepath.Join(dir, "clickhouse"))
 			if err != nil {
 				return err
 			}
 			defer stop()
+			conn, pid := ch.conn, ch.pid
 			allocs := []string{alloc}
 			if alloc == "both" {
 				allocs = []string{ingest.AllocPool, ingest.AllocGo}
@@ -113,7 +149,7 @@ follow the runs.`,
 						opts.CPUProfile = f
 					}
 					fmt.Fprintf(a.stderr, "run %d of %d, allocator %s\n", i+1, runs, al)
-					rep, err := benchIngestRun(ctx, conn, cfg.Kafka.Brokers, partitions, opts)
+					rep, err := benchIngestRun(ctx, conn, cfg.Kafka, brokers, partitions, opts)
 					if err != nil {
 						return err
 					}
@@ -143,6 +179,9 @@ follow the runs.`,
 	ingestC.Flags().IntVar(&partitions, "partitions", 4, "topic partitions")
 	ingestC.Flags().IntVar(&batch, "batch-size", 0, "rows per insert (0: pipeline.batch_size)")
 	ingestC.Flags().StringVar(&alloc, "alloc", ingest.DefaultAllocator, "the pipeline's allocator: pool, go, or both side by side")
+	ingestC.Flags().IntVar(&processes, "processes", 0, "scale-out: run N `oqim ingest` processes in one consumer group beside a single one, --runs times each (0: the single-pipeline phases above)")
+	ingestC.Flags().BoolVar(&cluster, "cluster", false, "with --processes: ClickHouse as a local cluster of 2 shards × 2 replicas with ZooKeeper (oqim clickhouse cluster) under --dir, the processes spread over its servers")
+	ingestC.Flags().IntVar(&brokers, "brokers", 1, "brokers of the embedded cluster when kafka.brokers is empty (3: replication factor 3)")
 	ingestC.Flags().IntVar(&runs, "runs", 1, "runs per allocator; with more than one, the medians are printed at the end")
 	ingestC.Flags().DurationVar(&latencyFor, "latency-for", 10*time.Second, "length of the latency phase")
 	ingestC.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per run (and one of medians after several)")
@@ -153,21 +192,34 @@ follow the runs.`,
 	return cmd
 }
 
-// benchIngestRun runs one bench ingest on brokers, or, when there are
-// none, on a broker of its own in a child process, as a real cluster
-// would be, so that peak RSS is the pipeline's alone; a fresh broker per
-// run also frees the previous run's topic.
-func benchIngestRun(ctx context.Context, conn driver.Conn, brokers []string, partitions int, o benchingest.Options) (*benchingest.Report, error) {
-	o.Brokers = brokers
-	if len(brokers) == 0 {
-		b, err := startBroker(ctx, partitions)
-		if err != nil {
-			return nil, err
-		}
-		defer b.stop()
-		o.Brokers, o.BrokerPid = []string{b.addr}, b.cmd.Process.Pid
+// benchIngestRun runs one bench ingest on kafka.brokers, with the kafka.*
+// connection settings, or, when there are none, on a broker of its own in
+// a child process, as a real cluster would be, so that peak RSS is the
+// pipeline's alone; a fresh broker per run also frees the previous run's
+// topic.
+func benchIngestRun(ctx context.Context, conn driver.Conn, kc config.KafkaConfig, brokers, partitions int, o benchingest.Options) (*benchingest.Report, error) {
+	cl, stop, pid, err := benchKafka(ctx, kc, brokers, partitions)
+	if err != nil {
+		return nil, err
 	}
+	defer stop()
+	o.Kafka, o.BrokerPid = cl, pid
 	return benchingest.Run(ctx, conn, o)
+}
+
+// benchKafka is the cluster a bench uses: kafka.brokers with the kafka.*
+// connection settings (TLS, SASL), or a plaintext embedded cluster of
+// brokers brokers in a child process (pid) that stop ends.
+func benchKafka(ctx context.Context, kc config.KafkaConfig, brokers, partitions int) (*kafka.Cluster, func(), int, error) {
+	if len(kc.Brokers) > 0 {
+		cl, err := kc.Cluster(kc.Brokers)
+		return cl, func() {}, 0, err
+	}
+	b, err := startBroker(ctx, brokers, partitions)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return kafka.Plain(b.addrs...), b.stop, b.cmd.Process.Pid, nil
 }
 
 func writeIngestReport(a *app, rep *benchingest.Report, asJSON bool) error {
@@ -190,30 +242,40 @@ check             %d rows landed, %d lost, %d duplicated
 	return err
 }
 
+// benchCH is the ClickHouse a bench runs against.
+type benchCH struct {
+	conn driver.Conn
+	// dsn is for the processes a bench starts; pid, when the bench
+	// started the server, is for its CPU and memory figures.
+	dsn string
+	pid int
+}
+
 // benchClickHouse connects to clickhouse.dsn, or starts a private server
-// on dir (kept between runs) and returns its pid for CPU and memory
-// figures. stop closes the connection and stops a server it started.
-func benchClickHouse(ctx context.Context, cfg config.Config, log *slog.Logger, dir string) (driver.Conn, int, func(), error) {
-	dsn, pid := cfg.ClickHouse.DSN, 0
+// on dir (kept between runs). stop closes the connection and stops a
+// server it started.
+func benchClickHouse(ctx context.Context, cfg config.Config, log *slog.Logger, dir string) (benchCH, func(), error) {
+	ch := benchCH{dsn: cfg.ClickHouse.DSN}
 	stopServer := func() {}
-	if dsn == "" {
+	if ch.dsn == "" {
 		bin, err := chserver.Install(ctx, log)
 		if err != nil {
-			return nil, 0, nil, err
+			return ch, nil, err
 		}
 		srv, err := chserver.Start(ctx, chserver.Options{Dir: dir, Binary: bin, Logger: log})
 		if err != nil {
-			return nil, 0, nil, explainPort(err)
+			return ch, nil, explainPort(err)
 		}
-		dsn, pid = srv.DSN(), srv.Pid()
+		ch.dsn, ch.pid = srv.DSN(), srv.Pid()
 		stopServer = func() { _ = srv.Stop(context.Background()) }
 	}
-	conn, err := clickhouse.Open(ctx, dsn)
+	conn, err := clickhouse.Open(ctx, ch.dsn)
 	if err != nil {
 		stopServer()
-		return nil, 0, nil, err
+		return ch, nil, err
 	}
-	return conn, pid, func() { conn.Close(); stopServer() }, nil
+	ch.conn = conn
+	return ch, func() { conn.Close(); stopServer() }, nil
 }
 
 func (a *app) benchQueryCmd() *cobra.Command {
@@ -242,11 +304,12 @@ direct p95. Targets: p95 < 150 ms, ratio ≤ 1.5.`,
 				return err
 			}
 			ctx := cmd.Context()
-			conn, _, stop, err := benchClickHouse(ctx, cfg, log, dir)
+			ch, stop, err := benchClickHouse(ctx, cfg, log, dir)
 			if err != nil {
 				return err
 			}
 			defer stop()
+			conn := ch.conn
 			db := fmt.Sprintf("bench_q%d", events)
 			have, err := query.Events(ctx, conn, db)
 			if err != nil || have < uint64(events) {
@@ -279,17 +342,18 @@ direct p95. Targets: p95 < 150 ms, ratio ≤ 1.5.`,
 }
 
 type childBroker struct {
-	cmd  *exec.Cmd
-	addr string
+	cmd   *exec.Cmd
+	addrs []string
 }
 
-// startBroker runs `oqim broker` on a free port and waits for its address.
-func startBroker(ctx context.Context, partitions int) (*childBroker, error) {
+// startBroker runs `oqim broker` with brokers brokers on free ports and
+// waits for their addresses.
+func startBroker(ctx context.Context, brokers, partitions int) (*childBroker, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	c := exec.Command(self, "broker", "--port", "0", "--partitions", strconv.Itoa(partitions))
+	c := exec.Command(self, "broker", "--port", "0", "--brokers", strconv.Itoa(brokers), "--partitions", strconv.Itoa(partitions))
 	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
 	c.Stderr = os.Stderr
 	out, err := c.StdoutPipe()
@@ -306,7 +370,7 @@ func startBroker(ctx context.Context, partitions int) (*childBroker, error) {
 		_ = c.Wait()
 		return nil, fmt.Errorf("bench: broker did not start (%q, %v)", line, err)
 	}
-	return &childBroker{cmd: c, addr: addr}, nil
+	return &childBroker{cmd: c, addrs: strings.Split(addr, ",")}, nil
 }
 
 func (b *childBroker) stop() {

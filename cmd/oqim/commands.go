@@ -14,7 +14,6 @@ import (
 
 	"github.com/oqim/oqim/bench/query"
 	"github.com/oqim/oqim/cmd/oqim/config"
-	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
@@ -116,7 +115,7 @@ func (a *app) generateFast(ctx context.Context, cfg config.Config, events int, s
 	if cfg.ClickHouse.DSN == "" {
 		return errors.New("clickhouse.dsn is empty: --fast writes straight to ClickHouse; set OQIM_CLICKHOUSE_DSN")
 	}
-	conn, err := clickhouse.Open(ctx, cfg.ClickHouse.DSN)
+	conn, err := openClickHouse(ctx, cfg, cfg.ClickHouse.DSN)
 	if err != nil {
 		return err
 	}
@@ -205,7 +204,7 @@ DLQ reason at the end.`,
 				return err
 			}
 			if err := cluster.EnsureTopics(ctx, cfg.Kafka.Partitions, cfg.Kafka.Topic); err != nil {
-				return err
+				return fmt.Errorf("%w\n  fix: check kafka.brokers / OQIM_KAFKA_BROKERS (and kafka.tls, kafka.sasl) and that the brokers are up", err)
 			}
 			w := cluster.NewWriter(cfg.Kafka.Topic)
 			defer w.Close()
@@ -252,12 +251,21 @@ DLQ reason at the end.`,
 }
 
 func (a *app) migrateCmd() *cobra.Command {
+	var cluster string
 	cmd := &cobra.Command{
 		Use:   "migrate [up|status]",
 		Short: "Apply or list the ClickHouse schema migrations",
 		Long: `migrate up (the default) creates clickhouse.database and applies every
 migration not yet applied; running it again changes nothing. migrate status
-lists each migration and when it was applied.`,
+lists each migration and when it was applied.
+
+With --cluster NAME (or clickhouse.cluster) the schema is created ON CLUSTER
+NAME on every server of that cluster: each table as a replicated local table
+<name>_local, sharded by a hash of its sorting key, behind a Distributed
+table under the name the queries use; the materialized views feed the local
+tables. Every server of the cluster must be up.`,
+		Example: `  OQIM_CLICKHOUSE_DSN=clickhouse://127.0.0.1:9000/default oqim migrate up
+  OQIM_CLICKHOUSE_DSN=$(oqim clickhouse cluster start | head -1) oqim migrate up --cluster oqim`,
 		Args:      cobra.MatchAll(cobra.MaximumNArgs(1), cobra.OnlyValidArgs),
 		ValidArgs: []string{"up", "status"},
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -265,16 +273,21 @@ lists each migration and when it was applied.`,
 			if err != nil {
 				return err
 			}
+			if cluster != "" {
+				// The runner checks the name, as it does clickhouse.cluster's.
+				cfg.ClickHouse.Cluster = cluster
+			}
 			if cfg.ClickHouse.DSN == "" {
 				return errors.New("clickhouse.dsn is empty: set OQIM_CLICKHOUSE_DSN to the server to migrate")
 			}
-			conn, err := clickhouse.Open(cmd.Context(), cfg.ClickHouse.DSN)
+			target := migrate.Target{DB: cfg.ClickHouse.Database, Cluster: cfg.ClickHouse.Cluster}
+			conn, err := openClickHouse(cmd.Context(), cfg, cfg.ClickHouse.DSN)
 			if err != nil {
 				return err
 			}
 			defer conn.Close()
 			if len(args) == 0 || args[0] == "up" {
-				applied, err := migrate.Up(cmd.Context(), conn, cfg.ClickHouse.Database, schemaSets()...)
+				applied, err := migrate.UpOn(cmd.Context(), conn, target, schemaSets()...)
 				for _, m := range applied {
 					fmt.Fprintf(a.stdout, "applied %04d_%s\n", m.Version, m.Name)
 				}
@@ -283,7 +296,7 @@ lists each migration and when it was applied.`,
 				}
 				return err
 			}
-			states, err := migrate.Status(cmd.Context(), conn, cfg.ClickHouse.Database, schemaSets()...)
+			states, err := migrate.StatusOn(cmd.Context(), conn, target, schemaSets()...)
 			if err != nil {
 				return err
 			}
@@ -299,6 +312,7 @@ lists each migration and when it was applied.`,
 			return tw.Flush()
 		},
 	}
+	cmd.Flags().StringVar(&cluster, "cluster", "", "create the schema ON CLUSTER this cluster, replicated and sharded (overrides clickhouse.cluster)")
 	return cmd
 }
 
@@ -349,6 +363,69 @@ func (a *app) clickhouseCmd() *cobra.Command {
 		},
 	}
 	stop.Flags().StringVar(&dir, "dir", "var/clickhouse", "folder the server was started on")
+	cmd.AddCommand(start, stop, a.clickhouseClusterCmd())
+	return cmd
+}
+
+// clickhouseClusterCmd runs a local ClickHouse cluster (ZooKeeper and
+// shards × replicas servers on loopback ports) for tests and for trying
+// the cluster schema (migrate --cluster).
+func (a *app) clickhouseClusterCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cluster",
+		Short: "Manage a private local ClickHouse cluster: ZooKeeper and 2 shards × 2 replicas (used by make test)",
+	}
+	var (
+		dir, name        string
+		shards, replicas int
+	)
+	start := &cobra.Command{
+		Use:   "start",
+		Short: "Install ZooKeeper and a JRE if needed, start a detached cluster on --dir, and print each server's DSN",
+		Long: `cluster start installs zookeeper and a Java runtime with apt-get when they
+are missing (as root), starts ZooKeeper and --shards × --replicas
+clickhouse-server processes on free loopback ports, each with its own folder
+under --dir, and prints one DSN per server, shard by shard. The servers'
+remote_servers name the cluster --name; create the schema on it with
+  OQIM_CLICKHOUSE_DSN=<a DSN> oqim migrate up --cluster <name>`,
+		Example: `  oqim clickhouse cluster start --dir var/test/clickhouse-cluster
+  oqim clickhouse cluster stop --dir var/test/clickhouse-cluster`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := newLogger(a.stderr, config.LogConfig{Format: "text", Level: "info"})
+			bin, err := chserver.Install(cmd.Context(), log)
+			if err != nil {
+				return err
+			}
+			java, err := chserver.InstallZooKeeper(cmd.Context(), log)
+			if err != nil {
+				return err
+			}
+			c, err := chserver.StartCluster(cmd.Context(), chserver.ClusterOptions{
+				Dir: dir, Name: name, Shards: shards, Replicas: replicas, Binary: bin, Java: java, Detached: true, Logger: log,
+			})
+			if err != nil {
+				return err
+			}
+			for _, dsn := range c.DSNs() {
+				fmt.Fprintln(a.stdout, dsn)
+			}
+			return nil
+		},
+	}
+	start.Flags().StringVar(&dir, "dir", "var/clickhouse-cluster", "folder for ZooKeeper's and every server's config, data and logs")
+	start.Flags().StringVar(&name, "name", "oqim", "cluster name (remote_servers; clickhouse.cluster)")
+	start.Flags().IntVar(&shards, "shards", 2, "number of shards")
+	start.Flags().IntVar(&replicas, "replicas", 2, "replicas per shard")
+	stop := &cobra.Command{
+		Use:   "stop",
+		Short: "Stop the cluster started on --dir",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return chserver.StopClusterDir(cmd.Context(), dir, newLogger(a.stderr, config.LogConfig{Format: "text", Level: "info"}))
+		},
+	}
+	stop.Flags().StringVar(&dir, "dir", "var/clickhouse-cluster", "folder the cluster was started on")
 	cmd.AddCommand(start, stop)
 	return cmd
 }

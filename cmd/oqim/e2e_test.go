@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -156,23 +155,6 @@ func getJSON(t *testing.T, url string, code int, v any) {
 }
 
 // syncBuffer lets the test read what the running command prints.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The demo command itself, wired as `make demo` runs it (with the test
 // ClickHouse as its external server): every region gets data, the
 // readiness and metrics endpoints answer, and Ctrl-C ends it cleanly. It
@@ -197,6 +179,7 @@ func runDemo(t *testing.T, brokers string) {
 	t.Setenv("OQIM_CLICKHOUSE_DATABASE", db)
 	t.Setenv("OQIM_KAFKA_BROKERS", brokers)
 	t.Setenv("OQIM_KAFKA_EMBEDDED_PORT", "0")
+	t.Setenv("OQIM_KAFKA_EMBEDDED_BROKERS", "3")
 	t.Setenv("OQIM_KAFKA_EMBEDDED_DATA_DIR", t.TempDir())
 	t.Setenv("OQIM_HTTP_ADDR", "127.0.0.1:0")
 	t.Setenv("OQIM_GENERATOR_BACKFILL", "3000")
@@ -211,14 +194,15 @@ func runDemo(t *testing.T, brokers string) {
 	go func() { done <- root.ExecuteContext(ctx) }()
 
 	urlRE := regexp.MustCompile(`Dashboard\s+(http://\S+)/`)
-	brokerRE := regexp.MustCompile(`Kafka brokers\s+\[(\S+)\]( \(embedded\))?`)
+	brokerRE := regexp.MustCompile(`Kafka brokers\s+\[([^\]]+)\]( \(embedded\))?`)
 	var base string
 	deadline := time.Now().Add(60 * time.Second)
 	for base == "" {
 		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
 			base = m[1]
 			b := brokerRE.FindStringSubmatch(stdout.String())
-			if b == nil || (brokers == "") != (b[2] != "") || (brokers != "" && b[1] != brokers) {
+			// The embedded cluster runs three brokers (kafka.embedded.brokers).
+			if b == nil || (brokers == "") != (b[2] != "") || (brokers != "" && b[1] != brokers) || (brokers == "" && len(strings.Fields(b[1])) != 3) {
 				t.Fatalf("demo uses brokers %q, configured %q:\n%s", b, brokers, stdout.String())
 			}
 			break

@@ -9,7 +9,6 @@ import (
 
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/analytics/opendata"
-	"github.com/oqim/oqim/connectors/clickhouse"
 )
 
 func (a *app) exportCmd() *cobra.Command {
@@ -42,7 +41,7 @@ can be singled out. Reads clickhouse.dsn and clickhouse.database.`,
 			if cfg.ClickHouse.DSN == "" {
 				return errors.New("clickhouse.dsn is empty: set OQIM_CLICKHOUSE_DSN to the server holding the KPIs (the demo's is clickhouse://127.0.0.1:19000/default)")
 			}
-			conn, err := clickhouse.Open(cmd.Context(), cfg.ClickHouse.DSN)
+			conn, err := openClickHouse(cmd.Context(), cfg, cfg.ClickHouse.DSN)
 			if err != nil {
 				return err
 			}

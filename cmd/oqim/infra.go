@@ -96,7 +96,7 @@ func startInfra(ctx context.Context, cfg config.Config, log *slog.Logger, policy
 		}
 		in.broker, err = embedded.Start(embedded.Options{
 			Port: cfg.Kafka.Embedded.Port, Topics: []string{cfg.Kafka.Topic, cfg.Kafka.Topic + ".dlq"},
-			Partitions: int32(cfg.Kafka.Partitions), DataDir: cfg.Kafka.Embedded.DataDir,
+			Partitions: int32(cfg.Kafka.Partitions), DataDir: cfg.Kafka.Embedded.DataDir, Brokers: cfg.Kafka.Embedded.Brokers,
 		})
 		if err != nil {
 			return nil, explainPort(err)
@@ -115,7 +115,7 @@ func startInfra(ctx context.Context, cfg config.Config, log *slog.Logger, policy
 		log.Info("using external Kafka", "brokers", strings.Join(cfg.Kafka.Brokers, ","),
 			"tls", cfg.Kafka.TLS != config.KafkaTLS{}, "sasl", cfg.Kafka.SASL.Mechanism)
 	}
-	if in.conn, err = clickhouse.Open(ctx, in.dsn); err != nil {
+	if in.conn, err = openClickHouse(ctx, cfg, in.dsn); err != nil {
 		return nil, fmt.Errorf("%w\n  fix: check clickhouse.dsn / OQIM_CLICKHOUSE_DSN and that the server is running", err)
 	}
 	topics := []string{cfg.Kafka.Topic, cfg.Kafka.Topic + ".dlq"}
@@ -277,4 +277,13 @@ func listen(addr string) (net.Listener, error) {
 // apply them in one order.
 func schemaSets() []fs.FS {
 	return []fs.FS{schema.Migrations(), worker.Migrations(), kpi.Migrations()}
+}
+
+// openClickHouse connects to dsn, with the cluster settings when the
+// schema lives on a cluster (clickhouse.cluster).
+func openClickHouse(ctx context.Context, cfg config.Config, dsn string) (driver.Conn, error) {
+	if cfg.ClickHouse.Cluster != "" {
+		return clickhouse.OpenCluster(ctx, dsn)
+	}
+	return clickhouse.Open(ctx, dsn)
 }

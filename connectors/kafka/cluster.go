@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"slices"
@@ -71,6 +72,8 @@ type Cluster struct {
 	brokers   []string
 	dialer    *kafkago.Dialer
 	transport *kafkago.Transport
+	// sasl names the mechanism and user, for errors; empty without SASL.
+	sasl string
 }
 
 // NewCluster checks cfg, reading the TLS files it names. It does not
@@ -90,7 +93,12 @@ func NewCluster(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	var saslName string
+	if mech != nil {
+		saslName = fmt.Sprintf("%s as %q", strings.ToUpper(cfg.SASL.Mechanism), cfg.SASL.Username)
+	}
 	return &Cluster{
+		sasl:    saslName,
 		brokers: slices.Clone(cfg.Brokers),
 		dialer: &kafkago.Dialer{
 			ClientID: cfg.ClientID, Timeout: 10 * time.Second, DualStack: true,
@@ -212,7 +220,7 @@ func (c *Cluster) EnsureTopics(ctx context.Context, partitions int, topics ...st
 	}
 	resp, err := c.client(10*time.Second).CreateTopics(ctx, req)
 	if err != nil {
-		return fmt.Errorf("kafka: creating topics at %v: %w", c.brokers, err)
+		return fmt.Errorf("kafka: creating topics at %v: %w%s", c.brokers, err, c.authHint(err))
 	}
 	for t, terr := range resp.Errors {
 		if terr != nil && !errors.Is(terr, kafkago.TopicAlreadyExists) {
@@ -229,13 +237,59 @@ func (c *Cluster) Ping(ctx context.Context) error {
 		return errors.New("kafka: no brokers configured")
 	}
 	if _, err := c.client(5*time.Second).Metadata(ctx, &kafkago.MetadataRequest{}); err != nil {
-		return fmt.Errorf("kafka: brokers %v: %w", c.brokers, err)
+		return fmt.Errorf("kafka: brokers %v: %w%s", c.brokers, err, c.authHint(err))
 	}
 	return nil
+}
+
+// authHint names the SASL login when err is what a refused one looks like
+// to kafka-go: brokers that close the connection after a failed
+// authentication surface as an unexpected EOF, or as "broker not
+// available" from the admin client, not as an authentication error.
+func (c *Cluster) authHint(err error) string {
+	if c.sasl == "" || !(errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, kafkago.BrokerNotAvailable)) {
+		return ""
+	}
+	return fmt.Sprintf(" (the brokers may have refused the SASL login %s: check kafka.sasl.mechanism, username and password)", c.sasl)
 }
 
 // IsUnreachable reports whether err means no broker could be reached.
 func IsUnreachable(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op)
+}
+
+// Member is one member of a consumer group and the partitions of a topic
+// it owns.
+type Member struct {
+	ID, ClientID string
+	Partitions   []int
+}
+
+// GroupMembers describes group as its coordinator sees it: the members
+// and which partitions of topic each owns. It errors while the group is
+// rebalancing or unknown.
+func (c *Cluster) GroupMembers(ctx context.Context, group, topic string) ([]Member, error) {
+	resp, err := c.client(5*time.Second).DescribeGroups(ctx, &kafkago.DescribeGroupsRequest{GroupIDs: []string{group}})
+	if err != nil {
+		return nil, fmt.Errorf("kafka: describing group %s: %w", group, err)
+	}
+	if len(resp.Groups) != 1 {
+		return nil, fmt.Errorf("kafka: describing group %s: %d groups in the answer", group, len(resp.Groups))
+	}
+	g := resp.Groups[0]
+	if g.Error != nil {
+		return nil, fmt.Errorf("kafka: group %s: %w", group, g.Error)
+	}
+	var out []Member
+	for _, m := range g.Members {
+		mb := Member{ID: m.MemberID, ClientID: m.ClientID}
+		for _, tp := range m.MemberAssignments.Topics {
+			if tp.Topic == topic {
+				mb.Partitions = append(mb.Partitions, tp.Partitions...)
+			}
+		}
+		out = append(out, mb)
+	}
+	return out, nil
 }

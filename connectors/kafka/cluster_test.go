@@ -2,17 +2,10 @@ package kafka_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
+	"errors"
 	"fmt"
-	"math/big"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +15,7 @@ import (
 
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/connectors/kafka/kafkatest"
 )
 
 // roundTrip creates a topic, writes records and reads them back with a
@@ -99,71 +93,22 @@ func TestSASLSCRAM(t *testing.T) {
 			}
 			roundTrip(t, c, "scram")
 
-			pingFails(t, kafka.Config{Brokers: addrs, SASL: kafka.SASLConfig{Mechanism: mech, Username: "oqim", Password: "wrong"}}, "wrong password")
+			err = pingFails(t, kafka.Config{Brokers: addrs, SASL: kafka.SASLConfig{Mechanism: mech, Username: "oqim", Password: "wrong"}}, "wrong password")
+			if !strings.Contains(err.Error(), `SASL login `+mech+` as "oqim"`) {
+				t.Errorf("wrong password: %v does not name the SASL login", err)
+			}
 			pingFails(t, kafka.Config{Brokers: addrs}, "no SASL")
 		})
 	}
 }
 
-// testPKI writes a CA, a broker certificate for 127.0.0.1 and a client
-// certificate, all signed by the CA, as PEM files in dir.
-type testPKI struct {
-	caFile, certFile, keyFile string
-	server                    tls.Certificate
-	pool                      *x509.CertPool
-}
-
-func newTestPKI(t *testing.T) testPKI {
-	t.Helper()
-	dir := t.TempDir()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "oqim test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	issue := func(serial int64, usage x509.ExtKeyUsage) ([]byte, *ecdsa.PrivateKey) {
-		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "oqim test"},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-			IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return der, key
-	}
-	write := func(name, typ string, der []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	var pki testPKI
-	pki.caFile = write("ca.pem", "CERTIFICATE", caDER)
-	sDER, sKey := issue(2, x509.ExtKeyUsageServerAuth)
-	pki.server = tls.Certificate{Certificate: [][]byte{sDER}, PrivateKey: sKey}
-	cDER, cKey := issue(3, x509.ExtKeyUsageClientAuth)
-	pki.certFile = write("client.pem", "CERTIFICATE", cDER)
-	keyDER, _ := x509.MarshalECPrivateKey(cKey)
-	pki.keyFile = write("client-key.pem", "EC PRIVATE KEY", keyDER)
-	pki.pool = x509.NewCertPool()
-	pki.pool.AddCert(ca)
-	return pki
-}
-
 func TestTLS(t *testing.T) {
-	pki := newTestPKI(t)
+	pki := kafkatest.NewPKI(t)
 	// The broker checks client certificates too, so the test covers the
 	// CA, the client certificate and the key.
 	addrs := startBroker(t, embedded.Options{TLS: &tls.Config{
-		Certificates: []tls.Certificate{pki.server}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pki.pool}})
-	good := kafka.Config{Brokers: addrs, TLS: kafka.TLSConfig{Enabled: true, CAFile: pki.caFile, CertFile: pki.certFile, KeyFile: pki.keyFile}}
+		Certificates: []tls.Certificate{pki.Server}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pki.Pool}})
+	good := kafka.Config{Brokers: addrs, TLS: kafka.TLSConfig{Enabled: true, CAFile: pki.CAFile, CertFile: pki.CertFile, KeyFile: pki.KeyFile}}
 	c, err := kafka.NewCluster(good)
 	if err != nil {
 		t.Fatal(err)
@@ -182,12 +127,12 @@ func TestTLS(t *testing.T) {
 }
 
 func TestSASLPlainOverTLS(t *testing.T) {
-	pki := newTestPKI(t)
+	pki := kafkatest.NewPKI(t)
 	addrs := startBroker(t, embedded.Options{
-		TLS:   &tls.Config{Certificates: []tls.Certificate{pki.server}},
+		TLS:   &tls.Config{Certificates: []tls.Certificate{pki.Server}},
 		Users: []embedded.User{{Mechanism: "PLAIN", Name: "oqim", Password: "s3cret"}},
 	})
-	cfg := kafka.Config{Brokers: addrs, TLS: kafka.TLSConfig{CAFile: pki.caFile},
+	cfg := kafka.Config{Brokers: addrs, TLS: kafka.TLSConfig{CAFile: pki.CAFile},
 		SASL: kafka.SASLConfig{Mechanism: "PLAIN", Username: "oqim", Password: "s3cret"}}
 	c, err := kafka.NewCluster(cfg)
 	if err != nil {
@@ -199,7 +144,7 @@ func TestSASLPlainOverTLS(t *testing.T) {
 }
 
 func TestConfigMistakesAreNamed(t *testing.T) {
-	pki := newTestPKI(t)
+	pki := kafkatest.NewPKI(t)
 	for _, tc := range []struct {
 		cfg  kafka.Config
 		want string
@@ -208,12 +153,74 @@ func TestConfigMistakesAreNamed(t *testing.T) {
 		{kafka.Config{Brokers: []string{"b:9092"}, SASL: kafka.SASLConfig{Mechanism: "GSSAPI", Username: "u"}}, "want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"},
 		{kafka.Config{Brokers: []string{"b:9092"}, SASL: kafka.SASLConfig{Mechanism: "PLAIN"}}, "sasl.username"},
 		{kafka.Config{Brokers: []string{"b:9092"}, SASL: kafka.SASLConfig{Username: "u", Password: "p"}}, "sasl.mechanism"},
-		{kafka.Config{Brokers: []string{"b:9092"}, TLS: kafka.TLSConfig{CertFile: pki.certFile}}, "go together"},
-		{kafka.Config{Brokers: []string{"b:9092"}, TLS: kafka.TLSConfig{CAFile: pki.keyFile}}, "no PEM certificate"},
+		{kafka.Config{Brokers: []string{"b:9092"}, TLS: kafka.TLSConfig{CertFile: pki.CertFile}}, "go together"},
+		{kafka.Config{Brokers: []string{"b:9092"}, TLS: kafka.TLSConfig{CAFile: pki.KeyFile}}, "no PEM certificate"},
 		{kafka.Config{Brokers: []string{"b:9092"}, TLS: kafka.TLSConfig{CAFile: filepath.Join(t.TempDir(), "missing.pem")}}, "tls.ca_file"},
 	} {
 		if _, err := kafka.NewCluster(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want an error containing %q", tc.cfg, err, tc.want)
 		}
 	}
+}
+
+// Three embedded brokers look like a real three-broker cluster to
+// clients: three brokers in the metadata, replication factor 3 on the
+// topics oqim creates, leaders spread over the brokers; and the producer,
+// admin and consumer-group paths work through any one bootstrap address.
+func TestThreeBrokers(t *testing.T) {
+	addrs := startBroker(t, embedded.Options{Brokers: 3, Topics: []string{"seeded"}, Partitions: 6})
+	if len(addrs) != 3 {
+		t.Fatalf("3 brokers listen on %v", addrs)
+	}
+	c := kafka.Plain(addrs[1])
+	roundTrip(t, c, "created")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	md, err := (&kafkago.Client{Addr: kafkago.TCP(addrs[2])}).Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{"seeded", "created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(md.Brokers) != 3 {
+		t.Fatalf("metadata names %d brokers, want 3: %v", len(md.Brokers), md.Brokers)
+	}
+	leaders := map[int]bool{}
+	for _, tp := range md.Topics {
+		if tp.Error != nil || len(tp.Partitions) == 0 {
+			t.Fatalf("topic %s: %v, %d partitions", tp.Name, tp.Error, len(tp.Partitions))
+		}
+		for _, p := range tp.Partitions {
+			if len(p.Replicas) != 3 {
+				t.Errorf("%s/%d has %d replicas, want 3", tp.Name, p.ID, len(p.Replicas))
+			}
+			leaders[p.Leader.ID] = true
+		}
+	}
+	if len(leaders) < 2 {
+		t.Errorf("all 8 partitions are led by one broker (%v); leadership should spread", leaders)
+	}
+}
+
+// Broker i of a fixed-port cluster listens on Port+i, and a taken port
+// among them is named.
+func TestBrokersPorts(t *testing.T) {
+	// Other programs come and go on loopback ports: retry until the two
+	// ports below the one held here were free when the brokers tried them.
+	for try := 0; try < 20; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		taken := l.Addr().(*net.TCPAddr).Port
+		_, err = embedded.Start(embedded.Options{Brokers: 3, Port: taken - 2})
+		l.Close()
+		var inUse *embedded.PortInUseError
+		if !errors.As(err, &inUse) {
+			t.Fatalf("port %d taken, brokers from %d: %v", taken, taken-2, err)
+		}
+		if inUse.Port == taken {
+			return
+		}
+	}
+	t.Fatal("never found two free ports below a taken one")
 }

@@ -240,13 +240,20 @@ func (c KafkaConfig) Cluster(brokers []string) (*kafka.Cluster, error) {
 type EmbeddedKafka struct {
 	Port    int    `yaml:"port"`
 	DataDir string `yaml:"data_dir"`
+	// Brokers is how many brokers the embedded cluster runs (default 1);
+	// with 3, topics have replication factor 3, as in production.
+	Brokers int `yaml:"brokers"`
 }
 
 type ClickHouseConfig struct {
 	// DSN of an external server; empty starts a local one.
-	DSN      string          `yaml:"dsn"`
-	Database string          `yaml:"database"`
-	Local    LocalClickHouse `yaml:"local"`
+	DSN      string `yaml:"dsn"`
+	Database string `yaml:"database"`
+	// Cluster names the ClickHouse cluster (remote_servers) the schema
+	// lives on: migrate creates it ON CLUSTER, replicated and sharded, and
+	// connections run with clickhouse.ClusterSettings. Empty: one server.
+	Cluster string          `yaml:"cluster"`
+	Local   LocalClickHouse `yaml:"local"`
 }
 
 type LocalClickHouse struct {
@@ -268,6 +275,13 @@ type PipelineConfig struct {
 	// (ingest.AllocPool, ingest.AllocGo); empty is ingest's default, the
 	// faster one in `oqim bench ingest --alloc both`.
 	Allocator string `yaml:"allocator"`
+	// SessionTimeout is how long the consumer group waits for an ingest
+	// process that stopped heartbeating (killed, partitioned away) before
+	// its partitions move to the others: the longest pause of those
+	// partitions on a crash. 0 keeps the client's 30 s. The brokers refuse
+	// a value outside group.min/max.session.timeout.ms (6 s to 30 min by
+	// default).
+	SessionTimeout Duration `yaml:"session_timeout"`
 }
 
 // PipelineSpec is one declared pipeline: Kafka source, decoding,
@@ -349,6 +363,7 @@ func Default() Config {
 	c.Kafka.Partitions = 4
 	c.Kafka.Embedded.Port = 19092
 	c.Kafka.Embedded.DataDir = "var/kafka"
+	c.Kafka.Embedded.Brokers = 1
 	c.ClickHouse.Database = "oqim"
 	c.ClickHouse.Local.Dir = "var/clickhouse"
 	c.ClickHouse.Local.TCPPort = 19000
@@ -563,6 +578,9 @@ func (c *Config) validate(path string) error {
 	if c.Kafka.Partitions < 1 {
 		return bad("kafka.partitions", fmt.Sprintf("%d must be at least 1", c.Kafka.Partitions))
 	}
+	if c.Kafka.Embedded.Brokers < 1 || c.Kafka.Embedded.Brokers > 9 {
+		return bad("kafka.embedded.brokers", fmt.Sprintf("%d: want 1 to 9 (3 for a production-like cluster)", c.Kafka.Embedded.Brokers))
+	}
 	for key, p := range map[string]int{
 		"kafka.embedded.port": c.Kafka.Embedded.Port, "clickhouse.local.tcp_port": c.ClickHouse.Local.TCPPort,
 		"clickhouse.local.http_port": c.ClickHouse.Local.HTTPPort,
@@ -578,6 +596,14 @@ func (c *Config) validate(path string) error {
 	}
 	if !validDatabase.MatchString(c.ClickHouse.Database) {
 		return bad("clickhouse.database", fmt.Sprintf("%q must be letters, digits and underscores", c.ClickHouse.Database))
+	}
+	if c.ClickHouse.Cluster != "" {
+		if !validDatabase.MatchString(c.ClickHouse.Cluster) {
+			return bad("clickhouse.cluster", fmt.Sprintf("%q must be letters, digits and underscores (a cluster name of remote_servers)", c.ClickHouse.Cluster))
+		}
+		if c.ClickHouse.DSN == "" {
+			return bad("clickhouse.cluster", "needs clickhouse.dsn: the local server is a single node; start a local cluster with `oqim clickhouse cluster start` and set clickhouse.dsn to one of its DSNs")
+		}
 	}
 	if c.ClickHouse.DSN == "" && c.ClickHouse.Local.Dir == "" {
 		return bad("clickhouse.local.dir", "must be set when clickhouse.dsn is empty (the local server keeps its data there)")
@@ -613,6 +639,9 @@ func (c *Config) validate(path string) error {
 	}
 	if _, err := ingest.NewAllocator(c.Pipeline.Allocator); err != nil {
 		return bad("pipeline.allocator", err.Error())
+	}
+	if st := c.Pipeline.SessionTimeout.Duration; st != 0 && (st < time.Second || st > 30*time.Minute) {
+		return bad("pipeline.session_timeout", fmt.Sprintf("%v: want 1s to 30m (or 0 for 30s), within the brokers' group.min.session.timeout.ms and group.max.session.timeout.ms (6s and 30m by default)", st))
 	}
 	if c.Pipeline.BatchInterval.Duration <= 0 {
 		return bad("pipeline.batch_interval", "must be positive, e.g. 1s")
@@ -741,6 +770,7 @@ func (s PipelineSpec) Ingest(c PipelineConfig) ingest.Config {
 	return ingest.Config{
 		Name: s.Name, Topics: s.Topics, Group: s.Group, Decode: s.Decode, Family: s.Family, Event: s.Event, Table: s.Table,
 		BatchSize: s.BatchSize, BatchInterval: s.BatchInterval.Duration, Allocator: c.Allocator,
+		SessionTimeout: c.SessionTimeout.Duration,
 	}
 }
 

@@ -83,6 +83,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"bad addr", "", []string{"OQIM_HTTP_ADDR=8080"}, []string{"http.addr", "host:port"}},
 		{"bad proxy", "", []string{"OQIM_HTTP_TRUSTED_PROXIES=10.0.0.0/8,proxy.local"}, []string{"http.trusted_proxies", "proxy.local"}},
 		{"zero batch", "", []string{"OQIM_PIPELINE_BATCH_SIZE=0"}, []string{"pipeline.batch_size", "at least 1"}},
+		{"no brokers", "", []string{"OQIM_KAFKA_EMBEDDED_BROKERS=0"}, []string{"kafka.embedded.brokers", "1 to 9"}},
+		{"short session", "", []string{"OQIM_PIPELINE_SESSION_TIMEOUT=100ms"}, []string{"pipeline.session_timeout", "1s to 30m"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,6 @@
 package chserver
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -37,6 +36,11 @@ type Options struct {
 	// `oqim clickhouse start`); otherwise it dies with its parent.
 	Detached bool
 	Logger   *slog.Logger
+
+	// extraConfig is XML added to config.xml and profile settings of the
+	// default profile; StartCluster sets them.
+	extraConfig string
+	profile     map[string]string
 }
 
 // Server is a running clickhouse-server process.
@@ -99,7 +103,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if httpPort == tcp {
 		return nil, fmt.Errorf("chserver: tcp and http ports are both %d; they must differ", tcp)
 	}
-	conf, err := writeConfig(dir, tcp, httpPort)
+	conf, err := writeConfig(dir, tcp, httpPort, opts.extraConfig, opts.profile)
 	if err != nil {
 		return nil, err
 	}
@@ -261,17 +265,7 @@ func stopStale(ctx context.Context, dir string, log *slog.Logger) error {
 // isOurServer guards against pid reuse: only a clickhouse-server started
 // with this directory's config is ours to stop.
 func isOurServer(pid int, dir string) bool {
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return false
-	}
-	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
-		// A zombie child still has a cmdline until it is reaped.
-		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
-			return false
-		}
-	}
-	return bytes.Contains(cmdline, []byte(filepath.Join(dir, "config.xml")))
+	return isOurProcess(pid, filepath.Join(dir, "config.xml"))
 }
 
 func choosePort(port int, role string) (int, error) {

@@ -1,6 +1,7 @@
 package chserver
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,16 +35,22 @@ var configTemplate = template.Must(template.New("config").Parse(`<?xml version="
   <mark_cache_size>268435456</mark_cache_size>
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
   <max_concurrent_queries>100</max_concurrent_queries>
+{{- if .Extra}}
+{{.Extra}}
+{{- end}}
 </yandex>
 `))
 
 // Only the loopback may connect, so the empty password is safe.
-const usersXML = `<?xml version="1.0"?>
+var usersTemplate = template.Must(template.New("users").Parse(`<?xml version="1.0"?>
 <!-- Written by oqim on every start; edits are overwritten. -->
 <yandex>
   <profiles>
     <default>
       <max_memory_usage>4000000000</max_memory_usage>
+{{- range $k, $v := .}}
+      <{{$k}}>{{$v}}</{{$k}}>
+{{- end}}
     </default>
   </profiles>
   <users>
@@ -67,9 +74,13 @@ const usersXML = `<?xml version="1.0"?>
     </default>
   </quotas>
 </yandex>
-`
+`))
 
-func writeConfig(dir string, tcp, http int) (string, error) {
+// writeConfig writes config.xml and users.xml under dir; extra is XML
+// spliced into config.xml (a cluster node's remote_servers, macros and
+// ZooKeeper) and profile settings for the default profile, both empty
+// for a single server.
+func writeConfig(dir string, tcp, http int, extra string, profile map[string]string) (string, error) {
 	for _, sub := range []string{"data", "tmp", "log", "user_files", "format_schemas"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return "", fmt.Errorf("chserver: %w", err)
@@ -83,14 +94,19 @@ func writeConfig(dir string, tcp, http int) (string, error) {
 	err = configTemplate.Execute(f, struct {
 		Dir       string
 		TCP, HTTP int
-	}{dir, tcp, http})
+		Extra     string
+	}{dir, tcp, http, extra})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return "", fmt.Errorf("chserver: writing %s: %w", conf, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(usersXML), 0o644); err != nil {
+	var users bytes.Buffer
+	if err := usersTemplate.Execute(&users, profile); err != nil {
+		return "", fmt.Errorf("chserver: users.xml: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.xml"), users.Bytes(), 0o644); err != nil {
 		return "", fmt.Errorf("chserver: %w", err)
 	}
 	return conf, nil

@@ -87,21 +87,49 @@ func Load(sets ...fs.FS) ([]Migration, error) {
 // times, with any subset of the sets, and returns the migrations it
 // applied now.
 func Up(ctx context.Context, conn driver.Conn, db string, sets ...fs.FS) ([]Migration, error) {
-	states, err := Status(ctx, conn, db, sets...)
+	return UpOn(ctx, conn, Target{DB: db}, sets...)
+}
+
+// Target is where the schema lives: a database on one server, or, with
+// Cluster set, on every server of that cluster (remote_servers), in its
+// replicated and sharded form (see cluster.go).
+type Target struct {
+	DB      string
+	Cluster string
+}
+
+// UpOn is Up for a database on one server or on a cluster. On a cluster
+// conn may be any of its servers; every statement runs ON CLUSTER, so all
+// of them must be up.
+func UpOn(ctx context.Context, conn driver.Conn, t Target, sets ...fs.FS) ([]Migration, error) {
+	states, err := StatusOn(ctx, conn, t, sets...)
 	if err != nil {
 		return nil, err
+	}
+	var rw *clusterRewriter
+	if t.Cluster != "" {
+		ctx = clickhouse.WithSettings(ctx, clickhouse.ClusterSettings())
+		tables, err := clusterTables(ctx, conn, t.DB)
+		if err != nil {
+			return nil, err
+		}
+		rw = &clusterRewriter{db: t.DB, cluster: t.Cluster, tables: tables}
 	}
 	var applied []Migration
 	for _, s := range states {
 		if s.Applied {
 			continue
 		}
-		for i, stmt := range statements(s.SQL, db) {
-			if err := conn.Exec(ctx, stmt); err != nil {
-				return applied, fmt.Errorf("migration %04d_%s, statement %d: %w", s.Version, s.Name, i+1, err)
+		if rw == nil {
+			for i, stmt := range statements(s.SQL, t.DB) {
+				if err := conn.Exec(ctx, stmt); err != nil {
+					return applied, fmt.Errorf("migration %04d_%s, statement %d: %w", s.Version, s.Name, i+1, err)
+				}
 			}
+		} else if err := applyOnCluster(ctx, conn, rw, t.DB, s.Migration); err != nil {
+			return applied, err
 		}
-		if err := clickhouse.Insert(ctx, conn, db+".schema_migrations", []string{"version", "name", "checksum", "applied_at"},
+		if err := clickhouse.Insert(ctx, conn, t.DB+".schema_migrations", []string{"version", "name", "checksum", "applied_at"},
 			[]any{[]uint32{uint32(s.Version)}, []string{s.Name}, []string{s.Checksum}, []time.Time{time.Now().UTC()}}); err != nil {
 			return applied, fmt.Errorf("migration %04d_%s: recording it: %w", s.Version, s.Name, err)
 		}
@@ -110,22 +138,71 @@ func Up(ctx context.Context, conn driver.Conn, db string, sets ...fs.FS) ([]Migr
 	return applied, nil
 }
 
+// applyOnCluster rewrites every statement of m into its cluster form
+// first, so a migration with a statement that has none fails before any
+// of it runs.
+func applyOnCluster(ctx context.Context, conn driver.Conn, rw *clusterRewriter, db string, m Migration) error {
+	type step struct {
+		n   int
+		sql string
+	}
+	var steps []step
+	for i, stmt := range split(m.SQL) {
+		out, err := rw.rewrite(stmt, m.Version)
+		if err != nil {
+			return fmt.Errorf("migration %04d_%s, statement %d: %w", m.Version, m.Name, i+1, err)
+		}
+		for _, o := range out {
+			steps = append(steps, step{i + 1, strings.ReplaceAll(o.SQL, "{db}", db)})
+		}
+	}
+	for _, st := range steps {
+		if err := conn.Exec(ctx, st.sql); err != nil {
+			return fmt.Errorf("migration %04d_%s, statement %d (on cluster %s: %.200s): %w", m.Version, m.Name, st.n, rw.cluster, st.sql, err)
+		}
+	}
+	return nil
+}
+
 // Status lists every migration of sets with whether it is applied. It
 // creates the database and the bookkeeping table if they are missing.
 // Versions recorded as applied but in none of sets (another part's) are
 // left out.
 func Status(ctx context.Context, conn driver.Conn, db string, sets ...fs.FS) ([]State, error) {
+	return StatusOn(ctx, conn, Target{DB: db}, sets...)
+}
+
+// StatusOn is Status for a database on one server or on a cluster.
+func StatusOn(ctx context.Context, conn driver.Conn, t Target, sets ...fs.FS) ([]State, error) {
+	db := t.DB
 	if !validDB.MatchString(db) {
 		return nil, fmt.Errorf("migrations: database name %q must be letters, digits and underscores", db)
+	}
+	if t.Cluster != "" && !validDB.MatchString(t.Cluster) {
+		return nil, fmt.Errorf("migrations: cluster name %q must be letters, digits and underscores", t.Cluster)
 	}
 	all, err := Load(sets...)
 	if err != nil {
 		return nil, err
 	}
-	for _, stmt := range []string{
+	bookkeeping := []string{
 		"CREATE DATABASE IF NOT EXISTS " + db,
 		"CREATE TABLE IF NOT EXISTS " + db + ".schema_migrations (version UInt32, name String, checksum String, applied_at DateTime('UTC')) ENGINE = TinyLog",
-	} {
+	}
+	if t.Cluster != "" {
+		// One ledger for the whole cluster: a replicated table whose
+		// ZooKeeper path has no {shard}, so every server of every shard
+		// holds every record, and a migration is recorded once.
+		on := " ON CLUSTER " + t.Cluster
+		bookkeeping = []string{
+			"CREATE DATABASE IF NOT EXISTS " + db + on,
+			"CREATE TABLE IF NOT EXISTS " + db + ".schema_migrations" + on + " (version UInt32, name String, checksum String, applied_at DateTime('UTC'))" +
+				" ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/" + db + "/schema_migrations', '{shard}_{replica}') ORDER BY version",
+			// Read what other servers recorded, not a lagging copy.
+			"SYSTEM SYNC REPLICA " + db + ".schema_migrations",
+		}
+	}
+	for _, stmt := range bookkeeping {
 		if err := conn.Exec(ctx, stmt); err != nil {
 			return nil, fmt.Errorf("migrations: %w", err)
 		}
@@ -168,9 +245,19 @@ func Status(ctx context.Context, conn driver.Conn, db string, sets ...fs.FS) ([]
 }
 
 // statements splits a migration file into statements and fills in the
-// database name. It drops comments (-- to the end of the line) and splits
-// on ';', both only outside single-quoted strings.
+// database name.
 func statements(sql, db string) []string {
+	out := split(sql)
+	for i, st := range out {
+		out[i] = strings.ReplaceAll(st, "{db}", db)
+	}
+	return out
+}
+
+// split splits a migration file into statements. It drops comments (-- to
+// the end of the line) and splits on ';', both only outside single-quoted
+// strings.
+func split(sql string) []string {
 	var (
 		out    []string
 		cur    strings.Builder
@@ -178,7 +265,7 @@ func statements(sql, db string) []string {
 	)
 	flush := func() {
 		if st := strings.TrimSpace(cur.String()); st != "" {
-			out = append(out, strings.ReplaceAll(st, "{db}", db))
+			out = append(out, st)
 		}
 		cur.Reset()
 	}

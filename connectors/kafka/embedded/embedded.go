@@ -14,8 +14,15 @@ import (
 
 // Options configure the broker.
 type Options struct {
-	// Port to listen on at 127.0.0.1; 0 picks a free one.
+	// Port to listen on at 127.0.0.1; 0 picks a free one. With several
+	// brokers, broker i listens on Port+i (or on a free port each when
+	// Port is 0).
 	Port int
+	// Brokers is the number of brokers in the cluster (default 1). With
+	// three or more, every topic has replication factor 3, and partition
+	// leadership is spread over the brokers, so clients see the metadata,
+	// leaders and coordinators of a real three-broker cluster.
+	Brokers int
 	// Topics are created up front with Partitions each.
 	Topics     []string
 	Partitions int32
@@ -56,18 +63,26 @@ func Start(opts Options) (*Broker, error) {
 	if opts.Partitions <= 0 {
 		opts.Partitions = 1
 	}
-	if opts.Port != 0 {
+	if opts.Brokers <= 0 {
+		opts.Brokers = 1
+	}
+	ports := make([]int, opts.Brokers)
+	for i := range ports {
+		if opts.Port == 0 {
+			continue
+		}
+		ports[i] = opts.Port + i
 		// kfake would report a bare bind error; check first so the caller
 		// can say which setting to change.
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(opts.Port))
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(ports[i]))
 		if err != nil {
-			return nil, &PortInUseError{Port: opts.Port}
+			return nil, &PortInUseError{Port: ports[i]}
 		}
 		l.Close()
 	}
 	kopts := []kfake.Opt{
-		kfake.NumBrokers(1),
-		kfake.Ports(opts.Port),
+		kfake.NumBrokers(opts.Brokers),
+		kfake.Ports(ports...),
 		kfake.AllowAutoTopicCreation(),
 		kfake.DefaultNumPartitions(int(opts.Partitions)),
 	}
@@ -96,7 +111,7 @@ func Start(opts Options) (*Broker, error) {
 	return &Broker{cluster: c}, nil
 }
 
-// Addrs are the bootstrap addresses to give clients.
+// Addrs are the bootstrap addresses to give clients, one per broker.
 func (b *Broker) Addrs() []string { return b.cluster.ListenAddrs() }
 
 // Close stops the broker, flushing persisted state.
