@@ -7,6 +7,7 @@ SHELL := /bin/bash
 GO    ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN   := bin/oqim
 TEST_CLICKHOUSE_DIR := var/test/clickhouse
+TEST_CLUSTER_DIR := var/test/clickhouse-cluster
 # Debian packages the tests use: speech synthesis and conversion, and a
 # headless browser for the web component tests.
 TEST_PACKAGES := espeak-ng sox libsox-fmt-mp3 chromium
@@ -25,14 +26,20 @@ demo: build
 
 # The test ClickHouse is started by the same code as the demo's (oqim
 # clickhouse start: apt install if missing, private config, free port) and
-# stopped however the tests end.
+# stopped however the tests end. So is the local cluster the cluster tests
+# run on (ZooKeeper and 2 shards x 2 replicas; ZooKeeper and a JRE come from
+# apt on first use; a few seconds to start).
 test: build test-packages test-axe
 	@set -e; \
+	trap '$(BIN) clickhouse cluster stop --dir $(TEST_CLUSTER_DIR); $(BIN) clickhouse stop --dir $(TEST_CLICKHOUSE_DIR)' EXIT; \
 	dsn=$$($(BIN) clickhouse start --dir $(TEST_CLICKHOUSE_DIR) --tcp-port 0); \
-	trap '$(BIN) clickhouse stop --dir $(TEST_CLICKHOUSE_DIR)' EXIT; \
 	echo "test ClickHouse: $$dsn"; \
+	started=$$(date +%s); \
+	$(BIN) clickhouse cluster start --dir $(TEST_CLUSTER_DIR) >/dev/null; \
+	echo "test ClickHouse cluster (2 shards x 2 replicas) on $(TEST_CLUSTER_DIR), started in $$(( $$(date +%s) - started )) s"; \
 	$(GO) vet ./...; \
-	OQIM_TEST_CLICKHOUSE_DSN=$$dsn $(GO) test -race -count=1 -timeout 20m ./...
+	OQIM_TEST_CLICKHOUSE_DSN=$$dsn OQIM_TEST_CLICKHOUSE_CLUSTER=$(CURDIR)/$(TEST_CLUSTER_DIR) \
+	  $(GO) test -race -count=1 -timeout 20m ./...
 
 test-packages:
 	@missing=""; \

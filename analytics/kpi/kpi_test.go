@@ -413,6 +413,21 @@ func snapshot(t *testing.T, e *kpitest.Env) string {
 	return b.String()
 }
 
+// sameSnapshot fails the test at the first line where two snapshots differ.
+func sameSnapshot(t *testing.T, aName, a, bName, b string) {
+	t.Helper()
+	if a == b {
+		return
+	}
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			t.Fatalf("KPIs differ; first difference at line %d:\n%-8s %s\n%-8s %s", i, aName, al[i], bName, bl[i])
+		}
+	}
+	t.Fatalf("KPIs differ: %d lines %s, %d %s", len(al), aName, len(bl), bName)
+}
+
 func replayLeavesEveryKPIUnchanged(t *testing.T, e *kpitest.Env) {
 	before := snapshot(t, e)
 	raw := rawInt(t, e.Conn, "SELECT toInt64(count()) FROM "+e.DB+".portal_applications")
@@ -420,16 +435,7 @@ func replayLeavesEveryKPIUnchanged(t *testing.T, e *kpitest.Env) {
 	if again := rawInt(t, e.Conn, "SELECT toInt64(count()) FROM "+e.DB+".portal_applications"); again <= raw {
 		t.Fatalf("the replay did not land: %d rows before, %d after", raw, again)
 	}
-	after := snapshot(t, e)
-	if before != after {
-		bl, al := strings.Split(before, "\n"), strings.Split(after, "\n")
-		for i := range min(len(bl), len(al)) {
-			if bl[i] != al[i] {
-				t.Fatalf("KPIs changed after a replay; first difference at line %d:\nbefore %s\nafter  %s", i, bl[i], al[i])
-			}
-		}
-		t.Fatalf("KPIs changed after a replay: %d lines before, %d after", len(bl), len(al))
-	}
+	sameSnapshot(t, "before the replay", before, "after", snapshot(t, e))
 	if len(before) < 10000 {
 		t.Fatalf("snapshot suspiciously small: %d bytes", len(before))
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/connectors/clickhouse"
+	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/inference/clinical/worker"
@@ -28,6 +29,9 @@ type Options struct {
 	// families follow generate.DefaultVolume. Default 2000.
 	Applications int
 	Seed         uint64
+	// Now is the generator's clock; default the current second. Two loads
+	// with the same Options (and Now) hold the same events.
+	Now time.Time
 }
 
 // Env is a loaded database.
@@ -49,22 +53,40 @@ const ChatbotQuestions = 4
 // The data is shared by the tests of a package when they call it once.
 func Load(t testing.TB, o Options) *Env {
 	t.Helper()
+	conn, db := chtest.Database(t)
+	return load(t, o, conn, migrate.Target{DB: db})
+}
+
+// LoadCluster is Load on the test cluster (chtest.ClusterDatabase): the
+// schema is created ON CLUSTER, replicated and sharded, and the events are
+// inserted through its Distributed tables.
+func LoadCluster(t testing.TB, o Options) (*chserver.Cluster, *Env) {
+	t.Helper()
+	c, conn, db := chtest.ClusterDatabase(t)
+	return c, load(t, o, conn, migrate.Target{DB: db, Cluster: c.Name})
+}
+
+func load(t testing.TB, o Options, conn driver.Conn, target migrate.Target) *Env {
+	t.Helper()
 	if o.Applications == 0 {
 		o.Applications = 2000
 	}
 	if o.Seed == 0 {
 		o.Seed = 7
 	}
-	conn, db := chtest.Database(t)
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
 	ctx := context.Background()
-	if _, err := migrate.Up(ctx, conn, db, Migrations()...); err != nil {
+	if _, err := migrate.UpOn(ctx, conn, target, Migrations()...); err != nil {
 		t.Fatal(err)
 	}
 	ref, err := region.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{Conn: conn, DB: db, Store: kpi.NewStoreWithReference(conn, db, ref), Ref: ref, Now: time.Now().UTC().Truncate(time.Second)}
+	db := target.DB
+	e := &Env{Conn: conn, DB: db, Store: kpi.NewStoreWithReference(conn, db, ref), Ref: ref, Now: o.Now.UTC().Truncate(time.Second)}
 	g := generate.New(ref, generate.Options{Seed: o.Seed, RunID: "kt"})
 	err = g.Backfill(e.Now, o.Applications, func(ev *generate.Event) error {
 		e.Records = append(e.Records, ev.AppendJSON(nil))
