@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
@@ -102,12 +103,29 @@ func waitFor(t *testing.T, limit time.Duration, cond func() bool, what func() st
 // process inserted but had not committed: those records are redelivered
 // to the survivor and their rows, carrying the same id and version,
 // collapse in the ReplacingMergeTree (FINAL, or a background merge).
+//
+// It runs on one ClickHouse server and on the local cluster (2 shards × 2
+// replicas, schema ON CLUSTER), the two processes writing through servers
+// of different shards.
 func TestIngestScaleOutSurvivesKill(t *testing.T) {
-	dsn := chtest.Default.DSN(t)
-	conn, db := chtest.Database(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Run("OneServer", func(t *testing.T) {
+		dsn := chtest.Default.DSN(t)
+		conn, db := chtest.Database(t)
+		survivesKill(t, conn, migrate.Target{DB: db}, dsn, dsn)
+	})
+	t.Run("Cluster", func(t *testing.T) {
+		c, conn, db := chtest.ClusterDatabase(t)
+		survivesKill(t, conn, migrate.Target{DB: db, Cluster: c.Name}, c.Nodes[0].DSN(), c.Nodes[len(c.Nodes)-1].DSN())
+	})
+}
+
+// survivesKill runs the test on target, process a writing through dsnA
+// and b through dsnB.
+func survivesKill(t *testing.T, conn driver.Conn, target migrate.Target, dsnA, dsnB string) {
+	db := target.DB
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := migrate.Up(ctx, conn, db, schemaSets()...); err != nil {
+	if _, err := migrate.UpOn(ctx, conn, target, schemaSets()...); err != nil {
 		t.Fatal(err)
 	}
 	const (
@@ -123,18 +141,18 @@ func TestIngestScaleOutSurvivesKill(t *testing.T) {
 	defer b.Close()
 	brokers := strings.Join(b.Addrs(), ",")
 
-	env := func(clientID string) []string {
+	env := func(clientID, dsn string) []string {
 		return []string{
 			"OQIM_KAFKA_BROKERS=" + brokers, "OQIM_KAFKA_TOPIC=" + topic, "OQIM_KAFKA_GROUP=" + group,
 			"OQIM_KAFKA_PARTITIONS=" + strconv.Itoa(partitions), "OQIM_KAFKA_CLIENT_ID=" + clientID,
-			"OQIM_CLICKHOUSE_DSN=" + dsn, "OQIM_CLICKHOUSE_DATABASE=" + db,
+			"OQIM_CLICKHOUSE_DSN=" + dsn, "OQIM_CLICKHOUSE_DATABASE=" + db, "OQIM_CLICKHOUSE_CLUSTER=" + target.Cluster,
 			"OQIM_PIPELINE_BATCH_SIZE=500", "OQIM_PIPELINE_BATCH_INTERVAL=50ms",
 			// The killed process's partitions move after this, not 30 s.
 			"OQIM_PIPELINE_SESSION_TIMEOUT=6s",
 		}
 	}
-	procA := startOqim(t, "ingest-a", env("ingest-a"), "ingest", "--insecure-demo")
-	procB := startOqim(t, "ingest-b", env("ingest-b"), "ingest", "--insecure-demo")
+	procA := startOqim(t, "ingest-a", env("ingest-a", dsnA), "ingest", "--insecure-demo")
+	procB := startOqim(t, "ingest-b", env("ingest-b", dsnB), "ingest", "--insecure-demo")
 
 	cl := kafka.Plain(b.Addrs()...)
 	admin := &kafkago.Client{Addr: kafkago.TCP(b.Addrs()...), Timeout: 5 * time.Second}
