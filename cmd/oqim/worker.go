@@ -85,7 +85,11 @@ func startWorkers(ctx context.Context, g *errgroup.Group, cfg config.Config, in 
 		if err != nil {
 			return err
 		}
-		r := jobs.RetentionOptions(blobs, worker.NewStore(in.conn, cfg.ClickHouse.Database),
+		store := worker.NewStore(in.conn, cfg.ClickHouse.Database)
+		if cfg.ClickHouse.Cluster != "" {
+			store = store.OnCluster(cfg.ClickHouse.Cluster)
+		}
+		r := jobs.RetentionOptions(blobs, store,
 			worker.NewAudit(in.conn, cfg.ClickHouse.Database))
 		rlog := log.With("worker", "retention")
 		g.Go(func() error {
@@ -94,7 +98,13 @@ func startWorkers(ctx context.Context, g *errgroup.Group, cfg config.Config, in 
 			return worker.RunRetention(ctx, r, jobs.Retention.Interval, func(err error) { rlog.Warn("retention sweep failed", "err", err) })
 		})
 	}
-	if which == "seal" || which == "all" {
+	if which == "seal" && cfg.ClickHouse.Cluster != "" {
+		return fmt.Errorf("worker seal: not supported on a ClickHouse cluster (clickhouse.cluster is %q): sealing swaps partitions, which is per server; the BI stays exact without it, country-wide queries are only slower", cfg.ClickHouse.Cluster)
+	}
+	if which == "all" && cfg.ClickHouse.Cluster != "" {
+		log.Warn("KPI sealing is off on a ClickHouse cluster (it swaps partitions, which is per server); the BI stays exact, only slower", "cluster", cfg.ClickHouse.Cluster)
+	}
+	if (which == "seal" || which == "all") && cfg.ClickHouse.Cluster == "" {
 		// Seals closed days of the KPI rollups; a failed run is logged
 		// and retried at the next interval, the API staying exact.
 		s := kpi.NewSealer(in.conn, cfg.ClickHouse.Database)

@@ -182,8 +182,42 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 		_ = c.Stop(context.Background())
 		return nil, err
 	}
+	if err := c.waitCoordinated(ctx); err != nil {
+		_ = c.Stop(context.Background())
+		return nil, err
+	}
 	opts.Logger.Info("ClickHouse cluster started", "cluster", c.Name, "servers", len(c.Nodes), "took", time.Since(began).Round(time.Millisecond))
 	return c, nil
+}
+
+// waitCoordinated returns once every server reads ZooKeeper and the
+// distributed DDL queue exists, which its DDL worker creates on start-up:
+// an ON CLUSTER statement sent earlier can find the worker without a
+// session (18.16 then crashes).
+func (c *Cluster) waitCoordinated(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.StartTimeout)
+	defer cancel()
+	for _, n := range c.Nodes {
+		conn, err := clickhouse.Open(ctx, n.DSN())
+		if err != nil {
+			return fmt.Errorf("cluster node %s: %w", n.Name(), err)
+		}
+		for {
+			var queues uint64
+			err = conn.QueryRow(ctx, "SELECT count() FROM system.zookeeper WHERE path = '/clickhouse/task_queue' AND name = 'ddl'").Scan(&queues)
+			if err == nil && queues == 1 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				conn.Close()
+				return fmt.Errorf("cluster node %s: its distributed DDL queue in ZooKeeper was not ready within %s (last: %v, queues %d)", n.Name(), c.opts.StartTimeout, err, queues)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		conn.Close()
+	}
+	return nil
 }
 
 // StartNode (re)starts one server of the cluster on its earlier ports and

@@ -77,7 +77,7 @@ func InstallZooKeeper(ctx context.Context, log *slog.Logger) (string, error) {
 }
 
 // startZooKeeper runs ZooKeeper in dir on port (which must be free) and
-// returns once it answers "ruok".
+// returns once it serves sessions (srvr reports its mode).
 func startZooKeeper(ctx context.Context, java, dir string, port int, detached bool, timeout time.Duration) (*zookeeper, error) {
 	if err := stopStaleZooKeeper(ctx, dir); err != nil {
 		return nil, err
@@ -134,7 +134,11 @@ autopurge.purgeInterval=1
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
-		if zkAsk(port, "ruok") == "imok" {
+		// "imok" only says the process runs; until srvr reports a Mode the
+		// server refuses sessions, and a ClickHouse whose DDL worker meets
+		// that refusal at start-up (18.16) dereferences a null session on
+		// its first ON CLUSTER query and dies.
+		if strings.Contains(zkAsk(port, "srvr"), "Mode: ") {
 			return z, nil
 		}
 		select {

@@ -25,11 +25,23 @@ type Store struct {
 	conn     driver.Conn
 	jobs     string
 	segments string
+	// cluster, when set, is the ClickHouse cluster the tables live on
+	// (migrate's cluster form: Distributed tables over replicated t_local).
+	cluster string
 }
 
 // NewStore returns a Store over db's doctor_jobs and doctor_job_segments.
 func NewStore(conn driver.Conn, db string) *Store {
 	return &Store{conn: conn, jobs: db + ".doctor_jobs", segments: db + ".doctor_job_segments"}
+}
+
+// OnCluster returns the store for tables created ON CLUSTER name. Reads
+// and writes go through the Distributed tables as on one server; only the
+// deletions differ (see DeleteBefore).
+func (s *Store) OnCluster(name string) *Store {
+	c := *s
+	c.cluster = name
+	return &c
 }
 
 var jobColumns = []string{"job_id", "doctor_id", "patient_id", "encounter_id", "language", "status", "reason",
@@ -240,7 +252,13 @@ func (s *Store) SegmentsSince(ctx context.Context, from map[string]int) (map[str
 func (s *Store) DeleteBefore(ctx context.Context, cutoff time.Time) error {
 	cond := fmt.Sprintf(" DELETE WHERE created_at < toDateTime(%d)", cutoff.Unix())
 	for _, table := range []string{s.jobs, s.segments} {
-		if err := s.conn.Exec(ctx, "ALTER TABLE "+table+cond); err != nil {
+		target := table
+		if s.cluster != "" {
+			// A Distributed table holds no rows to mutate: the deletion
+			// runs on every shard's local table (each replica applies it).
+			target = table + "_local ON CLUSTER " + s.cluster
+		}
+		if err := s.conn.Exec(ctx, "ALTER TABLE "+target+cond); err != nil {
 			return fmt.Errorf("worker: deleting old rows of %s: %w", table, err)
 		}
 	}

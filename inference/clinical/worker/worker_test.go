@@ -461,3 +461,61 @@ func TestRetentionKeepsTranscriptsOnlyWhenTold(t *testing.T) {
 		t.Errorf("defaults: %+v", def)
 	}
 }
+
+// On a ClickHouse cluster (tables ON CLUSTER, Distributed over replicated
+// local tables) retention deletes old jobs and segments on every shard:
+// ALTER ... DELETE on the Distributed table itself would be refused.
+func TestRetentionOnCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the local ClickHouse cluster")
+	}
+	c, conn, db := chtest.ClusterDatabase(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := migrate.UpOn(ctx, conn, migrate.Target{DB: db, Cluster: c.Name}, Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	store := NewStore(conn, db).OnCluster(c.Name)
+	now := time.Now().UTC().Truncate(time.Second)
+	var old, fresh []string
+	// Enough jobs that both shards hold some of each.
+	for i := range 20 {
+		j := Job{ID: NewID(), DoctorID: "d", Status: StatusDone, CreatedAt: now.Add(-91 * 24 * time.Hour)}
+		if i%2 == 1 {
+			j.CreatedAt = now.Add(-89 * 24 * time.Hour)
+			fresh = append(fresh, j.ID)
+		} else {
+			old = append(old, j.ID)
+		}
+		if err := store.Put(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.PutSegment(ctx, j.ID, j.CreatedAt, Segment{Text: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(table string) (n uint64) {
+		if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+"."+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := store.DeleteBefore(ctx, now.Add(-90*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); count("doctor_jobs") != 10 || count("doctor_job_segments") != 10; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s: %d jobs and %d segments; want the 10 younger than 90 days", count("doctor_jobs"), count("doctor_job_segments"))
+		}
+	}
+	for _, id := range old {
+		if _, err := store.Get(ctx, id); err == nil {
+			t.Errorf("91-day-old job %s was kept", id)
+		}
+	}
+	for _, id := range fresh {
+		if _, err := store.Get(ctx, id); err != nil {
+			t.Errorf("89-day-old job %s: %v", id, err)
+		}
+	}
+}
