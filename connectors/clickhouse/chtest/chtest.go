@@ -1,6 +1,7 @@
 // Package chtest gives tests a real ClickHouse: the server `make test`
 // started (OQIM_TEST_CLICKHOUSE_DSN), or else a private one this test
 // process starts and that dies with it. Each test gets its own database.
+// Likewise for the local cluster (OQIM_TEST_CLICKHOUSE_CLUSTER).
 package chtest
 
 import (
@@ -90,4 +91,84 @@ func Database(t testing.TB) (driver.Conn, string) {
 		conn.Close()
 	})
 	return conn, db
+}
+
+// EnvCluster names the variable through which make test shares its local
+// cluster: the folder `oqim clickhouse cluster start --dir` was given.
+const EnvCluster = "OQIM_TEST_CLICKHOUSE_CLUSTER"
+
+// ClusterServer is the shared test cluster for this process: the one make
+// test started, or a private one (ZooKeeper and 2 shards × 2 replicas,
+// some seconds to start) that dies with the test process.
+type ClusterServer struct {
+	once sync.Once
+	c    *chserver.Cluster
+	err  error
+}
+
+// DefaultCluster is the process-wide cluster.
+var DefaultCluster = &ClusterServer{}
+
+// Get returns the cluster, starting one if needed. Without one the test
+// fails in CI and is skipped elsewhere, naming the command that gives one.
+func (s *ClusterServer) Get(t testing.TB) *chserver.Cluster {
+	t.Helper()
+	s.once.Do(func() {
+		if dir := os.Getenv(EnvCluster); dir != "" {
+			s.c, s.err = chserver.OpenCluster(dir, nil)
+			return
+		}
+		dir, err := os.MkdirTemp("", "oqim-chtest-cluster-")
+		if err != nil {
+			s.err = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		s.c, s.err = chserver.StartCluster(ctx, chserver.ClusterOptions{Dir: dir})
+	})
+	if s.err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no ClickHouse cluster for tests: %v", s.err)
+		}
+		t.Skipf("no ClickHouse cluster for tests (%v); run `make test`, which starts one", s.err)
+	}
+	return s.c
+}
+
+// ClusterDatabase connects to the first server of the test cluster, as a
+// cluster client (clickhouse.OpenCluster), and names a fresh database for
+// the test; the test creates it (migrate.UpOn creates it ON CLUSTER), and
+// it is dropped on every server when the test ends.
+func ClusterDatabase(t testing.TB) (*chserver.Cluster, driver.Conn, string) {
+	t.Helper()
+	c := DefaultCluster.Get(t)
+	conn := ClusterConn(t, c.Nodes[0])
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	db := "test_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		// A test that stopped servers restarts them before it ends; were
+		// one still down, ON CLUSTER would wait for it, so say so.
+		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db+" ON CLUSTER "+c.Name); err != nil {
+			t.Logf("dropping %s on cluster %s: %v", db, c.Name, err)
+		}
+	})
+	return c, conn, db
+}
+
+// ClusterConn connects to one server of the cluster as a cluster client;
+// the connection is closed when the test ends.
+func ClusterConn(t testing.TB, n *chserver.Node) driver.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := clickhouse.OpenCluster(ctx, n.DSN())
+	if err != nil {
+		t.Fatalf("connecting to cluster server %s: %v", n.Name(), err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
