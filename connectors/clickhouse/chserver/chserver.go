@@ -73,22 +73,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("chserver: Options.Dir is empty")
 	}
-	if opts.StartTimeout == 0 {
-		opts.StartTimeout = 60 * time.Second
+	if err := fill(&opts.Dir, &opts.StartTimeout, &opts.Logger, &opts.Binary); err != nil {
+		return nil, err
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	dir, err := filepath.Abs(opts.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("chserver: %w", err)
-	}
-	opts.Dir = dir
-	if opts.Binary == "" {
-		if opts.Binary, err = FindBinary(); err != nil {
-			return nil, err
-		}
-	}
+	dir := opts.Dir
 	if err := stopStale(ctx, dir, opts.Logger); err != nil {
 		return nil, err
 	}
@@ -110,19 +98,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 	cmd := exec.Command(opts.Binary, "--config-file="+conf)
 	cmd.Dir = dir
-	// Its own process group: Ctrl-C in the terminal must reach oqim only,
-	// so oqim can flush the pipeline before it stops ClickHouse.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if !opts.Detached {
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
-	}
-	logf, err := os.OpenFile(filepath.Join(dir, "log", "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("chserver: %w", err)
-	}
-	defer logf.Close()
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	if err := spawn(cmd, filepath.Join(dir, "log"), opts.Detached); err != nil {
 		return nil, fmt.Errorf("chserver: starting %s: %w", opts.Binary, err)
 	}
 	s := &Server{opts: opts, cmd: cmd, exited: make(chan struct{}), TCPPort: tcp, HTTPPort: httpPort}
@@ -245,25 +221,51 @@ func stopStale(ctx context.Context, dir string, log *slog.Logger) error {
 		return nil
 	}
 	log.Info("stopping ClickHouse left running on this directory", "pid", pid, "dir", dir)
-	_ = syscall.Kill(pid, syscall.SIGTERM)
-	deadline := time.Now().Add(30 * time.Second)
-	for isOurServer(pid, dir) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	_ = os.Remove(filepath.Join(dir, pidFile))
-	return nil
+	return killAndWait(ctx, pid, filepath.Join(dir, "config.xml"), filepath.Join(dir, pidFile))
 }
 
 // isOurServer guards against pid reuse: only a clickhouse-server started
 // with this directory's config is ours to stop.
+// fill sets what every start shares: an absolute folder, a start timeout
+// (default 60 s), a logger and the clickhouse-server binary.
+func fill(dir *string, timeout *time.Duration, log **slog.Logger, binary *string) error {
+	if *timeout == 0 {
+		*timeout = 60 * time.Second
+	}
+	if *log == nil {
+		*log = slog.New(slog.DiscardHandler)
+	}
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		return fmt.Errorf("chserver: %w", err)
+	}
+	*dir = abs
+	if *binary == "" {
+		if *binary, err = FindBinary(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// spawn starts cmd in its own process group (Ctrl-C in the terminal must
+// reach oqim only, so oqim can flush the pipeline before it stops the
+// servers), its output appended to logDir/stdout.log; unless detached it
+// dies with this process.
+func spawn(cmd *exec.Cmd, logDir string, detached bool) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if !detached {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
+	}
+	logf, err := os.OpenFile(filepath.Join(logDir, "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd.Stdout, cmd.Stderr = logf, logf
+	return cmd.Start()
+}
+
 func isOurServer(pid int, dir string) bool {
 	return isOurProcess(pid, filepath.Join(dir, "config.xml"))
 }

@@ -112,22 +112,11 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	if opts.Shards < 1 || opts.Replicas < 1 || opts.Shards*opts.Replicas > 16 {
 		return nil, fmt.Errorf("chserver: %d shards × %d replicas: want at least 1 of each and at most 16 servers", opts.Shards, opts.Replicas)
 	}
-	if opts.StartTimeout == 0 {
-		opts.StartTimeout = 60 * time.Second
+	if err := fill(&opts.Dir, &opts.StartTimeout, &opts.Logger, &opts.Binary); err != nil {
+		return nil, err
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	dir, err := filepath.Abs(opts.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("chserver: %w", err)
-	}
-	opts.Dir = dir
-	if opts.Binary == "" {
-		if opts.Binary, err = FindBinary(); err != nil {
-			return nil, err
-		}
-	}
+	dir := opts.Dir
+	var err error
 	if opts.Java == "" {
 		if opts.Java, err = InstallZooKeeper(ctx, opts.Logger); err != nil {
 			return nil, err

@@ -62,23 +62,8 @@ func (sys system) install(ctx context.Context, log *slog.Logger) (string, error)
 		return "", fmt.Errorf("%w and this system has no apt-get: install ClickHouse with your package manager, or set clickhouse.dsn / OQIM_CLICKHOUSE_DSN to an existing ClickHouse", ErrNotInstallable)
 	}
 	log.Info("installing clickhouse-server with apt-get (first run only)")
-	var out bytes.Buffer
-	install := func() error {
-		cmd := exec.CommandContext(ctx, apt, "install", "-y", "-q", "--no-install-recommends", "clickhouse-server")
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		cmd.Stdout, cmd.Stderr = &out, &out
-		return cmd.Run()
-	}
-	if err := install(); err != nil {
-		// A fresh machine often has no package lists yet.
-		update := exec.CommandContext(ctx, apt, "update", "-q")
-		update.Stdout, update.Stderr = &out, &out
-		if uerr := update.Run(); uerr != nil {
-			return "", fmt.Errorf("%w: apt-get update failed (%v); check the machine can reach its Debian mirror, or set clickhouse.dsn / OQIM_CLICKHOUSE_DSN; apt said:\n%s", ErrNotInstallable, uerr, tail(out.String(), 15))
-		}
-		if err := install(); err != nil {
-			return "", fmt.Errorf("%w: apt-get install clickhouse-server failed (%v); apt said:\n%s", ErrNotInstallable, err, tail(out.String(), 15))
-		}
+	if out, err := aptInstall(ctx, apt, "clickhouse-server"); err != nil {
+		return "", fmt.Errorf("%w: %v; check the machine can reach its Debian mirror, or set clickhouse.dsn / OQIM_CLICKHOUSE_DSN; apt said:\n%s", ErrNotInstallable, err, tail(out, 15))
 	}
 	p, err := sys.find()
 	if err != nil {
@@ -86,6 +71,32 @@ func (sys system) install(ctx context.Context, log *slog.Logger) (string, error)
 	}
 	log.Info("clickhouse-server installed", "path", p)
 	return p, nil
+}
+
+// aptInstall installs Debian packages with apt-get, non-interactively,
+// running apt-get update first only when the install fails (a fresh
+// machine often has no package lists yet). It returns apt's output, for
+// the error message.
+func aptInstall(ctx context.Context, apt string, pkgs ...string) (string, error) {
+	var out bytes.Buffer
+	install := func() error {
+		cmd := exec.CommandContext(ctx, apt, append([]string{"install", "-y", "-q", "--no-install-recommends"}, pkgs...)...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		cmd.Stdout, cmd.Stderr = &out, &out
+		return cmd.Run()
+	}
+	if err := install(); err == nil {
+		return out.String(), nil
+	}
+	update := exec.CommandContext(ctx, apt, "update", "-q")
+	update.Stdout, update.Stderr = &out, &out
+	if err := update.Run(); err != nil {
+		return out.String(), fmt.Errorf("apt-get update failed (%v)", err)
+	}
+	if err := install(); err != nil {
+		return out.String(), fmt.Errorf("apt-get install %s failed (%v)", strings.Join(pkgs, " "), err)
+	}
+	return out.String(), nil
 }
 
 func tail(s string, n int) string {

@@ -50,22 +50,8 @@ func InstallZooKeeper(ctx context.Context, log *slog.Logger) (string, error) {
 		return "", fmt.Errorf("%w: the local cluster needs ZooKeeper (%s) and java, and this system has no apt-get", ErrNotInstallable, zookeeperJar)
 	}
 	log.Info("installing zookeeper and a Java runtime with apt-get (first run only)")
-	var out bytes.Buffer
-	install := func() error {
-		cmd := exec.CommandContext(ctx, apt, "install", "-y", "-q", "--no-install-recommends", "zookeeper", "default-jre-headless")
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		cmd.Stdout, cmd.Stderr = &out, &out
-		return cmd.Run()
-	}
-	if err := install(); err != nil {
-		update := exec.CommandContext(ctx, apt, "update", "-q")
-		update.Stdout, update.Stderr = &out, &out
-		if uerr := update.Run(); uerr != nil {
-			return "", fmt.Errorf("%w: apt-get update failed (%v); apt said:\n%s", ErrNotInstallable, uerr, tail(out.String(), 15))
-		}
-		if err := install(); err != nil {
-			return "", fmt.Errorf("%w: apt-get install zookeeper default-jre-headless failed (%v); apt said:\n%s", ErrNotInstallable, err, tail(out.String(), 15))
-		}
+	if out, err := aptInstall(ctx, apt, "zookeeper", "default-jre-headless"); err != nil {
+		return "", fmt.Errorf("%w: %v; the local cluster needs them; apt said:\n%s", ErrNotInstallable, err, tail(out, 15))
 	}
 	if _, err := os.Stat(zookeeperJar); err != nil {
 		return "", fmt.Errorf("apt-get installed zookeeper but %s is missing", zookeeperJar)
@@ -109,17 +95,7 @@ autopurge.purgeInterval=1
 	cmd := exec.Command(java, "-Xmx256m", "-XX:+UseSerialGC", "-Dzookeeper.log.dir="+filepath.Join(dir, "log"),
 		"-cp", zookeeperJar, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg)
 	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if !detached {
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
-	}
-	logf, err := os.OpenFile(filepath.Join(dir, "log", "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("zookeeper: %w", err)
-	}
-	defer logf.Close()
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	if err := spawn(cmd, filepath.Join(dir, "log"), detached); err != nil {
 		return nil, fmt.Errorf("zookeeper: starting %s: %w", java, err)
 	}
 	z := &zookeeper{dir: dir, port: port, cmd: cmd, exited: make(chan struct{})}
