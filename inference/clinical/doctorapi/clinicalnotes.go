@@ -2,6 +2,7 @@ package doctorapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -133,16 +134,7 @@ func (h *Handler) getClinicalNote(w http.ResponseWriter, r *http.Request) {
 	if h.notesOff(w) {
 		return
 	}
-	ctx := r.Context()
-	doc, _ := DoctorFrom(ctx)
-	id := r.PathValue("id")
-	var rec lifecycle.Record
-	var err error
-	if worker.ValidID(id) {
-		rec, err = h.notes.Get(ctx, doc.ID, id)
-	} else {
-		err = lifecycle.ErrNotFound
-	}
+	id, rec, err := onNote(r, h.notes.Get)
 	h.answerNote(w, r, "clinical_note.read", id, rec, err, http.StatusOK)
 }
 
@@ -151,9 +143,6 @@ func (h *Handler) updateClinicalNote(w http.ResponseWriter, r *http.Request) {
 	if h.notesOff(w) {
 		return
 	}
-	ctx := r.Context()
-	doc, _ := DoctorFrom(ctx)
-	id := r.PathValue("id")
 	var req updateClinicalNoteRequest
 	if !decodeStrict(w, r.Body, &req, maxClinicalNoteBytes) {
 		return
@@ -170,11 +159,9 @@ func (h *Handler) updateClinicalNote(w http.ResponseWriter, r *http.Request) {
 		httpedge.WriteError(w, http.StatusBadRequest, e)
 		return
 	}
-	var rec lifecycle.Record
-	err := lifecycle.ErrNotFound
-	if worker.ValidID(id) {
-		rec, err = h.notes.Update(ctx, doc.ID, id, lifecycle.Edit{Note: req.Note, ConfirmedConditions: req.ConfirmedConditions, Version: *req.Version})
-	}
+	id, rec, err := onNote(r, func(ctx context.Context, doctor, id string) (lifecycle.Record, error) {
+		return h.notes.Update(ctx, doctor, id, lifecycle.Edit{Note: req.Note, ConfirmedConditions: req.ConfirmedConditions, Version: *req.Version})
+	})
 	h.answerNote(w, r, "clinical_note.update", id, rec, err, http.StatusOK)
 }
 
@@ -183,9 +170,6 @@ func (h *Handler) signClinicalNote(w http.ResponseWriter, r *http.Request) {
 	if h.notesOff(w) {
 		return
 	}
-	ctx := r.Context()
-	doc, _ := DoctorFrom(ctx)
-	id := r.PathValue("id")
 	var req versionRequest
 	if !decodeStrict(w, r.Body, &req, 4<<10) {
 		return
@@ -194,11 +178,9 @@ func (h *Handler) signClinicalNote(w http.ResponseWriter, r *http.Request) {
 		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "version", Detail: "required: the version being signed (from the record)"})
 		return
 	}
-	var rec lifecycle.Record
-	err := lifecycle.ErrNotFound
-	if worker.ValidID(id) {
-		rec, err = h.notes.Sign(ctx, doc.ID, id, *req.Version)
-	}
+	id, rec, err := onNote(r, func(ctx context.Context, doctor, id string) (lifecycle.Record, error) {
+		return h.notes.Sign(ctx, doctor, id, *req.Version)
+	})
 	h.answerNote(w, r, "clinical_note.sign", id, rec, err, http.StatusOK)
 }
 
@@ -207,14 +189,7 @@ func (h *Handler) redeliverClinicalNote(w http.ResponseWriter, r *http.Request) 
 	if h.notesOff(w) {
 		return
 	}
-	ctx := r.Context()
-	doc, _ := DoctorFrom(ctx)
-	id := r.PathValue("id")
-	var rec lifecycle.Record
-	err := lifecycle.ErrNotFound
-	if worker.ValidID(id) {
-		rec, err = h.notes.Redeliver(ctx, doc.ID, id)
-	}
+	id, rec, err := onNote(r, h.notes.Redeliver)
 	h.answerNote(w, r, "clinical_note.redeliver", id, rec, err, http.StatusAccepted)
 }
 
@@ -224,15 +199,10 @@ func (h *Handler) clinicalNoteHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	doc, _ := DoctorFrom(ctx)
-	id := r.PathValue("id")
-	var rec lifecycle.Record
-	err := lifecycle.ErrNotFound
-	if worker.ValidID(id) {
-		rec, err = h.notes.Get(ctx, doc.ID, id)
-	}
+	id, rec, err := onNote(r, h.notes.Get)
 	var versions []lifecycle.Version
 	if err == nil {
+		doc, _ := DoctorFrom(ctx)
 		versions, err = h.notes.History(ctx, doc.ID, id)
 	}
 	if err != nil {
@@ -244,6 +214,18 @@ func (h *Handler) clinicalNoteHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpedge.WriteJSON(w, http.StatusOK, map[string]any{"id": rec.ID, "versions": versions})
+}
+
+// onNote runs op on the record the path names, as the signed-in doctor;
+// an id that cannot be a record's is ErrNotFound without asking the store.
+func onNote(r *http.Request, op func(ctx context.Context, doctor, id string) (lifecycle.Record, error)) (string, lifecycle.Record, error) {
+	id := r.PathValue("id")
+	if !worker.ValidID(id) {
+		return id, lifecycle.Record{}, lifecycle.ErrNotFound
+	}
+	doc, _ := DoctorFrom(r.Context())
+	rec, err := op(r.Context(), doc.ID, id)
+	return id, rec, err
 }
 
 // answerNote audits the outcome of a lifecycle request and answers it:
