@@ -72,24 +72,8 @@ func TestDashboardSignInInBrowser(t *testing.T) {
 	ctx := chromiumtest.Context(t, 1400, 1000, 60*time.Second)
 	page := chromiumtest.Page{T: t, Ctx: ctx}
 	run, attr := page.Do, page.Attr
-	eval := func(js string, v any) {
-		t.Helper()
-		raw, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](js))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		if err := json.Unmarshal(raw, v); err != nil {
-			t.Fatalf("browser: %s: %v", raw, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("browser: text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(v)
-	}
+	eval := page.Eval
+	text := page.Text
 
 	// Not signed in: the page offers "Sign in" and says why it shows nothing.
 	run(

@@ -104,14 +104,7 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 		chromedp.Flag("use-file-for-fake-audio-capture", wav),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
 	page := chromiumtest.Page{T: t, Ctx: bctx}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(bctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		return v
-	}
+	eval := page.EvalString
 	page.Do(
 		chromedp.Navigate(srv.URL+"/doctor/"),
 		chromedp.WaitVisible(chromedp.CSS(`#key`)),

@@ -6,8 +6,10 @@ package chromiumtest
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,4 +86,35 @@ func (p Page) Attr(sel, name string) string {
 		p.T.Fatalf("browser: %s[%s]: %v", sel, name, err)
 	}
 	return v.Value
+}
+
+// Text is the text content of the first element matching the CSS
+// selector, without surrounding space.
+func (p Page) Text(sel string) string {
+	p.T.Helper()
+	v, err := chromedp.Run(p.Ctx, chromedp.TextContent(chromedp.CSS(sel)))
+	if err != nil {
+		p.T.Fatalf("browser: text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(v)
+}
+
+// Eval runs js in the page and decodes its JSON result into v.
+func (p Page) Eval(js string, v any) {
+	p.T.Helper()
+	raw, err := chromedp.Run(p.Ctx, chromedp.Evaluate[json.RawMessage](js))
+	if err != nil {
+		p.T.Fatalf("browser: %s: %v", js, err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		p.T.Fatalf("browser: %s: %v", raw, err)
+	}
+}
+
+// EvalString runs js in the page, which must give a string.
+func (p Page) EvalString(js string) string {
+	p.T.Helper()
+	var v string
+	p.Eval(js, &v)
+	return v
 }

@@ -35,14 +35,7 @@ func TestWidgetFlowOnPhone(t *testing.T) {
 
 	ctx := chromiumtest.Context(t, 360, 740, 45*time.Second)
 	page := chromiumtest.Page{T: t, Ctx: ctx}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		return v
-	}
+	eval := page.EvalString
 	page.Do(
 		chromedp.Navigate(srv.URL+"/chat/"),
 		chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-example`)),

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -71,14 +70,7 @@ func TestWorkspaceSignInInBrowser(t *testing.T) {
 
 	ctx := chromiumtest.Context(t, 1000, 900, 60*time.Second)
 	page := chromiumtest.Page{T: t, Ctx: ctx}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("browser: text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(v)
-	}
+	text := page.Text
 	waitStatus := func(prefix string) string {
 		t.Helper()
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const s = document.getElementById("status").textContent; return s.startsWith(`+"`"+prefix+"`"+`); })()`,
