@@ -20,7 +20,9 @@ func TestChunkedStitchesLongSpeechThroughOpenAI(t *testing.T) {
 	clip := rec.ForASR(t)
 
 	d := asrtest.NewTranscriptionProtocolDouble(t)
-	d.SetDelay(100 * time.Millisecond) // keep requests overlapping
+	// Long enough that the second request starts before the first ends
+	// even on a loaded machine under -race (100 ms was not, once).
+	d.SetDelay(time.Second)
 	eng := &asr.Chunked{Engine: newTestOpenAI(t, d, asr.OpenAIConfig{}), Concurrency: 2, DefaultPrompt: asr.MedicalPrompt}
 	var streamed []asr.Segment
 	tr, err := eng.Transcribe(t.Context(), clip, asr.Options{Language: "ru", OnSegment: func(s asr.Segment) { streamed = append(streamed, s) }})
