@@ -66,32 +66,15 @@ type Key struct {
 }
 
 // JWT configures token authentication. Tokens carry the claims iss, aud,
-// sub, role, regions (a list of ISO 3166-2:UZ codes) and exp.
-type JWT struct {
-	// Secret is the HS256 key; at least 32 bytes. Empty disables JWTs.
-	Secret string `yaml:"secret"`
-	// Issuer and Audience must match the token's iss and aud; they
-	// default to DefaultIssuer and DefaultAudience, so a token minted for
-	// another Oqim service is refused even when it shares the secret.
-	Issuer   string `yaml:"issuer"`
-	Audience string `yaml:"audience"`
-}
+// sub, role, regions (a list of ISO 3166-2:UZ codes) and exp; the BI's
+// audience is DefaultAudience unless configured.
+type JWT = httpedge.JWTSettings
 
 // Defaults of JWT.
 const (
-	DefaultIssuer   = "oqim"
+	DefaultIssuer   = httpedge.DefaultJWTIssuer
 	DefaultAudience = "oqim-bi"
 )
-
-func (j JWT) withDefaults() JWT {
-	if j.Issuer == "" {
-		j.Issuer = DefaultIssuer
-	}
-	if j.Audience == "" {
-		j.Audience = DefaultAudience
-	}
-	return j
-}
 
 // IsNational reports whether p reads every region.
 func IsNational(p httpedge.Principal) bool { return p.Role == string(National) }
@@ -145,8 +128,7 @@ func New(cfg Config, validRegions []string, opts ...Option) (*Authenticator, err
 		a.creds = append(a.creds, v)
 	}
 	if cfg.JWT.Secret != "" {
-		j := cfg.JWT.withDefaults()
-		v, err := httpedge.NewJWT(httpedge.JWTConfig{Secret: j.Secret, Issuer: j.Issuer, Audience: j.Audience, Kind: httpedge.Analyst})
+		v, err := cfg.JWT.Verifier(httpedge.Analyst, DefaultAudience, 0, nil)
 		if err != nil {
 			return nil, fmt.Errorf("access: %w", err)
 		}
@@ -226,7 +208,7 @@ func Sign(cfg JWT, p httpedge.Principal, ttl time.Duration, now time.Time) (stri
 	if cfg.Secret == "" {
 		return "", errors.New("access: no jwt secret")
 	}
-	j := cfg.withDefaults()
+	j := cfg.WithDefaults(DefaultAudience)
 	return httpedge.SignJWT(j.Secret, httpedge.Token{Issuer: j.Issuer, Audience: j.Audience, Subject: p.Label(),
 		Role: p.Role, Regions: p.Regions, IssuedAt: now, TTL: ttl})
 }

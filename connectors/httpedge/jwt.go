@@ -26,6 +26,41 @@ type JWTConfig struct {
 	Now func() time.Time
 }
 
+// JWTSettings are a surface's configured HS256 token settings (its
+// `jwt:` block). Empty Secret disables tokens.
+type JWTSettings struct {
+	// Secret is the HMAC key, at least 32 bytes.
+	Secret string `yaml:"secret"`
+	// Issuer and Audience must match the token's iss and aud. Issuer
+	// defaults to DefaultJWTIssuer and Audience to the surface's own, so
+	// a token minted for another Oqim service is refused even when it
+	// shares the secret.
+	Issuer   string `yaml:"issuer"`
+	Audience string `yaml:"audience"`
+}
+
+// DefaultJWTIssuer is the iss tokens carry unless configured otherwise.
+const DefaultJWTIssuer = "oqim"
+
+// WithDefaults fills Issuer (DefaultJWTIssuer) and Audience (audience,
+// the surface's own) where they are empty.
+func (s JWTSettings) WithDefaults(audience string) JWTSettings {
+	if s.Issuer == "" {
+		s.Issuer = DefaultJWTIssuer
+	}
+	if s.Audience == "" {
+		s.Audience = audience
+	}
+	return s
+}
+
+// Verifier returns the verifier of these settings for a surface whose
+// principals are kind and whose default audience is audience.
+func (s JWTSettings) Verifier(kind Kind, audience string, leeway time.Duration, now func() time.Time) (*JWT, error) {
+	s = s.WithDefaults(audience)
+	return NewJWT(JWTConfig{Secret: s.Secret, Issuer: s.Issuer, Audience: s.Audience, Kind: kind, Leeway: leeway, Now: now})
+}
+
 // MinSecretBytes is the shortest HS256 secret accepted.
 const MinSecretBytes = 32
 

@@ -125,32 +125,15 @@ type APIKey struct {
 	KeySHA256 string `yaml:"key_sha256"`
 }
 
-// JWTConfig accepts tokens signed with HS256. Empty Secret disables JWTs.
-type JWTConfig struct {
-	// Secret is the HMAC key, at least 32 bytes.
-	Secret string `yaml:"secret"`
-	// Issuer and Audience must match the token's iss and aud; they
-	// default to DefaultIssuer and DefaultAudience, so a token minted for
-	// another Oqim service (the BI) is refused even with the same secret.
-	Issuer   string `yaml:"issuer"`
-	Audience string `yaml:"audience"`
-}
+// JWTConfig accepts tokens signed with HS256; the doctor API's audience
+// is DefaultAudience unless configured. Empty Secret disables JWTs.
+type JWTConfig = httpedge.JWTSettings
 
 // Defaults of JWTConfig.
 const (
-	DefaultIssuer   = "oqim"
+	DefaultIssuer   = httpedge.DefaultJWTIssuer
 	DefaultAudience = "oqim-doctor"
 )
-
-func (j JWTConfig) withDefaults() JWTConfig {
-	if j.Issuer == "" {
-		j.Issuer = DefaultIssuer
-	}
-	if j.Audience == "" {
-		j.Audience = DefaultAudience
-	}
-	return j
-}
 
 // Limits bound one doctor's use.
 type Limits struct {

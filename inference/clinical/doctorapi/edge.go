@@ -45,9 +45,7 @@ func newAuthenticator(cfg Config, now func() time.Time, extra ...httpedge.Verifi
 		creds = append(creds, v)
 	}
 	if cfg.JWT.Secret != "" {
-		j := cfg.JWT.withDefaults()
-		v, err := httpedge.NewJWT(httpedge.JWTConfig{Secret: j.Secret, Issuer: j.Issuer, Audience: j.Audience,
-			Kind: httpedge.Doctor, Leeway: 30 * time.Second, Now: now})
+		v, err := cfg.JWT.Verifier(httpedge.Doctor, DefaultAudience, 30*time.Second, now)
 		if err != nil {
 			return nil, fmt.Errorf("doctorapi: %w", err)
 		}
