@@ -1,47 +1,24 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/VictoriaMetrics/metrics"
-
 	"github.com/oqim/oqim/cmd/oqim/config"
-	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/inference/clinical/fhir/standin"
-	"github.com/oqim/oqim/inference/clinical/worker"
-	"github.com/oqim/oqim/models/region"
-	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // serveForTest runs serverRoutes as serve wires them, over a fresh
-// database.
+// database, with a BI secret and the doctor key "doctor-key".
 func serveForTest(t *testing.T, tune func(*config.Config)) *httptest.Server {
 	t.Helper()
-	conn, db := chtest.Database(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := migrate.Up(ctx, conn, db, worker.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	ref, err := region.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := schema.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, db := clinicalDatabase(t)
 	cfg := config.Default()
 	cfg.ClickHouse.Database = db
 	cfg.Access.JWT.Secret = "a-bi-secret-of-at-least-32-bytes!!"
@@ -49,27 +26,13 @@ func serveForTest(t *testing.T, tune func(*config.Config)) *httptest.Server {
 	if tune != nil {
 		tune(&cfg)
 	}
-	h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), discardWriter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() { srv.Close(); closeRoutes(context.Background()) })
-	return srv
+	return serveRoutes(t, conn, cfg)
 }
 
+// call sends a JSON request as the doctor "doctor-key".
 func call(t *testing.T, method, url, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer doctor-key")
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return send(t, method, url, "doctor-key", "application/json", body)
 }
 
 // signAndWait creates, signs and follows a note until its delivery ends.

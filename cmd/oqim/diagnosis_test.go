@@ -3,25 +3,18 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/VictoriaMetrics/metrics"
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/analytics/access"
 	"github.com/oqim/oqim/cmd/oqim/config"
-	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
-	"github.com/oqim/oqim/inference/clinical/worker"
-	"github.com/oqim/oqim/models/region"
-	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // The server as serve wires it: /api/v1/diagnosis answers doctors only. A
@@ -29,44 +22,14 @@ import (
 // JWT secret (the audience differs), and without doctors' credentials the
 // path says what to set.
 func TestDiagnosisEndToEnd(t *testing.T) {
-	conn, db := chtest.Database(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := migrate.Up(ctx, conn, db, worker.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	ref, err := region.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, db := clinicalDatabase(t)
 	const secret = "one-secret-shared-by-bi-and-doctors!"
 	serve := func(cfg config.Config) *httptest.Server {
 		cfg.ClickHouse.Database = db
-		reg, err := schema.Load()
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), discardWriter{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(h)
-		t.Cleanup(func() { srv.Close(); closeRoutes(context.Background()) })
-		return srv
+		return serveRoutes(t, conn, cfg)
 	}
 	post := func(srv *httptest.Server, cred string) (int, string) {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/diagnosis", strings.NewReader(`{"age":30,"sex":"female","text":"кашель и температура"}`))
-		req.Header.Set("Content-Type", "application/json")
-		if cred != "" {
-			req.Header.Set("Authorization", "Bearer "+cred)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return send(t, http.MethodPost, srv.URL+"/api/v1/diagnosis", cred, "application/json", `{"age":30,"sex":"female","text":"кашель и температура"}`)
 	}
 
 	cfg := config.Default()

@@ -263,16 +263,7 @@ func runDemo(t *testing.T, brokers string) {
 		lines = append(lines, `{"id":"`+id+`","source":"demo-agency","type":"mahalla.appeal.submitted","time":"`+now+`","region":"UZ-XO","data":{"appeal_id":"`+id+`","mahalla":"Gullanbog'","category":"roads"}}`)
 	}
 	post := func(body string) (int, string) {
-		req, _ := http.NewRequest("POST", base+"/api/v1/ingest", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+demoKey)
-		req.Header.Set("Content-Type", "application/x-ndjson")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return send(t, "POST", base+"/api/v1/ingest", demoKey, "application/x-ndjson", body)
 	}
 	if code, body := post(strings.Join(lines, "\n")); code != http.StatusAccepted || !strings.Contains(body, `"accepted":2`) {
 		t.Fatalf("POST /api/v1/ingest: %d %s", code, body)

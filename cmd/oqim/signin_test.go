@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -55,18 +54,7 @@ func TestServeAcceptsTheProvidersPeople(t *testing.T) {
 
 	call := func(method, path, token string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(`{}`))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return send(t, method, base+path, token, "application/json", `{}`)
 	}
 	analyst := idp.Mint(map[string]any{"sub": "u-17", "aud": "oqim", "oqim_role": "analyst", "oqim_regions": []string{"UZ-JI"}})
 	doctor := idp.Mint(map[string]any{"sub": "u-9", "aud": "oqim-doctor", "oqim_doctor_id": "D-0042"})

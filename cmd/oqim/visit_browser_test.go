@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"math"
 	"net/http/httptest"
 	"os"
@@ -15,22 +13,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/VictoriaMetrics/metrics"
 	"github.com/chromedp/chromedp"
 
 	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/chromium/chromiumtest"
-	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/asr/asrtest"
 	"github.com/oqim/oqim/inference/clinical/audio"
 	"github.com/oqim/oqim/inference/clinical/audio/audiotest"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
 	"github.com/oqim/oqim/inference/clinical/fhir/standin"
-	"github.com/oqim/oqim/inference/clinical/worker"
-	"github.com/oqim/oqim/models/region"
-	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // visitDictation is what the doctor says, spoken by espeak-ng into
@@ -57,20 +49,7 @@ const visitDictation = "Жалобы на кашель, одышку и темп
 // workspace README quotes them.
 func TestDoctorVisitInBrowser(t *testing.T) {
 	wav := audiotest.Speak(t, t.TempDir(), "dictation.wav", "ru", visitDictation)
-	conn, db := chtest.Database(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := migrate.Up(ctx, conn, db, worker.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	ref, err := region.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := schema.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, db := clinicalDatabase(t)
 	speech := asrtest.NewTranscriptionProtocolDouble(t)
 	speech.SetTranscript(visitDictation)
 	// Digital Healthcare is the FHIR stand-in, reached over HTTP.
@@ -91,12 +70,7 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "d-visit", Name: "Dr Visit", KeySHA256: httpedge.HashKey(doctorKey)}}
 	cfg.Doctor.FHIR.BaseURL = standin.BaseURL(dhSrv.Listener.Addr().String())
 	cfg.ASR = config.ASRConfig{Engine: "openai", BaseURL: speech.URL + "/v1", Model: "whisper-1", APIKey: speech.APIKey}
-	h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), discardWriter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() { srv.Close(); closeRoutes(context.Background()) })
+	srv := serveRoutes(t, conn, cfg)
 
 	bctx := chromiumtest.Context(t, 1280, 1700, 50*time.Second,
 		chromedp.Flag("use-fake-ui-for-media-stream", true),

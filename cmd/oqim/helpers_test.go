@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/oqim/oqim/cmd/oqim/config"
+	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/inference/clinical/worker"
+	"github.com/oqim/oqim/models/region"
+	"github.com/oqim/oqim/pipelines/schema"
+)
+
+// clinicalDatabase is a fresh test database with the clinical tables.
+func clinicalDatabase(t *testing.T) (driver.Conn, string) {
+	t.Helper()
+	conn, db := chtest.Database(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := migrate.Up(ctx, conn, db, worker.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	return conn, db
+}
+
+// serveRoutes runs serverRoutes with cfg as serve wires them, on conn,
+// until the test ends.
+func serveRoutes(t *testing.T, conn driver.Conn, cfg config.Config) *httptest.Server {
+	t.Helper()
+	ref, err := region.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := schema.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), discardWriter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { srv.Close(); closeRoutes(context.Background()) })
+	return srv
+}
+
+// send makes one request with a bearer credential (none when empty) and
+// returns the status and body.
+func send(t *testing.T, method, url, credential, contentType, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if credential != "" {
+		req.Header.Set("Authorization", "Bearer "+credential)
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
