@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -260,24 +259,6 @@ func (s *Service) getSession(w http.ResponseWriter, r *http.Request) {
 	httpedge.WriteJSON(w, http.StatusOK, sessionResponse{SessionID: sess.id, ExpiresAt: sess.expires.UTC(), Messages: sess.snapshot()})
 }
 
-// decodeBody reads a small JSON body into v.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body) // the route bounds the body
-	if err := dec.Decode(v); err != nil {
-		if httpedge.IsTooLarge(err) {
-			httpedge.WriteError(w, http.StatusRequestEntityTooLarge, httpedge.Error{Detail: "request body is larger than 16 KiB"})
-			return false
-		}
-		if errors.Is(err, io.EOF) {
-			httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: "request body is empty; send JSON"})
-			return false
-		}
-		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: "request body is not valid JSON: " + err.Error()})
-		return false
-	}
-	return true
-}
-
 type messageRequest struct {
 	Text string `json:"text"`
 	// Lang forces the reply language form ("uz-Latn", "uz-Cyrl", "ru",
@@ -297,7 +278,7 @@ func (s *Service) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req messageRequest
-	if !decodeBody(w, r, &req) {
+	if !httpedge.DecodeJSON(w, r.Body, &req) {
 		return
 	}
 	text := strings.TrimSpace(req.Text)
@@ -548,7 +529,7 @@ func (s *Service) postFeedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req feedbackRequest
-	if !decodeBody(w, r, &req) {
+	if !httpedge.DecodeJSON(w, r.Body, &req) {
 		return
 	}
 	if req.Rating != "" && req.Rating != "up" && req.Rating != "down" {

@@ -288,31 +288,13 @@ func (h *handler) serve(ctx context.Context, body io.Reader, contentType string)
 }
 
 func decodeRequest(body io.Reader) (*Request, *fieldError) {
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
 	var req Request
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		var typeErr *json.UnmarshalTypeError
-		var syntaxErr *json.SyntaxError
-		switch {
-		case errors.As(err, &tooBig):
-			return nil, &fieldError{http.StatusRequestEntityTooLarge, "body", fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit)}
-		case errors.As(err, &typeErr):
-			return nil, badField(typeErr.Field, "want a JSON %s, got %s", typeErr.Type, typeErr.Value)
-		case errors.As(err, &syntaxErr):
-			return nil, badField("body", "malformed JSON at byte %d: %v", syntaxErr.Offset, err)
-		case errors.Is(err, io.EOF):
-			return nil, badField("body", "empty body: want a JSON object")
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return nil, badField(name, "unknown field")
-		default:
-			return nil, badField("body", "%v", err)
+	if e := httpedge.ReadJSON(body, &req); e != nil {
+		field := e.Body.Field
+		if field == "" {
+			field = "body"
 		}
-	}
-	if dec.More() {
-		return nil, badField("body", "want a single JSON object")
+		return nil, &fieldError{e.Status, field, e.Body.Detail}
 	}
 	return &req, nil
 }

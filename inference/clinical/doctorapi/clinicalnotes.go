@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -89,7 +88,7 @@ func (h *Handler) createClinicalNote(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	doc, _ := DoctorFrom(ctx)
 	var req createClinicalNoteRequest
-	if !decodeStrict(w, r.Body, &req, maxClinicalNoteBytes) {
+	if !httpedge.DecodeJSON(w, r.Body, &req) {
 		return
 	}
 	if e, ok := checkID("patient_id", req.PatientID, true); !ok {
@@ -144,7 +143,7 @@ func (h *Handler) updateClinicalNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req updateClinicalNoteRequest
-	if !decodeStrict(w, r.Body, &req, maxClinicalNoteBytes) {
+	if !httpedge.DecodeJSON(w, r.Body, &req) {
 		return
 	}
 	if req.Version == nil {
@@ -171,7 +170,7 @@ func (h *Handler) signClinicalNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req versionRequest
-	if !decodeStrict(w, r.Body, &req, 4<<10) {
+	if !httpedge.DecodeJSON(w, r.Body, &req) {
 		return
 	}
 	if req.Version == nil {
@@ -270,35 +269,6 @@ func truncateID(id string) string {
 		return id[:64]
 	}
 	return id
-}
-
-// decodeStrict reads one JSON object into v, refusing unknown fields and
-// trailing data, and answers 400 or 413 naming the field at fault.
-func decodeStrict(w http.ResponseWriter, body io.Reader, v any, limit int64) bool {
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("data after the JSON object")
-	}
-	if err == nil {
-		return true
-	}
-	if httpedge.IsTooLarge(err) {
-		httpedge.WriteError(w, http.StatusRequestEntityTooLarge, httpedge.Error{Detail: fmt.Sprintf("the request is larger than %d bytes", limit)})
-		return false
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: te.Field, Detail: fmt.Sprintf("a JSON %s cannot be %s", te.Value, te.Type)})
-		return false
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: strings.Trim(name, `"`), Detail: "not a field of this request"})
-		return false
-	}
-	httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: "invalid JSON: " + err.Error()})
-	return false
 }
 
 func checkID(field, v string, required bool) (httpedge.Error, bool) {

@@ -400,6 +400,9 @@ func TestClinicalNoteValidation(t *testing.T) {
 		{"PUT", "/" + rec.ID, `{"version":1,"note":{},"confirmed_conditions":[{"icd10":"pneumonia","name":"x"}]}`, "confirmed_conditions[0].icd10", 400},
 		{"PUT", "/" + rec.ID, `{"version":1,"note":{},"confirmed_conditions":[{"icd10":"J18.9","name":""}]}`, "confirmed_conditions[0].name", 400},
 		{"POST", "/" + rec.ID + "/sign", `{}`, "version", 400},
+		// A key given twice: Go would keep the last, a proxy or auditor the first.
+		{"POST", "/" + rec.ID + "/sign", `{"version":1,"version":2}`, "version", 400},
+		{"PUT", "/" + rec.ID, `{"version":1,"note":{"vitals":{"pulse":96,"pulse":40}}}`, "note.vitals.pulse", 400},
 		{"POST", "", `{"patient_id":"p-1","note":{},"source":{"text":"` + strings.Repeat("a", maxClinicalNoteBytes) + `"}}`, "", 413},
 	} {
 		st, body := e.jsonDo(c.method, "/api/v1/clinical-notes"+c.path, keyOne, c.body)

@@ -61,14 +61,7 @@ func (h *Handler) createNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req noteRequest
-	dec := json.NewDecoder(r.Body) // the route bounds it to maxNoteBytes
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		if httpedge.IsTooLarge(err) {
-			httpedge.WriteError(w, http.StatusRequestEntityTooLarge, httpedge.Error{Detail: fmt.Sprintf("the request is larger than %d bytes", maxNoteBytes)})
-			return
-		}
-		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: "invalid JSON: " + err.Error()})
+	if !httpedge.DecodeJSON(w, r.Body, &req) { // the route bounds it to maxNoteBytes
 		return
 	}
 	text := req.Text

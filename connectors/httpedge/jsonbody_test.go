@@ -1,0 +1,72 @@
+package httpedge
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+type jsonBodyTarget struct {
+	Version int `json:"version"`
+	Note    struct {
+		Vitals map[string]float64 `json:"vitals"`
+	} `json:"note"`
+	Items []struct {
+		ID string `json:"id"`
+	} `json:"items"`
+}
+
+func TestReadJSON(t *testing.T) {
+	for _, tc := range []struct {
+		name, body    string
+		status        int
+		field, reason string
+		detail        string
+	}{
+		{"valid, one key in several objects", `{"version":1,"note":{"vitals":{"pulse":90}},"items":[{"id":"a"},{"id":"b"}]}`, 0, "", "", ""},
+		{"duplicate top-level key", `{"version":1,"version":2}`, 400, "version", ReasonDuplicateKey, "twice"},
+		{"duplicate nested key", `{"note":{"vitals":{"pulse":90,"temp":37,"pulse":40}}}`, 400, "note.vitals.pulse", ReasonDuplicateKey, "twice"},
+		{"duplicate key in an array element", `{"items":[{"id":"a"},{"id":"b","id":"c"}]}`, 400, "items[1].id", ReasonDuplicateKey, "twice"},
+		{"duplicate after nested arrays", `{"items":[{"id":"a"}],"note":{},"items":[]}`, 400, "items", ReasonDuplicateKey, "twice"},
+		{"unknown field", `{"version":1,"admin":true}`, 400, "admin", "", "not a field"},
+		{"wrong type", `{"version":"one"}`, 400, "version", "", "cannot be int"},
+		{"malformed", `{"version":1,`, 400, "", "", "JSON"},
+		{"trailing data", `{"version":1} {"version":2}`, 400, "", "", "after the JSON object"},
+		{"empty", "  ", 400, "", "", "empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var v jsonBodyTarget
+			e := ReadJSON(strings.NewReader(tc.body), &v)
+			if tc.status == 0 {
+				if e != nil {
+					t.Fatalf("refused: %v", e)
+				}
+				if v.Version != 1 || v.Note.Vitals["pulse"] != 90 || len(v.Items) != 2 {
+					t.Fatalf("decoded %+v", v)
+				}
+				return
+			}
+			if e == nil {
+				t.Fatalf("accepted %s as %+v", tc.body, v)
+			}
+			if e.Status != tc.status || e.Body.Field != tc.field || e.Body.Reason != tc.reason || !strings.Contains(e.Body.Detail, tc.detail) {
+				t.Errorf("got %d %+v; want %d field %q reason %q detail containing %q", e.Status, e.Body, tc.status, tc.field, tc.reason, tc.detail)
+			}
+		})
+	}
+}
+
+// Over the route's body limit the answer is 413, naming the limit.
+func TestDecodeJSONTooLarge(t *testing.T) {
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest("POST", "/", strings.NewReader(`{"version":1}`))
+	body := http.MaxBytesReader(w, r.Body, 5)
+	var v jsonBodyTarget
+	if DecodeJSON(w, body, &v) {
+		t.Fatal("a body over the limit was accepted")
+	}
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), "larger than 5 bytes") {
+		t.Fatalf("got %d %s", w.Code, w.Body.String())
+	}
+}
