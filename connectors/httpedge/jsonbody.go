@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // BodyError is why a JSON request body was refused: the status (400, or
@@ -83,76 +85,57 @@ func DecodeJSON(w http.ResponseWriter, body io.Reader, v any) bool {
 
 // duplicateKey returns the path (a.b[2].c) of the first key an object of
 // b gives twice, or "" when there is none or b is not valid JSON (the
-// decode that follows says what is wrong then).
+// decode that follows says what is wrong then). Twice means equal up to
+// case, as encoding/json matches fields: {"version":1,"VERSION":5} sets
+// one field twice. jsontext (the Go team's encoding/json/v2 prototype)
+// tokenises and refuses exact duplicates itself, saying where.
 func duplicateKey(b []byte) string {
-	type frame struct {
-		object  bool
-		seen    map[string]bool
-		wantKey bool
-		key     string // the current key of an object
-		index   int    // the current element of an array
-		path    string
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var stack []*frame
-	top := func() *frame {
-		if len(stack) == 0 {
-			return nil
-		}
-		return stack[len(stack)-1]
-	}
-	child := func() string {
-		f := top()
-		switch {
-		case f == nil:
-			return ""
-		case f.object && f.path == "":
-			return f.key
-		case f.object:
-			return f.path + "." + f.key
-		default:
-			return f.path + "[" + strconv.Itoa(f.index) + "]"
-		}
-	}
-	valueDone := func() {
-		if f := top(); f != nil {
-			if f.object {
-				f.wantKey = true
-			} else {
-				f.index++
-			}
-		}
-	}
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	var names []map[string]bool // per open object or array (nil)
 	for {
-		tok, err := dec.Token()
+		tok, err := dec.ReadToken()
 		if err != nil {
+			var se *jsontext.SyntacticError
+			if errors.As(err, &se) && errors.Is(se, jsontext.ErrDuplicateName) {
+				return fieldPath(se.JSONPointer)
+			}
 			return ""
 		}
-		if f := top(); f != nil && f.object && f.wantKey {
-			if d, ok := tok.(json.Delim); ok && d == '}' {
-				stack = stack[:len(stack)-1]
-				valueDone()
+		switch tok.Kind() {
+		case '{':
+			names = append(names, map[string]bool{})
+		case '[':
+			names = append(names, nil)
+		case '}', ']':
+			names = names[:len(names)-1]
+		case '"':
+			// A string at an odd position of an object is a name.
+			depth := dec.StackDepth()
+			if kind, n := dec.StackIndex(depth); kind != '{' || n%2 == 0 {
 				continue
 			}
-			k, _ := tok.(string)
-			if f.seen[k] {
-				f.key = k
-				return child()
+			folded := strings.ToLower(tok.String())
+			if names[len(names)-1][folded] {
+				return fieldPath(dec.StackPointer())
 			}
-			f.seen[k], f.key, f.wantKey = true, k, false
-			continue
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, &frame{object: true, seen: map[string]bool{}, wantKey: true, path: child()})
-		case json.Delim('['):
-			stack = append(stack, &frame{path: child()})
-		case json.Delim(']'):
-			stack = stack[:len(stack)-1]
-			valueDone()
-		default:
-			valueDone()
+			names[len(names)-1][folded] = true
 		}
 	}
+}
+
+// fieldPath writes a JSON pointer (/items/1/id) as the field names of
+// error bodies (items[1].id).
+func fieldPath(p jsontext.Pointer) string {
+	var path strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil && path.Len() > 0 {
+			path.WriteString("[" + tok + "]")
+			continue
+		}
+		if path.Len() > 0 {
+			path.WriteByte('.')
+		}
+		path.WriteString(tok)
+	}
+	return path.String()
 }
