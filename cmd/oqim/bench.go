@@ -72,15 +72,17 @@ ingest processes' CPU seconds and rows per CPU-second (what one busy core
 of ingest handles), ClickHouse's CPU seconds, lost and duplicated rows.
 The processes share the machine's cores with ClickHouse, the broker and
 the producer: N processes can only go faster than one while a core is idle.
---cluster runs ClickHouse as a local cluster (ZooKeeper, 2 shards × 2
+--cluster adds a local ClickHouse cluster (ZooKeeper, 2 shards × 2
 replicas, the schema ON CLUSTER as 'migrate up --cluster' creates it),
-process i writing through server i; ClickHouse's CPU is then not reported.`,
+process i writing through server i, measured side by side with the single
+server in the same run (alternating which goes first); the cluster's
+ClickHouse CPU is not reported.`,
 		Example: `  oqim bench ingest --events 1000000
   oqim bench ingest --events 2000000 --json
   oqim bench ingest --events 2000000 --alloc both --runs 3
   oqim bench ingest --events 8000000 --rows small   # the clickhouse_sinker comparison's rows
   oqim bench ingest --events 1000000 --processes 2 --brokers 3 --runs 3   # scale-out: 1 and 2 ingest processes
-  oqim bench ingest --events 1000000 --processes 2 --brokers 3 --cluster  # the same on a 2×2 ClickHouse cluster`,
+  oqim bench ingest --events 1000000 --processes 2 --brokers 3 --cluster  # the same on one server and on a 2×2 cluster, side by side`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, log, err := a.config("text")
@@ -180,7 +182,7 @@ process i writing through server i; ClickHouse's CPU is then not reported.`,
 	ingestC.Flags().IntVar(&batch, "batch-size", 0, "rows per insert (0: pipeline.batch_size)")
 	ingestC.Flags().StringVar(&alloc, "alloc", ingest.DefaultAllocator, "the pipeline's allocator: pool, go, or both side by side")
 	ingestC.Flags().IntVar(&processes, "processes", 0, "scale-out: run N `oqim ingest` processes in one consumer group beside a single one, --runs times each (0: the single-pipeline phases above)")
-	ingestC.Flags().BoolVar(&cluster, "cluster", false, "with --processes: ClickHouse as a local cluster of 2 shards × 2 replicas with ZooKeeper (oqim clickhouse cluster) under --dir, the processes spread over its servers")
+	ingestC.Flags().BoolVar(&cluster, "cluster", false, "with --processes: also a local ClickHouse cluster of 2 shards × 2 replicas with ZooKeeper (oqim clickhouse cluster) under --dir, the processes spread over its servers, side by side with the single server")
 	ingestC.Flags().IntVar(&brokers, "brokers", 1, "brokers of the embedded cluster when kafka.brokers is empty (3: replication factor 3)")
 	ingestC.Flags().IntVar(&runs, "runs", 1, "runs per allocator; with more than one, the medians are printed at the end")
 	ingestC.Flags().DurationVar(&latencyFor, "latency-for", 10*time.Second, "length of the latency phase")
