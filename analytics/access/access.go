@@ -70,11 +70,8 @@ type Key struct {
 // audience is DefaultAudience unless configured.
 type JWT = httpedge.JWTSettings
 
-// Defaults of JWT.
-const (
-	DefaultIssuer   = httpedge.DefaultJWTIssuer
-	DefaultAudience = "oqim-bi"
-)
+// DefaultAudience is the aud tokens for this service carry unless configured.
+const DefaultAudience = "oqim-bi"
 
 // IsNational reports whether p reads every region.
 func IsNational(p httpedge.Principal) bool { return p.Role == string(National) }

@@ -55,6 +55,9 @@ stays exact without it, only slower.`,
 // "seal", or "all" for the demo) in g. The ASR worker needs an
 // engine; "all" skips it when none is configured.
 func startWorkers(ctx context.Context, g *errgroup.Group, cfg config.Config, in *infra, log *slog.Logger, which string) error {
+	if which == "seal" && cfg.ClickHouse.Cluster != "" {
+		return fmt.Errorf("worker seal: not supported on a ClickHouse cluster (clickhouse.cluster is %q): sealing swaps partitions, which is per server; the BI stays exact without it, country-wide queries are only slower", cfg.ClickHouse.Cluster)
+	}
 	jobs := cfg.Doctor.Jobs.WithDefaults()
 	opts := worker.Options{Config: jobs, Kafka: in.kafka, ClickHouse: in.conn, Database: cfg.ClickHouse.Database}
 	if which == "asr" || which == "all" {
@@ -97,9 +100,6 @@ func startWorkers(ctx context.Context, g *errgroup.Group, cfg config.Config, in 
 				"transcript_days", jobs.Retention.TranscriptDays, "every", jobs.Retention.Interval)
 			return worker.RunRetention(ctx, r, jobs.Retention.Interval, func(err error) { rlog.Warn("retention sweep failed", "err", err) })
 		})
-	}
-	if which == "seal" && cfg.ClickHouse.Cluster != "" {
-		return fmt.Errorf("worker seal: not supported on a ClickHouse cluster (clickhouse.cluster is %q): sealing swaps partitions, which is per server; the BI stays exact without it, country-wide queries are only slower", cfg.ClickHouse.Cluster)
 	}
 	if which == "all" && cfg.ClickHouse.Cluster != "" {
 		log.Warn("KPI sealing is off on a ClickHouse cluster (it swaps partitions, which is per server); the BI stays exact, only slower", "cluster", cfg.ClickHouse.Cluster)

@@ -129,11 +129,8 @@ type APIKey struct {
 // is DefaultAudience unless configured. Empty Secret disables JWTs.
 type JWTConfig = httpedge.JWTSettings
 
-// Defaults of JWTConfig.
-const (
-	DefaultIssuer   = httpedge.DefaultJWTIssuer
-	DefaultAudience = "oqim-doctor"
-)
+// DefaultAudience is the aud tokens for this service carry unless configured.
+const DefaultAudience = "oqim-doctor"
 
 // Limits bound one doctor's use.
 type Limits struct {
