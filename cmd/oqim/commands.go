@@ -332,7 +332,7 @@ func (a *app) clickhouseCmd() *cobra.Command {
   oqim clickhouse stop --dir var/test/clickhouse`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log := newLogger(a.stderr, config.LogConfig{Format: "text", Level: "info"})
+			log := a.opsLogger()
 			bin, err := chserver.Install(cmd.Context(), log)
 			if err != nil {
 				return err
@@ -354,16 +354,7 @@ func (a *app) clickhouseCmd() *cobra.Command {
 	start.Flags().StringVar(&dir, "dir", "var/clickhouse", "folder for the server's config, data and logs")
 	start.Flags().IntVar(&tcpPt, "tcp-port", 19000, "native-protocol port (0: a free one)")
 	start.Flags().IntVar(&httpPt, "http-port", 0, "HTTP port (0: a free one)")
-	stop := &cobra.Command{
-		Use:   "stop",
-		Short: "Stop the server started on --dir",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return chserver.StopDir(cmd.Context(), dir, newLogger(a.stderr, config.LogConfig{Format: "text", Level: "info"}))
-		},
-	}
-	stop.Flags().StringVar(&dir, "dir", "var/clickhouse", "folder the server was started on")
-	cmd.AddCommand(start, stop, a.clickhouseClusterCmd())
+	cmd.AddCommand(start, a.stopDirCmd("server", "var/clickhouse", chserver.StopDir), a.clickhouseClusterCmd())
 	return cmd
 }
 
@@ -392,7 +383,7 @@ remote_servers name the cluster --name; create the schema on it with
   oqim clickhouse cluster stop --dir var/test/clickhouse-cluster`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log := newLogger(a.stderr, config.LogConfig{Format: "text", Level: "info"})
+			log := a.opsLogger()
 			bin, err := chserver.Install(cmd.Context(), log)
 			if err != nil {
 				return err
@@ -417,15 +408,28 @@ remote_servers name the cluster --name; create the schema on it with
 	start.Flags().StringVar(&name, "name", "oqim", "cluster name (remote_servers; clickhouse.cluster)")
 	start.Flags().IntVar(&shards, "shards", 2, "number of shards")
 	start.Flags().IntVar(&replicas, "replicas", 2, "replicas per shard")
-	stop := &cobra.Command{
+	cmd.AddCommand(start, a.stopDirCmd("cluster", "var/clickhouse-cluster", chserver.StopClusterDir))
+	return cmd
+}
+
+// stopDirCmd is the stop subcommand of a local server kind (what) started
+// detached on --dir.
+func (a *app) stopDirCmd(what, defaultDir string, stop func(context.Context, string, *slog.Logger) error) *cobra.Command {
+	var dir string
+	c := &cobra.Command{
 		Use:   "stop",
-		Short: "Stop the cluster started on --dir",
+		Short: "Stop the " + what + " started on --dir",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return chserver.StopClusterDir(cmd.Context(), dir, newLogger(a.stderr, config.LogConfig{Format: "text", Level: "info"}))
+			return stop(cmd.Context(), dir, a.opsLogger())
 		},
 	}
-	stop.Flags().StringVar(&dir, "dir", "var/clickhouse-cluster", "folder the cluster was started on")
-	cmd.AddCommand(start, stop)
-	return cmd
+	c.Flags().StringVar(&dir, "dir", defaultDir, "folder the "+what+" was started on")
+	return c
+}
+
+// opsLogger logs the local servers' start and stop for a person at a
+// terminal, whatever the configuration says.
+func (a *app) opsLogger() *slog.Logger {
+	return newLogger(a.stderr, config.LogConfig{Format: "text", Level: "info"})
 }

@@ -17,6 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/oqim/oqim/models/kbdoc"
 )
 
 // FormatVersion is the version of the JSON layout. Bump it when a field
@@ -198,16 +200,8 @@ func Load(r io.Reader) (*KB, error) {
 		src = zr
 	}
 	var kb KB
-	dec := json.NewDecoder(src)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&kb); err != nil {
-		return nil, fmt.Errorf("ddxplus: decode knowledge base: %w", err)
-	}
-	if kb.Format != FormatVersion {
-		return nil, fmt.Errorf("ddxplus: knowledge base format %d, this build reads %d", kb.Format, FormatVersion)
-	}
-	if err := kb.index(); err != nil {
-		return nil, err
+	if err := kbdoc.Decode(src, &kb, &kb.Format, FormatVersion, kb.index); err != nil {
+		return nil, fmt.Errorf("ddxplus: knowledge base: %w", err)
 	}
 	return &kb, nil
 }

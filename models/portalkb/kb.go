@@ -20,6 +20,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/oqim/oqim/models/kbdoc"
 )
 
 // FormatVersion is the version of the JSON layout. Bump it when a field
@@ -152,16 +154,8 @@ func Default() (*KB, error) {
 // Load reads and checks a knowledge base document.
 func Load(r io.Reader) (*KB, error) {
 	var kb KB
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&kb); err != nil {
-		return nil, fmt.Errorf("portalkb: decoding: %w", err)
-	}
-	if kb.Format != FormatVersion {
-		return nil, fmt.Errorf("portalkb: format %d, this build reads format %d", kb.Format, FormatVersion)
-	}
-	if err := kb.index(); err != nil {
-		return nil, err
+	if err := kbdoc.Decode(r, &kb, &kb.Format, FormatVersion, kb.index); err != nil {
+		return nil, fmt.Errorf("portalkb: %w", err)
 	}
 	return &kb, nil
 }
