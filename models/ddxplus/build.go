@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/oqim/oqim/models/ident"
 )
 
 // Names of the files Build reads from its source directory.
@@ -205,7 +207,7 @@ func buildConditions(kb *KB, data []byte, tr *translations) error {
 			Severity:    sc.Severity,
 		}
 		if c.ID == "" {
-			c.ID = slug(name)
+			c.ID = ident.Slug(name)
 		}
 		if c.Symptoms, err = orderedKeys(sc.Symptoms); err != nil {
 			return fmt.Errorf("build: condition %s: symptoms: %w", name, err)
@@ -231,21 +233,6 @@ func NormalizeICD10(s string) []string {
 		}
 	}
 	return out
-}
-
-func slug(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return strings.TrimSuffix(b.String(), "-")
 }
 
 // scalar renders a JSON string or number as a plain string.

@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"strings"
 
+	"github.com/oqim/oqim/models/ident"
 	"github.com/oqim/oqim/models/region"
 )
 
@@ -224,7 +225,7 @@ func catalogueFor(services []region.Service) []dataset {
 		first := int(h >> 8 % uint64(len(datasetTopics)))
 		for k := 0; k < n; k++ {
 			tp := datasetTopics[(first+k*3)%len(datasetTopics)]
-			id := slug(a) + "." + tp.slug
+			id := ident.Slug(a) + "." + tp.slug
 			hid := hash64(id)
 			out = append(out, dataset{
 				agency: a, id: id, title: a + ": " + tp.title, format: tp.format,
@@ -254,21 +255,6 @@ func hex24(x uint64) string {
 		}
 	}
 	return string(b[:])
-}
-
-func slug(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return strings.TrimSuffix(b.String(), "-")
 }
 
 // Telecom operators and their shares of each region's plan: Uztelecom
