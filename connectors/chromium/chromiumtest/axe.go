@@ -54,6 +54,16 @@ func (p Page) Axe(root string) []AxeViolation {
 	return vs
 }
 
+// CheckAxe fails the test, without stopping it, on each violation Axe
+// finds under root, naming where (such as the width and the page's
+// state) it was.
+func (p Page) CheckAxe(root, where string) {
+	p.T.Helper()
+	for _, v := range p.Axe(root) {
+		p.T.Errorf("%s: %s", where, v)
+	}
+}
+
 func axeScript(t testing.TB) []byte {
 	t.Helper()
 	path := os.Getenv("OQIM_AXE_JS")

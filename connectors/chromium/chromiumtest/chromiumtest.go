@@ -70,6 +70,23 @@ type Page struct {
 	Ctx context.Context
 }
 
+// NewPage is a Page on a fresh browser, as Context starts it.
+func NewPage(t testing.TB, width, height int, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) Page {
+	t.Helper()
+	return Page{T: t, Ctx: Context(t, width, height, timeout, extra...)}
+}
+
+// Open navigates to url and waits until an element matching each CSS
+// selector in visible is shown.
+func (p Page) Open(url string, visible ...string) {
+	p.T.Helper()
+	steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(url)}
+	for _, sel := range visible {
+		steps = append(steps, chromedp.WaitVisible(chromedp.CSS(sel)))
+	}
+	p.Do(steps...)
+}
+
 // Do runs steps in order.
 func (p Page) Do(steps ...chromedp.Action[chromedp.Void]) {
 	p.T.Helper()
