@@ -1,8 +1,7 @@
 package widget_test
 
 import (
-	"context"
-	"net/http/httptest"
+	"fmt"
 	"testing"
 	"time"
 
@@ -17,34 +16,18 @@ import (
 // with citations and feedback buttons and a handoff with its ticket, at a
 // desktop and a phone width.
 func TestWidgetAccessibility(t *testing.T) {
-	svc, err := chatbot.New(chatbot.Config{RatePerSecond: -1, Publisher: acceptAll{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc)
-	defer srv.Close()
-	defer svc.Close(context.Background())
+	chat := serveChat(t, chatbot.Config{RatePerSecond: -1, Publisher: acceptAll{}})
 
 	for _, width := range []int{1024, 360} {
-		ctx := chromiumtest.Context(t, width, 800, 60*time.Second)
-		page := chromiumtest.Page{T: t, Ctx: ctx}
-		check := func(state string) {
-			t.Helper()
-			for _, v := range page.Axe("oqim-chat") {
-				t.Errorf("%d px, %s: %s", width, state, v)
-			}
-		}
-		page.Do(
-			chromedp.Navigate(srv.URL+"/chat/"),
-			chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-example`)),
-		)
-		check("empty chat")
+		page := chromiumtest.NewPage(t, width, 800, 60*time.Second)
+		page.Open(chat, `oqim-chat .oqc-example`)
+		page.CheckAxe("oqim-chat", fmt.Sprintf("%d px, empty chat", width))
 		page.Do(
 			chromedp.Click(chromedp.CSS(`oqim-chat .oqc-example`)),
 			chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-bot[data-kind] .oqc-cites a`)),
 			chromedp.Click(chromedp.CSS(`oqim-chat .oqc-operator`)),
 			chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-ticket`)),
 		)
-		check("after an answer and a handoff")
+		page.CheckAxe("oqim-chat", fmt.Sprintf("%d px, after an answer and a handoff", width))
 	}
 }

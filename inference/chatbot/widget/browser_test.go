@@ -3,8 +3,6 @@ package widget_test
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,17 +17,10 @@ import (
 // in headless Chromium and checks that the answer arrives with a citation
 // link, in the live region, and that focus returns to the input.
 func TestWidgetInBrowser(t *testing.T) {
-	svc, err := chatbot.New(chatbot.Config{RatePerSecond: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc)
-	defer srv.Close()
-	defer svc.Close(context.Background())
+	chat := serveChat(t, chatbot.Config{RatePerSecond: -1})
 
-	ctx := chromiumtest.Context(t, 900, 900, 45*time.Second)
-
-	page := chromiumtest.Page{T: t, Ctx: ctx}
+	page := chromiumtest.NewPage(t, 900, 900, 45*time.Second)
+	ctx := page.Ctx
 	run, attr := page.Do, page.Attr
 	text := func(sel string) string {
 		t.Helper()
@@ -39,9 +30,8 @@ func TestWidgetInBrowser(t *testing.T) {
 		}
 		return v
 	}
+	page.Open(chat, `oqim-chat textarea`)
 	run(
-		chromedp.Navigate(srv.URL+"/chat/"),
-		chromedp.WaitVisible(chromedp.CSS(`oqim-chat textarea`)),
 		chromedp.Focus(chromedp.CSS(`oqim-chat textarea`)),
 		// Typed, then sent with the Enter key: no mouse needed.
 		chromedp.SendKeys(chromedp.CSS(`oqim-chat textarea`), "QQSni qanday qaytarib olsam boʻladi?\r"),
@@ -57,10 +47,7 @@ func TestWidgetInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
+	page.Screenshot("widget.png")
 	if kind != "answer" || !strings.Contains(answer, "Qoʻshilgan qiymat soligʻi") {
 		t.Errorf("answer (kind %q):\n%s", kind, answer)
 	}
@@ -73,12 +60,18 @@ func TestWidgetInBrowser(t *testing.T) {
 	if focused != "oqc-input" {
 		t.Errorf("focus after answer is on %q, want the input", focused)
 	}
-	path := filepath.Join(t.TempDir(), "widget.png")
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
+}
+
+// serveChat serves the chatbot, with its widget, until the test ends and
+// gives the widget's page.
+func serveChat(t *testing.T, cfg chatbot.Config) string {
+	t.Helper()
+	svc, err := chatbot.New(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if dir := os.Getenv("OQIM_SCREENSHOT_DIR"); dir != "" {
-		os.WriteFile(filepath.Join(dir, "widget.png"), shot, 0o644)
-	}
-	t.Logf("screenshot: %s (%d bytes)", path, len(shot))
+	srv := httptest.NewServer(svc)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { svc.Close(context.Background()) })
+	return srv.URL + "/chat/"
 }

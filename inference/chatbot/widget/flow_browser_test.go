@@ -2,7 +2,6 @@ package widget_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -25,21 +24,11 @@ func (acceptAll) Close() error                                          { return
 // answered with a citation link that names its decree, asking for an
 // operator ends with a ticket number, and nothing scrolls sideways.
 func TestWidgetFlowOnPhone(t *testing.T) {
-	svc, err := chatbot.New(chatbot.Config{RatePerSecond: -1, Publisher: acceptAll{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc)
-	defer srv.Close()
-	defer svc.Close(context.Background())
+	chat := serveChat(t, chatbot.Config{RatePerSecond: -1, Publisher: acceptAll{}})
 
-	ctx := chromiumtest.Context(t, 360, 740, 45*time.Second)
-	page := chromiumtest.Page{T: t, Ctx: ctx}
+	page := chromiumtest.NewPage(t, 360, 740, 45*time.Second)
 	eval := page.EvalString
-	page.Do(
-		chromedp.Navigate(srv.URL+"/chat/"),
-		chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-example`)),
-	)
+	page.Open(chat, `oqim-chat .oqc-example`)
 	examples := eval(`[...document.querySelectorAll("oqim-chat .oqc-example")].map(b => b.textContent).join("|")`)
 	group := eval(`(() => { const g = document.querySelector("oqim-chat .oqc-suggest"); const l = g && document.getElementById(g.getAttribute("aria-labelledby")); return l ? l.textContent : "" })()`)
 	if strings.Count(examples, "|") < 2 || strings.TrimSpace(group) == "" {
