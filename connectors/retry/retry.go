@@ -46,14 +46,22 @@ func (b *Backoff) Reset() { b.d = 0 }
 
 // Sleep waits d, or until ctx ends; it reports whether the wait ran out.
 func Sleep(ctx context.Context, d time.Duration) bool {
+	return SleepUnless(ctx, d, nil)
+}
+
+// SleepUnless is Sleep that also ends, reporting false, when stop is
+// closed (a nil stop never is): for a loop told to stop by a channel as
+// well as by its context.
+func SleepUnless(ctx context.Context, d time.Duration, stop <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
 	case <-ctx.Done():
-		return false
+	case <-stop:
 	}
+	return false
 }
 
 // Policy bounds the retries of one call to a server.

@@ -38,6 +38,18 @@ func TestSleepStopsWithTheContext(t *testing.T) {
 	}
 }
 
+func TestSleepUnlessStopsWhenStopCloses(t *testing.T) {
+	stop := make(chan struct{})
+	time.AfterFunc(20*time.Millisecond, func() { close(stop) })
+	t0 := time.Now()
+	if SleepUnless(context.Background(), time.Minute, stop) || time.Since(t0) > 30*time.Second {
+		t.Fatal("SleepUnless ignored its stop channel")
+	}
+	if !SleepUnless(context.Background(), time.Millisecond, make(chan struct{})) {
+		t.Fatal("SleepUnless reported a stop that did not happen")
+	}
+}
+
 func TestRetryAfterReadsSecondsAndDates(t *testing.T) {
 	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	for v, want := range map[string]time.Duration{

@@ -187,7 +187,7 @@ func (p *Pipeline) retry(ctx context.Context, stage string, tries int, fn func()
 		}
 		d := b.Next()
 		p.opts.Logger.Warn("ingest step failed; retrying", "stage", stage, "err", logged(err), "permanent", permanent(err), "in", d)
-		if !p.sleep(ctx, d) {
+		if !retry.SleepUnless(ctx, d, p.stopping) {
 			return fmt.Errorf("ingest: %s: stopped: %v", stage, err)
 		}
 	}
@@ -201,18 +201,4 @@ func (p *Pipeline) stopped() bool {
 	default:
 		return false
 	}
-}
-
-// sleep waits d; it reports false, early, when ctx ends or Run is told to
-// stop.
-func (p *Pipeline) sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-	case <-p.stopping:
-	}
-	return false
 }
