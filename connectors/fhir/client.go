@@ -151,23 +151,18 @@ func (c *Client) Send(ctx context.Context, bundle []byte) (*Result, error) {
 // SendObserved is Send that reports each attempt to observe (when not
 // nil) as it ends, for a caller that records every attempt.
 func (c *Client) SendObserved(ctx context.Context, bundle []byte, observe func(Attempt)) (*Result, error) {
-	var head struct {
-		ResourceType string `json:"resourceType"`
-		Identifier   struct {
-			System string `json:"system"`
-			Value  string `json:"value"`
-		} `json:"identifier"`
-	}
-	if err := json.Unmarshal(bundle, &head); err != nil {
+	head, err := ReadHead(bundle)
+	if err != nil {
 		return nil, fmt.Errorf("fhir: the bundle is not JSON: %w", err)
 	}
 	if head.ResourceType != "Bundle" {
 		return nil, fmt.Errorf("fhir: resourceType %q, want Bundle", head.ResourceType)
 	}
-	if head.Identifier.System == "" || head.Identifier.Value == "" {
+	token := head.IdentifierToken()
+	if token == "" {
 		return nil, ErrNoIdentifier
 	}
-	cond := "identifier=" + url.QueryEscape(head.Identifier.System+"|"+head.Identifier.Value)
+	cond := "identifier=" + url.QueryEscape(token)
 
 	var res *Result
 	policy := retry.Policy{Attempts: c.cfg.MaxAttempts, Min: c.cfg.MinBackoff, Max: c.cfg.MaxBackoff}
@@ -247,4 +242,31 @@ func outcomeIssues(body []byte) []OutcomeIssue {
 		return nil
 	}
 	return oo.Issue
+}
+
+// Head is what both ends of a send read of a resource before anything
+// else: its type and its business identifier, the key of a conditional
+// create.
+type Head struct {
+	ResourceType string `json:"resourceType"`
+	Identifier   struct {
+		System string `json:"system"`
+		Value  string `json:"value"`
+	} `json:"identifier"`
+}
+
+// ReadHead reads the Head of a JSON resource.
+func ReadHead(resource []byte) (Head, error) {
+	var h Head
+	err := json.Unmarshal(resource, &h)
+	return h, err
+}
+
+// IdentifierToken is the identifier as a FHIR token search writes it,
+// system|value, or "" when either part is missing.
+func (h Head) IdentifierToken() string {
+	if h.Identifier.System == "" || h.Identifier.Value == "" {
+		return ""
+	}
+	return h.Identifier.System + "|" + h.Identifier.Value
 }

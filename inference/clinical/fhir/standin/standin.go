@@ -233,14 +233,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		outcome(w, http.StatusBadRequest, Issue{Severity: "error", Code: "structure", Diagnostics: "reading the body: " + err.Error()})
 		return
 	}
-	var head struct {
-		ResourceType string `json:"resourceType"`
-		Identifier   struct {
-			System string `json:"system"`
-			Value  string `json:"value"`
-		} `json:"identifier"`
-	}
-	if err := json.Unmarshal(body, &head); err != nil {
+	head, err := fhirclient.ReadHead(body)
+	if err != nil {
 		outcome(w, http.StatusBadRequest, Issue{Severity: "error", Code: "structure", Diagnostics: "not a JSON object: " + err.Error()})
 		return
 	}
@@ -253,10 +247,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		outcome(w, http.StatusUnprocessableEntity, issues...)
 		return
 	}
-	ident := ""
-	if head.Identifier.System != "" && head.Identifier.Value != "" {
-		ident = head.Identifier.System + "|" + head.Identifier.Value
-	}
+	ident := head.IdentifierToken()
 	base := "http://" + r.Host + Prefix
 	s.mu.Lock()
 	defer s.mu.Unlock()
