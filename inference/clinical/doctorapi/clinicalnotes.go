@@ -41,7 +41,7 @@ const maxConfirmed = 50
 
 func (h *Handler) clinicalNoteRoutes() []httpedge.Route {
 	route := func(method, path string, fn http.HandlerFunc, maxBody int64) httpedge.Route {
-		return httpedge.Route{Method: method, Path: path, Need: httpedge.Doctor, MaxBody: maxBody, RateLimit: h.limiter, Handler: fn}
+		return httpedge.Route{Method: method, Path: path, Need: httpedge.Doctor, MaxBody: maxBody, RateLimit: h.limiter, Handler: h.needNotes(fn)}
 	}
 	return []httpedge.Route{
 		route("POST", "/api/v1/clinical-notes", h.createClinicalNote, maxClinicalNoteBytes),
@@ -71,20 +71,36 @@ type versionRequest struct {
 	Version *uint64 `json:"version"`
 }
 
-// notesOff answers when the lifecycle has no store.
-func (h *Handler) notesOff(w http.ResponseWriter) bool {
-	if h.notes == nil {
-		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "clinical notes need ClickHouse configured"})
-		return true
+// basedOn is the version an edit or a signature is based on.
+func (r *updateClinicalNoteRequest) basedOn() *uint64 { return r.Version }
+func (r *versionRequest) basedOn() *uint64            { return r.Version }
+
+// needNotes answers for fn while the lifecycle has no store.
+func (h *Handler) needNotes(fn http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if h.notes == nil {
+			httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: "clinical notes need ClickHouse configured"})
+			return
+		}
+		fn(w, r)
 	}
-	return false
+}
+
+// readVersioned decodes a body that must say which version of the note it
+// is based on (optimistic concurrency); what says what the version is for.
+func readVersioned(w http.ResponseWriter, r *http.Request, req interface{ basedOn() *uint64 }, what string) bool {
+	if !httpedge.DecodeJSON(w, r.Body, req) {
+		return false
+	}
+	if req.basedOn() == nil {
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "version", Detail: "required: " + what + " (from the record)"})
+		return false
+	}
+	return true
 }
 
 // createClinicalNote is POST /api/v1/clinical-notes.
 func (h *Handler) createClinicalNote(w http.ResponseWriter, r *http.Request) {
-	if h.notesOff(w) {
-		return
-	}
 	ctx := r.Context()
 	doc, _ := DoctorFrom(ctx)
 	var req createClinicalNoteRequest
@@ -130,24 +146,14 @@ func (h *Handler) createClinicalNote(w http.ResponseWriter, r *http.Request) {
 
 // getClinicalNote is GET /api/v1/clinical-notes/{id}.
 func (h *Handler) getClinicalNote(w http.ResponseWriter, r *http.Request) {
-	if h.notesOff(w) {
-		return
-	}
 	id, rec, err := onNote(r, h.notes.Get)
 	h.answerNote(w, r, "clinical_note.read", id, rec, err, http.StatusOK)
 }
 
 // updateClinicalNote is PUT /api/v1/clinical-notes/{id}.
 func (h *Handler) updateClinicalNote(w http.ResponseWriter, r *http.Request) {
-	if h.notesOff(w) {
-		return
-	}
 	var req updateClinicalNoteRequest
-	if !httpedge.DecodeJSON(w, r.Body, &req) {
-		return
-	}
-	if req.Version == nil {
-		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "version", Detail: "required: the version the change is based on (from the record)"})
+	if !readVersioned(w, r, &req, "the version the change is based on") {
 		return
 	}
 	if e, ok := checkNote(req.Note); !ok {
@@ -166,15 +172,8 @@ func (h *Handler) updateClinicalNote(w http.ResponseWriter, r *http.Request) {
 
 // signClinicalNote is POST /api/v1/clinical-notes/{id}/sign.
 func (h *Handler) signClinicalNote(w http.ResponseWriter, r *http.Request) {
-	if h.notesOff(w) {
-		return
-	}
 	var req versionRequest
-	if !httpedge.DecodeJSON(w, r.Body, &req) {
-		return
-	}
-	if req.Version == nil {
-		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "version", Detail: "required: the version being signed (from the record)"})
+	if !readVersioned(w, r, &req, "the version being signed") {
 		return
 	}
 	id, rec, err := onNote(r, func(ctx context.Context, doctor, id string) (lifecycle.Record, error) {
@@ -185,18 +184,12 @@ func (h *Handler) signClinicalNote(w http.ResponseWriter, r *http.Request) {
 
 // redeliverClinicalNote is POST /api/v1/clinical-notes/{id}/deliver.
 func (h *Handler) redeliverClinicalNote(w http.ResponseWriter, r *http.Request) {
-	if h.notesOff(w) {
-		return
-	}
 	id, rec, err := onNote(r, h.notes.Redeliver)
 	h.answerNote(w, r, "clinical_note.redeliver", id, rec, err, http.StatusAccepted)
 }
 
 // clinicalNoteHistory is GET /api/v1/clinical-notes/{id}/history.
 func (h *Handler) clinicalNoteHistory(w http.ResponseWriter, r *http.Request) {
-	if h.notesOff(w) {
-		return
-	}
 	ctx := r.Context()
 	id, rec, err := onNote(r, h.notes.Get)
 	var versions []lifecycle.Version
