@@ -4,13 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/oqim/oqim/connectors/kafka"
-	"github.com/oqim/oqim/connectors/kafka/embedded"
 )
 
 // identifiers are one of each format connectors/redact recognises, as
@@ -37,17 +33,7 @@ var (
 // the usage event and the operators' ticket (through a real Kafka broker)
 // with none of them, and with amounts, dates and codes intact.
 func TestNoIdentifierLeavesTheRequest(t *testing.T) {
-	broker, err := embedded.Start(embedded.Options{Topics: []string{DefaultEventsTopic, DefaultHandoffTopic}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
-	svc, err := New(Config{Kafka: kafka.Plain(broker.Addrs()...), RatePerSecond: -1, Region: "UZ-JI"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc)
-	defer srv.Close()
+	svc, brokers, srv := newKafkaService(t)
 	sid := startSession(t, srv.URL)
 	text := "operator bilan gaplashmoqchiman. Pasport " + identifiers[0] + ", eski pasport " + identifiers[1] +
 		", JShShIR " + identifiers[2] + ", tel " + identifiers[3] + " yoki " + identifiers[4] +
@@ -86,13 +72,13 @@ func TestNoIdentifierLeavesTheRequest(t *testing.T) {
 	if err := svc.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tickets := readTopic(ctx, t, broker.Addrs(), DefaultHandoffTopic, 1)
+	tickets := readTopic(ctx, t, brokers, DefaultHandoffTopic, 1)
 	check(t, "handoff ticket", string(tickets[0]))
 	var tk Ticket
 	if err := json.Unmarshal(tickets[0], &tk); err != nil || len(tk.Conversation) == 0 || !strings.Contains(tk.Conversation[0].Text, "J45.0") {
 		t.Errorf("ticket %s (%v): want the citizen's redacted message", tickets[0], err)
 	}
-	events := readTopic(ctx, t, broker.Addrs(), DefaultEventsTopic, 2)
+	events := readTopic(ctx, t, brokers, DefaultEventsTopic, 2)
 	question := false
 	for _, ev := range events {
 		check(t, "event", string(ev))

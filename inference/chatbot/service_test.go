@@ -68,6 +68,27 @@ func newTestService(t *testing.T, cfg Config) (*Service, *httptest.Server) {
 	return svc, srv
 }
 
+// newKafkaService is a service in region UZ-JI writing to an embedded
+// Kafka-protocol broker with the events and handoff topics, served until
+// the test ends. It returns the service (the test closes it to flush its
+// writers before reading the topics), the broker's addresses and the
+// server.
+func newKafkaService(t *testing.T) (*Service, []string, *httptest.Server) {
+	t.Helper()
+	broker, err := embedded.Start(embedded.Options{Topics: []string{DefaultEventsTopic, DefaultHandoffTopic}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	svc, err := New(Config{Kafka: kafka.Plain(broker.Addrs()...), RatePerSecond: -1, Region: "UZ-JI"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(svc)
+	t.Cleanup(srv.Close)
+	return svc, broker.Addrs(), srv
+}
+
 func startSession(t *testing.T, base string) string {
 	t.Helper()
 	resp, err := http.Post(base+"/api/v1/chat/sessions", "application/json", nil)
@@ -359,17 +380,7 @@ func TestSessionsBoundAndTTL(t *testing.T) {
 // conversation on the handoff topic, and question, handoff and feedback
 // events in Oqim's envelope on the events topic.
 func TestHandoffAndEventsThroughKafka(t *testing.T) {
-	broker, err := embedded.Start(embedded.Options{Topics: []string{DefaultEventsTopic, DefaultHandoffTopic}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
-	svc, err := New(Config{Kafka: kafka.Plain(broker.Addrs()...), RatePerSecond: -1, Region: "UZ-JI"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc)
-	defer srv.Close()
+	svc, brokers, srv := newKafkaService(t)
 	sid := startSession(t, srv.URL)
 	a, _ := ask(t, srv.URL, sid, "kassa apparatimni soliqda roʻyxatdan oʻtkazish")
 	if a.Kind != KindAnswer {
@@ -398,7 +409,7 @@ func TestHandoffAndEventsThroughKafka(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tickets := readTopic(ctx, t, broker.Addrs(), DefaultHandoffTopic, 1)
+	tickets := readTopic(ctx, t, brokers, DefaultHandoffTopic, 1)
 	var tk Ticket
 	if err := json.Unmarshal(tickets[0], &tk); err != nil {
 		t.Fatal(err)
@@ -410,7 +421,7 @@ func TestHandoffAndEventsThroughKafka(t *testing.T) {
 		t.Errorf("ticket's last turn %q", tk.Conversation[2].Text)
 	}
 
-	evs := readTopic(ctx, t, broker.Addrs(), DefaultEventsTopic, 5)
+	evs := readTopic(ctx, t, brokers, DefaultEventsTopic, 5)
 	counts := map[string]int{}
 	for _, raw := range evs {
 		var env struct {
