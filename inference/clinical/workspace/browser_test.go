@@ -1,13 +1,10 @@
 package workspace_test
 
 import (
+	"encoding/json"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"github.com/oqim/oqim/connectors/chromium/chromiumtest"
 	"github.com/oqim/oqim/inference/clinical/workspace"
@@ -19,31 +16,32 @@ import (
 // differential, signing, delivery) is TestDoctorVisitInBrowser in
 // cmd/oqim, over the routes `oqim serve` mounts.
 func TestPageLoadsAndSwitchesLanguage(t *testing.T) {
-	srv := httptest.NewServer(workspace.Handler())
-	defer srv.Close()
-	ctx := chromiumtest.Context(t, 1000, 800, 30*time.Second)
-	page := chromiumtest.Page{T: t, Ctx: ctx}
-	page.Do(
-		chromedp.Navigate(srv.URL+"/doctor/"),
-		chromedp.WaitVisible(chromedp.CSS(`#key`)),
-	)
+	page := openWorkspace(t, 1000, 800, 30*time.Second)
 	for _, c := range []struct{ lang, title string }{{"ru", "Рабочее место врача"}, {"uz-Cyrl", "Шифокор иш жойи"}} {
-		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const s = document.getElementById("lang"); s.value = "`+c.lang+`"; s.dispatchEvent(new Event("change")); return document.querySelector("h1").textContent; })()`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != c.title {
+		chooseLanguage(page, c.lang)
+		if got := page.EvalString(`document.querySelector("h1").textContent`); got != c.title {
 			t.Errorf("%s: title %q, want %q", c.lang, got, c.title)
 		}
 	}
 	// OQIM_SCREENSHOT_DIR=docs refreshes the README's picture.
-	if dir := os.Getenv("OQIM_SCREENSHOT_DIR"); dir != "" {
-		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "doctor-workspace.png"), shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	page.Screenshot("doctor-workspace.png")
+}
+
+// openWorkspace serves the workspace until the test ends and opens it in
+// a fresh browser of the given size, once its key field shows.
+func openWorkspace(t *testing.T, width, height int, timeout time.Duration) chromiumtest.Page {
+	t.Helper()
+	srv := httptest.NewServer(workspace.Handler())
+	t.Cleanup(srv.Close)
+	page := chromiumtest.NewPage(t, width, height, timeout)
+	page.Open(srv.URL+"/doctor/", `#key`)
+	return page
+}
+
+// chooseLanguage picks lang in the page's language menu, as a change
+// event, the way a doctor choosing it does.
+func chooseLanguage(page chromiumtest.Page, lang string) {
+	page.T.Helper()
+	q, _ := json.Marshal(lang)
+	page.Eval(`(() => { const s = document.getElementById("lang"); s.value = `+string(q)+`; s.dispatchEvent(new Event("change")); return null; })()`, new(any))
 }
