@@ -166,12 +166,32 @@ func (s *site) me(c *http.Client) (int, httpedge.Principal, string) {
 	return resp.StatusCode, p, body
 }
 
+// refuses gets u with c and wants status and a body holding each of
+// texts; what names the request in the failure.
+func (s *site) refuses(c *http.Client, u string, status int, what string, texts ...string) {
+	s.t.Helper()
+	resp, body := s.get(c, u)
+	ok := resp.StatusCode == status
+	for _, x := range texts {
+		ok = ok && strings.Contains(body, x)
+	}
+	if !ok {
+		s.t.Fatalf("%s: %s %s", what, resp.Status, body)
+	}
+}
+
+// signedOut wants /api/me to refuse c: it holds no session.
+func (s *site) signedOut(c *http.Client, what string) {
+	s.t.Helper()
+	if code, _, _ := s.me(c); code != http.StatusUnauthorized {
+		s.t.Fatalf("%s: %d", what, code)
+	}
+}
+
 func TestSignIn(t *testing.T) {
 	s := newSite(t)
 	c := browser(t)
-	if code, _, _ := s.me(c); code != http.StatusUnauthorized {
-		t.Fatalf("before sign-in: %d", code)
-	}
+	s.signedOut(c, "before sign-in")
 	cb := s.startSignIn(c, "dilnoza", "pw-1")
 	resp, body := s.get(c, cb)
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/dashboard/" {
@@ -263,9 +283,7 @@ func TestSessionExpires(t *testing.T) {
 		t.Fatalf("signed in: %d", code)
 	}
 	s.clock.Add(time.Hour + time.Second)
-	if code, _, _ := s.me(c); code != http.StatusUnauthorized {
-		t.Fatalf("after the session's hour: %d", code)
-	}
+	s.signedOut(c, "after the session's hour")
 }
 
 func TestSignInRefuses(t *testing.T) {
@@ -282,13 +300,8 @@ func TestSignInRefuses(t *testing.T) {
 		c2 := browser(t)
 		u, _ := url.Parse(s.srv.URL + "/auth/bi/")
 		c2.Jar.SetCookies(u, []*http.Cookie{{Name: "oqim_bi_session_attempt", Value: attempt, Path: "/auth/bi"}})
-		resp, body := s.get(c2, cb)
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "already used or has expired") {
-			t.Fatalf("replayed callback: %s %s", resp.Status, body)
-		}
-		if code, _, _ := s.me(c2); code != http.StatusUnauthorized {
-			t.Fatalf("the replaying browser is signed in: %d", code)
-		}
+		s.refuses(c2, cb, http.StatusBadRequest, "replayed callback", "already used or has expired")
+		s.signedOut(c2, "the replaying browser is signed in")
 	})
 	t.Run("another browser's state", func(t *testing.T) {
 		// Login CSRF: the attacker signs in at the provider, stops before
@@ -297,13 +310,8 @@ func TestSignInRefuses(t *testing.T) {
 		attacker, victim := browser(t), browser(t)
 		cb := s.startSignIn(attacker, "dilnoza", "pw-1")
 		s.startSignIn(victim, "dilnoza", "pw-1") // the victim has an attempt of its own
-		resp, body := s.get(victim, cb)
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "state does not match") {
-			t.Fatalf("foreign callback: %s %s", resp.Status, body)
-		}
-		if code, _, _ := s.me(victim); code != http.StatusUnauthorized {
-			t.Fatalf("the victim is signed in as the attacker: %d", code)
-		}
+		s.refuses(victim, cb, http.StatusBadRequest, "foreign callback", "state does not match")
+		s.signedOut(victim, "the victim is signed in as the attacker")
 	})
 	t.Run("altered state", func(t *testing.T) {
 		s := newSite(t)
@@ -312,37 +320,24 @@ func TestSignInRefuses(t *testing.T) {
 		q := cb.Query()
 		q.Set("state", q.Get("state")+"x")
 		cb.RawQuery = q.Encode()
-		if resp, body := s.get(c, cb.String()); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "state does not match") {
-			t.Fatalf("altered state: %s %s", resp.Status, body)
-		}
+		s.refuses(c, cb.String(), http.StatusBadRequest, "altered state", "state does not match")
 	})
 	t.Run("nonce of another sign-in", func(t *testing.T) {
 		s := newSite(t)
 		c := browser(t)
 		s.idp.OverrideNonce("a-nonce-from-elsewhere")
-		resp, body := s.get(c, s.startSignIn(c, "dilnoza", "pw-1"))
-		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "nonce") {
-			t.Fatalf("foreign nonce: %s %s", resp.Status, body)
-		}
-		if code, _, _ := s.me(c); code != http.StatusUnauthorized {
-			t.Fatalf("signed in with a foreign nonce: %d", code)
-		}
+		s.refuses(c, s.startSignIn(c, "dilnoza", "pw-1"), http.StatusUnauthorized, "foreign nonce", "nonce")
+		s.signedOut(c, "signed in with a foreign nonce")
 	})
 	t.Run("missing role claim", func(t *testing.T) {
 		s := newSite(t)
 		c := browser(t)
-		resp, body := s.get(c, s.startSignIn(c, "norole", "pw-2"))
-		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "oqim_role") || !strings.Contains(body, "oidc.claims.role") {
-			t.Fatalf("no role: %s %s", resp.Status, body)
-		}
+		s.refuses(c, s.startSignIn(c, "norole", "pw-2"), http.StatusForbidden, "no role", "oqim_role", "oidc.claims.role")
 	})
 	t.Run("region the surface refuses", func(t *testing.T) {
 		s := newSite(t)
 		c := browser(t)
-		resp, body := s.get(c, s.startSignIn(c, "badregion", "pw-3"))
-		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "UZ-XX") {
-			t.Fatalf("bad region: %s %s", resp.Status, body)
-		}
+		s.refuses(c, s.startSignIn(c, "badregion", "pw-3"), http.StatusForbidden, "bad region", "UZ-XX")
 	})
 	t.Run("forged session cookie", func(t *testing.T) {
 		s := newSite(t)
