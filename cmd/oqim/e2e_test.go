@@ -154,7 +154,6 @@ func getJSON(t *testing.T, url string, code int, v any) {
 	}
 }
 
-// syncBuffer lets the test read what the running command prints.
 // The demo command itself, wired as `make demo` runs it (with the test
 // ClickHouse as its external server): every region gets data, the
 // readiness and metrics endpoints answer, and Ctrl-C ends it cleanly. It
