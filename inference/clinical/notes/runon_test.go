@@ -5,12 +5,27 @@ import (
 	"testing"
 )
 
+// sectionCase is a text and a phrase of it that must land in section sec.
+type sectionCase struct {
+	text string
+	sec  Section
+	want string // a phrase that must land in sec
+}
+
+// checkSections structures each case's text and wants its phrase in its
+// section.
+func checkSections(t *testing.T, cases []sectionCase) {
+	t.Helper()
+	for _, c := range cases {
+		n := structure(t, c.text)
+		if got := n.Sections.Get(c.sec); !strings.Contains(got, c.want) {
+			t.Errorf("%q: %s = %q, want it to hold %q", c.text, c.sec, got, c.want)
+		}
+	}
+}
+
 func TestSectionsWithoutHeadings(t *testing.T) {
-	for _, c := range []struct {
-		text string
-		sec  Section
-		want string // a phrase that must land in sec
-	}{
+	checkSections(t, []sectionCase{
 		// A short sentence naming a disease is the assessment, and what
 		// follows it is the plan.
 		{"Кашель три дня. В лёгких хрипов нет. Острый трахеит. Пить тёплое.", Assessment, "Острый трахеит"},
@@ -26,20 +41,11 @@ func TestSectionsWithoutHeadings(t *testing.T) {
 		// A Russian infinitive ending like "-ит" is an instruction, not a
 		// disease.
 		{"Диагноз: ангина. Полоскать горло. Кипятить воду.", Plan, "Кипятить воду"},
-	} {
-		n := structure(t, c.text)
-		if got := n.Sections.Get(c.sec); !strings.Contains(got, c.want) {
-			t.Errorf("%q: %s = %q, want it to hold %q", c.text, c.sec, got, c.want)
-		}
-	}
+	})
 }
 
 func TestHistoryAndObjectiveCues(t *testing.T) {
-	for _, c := range []struct {
-		text string
-		sec  Section
-		want string
-	}{
+	checkSections(t, []sectionCase{
 		{"Кашель неделю. Привит по календарю. Курит 10 лет.", History, "Привит по календарю"},
 		{"Yo'tal. Ilgari zotiljam bilan og'rigan. O'pkada quruq xirillash.", History, "Ilgari zotiljam"},
 		{"Боль в ухе. Барабанная перепонка гиперемирована.", Objective, "Барабанная перепонка"},
@@ -48,10 +54,5 @@ func TestHistoryAndObjectiveCues(t *testing.T) {
 		// A drug without a verb of intake is prescribed even beside a
 		// history word.
 		{"Ibuprofen 200 mg hayz kunlarida kuniga 2 marta.", Plan, "Ibuprofen 200 mg"},
-	} {
-		n := structure(t, c.text)
-		if got := n.Sections.Get(c.sec); !strings.Contains(got, c.want) {
-			t.Errorf("%q: %s = %q, want it to hold %q", c.text, c.sec, got, c.want)
-		}
-	}
+	})
 }
