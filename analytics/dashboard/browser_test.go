@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -147,28 +145,11 @@ func TestDashboardInBrowser(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	ctx := chromiumtest.Context(t, 1600, 1000, 45*time.Second)
-
-	page := chromiumtest.Page{T: t, Ctx: ctx}
+	page := chromiumtest.NewPage(t, 1600, 1000, 45*time.Second)
+	ctx := page.Ctx
 	run, attr := page.Do, page.Attr
 	eval := page.Eval
 	text := page.Text
-	shots := t.TempDir()
-	screenshot := func(name string) {
-		t.Helper()
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(shots, name)
-		if err := os.WriteFile(path, shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if dir := os.Getenv("OQIM_SCREENSHOT_DIR"); dir != "" {
-			_ = os.WriteFile(filepath.Join(dir, name), shot, 0o644)
-		}
-		t.Logf("screenshot: %s (%d bytes)", path, len(shot))
-	}
 
 	// The national overview, in English, polling every 5 s.
 	run(
@@ -233,7 +214,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("map path %q: label %q, tabindex %q", p.ID, p.Label, p.Tab)
 		}
 	}
-	screenshot("dashboard-national.png")
+	page.FullScreenshot("dashboard-national.png")
 
 	// Open Jizzakh from the map with the keyboard.
 	loads, _ := strconv.Atoi(attr("main", "data-loads"))
@@ -283,7 +264,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if attr("#asof", "data-as-of") == "" {
 		t.Error("no data-as-of time shown")
 	}
-	screenshot("dashboard-region.png")
+	page.FullScreenshot("dashboard-region.png")
 
 	// Russian: the interface and the region names switch.
 	run(chromedp.Click(chromedp.CSS(`#lang button[data-lang="ru"]`)))
@@ -293,7 +274,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if l := attr("html", "lang"); l != "ru" {
 		t.Errorf("html lang %q after switching to Russian", l)
 	}
-	screenshot("dashboard-region-ru.png")
+	page.FullScreenshot("dashboard-region-ru.png")
 }
 
 // thousands formats n as en-GB does: 12,345.

@@ -1,14 +1,11 @@
 package dashboard_test
 
 import (
-	"context"
 	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,8 +66,7 @@ func TestDashboardSignInInBrowser(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	ctx := chromiumtest.Context(t, 1400, 1000, 60*time.Second)
-	page := chromiumtest.Page{T: t, Ctx: ctx}
+	page := chromiumtest.NewPage(t, 1400, 1000, 60*time.Second)
 	run, attr := page.Do, page.Attr
 	eval := page.Eval
 	text := page.Text
@@ -158,7 +154,7 @@ func TestDashboardSignInInBrowser(t *testing.T) {
 		sq[k] = v
 	}
 	bearerTable(t, base, jizzakhToken, "eservices/electronic", sq, http.StatusForbidden)
-	saveScreenshot(t, ctx, "dashboard-signed-in.png")
+	page.FullScreenshot("dashboard-signed-in.png")
 
 	// Signing out ends the session; the page offers sign-in again.
 	run(
@@ -169,24 +165,6 @@ func TestDashboardSignInInBrowser(t *testing.T) {
 	if s := text("#alert"); !strings.Contains(s, "Sign in to see the data") {
 		t.Errorf("alert after sign-out: %q", s)
 	}
-}
-
-// saveScreenshot keeps the page in the test's directory and, when
-// OQIM_SCREENSHOT_DIR is set, there too.
-func saveScreenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if dir := os.Getenv("OQIM_SCREENSHOT_DIR"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, name), shot, 0o644)
-	}
-	t.Logf("screenshot: %s (%d bytes)", path, len(shot))
 }
 
 // bearerTable GETs a KPI table with a bearer token and wants status.
