@@ -68,8 +68,8 @@ func TestWorkspaceSignInInBrowser(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	ctx := chromiumtest.Context(t, 1000, 900, 60*time.Second)
-	page := chromiumtest.Page{T: t, Ctx: ctx}
+	page := chromiumtest.NewPage(t, 1000, 900, 60*time.Second)
+	ctx := page.Ctx
 	text := page.Text
 	waitStatus := func(prefix string) string {
 		t.Helper()
@@ -82,9 +82,8 @@ func TestWorkspaceSignInInBrowser(t *testing.T) {
 	const dictation = "Bemor 3 kundan beri isitma va yoʻtaldan shikoyat qiladi."
 
 	// Not signed in and no key: the page offers sign-in; the API refuses.
+	page.Open(base+"/doctor/", `#idp-signin`)
 	page.Do(
-		chromedp.Navigate(base+"/doctor/"),
-		chromedp.WaitVisible(chromedp.CSS(`#idp-signin`)),
 		chromedp.SendKeys(chromedp.CSS(`#text`), dictation),
 		chromedp.Click(chromedp.CSS(`#submit`)),
 	)
