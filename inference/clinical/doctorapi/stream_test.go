@@ -92,6 +92,29 @@ func next(t *testing.T, events <-chan sseEvent) sseEvent {
 	return sseEvent{}
 }
 
+// openLive opens the event stream at url, wants it accepted (what names
+// it in the failure) and its first event, and returns its events.
+func openLive(t *testing.T, ctx context.Context, url, cred, what string) <-chan sseEvent {
+	t.Helper()
+	resp, events := openStream(t, ctx, url, cred)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d", what, resp.StatusCode)
+	}
+	next(t, events)
+	return events
+}
+
+// runningJob stores a running job of doctor's, created at created, and
+// returns the URL of its event stream.
+func (e *env) runningJob(ctx context.Context, store *worker.Store, doctor string, created time.Time) string {
+	e.t.Helper()
+	j := worker.Job{ID: worker.NewID(), DoctorID: doctor, PatientID: "p-1", Status: worker.StatusRunning, CreatedAt: created}
+	if err := store.Put(ctx, j); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.srv.URL + "/api/v1/transcriptions/" + j.ID + "/events"
+}
+
 // N streams of one job cost the job store a constant number of queries
 // per poll interval, not a FINAL query per stream per interval; every
 // stream still gets the segments and the end.
@@ -169,23 +192,12 @@ func TestStreamsPerDoctorCapped(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	store := worker.NewStore(e.conn, e.db)
-	jobOf := func(doctor string) string {
-		j := worker.Job{ID: worker.NewID(), DoctorID: doctor, PatientID: "p-1", Status: worker.StatusRunning, CreatedAt: time.Now()}
-		if err := store.Put(ctx, j); err != nil {
-			t.Fatal(err)
-		}
-		return e.srv.URL + "/api/v1/transcriptions/" + j.ID + "/events"
-	}
-	one, two := jobOf("d-1"), jobOf("d-2")
+	one, two := e.runningJob(ctx, store, "d-1", time.Now()), e.runningJob(ctx, store, "d-2", time.Now())
 	var cancels []context.CancelFunc
 	for range DefaultMaxStreamsPerDoc {
 		sctx, scancel := context.WithCancel(ctx)
 		cancels = append(cancels, scancel)
-		resp, events := openStream(t, sctx, one, keyOne)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("stream within the cap: %d", resp.StatusCode)
-		}
-		next(t, events)
+		openLive(t, sctx, one, keyOne, "stream within the cap")
 	}
 	resp, events := openStream(t, ctx, one, keyOne)
 	if resp.StatusCode != http.StatusTooManyRequests {
@@ -201,11 +213,7 @@ func TestStreamsPerDoctorCapped(t *testing.T) {
 	}
 	_ = events
 
-	if resp, events := openStream(t, ctx, two, keyTwo); resp.StatusCode != http.StatusOK {
-		t.Fatalf("another doctor's stream: %d", resp.StatusCode)
-	} else {
-		next(t, events)
-	}
+	openLive(t, ctx, two, keyTwo, "another doctor's stream")
 
 	cancels[0]()
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -231,15 +239,7 @@ func TestStreamEndsWhenTheJobIsDeleted(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	store := worker.NewStore(e.conn, e.db)
-	j := worker.Job{ID: worker.NewID(), DoctorID: "d-1", PatientID: "p-1", Status: worker.StatusRunning, CreatedAt: time.Now().Add(-time.Hour)}
-	if err := store.Put(ctx, j); err != nil {
-		t.Fatal(err)
-	}
-	resp, events := openStream(t, ctx, e.srv.URL+"/api/v1/transcriptions/"+j.ID+"/events", keyOne)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("stream: %d", resp.StatusCode)
-	}
-	next(t, events)
+	events := openLive(t, ctx, e.runningJob(ctx, store, "d-1", time.Now().Add(-time.Hour)), keyOne, "stream")
 	if err := store.DeleteBefore(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -260,20 +260,9 @@ func TestStreamsTotalCapped(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	store := worker.NewStore(e.conn, e.db)
-	url := func(doctor string) string {
-		j := worker.Job{ID: worker.NewID(), DoctorID: doctor, Status: worker.StatusRunning, CreatedAt: time.Now()}
-		if err := store.Put(ctx, j); err != nil {
-			t.Fatal(err)
-		}
-		return e.srv.URL + "/api/v1/transcriptions/" + j.ID + "/events"
-	}
-	one, two := url("d-1"), url("d-2")
+	one, two := e.runningJob(ctx, store, "d-1", time.Now()), e.runningJob(ctx, store, "d-2", time.Now())
 	for _, s := range []struct{ url, key string }{{one, keyOne}, {two, keyTwo}} {
-		resp, events := openStream(t, ctx, s.url, s.key)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("stream within the total: %d", resp.StatusCode)
-		}
-		next(t, events)
+		openLive(t, ctx, s.url, s.key, "stream within the total")
 	}
 	resp, _ := openStream(t, ctx, two, keyTwo)
 	defer resp.Body.Close()
@@ -296,16 +285,7 @@ func TestStreamsOpenedDuringPollsStayOpen(t *testing.T) {
 	store := worker.NewStore(e.conn, e.db)
 	var all []<-chan sseEvent
 	for range jobs {
-		j := worker.Job{ID: worker.NewID(), DoctorID: "d-1", Status: worker.StatusRunning, CreatedAt: time.Now()}
-		if err := store.Put(ctx, j); err != nil {
-			t.Fatal(err)
-		}
-		resp, events := openStream(t, ctx, e.srv.URL+"/api/v1/transcriptions/"+j.ID+"/events", keyOne)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("stream: %d", resp.StatusCode)
-		}
-		next(t, events)
-		all = append(all, events)
+		all = append(all, openLive(t, ctx, e.runningJob(ctx, store, "d-1", time.Now()), keyOne, "stream"))
 	}
 	time.Sleep(300 * time.Millisecond)
 	for i, events := range all {
