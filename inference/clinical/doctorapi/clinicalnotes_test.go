@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oqim/oqim/inference/clinical/fhir/fhirtest"
 	"github.com/oqim/oqim/inference/clinical/fhir/r4"
 	"github.com/oqim/oqim/inference/clinical/fhir/standin"
 	"github.com/oqim/oqim/inference/clinical/lifecycle"
@@ -20,17 +21,7 @@ import (
 // server on a real HTTP server and returns it with its base URL.
 func digitalHealthcare(t *testing.T) (*standin.Server, string) {
 	t.Helper()
-	s, err := standin.New(standin.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Handler()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return s, srv.URL + standin.Prefix
+	return fhirtest.StandIn(t, standin.Config{})
 }
 
 func r4Check(t *testing.T) func([]byte) error {

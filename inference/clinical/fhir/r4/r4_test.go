@@ -1,40 +1,20 @@
 package r4_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/oqim/oqim/inference/clinical/fhir"
+	"github.com/oqim/oqim/inference/clinical/fhir/fhirtest"
 	"github.com/oqim/oqim/inference/clinical/fhir/r4"
-	"github.com/oqim/oqim/inference/clinical/notes"
 )
-
-func finalBundle(t testing.TB) []byte {
-	t.Helper()
-	n := &notes.Note{Language: "ru", Vitals: notes.Vitals{BPSystolic: 130, BPDiastolic: 80, Pulse: 96, TemperatureC: 38.4, SpO2: 95},
-		Medications: []notes.Medication{{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3, DurationDays: 5}}}
-	n.Sections.Set(notes.Complaints, "кашель, одышка")
-	b, err := fhir.Build(n, fhir.Options{NoteID: "n-1", Patient: fhir.Identifier{System: "urn:oqim:patient", Value: "p-1"},
-		Practitioner: fhir.Identifier{System: "urn:oqim:doctor", Value: "d-1"}, Encounter: fhir.Identifier{System: "urn:oqim:encounter", Value: "e-1"},
-		Time: time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC), Final: true, Confirmed: []fhir.Confirmed{{ICD10: "J18.9", Name: "Pneumonia"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
 
 func TestOqimsBundleParses(t *testing.T) {
 	p, err := r4.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := finalBundle(t)
+	data := fhirtest.FinalBundle(t)
 	if err := p.CheckBundle(data); err != nil {
 		t.Fatalf("Google's R4 parser refuses the Bundle Build makes: %v", err)
 	}
@@ -50,7 +30,7 @@ func TestParserRefusesInvalidR4(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := string(finalBundle(t))
+	good := string(fhirtest.FinalBundle(t))
 	for name, bad := range map[string]string{
 		"unknown element":      strings.Replace(good, `"type":"document"`, `"type":"document","colour":"red"`, 1),
 		"bad code":             strings.Replace(good, `"type":"document"`, `"type":"novel"`, 1),
@@ -78,7 +58,7 @@ func BenchmarkCheck(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	data := finalBundle(b)
+	data := fhirtest.FinalBundle(b)
 	b.Run("r4", func(b *testing.B) {
 		for b.Loop() {
 			if err := p.CheckBundle(data); err != nil {

@@ -5,50 +5,15 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	fhirclient "github.com/oqim/oqim/connectors/fhir"
-	"github.com/oqim/oqim/inference/clinical/fhir"
+	"github.com/oqim/oqim/inference/clinical/fhir/fhirtest"
 	"github.com/oqim/oqim/inference/clinical/fhir/standin"
-	"github.com/oqim/oqim/inference/clinical/notes"
 )
-
-func start(t *testing.T, cfg standin.Config) (*standin.Server, string) {
-	t.Helper()
-	s, err := standin.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Handler()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return s, srv.URL + standin.Prefix
-}
-
-func bundle(t *testing.T) []byte {
-	t.Helper()
-	n := &notes.Note{Language: "uz-Latn", Vitals: notes.Vitals{Pulse: 80, TemperatureC: 36.6}}
-	n.Sections.Set(notes.Complaints, "bosh ogʻrigʻi")
-	b, err := fhir.Build(n, fhir.Options{NoteID: "n-1", Patient: fhir.Identifier{System: "urn:oqim:patient", Value: "p-1"},
-		Practitioner: fhir.Identifier{System: "urn:oqim:doctor", Value: "d-1"}, Time: time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC),
-		Final: true, Confirmed: []fhir.Confirmed{{ICD10: "R51", Name: "Headache"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
 
 type outcome struct {
 	ResourceType string
@@ -75,12 +40,12 @@ func post(t *testing.T, url, contentType string, body []byte) (*http.Response, [
 // once; GET lists what arrived.
 func TestStandinStoresBundlesOnce(t *testing.T) {
 	dir := t.TempDir()
-	s, base := start(t, standin.Config{Token: "dh-token", Dir: dir})
+	s, base := fhirtest.StandIn(t, standin.Config{Token: "dh-token", Dir: dir})
 	c, err := fhirclient.New(fhirclient.Config{BaseURL: base, Token: "dh-token", MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := bundle(t)
+	data := fhirtest.FinalBundle(t)
 	first, err := c.Send(t.Context(), data)
 	if err != nil || first.Status != http.StatusCreated || !strings.HasPrefix(first.Location, base+"/Bundle/") {
 		t.Fatalf("first send: %+v, %v", first, err)
@@ -119,8 +84,8 @@ func TestStandinStoresBundlesOnce(t *testing.T) {
 // is wrong, by Oqim's validator and by Google's R4 parser, and is not
 // stored.
 func TestStandinRefusesInvalidBundles(t *testing.T) {
-	s, base := start(t, standin.Config{MaxBody: 64 << 10})
-	good := string(bundle(t))
+	s, base := fhirtest.StandIn(t, standin.Config{MaxBody: 64 << 10})
+	good := string(fhirtest.FinalBundle(t))
 	for _, c := range []struct {
 		name, body, contentType string
 		status                  int
