@@ -8,14 +8,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/oqim/oqim/cmd/oqim/config"
-	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
 	"github.com/oqim/oqim/inference/clinical/worker"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/schema"
@@ -24,13 +22,7 @@ import (
 // clinicalDatabase is a fresh test database with the clinical tables.
 func clinicalDatabase(t *testing.T) (driver.Conn, string) {
 	t.Helper()
-	conn, db := chtest.Database(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := migrate.Up(ctx, conn, db, worker.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	return conn, db
+	return migratetest.Database(t, worker.Migrations())
 }
 
 // serveRoutes runs serverRoutes with cfg as serve wires them, on conn,

@@ -6,20 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
 	"github.com/oqim/oqim/inference/clinical/notes"
 	"github.com/oqim/oqim/inference/clinical/worker"
 )
 
 func testStores(t *testing.T) (*Store, *Store) {
 	t.Helper()
-	conn, db := chtest.Database(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := migrate.Up(ctx, conn, db, worker.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	conn, db := migratetest.Database(t, worker.Migrations())
 	// Two stores share nothing but the table: two processes.
 	return NewStore(conn, db), NewStore(conn, db)
 }

@@ -1,0 +1,29 @@
+// Package migratetest gives tests a fresh ClickHouse database with
+// migrations applied. It is for tests only. (chtest cannot do this itself:
+// migrate's own tests import chtest.)
+package migratetest
+
+import (
+	"context"
+	"io/fs"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+)
+
+// Database is a fresh test database (chtest.Database) with every
+// migration of sets applied, within 30 s.
+func Database(t testing.TB, sets ...fs.FS) (driver.Conn, string) {
+	t.Helper()
+	conn, db := chtest.Database(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := migrate.Up(ctx, conn, db, sets...); err != nil {
+		t.Fatal(err)
+	}
+	return conn, db
+}
