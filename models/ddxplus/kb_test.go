@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oqim/oqim/models/internal/sharedtest"
+	"github.com/oqim/oqim/models/sharedtest"
 )
 
 // sourceDir locates the source files beside the repository.

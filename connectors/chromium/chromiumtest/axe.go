@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/oqim/oqim/models/sharedtest"
 )
 
 // AxeVersion is the axe-core release `make test` installs from npm.
@@ -68,21 +69,7 @@ func axeScript(t testing.TB) []byte {
 	t.Helper()
 	path := os.Getenv("OQIM_AXE_JS")
 	if path == "" {
-		dir, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				t.Fatal("go.mod not found above the test directory")
-			}
-			dir = parent
-		}
-		path = filepath.Join(dir, "var", "test", "axe", "node_modules", "axe-core", "axe.min.js")
+		path = filepath.Join(sharedtest.ModuleRoot(t), "var", "test", "axe", "node_modules", "axe-core", "axe.min.js")
 	}
 	js, err := os.ReadFile(path)
 	if err != nil {

@@ -9,25 +9,16 @@ import (
 	"time"
 
 	"github.com/oqim/oqim/models/ddxplus"
+	"github.com/oqim/oqim/models/sharedtest"
 )
 
 // devPatients reads the DDXPlus development patients from
 // <module root>/../shared/data/ddxplus, or skips.
 func devPatients(tb testing.TB) []ddxplus.Patient {
 	tb.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			tb.Fatal("go.mod not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	f, err := os.Open(filepath.Join(dir, "..", "shared", "data", "ddxplus", ddxplus.PatientsFile))
+	f, err := os.Open(filepath.Join(sharedtest.Dir(tb, "ddxplus", ddxplus.PatientsFile), ddxplus.PatientsFile))
 	if err != nil {
-		tb.Skipf("development patients not found beside the module: %v", err)
+		tb.Fatal(err)
 	}
 	defer f.Close()
 	ps, err := ddxplus.ReadPatients(f)

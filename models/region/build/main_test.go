@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/oqim/oqim/models/internal/sharedtest"
+	"github.com/oqim/oqim/models/sharedtest"
 )
 
 // The committed region.json must be exactly what the builder makes from the

@@ -5,10 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/oqim/oqim/models/sharedtest"
 )
 
 const header = "AGE,DIFFERENTIAL_DIAGNOSIS,SEX,PATHOLOGY,EVIDENCES,INITIAL_EVIDENCE\n"
@@ -117,21 +118,7 @@ func TestRunParseErrors(t *testing.T) {
 // root.
 func devPatients(t *testing.T) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "data", "ddxplus", "dev_patients.csv")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("development patients not found at <module root>/../shared/data/ddxplus/dev_patients.csv: %v", err)
-	}
-	return p
+	return filepath.Join(sharedtest.Dir(t, "ddxplus", "dev_patients.csv"), "dev_patients.csv")
 }
 
 // TestDevelopmentSet checks the accuracy on the development patients, both

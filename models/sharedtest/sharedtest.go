@@ -1,6 +1,7 @@
-// Package sharedtest finds the reference data that sits beside the
-// repository (<module root>/../shared/data), for tests that check the
-// embedded models against a rebuild from their sources.
+// Package sharedtest finds, for tests, the module root and the reference
+// data that sits beside the repository (<module root>/../shared/data): the
+// embedded models are checked against a rebuild from it, and the
+// assistants are measured on its development sets.
 package sharedtest
 
 import (
@@ -10,9 +11,9 @@ import (
 	"testing"
 )
 
-// Dir returns <module root>/../shared/data/<sub>, skipping the test when
-// want (a file in it) is missing, as on a machine without the data.
-func Dir(t testing.TB, sub, want string) string {
+// ModuleRoot returns the folder of go.mod above the test's working
+// directory (go test runs a test in its package's folder).
+func ModuleRoot(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -20,7 +21,7 @@ func Dir(t testing.TB, sub, want string) string {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -28,9 +29,15 @@ func Dir(t testing.TB, sub, want string) string {
 		}
 		dir = parent
 	}
-	src := filepath.Join(dir, "..", "shared", "data", sub)
+}
+
+// Dir returns <module root>/../shared/data/<sub>, skipping the test when
+// want (a file in it) is missing, as on a machine without the data.
+func Dir(t testing.TB, sub, want string) string {
+	t.Helper()
+	src := filepath.Join(ModuleRoot(t), "..", "shared", "data", sub)
 	if _, err := os.Stat(filepath.Join(src, want)); err != nil {
-		t.Skipf("%s not found at <module root>/../shared/data/%s (%v); cannot check the embedded data against a rebuild", want, sub, err)
+		t.Skipf("%s not found at <module root>/../shared/data/%s (%v); cannot check against the reference data", want, sub, err)
 	}
 	return src
 }
