@@ -16,6 +16,7 @@ import (
 	"github.com/oqim/oqim/inference/clinical/audio"
 	"github.com/oqim/oqim/inference/clinical/audio/audiotest"
 	"github.com/oqim/oqim/inference/clinical/worker"
+	"github.com/oqim/oqim/inference/clinical/worker/workertest"
 )
 
 const noteText = "Жалобы: головная боль, кашель. Объективно: АД 140/90, пульс 88, температура 37,8. " +
@@ -329,21 +330,7 @@ func TestAsyncTranscriptionThroughKafka(t *testing.T) {
 
 	opts := worker.Options{Config: e.cfg.Jobs, Kafka: e.kafka, ClickHouse: e.conn, Database: e.db,
 		Engine: e.engine, Backoff: 50 * time.Millisecond}
-	wctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	wg.Go(func() { errs <- worker.RunASR(wctx, opts) })
-	wg.Go(func() { errs <- worker.RunNotes(wctx, opts) })
-	defer func() {
-		stop()
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Errorf("worker: %v", err)
-			}
-		}
-	}()
+	defer workertest.Run(t, ctx, opts, worker.RunASR, worker.RunNotes)()
 
 	var res result
 	select {

@@ -18,6 +18,7 @@ import (
 	"github.com/oqim/oqim/inference/clinical/asr"
 	"github.com/oqim/oqim/inference/clinical/asr/asrtest"
 	"github.com/oqim/oqim/inference/clinical/audio/audiotest"
+	"github.com/oqim/oqim/inference/clinical/worker/workertest"
 )
 
 // auditRecorder is an in-memory Auditor.
@@ -203,21 +204,7 @@ func TestRedeliveryIsIdempotent(t *testing.T) {
 		}
 	}
 
-	wctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	wg.Go(func() { errs <- RunASR(wctx, e.opts) })
-	wg.Go(func() { errs <- RunNotes(wctx, e.opts) })
-	stopWorkers := func() {
-		stop()
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Errorf("worker: %v", err)
-			}
-		}
-	}
+	stopWorkers := workertest.Run(t, ctx, e.opts, RunASR, RunNotes)
 
 	var (
 		got Job
