@@ -31,13 +31,22 @@ func buildTestBundle(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Build(n, Options{
+	_, data := buildJSON(t, n, Options{
 		NoteID:       "note-2025-000123",
 		Patient:      Identifier{System: "urn:oqim:pinfl", Value: "patient-1"},
 		Practitioner: Identifier{System: "urn:oqim:practitioner", Value: "doctor-7"},
 		Time:         time.Date(2025, 10, 14, 9, 30, 0, 0, time.FixedZone("UZT", 5*3600)),
 		Differential: diff,
 	})
+	return data
+}
+
+// buildJSON builds n's Bundle with opts and returns it with its JSON.
+// (fhirtest.FinalBundle ends the same way, but this package's own tests
+// cannot import fhirtest, which imports fhir.)
+func buildJSON(t *testing.T, n *notes.Note, opts Options) (*Bundle, []byte) {
+	t.Helper()
+	b, err := Build(n, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +54,7 @@ func buildTestBundle(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return data
+	return b, data
 }
 
 func TestBuildIsValidDocument(t *testing.T) {
@@ -211,14 +220,7 @@ func TestBuildFinal(t *testing.T) {
 		Final:        true,
 		Confirmed:    []Confirmed{{ICD10: "J18.9", Name: "Pneumonia, unspecified organism"}},
 	}
-	b, err := Build(n, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, data := buildJSON(t, n, opts)
 	if err := Validate(data); err != nil {
 		t.Fatalf("final bundle does not validate: %v", err)
 	}
