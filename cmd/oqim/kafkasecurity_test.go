@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/connectors/kafka/kafkatest"
@@ -26,12 +26,9 @@ import (
 // start, naming the login.
 func TestCommandsOverTLSAndSCRAM(t *testing.T) {
 	dsn := chtest.Default.DSN(t)
-	conn, db := chtest.Database(t)
+	conn, db := migratetest.Database(t, schemaSets()...)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	if _, err := migrate.Up(ctx, conn, db, schemaSets()...); err != nil {
-		t.Fatal(err)
-	}
 	const (
 		topic = "secure.applications"
 		mech  = "SCRAM-SHA-512"

@@ -12,8 +12,7 @@ import (
 
 	"github.com/oqim/oqim/analytics/kpi/kpitest"
 	"github.com/oqim/oqim/cmd/oqim/config"
-	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
 	"github.com/oqim/oqim/connectors/httpedge/oidc/oidctest"
 	"github.com/oqim/oqim/models/region"
 )
@@ -38,10 +37,7 @@ func TestServeAcceptsTheProvidersPeople(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, db := chtest.Database(t)
-	if _, err := migrate.Up(context.Background(), conn, db, kpitest.Migrations()...); err != nil {
-		t.Fatal(err)
-	}
+	conn, db := migratetest.Database(t, kpitest.Migrations()...)
 	cfg.ClickHouse.Database = db
 	h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), nil)
 	if err != nil {

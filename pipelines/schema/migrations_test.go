@@ -5,19 +5,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
 	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // Every event family's table has exactly the columns, in order and with
 // the types, that the decoder produces for it.
 func TestTablesMatchSchema(t *testing.T) {
-	conn, db := chtest.Database(t)
+	conn, db := migratetest.Database(t, schema.Migrations())
 	ctx := context.Background()
-	if _, err := migrate.Up(ctx, conn, db, schema.Migrations()); err != nil {
-		t.Fatal(err)
-	}
 	reg, err := schema.Load()
 	if err != nil {
 		t.Fatal(err)

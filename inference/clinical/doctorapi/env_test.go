@@ -15,8 +15,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
@@ -85,12 +84,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	deps := Deps{Audit: o.audit, Now: o.now, FHIRCheck: o.fhirCheck}
 	if o.audit == nil {
-		e.conn, e.db = chtest.Database(t)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := migrate.Up(ctx, e.conn, e.db, worker.Migrations()); err != nil {
-			t.Fatalf("migrations: %v", err)
-		}
+		e.conn, e.db = migratetest.Database(t, worker.Migrations())
 		deps.ClickHouse, deps.Database = e.conn, e.db
 		if o.wrapConn != nil {
 			deps.ClickHouse = o.wrapConn(e.conn)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/inference/clinical/asr"
@@ -127,12 +128,7 @@ type testEnv struct {
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	e := &testEnv{}
-	e.conn, e.db = chtest.Database(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := migrate.Up(ctx, e.conn, e.db, Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	e.conn, e.db = migratetest.Database(t, Migrations())
 	b, err := embedded.Start(embedded.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -11,8 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/oqim/oqim/connectors/chromium/chromiumtest"
-	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/httpedge/oidc"
 	"github.com/oqim/oqim/connectors/httpedge/oidc/oidctest"
@@ -27,10 +26,7 @@ import (
 // audit names the doctor id from the token). Before sign-in the same
 // request is refused.
 func TestWorkspaceSignInInBrowser(t *testing.T) {
-	conn, db := chtest.Database(t)
-	if _, err := migrate.Up(context.Background(), conn, db, worker.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	conn, db := migratetest.Database(t, worker.Migrations())
 	mux := http.NewServeMux()
 	srv := httptest.NewUnstartedServer(mux)
 	base := "http://" + srv.Listener.Addr().(*net.TCPAddr).String()

@@ -16,11 +16,11 @@ import (
 )
 
 // Database is a fresh test database (chtest.Database) with every
-// migration of sets applied, within 30 s.
+// migration of sets applied (within 2 minutes: a loaded CI machine is slow).
 func Database(t testing.TB, sets ...fs.FS) (driver.Conn, string) {
 	t.Helper()
 	conn, db := chtest.Database(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if _, err := migrate.Up(ctx, conn, db, sets...); err != nil {
 		t.Fatal(err)
