@@ -11,6 +11,7 @@ import (
 	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
+	"github.com/oqim/oqim/inference/clinical/fhir/fhirtest"
 	"github.com/oqim/oqim/inference/clinical/fhir/standin"
 )
 
@@ -65,19 +66,10 @@ func signAndWait(t *testing.T, base string) map[string]any {
 // one keeps them with the delivery failed saying what to set; the
 // OpenAPI document lists the lifecycle.
 func TestServeDeliversSignedNotes(t *testing.T) {
-	dh, err := standin.New(standin.Config{Token: "dh-token"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dhh, err := dh.Handler()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dhSrv := httptest.NewServer(dhh)
-	t.Cleanup(dhSrv.Close)
+	dh, dhURL := fhirtest.StandIn(t, standin.Config{Token: "dh-token"})
 
 	srv := serveForTest(t, func(c *config.Config) {
-		c.Doctor.FHIR = doctorapi.FHIRConfig{BaseURL: dhSrv.URL + standin.Prefix, Token: "dh-token", MaxAttempts: 2, MinBackoff: 10 * time.Millisecond}
+		c.Doctor.FHIR = doctorapi.FHIRConfig{BaseURL: dhURL, Token: "dh-token", MaxAttempts: 2, MinBackoff: 10 * time.Millisecond}
 	})
 	rec := signAndWait(t, srv.URL)
 	if rec["status"] != "delivered" || len(dh.Received()) != 1 {

@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -22,6 +20,7 @@ import (
 	"github.com/oqim/oqim/inference/clinical/audio"
 	"github.com/oqim/oqim/inference/clinical/audio/audiotest"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
+	"github.com/oqim/oqim/inference/clinical/fhir/fhirtest"
 	"github.com/oqim/oqim/inference/clinical/fhir/standin"
 )
 
@@ -53,35 +52,24 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	speech := asrtest.NewTranscriptionProtocolDouble(t)
 	speech.SetTranscript(visitDictation)
 	// Digital Healthcare is the FHIR stand-in, reached over HTTP.
-	dh, err := standin.New(standin.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dhHandler, err := dh.Handler()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dhSrv := httptest.NewServer(dhHandler)
-	t.Cleanup(dhSrv.Close)
+	dh, dhURL := fhirtest.StandIn(t, standin.Config{})
 
 	const doctorKey = "visit-doctor-key"
 	cfg := config.Default()
 	cfg.ClickHouse.Database = db
 	cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "d-visit", Name: "Dr Visit", KeySHA256: httpedge.HashKey(doctorKey)}}
-	cfg.Doctor.FHIR.BaseURL = standin.BaseURL(dhSrv.Listener.Addr().String())
+	cfg.Doctor.FHIR.BaseURL = dhURL
 	cfg.ASR = config.ASRConfig{Engine: "openai", BaseURL: speech.URL + "/v1", Model: "whisper-1", APIKey: speech.APIKey}
 	srv := serveRoutes(t, conn, cfg)
 
-	bctx := chromiumtest.Context(t, 1280, 1700, 50*time.Second,
+	page := chromiumtest.NewPage(t, 1280, 1700, 50*time.Second,
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.Flag("use-file-for-fake-audio-capture", wav),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
-	page := chromiumtest.Page{T: t, Ctx: bctx}
 	eval := page.EvalString
+	page.Open(srv.URL+"/doctor/", `#key`)
 	page.Do(
-		chromedp.Navigate(srv.URL+"/doctor/"),
-		chromedp.WaitVisible(chromedp.CSS(`#key`)),
 		chromedp.SendKeys(chromedp.CSS(`#key`), doctorKey),
 		chromedp.SendKeys(chromedp.CSS(`#patient`), "PINFL-31234567890123"),
 		chromedp.SendKeys(chromedp.CSS(`#encounter`), "enc-visit-1"),
@@ -237,20 +225,10 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	// axe-core's WCAG A and AA rules; the empty page is checked in the
 	// workspace package.
 	t.Run("accessibility", func(t *testing.T) {
-		for _, v := range (chromiumtest.Page{T: t, Ctx: bctx}).Axe("") {
-			t.Errorf("after the visit: %s", v)
-		}
+		chromiumtest.Page{T: t, Ctx: page.Ctx}.CheckAxe("", "after the visit")
 	})
-	if dir := os.Getenv("OQIM_SCREENSHOT_DIR"); dir != "" {
-		eval(`(window.scrollTo(0, 0), "")`)
-		shot, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "doctor-visit.png"), shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	eval(`(window.scrollTo(0, 0), "")`)
+	page.Screenshot("doctor-visit.png")
 }
 
 // checkDeliveredBundle checks what Digital Healthcare received: a
