@@ -40,17 +40,12 @@ Rules:
 5. Reply in ` + langNames[lang] + `, in plain text without HTML, in at most 150 words.`
 }
 
+// promptEntry is an entry as the model sees it: its id and page, then its
+// content in the citizen's language (the search-only keywords left out).
 type promptEntry struct {
-	ID         string `json:"id"`
-	URL        string `json:"url"`
-	Title      string `json:"title"`
-	What       string `json:"what"`
-	Who        string `json:"who"`
-	Documents  string `json:"documents"`
-	Fee        string `json:"fee"`
-	Processing string `json:"processing"`
-	Agency     string `json:"agency"`
-	HowToApply string `json:"how_to_apply"`
+	ID  string `json:"id"`
+	URL string `json:"url"`
+	portalkb.Content
 }
 
 // userPrompt quotes the entries, the history and the (redacted) question
@@ -60,7 +55,8 @@ func userPrompt(lang portalkb.Lang, hits []retrieval.Hit, history []string, ques
 	entries := make([]promptEntry, 0, len(hits))
 	for _, h := range hits {
 		c := h.Entry.In(lang)
-		entries = append(entries, promptEntry{h.Entry.ID, h.Entry.URL, c.Title, c.What, c.Who, c.Documents, c.Fee, c.Processing, c.Agency, c.HowToApply})
+		c.Keywords = nil
+		entries = append(entries, promptEntry{ID: h.Entry.ID, URL: h.Entry.URL, Content: c})
 	}
 	ej, err := json.Marshal(entries)
 	if err != nil {
