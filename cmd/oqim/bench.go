@@ -72,6 +72,7 @@ ingest processes' CPU seconds and rows per CPU-second (what one busy core
 of ingest handles), ClickHouse's CPU seconds, lost and duplicated rows.
 The processes share the machine's cores with ClickHouse, the broker and
 the producer: N processes can only go faster than one while a core is idle.
+Each process's output is kept in --dir/logs/<run's topic>/ingest-<i>.log.
 --cluster adds a local ClickHouse cluster (ZooKeeper, 2 shards × 2
 replicas, the schema ON CLUSTER as 'migrate up --cluster' creates it),
 process i writing through server i, measured side by side with the single

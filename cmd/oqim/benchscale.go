@@ -1,24 +1,17 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -111,7 +104,8 @@ func (a *app) benchScaleOut(ctx context.Context, cfg config.Config, log *slog.Lo
 			if a.configPath != "" {
 				args = append(args, "--config", a.configPath)
 			}
-			return startIngester(self, fmt.Sprintf("ingest-%d", i+1), args, append(os.Environ(), env...))
+			name := fmt.Sprintf("ingest-%d", i+1)
+			return benchingest.StartProcess(self, name, filepath.Join(f.dir, "logs", t.Topic, name+".log"), args, append(os.Environ(), env...))
 		}
 		return o
 	}
@@ -172,118 +166,4 @@ func (a *app) benchScaleOut(ctx context.Context, cfg config.Config, log *slog.Lo
 		}
 	}
 	return tw.Flush()
-}
-
-// ingester is an `oqim ingest` child process.
-type ingester struct {
-	name    string
-	cmd     *exec.Cmd
-	metrics string
-	out     *syncBuffer
-	exited  chan struct{} // closed once the process has been waited for
-}
-
-// startIngester runs bin with args and env (on which it sets
-// OQIM_HTTP_ADDR to a free loopback port, for its /metrics) and waits
-// until its /metrics answers.
-func startIngester(bin, name string, args, env []string) (*ingester, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := l.Addr().String()
-	l.Close()
-	c := exec.Command(bin, args...)
-	c.Env = append(env, "OQIM_HTTP_ADDR="+addr)
-	// The child dies with its parent, whatever happens to the parent.
-	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	p := &ingester{name: name, cmd: c, metrics: "http://" + addr + "/metrics", out: &syncBuffer{}, exited: make(chan struct{})}
-	c.Stdout, c.Stderr = p.out, p.out
-	if err := c.Start(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	go func() { _ = c.Wait(); close(p.exited) }()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, err := p.Rows(context.Background()); err == nil {
-			return p, nil
-		}
-		select {
-		case <-p.exited:
-			return nil, fmt.Errorf("%s exited: %s", name, strings.TrimSpace(p.out.String()))
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = c.Process.Kill()
-			return nil, fmt.Errorf("%s: no /metrics after 60 s: %s", name, strings.TrimSpace(p.out.String()))
-		}
-	}
-}
-
-func (p *ingester) Pid() int { return p.cmd.Process.Pid }
-
-// Rows is the agency-events pipeline's oqim_ingest_rows_total.
-func (p *ingester) Rows(ctx context.Context) (int64, error) {
-	return scrapeCounter(ctx, p.metrics, `oqim_ingest_rows_total{pipeline="agency-events"}`)
-}
-
-// Stop ends the process with SIGTERM, as an orchestrator would, and
-// kills it if it has not exited 30 s later.
-func (p *ingester) Stop() error {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-		return nil
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		return fmt.Errorf("%s did not stop within 30 s of SIGTERM", p.name)
-	}
-}
-
-// Kill ends the process with SIGKILL and waits for it.
-func (p *ingester) Kill() {
-	_ = p.cmd.Process.Kill()
-	<-p.exited
-}
-
-// syncBuffer is a bytes.Buffer safe for a child's output and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// scrapeCounter reads one series from a /metrics page.
-func scrapeCounter(ctx context.Context, url, series string) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
-			return strconv.ParseInt(v, 10, 64)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, errors.New(url + ": no " + series)
 }

@@ -12,21 +12,21 @@ import (
 // `oqim broker --brokers 3` prints three addresses, each a broker of one
 // cluster whose topics have replication factor 3.
 func TestBrokerCommandRunsThreeBrokers(t *testing.T) {
-	var stdout, stderr syncBuffer
+	stdout, stderr := outputFile(t, "stdout"), outputFile(t, "stderr")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	root := newRoot(&stdout, &stderr)
+	root := newRoot(stdout, stderr)
 	root.SetArgs([]string{"broker", "--brokers", "3", "--port", "0", "--topic", "t3"})
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 	var addrs []string
 	waitFor(t, 10*time.Second, func() bool {
-		line, ok := strings.CutPrefix(strings.TrimSpace(stdout.String()), "listening on ")
+		line, ok := strings.CutPrefix(strings.TrimSpace(contents(stdout)), "listening on ")
 		if ok {
 			addrs = strings.Split(line, ",")
 		}
 		return ok
-	}, func() string { return "no address line: " + stdout.String() + stderr.String() })
+	}, func() string { return "no address line: " + contents(stdout) + contents(stderr) })
 	if len(addrs) != 3 {
 		t.Fatalf("listening on %v, want 3 addresses", addrs)
 	}

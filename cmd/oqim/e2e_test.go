@@ -184,10 +184,10 @@ func runDemo(t *testing.T, brokers string) {
 	t.Setenv("OQIM_GENERATOR_BACKFILL", "3000")
 	t.Setenv("OQIM_PIPELINE_BATCH_INTERVAL", "200ms")
 	t.Setenv("OQIM_LOG_LEVEL", "warn")
-	var stdout, stderr syncBuffer
+	stdout, stderr := outputFile(t, "stdout"), outputFile(t, "stderr")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	root := newRoot(&stdout, &stderr)
+	root := newRoot(stdout, stderr)
 	root.SetArgs([]string{"demo"})
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
@@ -197,22 +197,22 @@ func runDemo(t *testing.T, brokers string) {
 	var base string
 	deadline := time.Now().Add(60 * time.Second)
 	for base == "" {
-		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
+		if m := urlRE.FindStringSubmatch(contents(stdout)); m != nil {
 			base = m[1]
-			b := brokerRE.FindStringSubmatch(stdout.String())
+			b := brokerRE.FindStringSubmatch(contents(stdout))
 			// The embedded cluster runs three brokers (kafka.embedded.brokers).
 			if b == nil || (brokers == "") != (b[2] != "") || (brokers != "" && b[1] != brokers) || (brokers == "" && len(strings.Fields(b[1])) != 3) {
-				t.Fatalf("demo uses brokers %q, configured %q:\n%s", b, brokers, stdout.String())
+				t.Fatalf("demo uses brokers %q, configured %q:\n%s", b, brokers, contents(stdout))
 			}
 			break
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("demo exited early: %v\n%s", err, stderr.String())
+			t.Fatalf("demo exited early: %v\n%s", err, contents(stderr))
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("demo printed no URLs:\n%s\n%s", stdout.String(), stderr.String())
+			t.Fatalf("demo printed no URLs:\n%s\n%s", contents(stdout), contents(stderr))
 		}
 	}
 

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,4 +67,26 @@ func send(t *testing.T, method, url, credential, contentType, body string) (int,
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// outputFile is a file a command under test prints to while the test
+// reads it with contents: unlike a bytes.Buffer, a file is safe for both
+// at once.
+func outputFile(t *testing.T, name string) *os.File {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// contents is what has been written to f so far.
+func contents(f *os.File) string {
+	b, err := os.ReadFile(f.Name())
+	if err != nil {
+		return "(unreadable: " + err.Error() + ")"
+	}
+	return string(b)
 }

@@ -120,7 +120,7 @@ func TestCommandsOverTLSAndSCRAM(t *testing.T) {
 	for got := 0; got < dead; {
 		ch, err := cons.Poll(ctx)
 		if err != nil {
-			t.Fatalf("%d of %d dead letters read: %v\n%s", got, dead, err, p.out.String())
+			t.Fatalf("%d of %d dead letters read: %v\n%s", got, dead, err, p.Output())
 		}
 		got += ch.Len()
 		cons.Release(ch)

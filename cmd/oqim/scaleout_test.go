@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	kafkago "github.com/segmentio/kafka-go"
 
+	benchingest "github.com/oqim/oqim/bench/ingest"
 	"github.com/oqim/oqim/connectors/clickhouse/chtest"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/kafka"
@@ -37,7 +39,7 @@ func TestMain(m *testing.M) {
 
 // startOqim runs `oqim args...` as a child process with env and none of
 // the parent's OQIM_* settings: what a deployment sets is all it sees.
-func startOqim(t *testing.T, name string, env []string, args ...string) *ingester {
+func startOqim(t *testing.T, name string, env []string, args ...string) *benchingest.Process {
 	t.Helper()
 	var base []string
 	for _, kv := range os.Environ() {
@@ -45,25 +47,25 @@ func startOqim(t *testing.T, name string, env []string, args ...string) *ingeste
 			base = append(base, kv)
 		}
 	}
-	p, err := startIngester(os.Args[0], name, args, append(base, append([]string{runAsOqim + "=1", "OQIM_LOG_LEVEL=warn"}, env...)...))
+	p, err := benchingest.StartProcess(os.Args[0], name, filepath.Join(t.TempDir(), name+".log"), args, append(base, append([]string{runAsOqim + "=1", "OQIM_LOG_LEVEL=warn"}, env...)...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		p.Kill()
 		if t.Failed() {
-			t.Logf("output of %s:\n%s", name, p.out.String())
+			t.Logf("output of %s:\n%s", name, p.Output())
 		}
 	})
 	return p
 }
 
 // rows is what p's agency-events pipeline has landed.
-func rows(t *testing.T, p *ingester) int64 {
+func rows(t *testing.T, p *benchingest.Process) int64 {
 	t.Helper()
 	n, err := p.Rows(context.Background())
 	if err != nil {
-		t.Fatalf("%s: %v", p.name, err)
+		t.Fatalf("%s: %v", p.Name(), err)
 	}
 	return n
 }
