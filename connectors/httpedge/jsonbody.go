@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -87,7 +88,9 @@ func DecodeJSON(w http.ResponseWriter, body io.Reader, v any) bool {
 // b gives twice, or "" when there is none or b is not valid JSON (the
 // decode that follows says what is wrong then). Twice means equal up to
 // case, as encoding/json matches fields: {"version":1,"VERSION":5} sets
-// one field twice. jsontext (the Go team's encoding/json/v2 prototype)
+// one field twice, and encoding/json folds Unicode too, so the long s
+// (U+017F) matches s and the Kelvin sign (U+212A) matches k. jsontext
+// (the Go team's encoding/json/v2 prototype)
 // tokenises and refuses exact duplicates itself, saying where.
 func duplicateKey(b []byte) string {
 	dec := jsontext.NewDecoder(bytes.NewReader(b))
@@ -114,13 +117,32 @@ func duplicateKey(b []byte) string {
 			if kind, n := dec.StackIndex(depth); kind != '{' || n%2 == 0 {
 				continue
 			}
-			folded := strings.ToLower(tok.String())
+			folded := foldName(tok.String())
 			if names[len(names)-1][folded] {
 				return fieldPath(dec.StackPointer())
 			}
 			names[len(names)-1][folded] = true
 		}
 	}
+}
+
+// foldName folds a name as encoding/json matches names to fields: each
+// rune becomes the smallest rune of its Unicode simple case-folding orbit,
+// so two names fold alike exactly when bytes.EqualFold says they are equal.
+func foldName(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		for {
+			f := unicode.SimpleFold(r)
+			if f <= r {
+				r = f
+				break
+			}
+			r = f
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // fieldPath writes a JSON pointer (/items/1/id) as the field names of

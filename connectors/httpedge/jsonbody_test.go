@@ -34,6 +34,9 @@ func TestReadJSON(t *testing.T) {
 		{"duplicate after nested arrays", `{"items":[{"id":"a"}],"note":{},"items":[]}`, 400, "items", ReasonDuplicateKey, "twice"},
 		{"duplicate up to case", `{"version":1,"note":{},"VERSION":5}`, 400, "VERSION", ReasonDuplicateKey, "twice"},
 		{"duplicate up to case, nested", `{"items":[{"id":"a"},{"id":"b","ID":"c"}]}`, 400, "items[1].ID", ReasonDuplicateKey, "twice"},
+		// encoding/json folds the long s (U+017F) to s, so "verſion" sets version.
+		{"duplicate up to Unicode folding", "{\"version\":1,\"ver\u017fion\":5}", 400, "ver\u017fion", ReasonDuplicateKey, "twice"},
+		{"duplicate up to Unicode folding, escaped", `{"version":1,"ver\u017fion":5}`, 400, "ver\u017fion", ReasonDuplicateKey, "twice"},
 		{"unknown field", `{"version":1,"admin":true}`, 400, "admin", "", "not a field"},
 		{"wrong type", `{"version":"one"}`, 400, "version", "", "cannot be int"},
 		{"malformed", `{"version":1,`, 400, "", "", "JSON"},
