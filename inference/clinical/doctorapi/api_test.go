@@ -147,6 +147,27 @@ func TestNotes(t *testing.T) {
 	}
 }
 
+// The ids of POST /api/v1/notes reach the audit record and the Bundle, so
+// they are bounded identifiers, as on the transcription and clinical-note
+// paths: not a megabyte, not a line break that splits an exported log.
+func TestNotesRefuseMalformedIDs(t *testing.T) {
+	e := newEnv(t, envOptions{noEngine: true, noKafka: true})
+	for _, tc := range []struct{ field, body string }{
+		{"patient_id", `{"patient_id":"` + strings.Repeat("p", 100_000) + `","text":"` + noteText + `"}`},
+		{"patient_id", `{"patient_id":"p-1\nforged audit line","text":"` + noteText + `"}`},
+		{"encounter_id", `{"patient_id":"p-1","encounter_id":"` + strings.Repeat("e", 129) + `","text":"` + noteText + `"}`},
+		{"encounter_id", `{"patient_id":"p-1","encounter_id":"e 1","text":"` + noteText + `"}`},
+	} {
+		resp, b := e.do(http.MethodPost, "/api/v1/notes?format=fhir", keyOne, "application/json", []byte(tc.body))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), `"field":"`+tc.field+`"`) {
+			t.Errorf("%.60s: %d %.200s, want 400 naming %s", tc.body, resp.StatusCode, b, tc.field)
+		}
+	}
+	if rows := e.auditRows(); len(rows) != 0 {
+		t.Errorf("refused requests reached the audit: %d rows, first patient_id %.40q", len(rows), rows[0].PatientID)
+	}
+}
+
 func TestAuditFailureRefusesData(t *testing.T) {
 	rec := &auditRecorder{err: errors.New("audit store down")}
 	e := newEnv(t, envOptions{audit: rec, noEngine: true})

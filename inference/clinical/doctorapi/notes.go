@@ -64,6 +64,14 @@ func (h *Handler) createNote(w http.ResponseWriter, r *http.Request) {
 	if !httpedge.DecodeJSON(w, r.Body, &req) { // the route bounds it to maxNoteBytes
 		return
 	}
+	// The ids go into the audit record, the response and the Bundle:
+	// identifiers of bounded length, as the other clinical paths take them.
+	for _, id := range []struct{ field, v string }{{"patient_id", req.PatientID}, {"encounter_id", req.EncounterID}} {
+		if e, ok := checkID(id.field, id.v, false); !ok {
+			httpedge.WriteError(w, http.StatusBadRequest, e)
+			return
+		}
+	}
 	text := req.Text
 	if text == "" && req.Transcript != nil {
 		text = req.Transcript.Text
