@@ -122,7 +122,7 @@ func (l *llmAnswerer) stream(ctx context.Context, lang portalkb.Lang, hits []ret
 func cited(lang portalkb.Lang, answer string, hits []retrieval.Hit) []Citation {
 	var named []retrieval.Hit
 	for _, h := range hits {
-		if strings.Contains(answer, h.Entry.ID) {
+		if namesID(answer, h.Entry.ID) {
 			named = append(named, h)
 		}
 	}
@@ -130,4 +130,26 @@ func cited(lang portalkb.Lang, answer string, hits []retrieval.Hit) []Citation {
 		named = hits[:1]
 	}
 	return citations(lang, named, len(named))
+}
+
+// namesID reports whether answer names id as a whole id, not as the start
+// of a longer one: [annex4-12] names annex4-12, not annex4-1.
+func namesID(answer, id string) bool {
+	for i := 0; id != ""; {
+		j := strings.Index(answer[i:], id)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(id)
+		if (start == 0 || !idByte(answer[start-1])) && (end == len(answer) || !idByte(answer[end])) {
+			return true
+		}
+		i = start + 1
+	}
+	return false
+}
+
+// idByte reports whether b can be part of an entry id.
+func idByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_'
 }

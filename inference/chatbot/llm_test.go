@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/oqim/oqim/connectors/llm/llmtest"
+	"github.com/oqim/oqim/inference/chatbot/retrieval"
+	"github.com/oqim/oqim/models/portalkb"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -109,3 +111,22 @@ func TestLLMFailureLogsNoServerMessage(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// An answer citing [annex4-12] names that entry only, not annex4-1 whose
+// id is its prefix, though both were retrieved.
+func TestCitedMatchesWholeIDs(t *testing.T) {
+	hits := []retrieval.Hit{{Entry: &portalkb.Entry{ID: "annex4-1"}}, {Entry: &portalkb.Entry{ID: "annex4-12"}}, {Entry: &portalkb.Entry{ID: "annex4-2"}}}
+	for answer, want := range map[string]string{
+		"Ariza bering [annex4-12] https://my.gov.uz/services/annex4-12": "annex4-12",
+		"See annex4-1, then [annex4-2].":                                "annex4-1 annex4-2",
+		"No id named here.":                                             "annex4-1",
+	} {
+		var got []string
+		for _, c := range cited(portalkb.En, answer, hits) {
+			got = append(got, c.ID)
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%q cites %v, want %s", answer, got, want)
+		}
+	}
+}
