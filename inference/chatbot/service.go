@@ -58,10 +58,11 @@ type Config struct {
 	// and 20); RatePerSecond < 0 turns limiting off.
 	RatePerSecond float64
 	Burst         int
-	// APIKeys are keys a client may send in X-API-Key to be limited per
-	// key instead of per IP. Unknown keys are ignored, so a client cannot
-	// escape its IP's bucket by inventing keys.
-	APIKeys []string
+	// PartnerKeys are the keys (their SHA-256, as every key of the edge)
+	// a known client may send in X-API-Key to be limited per key instead
+	// of per address. Unknown keys are ignored, so a client cannot escape
+	// its address's bucket by inventing keys.
+	PartnerKeys []httpedge.Key
 	// Proxies are the reverse proxies trusted to set X-Forwarded-For;
 	// only behind them is the client address taken from it.
 	Proxies httpedge.Proxies
@@ -85,7 +86,7 @@ type Service struct {
 	sessions *sessions
 	limiter  *httpedge.Limiter
 	redactor *redact.Redactor
-	apiKeys  map[string]bool
+	partners *httpedge.Keys
 	cfg      Config
 	pub      Publisher
 	events   *emitter
@@ -139,7 +140,6 @@ func New(cfg Config) (*Service, error) {
 		bot:      &Bot{search: cfg.Searcher, thresholds: cfg.Thresholds, phrases: newPhraseBook()},
 		sessions: newSessions(cfg.SessionTTL, cfg.MaxSessions, cfg.Now),
 		redactor: redact.New(),
-		apiKeys:  map[string]bool{},
 		cfg:      cfg,
 		log:      cfg.Logger,
 		mux:      http.NewServeMux(),
@@ -150,8 +150,14 @@ func New(cfg Config) (*Service, error) {
 	if cfg.RatePerSecond > 0 {
 		s.limiter = httpedge.NewLimiter(httpedge.LimiterConfig{Limit: httpedge.Limit{Rate: cfg.RatePerSecond, Burst: cfg.Burst}, Now: cfg.Now})
 	}
-	for _, k := range cfg.APIKeys {
-		s.apiKeys[k] = true
+	partners := make([]httpedge.Key, len(cfg.PartnerKeys))
+	for i, k := range cfg.PartnerKeys {
+		k.Principal.Kind = httpedge.Partner
+		partners[i] = k
+	}
+	var err error
+	if s.partners, err = httpedge.NewKeys(partners); err != nil {
+		return nil, fmt.Errorf("chatbot: partner keys: %w", err)
 	}
 	s.pub = cfg.Publisher
 	if s.pub == nil && cfg.Kafka != nil {
@@ -226,8 +232,10 @@ func (s *Service) Sessions() int { return s.sessions.len() }
 // clientKey is what a client is rate limited by: a known partner key,
 // or its address.
 func (s *Service) clientKey(r *http.Request, proxies httpedge.Proxies) string {
-	if k := r.Header.Get("X-API-Key"); k != "" && s.apiKeys[k] {
-		return "key:" + k
+	if k := r.Header.Get("X-API-Key"); k != "" && s.partners.Len() > 0 {
+		if p, err := s.partners.Verify(r.Context(), k); err == nil {
+			return "partner:" + p.ID
+		}
 	}
 	return "addr:" + proxies.ClientAddr(r)
 }

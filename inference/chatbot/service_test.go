@@ -261,7 +261,7 @@ func TestRedactionBeforeStorageAndEvents(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	_, srv := newTestService(t, Config{RatePerSecond: 0.5, Burst: 3, APIKeys: []string{"partner-1"}})
+	_, srv := newTestService(t, Config{RatePerSecond: 0.5, Burst: 3, PartnerKeys: []httpedge.Key{{SHA256: httpedge.HashKey("partner-1"), Principal: httpedge.Principal{ID: "portal"}}}})
 	for i := 0; i < 3; i++ {
 		startSession(t, srv.URL)
 	}

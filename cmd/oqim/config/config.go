@@ -117,13 +117,33 @@ type ChatbotConfig struct {
 	// behind http.trusted_proxies.
 	RatePerSecond float64 `yaml:"rate_per_second"`
 	Burst         int     `yaml:"burst"`
+	// PartnerKeys let known clients (another agency's portal, the call
+	// centre) be limited per key, sent as X-API-Key, instead of per
+	// address. Only each key's SHA-256 is configured.
+	PartnerKeys []PartnerKey `yaml:"partner_keys"`
+}
+
+// PartnerKey is one chatbot partner's key.
+type PartnerKey struct {
+	Name string `yaml:"name"`
+	// KeySHA256 is the hex SHA-256 of the key (printf %s "$KEY" | sha256sum).
+	KeySHA256 string `yaml:"key_sha256"`
 }
 
 // Service is the chatbot's configuration with these bounds applied.
 func (c ChatbotConfig) Service(base chatbot.Config) chatbot.Config {
 	base.MaxSessions, base.SessionTTL, base.MaxHistory = c.MaxSessions, c.SessionTTL.Duration, c.MaxHistory
 	base.MaxMessageRunes, base.RatePerSecond, base.Burst = c.MaxMessageRunes, c.RatePerSecond, c.Burst
+	base.PartnerKeys = c.partnerKeys()
 	return base
+}
+
+func (c ChatbotConfig) partnerKeys() []httpedge.Key {
+	keys := make([]httpedge.Key, len(c.PartnerKeys))
+	for i, k := range c.PartnerKeys {
+		keys[i] = httpedge.Key{SHA256: k.KeySHA256, Principal: httpedge.Principal{Kind: httpedge.Partner, ID: k.Name}}
+	}
+	return keys
 }
 
 // ASRConfig selects and configures the speech-recognition engine.
@@ -672,6 +692,14 @@ func (c *Config) validate(path string) error {
 		if n < 0 {
 			return bad(key, "must not be negative (0 takes the chatbot's default)")
 		}
+	}
+	for i, k := range c.Chatbot.PartnerKeys {
+		if strings.TrimSpace(k.Name) == "" {
+			return bad(fmt.Sprintf("chatbot.partner_keys[%d].name", i), "required: who the key belongs to (rate-limit bucket and logs)")
+		}
+	}
+	if _, err := httpedge.NewKeys(c.Chatbot.partnerKeys()); err != nil {
+		return bad("chatbot.partner_keys", err.Error())
 	}
 	if err := c.validateDoctor(bad); err != nil {
 		return err

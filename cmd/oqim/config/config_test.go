@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oqim/oqim/connectors/httpedge"
+	"github.com/oqim/oqim/inference/chatbot"
 )
 
 func TestDefaultsAreValid(t *testing.T) {
@@ -208,6 +211,41 @@ func TestDoctorFHIRAndDiagnosisSettings(t *testing.T) {
 		var ce *Error
 		if !errors.As(err, &ce) || ce.Key != key {
 			t.Errorf("%s: %v, want an error naming %s", env, err, key)
+		}
+	}
+}
+
+// Chatbot partner keys are configured as SHA-256 hashes with a name; a
+// raw key, a short hash, a missing name or one key for two partners is
+// refused naming the setting.
+func TestChatbotPartnerKeys(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	hash := httpedge.HashKey("call-centre-key")
+	c, err := Load(write("ok.yaml", "chatbot:\n  partner_keys:\n    - {name: call-centre, key_sha256: "+hash+"}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := c.Chatbot.Service(chatbot.Config{}).PartnerKeys
+	if len(keys) != 1 || keys[0].SHA256 != hash || keys[0].Principal.ID != "call-centre" || keys[0].Principal.Kind != httpedge.Partner {
+		t.Fatalf("partner keys read as %+v", keys)
+	}
+	for name, body := range map[string]string{
+		"raw key":   "chatbot:\n  partner_keys:\n    - {name: call-centre, key_sha256: call-centre-key}\n",
+		"no name":   "chatbot:\n  partner_keys:\n    - {key_sha256: " + hash + "}\n",
+		"same key":  "chatbot:\n  partner_keys:\n    - {name: a, key_sha256: " + hash + "}\n    - {name: b, key_sha256: " + hash + "}\n",
+		"short sum": "chatbot:\n  partner_keys:\n    - {name: a, key_sha256: abc123}\n",
+	} {
+		_, err := Load(write(strings.ReplaceAll(name, " ", "-")+".yaml", body), nil)
+		var ce *Error
+		if !errors.As(err, &ce) || !strings.HasPrefix(ce.Key, "chatbot.partner_keys") {
+			t.Errorf("%s: %v, want an error naming chatbot.partner_keys", name, err)
 		}
 	}
 }

@@ -74,13 +74,19 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 			}
 		}
 	}
-	// Every simulated client has its own API key, as separate citizens
-	// have separate addresses; the limiter still runs on every request.
-	keys := make([]string, opts.Sessions)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("bench-%d", i)
+	// Every simulated client has its own address, as separate citizens
+	// do: the bench is a trusted proxy (loopback) that names each one in
+	// X-Forwarded-For, as a load balancer in front of oqim serve would,
+	// so the limiter runs on every request with a bucket per client.
+	clients := make([]string, opts.Sessions)
+	for i := range clients {
+		clients[i] = fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
 	}
-	svc, err := chatbot.New(chatbot.Config{APIKeys: keys, RatePerSecond: 100, Burst: 100, MaxSessions: opts.Sessions * 2})
+	loopback, err := httpedge.ParseProxies([]string{"127.0.0.0/8"})
+	if err != nil {
+		return Report{}, err
+	}
+	svc, err := chatbot.New(chatbot.Config{Proxies: loopback, RatePerSecond: 100, Burst: 100, MaxSessions: opts.Sessions * 2})
 	if err != nil {
 		return Report{}, err
 	}
@@ -109,7 +115,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			sid, err := createSession(ctx, client, base, keys[i])
+			sid, err := createSession(ctx, client, base, clients[i])
 			if err != nil {
 				fail(err)
 				return
@@ -117,7 +123,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 			for j := 0; j < opts.QuestionsPerSession; j++ {
 				q := qs[(i*opts.QuestionsPerSession+j)%len(qs)]
 				t0 := time.Now()
-				if err := askSSE(ctx, client, base, keys[i], sid, q); err != nil {
+				if err := askSSE(ctx, client, base, clients[i], sid, q); err != nil {
 					fail(err)
 					continue
 				}
@@ -147,9 +153,9 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	return rep, nil
 }
 
-func createSession(ctx context.Context, c *http.Client, base, key string) (string, error) {
+func createSession(ctx context.Context, c *http.Client, base, client string) (string, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/chat/sessions", nil)
-	req.Header.Set("X-API-Key", key)
+	req.Header.Set("X-Forwarded-For", client)
 	resp, err := c.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("bench: create session: %w", err)
@@ -168,12 +174,12 @@ func createSession(ctx context.Context, c *http.Client, base, key string) (strin
 }
 
 // askSSE asks one question and reads the stream to its done event.
-func askSSE(ctx context.Context, c *http.Client, base, key, sid, q string) error {
+func askSSE(ctx context.Context, c *http.Client, base, client, sid, q string) error {
 	body, _ := json.Marshal(map[string]string{"text": q})
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/chat/sessions/"+sid+"/messages", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("X-API-Key", key)
+	req.Header.Set("X-Forwarded-For", client)
 	resp, err := c.Do(req)
 	if err != nil {
 		return fmt.Errorf("bench: ask: %w", err)
