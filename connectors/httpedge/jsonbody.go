@@ -90,8 +90,8 @@ func DecodeJSON(w http.ResponseWriter, body io.Reader, v any) bool {
 // case, as encoding/json matches fields: {"version":1,"VERSION":5} sets
 // one field twice, and encoding/json folds Unicode too, so the long s
 // (U+017F) matches s and the Kelvin sign (U+212A) matches k. jsontext
-// (the Go team's encoding/json/v2 prototype)
-// tokenises and refuses exact duplicates itself, saying where.
+// (the Go team's encoding/json/v2 prototype) tokenises and refuses exact
+// duplicates itself, saying where.
 func duplicateKey(b []byte) string {
 	dec := jsontext.NewDecoder(bytes.NewReader(b))
 	var names []map[string]bool // per open object or array (nil)
