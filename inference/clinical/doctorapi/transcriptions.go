@@ -94,21 +94,20 @@ func readUpload(r *http.Request, maxBytes int64) (upload, error) {
 			if len(b) > 256 {
 				return up, &fieldError{p.FormName(), "longer than 256 bytes"}
 			}
-			v := string(b)
-			if p.FormName() != "language" {
+			switch v := string(b); p.FormName() {
+			case "language":
+				up.language = v
+			default:
 				// Checked as soon as read: an id held in up is one the
 				// audit of a rejected upload may record.
 				if e, ok := checkID(p.FormName(), v, true); !ok {
 					return up, &fieldError{e.Field, e.Detail}
 				}
-			}
-			switch p.FormName() {
-			case "language":
-				up.language = v
-			case "patient_id":
-				up.patientID = v
-			case "encounter_id":
-				up.encounterID = v
+				if p.FormName() == "patient_id" {
+					up.patientID = v
+				} else {
+					up.encounterID = v
+				}
 			}
 		default:
 			_, _ = io.Copy(io.Discard, io.LimitReader(p, multipartSlack))
