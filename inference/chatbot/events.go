@@ -15,6 +15,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/pipelines/events"
 )
 
 // Default topics.
@@ -29,16 +30,6 @@ const (
 	TypeFeedback = "chatbot.feedback"
 	TypeHandoff  = "chatbot.handoff"
 )
-
-// Envelope is Oqim's event envelope (see the README's event schema).
-type Envelope struct {
-	ID     string    `json:"id"`
-	Source string    `json:"source"`
-	Type   string    `json:"type"`
-	Time   time.Time `json:"time"`
-	Region string    `json:"region,omitempty"`
-	Data   any       `json:"data"`
-}
 
 // QuestionData is the data of chatbot.question. Answered questions carry
 // no text, so usage analytics never hold what citizens asked; a question
@@ -171,7 +162,7 @@ func newEmitter(pub Publisher, topic string, size int, log *slog.Logger) *emitte
 	return e
 }
 
-func (e *emitter) emit(env Envelope) {
+func (e *emitter) emit(env events.Event[any]) {
 	v, err := json.Marshal(env)
 	if err != nil {
 		e.log.Error("chatbot: encoding event", "type", env.Type, "err", err)

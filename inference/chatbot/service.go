@@ -19,6 +19,7 @@ import (
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
 	"github.com/oqim/oqim/inference/chatbot/widget"
 	"github.com/oqim/oqim/models/portalkb"
+	"github.com/oqim/oqim/pipelines/events"
 )
 
 // Config configures New. The zero value is a working offline chatbot
@@ -484,7 +485,7 @@ func (s *Service) emit(typ string, data any) {
 	if s.events == nil {
 		return
 	}
-	s.events.emit(Envelope{ID: newID("ev_"), Source: "chatbot", Type: typ, Time: s.cfg.Now().UTC(), Region: s.cfg.Region, Data: data})
+	s.events.emit(events.Event[any]{ID: newID("ev_"), Source: "chatbot", Type: typ, Time: s.cfg.Now().UTC(), Region: s.cfg.Region, Data: data})
 }
 
 // handoff raises a ticket for the 1242 operators with the redacted

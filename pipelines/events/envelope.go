@@ -81,3 +81,18 @@ func DefaultLimits() Limits {
 		Oldest:       time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
 }
+
+// Event is an envelope as a producer writes it, with the type's payload
+// as Data; Parser is its reader. Oqim's own producers (the chatbot, the
+// open-data poller) marshal this one type, so what they write and what
+// the pipeline reads are one format by construction. The generator,
+// whose output is benchmarked, appends the same keys by hand instead.
+type Event[D any] struct {
+	ID       string    `json:"id"`
+	Source   string    `json:"source"`
+	Type     string    `json:"type"`
+	Time     time.Time `json:"time"`
+	Region   string    `json:"region,omitempty"`
+	District string    `json:"district,omitempty"`
+	Data     D         `json:"data"`
+}

@@ -194,15 +194,8 @@ type Result struct {
 	Event *Event
 }
 
-// Event is the envelope the poller emits (see pipelines/events).
-type Event struct {
-	ID     string    `json:"id"`
-	Source string    `json:"source"`
-	Type   string    `json:"type"`
-	Time   string    `json:"time"`
-	Region string    `json:"region"`
-	Data   EventData `json:"data"`
-}
+// Event is the envelope the poller emits.
+type Event = events.Event[EventData]
 
 // EventData is the payload of the dataset events.
 type EventData struct {
@@ -388,7 +381,7 @@ func (p *Poller) event(sum, format string, rows int64, lastModified string) Even
 		ID:     "opendata-" + hex.EncodeToString(id[:16]),
 		Source: p.cfg.Agency,
 		Type:   typ,
-		Time:   t.Format(time.RFC3339),
+		Time:   t.Truncate(time.Second),
 		Region: p.cfg.Region,
 		Data: EventData{
 			Agency: p.cfg.Agency, Dataset: p.cfg.Dataset, Format: format, Rows: rows, URL: p.cfg.URL,
