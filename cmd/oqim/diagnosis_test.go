@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
-
-	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/analytics/access"
 	"github.com/oqim/oqim/cmd/oqim/config"
@@ -68,8 +65,3 @@ func TestDiagnosisEndToEnd(t *testing.T) {
 		t.Errorf("no agencies configured: %d %s", resp.StatusCode, b)
 	}
 }
-
-// discardWriter accepts what HTTP ingest would send to Kafka.
-type discardWriter struct{}
-
-func (discardWriter) WriteMessages(context.Context, ...kafkago.Message) error { return nil }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oqim/oqim/connectors/kafka/kafkatest"
+
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/VictoriaMetrics/metrics"
 
@@ -39,7 +41,7 @@ func serveRoutes(t *testing.T, conn driver.Conn, cfg config.Config) *httptest.Se
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), discardWriter{})
+	h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), &kafkatest.Recorder{})
 	if err != nil {
 		t.Fatal(err)
 	}

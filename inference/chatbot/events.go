@@ -5,10 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -87,77 +85,19 @@ type TicketTurn struct {
 	Time time.Time `json:"time"`
 }
 
-// Publisher delivers records to Kafka topics. KafkaPublisher is the
-// production one; tests may pass their own.
-type Publisher interface {
-	Publish(ctx context.Context, topic string, key, value []byte) error
-	Close() error
-}
-
-// KafkaPublisher writes through Oqim's kafka-go writers, one per topic.
-type KafkaPublisher struct {
-	cluster *kafka.Cluster
-	mu      sync.Mutex
-	writers map[string]*kafkago.Writer
-}
-
-// NewKafkaPublisher returns a publisher to the cluster.
-func NewKafkaPublisher(c *kafka.Cluster) *KafkaPublisher {
-	return &KafkaPublisher{cluster: c, writers: map[string]*kafkago.Writer{}}
-}
-
-func (p *KafkaPublisher) writer(topic string) *kafkago.Writer {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	w, ok := p.writers[topic]
-	if !ok {
-		w = p.cluster.NewWriter(topic)
-		p.writers[topic] = w
-	}
-	return w
-}
-
-// Publish writes one record and returns once the brokers have it.
-func (p *KafkaPublisher) Publish(ctx context.Context, topic string, key, value []byte) error {
-	if err := p.writer(topic).WriteMessages(ctx, kafkago.Message{Key: key, Value: value}); err != nil {
-		return fmt.Errorf("chatbot: writing to %s: %w", topic, err)
-	}
-	return nil
-}
-
-// PublishBatch writes records to one topic in a single request.
-func (p *KafkaPublisher) PublishBatch(ctx context.Context, topic string, msgs []kafkago.Message) error {
-	if err := p.writer(topic).WriteMessages(ctx, msgs...); err != nil {
-		return fmt.Errorf("chatbot: writing %d records to %s: %w", len(msgs), topic, err)
-	}
-	return nil
-}
-
-// Close flushes and closes the writers.
-func (p *KafkaPublisher) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var errs []error
-	for _, w := range p.writers {
-		errs = append(errs, w.Close())
-	}
-	return errors.Join(errs...)
-}
-
 // emitter sends usage events in the background, so that answering never
 // waits for Kafka; when the queue is full, events are dropped and counted
 // rather than slowing citizens down.
 type emitter struct {
-	pub     Publisher
-	topic   string
+	w       kafka.Writer
 	queue   chan kafkago.Message
 	done    chan struct{}
 	dropped atomic.Int64
 	log     *slog.Logger
 }
 
-func newEmitter(pub Publisher, topic string, size int, log *slog.Logger) *emitter {
-	e := &emitter{pub: pub, topic: topic, queue: make(chan kafkago.Message, size), done: make(chan struct{}), log: log}
+func newEmitter(w kafka.Writer, size int, log *slog.Logger) *emitter {
+	e := &emitter{w: w, queue: make(chan kafkago.Message, size), done: make(chan struct{}), log: log}
 	go e.run()
 	return e
 }
@@ -173,10 +113,6 @@ func (e *emitter) emit(env events.Event[any]) {
 	default:
 		e.dropped.Add(1)
 	}
-}
-
-type batchPublisher interface {
-	PublishBatch(ctx context.Context, topic string, msgs []kafkago.Message) error
 }
 
 func (e *emitter) run() {
@@ -203,16 +139,8 @@ func (e *emitter) run() {
 func (e *emitter) flush(batch []kafkago.Message) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if bp, ok := e.pub.(batchPublisher); ok {
-		if err := bp.PublishBatch(ctx, e.topic, batch); err != nil {
-			e.log.Warn("chatbot: usage events lost", "n", len(batch), "err", err)
-		}
-		return
-	}
-	for _, m := range batch {
-		if err := e.pub.Publish(ctx, e.topic, m.Key, m.Value); err != nil {
-			e.log.Warn("chatbot: usage event lost", "err", err)
-		}
+	if err := e.w.WriteMessages(ctx, batch...); err != nil {
+		e.log.Warn("chatbot: usage events lost", "n", len(batch), "err", err)
 	}
 }
 

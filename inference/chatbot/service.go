@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/oqim/oqim/inference/chatbot/widget"
 	"github.com/oqim/oqim/models/portalkb"
 	"github.com/oqim/oqim/pipelines/events"
+	kafkago "github.com/segmentio/kafka-go"
 )
 
 // Config configures New. The zero value is a working offline chatbot
@@ -34,15 +36,16 @@ type Config struct {
 	// Thresholds; zero means DefaultThresholds.
 	Thresholds Thresholds
 
-	// Kafka is the cluster for tickets and usage events. Nil (and no
-	// Publisher) means neither is sent; the citizen is then told to call
-	// 1242 on handoff.
-	Kafka *kafka.Cluster
-	// Publisher overrides Kafka.
-	Publisher Publisher
-	// EventsTopic and HandoffTopic default to DefaultEventsTopic and
-	// DefaultHandoffTopic.
+	// Kafka is the cluster for tickets and usage events, written to
+	// EventsTopic and HandoffTopic (defaults DefaultEventsTopic and
+	// DefaultHandoffTopic) by writers the service makes and closes. With
+	// neither Kafka nor a writer below, nothing is sent and the citizen
+	// is told to call 1242 on handoff.
+	Kafka                     *kafka.Cluster
 	EventsTopic, HandoffTopic string
+	// Events and Handoff, when set, replace the writers made from Kafka
+	// (tests pass a kafkatest.Recorder); the caller closes them.
+	Events, Handoff kafka.Writer
 	// Region, an ISO 3166-2:UZ code, is put on events when set.
 	Region string
 
@@ -89,10 +92,12 @@ type Service struct {
 	redactor *redact.Redactor
 	partners *httpedge.Keys
 	cfg      Config
-	pub      Publisher
 	events   *emitter
-	log      *slog.Logger
-	mux      *http.ServeMux
+	handoffW kafka.Writer
+	// owned are the writers the service made, closed with it.
+	owned []io.Closer
+	log   *slog.Logger
+	mux   *http.ServeMux
 }
 
 // New builds the service. Close it to flush events and close Kafka writers.
@@ -160,12 +165,20 @@ func New(cfg Config) (*Service, error) {
 	if s.partners, err = httpedge.NewKeys(partners); err != nil {
 		return nil, fmt.Errorf("chatbot: partner keys: %w", err)
 	}
-	s.pub = cfg.Publisher
-	if s.pub == nil && cfg.Kafka != nil {
-		s.pub = NewKafkaPublisher(cfg.Kafka)
+	eventsW, handoffW := cfg.Events, cfg.Handoff
+	if cfg.Kafka != nil {
+		if eventsW == nil {
+			w := cfg.Kafka.NewWriter(cfg.EventsTopic)
+			eventsW, s.owned = w, append(s.owned, w)
+		}
+		if handoffW == nil {
+			w := cfg.Kafka.NewWriter(cfg.HandoffTopic)
+			handoffW, s.owned = w, append(s.owned, w)
+		}
 	}
-	if s.pub != nil {
-		s.events = newEmitter(s.pub, cfg.EventsTopic, 10000, s.log)
+	s.handoffW = handoffW
+	if eventsW != nil {
+		s.events = newEmitter(eventsW, 10000, s.log)
 	}
 	if err := s.Mount(s.mux, httpedge.Options{Proxies: cfg.Proxies}); err != nil {
 		return nil, fmt.Errorf("chatbot: %w", err)
@@ -221,8 +234,8 @@ func (s *Service) Close(ctx context.Context) error {
 	if s.events != nil {
 		errs = append(errs, s.events.close(ctx))
 	}
-	if s.pub != nil {
-		errs = append(errs, s.pub.Close())
+	for _, w := range s.owned {
+		errs = append(errs, w.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -506,11 +519,11 @@ func (s *Service) handoff(ctx context.Context, sess *session, lang portalkb.Lang
 		t.Conversation = append(t.Conversation, TicketTurn{Role: m.Role, Text: m.Text, Time: m.Time})
 	}
 	delivered := false
-	if s.pub != nil {
+	if s.handoffW != nil {
 		v, err := json.Marshal(t)
 		if err == nil {
 			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			err = s.pub.Publish(pctx, s.cfg.HandoffTopic, []byte(sess.id), v)
+			err = s.handoffW.WriteMessages(pctx, kafkago.Message{Key: []byte(sess.id), Value: v})
 			cancel()
 		}
 		if err != nil {

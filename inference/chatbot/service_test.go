@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,33 +18,9 @@ import (
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
+	"github.com/oqim/oqim/connectors/kafka/kafkatest"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
 )
-
-// recorder is a Publisher that keeps what it is given, for tests that do
-// not need a broker.
-type recorder struct {
-	mu   sync.Mutex
-	recs map[string][][]byte
-}
-
-func (r *recorder) Publish(_ context.Context, topic string, _, value []byte) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.recs == nil {
-		r.recs = map[string][][]byte{}
-	}
-	r.recs[topic] = append(r.recs[topic], value)
-	return nil
-}
-
-func (r *recorder) Close() error { return nil }
-
-func (r *recorder) get(topic string) [][]byte {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([][]byte(nil), r.recs[topic]...)
-}
 
 func newTestService(t *testing.T, cfg Config) (*Service, *httptest.Server) {
 	t.Helper()
@@ -228,8 +203,8 @@ func TestAdversarialInput(t *testing.T) {
 }
 
 func TestRedactionBeforeStorageAndEvents(t *testing.T) {
-	rec := &recorder{}
-	_, srv := newTestService(t, Config{Publisher: rec})
+	var tickets kafkatest.Recorder
+	_, srv := newTestService(t, Config{Handoff: &tickets, Events: &kafkatest.Recorder{}})
 	sid := startSession(t, srv.URL)
 	ask(t, srv.URL, sid, "pasportim AA1234567, JShShIR 31205678901234, tel +998 90 123 45 67, operator bilan gaplashmoqchiman")
 	resp, err := http.Get(srv.URL + "/api/v1/chat/sessions/" + sid)
@@ -251,12 +226,12 @@ func TestRedactionBeforeStorageAndEvents(t *testing.T) {
 	if !strings.Contains(stored, "[PASSPORT]") || !strings.Contains(stored, "[PINFL]") || !strings.Contains(stored, "[PHONE]") {
 		t.Errorf("stored message lacks placeholders: %q", stored)
 	}
-	tickets := rec.get(DefaultHandoffTopic)
-	if len(tickets) != 1 {
-		t.Fatalf("%d tickets, want 1", len(tickets))
+	sent := tickets.Messages()
+	if len(sent) != 1 {
+		t.Fatalf("%d tickets, want 1", len(sent))
 	}
-	if strings.Contains(string(tickets[0]), "1234567") {
-		t.Errorf("ticket carries the passport number: %s", tickets[0])
+	if strings.Contains(string(sent[0].Value), "1234567") {
+		t.Errorf("ticket carries the passport number: %s", sent[0].Value)
 	}
 }
 

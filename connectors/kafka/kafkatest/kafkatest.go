@@ -1,5 +1,6 @@
 // Package kafkatest reads what tests wrote to a Kafka topic, so every test
-// that checks a topic's contents reads it the same way.
+// that checks a topic's contents reads it the same way, and records what
+// a producer writes when a test needs no broker (Recorder).
 package kafkatest
 
 import (

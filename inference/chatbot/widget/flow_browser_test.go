@@ -1,7 +1,6 @@
 package widget_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -9,22 +8,18 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/oqim/oqim/connectors/chromium/chromiumtest"
+	"github.com/oqim/oqim/connectors/kafka/kafkatest"
 	"github.com/oqim/oqim/inference/chatbot"
 )
-
-// acceptAll takes tickets and events without Kafka, so handoffs get a
-// ticket number as they do in the demo.
-type acceptAll struct{}
-
-func (acceptAll) Publish(context.Context, string, []byte, []byte) error { return nil }
-func (acceptAll) Close() error                                          { return nil }
 
 // TestWidgetFlowOnPhone drives the widget at a phone's width: an empty chat
 // offers suggested questions (keyboard reachable), choosing one is
 // answered with a citation link that names its decree, asking for an
 // operator ends with a ticket number, and nothing scrolls sideways.
 func TestWidgetFlowOnPhone(t *testing.T) {
-	chat := serveChat(t, chatbot.Config{RatePerSecond: -1, Publisher: acceptAll{}})
+	// Tickets and events are taken without Kafka, so a handoff gets a
+	// ticket number as it does in the demo.
+	chat := serveChat(t, chatbot.Config{RatePerSecond: -1, Events: &kafkatest.Recorder{}, Handoff: &kafkatest.Recorder{}})
 
 	page := chromiumtest.NewPage(t, 360, 740, 45*time.Second)
 	eval := page.EvalString

@@ -1,44 +1,21 @@
 package httpingest
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
-	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/oqim/oqim/connectors/httpedge"
+	"github.com/oqim/oqim/connectors/kafka/kafkatest"
 	"github.com/oqim/oqim/pipelines/decode"
 	"github.com/oqim/oqim/pipelines/events"
 	"github.com/oqim/oqim/pipelines/schema"
 )
-
-// recorder is a Writer that keeps what it is given.
-type recorder struct {
-	mu   sync.Mutex
-	msgs []kafkago.Message
-}
-
-func (r *recorder) WriteMessages(_ context.Context, msgs ...kafkago.Message) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, msgs...)
-	return nil
-}
-
-func (r *recorder) take() []kafkago.Message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	m := r.msgs
-	r.msgs = nil
-	return m
-}
 
 const (
 	mahallaKey  = "mahalla-secret-key"
@@ -49,7 +26,7 @@ const (
 // productionish is the handler as cmd/oqim wires it (the schema registry
 // validates), with three agencies: one allowed only mahalla.appeal.*, one
 // allowed *, and the chatbot service.
-func productionish(t testing.TB) (*Handler, *recorder, decode.Options) {
+func productionish(t testing.TB) (*Handler, *kafkatest.Recorder, decode.Options) {
 	t.Helper()
 	reg, err := schema.Load()
 	if err != nil {
@@ -60,7 +37,7 @@ func productionish(t testing.TB) (*Handler, *recorder, decode.Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &recorder{}
+	w := &kafkatest.Recorder{}
 	h, err := NewHandler(Config{Agencies: []Agency{
 		{Name: "mahalla-agency", KeySHA256: httpedge.HashKey(mahallaKey), Types: []string{"mahalla.appeal.*"}},
 		{Name: "demo-agency", KeySHA256: httpedge.HashKey(wildcardKey), Types: []string{"*"}},
@@ -102,7 +79,7 @@ func TestSmuggledTypeAndSourceRefused(t *testing.T) {
 		t.Fatalf("status %d %s, want 400", status, body)
 	}
 	wantErrors(t, body, LineError{Line: 2, Field: events.FieldType, Reason: string(events.ReasonDuplicateKey), Detail: `key "type" occurs more than once`})
-	if msgs := w.take(); len(msgs) != 0 {
+	if msgs := w.Take(); len(msgs) != 0 {
 		t.Fatalf("%d messages reached the writer", len(msgs))
 	}
 
@@ -120,7 +97,7 @@ func TestSmuggledTypeAndSourceRefused(t *testing.T) {
 		}
 		wantErrors(t, body, LineError{Line: 1, Field: key, Reason: string(events.ReasonDuplicateKey), Detail: `"` + key + `"`})
 	}
-	if msgs := w.take(); len(msgs) != 0 {
+	if msgs := w.Take(); len(msgs) != 0 {
 		t.Fatalf("%d messages reached the writer", len(msgs))
 	}
 
@@ -148,7 +125,7 @@ func TestChatbotFamilyReserved(t *testing.T) {
 	if status, body := serve(h, chatbotKey, own); status != http.StatusAccepted {
 		t.Fatalf("chatbot service: status %d %s, want 202", status, body)
 	}
-	if n := len(w.take()); n != 2 {
+	if n := len(w.Take()); n != 2 {
 		t.Fatalf("%d messages written, want 2", n)
 	}
 
@@ -214,7 +191,7 @@ func FuzzAcceptedIsStoredAsAuthorised(f *testing.F) {
 			// The line as the agency would send it, with its own source.
 			body := strings.ReplaceAll(body, `"mahalla-agency"`, `"`+ag.name+`"`)
 			status, resp := serve(h, ag.key, body)
-			msgs := w.take()
+			msgs := w.Take()
 			if status != http.StatusAccepted {
 				if len(msgs) != 0 {
 					t.Fatalf("status %d, yet %d messages written", status, len(msgs))

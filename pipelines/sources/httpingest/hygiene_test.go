@@ -26,7 +26,7 @@ func TestUncleanTextAndTimesRefused(t *testing.T) {
 		}
 		wantErrors(t, body, LineError{Line: 1, Field: c.field, Reason: string(events.ReasonInvalidValue)})
 	}
-	if msgs := w.take(); len(msgs) != 0 {
+	if msgs := w.Take(); len(msgs) != 0 {
 		t.Fatalf("%d messages reached the writer", len(msgs))
 	}
 }
