@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -95,7 +94,7 @@ type Service struct {
 	events   *emitter
 	handoffW kafka.Writer
 	// owned are the writers the service made, closed with it.
-	owned []io.Closer
+	owned []*kafkago.Writer
 	log   *slog.Logger
 	mux   *http.ServeMux
 }
