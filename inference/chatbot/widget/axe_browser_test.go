@@ -8,8 +8,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/oqim/oqim/connectors/chromium/chromiumtest"
-	"github.com/oqim/oqim/connectors/kafka/kafkatest"
-	"github.com/oqim/oqim/inference/chatbot"
 )
 
 // TestWidgetAccessibility runs axe-core's WCAG 2.0/2.1 A and AA rules on
@@ -17,7 +15,7 @@ import (
 // with citations and feedback buttons and a handoff with its ticket, at a
 // desktop and a phone width.
 func TestWidgetAccessibility(t *testing.T) {
-	chat := serveChat(t, chatbot.Config{RatePerSecond: -1, Events: &kafkatest.Recorder{}, Handoff: &kafkatest.Recorder{}})
+	chat := serveChat(t)
 
 	for _, width := range []int{1024, 360} {
 		page := chromiumtest.NewPage(t, width, 800, 60*time.Second)

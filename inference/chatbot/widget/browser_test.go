@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/oqim/oqim/connectors/chromium/chromiumtest"
+	"github.com/oqim/oqim/connectors/kafka/kafkatest"
 	"github.com/oqim/oqim/inference/chatbot"
 )
 
@@ -17,7 +18,7 @@ import (
 // in headless Chromium and checks that the answer arrives with a citation
 // link, in the live region, and that focus returns to the input.
 func TestWidgetInBrowser(t *testing.T) {
-	chat := serveChat(t, chatbot.Config{RatePerSecond: -1})
+	chat := serveChat(t)
 
 	page := chromiumtest.NewPage(t, 900, 900, 45*time.Second)
 	ctx := page.Ctx
@@ -63,10 +64,11 @@ func TestWidgetInBrowser(t *testing.T) {
 }
 
 // serveChat serves the chatbot, with its widget, until the test ends and
-// gives the widget's page.
-func serveChat(t *testing.T, cfg chatbot.Config) string {
+// gives the widget's page. Tickets and events are taken without Kafka, so
+// a handoff gets a ticket number as it does in the demo.
+func serveChat(t *testing.T) string {
 	t.Helper()
-	svc, err := chatbot.New(cfg)
+	svc, err := chatbot.New(chatbot.Config{RatePerSecond: -1, Events: &kafkatest.Recorder{}, Handoff: &kafkatest.Recorder{}})
 	if err != nil {
 		t.Fatal(err)
 	}

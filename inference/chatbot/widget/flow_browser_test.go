@@ -8,8 +8,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/oqim/oqim/connectors/chromium/chromiumtest"
-	"github.com/oqim/oqim/connectors/kafka/kafkatest"
-	"github.com/oqim/oqim/inference/chatbot"
 )
 
 // TestWidgetFlowOnPhone drives the widget at a phone's width: an empty chat
@@ -17,9 +15,7 @@ import (
 // answered with a citation link that names its decree, asking for an
 // operator ends with a ticket number, and nothing scrolls sideways.
 func TestWidgetFlowOnPhone(t *testing.T) {
-	// Tickets and events are taken without Kafka, so a handoff gets a
-	// ticket number as it does in the demo.
-	chat := serveChat(t, chatbot.Config{RatePerSecond: -1, Events: &kafkatest.Recorder{}, Handoff: &kafkatest.Recorder{}})
+	chat := serveChat(t)
 
 	page := chromiumtest.NewPage(t, 360, 740, 45*time.Second)
 	eval := page.EvalString
