@@ -2,8 +2,9 @@
 // DDXPlus release files (CC-BY 4.0), and the reader for patients in the
 // DDXPlus CSV layout.
 //
-// The knowledge base is a single versioned, indented JSON document. It carries the structure of DDXPlus (which evidences belong
-// to which condition, evidence types, defaults, parent questions), names and
+// The knowledge base is a single versioned, indented JSON document. It
+// carries the structure of DDXPlus (which evidences belong to which
+// condition, evidence types, defaults, parent questions), names and
 // questions in English, Uzbek (Latin) and Russian, and aggregate counts
 // fitted on a development set. It never carries per-patient records.
 package ddxplus
