@@ -21,6 +21,13 @@ func TestDosingForms(t *testing.T) {
 			Medication{Name: "enoxaparin", DoseValue: 4000, DoseUnit: "IU", TimesPerDay: 1}},
 		{"Назначено: цетиризин 10 мг в 21:00.",
 			Medication{Name: "cetirizine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1}},
+		// "Daily" with no count is once a day; a count outranks it.
+		{"Назначено: лоратадин 10 мг ежедневно 10 дней.",
+			Medication{Name: "loratadine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 10}},
+		{"Tavsiya: Metformin 500 mg har kuni 1 oy.",
+			Medication{Name: "metformin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 30}},
+		{"Назначено: амоксициллин 500 мг ежедневно по 3 раза в день.",
+			Medication{Name: "amoxicillin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3}},
 	} {
 		n := structure(t, c.text)
 		var got *Medication

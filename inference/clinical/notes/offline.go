@@ -123,7 +123,7 @@ type sentence struct {
 func (o *Offline) structure(text string) *Note {
 	toks := tokenize(text)
 	drugs := o.drugHits(toks)
-	sents := o.sentences(toks)
+	sents := o.sentences(toks, drugs)
 	n := &Note{Language: detectLanguage(text), Engine: "offline", Medications: []Medication{}}
 
 	var cur Section
@@ -182,7 +182,7 @@ func sectionIndex(s Section) int {
 
 // sentences splits toks at sentence ends and before headings followed by
 // a colon ("... слабость Анамнез: болеет ...").
-func (o *Offline) sentences(toks []token) []sentence {
+func (o *Offline) sentences(toks []token, drugs []drugHit) []sentence {
 	var out []sentence
 	from := 0
 	for i := 0; i <= len(toks); i++ {
@@ -204,6 +204,11 @@ func (o *Offline) sentences(toks []token) []sentence {
 			from = i
 			continue
 		}
+		if i > from && toks[i-1].kind != punctTok && o.prescriptionOpensAt(toks, drugs, from, i) {
+			out = append(out, sentence{from: from, content: from, to: i})
+			from = i
+			continue
+		}
 		if i > from && toks[i].kind == wordTok && !toks[i-1].is("-") {
 			// Mid-sentence, a heading needs a colon or its bare heading
 			// form: dictation often comes without punctuation.
@@ -216,6 +221,28 @@ func (o *Offline) sentences(toks []token) []sentence {
 		}
 	}
 	return out
+}
+
+// prescriptionOpensAt reports whether, in a run-on sentence begun at
+// from, a prescription starts at token i: a drug given with a dose ("...
+// пульс семьдесят шесть мелоксикам 15 мг 1 раз в день"), where nothing
+// before it in the sentence already prescribes and no verb says the
+// patient took it. Unpunctuated dictation moves on to the plan this way
+// without a word to say so.
+func (o *Offline) prescriptionOpensAt(toks []token, drugs []drugHit, from, i int) bool {
+	d := drugs[i]
+	if d.n == 0 || i+d.n+1 >= len(toks) || toks[i+d.n].kind != numberTok || o.unitAt(toks[i+d.n+1]) == "" {
+		return false
+	}
+	for k := from; k < i; k++ {
+		if drugs[k].n > 0 {
+			return false // the sentence is already about drugs
+		}
+	}
+	if sec, _ := o.heading(toks, from, i); sec == Plan || containsPhrase(o.cues[Plan], toks, from, i) {
+		return false
+	}
+	return !containsPhrase(o.historyVerbs, toks, max(from, i-3), min(i+d.n+5, len(toks)))
 }
 
 // heading reports the section a sentence opens and where its content
@@ -591,6 +618,9 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 				setOnce(&m.TimesPerDay, 3)
 			case timeOfDay(toks, i) != "":
 				times[timeOfDay(toks, i)] = true
+			case hasAnyPrefix(t.norm, "yejednevn", "ejednevn") || t.norm == "daily" ||
+				t.norm == "har" && i+1 < to && isOneOf(toks[i+1].norm, "kuni", "kun", "kunda"):
+				soft = max(soft, 1) // "daily", unless a count says more
 			case hasAnyPrefix(t.norm, "nedel", "hafta") && m.DurationDays == 0 && (i == from || toks[i-1].kind != numberTok) &&
 				i > 0 && isOneOf(toks[i-1].norm, "techenie", "na", "bir", "davomida"):
 				m.DurationDays = 7

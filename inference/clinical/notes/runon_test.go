@@ -38,6 +38,15 @@ func TestSectionsWithoutHeadings(t *testing.T) {
 			Assessment, "поясничный радикулит"},
 		{"bemor tomoq og'rig'iga shikoyat qiladi ko'rikda tomoq qizargan", Complaints, "tomoq og'rig'iga"},
 		{"bemor tomoq og'rig'iga shikoyat qiladi ko'rikda tomoq qizargan", Objective, "tomoq qizargan"},
+		// Unpunctuated, a drug given with a dose opens the plan, even after
+		// the examination with no word to say so; a drug the patient took
+		// stays where it was said.
+		{"кашель пять дней при осмотре зев гиперемирован температура 37,6 амброксол 30 мг 3 раза в день 5 дней",
+			Plan, "амброксол 30 мг"},
+		{"кашель пять дней при осмотре зев гиперемирован температура 37,6 амброксол 30 мг 3 раза в день 5 дней",
+			Objective, "зев гиперемирован"},
+		{"bosh og'rig'iga shikoyat qiladi ko'rikda qon bosimi 150 ga 95 amlodipin 5 mg kuniga 1 marta",
+			Plan, "amlodipin 5 mg"},
 		// A Russian infinitive ending like "-ит" is an instruction, not a
 		// disease.
 		{"Диагноз: ангина. Полоскать горло. Кипятить воду.", Plan, "Кипятить воду"},
@@ -55,4 +64,17 @@ func TestHistoryAndObjectiveCues(t *testing.T) {
 		// history word.
 		{"Ibuprofen 200 mg hayz kunlarida kuniga 2 marta.", Plan, "Ibuprofen 200 mg"},
 	})
+}
+
+// A drug the patient took, said with its dose in a run-on sentence, is
+// history, not a prescription.
+func TestRunOnIntakeIsNotPrescribed(t *testing.T) {
+	for _, text := range []string{
+		"головные боли неделю ранее принимал эналаприл 10 мг 2 раза в день при осмотре АД 160/100",
+		"bosh aylanishiga shikoyat qiladi uyda paratsetamol 500 mg ichgan ko'rikda harorat 37,2",
+	} {
+		if n := structure(t, text); len(n.Medications) != 0 {
+			t.Errorf("%q: prescribed %+v, want none", text, n.Medications)
+		}
+	}
 }
