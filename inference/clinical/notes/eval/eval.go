@@ -170,6 +170,9 @@ func (s *scorer) compare(e *Expected, n *notes.Note) {
 		got := strings.TrimSpace(text) != ""
 		ok := true
 		var missing []string
+		if want && !got {
+			missing = phrases // the section is missing, so all its phrases are
+		}
 		if want && got {
 			words := strings.Fields(notes.NormalizeText(text))
 			for _, p := range phrases {

@@ -88,3 +88,16 @@ func TestRejectsBadCases(t *testing.T) {
 		}
 	}
 }
+
+// A section the engine leaves empty is listed with every phrase it
+// should have held, so the miss can be read.
+func TestDetailsNameAMissingSection(t *testing.T) {
+	line := `{"transcript":"x","expected":{"sections":{"history":["болеет", "после ОРВИ"]}}}`
+	r, err := Run(context.Background(), Options{Cases: strings.NewReader(line), Engine: fixed{}, Details: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Mismatches) != 1 || r.Mismatches[0].Field != "sections.history" || r.Mismatches[0].Expected != "болеет | после ОРВИ" {
+		t.Errorf("mismatches %+v, want sections.history expecting both phrases", r.Mismatches)
+	}
+}
