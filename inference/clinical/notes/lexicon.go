@@ -13,7 +13,10 @@ package notes
 var headings = map[Section][]string{
 	Complaints: {"shikoyat", "жалоб", "жалуется"},
 	History: {"anamnez", "анамнез", "kasallik tarixi", "история заболевания", "anamnesis",
-		"hayot tarixi"},
+		"hayot tarixi",
+		// the epidemiological and allergy histories, one word or two
+		"эпиданамнез", "epidanamnez", "эпидемиологический анамнез", "epidemiologik anamnez",
+		"аллергоанамнез", "allergoanamnez", "аллергологический анамнез", "allergologik anamnez"},
 	Objective: {"ob'ektiv", "obyektiv", "ob'yektiv", "obektiv", "объектив", "status praesens",
 		"ko'rikda", "ko'rik", "осмотр", "при осмотре", "объективный статус", "fizikal ko'rik"},
 	Assessment: {"tashxis", "диагноз", "ds", "д-з", "dz", "ташхис", "заключение", "xulosa"},
@@ -25,7 +28,8 @@ var headings = map[Section][]string{
 // stand, even without a colon: the forms used only as headings.
 var bareHeadings = []string{"жалобы", "shikoyatlari", "shikoyatlar", "шикоятлари", "анамнез", "anamnez",
 	"объективно", "ob'ektiv", "obyektiv", "объектив", "диагноз", "tashxis", "ташхис", "назначено",
-	"назначения", "рекомендовано", "tavsiya", "tavsiyalar", "тавсия", "тавсиялар", "reja"}
+	"назначения", "рекомендовано", "tavsiya", "tavsiyalar", "тавсия", "тавсиялар", "reja",
+	"эпиданамнез", "epidanamnez", "аллергоанамнез", "allergoanamnez"}
 
 // headingFillers may precede a heading in its sentence.
 var headingFillers = []string{
@@ -49,6 +53,7 @@ var cues = map[Section][]string{
 	History: {"болеет", "заболел", "kasal bo'l", "beri kasal", "kasallan", "в анамнезе", "anamnezida", "перенес", "перенёс",
 		"o'tkazgan", "allergi", "аллерги", "страдает", "ichgan", "ichdi", "принимал", "принимает", "qabul qilgan",
 		"qabul qiladi", "ichib yuradi", "дней назад", "kun oldin", "с детства", "yildan beri",
+		"недел назад", "месяц назад", "год назад", "года назад",
 		"лет назад", "давно", "hisobida turadi", "на учёте", "на учете", "kuzatuvda",
 		// earlier illness, drugs taken, vaccination, habits, family,
 		// epidemiology, menses and pregnancy
@@ -95,7 +100,10 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 	// taken now or before, by the patient: history, not this plan
 	"ichadi", "ichyapti", "tomizgan", "tomizdi", "surtgan", "получал", "получала", "закончил", "помогал",
 	"помогает", "yordam bergan", "в прошлом", "o'tgan yili",
-	"лечил", "davolangan"}
+	"лечил", "davolangan",
+	// a reaction the drug caused: "на амоксициллин была крапивница"
+	"была крапивница", "была сыпь", "была реакция", "реакция на", "был отёк", "был отек",
+	"toshma chiqqan", "toshma chiqdi", "eshakemi chiqqan", "eshakemi bo'lgan", "reaksiya bergan"}
 
 // prohibitions next to a drug say it must not be given. They reach only a
 // few words ("НПВС (диклофенак, ибупрофен) нельзя"), so that "метронидазол

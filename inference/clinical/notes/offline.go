@@ -198,13 +198,14 @@ func (o *Offline) sentences(toks []token, drugs []drugHit) []sentence {
 			continue
 		}
 		if i > from && toks[i].kind == wordTok && (toks[i-1].kind == wordTok || toks[i-1].kind == numberTok) &&
-			(longestMatch(o.openers, toks, i) > 0 || o.closerEndsAt(toks, i)) {
+			(longestMatch(o.openers, toks, i) > 0 || o.closerEndsAt(toks, i)) ||
+			i > from+1 && toks[i-1].is(",") && toks[i].kind != punctTok && o.closerEndsAt(toks, i-1) {
 			// Run-on dictation: a topic word opens a new sentence.
 			out = append(out, sentence{from: from, content: from, to: i})
 			from = i
 			continue
 		}
-		if i > from && toks[i-1].kind != punctTok && o.prescriptionOpensAt(toks, drugs, from, i) {
+		if i > from && toks[i-1].kind != punctTok && (o.prescriptionOpensAt(toks, drugs, from, i) || illnessSinceAt(toks, i)) {
 			out = append(out, sentence{from: from, content: from, to: i})
 			from = i
 			continue
@@ -243,6 +244,20 @@ func (o *Offline) prescriptionOpensAt(toks []token, drugs []drugHit, from, i int
 		return false
 	}
 	return !containsPhrase(o.historyVerbs, toks, max(from, i-3), min(i+d.n+5, len(toks)))
+}
+
+// illnessSinceAt reports "болеет" followed by how long ("болеет третий
+// день", "болеет 2 недели"), which opens the history of the present
+// illness in run-on dictation. Without the duration it may be said of
+// someone else ("мать болеет диабетом") and opens nothing.
+func illnessSinceAt(toks []token, i int) bool {
+	if toks[i].kind != wordTok || !isOneOf(toks[i].norm, "boleet", "boleyet", "boleyut") || i+1 >= len(toks) {
+		return false
+	}
+	next := toks[i+1]
+	return next.kind == numberTok || next.kind == wordTok && (isOneOf(next.norm, "s", "v", "uje", "okolo", "den", "dnya", "dney") ||
+		hasAnyPrefix(next.norm, "vtor", "tret", "chetvert", "chetvyort", "pyat", "shest", "sedm", "vosm", "nedel", "mesyats",
+			"sutk", "neskolk"))
 }
 
 // heading reports the section a sentence opens and where its content
@@ -303,6 +318,9 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 	if containsPhrase(o.assessVerbs, toks, from, to) {
 		found[Assessment] = true
 	}
+	if !found[History] && onsetAfterEvent(toks, from, to) {
+		found[History] = true
+	}
 	if found[Complaints] && found[History] {
 		// "...qorin pastida og'riqqa shikoyat qiladi, hayzning birinchi
 		// kunlarida": the complaint verb says what the sentence is; the
@@ -335,6 +353,24 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 		return Assessment
 	}
 	return ""
+}
+
+// onsetAfterEvent reports an Uzbek "after having ..." of an event, the
+// circumstance the illness began in ("shamollagandan keyin", "yuk
+// ko'targandan keyin"): history. After a meal it describes a complaint
+// ("ovqatlangandan keyin og'riydi") and is not counted.
+func onsetAfterEvent(toks []token, from, to int) bool {
+	for i := from; i+1 < to; i++ {
+		w := toks[i].norm
+		if toks[i].kind != wordTok || !isOneOf(toks[i+1].norm, "keyin", "so'ng", "kein") ||
+			!(strings.HasSuffix(w, "gandan") || strings.HasSuffix(w, "qandan") || strings.HasSuffix(w, "kandan")) {
+			continue
+		}
+		if !hasAnyPrefix(w, "ovqat", "yeg", "yey", "nonushta", "tushlik", "kechki") {
+			return true
+		}
+	}
+	return false
 }
 
 // closerEndsAt reports whether a closing phrase ("shikoyat qiladi") ends

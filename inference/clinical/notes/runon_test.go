@@ -47,6 +47,11 @@ func TestSectionsWithoutHeadings(t *testing.T) {
 			Objective, "зев гиперемирован"},
 		{"bosh og'rig'iga shikoyat qiladi ko'rikda qon bosimi 150 ga 95 amlodipin 5 mg kuniga 1 marta",
 			Plan, "amlodipin 5 mg"},
+		// "Болеет" with how long opens the history of the illness; said of
+		// someone else, it opens nothing and stays with its subject.
+		{"насморк чихание болеет четвёртый день при осмотре слизистая носа отёчна", History, "болеет четвёртый день"},
+		{"насморк чихание болеет четвёртый день при осмотре слизистая носа отёчна", Complaints, "насморк чихание"},
+		{"жалобы на жажду отец болеет диабетом при осмотре кожа сухая", Complaints, "отец болеет диабетом"},
 		// A Russian infinitive ending like "-ит" is an instruction, not a
 		// disease.
 		{"Диагноз: ангина. Полоскать горло. Кипятить воду.", Plan, "Кипятить воду"},
@@ -55,6 +60,18 @@ func TestSectionsWithoutHeadings(t *testing.T) {
 
 func TestHistoryAndObjectiveCues(t *testing.T) {
 	checkSections(t, []sectionCase{
+		// The epidemiological and allergy histories are history headings.
+		{"Жалобы на диарею. Эпиданамнез: пил воду из арыка. Объективно: живот мягкий.", History, "пил воду из арыка"},
+		{"Кашель. Аллергоанамнез: на пенициллин отёк Квинке. Объективно: зев спокоен.", History, "на пенициллин"},
+		// How long ago an event was makes the sentence history, even when
+		// it names a disease.
+		{"Одышка. Обострение после гриппа месяц назад. Объективно: хрипы.", History, "после гриппа"},
+		// Uzbek "after having ..." of an event is how the illness began,
+		// also after the complaint verb and a comma; after a meal it
+		// describes the complaint.
+		{"Bel og'rig'iga shikoyat qiladi, sovuq suvda cho'milgandan keyin. Ko'rikda mushaklar taranglashgan.", History, "cho'milgandan keyin"},
+		{"Bel og'rig'iga shikoyat qiladi, sovuq suvda cho'milgandan keyin. Ko'rikda mushaklar taranglashgan.", Complaints, "Bel og'rig'iga"},
+		{"Qorinda og'riq ovqatlangandan keyin kuchayadi. Ko'rikda qorin yumshoq.", Complaints, "ovqatlangandan keyin"},
 		{"Кашель неделю. Привит по календарю. Курит 10 лет.", History, "Привит по календарю"},
 		{"Yo'tal. Ilgari zotiljam bilan og'rigan. O'pkada quruq xirillash.", History, "Ilgari zotiljam"},
 		{"Боль в ухе. Барабанная перепонка гиперемирована.", Objective, "Барабанная перепонка"},
@@ -71,6 +88,8 @@ func TestHistoryAndObjectiveCues(t *testing.T) {
 func TestRunOnIntakeIsNotPrescribed(t *testing.T) {
 	for _, text := range []string{
 		"головные боли неделю ранее принимал эналаприл 10 мг 2 раза в день при осмотре АД 160/100",
+		// a reaction the drug caused
+		"сыпь на теле на цефтриаксон была сыпь при осмотре кожа чистая",
 		"bosh aylanishiga shikoyat qiladi uyda paratsetamol 500 mg ichgan ko'rikda harorat 37,2",
 	} {
 		if n := structure(t, text); len(n.Medications) != 0 {
