@@ -123,7 +123,7 @@ type sentence struct {
 func (o *Offline) structure(text string) *Note {
 	toks := tokenize(text)
 	drugs := o.drugHits(toks)
-	sents := o.sentences(toks, drugs)
+	sents := o.splitDiagnoses(text, toks, o.sentences(toks, drugs))
 	n := &Note{Language: detectLanguage(text), Engine: "offline", Medications: []Medication{}}
 
 	var cur Section
@@ -371,6 +371,76 @@ func onsetAfterEvent(toks []token, from, to int) bool {
 		}
 	}
 	return false
+}
+
+// splitDiagnoses splits off the diagnosis that ends a verb-final
+// sentence after the findings: Uzbek dictation runs the examination into the diagnosis and
+// closes with the verb ("... oyoqlarda shish yo'q gipertoniya kasalligi
+// II daraja deb hisoblayman"), so without a split the findings would be
+// read as the assessment.
+func (o *Offline) splitDiagnoses(text string, toks []token, sents []sentence) []sentence {
+	out := sents[:0:0]
+	for _, s := range sents {
+		end := s.to
+		for end > s.from && toks[end-1].kind == punctTok {
+			end--
+		}
+		verb := -1
+		for _, p := range o.assessVerbs {
+			if st := end - len(p); st > s.from && p.matchAt(toks, st) == len(p) {
+				verb = st
+			}
+		}
+		if verb < 0 {
+			out = append(out, s)
+			continue
+		}
+		if d := o.diagnosisStart(text, toks, s.from, verb); d > s.from && o.examined(toks, s.from, d) {
+			out = append(out, sentence{from: s.from, content: s.content, to: d}, sentence{from: d, content: d, to: s.to})
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// examined reports whether toks[from:to] holds what an examination
+// finds: a heading, a finding or a vital sign. What else stands before a
+// diagnosis is part of it ("o'tkir o'ng tomonlama").
+func (o *Offline) examined(toks []token, from, to int) bool {
+	if sec, _ := o.heading(toks, from, to); sec == Objective || containsPhrase(o.cues[Objective], toks, from, to) {
+		return true
+	}
+	var v Vitals
+	o.vitals(toks, from, to, &v)
+	return v != (Vitals{})
+}
+
+// diagnosisWindow is how many words before its verb a diagnosis may
+// start.
+const diagnosisWindow = 6
+
+// diagnosisStart returns where the diagnosis before the verb at toks[verb]
+// begins: at the first disease word among the last few words, with the
+// noun an Uzbek possessive ties to it ("bo'lmachalar fibrillyatsiyasi"),
+// or from when there is none.
+func (o *Offline) diagnosisStart(text string, toks []token, from, verb int) int {
+	lo := verb
+	for n := 0; lo > from && n < diagnosisWindow; lo-- {
+		if toks[lo-1].kind == wordTok {
+			n++
+		}
+	}
+	for k := lo; k < verb; k++ {
+		if toks[k].kind != wordTok || !o.diseaseShaped(text, toks, k, k+1) {
+			continue
+		}
+		if k > lo && toks[k-1].kind == wordTok && strings.HasSuffix(toks[k].norm, "si") {
+			k--
+		}
+		return k
+	}
+	return from
 }
 
 // closerEndsAt reports whether a closing phrase ("shikoyat qiladi") ends

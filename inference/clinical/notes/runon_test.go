@@ -47,6 +47,19 @@ func TestSectionsWithoutHeadings(t *testing.T) {
 			Objective, "зев гиперемирован"},
 		{"bosh og'rig'iga shikoyat qiladi ko'rikda qon bosimi 150 ga 95 amlodipin 5 mg kuniga 1 marta",
 			Plan, "amlodipin 5 mg"},
+		// Uzbek closes the diagnosis with its verb, after the findings it
+		// follows from; the findings stay the examination.
+		{"yo'talga shikoyat qiladi ko'rikda o'pkada nam xirillashlar harorat 38,4 o'ng tomonlama pnevmoniya deb hisoblayman",
+			Objective, "o'pkada nam xirillashlar"},
+		{"yo'talga shikoyat qiladi ko'rikda o'pkada nam xirillashlar harorat 38,4 o'ng tomonlama pnevmoniya deb hisoblayman",
+			Assessment, "pnevmoniya"},
+		{"ko'rikda qon bosimi 150 ga 90 yurak tonlari bo'g'iq bo'lmachalar fibrillyatsiyasi deb baholandi",
+			Objective, "yurak tonlari bo'g'iq"},
+		{"ko'rikda qon bosimi 150 ga 90 yurak tonlari bo'g'iq bo'lmachalar fibrillyatsiyasi deb baholandi",
+			Assessment, "bo'lmachalar fibrillyatsiyasi"}, // the possessive ties the noun before
+		// Without findings before it, all of the sentence is the diagnosis.
+		{"Ko'rikda o'pkada xirillash. O'tkir o'ng tomonlama pnevmoniya deb hisoblayman.",
+			Assessment, "O'tkir o'ng tomonlama pnevmoniya"},
 		// "Болеет" with how long opens the history of the illness; said of
 		// someone else, it opens nothing and stays with its subject.
 		{"насморк чихание болеет четвёртый день при осмотре слизистая носа отёчна", History, "болеет четвёртый день"},
