@@ -1,6 +1,9 @@
 package notes
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestDosingForms(t *testing.T) {
 	for _, c := range []struct {
@@ -102,6 +105,31 @@ func TestSpokenFractions(t *testing.T) {
 		n := structure(t, c.text)
 		if len(n.Medications) != 1 || n.Medications[0].DoseValue != c.dose {
 			t.Errorf("%q: want dose %v, got %+v", c.text, c.dose, n.Medications)
+		}
+	}
+}
+
+// A drug named again with another regimen is a second course; named
+// again without one, it completes the first.
+func TestRepeatedDrug(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want []Medication
+	}{
+		{"Назначено: пантопразол 40 мг 2 раза в день 10 дней, затем пантопразол 20 мг утром 3 недели.",
+			[]Medication{{Name: "pantoprazole", DoseValue: 40, DoseUnit: "mg", TimesPerDay: 2, DurationDays: 10},
+				{Name: "pantoprazole", DoseValue: 20, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 21}}},
+		{"Tavsiya: Paratsetamol 500 mg kuniga 3 marta. Paratsetamol 5 kun davomida.",
+			[]Medication{{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3, DurationDays: 5}}},
+	} {
+		n := structure(t, c.text)
+		got := make([]Medication, len(n.Medications))
+		for i, m := range n.Medications {
+			m.Source = ""
+			got[i] = m
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", c.text, got, c.want)
 		}
 	}
 }

@@ -647,9 +647,13 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 	return ms
 }
 
+// mergeMedication adds m to ms, completing an earlier mention of the same
+// drug ("парацетамол 500 мг ..., парацетамол при температуре"), unless
+// the two say different regimens: a second course ("затем омепразол 20
+// мг утром 4 недели") is its own entry.
 func mergeMedication(ms []Medication, m Medication) []Medication {
 	for i := range ms {
-		if ms[i].Name != m.Name {
+		if ms[i].Name != m.Name || conflicts(ms[i], m) {
 			continue
 		}
 		if ms[i].DoseUnit == "" {
@@ -667,6 +671,14 @@ func mergeMedication(ms []Medication, m Medication) []Medication {
 		return ms
 	}
 	return append(ms, m)
+}
+
+// conflicts reports whether a and b state different regimens: a dose, a
+// frequency or a duration that both give and that differ.
+func conflicts(a, b Medication) bool {
+	return a.DoseUnit != "" && b.DoseUnit != "" && (a.DoseUnit != b.DoseUnit || a.DoseValue != b.DoseValue) ||
+		a.TimesPerDay != 0 && b.TimesPerDay != 0 && a.TimesPerDay != b.TimesPerDay ||
+		a.DurationDays != 0 && b.DurationDays != 0 && a.DurationDays != b.DurationDays
 }
 
 // uzSuffixes are case endings Uzbek glues to units and counters: "500
