@@ -24,6 +24,20 @@ func TestDosingForms(t *testing.T) {
 			Medication{Name: "enoxaparin", DoseValue: 4000, DoseUnit: "IU", TimesPerDay: 1}},
 		{"Назначено: цетиризин 10 мг в 21:00.",
 			Medication{Name: "cetirizine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1}},
+		// An interval or a schedule is not a duration; nor are the numbers
+		// of an order after the drug; a regimen "under control" goes on.
+		{"Назначено: вакцина против бешенства 1 мл в/м по схеме 0-3-7-14-28 дней.",
+			Medication{Name: "rabies vaccine", DoseValue: 1, DoseUnit: "ml", Route: "intramuscular"}},
+		{"Tavsiya: Insulin glargin 12 TB kechqurun, dozani har 3 kun 2 TB oshirish.",
+			Medication{Name: "insulin glargine", DoseValue: 12, DoseUnit: "IU", TimesPerDay: 1}},
+		{"Назначено: инсулин гларгин 10 ЕД в 22:00, титровать по 2 ЕД каждые 3 дня.",
+			Medication{Name: "insulin glargine", DoseValue: 10, DoseUnit: "IU", TimesPerDay: 1}},
+		{"Назначено: ибупрофен 400 мг при боли, больничный лист на 7 дней.",
+			Medication{Name: "ibuprofen", DoseValue: 400, DoseUnit: "mg"}},
+		{"Назначено: метформин 500 мг 2 раза в день под контролем гликемии 3 месяца.",
+			Medication{Name: "metformin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 2, DurationDays: 90}},
+		{"Tavsiya: Metformin 500 mg kuniga 2 marta qand nazorati ostida 3 oy.",
+			Medication{Name: "metformin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 2, DurationDays: 90}},
 		// "Daily" with no count is once a day; a count outranks it.
 		{"Назначено: лоратадин 10 мг ежедневно 10 дней.",
 			Medication{Name: "loratadine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 10}},

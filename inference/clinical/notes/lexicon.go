@@ -105,6 +105,12 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 	"была крапивница", "была сыпь", "была реакция", "реакция на", "был отёк", "был отек",
 	"toshma chiqqan", "toshma chiqdi", "eshakemi chiqqan", "eshakemi bo'lgan", "reaksiya bergan"}
 
+// otherOrders are the plan's items that are not drugs; a drug's regimen
+// ends where one begins.
+var otherOrders = []string{"больничн", "листок нетрудоспособност", "mehnatga layoqatsizlik", "kasallik varaqa",
+	"контроль", "nazorat", "консультац", "konsultatsiya", "повторн", "явка", "qayta ko'rik", "qayta kelish",
+	"госпитализ", "gospitaliz", "осмотр через", "направлен", "yo'llanma"}
+
 // prohibitions next to a drug say it must not be given. They reach only a
 // few words ("НПВС (диклофенак, ибупрофен) нельзя"), so that "метронидазол
 // ... 7 дней, алкоголь нельзя" stays a prescription.

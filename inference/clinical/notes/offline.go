@@ -25,6 +25,7 @@ type Offline struct {
 	drugs        map[byte][]drugStem // by the first byte of the name
 	openers      []phrase
 	closers      []phrase
+	otherOrders  []phrase
 	assessVerbs  []phrase
 	diseases     []phrase
 	routes       []routePhrase
@@ -70,6 +71,7 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		drugs:        map[byte][]drugStem{},
 		openers:      compilePhrases(topicOpeners),
 		closers:      compilePhrases(topicClosers),
+		otherOrders:  compilePhrases(otherOrders),
 		assessVerbs:  compilePhrases(assessmentVerbs),
 		diseases:     compilePhrases(diseaseWords),
 		routes:       compileRoutes(),
@@ -640,7 +642,7 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 			continue
 		}
 		m := Medication{Name: d.name, Source: text[toks[d.at].start:toks[d.at+d.n-1].end]}
-		o.dosing(toks, start, end, &m)
+		o.dosing(toks, start, o.regimenEnd(toks, start, end), &m)
 		m.Route = o.routeIn(toks, max(d.at-2, from), end)
 		ms = mergeMedication(ms, m)
 	}
@@ -651,6 +653,25 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 // drug ("парацетамол 500 мг ..., парацетамол при температуре"), unless
 // the two say different regimens: a second course ("затем омепразол 20
 // мг утром 4 недели") is its own entry.
+// regimenEnd is where the regimen of a drug named before start ends: at
+// end, or earlier where the plan moves on to something that is not a
+// drug ("... больничный на 5 дней", "3 kundan keyin nazorat"), whose
+// numbers are not the drug's.
+func (o *Offline) regimenEnd(toks []token, start, end int) int {
+	for i := start; i < end; i++ {
+		n := 0
+		if toks[i].kind == wordTok {
+			n = longestMatch(o.otherOrders, toks, i)
+		}
+		// "под контролем гликемии", "qand nazorati ostida" qualify the
+		// regimen itself.
+		if n > 0 && !(i > start && toks[i-1].norm == "pod") && !(i+n < end && toks[i+n].norm == "ostida") {
+			return i
+		}
+	}
+	return end
+}
+
 func mergeMedication(ms []Medication, m Medication) []Medication {
 	for i := range ms {
 		if ms[i].Name != m.Name || conflicts(ms[i], m) {
@@ -807,6 +828,12 @@ func (o *Offline) setDuration(toks []token, i, to int, days float64, m *Medicati
 		return
 	}
 	if i+2 < to && isOneOf(toks[i+2].norm, "keyin", "so'ng", "dan") {
+		return
+	}
+	// An interval ("каждые 3 дня", "har 3 kunda") or the last day of a
+	// schedule ("по схеме 0-3-7-14-28") is not how long the course lasts.
+	if i > 0 && (hasAnyPrefix(toks[i-1].norm, "kajd") || toks[i-1].norm == "har") ||
+		i > 3 && toks[i-1].is("-") && toks[i-2].kind == numberTok && toks[i-3].is("-") {
 		return
 	}
 	m.DurationDays = int(days)
