@@ -105,6 +105,16 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 	"была крапивница", "была сыпь", "была реакция", "реакция на", "был отёк", "был отек",
 	"toshma chiqqan", "toshma chiqdi", "eshakemi chiqqan", "eshakemi bo'lgan", "reaksiya bergan"}
 
+// illIsWords ("болеет") followed by how long it has lasted (howLongWords
+// whole, howLongStems as prefixes; normalised forms) open the history of
+// the present illness in run-on dictation.
+var (
+	illIsWords   = []string{"boleet", "boleyet", "boleyut"}
+	howLongWords = []string{"s", "v", "uje", "okolo", "den", "dnya", "dney"}
+	howLongStems = []string{"vtor", "tret", "chetvert", "chetvyort", "pyat", "shest", "sedm", "vosm", "nedel", "mesyats",
+		"sutk", "neskolk"}
+)
+
 // otherOrders are the plan's items that are not drugs; a drug's regimen
 // ends where one begins.
 var otherOrders = []string{"больничн", "листок нетрудоспособност", "mehnatga layoqatsizlik", "kasallik varaqa",

@@ -202,7 +202,8 @@ func (o *Offline) sentences(toks []token, drugs []drugHit) []sentence {
 		if i > from && toks[i].kind == wordTok && (toks[i-1].kind == wordTok || toks[i-1].kind == numberTok) &&
 			(longestMatch(o.openers, toks, i) > 0 || o.closerEndsAt(toks, i)) ||
 			i > from+1 && toks[i-1].is(",") && toks[i].kind != punctTok && o.closerEndsAt(toks, i-1) {
-			// Run-on dictation: a topic word opens a new sentence.
+			// Run-on dictation: a topic word opens a new sentence, and a
+			// closing verb ends one, also before a comma.
 			out = append(out, sentence{from: from, content: from, to: i})
 			from = i
 			continue
@@ -253,13 +254,12 @@ func (o *Offline) prescriptionOpensAt(toks []token, drugs []drugHit, from, i int
 // illness in run-on dictation. Without the duration it may be said of
 // someone else ("мать болеет диабетом") and opens nothing.
 func illnessSinceAt(toks []token, i int) bool {
-	if toks[i].kind != wordTok || !isOneOf(toks[i].norm, "boleet", "boleyet", "boleyut") || i+1 >= len(toks) {
+	if toks[i].kind != wordTok || !isOneOf(toks[i].norm, illIsWords...) || i+1 >= len(toks) {
 		return false
 	}
 	next := toks[i+1]
-	return next.kind == numberTok || next.kind == wordTok && (isOneOf(next.norm, "s", "v", "uje", "okolo", "den", "dnya", "dney") ||
-		hasAnyPrefix(next.norm, "vtor", "tret", "chetvert", "chetvyort", "pyat", "shest", "sedm", "vosm", "nedel", "mesyats",
-			"sutk", "neskolk"))
+	return next.kind == numberTok || next.kind == wordTok && (isOneOf(next.norm, howLongWords...) ||
+		hasAnyPrefix(next.norm, howLongStems...))
 }
 
 // heading reports the section a sentence opens and where its content
@@ -376,10 +376,10 @@ func onsetAfterEvent(toks []token, from, to int) bool {
 }
 
 // splitDiagnoses splits off the diagnosis that ends a verb-final
-// sentence after the findings: Uzbek dictation runs the examination into the diagnosis and
-// closes with the verb ("... oyoqlarda shish yo'q gipertoniya kasalligi
-// II daraja deb hisoblayman"), so without a split the findings would be
-// read as the assessment.
+// sentence after the findings: Uzbek dictation runs the examination into
+// the diagnosis and closes with the verb ("... oyoqlarda shish yo'q
+// gipertoniya kasalligi II daraja deb hisoblayman"), so without a split
+// the findings would be read as the assessment.
 func (o *Offline) splitDiagnoses(text string, toks []token, sents []sentence) []sentence {
 	out := sents[:0:0]
 	for _, s := range sents {
@@ -387,13 +387,8 @@ func (o *Offline) splitDiagnoses(text string, toks []token, sents []sentence) []
 		for end > s.from && toks[end-1].kind == punctTok {
 			end--
 		}
-		verb := -1
-		for _, p := range o.assessVerbs {
-			if st := end - len(p); st > s.from && p.matchAt(toks, st) == len(p) {
-				verb = st
-			}
-		}
-		if verb < 0 {
+		verb := phraseEndingAt(o.assessVerbs, toks, end)
+		if verb <= s.from {
 			out = append(out, s)
 			continue
 		}
@@ -448,12 +443,19 @@ func (o *Offline) diagnosisStart(text string, toks []token, from, verb int) int 
 // closerEndsAt reports whether a closing phrase ("shikoyat qiladi") ends
 // right before token i.
 func (o *Offline) closerEndsAt(toks []token, i int) bool {
-	for _, p := range o.closers {
-		if s := i - len(p); s >= 0 && p.matchAt(toks, s) == len(p) {
-			return true
+	return phraseEndingAt(o.closers, toks, i) >= 0
+}
+
+// phraseEndingAt returns where one of ps that ends right before token i
+// starts (the longest), or -1.
+func phraseEndingAt(ps []phrase, toks []token, i int) int {
+	start := -1
+	for _, p := range ps {
+		if s := i - len(p); s >= 0 && (start < 0 || s < start) && p.matchAt(toks, s) == len(p) {
+			start = s
 		}
 	}
-	return false
+	return start
 }
 
 // sentenceText returns the source text of toks[from:to] without leading
@@ -649,10 +651,6 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 	return ms
 }
 
-// mergeMedication adds m to ms, completing an earlier mention of the same
-// drug ("парацетамол 500 мг ..., парацетамол при температуре"), unless
-// the two say different regimens: a second course ("затем омепразол 20
-// мг утром 4 недели") is its own entry.
 // regimenEnd is where the regimen of a drug named before start ends: at
 // end, or earlier where the plan moves on to something that is not a
 // drug ("... больничный на 5 дней", "3 kundan keyin nazorat"), whose
@@ -672,6 +670,10 @@ func (o *Offline) regimenEnd(toks []token, start, end int) int {
 	return end
 }
 
+// mergeMedication adds m to ms, completing an earlier mention of the same
+// drug ("парацетамол 500 мг ..., парацетамол при температуре"), unless
+// the two say different regimens: a second course ("затем омепразол 20
+// мг утром 4 недели") is its own entry.
 func mergeMedication(ms []Medication, m Medication) []Medication {
 	for i := range ms {
 		if ms[i].Name != m.Name || conflicts(ms[i], m) {
