@@ -169,3 +169,47 @@ var doseUnitWords = map[string][]string{
 	"puff":    {"вдох", "ингаляц", "ingalyatsiya", "inhalyatsiya", "puff", "doza", "доза", "дозы", "purkash", "впрыск", "нажат", "spray"},
 	"sachet":  {"пакет", "paket", "sashe", "саше"},
 }
+
+// diagnosisModifiers qualify a diagnosis before its disease word: course,
+// side, cause, extent ("острый диффузный наружный отит", "o'tkir
+// pielonefrit"). They match as prefixes.
+var diagnosisModifiers = []string{
+	"остр", "подостр", "хронич", "рецидив", "обострен", "первичн", "вторичн", "o'tkir", "otkir", "surunkali",
+	"двусторон", "правосторон", "левосторон", "односторон", "tomonlama",
+	"вирусн", "бактериал", "грибков", "аллергич", "атопич", "контактн", "virusli", "bakterial", "allergik",
+	"неспециф", "диффузн", "очагов", "гнойн", "катарал", "обструктив", "внебольнич", "наружн", "средн",
+	"поясничн", "шейн", "железодефицит", "ишемич", "эссенциал", "вертеброген", "bronxial", "бронхиал",
+}
+
+// findingNames before a disease make it what a finding says of it
+// ("симптомы перитонита", "pielonefrit belgilari"), not the diagnosis.
+var findingNames = []string{"признак", "симптом", "belgi", "данных", "исключ", "без", "подозр"}
+
+// negations in a diagnosis-shaped phrase deny it: "перитонита нет".
+var negations = []string{"нет", "не", "yo'q", "emas", "отсутств", "mavjud emas", "aniqlanmadi", "не выявлен",
+	"отрицает", "inkor"}
+
+// yearWords and yearStems after a number make it a calendar year: "2019
+// йилда", "в 2019 году", "2019 г.".
+var (
+	yearWords = []string{"g", "y"}
+	yearStems = []string{"yil", "god"}
+)
+
+// investigations are tests a plan orders, as whole words: "UTT", "УЗИ",
+// "ЭКГ". With a colon or after "на" they bring a result instead.
+var investigations = []string{"utt", "узи", "uzi", "экг", "ekg", "эхокг", "exokg", "мрт", "mrt", "кт", "skt", "мскт",
+	"рентген", "rentgen", "рентгенография", "rentgenografiya", "флюорография", "flyuorografiya", "фгдс", "fgds",
+	"эхокардиография", "exokardiografiya", "оак", "оам", "коагулограмма", "спирометрия", "spirometriya",
+	"холтер", "xolter", "смад"}
+
+// specialists followed by reviewWords are a referral: "Ginekolog
+// ko'rigi", "кардиолог кўриги", "осмотр окулиста" is a heading word and
+// is not needed here.
+var (
+	specialists = []string{"ginekolog", "kardiolog", "nevrolog", "nevropatolog", "urolog", "endokrinolog",
+		"oftalmolog", "okulist", "lor", "otorinolaringolog", "pulmonolog", "gastroenterolog", "dermatolog",
+		"revmatolog", "nefrolog", "onkolog", "jarroh", "xirurg", "travmatolog", "allergolog", "psixiatr",
+		"pediatr", "infeksionist", "gematolog", "kardioxirurg", "stomatolog"}
+	reviewWords = []string{"ko'rig", "korig", "konsult", "maslahat"}
+)

@@ -114,3 +114,15 @@ func editDistanceAtMost1(a, b string) bool {
 	}
 	return a[i:] == b[i+1:]
 }
+
+// normalizeWords returns each one-word entry in its normalised form, for
+// prefix tests with hasAnyPrefix.
+func normalizeWords(entries []string) []string {
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if ts := tokenize(e); len(ts) == 1 && ts[0].kind == wordTok {
+			out = append(out, ts[0].norm)
+		}
+	}
+	return out
+}

@@ -28,6 +28,14 @@ type Offline struct {
 	otherOrders  []phrase
 	assessVerbs  []phrase
 	diseases     []phrase
+	notDiseases  []string
+	findingNames []phrase
+	modifiers    []string
+	sides        []string
+	negations    []phrase
+	tests        []string
+	specialists  []string
+	reviewWords  []string
 	routes       []routePhrase
 	prohibitions []phrase
 	units        []unitWord
@@ -74,6 +82,14 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		otherOrders:  compilePhrases(otherOrders),
 		assessVerbs:  compilePhrases(assessmentVerbs),
 		diseases:     compilePhrases(diseaseWords),
+		notDiseases:  normalizeWords(notDiseases),
+		findingNames: compilePhrases(findingNames),
+		modifiers:    normalizeWords(diagnosisModifiers),
+		sides:        normalizeWords([]string{"tomonlama"}),
+		negations:    compilePhrases(negations),
+		tests:        normalizeWords(investigations),
+		specialists:  normalizeWords(specialists),
+		reviewWords:  normalizeWords(reviewWords),
 		routes:       compileRoutes(),
 		prohibitions: compilePhrases(prohibitions),
 		audit:        NopAudit{},
@@ -125,7 +141,7 @@ type sentence struct {
 func (o *Offline) structure(text string) *Note {
 	toks := tokenize(text)
 	drugs := o.drugHits(toks)
-	sents := o.splitDiagnoses(text, toks, o.sentences(toks, drugs))
+	sents := o.splitDiagnoses(text, toks, drugs, o.sentences(toks, drugs))
 	n := &Note{Language: detectLanguage(text), Engine: "offline", Medications: []Medication{}}
 
 	var cur Section
@@ -329,11 +345,17 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 		// history words describe the complaint.
 		found[History] = false
 	}
+	if !found[History] && yearAt(toks, from, to) {
+		found[History] = true // "Ошқозон яраси 2019 йилда."
+	}
 	if !found[History] && !found[Plan] {
 		var v Vitals
 		if o.vitals(toks, from, to, &v); v != (Vitals{}) {
 			found[Objective] = true
 		}
+	}
+	if !found[Plan] && !found[Objective] && o.testOrdered(toks, from, to) {
+		found[Plan] = true
 	}
 	// A drug named without a verb of past or current intake is
 	// prescribed, whatever else the sentence mentions ("... hayzning
@@ -352,9 +374,51 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 		}
 	}
 	if wordCount(toks, from, to) <= maxAssessmentWords && o.diseaseShaped(text, toks, from, to) {
+		if containsPhrase(o.negations, toks, from, to) {
+			return History // a disease denied: "Qandli diabet yo'q."
+		}
 		return Assessment
 	}
 	return ""
+}
+
+// yearAt reports a calendar year in toks[from:to] ("2019 йилда", "в 2019
+// году"): when something happened, which is history.
+func yearAt(toks []token, from, to int) bool {
+	for i := from; i+1 < to; i++ {
+		t, next := toks[i], toks[i+1]
+		if t.kind == numberTok && t.num >= 1900 && t.num <= 2100 && isWhole(t.num) && next.kind == wordTok &&
+			(isOneOf(next.norm, yearWords...) || hasAnyPrefix(next.norm, yearStems...)) {
+			return true
+		}
+	}
+	return false
+}
+
+// testOrdered reports an investigation named as an order ("Kichik chanoq
+// UTT hayz siklining 5–7 kunida.", "ЭКГ.") or a specialist's review
+// ("Ginekolog ko'rigi."): the plan. A test with its result is a finding:
+// "ЭКГ: ритм синусовый", "ЭКГда ...", "на ЭКГ ..."; the caller has
+// already ruled out sentences with findings or vital signs.
+func (o *Offline) testOrdered(toks []token, from, to int) bool {
+	for i := from; i < to; i++ {
+		t := toks[i]
+		if t.kind != wordTok {
+			continue
+		}
+		if i+1 < to && toks[i+1].kind == wordTok && hasAnyPrefix(toks[i+1].norm, o.reviewWords...) &&
+			hasAnyPrefix(t.norm, o.specialists...) {
+			return true // "kardiolog ko'rigi"
+		}
+		if !isOneOf(t.norm, o.tests...) {
+			continue
+		}
+		if i+1 < to && (toks[i+1].is(":") || toks[i+1].is("-")) || i > from && isOneOf(toks[i-1].norm, "na", "po", "pri", "v") {
+			return false
+		}
+		return true
+	}
+	return false
 }
 
 // onsetAfterEvent reports an Uzbek "after having ..." of an event, the
@@ -375,12 +439,14 @@ func onsetAfterEvent(toks []token, from, to int) bool {
 	return false
 }
 
-// splitDiagnoses splits off the diagnosis that ends a verb-final
-// sentence after the findings: Uzbek dictation runs the examination into
-// the diagnosis and closes with the verb ("... oyoqlarda shish yo'q
-// gipertoniya kasalligi II daraja deb hisoblayman"), so without a split
-// the findings would be read as the assessment.
-func (o *Offline) splitDiagnoses(text string, toks []token, sents []sentence) []sentence {
+// splitDiagnoses splits off the diagnosis that follows the findings in
+// run-on dictation. Uzbek closes it with a verb ("... oyoqlarda shish
+// yo'q gipertoniya kasalligi II daraja deb hisoblayman"); Russian and
+// Uzbek alike may just name it after the last finding and go on to the
+// orders ("... пульс 76 острая неспецифическая люмбалгия больничный на 5
+// дней"). Without a split the findings would be read as the assessment,
+// or the diagnosis as a finding.
+func (o *Offline) splitDiagnoses(text string, toks []token, drugs []drugHit, sents []sentence) []sentence {
 	out := sents[:0:0]
 	for _, s := range sents {
 		end := s.to
@@ -389,7 +455,7 @@ func (o *Offline) splitDiagnoses(text string, toks []token, sents []sentence) []
 		}
 		verb := phraseEndingAt(o.assessVerbs, toks, end)
 		if verb <= s.from {
-			out = append(out, s)
+			out = append(out, o.splitAfterFindings(text, toks, drugs, s)...)
 			continue
 		}
 		if d := o.diagnosisStart(text, toks, s.from, verb); d > s.from && o.examined(toks, s.from, d) {
@@ -399,6 +465,61 @@ func (o *Offline) splitDiagnoses(text string, toks []token, sents []sentence) []
 		out = append(out, s)
 	}
 	return out
+}
+
+// splitAfterFindings splits a long examination sentence where a diagnosis
+// follows its last finding: at the first disease word that no finding or
+// vital sign follows, with its modifiers, and again where an order that is
+// not a drug follows the diagnosis ("госпитализация", "постельный режим").
+// It leaves the sentence whole when the disease is negated or is what a
+// finding names ("симптомов перитонита нет"), and when what precedes it
+// is not an examination.
+func (o *Offline) splitAfterFindings(text string, toks []token, drugs []drugHit, s sentence) []sentence {
+	whole := []sentence{s}
+	if wordCount(toks, s.from, s.to) <= maxAssessmentWords {
+		return whole // a short sentence is classified whole
+	}
+	for k := s.from + 1; k < s.to; k++ {
+		if !o.diseaseAt(text, toks, k, s.to) {
+			continue
+		}
+		var v Vitals
+		if o.vitals(toks, k+1, s.to, &v); v != (Vitals{}) || containsPhrase(o.cues[Objective], toks, k+1, s.to) {
+			continue // the findings go on
+		}
+		d := o.diagnosisFrom(toks, s.from, k)
+		end := s.to
+		if p := o.orderAt(toks, k+1, s.to); p >= 0 {
+			end = p
+		}
+		if d <= s.from || wordCount(toks, d, end) > maxAssessmentWords ||
+			containsPhrase(o.negations, toks, d, end) || longestMatch(o.findingNames, toks, d-1) > 0 {
+			return whole
+		}
+		if sec, _ := o.heading(toks, s.from, d); sec != Objective && o.cue(text, toks, drugs, s.from, d) != Objective {
+			return whole
+		}
+		out := []sentence{{from: s.from, content: s.content, to: d}, {from: d, content: d, to: end}}
+		if end < s.to {
+			out = append(out, sentence{from: end, content: end, to: s.to})
+		}
+		return out
+	}
+	return whole
+}
+
+// orderAt returns where the first order of the plan that is not a drug
+// starts in toks[from:to], or -1.
+func (o *Offline) orderAt(toks []token, from, to int) int {
+	for i := from; i < to; i++ {
+		if n := longestMatch(o.cues[Plan], toks, i); n > 0 && i+n <= to {
+			return i
+		}
+		if n := longestMatch(o.otherOrders, toks, i); n > 0 && i+n <= to {
+			return i
+		}
+	}
+	return -1
 }
 
 // examined reports whether toks[from:to] holds what an examination
@@ -418,9 +539,8 @@ func (o *Offline) examined(toks []token, from, to int) bool {
 const diagnosisWindow = 6
 
 // diagnosisStart returns where the diagnosis before the verb at toks[verb]
-// begins: at the first disease word among the last few words, with the
-// noun an Uzbek possessive ties to it ("bo'lmachalar fibrillyatsiyasi"),
-// or from when there is none.
+// begins: at the first disease word among the last few words, with what
+// qualifies it (diagnosisFrom), or from when there is none.
 func (o *Offline) diagnosisStart(text string, toks []token, from, verb int) int {
 	lo := verb
 	for n := 0; lo > from && n < diagnosisWindow; lo-- {
@@ -429,15 +549,37 @@ func (o *Offline) diagnosisStart(text string, toks []token, from, verb int) int 
 		}
 	}
 	for k := lo; k < verb; k++ {
-		if toks[k].kind != wordTok || !o.diseaseShaped(text, toks, k, k+1) {
-			continue
+		if o.diseaseAt(text, toks, k, verb) {
+			return o.diagnosisFrom(toks, lo, k)
 		}
-		if k > lo && toks[k-1].kind == wordTok && strings.HasSuffix(toks[k].norm, "si") {
-			k--
-		}
-		return k
 	}
 	return from
+}
+
+// maxModifiers is how many words before a disease may qualify it.
+const maxModifiers = 3
+
+// diagnosisFrom returns where the diagnosis whose disease word is toks[k]
+// begins, not before from: with the words that qualify it ("острая
+// неспецифическая", "o'tkir chap tomonlama") and the noun an Uzbek
+// possessive ties to it ("bo'lmachalar fibrillyatsiyasi").
+func (o *Offline) diagnosisFrom(toks []token, from, k int) int {
+	if k > from && toks[k-1].kind == wordTok && strings.HasSuffix(toks[k].norm, "si") {
+		return k - 1
+	}
+	d := k
+	for n := 0; n < maxModifiers && d > from && toks[d-1].kind == wordTok; n++ {
+		w := toks[d-1].norm
+		switch {
+		case hasAnyPrefix(w, o.modifiers...):
+			d--
+		case d < k && hasAnyPrefix(toks[d].norm, o.sides...) && isOneOf(w, "chap", "o'ng", "ikki", "bir"):
+			d-- // "chap tomonlama"
+		default:
+			return d
+		}
+	}
+	return d
 }
 
 // closerEndsAt reports whether a closing phrase ("shikoyat qiladi") ends

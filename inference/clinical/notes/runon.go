@@ -38,27 +38,56 @@ var diseaseWords = []string{
 	"tuberkulyoz", "sil kasalligi", "insult", "infarkt", "stenokardiya", "fibrillyatsiya", "yara", "yazva",
 	"shikast", "travma", "sinish", "perelom", "ushib", "lat yeyish", "toksikoz", "semizlik", "ojirenie",
 	"kolika", "kamen", "konkrement", "chayqalish", "sotryasenie", "vivix", "chiqishi", "opuxol", "o'sma",
+	// "отит" is too short for the "-ит" shape; childhood infections
+	// have names of their own
+	"otit", "suvchechak", "ветрян", "qizamiq", "корь", "кори", "qizilcha", "краснух", "скарлатин",
+	"koklyush", "коклюш",
+	// a grade of severity is said only of a diagnosis ("среднетяжёлая
+	// форма", "o'rta og'ir shakl"); "shakl" alone is also a shape
+	// ("tizzalar shakli o'zgargan")
+	"og'ir shakl", "yengil shakl", "тяжелая форма", "тяжёлая форма", "легкая форма", "лёгкая форма",
+	"среднетяжелая форма", "среднетяжёлая форма", "тяжелой формы", "тяжёлой формы",
 }
+
+// notDiseases begin like a disease word but name a finding: "болезненный"
+// is not "болезнь".
+var notDiseases = []string{"болезненн", "болезненност"}
 
 // verbsLikeDiseases end like "-ит" diseases but are complaints.
 var verbsLikeDiseases = map[string]bool{"toshnit": true, "znobit": true, "bespokoit": true, "bolit": true, "svisit": true, "lomit": true}
 
 // diseaseShaped reports a word that looks like a disease name: an
-// inflammation ("-ит", "-it") or a condition ("-оз", "-oz") of seven
-// letters or more, or one of diseaseWords.
+// entry of diseaseWords, or a Russian or Uzbek "-ит"/"-оз" noun.
 func (o *Offline) diseaseShaped(text string, toks []token, from, to int) bool {
-	if containsPhrase(o.diseases, toks, from, to) {
-		return true
-	}
 	for i := from; i < to; i++ {
-		t := toks[i]
-		if t.kind != wordTok || len(t.norm) < 7 || verbsLikeDiseases[t.norm] || strings.HasSuffix(text[t.start:t.end], "ь") {
-			continue // a Russian infinitive ("кипятить") is an instruction
+		if o.diseaseAt(text, toks, i, to) {
+			return true
 		}
-		for _, suf := range []string{"it", "iti", "ita", "itom", "oz", "oza", "ozi", "ozom"} {
-			if strings.HasSuffix(t.norm, suf) && !strings.HasSuffix(t.norm, "diagnoz") {
-				return true
-			}
+	}
+	return false
+}
+
+// diseaseAt reports a disease name starting at toks[i] and ending before
+// to.
+func (o *Offline) diseaseAt(text string, toks []token, i, to int) bool {
+	t := toks[i]
+	if t.kind != wordTok || hasAnyPrefix(t.norm, o.notDiseases...) {
+		return false
+	}
+	for _, p := range o.diseases {
+		if n := p.matchAt(toks, i); n > 0 && i+n <= to {
+			return true
+		}
+	}
+	if len(t.norm) < 7 || verbsLikeDiseases[t.norm] || strings.HasSuffix(text[t.start:t.end], "ь") {
+		return false // a Russian infinitive ("кипятить") is an instruction
+	}
+	for _, suf := range []string{"it", "iti", "ita", "itom", "oz", "oza", "ozi", "ozom"} {
+		if stem, ok := strings.CutSuffix(t.norm, suf); ok && !strings.HasSuffix(t.norm, "diagnoz") &&
+			!(suf[0] == 'i' && strings.HasSuffix(stem, "ts")) {
+			// "-цит" is a cell ("лейкоциты", "эритроцитов"), counted in
+			// a finding, not a disease.
+			return true
 		}
 	}
 	return false

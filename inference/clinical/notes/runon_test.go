@@ -110,3 +110,63 @@ func TestRunOnIntakeIsNotPrescribed(t *testing.T) {
 		}
 	}
 }
+
+// A diagnosis named after the last finding of a run-on examination is
+// split from it, with the words that qualify it, and orders that are not
+// drugs after it are the plan.
+func TestDiagnosisAfterFindings(t *testing.T) {
+	const ru = "при осмотре миндалины увеличены налёт пульс девяносто температура тридцать восемь и два острый гнойный тонзиллит постельный режим обильное питьё"
+	const uz = "ko'rikda o'pkada nam xirillashlar puls 96 harorat 38 o'tkir o'ng tomonlama pnevmoniya yotoq rejimi ko'p suyuqlik"
+	checkSections(t, []sectionCase{
+		{ru, Objective, "миндалины увеличены налёт"},
+		{ru, Assessment, "острый гнойный тонзиллит"},
+		{ru, Plan, "постельный режим обильное питьё"},
+		{uz, Objective, "o'pkada nam xirillashlar"},
+		{uz, Assessment, "o'tkir o'ng tomonlama pnevmoniya"},
+		{uz, Plan, "yotoq rejimi"},
+		// Before a closing verb too, the qualifiers go with the disease.
+		{"ko'rikda o'pkada quruq xirillashlar harorat 37,8 surunkali bronxit qo'zg'alishi deb hisoblayman",
+			Assessment, "surunkali bronxit"},
+	})
+	// A disease the findings deny or name a sign of is one of the findings.
+	for _, c := range []struct{ text, finding string }{
+		{"при осмотре язык влажный живот мягкий безболезненный пульс восемьдесят температура тридцать шесть и шесть перитонит не выявлен",
+			"перитонит не выявлен"},
+		{"при осмотре живот мягкий пульс восемьдесят температура тридцать шесть и шесть печень у края рёберной дуги признаки холецистита",
+			"признаки холецистита"},
+	} {
+		n := structure(t, c.text)
+		if n.Sections.Assessment != "" || !strings.Contains(n.Sections.Objective, c.finding) {
+			t.Errorf("%q: objective %q, assessment %q; want %q a finding", c.text, n.Sections.Objective, n.Sections.Assessment, c.finding)
+		}
+	}
+}
+
+// Words that only look like diseases: "болезненный" (painful) begins
+// like "болезнь", a "-цит" is a blood cell.
+func TestFindingsThatLookLikeDiseases(t *testing.T) {
+	checkSections(t, []sectionCase{
+		{"Объективно: пульс 80. Живот болезненный в эпигастрии.", Objective, "Живот болезненный"},
+		{"Объективно: пульс 80. Эритроциты единичные.", Objective, "Эритроциты единичные"},
+		// "отит" is too short for the shape of "-ит" and is listed.
+		{"Объективно: зев чистый. Острый средний отит.", Assessment, "Острый средний отит"},
+		// A grade of severity is said of a diagnosis.
+		{"Ko'rikda tomoq qizargan. Streptokokkli jarayon, og'ir shakl.", Assessment, "Streptokokkli jarayon, og'ir shakl"},
+	})
+}
+
+// A disease denied or dated is the history; a test or a specialist's
+// review named on its own is ordered.
+func TestHistoryAndOrdersWithoutCues(t *testing.T) {
+	checkSections(t, []sectionCase{
+		{"Shikoyatlari: yo'tal. Sil kasalligi yo'q.", History, "Sil kasalligi yo'q"},
+		{"Жалобы на изжогу. Язва желудка в 2015 году.", History, "Язва желудка"},
+		{"Жалобы на боли в груди. Курит 20 лет. ЭКГ.", Plan, "ЭКГ"},
+		{"Anamnez: hayz muntazam. Kichik chanoq UTT hayzning 5 kunida. Ginekolog ko'rigi.", Plan, "UTT"},
+		{"Anamnez: hayz muntazam. Ginekolog ko'rigi.", Plan, "Ginekolog ko'rigi"},
+	})
+	// With its result, a test is a finding, not an order.
+	if got := structure(t, "Жалобы на перебои. Курит 20 лет. ЭКГ: ритм синусовый.").Sections.Plan; got != "" {
+		t.Errorf("plan %q, want none", got)
+	}
+}
