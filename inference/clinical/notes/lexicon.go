@@ -65,7 +65,9 @@ var cues = map[Section][]string{
 		"контакт", "muloqotda", "sinfdosh", "одноклассник", "командировк", "поездк", "safar",
 		"вскармлива", "прикорм", "emizish", "qo'shimcha ovqat",
 		"менструац", "месячные", "hayz", "беременност", "homiladorlik", "роды", "tug'ruq", "abort", "выкидыш",
-		"операци", "operatsiya", "травм"},
+		"операци", "operatsiya", "травм",
+		// what the patient ties the illness to, what came before it
+		"связывает", "bog'laydi", "bog'lashadi", "до этого", "bundan oldin"},
 	Objective: {"состояние", "ahvoli", "тоны сердца", "yurak tonlari", "в легких", "в лёгких", "o'pkada",
 		"o'pkalarda", "аускульт", "auskultatsiya", "зев", "tomoq qizar", "живот мягкий", "qorin yumshoq",
 		"пальпац", "paypaslan", "кожные покровы", "teri qoplami", "дыхание везикулярное",
@@ -77,7 +79,10 @@ var cues = map[Section][]string{
 		"гиперемирован", "giperemiya", "тоны", "tonlari", "ритмичн", "ritmik", "менингеальн", "meningeal",
 		"эритема", "eritema", "папул", "papula", "везикул", "pufakcha", "деформац", "deformatsiya",
 		"болезненн при", "при пальпации", "в норме", "normada", "без особенностей", "не увеличен", "kattalashmagan",
-		"регионарные лимфоузлы", "limfa tugunlari", "отделяемое", "барабанная перепонка", "nog'ora parda"},
+		"регионарные лимфоузлы", "limfa tugunlari", "отделяемое", "барабанная перепонка", "nog'ora parda",
+		"локально", "status localis", "локальный статус", "mahalliy status",
+		// how the examination was made
+		"отоскоп", "otoskop", "риноскоп", "ларингоскоп", "per rectum", "ректально", "бимануально"},
 	Assessment: {"tashxis", "диагноз", "ташхис", "подозрение на", "shubha", "gumon"},
 	Plan: {"tavsiya", "назнач", "рекоменд", "buyur", "tayinla", "nazorat", "контроль", "явка", "qayta ko'rik",
 		"qayta kelish", "повторн", "направлен", "yo'llanma", "yo'llan", "konsultatsiya", "консультац",
@@ -89,7 +94,9 @@ var cues = map[Section][]string{
 // reportedMarkers, next to a number, say it was reported by the patient
 // ("температура до 39", "bosim 180 gacha ko'tarilgan"), not measured now.
 var reportedMarkers = []string{"до", "gacha", "ko'tarilgan", "поднимал", "поднимается", "повышалась",
-	"повышается", "ko'tariladi", "chiqqan", "chiqdi", "chiqyapti", "бывает", "bo'ladi", "уйда", "uyda", "дома"}
+	"повышается", "ko'tariladi", "chiqqan", "chiqdi", "chiqyapti", "бывает", "bo'ladi", "уйда", "uyda", "дома",
+	// in the evenings, at night: when the patient sees it, not now
+	"kechqurun", "kechalari", "по вечерам", "вечерами", "по ночам"}
 
 // historyVerbs before or after a drug mean the patient took it, which
 // makes it history, not a prescription.

@@ -640,7 +640,7 @@ func (o *Offline) vitals(toks []token, from, to int, v *Vitals) {
 					o.setBP(toks, j, j+2, v)
 				}
 			case "pulse":
-				if v.Pulse == 0 && isWhole(toks[j].num) && toks[j].num >= minPulse && toks[j].num <= maxPulse && !o.reportedNear(toks, i, j) {
+				if v.Pulse == 0 && isWhole(toks[j].num) && toks[j].num >= minPulse && toks[j].num <= maxPulse && !o.reportedNear(toks, i, j) && !rangeAt(toks, j) {
 					v.Pulse = int(toks[j].num)
 				}
 			case "temp":
@@ -648,11 +648,11 @@ func (o *Offline) vitals(toks []token, from, to int, v *Vitals) {
 				if t >= 340 && t <= 430 && isWhole(t) {
 					t /= 10 // "378" for 37.8, as speech recognisers write it
 				}
-				if v.TemperatureC == 0 && t >= minTemp && t <= maxTemp && !o.reportedNear(toks, i, j) {
+				if v.TemperatureC == 0 && t >= minTemp && t <= maxTemp && !o.reportedNear(toks, i, j) && !rangeAt(toks, j) {
 					v.TemperatureC = math.Round(t*10) / 10
 				}
 			case "spo2":
-				if v.SpO2 == 0 && isWhole(toks[j].num) && toks[j].num >= minSpO2 && toks[j].num <= maxSpO2 && !o.reportedNear(toks, i, j) {
+				if v.SpO2 == 0 && isWhole(toks[j].num) && toks[j].num >= minSpO2 && toks[j].num <= maxSpO2 && !o.reportedNear(toks, i, j) && !rangeAt(toks, j) {
 					v.SpO2 = int(toks[j].num)
 				}
 			}
@@ -676,6 +676,12 @@ func (o *Offline) setBP(toks []token, sys, dia int, v *Vitals) {
 func (o *Offline) reportedNear(toks []token, i, j int) bool {
 	from, to := i-2, j+3
 	return containsPhrase(o.reported, toks, from, to)
+}
+
+// rangeAt reports a range that starts with the number at j ("37,3–37,5"):
+// what the patient has seen over days, not one measurement at the visit.
+func rangeAt(toks []token, j int) bool {
+	return j+2 < len(toks) && toks[j+1].is("-") && toks[j+2].kind == numberTok
 }
 
 // skipToNumber returns the index of the first number within four words

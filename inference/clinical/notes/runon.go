@@ -16,10 +16,14 @@ var (
 		"назначаю", "назначено", "рекомендую", "рекомендовано", "tavsiya etiladi",
 		// history
 		"в анамнезе", "anamnezida", "раньше принимал", "ранее принимал", "ilgari",
+		"связывает с", "до этого", "аллергия на",
+		// examination of the affected part
+		"локально", "status localis", "локальный статус",
 	}
 	topicClosers = []string{
 		"shikoyat qiladi", "shikoyat qilmoqda", "shikoyat qilyapti",
 		"deb hisoblayman", "deb o'ylayman", "deb baholandi", "deb hisoblanadi",
+		"bilan bog'laydi", "bilan bog'lashadi",
 	}
 	// assessmentVerbs make a sentence a diagnosis: "думаю ...", "...
 	// deb hisoblayman".

@@ -170,3 +170,37 @@ func TestHistoryAndOrdersWithoutCues(t *testing.T) {
 		t.Errorf("plan %q, want none", got)
 	}
 }
+
+// Run-on dictation also moves to the history at what the patient ties
+// the illness to, what came before it and an allergy, and to the
+// examination at the affected part or the method.
+func TestMoreTopicOpeners(t *testing.T) {
+	const ru = "сыпь на руках связывает с новым кремом аллергия на пенициллин локально папулы на тыле кистей"
+	checkSections(t, []sectionCase{
+		{ru, Complaints, "сыпь на руках"},
+		{ru, History, "связывает с новым кремом"},
+		{ru, History, "аллергия на пенициллин"},
+		{ru, Objective, "папулы на тыле кистей"},
+		{"слабость желтушность неделю до этого был насморк при осмотре склеры желтушные", History, "до этого был насморк"},
+		{"слабость желтушность неделю до этого был насморк при осмотре склеры желтушные", Complaints, "слабость желтушность неделю"},
+		{"зуд кожи аллергия на пенициллин локально расчёсы", Complaints, "зуд кожи"},
+		{"Bosh og'rig'i. Stress bilan bog'laydi yurak tonlari aniq ritmik", History, "Stress bilan bog'laydi"},
+		{"Bosh og'rig'i. Stress bilan bog'laydi yurak tonlari aniq ritmik", Objective, "yurak tonlari aniq"},
+		{"Боль в правом ухе. При отоскопии перепонка розовая.", Objective, "перепонка розовая"},
+	})
+}
+
+// A temperature the patient has seen over days, as a range or in the
+// evenings, is not measured at the visit: the sentence stays the
+// complaint, and the examination's value is the vital sign.
+func TestReportedTemperatureIsNotAVital(t *testing.T) {
+	for _, text := range []string{
+		"кашель неделю, температура 37,2–37,6. При осмотре зев спокоен, температура 36,8.",
+		"кашель неделю, по вечерам температура 37,4. При осмотре зев спокоен, температура 36,8.",
+	} {
+		n := structure(t, text)
+		if n.Vitals.TemperatureC != 36.8 || !strings.Contains(n.Sections.Complaints, "кашель неделю") {
+			t.Errorf("%q: temperature %v, complaints %q; want 36.8 and the cough a complaint", text, n.Vitals.TemperatureC, n.Sections.Complaints)
+		}
+	}
+}
