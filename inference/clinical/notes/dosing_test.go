@@ -45,6 +45,21 @@ func TestDosingForms(t *testing.T) {
 			Medication{Name: "metformin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 30}},
 		{"Назначено: амоксициллин 500 мг ежедневно по 3 раза в день.",
 			Medication{Name: "amoxicillin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3}},
+		// So is "a day" after the dose.
+		{"Назначено: лоратадин 10 мг в сутки 7 дней.",
+			Medication{Name: "loratadine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 7}},
+		{"Tavsiya: Loratadin 10 mg kuniga 7 kun.",
+			Medication{Name: "loratadine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 7}},
+		// A limit on a dose on demand is not a schedule.
+		{"Назначено: ибупрофен 200 мг при болях, не чаще чем каждые 6 часов.",
+			Medication{Name: "ibuprofen", DoseValue: 200, DoseUnit: "mg"}},
+		{"Назначено: парацетамол 500 мг при температуре выше 38,5 не более 4 раз в сутки.",
+			Medication{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg"}},
+		{"Tavsiya: Paratsetamol 500 mg harorat ko'tarilganda sutkada 4 martadan ko'p emas.",
+			Medication{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg"}},
+		// A dosage form may stand between the count and its unit.
+		{"Назначено: лоратадин по 1 шипучей таблетке 1 раз в день.",
+			Medication{Name: "loratadine", DoseValue: 1, DoseUnit: "tablet", TimesPerDay: 1}},
 	} {
 		n := structure(t, c.text)
 		var got *Medication

@@ -220,3 +220,17 @@ var (
 		"pediatr", "infeksionist", "gematolog", "kardioxirurg", "stomatolog"}
 	reviewWords = []string{"ko'rig", "korig", "konsult", "maslahat"}
 )
+
+// perDayWords say "a day" ("в сутки" is handled with its preposition);
+// with no count ("kuniga 2 marta") a dose is taken once a day.
+var perDayWords = []string{"kuniga", "sutkada", "daily", "perday"}
+
+// doseLimits say that what follows is the most a dose on demand may be
+// repeated ("не чаще 4 раз в сутки"), not how often to take it.
+var doseLimits = []string{"не чаще", "не более", "не больше", "максимально", "максимум", "no more than",
+	"at most", "ko'pi bilan", "кўпи билан"}
+
+// dosageForms stand between a count and its unit: "по 1 жевательной
+// таблетке", "1 ta chaynaladigan tabletka".
+var dosageForms = []string{"жевательн", "шипуч", "растворим", "диспергир", "сублингвал", "chaynal", "eriydigan",
+	"chewable", "effervescent"}

@@ -34,6 +34,8 @@ type Offline struct {
 	sides        []string
 	negations    []phrase
 	tests        []string
+	limits       []phrase
+	formWords    []string
 	specialists  []string
 	reviewWords  []string
 	routes       []routePhrase
@@ -88,6 +90,8 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		sides:        normalizeWords([]string{"tomonlama"}),
 		negations:    compilePhrases(negations),
 		tests:        normalizeWords(investigations),
+		limits:       compilePhrases(doseLimits),
+		formWords:    normalizeWords(dosageForms),
 		specialists:  normalizeWords(specialists),
 		reviewWords:  normalizeWords(reviewWords),
 		routes:       compileRoutes(),
@@ -895,10 +899,22 @@ func isOneOf(w string, ws ...string) bool {
 func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 	soft := 0                  // frequency said in words
 	times := map[string]bool{} // times of day said: "утром и вечером" is twice a day
+	limit := -1                // where a limit was said: "не чаще", "не более"
 	for i := from; i < to; i++ {
 		t := toks[i]
+		if n := longestMatch(o.limits, toks, i); n > 0 {
+			limit = i + n
+		}
+		if limit >= 0 && i < limit+limitReach || limitAfter(toks, i, to) {
+			// "не чаще чем каждые 6 часов", "sutkada 4 martadan ko'p
+			// emas": the most a dose on demand may be repeated, not a
+			// schedule.
+			continue
+		}
 		if t.kind == wordTok {
 			switch {
+			case isOneOf(t.norm, perDayWords...) || t.norm == "v" && i+1 < to && isOneOf(toks[i+1].norm, "den", "sutki"):
+				soft = max(soft, 1) // "1000 МЕ в день": daily, unless a count says more
 			case isOneOf(t.norm, "dvajdi"):
 				setOnce(&m.TimesPerDay, 2)
 			case hasAnyPrefix(t.norm, "odnokratn", "bolyus", "bolus") || t.norm == "stat":
@@ -928,6 +944,9 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 			continue
 		}
 		w := next.norm
+		if m.DoseUnit == "" && o.unitAt(next) == "" && i+2 < to && hasAnyPrefix(w0(next), o.formWords...) && o.unitAt(toks[i+2]) != "" {
+			next = toks[i+2] // "по 1 жевательной таблетке"
+		}
 		switch {
 		case m.DoseUnit == "" && o.unitAt(next) != "":
 			m.DoseValue, m.DoseUnit = t.num, o.unitAt(next)
@@ -954,6 +973,27 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 	if m.TimesPerDay == 0 {
 		m.TimesPerDay = soft
 	}
+}
+
+// limitReach is how many tokens after "не чаще" the limit it says covers.
+const limitReach = 5
+
+// limitAfter reports a count an Uzbek limit follows, with its "a day":
+// "sutkada 4 martadan ko'p emas", "4 martadan ortiq emas".
+func limitAfter(toks []token, i, to int) bool {
+	if toks[i].kind == wordTok && isOneOf(toks[i].norm, perDayWords...) {
+		i++
+	}
+	return i+2 < to && toks[i].kind == numberTok && strings.HasSuffix(toks[i+1].norm, "dan") &&
+		isOneOf(toks[i+2].norm, "ko'p", "ortiq", "oshmasin", "oshmasligi")
+}
+
+// w0 is the normalised word of t, or "" for a number or a mark.
+func w0(t token) string {
+	if t.kind != wordTok {
+		return ""
+	}
+	return t.norm
 }
 
 func setOnce(p *int, v int) {
