@@ -18,7 +18,8 @@ var headings = map[Section][]string{
 		"эпиданамнез", "epidanamnez", "эпидемиологический анамнез", "epidemiologik anamnez",
 		"аллергоанамнез", "allergoanamnez", "аллергологический анамнез", "allergologik anamnez"},
 	Objective: {"ob'ektiv", "obyektiv", "ob'yektiv", "obektiv", "объектив", "status praesens",
-		"ko'rikda", "ko'rik", "осмотр", "при осмотре", "объективный статус", "fizikal ko'rik"},
+		"ko'rikda", "ko'rik", "осмотр", "при осмотре", "объективный статус", "fizikal ko'rik",
+	},
 	Assessment: {"tashxis", "диагноз", "ds", "д-з", "dz", "ташхис", "заключение", "xulosa"},
 	Plan: {"reja", "tavsiya", "davolash", "plan", "назначен", "рекомендац", "рекомендовано", "лечение",
 		"тайинлан", "tayinlan", "buyuril", "tavsiyalar", "назначения"},
@@ -30,6 +31,12 @@ var bareHeadings = []string{"жалобы", "shikoyatlari", "shikoyatlar", "ши
 	"объективно", "ob'ektiv", "obyektiv", "объектив", "диагноз", "tashxis", "ташхис", "назначено",
 	"назначения", "рекомендовано", "tavsiya", "tavsiyalar", "тавсия", "тавсиялар", "reja",
 	"эпиданамнез", "epidanamnez", "аллергоанамнез", "allergoanamnez"}
+
+// labTitles are the Objective headings that name a test: a heading only
+// with a colon ("ЭКГ: ритм синусовый"); alone, a test is ordered.
+var labTitles = []string{"оам", "оак", "бак", "узи", "utt", "экг", "ekg", "рентген", "rentgen", "фгдс", "fgds",
+	"мрт", "mrt", "кт", "эхокг", "exokg", "анализ крови", "анализ мочи", "общий анализ", "биохимия", "qon tahlili",
+	"siydik tahlili", "спирометрия", "коагулограмма"}
 
 // headingFillers may precede a heading in its sentence.
 var headingFillers = []string{

@@ -101,6 +101,9 @@ func NewOffline(opts ...OfflineOption) *Offline {
 	for s, es := range headings {
 		o.headings[s] = compilePhrases(es)
 	}
+	// A test's name with a colon brings its result: the examination.
+	o.headings[Objective] = append(o.headings[Objective], compilePhrases(labTitles)...)
+	o.colonOnly = append(o.colonOnly, compilePhrases(labTitles)...)
 	for s, es := range cues {
 		o.cues[s] = compilePhrases(es)
 	}
@@ -139,7 +142,11 @@ func (o *Offline) Structure(ctx context.Context, text string) (*Note, error) {
 // starts after the heading, if any.
 type sentence struct {
 	from, content, to int
-	section           Section
+	// own is the section the sentence's heading or words say, or "";
+	// bare means only a disease name said it (see classify).
+	own     Section
+	bare    bool
+	section Section
 }
 
 func (o *Offline) structure(text string) *Note {
@@ -148,17 +155,34 @@ func (o *Offline) structure(text string) *Note {
 	sents := o.splitDiagnoses(text, toks, drugs, o.sentences(toks, drugs))
 	n := &Note{Language: detectLanguage(text), Engine: "offline", Medications: []Medication{}}
 
+	exam, diagnosed := -1, false // the first examination; a diagnosis after it
+	for i := range sents {
+		s := &sents[i]
+		if sec, end := o.heading(toks, s.from, s.to); sec != "" {
+			s.own, s.content = sec, end
+		} else {
+			s.own, s.bare = o.classify(text, toks, drugs, s.from, s.to)
+		}
+		if s.own == Objective && exam < 0 {
+			exam = i
+		}
+		diagnosed = diagnosed || exam >= 0 && i > exam && s.own == Assessment
+	}
 	var cur Section
 	var parts [len(sectionOrder)][]string
 	for i := range sents {
 		s := &sents[i]
-		if sec, end := o.heading(toks, s.from, s.to); sec != "" {
-			cur, s.content = sec, end
-		} else if c := o.cue(text, toks, drugs, s.from, s.to); c != "" {
-			cur = c
-		} else if cur == "" {
+		switch {
+		case s.bare && s.own == Assessment && diagnosed && i < exam:
+			// A disease named before the examination, in a note whose
+			// diagnosis comes after it, is one the patient has:
+			// "Ишемическая болезнь сердца, стенокардия."
+			cur = History
+		case s.own != "":
+			cur = s.own
+		case cur == "":
 			cur = Complaints
-		} else if cur == Assessment && !o.diseaseShaped(text, toks, s.from, s.to) {
+		case cur == Assessment && !o.diseaseShaped(text, toks, s.from, s.to):
 			// What follows a diagnosis without a heading and without a
 			// disease in it is what to do: "Швы не накладывать."
 			cur = Plan
@@ -329,7 +353,8 @@ func (o *Offline) headingAt(toks []token, i, to int) (Section, int, bool) {
 // cuePriority orders sections when a sentence has cues of several.
 var cuePriority = [...]Section{Assessment, Plan, History, Objective, Complaints}
 
-// cue classifies a sentence without a heading, or returns "".
+// cue classifies a sentence without a heading by its cue words, or
+// returns "".
 func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) Section {
 	found := map[Section]bool{}
 	for _, sec := range cuePriority {
@@ -377,13 +402,23 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 			return sec
 		}
 	}
-	if wordCount(toks, from, to) <= maxAssessmentWords && o.diseaseShaped(text, toks, from, to) {
-		if containsPhrase(o.negations, toks, from, to) {
-			return History // a disease denied: "Qandli diabet yo'q."
-		}
-		return Assessment
-	}
 	return ""
+}
+
+// classify is cue, and for a short sentence without a cue that names a
+// disease, the assessment (bare): "Острый цистит." A disease denied is
+// history: "Qandli diabet yo'q."
+func (o *Offline) classify(text string, toks []token, drugs []drugHit, from, to int) (sec Section, bare bool) {
+	if c := o.cue(text, toks, drugs, from, to); c != "" {
+		return c, false
+	}
+	if wordCount(toks, from, to) > maxAssessmentWords || !o.diseaseShaped(text, toks, from, to) {
+		return "", false
+	}
+	if containsPhrase(o.negations, toks, from, to) {
+		return History, false
+	}
+	return Assessment, true
 }
 
 // yearAt reports a calendar year in toks[from:to] ("2019 йилда", "в 2019

@@ -55,7 +55,7 @@ var diseaseWords = []string{
 
 // notDiseases begin like a disease word but name a finding: "болезненный"
 // is not "болезнь".
-var notDiseases = []string{"болезненн", "болезненност"}
+var notDiseases = []string{"болезненн", "болезненност", "нитрит"}
 
 // verbsLikeDiseases end like "-ит" diseases but are complaints.
 var verbsLikeDiseases = map[string]bool{"toshnit": true, "znobit": true, "bespokoit": true, "bolit": true, "svisit": true, "lomit": true}

@@ -169,6 +169,15 @@ func TestHistoryAndOrdersWithoutCues(t *testing.T) {
 	if got := structure(t, "Жалобы на перебои. Курит 20 лет. ЭКГ: ритм синусовый.").Sections.Plan; got != "" {
 		t.Errorf("plan %q, want none", got)
 	}
+	checkSections(t, []sectionCase{
+		{"Жалобы на перебои. Курит 20 лет. ЭКГ: ритм синусовый.", Objective, "ритм синусовый"},
+		{"Объективно: пульс 80. Нитриты в моче положительные.", Objective, "Нитриты в моче"},
+		// A disease named before the examination of a note whose
+		// diagnosis follows it is one the patient has.
+		{"Жалобы на одышку. Хронический бронхит. При осмотре хрипы. Диагноз: пневмония.", History, "Хронический бронхит"},
+		// Without a later diagnosis, it is the diagnosis.
+		{"Жалобы на кашель. Острый бронхит. При осмотре хрипы. Назначено: обильное питьё.", Assessment, "Острый бронхит"},
+	})
 }
 
 // Run-on dictation also moves to the history at what the patient ties
