@@ -2,8 +2,12 @@ package httpedge
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -82,6 +86,29 @@ func TestJWTRefusesWrongIssuerExpiredAndEndless(t *testing.T) {
 		t.Error("unsigned token accepted")
 	}
 	if _, err := v.Verify(ctx, sign(t, Token{Issuer: "oqim", Audience: "oqim-bi", Subject: "u"})); err != nil {
+		t.Errorf("good token refused: %v", err)
+	}
+}
+
+// A validly signed token that gives a claim twice is refused: Go reads
+// the last value, other readers the first.
+func TestJWTRefusesDuplicateClaims(t *testing.T) {
+	v := mustJWT(t, JWTConfig{Secret: secret, Issuer: "oqim", Audience: "oqim-bi", Kind: Analyst})
+	exp := time.Now().Add(time.Hour).Unix()
+	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+	for _, claims := range []string{
+		fmt.Sprintf(`{"iss":"oqim","aud":"oqim-bi","sub":"u","exp":%d,"role":"analyst","regions":["tashkent"],"role":"national"}`, exp),
+		fmt.Sprintf(`{"iss":"oqim","aud":"oqim-bi","sub":"u","exp":%d,"SUB":"admin"}`, exp),
+	} {
+		unsigned := header + "." + base64.RawURLEncoding.EncodeToString([]byte(claims))
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(unsigned))
+		token := unsigned + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+		if p, err := v.Verify(context.Background(), token); err == nil {
+			t.Errorf("%s accepted as %+v", claims, p)
+		}
+	}
+	if _, err := v.Verify(context.Background(), sign(t, Token{Issuer: "oqim", Audience: "oqim-bi", Subject: "u", Role: "analyst"})); err != nil {
 		t.Errorf("good token refused: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -49,7 +50,13 @@ func ReadJSON(body io.Reader, v any) *BodyError {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return &BodyError{http.StatusBadRequest, Error{Detail: "the request body is empty; send a JSON object"}}
 	}
-	if key := duplicateKey(b); key != "" {
+	if !utf8.Valid(b) {
+		// JSON is UTF-8 (RFC 8259). encoding/json would replace the bad
+		// bytes, where the duplicate check below must stop.
+		return &BodyError{http.StatusBadRequest, Error{Detail: fmt.Sprintf("the request body is not valid UTF-8 (byte %d)", invalidUTF8At(b))}}
+	}
+	key, tokErr := duplicateKey(b)
+	if key != "" {
 		return &BodyError{http.StatusBadRequest, Error{Field: key, Reason: ReasonDuplicateKey, Detail: "given twice; send each field once"}}
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -71,7 +78,26 @@ func ReadJSON(body io.Reader, v any) *BodyError {
 	if _, err := dec.Token(); err != io.EOF {
 		return &BodyError{http.StatusBadRequest, Error{Detail: "data after the JSON object; send one object"}}
 	}
+	if tokErr != nil {
+		// encoding/json took what the stricter tokeniser refused (a lone
+		// surrogate escape, say), so the duplicate check did not see all
+		// of the body: refuse rather than trust it.
+		return &BodyError{http.StatusBadRequest, Error{Detail: "invalid JSON: " + tokErr.Error()}}
+	}
 	return nil
+}
+
+// invalidUTF8At returns the offset of the first byte of b that is not
+// valid UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
 }
 
 // DecodeJSON is ReadJSON that answers a refusal itself; it reports whether
@@ -85,24 +111,27 @@ func DecodeJSON(w http.ResponseWriter, body io.Reader, v any) bool {
 }
 
 // duplicateKey returns the path (a.b[2].c) of the first key an object of
-// b gives twice, or "" when there is none or b is not valid JSON (the
-// decode that follows says what is wrong then). Twice means equal up to
+// b gives twice, or "" and why b could not be read to its end (the
+// decode that follows says what is wrong in the common cases). Twice means equal up to
 // case, as encoding/json matches fields: {"version":1,"VERSION":5} sets
 // one field twice, and encoding/json folds Unicode too, so the long s
 // (U+017F) matches s and the Kelvin sign (U+212A) matches k. jsontext
 // (the Go team's encoding/json/v2 prototype) tokenises and refuses exact
 // duplicates itself, saying where.
-func duplicateKey(b []byte) string {
+func duplicateKey(b []byte) (string, error) {
 	dec := jsontext.NewDecoder(bytes.NewReader(b))
 	var names []map[string]bool // per open object or array (nil)
 	for {
 		tok, err := dec.ReadToken()
+		if err == io.EOF {
+			return "", nil
+		}
 		if err != nil {
 			var se *jsontext.SyntacticError
 			if errors.As(err, &se) && errors.Is(se, jsontext.ErrDuplicateName) {
-				return fieldPath(se.JSONPointer)
+				return fieldPath(se.JSONPointer), nil
 			}
-			return ""
+			return "", err
 		}
 		switch tok.Kind() {
 		case '{':
@@ -119,7 +148,7 @@ func duplicateKey(b []byte) string {
 			}
 			folded := foldName(tok.String())
 			if names[len(names)-1][folded] {
-				return fieldPath(dec.StackPointer())
+				return fieldPath(dec.StackPointer()), nil
 			}
 			names[len(names)-1][folded] = true
 		}

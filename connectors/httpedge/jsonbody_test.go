@@ -42,6 +42,11 @@ func TestReadJSON(t *testing.T) {
 		{"malformed", `{"version":1,`, 400, "", "", "JSON"},
 		{"trailing data", `{"version":1} {"version":2}`, 400, "", "", "after the JSON object"},
 		{"empty", "  ", 400, "", "", "empty"},
+		// encoding/json replaces invalid UTF-8 and lone surrogates, where
+		// the duplicate check stops: both are refused, or a duplicate
+		// after them would pass.
+		{"invalid UTF-8 before a duplicate", "{\"items\":[{\"id\":\"\xff\"}],\"version\":1,\"version\":2}", 400, "", "", "not valid UTF-8 (byte 17)"},
+		{"lone surrogate before a duplicate", `{"items":[{"id":"\ud800"}],"version":1,"version":2}`, 400, "", "", "invalid JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var v jsonBodyTarget

@@ -2,6 +2,7 @@ package httpedge
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -115,6 +116,16 @@ func (j *JWT) Verify(_ context.Context, credential string) (Principal, error) {
 	}
 	if c.Subject == "" {
 		return Principal{}, fmt.Errorf("%w: the token has no sub", ErrInvalid)
+	}
+	// A claim given twice ({"role":"analyst",...,"role":"national"}) is
+	// read as the last by Go and as the first by other readers; a tool
+	// that builds claims from user input could be made to mint one.
+	payload, err := base64.RawURLEncoding.DecodeString(credential[strings.IndexByte(credential, '.')+1 : strings.LastIndexByte(credential, '.')])
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: the token's claims: %w", ErrInvalid, err)
+	}
+	if key, err := duplicateKey(payload); key != "" || err != nil {
+		return Principal{}, fmt.Errorf("%w: the token gives the claim %q twice", ErrInvalid, key)
 	}
 	return Principal{Kind: j.cfg.Kind, ID: c.Subject, Name: c.Name, Role: c.Role, Regions: c.Regions}, nil
 }
