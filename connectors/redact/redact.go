@@ -15,8 +15,10 @@
 //   - e-mail addresses.
 //
 // Digits may be separated by spaces, no-break spaces (U+00A0, U+202F,
-// U+2007), thin spaces, dashes, dots and parentheses. One redactor serves
-// every surface, so no two parts of Oqim disagree about what is personal.
+// U+2007), thin spaces, dashes, dots, underscores, slashes and
+// parentheses, be digits of another script, and carry an Uzbek case
+// ending glued to them ("AA1234567ni"). One redactor serves every
+// surface, so no two parts of Oqim disagree about what is personal.
 package redact
 
 import (
@@ -64,6 +66,7 @@ func (r *Redactor) Redact(s string) (string, Counts) {
 	if strings.IndexByte(s, '@') >= 0 {
 		s = r.email.ReplaceAllStringFunc(s, func(string) string { c.Email++; return Email })
 	}
+	s = asciiDigits(s)
 	if !hasDigit(s) {
 		return s, c
 	}
@@ -155,11 +158,44 @@ func hasDigit(s string) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+// asciiDigits writes every decimal digit of another script (full-width
+// １２３, Arabic-Indic ١٢٣) as its ASCII digit, so that a number typed
+// with them is found too. Text without them is returned as it is.
+func asciiDigits(s string) string {
+	other := false
+	for _, r := range s {
+		if r > unicode.MaxASCII && unicode.IsDigit(r) {
+			other = true
+			break
+		}
+	}
+	if !other {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r > unicode.MaxASCII && unicode.IsDigit(r) {
+			return '0' + digitValue(r)
+		}
+		return r
+	}, s)
+}
+
+// digitValue is the value of a Unicode decimal digit: each script's
+// digits are ten consecutive code points from zero (mathematical digits
+// stand in several such sets one after another).
+func digitValue(r rune) rune {
+	z := r
+	for unicode.IsDigit(z - 1) {
+		z--
+	}
+	return (r - z) % 10
+}
+
 // isSep reports whether r may stand between the digit groups of one
 // number.
 func isSep(r rune) bool {
 	switch r {
-	case ' ', '\t', '-', '.', '(', ')', '\u00a0', '\u202f', '\u2007', '\u2009', '\u2010', '\u2011', '\u2012', '\u2013':
+	case ' ', '\t', '-', '.', '(', ')', '_', '/', '\u00a0', '\u202f', '\u2007', '\u2009', '\u2010', '\u2011', '\u2012', '\u2013':
 		return true
 	}
 	return false
@@ -252,9 +288,10 @@ func widen(s string, sp span) span {
 // classify says what the groups gs (digits in all) form, or 0.
 func classify(s string, gs []group, digits int) kind {
 	first, last := gs[0], gs[len(gs)-1]
-	if r, _ := utf8.DecodeRuneInString(s[last.to:]); unicode.IsLetter(r) {
+	if r, _ := utf8.DecodeRuneInString(s[last.to:]); unicode.IsLetter(r) && !caseSuffixAt(s, last.to) {
 		// Digits glued to the letters after them are a code such as
-		// 0AA…, not the end of an identifier.
+		// 0AA…, not the end of an identifier; but Uzbek glues its case
+		// endings to a number ("AA1234567ni", "998901234567ga").
 		return 0
 	}
 	plus := hasPlus(s, first.from)
@@ -356,7 +393,7 @@ func seriesStart(s string, at int) int {
 	// One optional separator between series and number.
 	if k > 0 {
 		r, size := utf8.DecodeLastRuneInString(s[:k])
-		if r == ' ' || r == '\u00a0' || r == '-' || r == '№' || r == '#' || r == ':' {
+		if r == ' ' || r == '\u00a0' || r == '-' || r == '№' || r == '#' || r == ':' || r == '/' || r == '_' {
 			k -= size
 			if r2, size2 := utf8.DecodeLastRuneInString(s[:k]); r2 == ' ' || r2 == '№' {
 				k -= size2
@@ -377,6 +414,29 @@ func seriesStart(s string, at int) int {
 		}
 	}
 	return from
+}
+
+// caseSuffixes are the Uzbek case and plural endings, Latin and Cyrillic,
+// that are written glued to a number.
+var caseSuffixes = map[string]bool{
+	"ni": true, "ga": true, "ka": true, "qa": true, "da": true, "ta": true, "dan": true, "tan": true,
+	"ning": true, "gacha": true, "lik": true, "dagi": true, "ning'": true, "lar": true, "larni": true,
+	"ни": true, "га": true, "ка": true, "қа": true, "да": true, "та": true, "дан": true, "тан": true,
+	"нинг": true, "гача": true, "лик": true, "даги": true, "лар": true, "ларни": true,
+}
+
+// caseSuffixAt reports whether the letters at s[at:] are one of
+// caseSuffixes, as a whole word.
+func caseSuffixAt(s string, at int) bool {
+	end := at
+	for end < len(s) {
+		r, size := utf8.DecodeRuneInString(s[end:])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		end += size
+	}
+	return caseSuffixes[strings.ToLower(s[at:end])]
 }
 
 func seriesLetter(r rune) bool {

@@ -43,6 +43,16 @@ func TestRedactFormats(t *testing.T) {
 		// E-mail.
 		{"pochta: ali.valiyev+gov@mail.uz", "pochta: [EMAIL]", Counts{Email: 1}},
 		{"почта иван@почта.рф", "почта [EMAIL]", Counts{Email: 1}},
+		// Uzbek glues case endings to a number; other separators people
+		// type; digits of other scripts.
+		{"Pasport AA1234567ni yo'qotdim", "Pasport [PASSPORT]ni yo'qotdim", Counts{Passport: 1}},
+		{"JShShIR 30101901234567dan foydalanib", "JShShIR [PINFL]dan foydalanib", Counts{PINFL: 1}},
+		{"998901234567ga qo'ng'iroq qiling", "[PHONE]ga qo'ng'iroq qiling", Counts{Phone: 1}},
+		{"паспорт АА1234567ни", "паспорт [PASSPORT]ни", Counts{Passport: 1}},
+		{"pasport AA/1234567", "pasport [PASSPORT]", Counts{Passport: 1}},
+		{"+998_90_123_45_67", "[PHONE]", Counts{Phone: 1}},
+		{"tel ９０１２３４５６７", "tel [PHONE]", Counts{Phone: 1}},
+		{"pasport AA١٢٣٤٥٦٧", "pasport [PASSPORT]", Counts{Passport: 1}},
 		// Several in a row.
 		{"AA1234567 901234567", "[PASSPORT] [PHONE]", Counts{Passport: 1, Phone: 1}},
 		{"12345678901234 +998901234567", "[PINFL] [PHONE]", Counts{PINFL: 1, Phone: 1}},
@@ -71,6 +81,9 @@ func TestRedactKeepsOrdinaryNumbers(t *testing.T) {
 		"12.03.2025 da 1 250 000 so'm to'ladim",
 		"narxi 2 500 000 va 1.250.000 so'm",
 		"оплатил 12.03.2025 на 1 250 000 сум",
+		// A code with letters glued after its digits is not a suffix.
+		"buyurtma 1234567AB",
+		"2026yilda 3ta ariza",
 	} {
 		if got, n := r.Redact(s); got != s || n.Total() != 0 {
 			t.Errorf("Redact(%q) = %q %+v, want it unchanged", s, got, n)
