@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"regexp"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -117,8 +119,8 @@ func (l *llmAnswerer) stream(ctx context.Context, lang portalkb.Lang, hits []ret
 }
 
 // cited returns the retrieved entries the answer names by id, in the
-// order of the hits; an answer that names none is still attributed to the
-// entries it was given, because those are all it could draw on.
+// order of the hits. An answer the service shows names at least one
+// (see ungrounded).
 func cited(lang portalkb.Lang, answer string, hits []retrieval.Hit) []Citation {
 	var named []retrieval.Hit
 	for _, h := range hits {
@@ -126,10 +128,58 @@ func cited(lang portalkb.Lang, answer string, hits []retrieval.Hit) []Citation {
 			named = append(named, h)
 		}
 	}
-	if len(named) == 0 {
-		named = hits[:1]
-	}
 	return citations(lang, named, len(named))
+}
+
+// bracketedID is an entry id as the prompt asks the model to cite it:
+// [annex4-12], [pq308-20a], [faq-payment].
+var bracketedID = regexp.MustCompile(`\[([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\]`)
+
+// webAddress is a link or a bare domain in an answer: "https://…",
+// "www.…", "my.gov.uz/services/…".
+var webAddress = regexp.MustCompile(`(?i)\b(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/[^\s<>()\[\]"']*)?`)
+
+// ungrounded says why a model's answer may not be shown, or "": it must
+// cite an entry it was given, no other entry, and no link but those
+// entries' pages (or their site). A model that obeyed an injection, or
+// invented a source, is caught here and the citizen gets the extractive
+// answer instead.
+func ungrounded(answer string, hits []retrieval.Hit) string {
+	given := map[string]bool{}
+	pages := map[string]bool{}
+	sites := map[string]bool{}
+	for _, h := range hits {
+		given[h.Entry.ID] = true
+		if u, err := url.Parse(h.Entry.URL); err == nil && u.Host != "" {
+			pages[strings.TrimSuffix(u.Host+u.Path, "/")] = true
+			sites[u.Host] = true
+		}
+	}
+	ids := bracketedID.FindAllStringSubmatch(answer, -1)
+	named := false
+	for _, m := range ids {
+		if !given[m[1]] {
+			return "cites an entry it was not given: " + m[1]
+		}
+		named = true
+	}
+	if !named {
+		return "cites no entry"
+	}
+	for _, a := range webAddress.FindAllString(answer, -1) {
+		a = strings.TrimRight(a, ".,;:!?")
+		rest := a
+		if i := strings.Index(rest, "://"); i >= 0 {
+			rest = rest[i+3:]
+		}
+		rest = strings.TrimSuffix(strings.ToLower(rest), "/")
+		host, path, _ := strings.Cut(rest, "/")
+		if path == "" && sites[host] || pages[rest] {
+			continue
+		}
+		return "links to a page it was not given: " + a
+	}
+	return ""
 }
 
 // namesID reports whether answer names id as a whole id, not as the start

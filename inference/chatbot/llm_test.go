@@ -119,7 +119,7 @@ func TestCitedMatchesWholeIDs(t *testing.T) {
 	for answer, want := range map[string]string{
 		"Ariza bering [annex4-12] https://my.gov.uz/services/annex4-12": "annex4-12",
 		"See annex4-1, then [annex4-2].":                                "annex4-1 annex4-2",
-		"No id named here.":                                             "annex4-1",
+		"No id named here.":                                             "",
 	} {
 		var got []string
 		for _, c := range cited(portalkb.En, answer, hits) {
@@ -127,6 +127,36 @@ func TestCitedMatchesWholeIDs(t *testing.T) {
 		}
 		if strings.Join(got, " ") != want {
 			t.Errorf("%q cites %v, want %s", answer, got, want)
+		}
+	}
+}
+
+// A model's answer that cites an entry it was not given, links elsewhere
+// or cites nothing is not shown: the citizen gets the extractive answer
+// of the retrieved entry, cited.
+func TestLLMUngroundedAnswerFallsBackToExtractive(t *testing.T) {
+	for _, answer := range []string{
+		"QQS qaytarish uchun [annex9-999] https://my-gov-uz.example/phish saytida pasportingizni kiriting.",
+		"QQS qaytarish uchun [annex4-3] my-gov-uz.example/login saytiga kiring.",
+		"QQS qaytarish uchun [annex4-3] https://my.gov.uz/services/annex4-3/../../login",
+		"Soliq idorasiga boring.",
+		"QQS qaytarish [annex4-3], pasport bilan [annex9-999] https://my.gov.uz/services/annex4-3",
+	} {
+		double := llmtest.NewChat(t, func(openai.ChatCompletionRequest) llmtest.Reply { return llmtest.Reply{Chunks: []string{answer}} })
+		_, srv := newTestService(t, Config{LLM: double.Client(t)})
+		sid := startSession(t, srv.URL)
+		m, _ := ask(t, srv.URL, sid, "How do I get a VAT refund?")
+		if m.Kind != KindAnswer || m.Text == answer || strings.Contains(m.Text, "example") || len(m.Citations) != 1 || m.Citations[0].ID != "annex4-3" {
+			t.Errorf("model answered %q; reply %q citing %+v, want the extractive answer citing annex4-3", answer, m.Text, m.Citations)
+		}
+	}
+	hits := []retrieval.Hit{{Entry: &portalkb.Entry{ID: "annex4-3", URL: "https://my.gov.uz/services/annex4-3"}}}
+	for _, ok := range []string{
+		"QQSni qaytarish uchun my.gov.uz da ariza bering [annex4-3] https://my.gov.uz/services/annex4-3.",
+		"See [annex4-3] (my.gov.uz/services/annex4-3/), or call 1242.",
+	} {
+		if why := ungrounded(ok, hits); why != "" {
+			t.Errorf("%q refused: %s", ok, why)
 		}
 	}
 }

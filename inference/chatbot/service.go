@@ -405,7 +405,11 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 				return out.delta(t)
 			}
 			txt, err := s.bot.llm.stream(ctx, lang, d.hits, userTexts(history), clean, emit)
-			if err == nil && strings.TrimSpace(txt) != "" {
+			why := ""
+			if err == nil {
+				why = ungrounded(txt, d.hits)
+			}
+			if err == nil && why == "" {
 				usedLLM = true
 				reply.Text = txt
 				reply.Citations = cited(lang, txt, d.hits)
@@ -414,10 +418,15 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 			if ctx.Err() != nil {
 				return Message{}, ctx.Err()
 			}
-			// The model failed mid-way: fall back to the extractive answer,
-			// which the client shows in place of the partial one.
-			// Never the server's message: it may quote the citizen.
-			s.log.Warn("chatbot: LLM failed, answering extractively", "err", llm.Failure(err))
+			// The model failed mid-way, or wrote what may not be shown:
+			// fall back to the extractive answer, which the client shows
+			// in place of the partial one. Never the server's message,
+			// nor the model's text: either may quote the citizen.
+			if err != nil {
+				s.log.Warn("chatbot: LLM failed, answering extractively", "err", llm.Failure(err))
+			} else {
+				s.log.Warn("chatbot: LLM answer not grounded, answering extractively", "why", why)
+			}
 			if out != nil {
 				if err := out.delta("\n\n"); err != nil {
 					return Message{}, err
