@@ -89,7 +89,8 @@ var cues = map[Section][]string{
 		"регионарные лимфоузлы", "limfa tugunlari", "отделяемое", "барабанная перепонка", "nog'ora parda",
 		"локально", "status localis", "локальный статус", "mahalliy status",
 		// how the examination was made
-		"отоскоп", "otoskop", "риноскоп", "ларингоскоп", "per rectum", "ректально", "бимануально"},
+		"отоскоп", "otoskop", "риноскоп", "ларингоскоп", "per rectum", "ректально", "бимануально",
+	},
 	Assessment: {"tashxis", "диагноз", "ташхис", "подозрение на", "shubha", "gumon"},
 	Plan: {"tavsiya", "назнач", "рекоменд", "buyur", "tayinla", "nazorat", "контроль", "явка", "qayta ko'rik",
 		"qayta kelish", "повторн", "направлен", "yo'llanma", "yo'llan", "konsultatsiya", "консультац",
@@ -241,3 +242,17 @@ var doseLimits = []string{"не чаще", "не более", "не больше
 // таблетке", "1 ta chaynaladigan tabletka".
 var dosageForms = []string{"жевательн", "шипуч", "растворим", "диспергир", "сублингвал", "chaynal", "eriydigan",
 	"chewable", "effervescent"}
+
+// labAnalytes are what a laboratory measures. With a value or a result
+// word after them (labResults) they are a finding ("Глюкоза натощак 11,8",
+// "лейкоциты сплошь"); without, an order ("1 ҳафтадан кейин калий ва
+// креатинин").
+var (
+	labAnalytes = []string{"глюкоз", "glyukoza", "hba1c", "гликированн", "гемоглобин", "gemoglobin", "холестерин",
+		"xolesterin", "креатинин", "kreatinin", "калий", "kaliy", "натрий", "билирубин", "bilirubin", "ттг", "ttg",
+		"соэ", "ферритин", "ferritin", "мочевин", "лейкоцит", "leykotsit", "тромбоцит", "trombotsit", "эритроцит",
+		"eritrotsit", "срб", "с-реактивн", "прокальцитонин", "тропонин", "troponin", "алт", "аст", "inr", "мно"}
+	labResults = []string{"повышен", "снижен", "норм", "положительн", "отрицательн", "сплошь", "единичн", "много",
+		"нет", "не обнаруж", "обнаруж", "в пределах", "yuqori", "past", "normada", "musbat", "manfiy", "oshgan",
+		"pasaygan", "ko'p", "yo'q", "topil", "aniqlan"}
+)

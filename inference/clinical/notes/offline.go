@@ -34,6 +34,8 @@ type Offline struct {
 	sides        []string
 	negations    []phrase
 	tests        []string
+	analytes     []phrase
+	labResults   []phrase
 	limits       []phrase
 	formWords    []string
 	specialists  []string
@@ -90,6 +92,8 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		sides:        normalizeWords([]string{"tomonlama"}),
 		negations:    compilePhrases(negations),
 		tests:        normalizeWords(investigations),
+		analytes:     compilePhrases(labAnalytes),
+		labResults:   compilePhrases(labResults),
 		limits:       compilePhrases(doseLimits),
 		formWords:    normalizeWords(dosageForms),
 		specialists:  normalizeWords(specialists),
@@ -163,8 +167,8 @@ func (o *Offline) structure(text string) *Note {
 		} else {
 			s.own, s.bare = o.classify(text, toks, drugs, s.from, s.to)
 		}
-		if s.own == Objective && exam < 0 {
-			exam = i
+		if s.own == Objective && exam < 0 && (s.content > s.from || o.lab(toks, s.from, s.to) == labNone) {
+			exam = i // the examination, not a test result the patient brought
 		}
 		diagnosed = diagnosed || exam >= 0 && i > exam && s.own == Assessment
 	}
@@ -383,6 +387,14 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 			found[Objective] = true
 		}
 	}
+	if !found[History] && !found[Plan] && !found[Objective] {
+		switch o.lab(toks, from, to) {
+		case labValue:
+			found[Objective] = true
+		case labOrder:
+			found[Plan] = true
+		}
+	}
 	if !found[Plan] && !found[Objective] && o.testOrdered(toks, from, to) {
 		found[Plan] = true
 	}
@@ -419,6 +431,41 @@ func (o *Offline) classify(text string, toks []token, drugs []drugHit, from, to 
 		return History, false
 	}
 	return Assessment, true
+}
+
+// labKind is what a sentence says of a laboratory analyte.
+type labKind uint8
+
+const (
+	labNone  labKind = iota
+	labValue         // its value or result: a finding
+	labOrder         // the analyte alone: to be measured
+)
+
+// labReach is how many tokens after an analyte its value may stand
+// ("Глюкоза натощак 11,8", "HbA1c 9,2%").
+const labReach = 3
+
+// lab reports whether toks[from:to] gives a laboratory value, or names an
+// analyte without one, which orders it.
+func (o *Offline) lab(toks []token, from, to int) labKind {
+	named := false
+	for i := from; i < to; i++ {
+		n := longestMatch(o.analytes, toks, i)
+		if n == 0 {
+			continue
+		}
+		named = true
+		for k := i + n; k < min(i+n+labReach, to); k++ {
+			if toks[k].kind == numberTok || longestMatch(o.labResults, toks, k) > 0 {
+				return labValue
+			}
+		}
+	}
+	if named {
+		return labOrder
+	}
+	return labNone
 }
 
 // yearAt reports a calendar year in toks[from:to] ("2019 йилда", "в 2019
@@ -779,8 +826,10 @@ func (o *Offline) drugAt(toks []token, i int) (string, int) {
 		return best, bestN
 	}
 	// One typo in a long single-word name ("paratsetomol"), though not in
-	// its first letter, which keeps the lookup to one bucket.
-	if len(w) < 6 {
+	// its first letter, which keeps the lookup to one bucket; never in a
+	// disease's name, which a brand may be one letter from ("диабетом",
+	// "Диабетон").
+	if len(w) < 6 || longestMatch(o.diseases, toks, i) > 0 {
 		return "", 0
 	}
 	for _, d := range cands {

@@ -55,7 +55,9 @@ var diseaseWords = []string{
 
 // notDiseases begin like a disease word but name a finding: "болезненный"
 // is not "болезнь".
-var notDiseases = []string{"болезненн", "болезненност", "нитрит"}
+var notDiseases = []string{"болезненн", "болезненност", "нитрит",
+	// sugars end like "-оз" diseases
+	"глюкоз", "лактоз", "фруктоз", "сахароз", "glyukoz", "laktoz"}
 
 // verbsLikeDiseases end like "-ит" diseases but are complaints.
 var verbsLikeDiseases = map[string]bool{"toshnit": true, "znobit": true, "bespokoit": true, "bolit": true, "svisit": true, "lomit": true}

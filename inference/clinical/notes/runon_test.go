@@ -213,3 +213,25 @@ func TestReportedTemperatureIsNotAVital(t *testing.T) {
 		}
 	}
 }
+
+// A laboratory value is a finding wherever it is said; an analyte named
+// without one is ordered. A value the patient brought before the
+// examination does not start it.
+func TestLaboratoryValuesAndOrders(t *testing.T) {
+	checkSections(t, []sectionCase{
+		{"Анамнез: болеет 5 лет. Глюкоза натощак 7,8 ммоль/л.", Objective, "Глюкоза натощак 7,8"},
+		{"Объективно: живот мягкий. Фруктоза в моче.", Objective, "Фруктоза в моче"},
+		{"Объективно: пульс 80. Калий и креатинин через неделю.", Plan, "Калий и креатинин"},
+		{"Жалобы на слабость. ТТГ 14,2. Гипертоническая болезнь. При осмотре отёки. Диагноз: гипотиреоз.",
+			History, "Гипертоническая болезнь"},
+	})
+}
+
+// A disease's name one letter from a brand ("диабетом", "Диабетон") is
+// not the drug.
+func TestDiseaseIsNotATypoOfABrand(t *testing.T) {
+	n := structure(t, "Анамнез: болеет 3 года. Мать страдает диабетом. Назначено: обильное питьё.")
+	if len(n.Medications) != 0 || !strings.Contains(n.Sections.History, "Мать страдает диабетом") {
+		t.Errorf("medications %+v, history %q; want none and the mother's diabetes in the history", n.Medications, n.Sections.History)
+	}
+}
