@@ -57,6 +57,13 @@ func TestDosingForms(t *testing.T) {
 			Medication{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg"}},
 		{"Tavsiya: Paratsetamol 500 mg harorat ko'tarilganda sutkada 4 martadan ko'p emas.",
 			Medication{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg"}},
+		// Puffs as Russian and Uzbek say them; zinc in Uzbek.
+		{"Назначено: мометазон спрей по 2 пшика 1 раз в день.",
+			Medication{Name: "mometasone", DoseValue: 2, DoseUnit: "puff", TimesPerDay: 1}},
+		{"Tavsiya: mometazon spreyi 2 puflashdan kuniga 1 marta.",
+			Medication{Name: "mometasone", DoseValue: 2, DoseUnit: "puff", TimesPerDay: 1}},
+		{"Tavsiya: rux sulfat 20 mg kuniga 1 mahal 10 kun.",
+			Medication{Name: "zinc sulfate", DoseValue: 20, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 10}},
 		// A dosage form may stand between the count and its unit.
 		{"Назначено: лоратадин по 1 шипучей таблетке 1 раз в день.",
 			Medication{Name: "loratadine", DoseValue: 1, DoseUnit: "tablet", TimesPerDay: 1}},

@@ -96,7 +96,9 @@ var cues = map[Section][]string{
 		"qayta kelish", "повторн", "направлен", "yo'llanma", "yo'llan", "konsultatsiya", "консультац",
 		"сдать", "topshirish", "обильное питье", "обильное питьё", "ko'p suyuqlik", "parhez", "диета",
 		"постельный режим", "yotoq rejimi", "госпитализ", "gospitaliz", "kontrol",
-		"takrorla", "повторить", "больничн", "режим", "mumkin emas", "не рекомендуется", "исключить"},
+		"takrorla", "повторить", "больничн", "режим", "mumkin emas", "не рекомендуется", "исключить",
+		// continue, limit, prevent: what the patient is to do
+		"davom ettir", "продолжить", "cheklash", "ограничить", "ограничение", "oldini olish", "профилактик"},
 }
 
 // reportedMarkers, next to a number, say it was reported by the patient
@@ -110,15 +112,22 @@ var reportedMarkers = []string{"до", "gacha", "ko'tarilgan", "поднимал
 // makes it history, not a prescription.
 var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "принимала", "принимает", "qabul qilgan",
 	"qabul qildi", "qabul qiladi", "pil", "пил", "пила", "qilgan", "без эффекта", "samara bermadi",
-	"yordam bermadi", "не помог", "allergi", "аллерги", "непереносим", "не назнач", "не принимать",
-	"отмен", "bekor qil", "to'xtat", "ichmasin", "qabul qilmasin",
+	"yordam bermadi", "не помог", "allergi", "аллерги", "непереносим",
+	// stopped, by the doctor or the patient, in any form ("отменён",
+	// "to'xtatgan"); the orders to stop are stopVerbs
+	"отмен", "bekor qil", "to'xtat",
 	// taken now or before, by the patient: history, not this plan
 	"ichadi", "ichyapti", "tomizgan", "tomizdi", "surtgan", "получал", "получала", "закончил", "помогал",
 	"помогает", "yordam bergan", "в прошлом", "o'tgan yili",
-	"лечил", "davolangan",
+	"лечил", "davolangan", "yordam bermagan", "samara bermagan", "naf bermagan", "не помогло", "не помогал",
 	// a reaction the drug caused: "на амоксициллин была крапивница"
 	"была крапивница", "была сыпь", "была реакция", "реакция на", "был отёк", "был отек",
 	"toshma chiqqan", "toshma chiqdi", "eshakemi chiqqan", "eshakemi bo'lgan", "reaksiya bergan"}
+
+// stopVerbs near a drug order it stopped or kept from the patient: not
+// prescribed, but an order of the plan ("Нафтизинни тўхтатиш.").
+var stopVerbs = []string{"не назнач", "не принимать", "отменить", "отмена", "bekor qilish", "bekor qilinsin",
+	"to'xtatish", "to'xtating", "to'xtatilsin", "ichmasin", "qabul qilmasin"}
 
 // illIsWords ("болеет") followed by how long it has lasted (howLongWords
 // whole, howLongStems as prefixes; normalised forms) open the history of
@@ -181,8 +190,9 @@ var doseUnitWords = map[string][]string{
 	"tablet":  {"таблет", "tabletka", "tab", "табл", "tabl", "таб"},
 	"capsule": {"капсул", "kapsula", "kaps"},
 	"drop":    {"капл", "капель", "tomchi"},
-	"puff":    {"вдох", "ингаляц", "ingalyatsiya", "inhalyatsiya", "puff", "doza", "доза", "дозы", "purkash", "впрыск", "нажат", "spray"},
-	"sachet":  {"пакет", "paket", "sashe", "саше"},
+	"puff": {"вдох", "ингаляц", "ingalyatsiya", "inhalyatsiya", "puff", "doza", "доза", "дозы", "purkash", "впрыск", "нажат", "spray",
+		"пшик", "puflash", "puflam"},
+	"sachet": {"пакет", "paket", "sashe", "саше"},
 }
 
 // diagnosisModifiers qualify a diagnosis before its disease word: course,
@@ -251,7 +261,9 @@ var (
 	labAnalytes = []string{"глюкоз", "glyukoza", "hba1c", "гликированн", "гемоглобин", "gemoglobin", "холестерин",
 		"xolesterin", "креатинин", "kreatinin", "калий", "kaliy", "натрий", "билирубин", "bilirubin", "ттг", "ttg",
 		"соэ", "ферритин", "ferritin", "мочевин", "лейкоцит", "leykotsit", "тромбоцит", "trombotsit", "эритроцит",
-		"eritrotsit", "срб", "с-реактивн", "прокальцитонин", "тропонин", "troponin", "алт", "аст", "inr", "мно"}
+		"eritrotsit", "срб", "с-реактивн", "прокальцитонин", "тропонин", "troponin", "алт", "аст", "inr", "мно",
+		// tests whose result is a word: "Экспресс-тест на грипп положительный"
+		"тест", "test", "экспресс-тест", "ekspress-test", "пцр", "pcr", "ифа", "ifa", "посев", "ekma"}
 	labResults = []string{"повышен", "снижен", "норм", "положительн", "отрицательн", "сплошь", "единичн", "много",
 		"нет", "не обнаруж", "обнаруж", "в пределах", "yuqori", "past", "normada", "musbat", "manfiy", "oshgan",
 		"pasaygan", "ko'p", "yo'q", "topil", "aniqlan"}

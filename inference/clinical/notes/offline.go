@@ -18,7 +18,8 @@ type Offline struct {
 	tails        []phrase
 	cues         map[Section][]phrase
 	reported     []phrase
-	historyVerbs []phrase
+	historyVerbs []phrase // historyVerbs and stopVerbs: the drug is not prescribed
+	stopVerbs    []phrase
 	vitalKeys    map[string][]phrase
 	vitalSkip    wordSet
 	bpSeparators wordSet
@@ -76,7 +77,8 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		tails:        compilePhrases(headingTails),
 		cues:         map[Section][]phrase{},
 		reported:     compilePhrases(reportedMarkers),
-		historyVerbs: compilePhrases(historyVerbs),
+		historyVerbs: compilePhrases(append(append([]string(nil), historyVerbs...), stopVerbs...)),
+		stopVerbs:    compilePhrases(stopVerbs),
 		vitalKeys:    map[string][]phrase{},
 		vitalSkip:    compileWords(vitalSkip),
 		bpSeparators: compileWords(bpSeparators),
@@ -173,6 +175,7 @@ func (o *Offline) structure(text string) *Note {
 		diagnosed = diagnosed || exam >= 0 && i > exam && s.own == Assessment
 	}
 	var cur Section
+	planned := false // a sentence opened the plan by its heading or words
 	var parts [len(sectionOrder)][]string
 	for i := range sents {
 		s := &sents[i]
@@ -182,6 +185,11 @@ func (o *Offline) structure(text string) *Note {
 			// diagnosis comes after it, is one the patient has:
 			// "Ишемическая болезнь сердца, стенокардия."
 			cur = History
+		case s.bare && (s.own == History && cur == Objective || s.own == Assessment && cur == Plan && planned):
+			// A disease denied during the examination is a finding
+			// ("Яралар йўқ."); one named among the orders, once a heading
+			// or an order opened them, is one of them ("Кабинет
+			// диабетической стопы.").
 		case s.own != "":
 			cur = s.own
 		case cur == "":
@@ -192,6 +200,7 @@ func (o *Offline) structure(text string) *Note {
 			cur = Plan
 		}
 		s.section = cur
+		planned = planned || s.own == Plan
 		if s.content < s.to {
 			if t := sentenceText(text, toks, s.content, s.to); t != "" {
 				k := sectionIndex(cur)
@@ -395,7 +404,7 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 			found[Plan] = true
 		}
 	}
-	if !found[Plan] && !found[Objective] && o.testOrdered(toks, from, to) {
+	if !found[Plan] && !found[Objective] && o.testOrdered(text, toks, from, to) {
 		found[Plan] = true
 	}
 	// A drug named without a verb of past or current intake is
@@ -403,8 +412,13 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 	// birinchi 3 kunida").
 	for i := from; i < to && !found[Plan]; i++ {
 		if drugs[i].n > 0 {
-			if !containsPhrase(o.historyVerbs, toks, from, to) {
+			switch {
+			case !containsPhrase(o.historyVerbs, toks, from, to):
 				found[Plan] = true
+			case containsPhrase(o.stopVerbs, toks, from, to):
+				found[Plan] = !found[History] // "Нафтизинни тўхтатиш."; not "отменён в прошлом году"
+			default:
+				found[History] = true // "Paratsetamol yordam bermagan."
 			}
 			break
 		}
@@ -418,8 +432,8 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 }
 
 // classify is cue, and for a short sentence without a cue that names a
-// disease, the assessment (bare): "Острый цистит." A disease denied is
-// history: "Qandli diabet yo'q."
+// disease (bare), the assessment ("Острый цистит."), or the history when
+// it is denied ("Qandli diabet yo'q.").
 func (o *Offline) classify(text string, toks []token, drugs []drugHit, from, to int) (sec Section, bare bool) {
 	if c := o.cue(text, toks, drugs, from, to); c != "" {
 		return c, false
@@ -428,7 +442,7 @@ func (o *Offline) classify(text string, toks []token, drugs []drugHit, from, to 
 		return "", false
 	}
 	if containsPhrase(o.negations, toks, from, to) {
-		return History, false
+		return History, true
 	}
 	return Assessment, true
 }
@@ -443,22 +457,26 @@ const (
 )
 
 // labReach is how many tokens after an analyte its value may stand
-// ("Глюкоза натощак 11,8", "HbA1c 9,2%").
-const labReach = 3
+// ("Глюкоза натощак 11,8", "тест на грипп A положительный").
+const labReach = 5
 
-// lab reports whether toks[from:to] gives a laboratory value, or names an
-// analyte without one, which orders it.
+// lab reports whether toks[from:to] gives a laboratory value (or a
+// test's result after a colon), or names an analyte without one, which
+// orders it.
 func (o *Offline) lab(toks []token, from, to int) labKind {
 	named := false
 	for i := from; i < to; i++ {
+		if toks[i].kind == wordTok && isOneOf(toks[i].norm, o.tests...) && containsPunct(toks, i+1, to, ":") {
+			return labValue // "ФГДС от 01.02: эзофагит"
+		}
 		n := longestMatch(o.analytes, toks, i)
 		if n == 0 {
 			continue
 		}
 		named = true
 		for k := i + n; k < min(i+n+labReach, to); k++ {
-			if toks[k].kind == numberTok || longestMatch(o.labResults, toks, k) > 0 {
-				return labValue
+			if toks[k].kind == numberTok && !(k+1 < to && o.timeWord(toks[k+1])) || longestMatch(o.labResults, toks, k) > 0 {
+				return labValue // not "креатинин через 3 дня"
 			}
 		}
 	}
@@ -486,7 +504,10 @@ func yearAt(toks []token, from, to int) bool {
 // ("Ginekolog ko'rigi."): the plan. A test with its result is a finding:
 // "ЭКГ: ритм синусовый", "ЭКГда ...", "на ЭКГ ..."; the caller has
 // already ruled out sentences with findings or vital signs.
-func (o *Offline) testOrdered(toks []token, from, to int) bool {
+func (o *Offline) testOrdered(text string, toks []token, from, to int) bool {
+	if o.diseaseShaped(text, toks, from, to) || containsPunct(toks, from, to, ":") {
+		return false // a result: "ФГДС от 12.03: эзофагит", "по ФГДС — ГЭРБ"
+	}
 	for i := from; i < to; i++ {
 		t := toks[i]
 		if t.kind != wordTok {
@@ -1198,3 +1219,20 @@ func timeOfDay(toks []token, i int) string {
 // prohibitionScope is how many tokens after a drug's name a prohibition
 // reaches.
 const prohibitionScope = 6
+
+// containsPunct reports the mark p in toks[from:to].
+func containsPunct(toks []token, from, to int, p string) bool {
+	for i := from; i < to; i++ {
+		if toks[i].is(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// timeWord reports a word of days, weeks or months: a number before it is
+// when, not a value.
+func (o *Offline) timeWord(t token) bool {
+	return t.kind == wordTok && (isDayWord(t.norm) || isOneOf(t.norm, "oy", "oyga", "oydan") ||
+		hasAnyPrefix(t.norm, "nedel", "hafta", "mesyats", "sutk", "chas", "soat"))
+}

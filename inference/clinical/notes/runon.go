@@ -46,6 +46,8 @@ var diseaseWords = []string{
 	// have names of their own
 	"otit", "suvchechak", "ветрян", "qizamiq", "корь", "кори", "qizilcha", "краснух", "скарлатин",
 	"koklyush", "коклюш",
+	// a deficiency: "D vitamini yetishmovchiligi", "дефицит железа"
+	"etishmovchilig", "yetishmovchilig", "tanqislig", "дефицит", "недостаточност",
 	// a grade of severity is said only of a diagnosis ("среднетяжёлая
 	// форма", "o'rta og'ir shakl"); "shakl" alone is also a shape
 	// ("tizzalar shakli o'zgargan")

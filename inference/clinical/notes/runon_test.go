@@ -235,3 +235,37 @@ func TestDiseaseIsNotATypoOfABrand(t *testing.T) {
 		t.Errorf("medications %+v, history %q; want none and the mother's diabetes in the history", n.Medications, n.Sections.History)
 	}
 }
+
+// Where a sentence stands decides what a bare disease in it is: denied
+// during the examination, a finding; named among the orders, an order. A
+// deficiency of a vitamin is a diagnosis, not the vitamin prescribed; a
+// test with its result word is a finding; a test whose result follows a
+// colon or names a disease is not ordered.
+func TestSentencesByPlace(t *testing.T) {
+	checkSections(t, []sectionCase{
+		{"Ko'rikda: puls 80, oyoqlar iliq. Yaralar yo'q. Tashxis: diabetik tovon.", Objective, "Yaralar yo'q"},
+		{"Диагноз: артроз. Назначено: мелоксикам 7,5 мг. Школа артроза.", Plan, "Школа артроза"},
+		{"Tashxis: osteoporoz. D vitamini yetishmovchiligi. Tavsiya: parhez.", Assessment, "D vitamini yetishmovchiligi"},
+		{"Жалобы на боль в горле. Экспресс-тест на стрептококк A положительный.", Objective, "Экспресс-тест на стрептококк"},
+		{"Объективно: живот мягкий. Учитывая ФГДС — ГЭРБ.", Assessment, "ГЭРБ"},
+		{"Жалобы на изжогу. Курит. ФГДС от 01.02: эзофагит.", Objective, "ФГДС от 01.02"},
+		// Orders that are neither drugs nor tests.
+		{"Ko'rikda: qorin yumshoq. Emizishni davom ettirish.", Plan, "Emizishni davom ettirish"},
+		{"Ko'rikda: qorin yumshoq. Sut mahsulotlarini cheklash.", Plan, "Sut mahsulotlarini cheklash"},
+		// Stopping a drug is an order; one stopped before is history.
+		{"Anamnez: 10 kun. Naftizinni to'xtatish.", Plan, "Naftizinni to'xtatish"},
+		{"Anamnez: 10 kun. Naftizinni o'zi to'xtatgan.", History, "Naftizinni o'zi to'xtatgan"},
+		{"Анамнез: ИБС. Дигоксин отменить в прошлом году.", History, "Дигоксин отменить"},
+		// A number before days is when, not a value; a test's result may
+		// stand a few words on; a test that finds a disease is no order.
+		{"Объективно: пульс 80. Креатинин через 3 дня.", Plan, "Креатинин через 3 дня"},
+		{"Жалобы на боль в груди. Тест на тропонин отрицательный.", Objective, "Тест на тропонин"},
+		{"Объективно: живот мягкий. По данным УЗИ желчнокаменная болезнь.", Assessment, "желчнокаменная болезнь"},
+		{"Tashxis: osteoporoz. Yiqilishning oldini olish.", Plan, "Yiqilishning oldini olish"},
+	})
+	// A drug that did not help is history.
+	n := structure(t, "Shikoyatlari: bosh og'rig'i. Paratsetamol yordam bermagan. Ko'rikda: puls 70.")
+	if len(n.Medications) != 0 || !strings.Contains(n.Sections.History, "Paratsetamol yordam bermagan") {
+		t.Errorf("medications %+v, history %q", n.Medications, n.Sections.History)
+	}
+}
