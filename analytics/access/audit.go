@@ -1,6 +1,7 @@
 package access
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -111,12 +112,9 @@ func NewAuditor(conn driver.Conn, db string, cfg AuditorConfig) *ClickHouseAudit
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.MaxPending <= 0 {
-		cfg.MaxPending = DefaultMaxPending
-	}
-	if cfg.MaxUnauthenticated <= 0 {
-		cfg.MaxUnauthenticated = DefaultMaxUnauthenticated
-	}
+	// A setting of zero or less takes its default.
+	cfg.MaxPending = cmp.Or(max(cfg.MaxPending, 0), DefaultMaxPending)
+	cfg.MaxUnauthenticated = cmp.Or(max(cfg.MaxUnauthenticated, 0), DefaultMaxUnauthenticated)
 	a := &ClickHouseAuditor{conn: conn, table: db + ".kpi_audit", cfg: cfg, unauth: map[unauthKey]uint64{},
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go a.loop()

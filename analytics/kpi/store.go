@@ -6,6 +6,7 @@
 package kpi
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -187,15 +188,10 @@ type Filter struct {
 }
 
 func (f *Filter) defaults() {
-	if f.StalledDays <= 0 {
-		f.StalledDays = 10
-	}
-	if f.Limit <= 0 {
-		f.Limit = 10
-	}
-	if f.HorizonDays <= 0 {
-		f.HorizonDays = 60
-	}
+	// A setting of zero or less takes its default.
+	f.StalledDays = cmp.Or(max(f.StalledDays, 0), 10)
+	f.Limit = cmp.Or(max(f.Limit, 0), 10)
+	f.HorizonDays = cmp.Or(max(f.HorizonDays, 0), 60)
 }
 
 // CountryLabel is the region column's value in country-level rows: UZ

@@ -6,6 +6,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -138,12 +139,9 @@ func Run(ctx context.Context, conn driver.Conn, o Options) (*Report, error) {
 	default:
 		return nil, fmt.Errorf("bench: rows %q: want %s or %s", o.Rows, RowsEnvelope, RowsSmall)
 	}
-	if o.Pipeline.BatchSize <= 0 {
-		o.Pipeline.BatchSize = defaultBatchSize
-	}
-	if o.Pipeline.BatchInterval <= 0 {
-		o.Pipeline.BatchInterval = time.Second
-	}
+	// A setting of zero or less takes its default.
+	o.Pipeline.BatchSize = cmp.Or(max(o.Pipeline.BatchSize, 0), defaultBatchSize)
+	o.Pipeline.BatchInterval = cmp.Or(max(o.Pipeline.BatchInterval, 0), time.Second)
 	if o.Pipeline.Allocator == "" {
 		o.Pipeline.Allocator = pipeline.DefaultAllocator
 	}

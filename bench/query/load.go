@@ -6,6 +6,7 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -106,15 +107,10 @@ func Load(ctx context.Context, conn driver.Conn, db string, o Options) (*LoadRep
 		o.Now = time.Now()
 	}
 	o.Now = o.Now.UTC().Truncate(time.Second)
-	if o.AppsPerDay <= 0 {
-		o.AppsPerDay = 55000
-	}
-	if o.BatchRows <= 0 {
-		o.BatchRows = 250000
-	}
-	if o.Workers <= 0 {
-		o.Workers = 2
-	}
+	// A setting of zero or less takes its default.
+	o.AppsPerDay = cmp.Or(max(o.AppsPerDay, 0), 55000)
+	o.BatchRows = cmp.Or(max(o.BatchRows, 0), 250000)
+	o.Workers = cmp.Or(max(o.Workers, 0), 2)
 	ref, err := region.Load()
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -159,12 +160,9 @@ func Run(ctx context.Context, conn driver.Conn, o RunOptions) (*Report, error) {
 	if o.Database == "" {
 		return nil, errors.New("bench query: Database is required")
 	}
-	if o.Warmup <= 0 {
-		o.Warmup = 2
-	}
-	if o.Repeats <= 0 {
-		o.Repeats = 20
-	}
+	// A setting of zero or less takes its default.
+	o.Warmup = cmp.Or(max(o.Warmup, 0), 2)
+	o.Repeats = cmp.Or(max(o.Repeats, 0), 20)
 	if o.MinTime == 0 {
 		o.MinTime = 500 * time.Millisecond
 	}

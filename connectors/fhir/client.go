@@ -10,6 +10,7 @@ package fhir
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,15 +68,10 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("fhir: auth header %q is not a header name (letters, digits and -)", cfg.AuthHeader)
 		}
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Second
-	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = 5
-	}
-	if cfg.MinBackoff <= 0 {
-		cfg.MinBackoff = 500 * time.Millisecond
-	}
+	// A setting of zero or less takes its default.
+	cfg.Timeout = cmp.Or(max(cfg.Timeout, 0), 30*time.Second)
+	cfg.MaxAttempts = cmp.Or(max(cfg.MaxAttempts, 0), 5)
+	cfg.MinBackoff = cmp.Or(max(cfg.MinBackoff, 0), 500*time.Millisecond)
 	if cfg.MaxBackoff < cfg.MinBackoff {
 		cfg.MaxBackoff = max(30*time.Second, cfg.MinBackoff)
 	}

@@ -1,6 +1,7 @@
 package httpedge
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net"
@@ -33,21 +34,12 @@ const (
 )
 
 func (t Timeouts) withDefaults() Timeouts {
-	if t.ReadHeader <= 0 {
-		t.ReadHeader = DefaultReadHeaderTimeout
-	}
-	if t.Read <= 0 {
-		t.Read = DefaultReadTimeout
-	}
-	if t.Write <= 0 {
-		t.Write = DefaultWriteTimeout
-	}
-	if t.Idle <= 0 {
-		t.Idle = DefaultIdleTimeout
-	}
-	if t.Drain <= 0 {
-		t.Drain = DefaultDrain
-	}
+	// A setting of zero or less takes its default.
+	t.ReadHeader = cmp.Or(max(t.ReadHeader, 0), DefaultReadHeaderTimeout)
+	t.Read = cmp.Or(max(t.Read, 0), DefaultReadTimeout)
+	t.Write = cmp.Or(max(t.Write, 0), DefaultWriteTimeout)
+	t.Idle = cmp.Or(max(t.Idle, 0), DefaultIdleTimeout)
+	t.Drain = cmp.Or(max(t.Drain, 0), DefaultDrain)
 	return t
 }
 

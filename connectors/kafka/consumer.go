@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -101,15 +102,10 @@ func (cl *Cluster) NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	if len(cl.brokers) == 0 || cfg.Group == "" || len(cfg.Topics) == 0 {
 		return nil, errors.New("kafka: a consumer needs brokers, a group and topics")
 	}
-	if cfg.FetchBytes <= 0 {
-		cfg.FetchBytes = 4 << 20
-	}
-	if cfg.FetchWait <= 0 {
-		cfg.FetchWait = 250 * time.Millisecond
-	}
-	if cfg.Queue <= 0 {
-		cfg.Queue = 4
-	}
+	// A setting of zero or less takes its default.
+	cfg.FetchBytes = cmp.Or(max(cfg.FetchBytes, 0), 4<<20)
+	cfg.FetchWait = cmp.Or(max(cfg.FetchWait, 0), 250*time.Millisecond)
+	cfg.Queue = cmp.Or(max(cfg.Queue, 0), 4)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -8,6 +8,7 @@ package llm
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,15 +82,10 @@ func New(cfg Config) (*Client, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 2 * time.Minute
-	}
-	if cfg.Retry.Min <= 0 {
-		cfg.Retry.Min = 500 * time.Millisecond
-	}
-	if cfg.Retry.Max <= 0 {
-		cfg.Retry.Max = 30 * time.Second
-	}
+	// A setting of zero or less takes its default.
+	cfg.Timeout = cmp.Or(max(cfg.Timeout, 0), 2*time.Minute)
+	cfg.Retry.Min = cmp.Or(max(cfg.Retry.Min, 0), 500*time.Millisecond)
+	cfg.Retry.Max = cmp.Or(max(cfg.Retry.Max, 0), 30*time.Second)
 	oc := openai.DefaultConfig(cfg.APIKey)
 	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	hc := cfg.HTTPClient

@@ -1,6 +1,7 @@
 package chatbot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -110,18 +111,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Thresholds == (Thresholds{}) {
 		cfg.Thresholds = DefaultThresholds
 	}
-	if cfg.SessionTTL <= 0 {
-		cfg.SessionTTL = 30 * time.Minute
-	}
-	if cfg.MaxSessions <= 0 {
-		cfg.MaxSessions = 100000
-	}
-	if cfg.MaxHistory <= 0 {
-		cfg.MaxHistory = 40
-	}
-	if cfg.MaxMessageRunes <= 0 {
-		cfg.MaxMessageRunes = 1000
-	}
+	// A setting of zero or less takes its default.
+	cfg.SessionTTL = cmp.Or(max(cfg.SessionTTL, 0), 30*time.Minute)
+	cfg.MaxSessions = cmp.Or(max(cfg.MaxSessions, 0), 100000)
+	cfg.MaxHistory = cmp.Or(max(cfg.MaxHistory, 0), 40)
+	cfg.MaxMessageRunes = cmp.Or(max(cfg.MaxMessageRunes, 0), 1000)
 	if cfg.RatePerSecond == 0 {
 		cfg.RatePerSecond = 2
 	}

@@ -9,6 +9,7 @@
 package generate
 
 import (
+	"cmp"
 	"container/heap"
 	"fmt"
 	"hash/fnv"
@@ -228,12 +229,9 @@ type Generator struct {
 
 // New seeds a generator with the reference regions, services and projects.
 func New(ref *region.Data, opts Options) *Generator {
-	if opts.Window <= 0 {
-		opts.Window = 30 * 24 * time.Hour
-	}
-	if opts.OversizeBytes <= 0 {
-		opts.OversizeBytes = 80 << 10
-	}
+	// A setting of zero or less takes its default.
+	opts.Window = cmp.Or(max(opts.Window, 0), 30*24*time.Hour)
+	opts.OversizeBytes = cmp.Or(max(opts.OversizeBytes, 0), 80<<10)
 	g := &Generator{
 		opts:     opts,
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),

@@ -6,6 +6,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -109,12 +110,9 @@ func (o *options) defaults() error {
 	if o.DLQTopic == "" {
 		o.DLQTopic = o.Topics[0] + ".dlq"
 	}
-	if o.BatchSize <= 0 {
-		o.BatchSize = 50000
-	}
-	if o.BatchInterval <= 0 {
-		o.BatchInterval = time.Second
-	}
+	// A setting of zero or less takes its default.
+	o.BatchSize = cmp.Or(max(o.BatchSize, 0), 50000)
+	o.BatchInterval = cmp.Or(max(o.BatchInterval, 0), time.Second)
 	if o.Registry == nil {
 		r, err := schema.Load()
 		if err != nil {
@@ -129,15 +127,10 @@ func (o *options) defaults() error {
 	if o.Metrics == nil {
 		o.Metrics = NewMetrics(nil, o.Topics[0])
 	}
-	if o.ShutdownGrace <= 0 {
-		o.ShutdownGrace = 15 * time.Second
-	}
-	if o.DeadPayload <= 0 {
-		o.DeadPayload = DefaultDeadPayload
-	}
-	if o.PermanentTries <= 0 {
-		o.PermanentTries = 3
-	}
+	// A setting of zero or less takes its default.
+	o.ShutdownGrace = cmp.Or(max(o.ShutdownGrace, 0), 15*time.Second)
+	o.DeadPayload = cmp.Or(max(o.DeadPayload, 0), DefaultDeadPayload)
+	o.PermanentTries = cmp.Or(max(o.PermanentTries, 0), 3)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -128,12 +129,9 @@ func NewLogin(cfg LoginConfig) (*Login, error) {
 	if len(cfg.Scopes) == 0 {
 		cfg.Scopes = []string{"profile"}
 	}
-	if cfg.SessionTTL <= 0 {
-		cfg.SessionTTL = DefaultSessionTTL
-	}
-	if cfg.MaxSessions <= 0 {
-		cfg.MaxSessions = DefaultMaxSessions
-	}
+	// A setting of zero or less takes its default.
+	cfg.SessionTTL = cmp.Or(max(cfg.SessionTTL, 0), DefaultSessionTTL)
+	cfg.MaxSessions = cmp.Or(max(cfg.MaxSessions, 0), DefaultMaxSessions)
 	if cfg.Check == nil {
 		cfg.Check = func(p httpedge.Principal) (httpedge.Principal, error) { return p, nil }
 	}

@@ -4,6 +4,7 @@
 package embedded
 
 import (
+	"cmp"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -60,12 +61,9 @@ func (e *PortInUseError) Error() string {
 
 // Start listens and returns once the broker accepts connections.
 func Start(opts Options) (*Broker, error) {
-	if opts.Partitions <= 0 {
-		opts.Partitions = 1
-	}
-	if opts.Brokers <= 0 {
-		opts.Brokers = 1
-	}
+	// A setting of zero or less takes its default.
+	opts.Partitions = cmp.Or(max(opts.Partitions, 0), 1)
+	opts.Brokers = cmp.Or(max(opts.Brokers, 0), 1)
 	ports := make([]int, opts.Brokers)
 	for i := range ports {
 		if opts.Port == 0 {

@@ -6,6 +6,7 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -60,12 +61,9 @@ func (r Report) WriteText(w io.Writer) error {
 
 // Run starts an offline chatbot on a loopback port and drives it.
 func Run(ctx context.Context, opts Options) (Report, error) {
-	if opts.Sessions <= 0 {
-		opts.Sessions = 1000
-	}
-	if opts.QuestionsPerSession <= 0 {
-		opts.QuestionsPerSession = 5
-	}
+	// A setting of zero or less takes its default.
+	opts.Sessions = cmp.Or(max(opts.Sessions, 0), 1000)
+	opts.QuestionsPerSession = cmp.Or(max(opts.QuestionsPerSession, 0), 5)
 	qs := opts.Questions
 	if len(qs) == 0 {
 		for _, l := range strings.Split(defaultQuestions, "\n") {

@@ -1,6 +1,7 @@
 package doctorapi
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/oqim/oqim/connectors/httpedge"
@@ -98,21 +99,12 @@ type FHIRConfig struct {
 }
 
 func (f FHIRConfig) withDefaults() FHIRConfig {
-	if f.Timeout <= 0 {
-		f.Timeout = DefaultFHIRTimeout
-	}
-	if f.MaxAttempts <= 0 {
-		f.MaxAttempts = DefaultFHIRMaxAttempts
-	}
-	if f.MinBackoff <= 0 {
-		f.MinBackoff = DefaultFHIRMinBackoff
-	}
-	if f.MaxBackoff <= 0 {
-		f.MaxBackoff = DefaultFHIRMaxBackoff
-	}
-	if f.Workers <= 0 {
-		f.Workers = DefaultFHIRWorkers
-	}
+	// A setting of zero or less takes its default.
+	f.Timeout = cmp.Or(max(f.Timeout, 0), DefaultFHIRTimeout)
+	f.MaxAttempts = cmp.Or(max(f.MaxAttempts, 0), DefaultFHIRMaxAttempts)
+	f.MinBackoff = cmp.Or(max(f.MinBackoff, 0), DefaultFHIRMinBackoff)
+	f.MaxBackoff = cmp.Or(max(f.MaxBackoff, 0), DefaultFHIRMaxBackoff)
+	f.Workers = cmp.Or(max(f.Workers, 0), DefaultFHIRWorkers)
 	return f
 }
 
@@ -148,40 +140,22 @@ func (l Limits) rate() httpedge.Limit {
 }
 
 func (l Limits) withDefaults() Limits {
-	if l.MaxUploadBytes <= 0 {
-		l.MaxUploadBytes = DefaultMaxUploadBytes
-	}
-	if l.RequestsPerMinute <= 0 {
-		l.RequestsPerMinute = DefaultRequestsPerMinute
-	}
-	if l.Burst <= 0 {
-		l.Burst = DefaultBurst
-	}
+	// A setting of zero or less takes its default.
+	l.MaxUploadBytes = cmp.Or(max(l.MaxUploadBytes, 0), DefaultMaxUploadBytes)
+	l.RequestsPerMinute = cmp.Or(max(l.RequestsPerMinute, 0), DefaultRequestsPerMinute)
+	l.Burst = cmp.Or(max(l.Burst, 0), DefaultBurst)
 	return l
 }
 
 func (c Config) withDefaults() Config {
-	if c.SyncMaxDuration <= 0 {
-		c.SyncMaxDuration = DefaultSyncMaxDuration
-	}
-	if c.MaxDuration <= 0 {
-		c.MaxDuration = DefaultMaxDuration
-	}
-	if c.SyncTimeout <= 0 {
-		c.SyncTimeout = DefaultSyncTimeout
-	}
-	if c.PollInterval <= 0 {
-		c.PollInterval = DefaultPollInterval
-	}
-	if c.StreamTimeout <= 0 {
-		c.StreamTimeout = DefaultStreamTimeout
-	}
-	if c.MaxStreamsPerDoctor <= 0 {
-		c.MaxStreamsPerDoctor = DefaultMaxStreamsPerDoc
-	}
-	if c.MaxStreams <= 0 {
-		c.MaxStreams = DefaultMaxStreams
-	}
+	// A setting of zero or less takes its default.
+	c.SyncMaxDuration = cmp.Or(max(c.SyncMaxDuration, 0), DefaultSyncMaxDuration)
+	c.MaxDuration = cmp.Or(max(c.MaxDuration, 0), DefaultMaxDuration)
+	c.SyncTimeout = cmp.Or(max(c.SyncTimeout, 0), DefaultSyncTimeout)
+	c.PollInterval = cmp.Or(max(c.PollInterval, 0), DefaultPollInterval)
+	c.StreamTimeout = cmp.Or(max(c.StreamTimeout, 0), DefaultStreamTimeout)
+	c.MaxStreamsPerDoctor = cmp.Or(max(c.MaxStreamsPerDoctor, 0), DefaultMaxStreamsPerDoc)
+	c.MaxStreams = cmp.Or(max(c.MaxStreams, 0), DefaultMaxStreams)
 	if c.PatientSystem == "" {
 		c.PatientSystem = DefaultPatientSystem
 	}

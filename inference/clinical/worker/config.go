@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"log/slog"
 	"time"
 
@@ -81,21 +82,12 @@ func (c Config) WithDefaults() Config {
 	def(&c.TranscriptsTopic, DefaultTranscriptsTopic)
 	def(&c.ASRGroup, DefaultASRGroup)
 	def(&c.NotesGroup, DefaultNotesGroup)
-	if c.Partitions <= 0 {
-		c.Partitions = DefaultPartitions
-	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = 1
-	}
-	if c.JobTimeout <= 0 {
-		c.JobTimeout = DefaultJobTimeout
-	}
-	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = DefaultMaxAttempts
-	}
-	if c.Retention.AudioDays <= 0 {
-		c.Retention.AudioDays = int(DefaultAudioRetention / (24 * time.Hour))
-	}
+	// A setting of zero or less takes its default.
+	c.Partitions = cmp.Or(max(c.Partitions, 0), DefaultPartitions)
+	c.Concurrency = cmp.Or(max(c.Concurrency, 0), 1)
+	c.JobTimeout = cmp.Or(max(c.JobTimeout, 0), DefaultJobTimeout)
+	c.MaxAttempts = cmp.Or(max(c.MaxAttempts, 0), DefaultMaxAttempts)
+	c.Retention.AudioDays = cmp.Or(max(c.Retention.AudioDays, 0), int(DefaultAudioRetention/(24*time.Hour)))
 	if c.Retention.TranscriptDays == 0 {
 		c.Retention.TranscriptDays = int(DefaultTranscriptRetention / (24 * time.Hour))
 	}

@@ -6,6 +6,7 @@ package httpingest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -57,21 +58,12 @@ const (
 )
 
 func (c *Config) setDefaults() {
-	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if c.MaxLineBytes <= 0 {
-		c.MaxLineBytes = events.DefaultLimits().MaxBytes
-	}
-	if c.MaxErrors <= 0 {
-		c.MaxErrors = DefaultMaxErrors
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = DefaultWriteTimeout
-	}
-	if c.RetryAfter <= 0 {
-		c.RetryAfter = DefaultRetryAfter
-	}
+	// A setting of zero or less takes its default.
+	c.MaxBodyBytes = cmp.Or(max(c.MaxBodyBytes, 0), DefaultMaxBodyBytes)
+	c.MaxLineBytes = cmp.Or(max(c.MaxLineBytes, 0), events.DefaultLimits().MaxBytes)
+	c.MaxErrors = cmp.Or(max(c.MaxErrors, 0), DefaultMaxErrors)
+	c.WriteTimeout = cmp.Or(max(c.WriteTimeout, 0), DefaultWriteTimeout)
+	c.RetryAfter = cmp.Or(max(c.RetryAfter, 0), DefaultRetryAfter)
 }
 
 // Option adjusts a Handler.

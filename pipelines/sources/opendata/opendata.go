@@ -4,6 +4,7 @@
 package opendata
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -96,12 +97,9 @@ func (c *Config) check() error {
 	if c.MaxBackoff < c.MinBackoff {
 		c.MaxBackoff = c.MinBackoff
 	}
-	if c.MaxBytes <= 0 {
-		c.MaxBytes = 1 << 30
-	}
-	if c.RowsBatch <= 0 {
-		c.RowsBatch = 1000
-	}
+	// A setting of zero or less takes its default.
+	c.MaxBytes = cmp.Or(max(c.MaxBytes, 0), 1<<30)
+	c.RowsBatch = cmp.Or(max(c.RowsBatch, 0), 1000)
 	return nil
 }
 

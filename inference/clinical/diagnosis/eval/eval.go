@@ -178,12 +178,9 @@ type Confusion struct {
 
 // Run reads the patients and scores them.
 func Run(ctx context.Context, opts Options) (*Report, error) {
-	if opts.MaxQuestions <= 0 {
-		opts.MaxQuestions = 30
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = runtime.GOMAXPROCS(0)
-	}
+	// A setting of zero or less takes its default.
+	opts.MaxQuestions = cmp.Or(max(opts.MaxQuestions, 0), 30)
+	opts.Workers = cmp.Or(max(opts.Workers, 0), runtime.GOMAXPROCS(0))
 	kb := opts.KB
 	if kb == nil {
 		var err error

@@ -18,6 +18,7 @@ package standin
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,12 +92,9 @@ type failure struct {
 
 // New returns a stand-in.
 func New(cfg Config) (*Server, error) {
-	if cfg.MaxBody <= 0 {
-		cfg.MaxBody = DefaultMaxBody
-	}
-	if cfg.MaxBundles <= 0 {
-		cfg.MaxBundles = DefaultMaxBundles
-	}
+	// A setting of zero or less takes its default.
+	cfg.MaxBody = cmp.Or(max(cfg.MaxBody, 0), DefaultMaxBody)
+	cfg.MaxBundles = cmp.Or(max(cfg.MaxBundles, 0), DefaultMaxBundles)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
