@@ -266,6 +266,17 @@ func (s *Service) session(w http.ResponseWriter, r *http.Request) (*session, boo
 	return sess, ok
 }
 
+// sessionRequest finds the session a POST names and decodes its JSON body
+// into a T, answering the client itself when either fails.
+func sessionRequest[T any](s *Service, w http.ResponseWriter, r *http.Request) (*session, T, bool) {
+	var req T
+	sess, ok := s.session(w, r)
+	if !ok || !httpedge.DecodeJSON(w, r.Body, &req) {
+		return nil, req, false
+	}
+	return sess, req, true
+}
+
 func (s *Service) getSession(w http.ResponseWriter, r *http.Request) {
 	sess, ok := s.session(w, r)
 	if !ok {
@@ -288,12 +299,8 @@ type sink interface {
 }
 
 func (s *Service) postMessage(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
+	sess, req, ok := sessionRequest[messageRequest](s, w, r)
 	if !ok {
-		return
-	}
-	var req messageRequest
-	if !httpedge.DecodeJSON(w, r.Body, &req) {
 		return
 	}
 	text := strings.TrimSpace(req.Text)
@@ -548,12 +555,8 @@ type feedbackRequest struct {
 }
 
 func (s *Service) postFeedback(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.session(w, r)
+	sess, req, ok := sessionRequest[feedbackRequest](s, w, r)
 	if !ok {
-		return
-	}
-	var req feedbackRequest
-	if !httpedge.DecodeJSON(w, r.Body, &req) {
 		return
 	}
 	if req.Rating != "" && req.Rating != "up" && req.Rating != "down" {
