@@ -1,0 +1,51 @@
+package chatbot
+
+import (
+	"context"
+	"testing"
+
+	"github.com/oqim/oqim/inference/chatbot/retrieval"
+	"github.com/oqim/oqim/models/portalkb"
+)
+
+// A question told as a story matches few of its words, so its coverage
+// falls under the thresholds, yet one service stands far above the rest:
+// it is answered, not handed off.
+func TestStoryQuestionWithOneClearServiceIsAnswered(t *testing.T) {
+	ix, err := retrieval.NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := NewBot(ix, Thresholds{})
+	for _, c := range []struct{ q, entry string }{
+		{"my grandmother died on monday and the family asked me to sort out the papers, where do we get the death certificate", "pq308-8"},
+		{"hi, my employer in Korea wants a paper from Uzbekistan saying I have no criminal record, how do I get it", "pq308-28"},
+	} {
+		d, err := bot.Decide(context.Background(), c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Kind != KindAnswer || d.EntryIDs[0] != c.entry {
+			t.Errorf("%q: %s (%s, coverage %.2f) %v; want an answer from %s", c.q, d.Kind, d.Reason, d.Confidence, d.EntryIDs, c.entry)
+		}
+	}
+}
+
+func TestDominant(t *testing.T) {
+	entry := func(id string, same ...string) *portalkb.Entry { return &portalkb.Entry{ID: id, Same: same} }
+	for _, c := range []struct {
+		name string
+		hits []retrieval.Hit
+		want bool
+	}{
+		{"lone hit", []retrieval.Hit{{Entry: entry("a"), Score: 5}}, false},
+		{"runner-up at half", []retrieval.Hit{{Entry: entry("a"), Score: 4}, {Entry: entry("b"), Score: 2}}, true},
+		{"runner-up above half", []retrieval.Hit{{Entry: entry("a"), Score: 4}, {Entry: entry("b"), Score: 2.1}}, false},
+		{"same service skipped", []retrieval.Hit{{Entry: entry("a", "b"), Score: 4}, {Entry: entry("b"), Score: 3.9}, {Entry: entry("c"), Score: 1}}, true},
+		{"only the same service", []retrieval.Hit{{Entry: entry("a", "b"), Score: 4}, {Entry: entry("b"), Score: 3.9}}, false},
+	} {
+		if got := dominant(c.hits); got != c.want {
+			t.Errorf("%s: dominant %v, want %v", c.name, got, c.want)
+		}
+	}
+}
