@@ -106,7 +106,10 @@ var cues = map[Section][]string{
 var reportedMarkers = []string{"до", "gacha", "ko'tarilgan", "поднимал", "поднимается", "повышалась",
 	"повышается", "ko'tariladi", "chiqqan", "chiqdi", "chiqyapti", "бывает", "bo'ladi", "уйда", "uyda", "дома",
 	// in the evenings, at night: when the patient sees it, not now
-	"kechqurun", "kechalari", "по вечерам", "вечерами", "по ночам"}
+	"kechqurun", "kechalari", "по вечерам", "вечерами", "по ночам",
+	// a threshold of the plan: "при температуре выше 38,5", "harorat 38,5
+	// dan oshganda"
+	"выше", "oshganda", "oshsa"}
 
 // historyVerbs before or after a drug mean the patient took it, which
 // makes it history, not a prescription.

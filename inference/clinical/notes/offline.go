@@ -265,7 +265,7 @@ func (o *Offline) sentences(toks []token, drugs []drugHit) []sentence {
 			from = i
 			continue
 		}
-		if i > from && toks[i-1].kind != punctTok && (o.prescriptionOpensAt(toks, drugs, from, i) || illnessSinceAt(toks, i)) {
+		if i > from && toks[i-1].kind != punctTok && (o.prescriptionOpensAt(toks, drugs, from, i) || illnessSinceAt(toks, i) || o.measurementOpensAt(toks, from, i)) {
 			out = append(out, sentence{from: from, content: from, to: i})
 			from = i
 			continue
@@ -304,6 +304,39 @@ func (o *Offline) prescriptionOpensAt(toks []token, drugs []drugHit, from, i int
 		return false
 	}
 	return !containsPhrase(o.historyVerbs, toks, max(from, i-3), min(i+d.n+5, len(toks)))
+}
+
+// measurementOpensAt reports whether, in a run-on sentence begun at from
+// without a heading, a vital sign measured at this visit starts at token i
+// ("... otasi infarktdan vafot etgan qon bosimi 145/90 yurak urishi 76
+// ..."): unpunctuated dictation moves on to the examination this way. A
+// value the patient reports ("температура до 39") measures nothing, and
+// within the plan a pressure is a target ("целевое АД 130/80"). A
+// sentence with a heading, or one the examination already opened, has
+// its section.
+func (o *Offline) measurementOpensAt(toks []token, from, i int) bool {
+	if i-from < 3 || toks[i].kind != wordTok || !o.vitalKeyAt(toks, i) {
+		return false
+	}
+	var v Vitals
+	if o.vitals(toks, i, min(i+measurementReach, len(toks)), &v); v == (Vitals{}) {
+		return false
+	}
+	sec, _ := o.heading(toks, from, i)
+	return sec == "" && !containsPhrase(o.cues[Plan], toks, from, i) && !containsPhrase(o.cues[Objective], toks, from, i)
+}
+
+// measurementReach is how many tokens a vital's key and value span at
+// most ("qon bosimi 145/90", "АД 120 на 80 мм рт ст").
+const measurementReach = 8
+
+func (o *Offline) vitalKeyAt(toks []token, i int) bool {
+	for _, keys := range o.vitalKeys {
+		if longestMatch(keys, toks, i) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // illnessSinceAt reports "болеет" followed by how long ("болеет третий

@@ -269,3 +269,48 @@ func TestSentencesByPlace(t *testing.T) {
 		t.Errorf("medications %+v, history %q", n.Medications, n.Sections.History)
 	}
 }
+
+// Unpunctuated dictation moves from what the patient says to the
+// examination at the first vital sign measured now; a value the patient
+// reports or a threshold of the plan opens nothing.
+func TestMeasurementOpensTheExamination(t *testing.T) {
+	runOn := []string{
+		"bemor 61 yosh nafas qisishi zinadan chiqqanda bir haftadan beri yurak yetishmovchiligi 6 yil furosemid ichadi qon bosimi 155/95 puls 92 oyoqlarda shish bor",
+		"женщина 47 лет беспокоит головокружение неделю сахарный диабет 8 лет принимает метформин давление 160 на 100 пульс 84 тоны сердца приглушены",
+	}
+	checkSections(t, []sectionCase{
+		{runOn[0], Objective, "qon bosimi 155/95"},
+		{runOn[0], History, "furosemid ichadi"},
+		{runOn[1], Objective, "давление 160 на 100"},
+		{runOn[1], History, "принимает метформин"},
+		// a heading or the plan says what the sentence is
+		{"Анамнез: гипертония 10 лет рабочее давление 130/80", History, "рабочее давление 130/80"},
+		{"назначаю лозартан 50 мг утром целевое давление 130 на 80", Plan, "целевое давление 130 на 80"},
+	})
+	for _, c := range []struct {
+		text string
+		want Vitals
+	}{
+		{runOn[0], Vitals{BPSystolic: 155, BPDiastolic: 95, Pulse: 92}},
+		{runOn[1], Vitals{BPSystolic: 160, BPDiastolic: 100, Pulse: 84}},
+		// reported before the visit: not measured, and no examination
+		{"бола 5 ёш йўтал ҳарорат 39 гача кўтарилган 3 кундан бери", Vitals{}},
+		// a threshold in the plan
+		{"Reja: paratsetamol 500 mg harorat 38,5 dan oshganda, ko'p suyuqlik", Vitals{}},
+	} {
+		if got := structure(t, c.text).Vitals; got != c.want {
+			t.Errorf("%q: vitals %+v, want %+v", c.text, got, c.want)
+		}
+	}
+}
+
+// A sentence the examination opened keeps its diagnosis after the
+// measurements: they do not open it a second time.
+func TestMeasurementAfterExaminationOpener(t *testing.T) {
+	checkSections(t, []sectionCase{
+		{"qorin og'rig'i uch kundan beri ko'rikda qorin yumshoq kindik atrofida og'riqli harorat 37,2 najas tahlilida gijja tuxumlari topilgan askaridoz albendazol 400 mg bir marta",
+			Assessment, "askaridoz"},
+		{"боли в животе три дня при осмотре живот мягкий болезненный около пупка температура 37,2 в анализе кала найдены яйца глистов аскаридоз альбендазол 400 мг однократно",
+			Assessment, "аскаридоз"},
+	})
+}
