@@ -132,6 +132,11 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 var stopVerbs = []string{"не назнач", "не принимать", "отменить", "отмена", "bekor qilish", "bekor qilinsin",
 	"to'xtatish", "to'xtating", "to'xtatilsin", "ichmasin", "qabul qilmasin"}
 
+// agoWords date what a sentence tells before this visit ("месяц
+// назад", "3 oy oldin"); "oldin" alone is also "before" of the plan
+// ("ovqatdan oldin").
+var agoWords = []string{"назад", "kun oldin", "hafta oldin", "oy oldin", "yil oldin", "o'tgan yili", "в прошлом году"}
+
 // illIsWords ("болеет") followed by how long it has lasted (howLongWords
 // whole, howLongStems as prefixes; normalised forms) open the history of
 // the present illness in run-on dictation.

@@ -10,6 +10,13 @@ func TestMedicinesByBrandAndSpelling(t *testing.T) {
 		{"Тавсия: Нексиум 40 мг.", "esomeprazole"},
 		{"Plan: rosuvastatin 10 mg at night.", "rosuvastatin"},
 		{"Назначено: инсулин Лантус 18 ЕД вечером.", "insulin glargine"},
+		// the lexicon's second edition: psychiatry, neurology, eye, veins
+		{"Назначено: Ципралекс 10 мг утром.", "escitalopram"},
+		{"Tavsiya: essitalopram 10 mg ertalab.", "escitalopram"},
+		{"Тавсия: Берлитион 600 мг кунига 1 марта.", "thioctic acid"},
+		{"Назначено: латанопрост 1 капля на ночь.", "latanoprost"},
+		{"Tavsiya: Detraleks 1000 mg kuniga 1 marta.", "diosmin and hesperidin"},
+		{"Назначено: Энтерол 1 пакетик 2 раза в день.", "saccharomyces boulardii"},
 	} {
 		n := structure(t, c.text)
 		if len(n.Medications) != 1 || n.Medications[0].Name != c.want {

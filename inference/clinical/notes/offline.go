@@ -20,6 +20,7 @@ type Offline struct {
 	reported     []phrase
 	historyVerbs []phrase // historyVerbs and stopVerbs: the drug is not prescribed
 	stopVerbs    []phrase
+	agoWords     []phrase
 	vitalKeys    map[string][]phrase
 	vitalSkip    wordSet
 	bpSeparators wordSet
@@ -79,6 +80,7 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		reported:     compilePhrases(reportedMarkers),
 		historyVerbs: compilePhrases(append(append([]string(nil), historyVerbs...), stopVerbs...)),
 		stopVerbs:    compilePhrases(stopVerbs),
+		agoWords:     compilePhrases(agoWords),
 		vitalKeys:    map[string][]phrase{},
 		vitalSkip:    compileWords(vitalSkip),
 		bpSeparators: compileWords(bpSeparators),
@@ -456,12 +458,33 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 			break
 		}
 	}
+	if found[Plan] && o.orderedBefore(toks, from, to) {
+		found[Plan], found[History] = false, true
+	}
 	for _, sec := range cuePriority {
 		if found[sec] {
 			return sec
 		}
 	}
 	return ""
+}
+
+// agoReach is how many tokens from its date an order may stand to be
+// dated by it.
+const agoReach = 4
+
+// orderedBefore reports an order dated before this visit, which is
+// history: "Полгода назад назначен феназепам", "3 oy oldin metformin
+// buyurilgan". The date must stand next to the order: in run-on
+// dictation "hayz o'n kun oldin" dates the period, not the plan that
+// follows.
+func (o *Offline) orderedBefore(toks []token, from, to int) bool {
+	for i := from; i < to; i++ {
+		if n := longestMatch(o.agoWords, toks, i); n > 0 && containsPhrase(o.cues[Plan], toks, max(from, i-agoReach), min(to, i+n+agoReach)) {
+			return true
+		}
+	}
+	return false
 }
 
 // classify is cue, and for a short sentence without a cue that names a

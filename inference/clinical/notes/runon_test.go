@@ -314,3 +314,24 @@ func TestMeasurementAfterExaminationOpener(t *testing.T) {
 			Assessment, "аскаридоз"},
 	})
 }
+
+// An order dated before this visit is history, and its drug is not
+// prescribed; a date elsewhere in a run-on sentence does not move the
+// plan.
+func TestOrderDatedBeforeTheVisitIsHistory(t *testing.T) {
+	past := []string{
+		"Жалобы на бессонницу. Полгода назад назначен диазепам на ночь, после него слабость. Диагноз: инсомния.",
+		"Shikoyatlari: bosh aylanishi. 3 oy oldin metformin buyurilgan, ichmayapti. Tashxis: qandli diabet 2 tip.",
+	}
+	checkSections(t, []sectionCase{
+		{past[0], History, "назначен диазепам"},
+		{past[1], History, "metformin buyurilgan"},
+		{"bel og'rig'i ikki haftadan beri og'ir narsa ko'targandan keyin oxirgi hayz sakkiz kun oldin kelgan bo'lgan edi bel sohasida mushaklar taranglashgan yotoq rejimi va issiq kompress",
+			Plan, "yotoq rejimi"},
+	})
+	for _, text := range past {
+		if ms := structure(t, text).Medications; len(ms) != 0 {
+			t.Errorf("%q: prescribed %+v, want nothing", text, ms)
+		}
+	}
+}
