@@ -137,6 +137,20 @@ var stopVerbs = []string{"не назнач", "не принимать", "отм
 // ("ovqatdan oldin").
 var agoWords = []string{"назад", "kun oldin", "hafta oldin", "oy oldin", "yil oldin", "o'tgan yili", "в прошлом году"}
 
+// historyOpeners begin the history in run-on dictation: the past, the
+// family, habits, allergies. They stand at the start of their clause;
+// Uzbek verbs of the history ("ichadi") end theirs and cannot open it.
+var historyOpeners = []string{"avval", "ilgari", "ранее", "раньше", "в анамнезе", "anamnezida", "в прошлом",
+	"otasi", "onasi", "в семье", "у матери", "у отца", "oilada", "oilasida", "курит", "аллерги", "allergi",
+	"перенес", "перенёс"}
+
+// sinceChildhood and yearUnits say how long a disease has been had
+// (normalised forms for yearUnits: "yil", "лет", "года", "ой").
+var (
+	sinceChildhood = []string{"с детства", "bolalikdan", "болаликдан"}
+	yearUnits      = []string{"yil", "let", "god", "goda", "oy", "mesyats"}
+)
+
 // illIsWords ("болеет") followed by how long it has lasted (howLongWords
 // whole, howLongStems as prefixes; normalised forms) open the history of
 // the present illness in run-on dictation.
@@ -212,6 +226,8 @@ var diagnosisModifiers = []string{
 	"вирусн", "бактериал", "грибков", "аллергич", "атопич", "контактн", "virusli", "bakterial", "allergik",
 	"неспециф", "диффузн", "очагов", "гнойн", "катарал", "обструктив", "внебольнич", "наружн", "средн",
 	"поясничн", "шейн", "железодефицит", "ишемич", "эссенциал", "вертеброген", "bronxial", "бронхиал",
+	// the first word of a disease's name: "qandli diabet", "сахарный диабет"
+	"qandli", "сахарн", "гипертоническ", "gipertonik", "ishemik",
 }
 
 // findingNames before a disease make it what a finding says of it

@@ -21,31 +21,35 @@ type Offline struct {
 	historyVerbs []phrase // historyVerbs and stopVerbs: the drug is not prescribed
 	stopVerbs    []phrase
 	agoWords     []phrase
-	vitalKeys    map[string][]phrase
-	vitalSkip    wordSet
-	bpSeparators wordSet
-	drugs        map[byte][]drugStem // by the first byte of the name
-	openers      []phrase
-	closers      []phrase
-	otherOrders  []phrase
-	assessVerbs  []phrase
-	diseases     []phrase
-	notDiseases  []string
-	findingNames []phrase
-	modifiers    []string
-	sides        []string
-	negations    []phrase
-	tests        []string
-	analytes     []phrase
-	labResults   []phrase
-	limits       []phrase
-	formWords    []string
-	specialists  []string
-	reviewWords  []string
-	routes       []routePhrase
-	prohibitions []phrase
-	units        []unitWord
-	audit        Audit
+	// historyOpeners, sinceChildhood and yearUnits: see historyOpensAt
+	historyOpeners []phrase
+	sinceChildhood []phrase
+	yearUnits      []string
+	vitalKeys      map[string][]phrase
+	vitalSkip      wordSet
+	bpSeparators   wordSet
+	drugs          map[byte][]drugStem // by the first byte of the name
+	openers        []phrase
+	closers        []phrase
+	otherOrders    []phrase
+	assessVerbs    []phrase
+	diseases       []phrase
+	notDiseases    []string
+	findingNames   []phrase
+	modifiers      []string
+	sides          []string
+	negations      []phrase
+	tests          []string
+	analytes       []phrase
+	labResults     []phrase
+	limits         []phrase
+	formWords      []string
+	specialists    []string
+	reviewWords    []string
+	routes         []routePhrase
+	prohibitions   []phrase
+	units          []unitWord
+	audit          Audit
 }
 
 type drugStem struct {
@@ -71,40 +75,43 @@ func WithAudit(a Audit) OfflineOption { return func(o *Offline) { o.audit = a } 
 // NewOffline compiles the lexicons.
 func NewOffline(opts ...OfflineOption) *Offline {
 	o := &Offline{
-		headings:     map[Section][]phrase{},
-		colonOnly:    compilePhrases([]string{"davolash", "лечение", "plan", "ds", "dz", "д-з", "xulosa", "заключение", "ko'rik", "осмотр", "buyuril", "tayinlan", "тайинлан"}),
-		fillers:      compileWords(headingFillers),
-		bareHeadings: compileWords(bareHeadings),
-		tails:        compilePhrases(headingTails),
-		cues:         map[Section][]phrase{},
-		reported:     compilePhrases(reportedMarkers),
-		historyVerbs: compilePhrases(append(append([]string(nil), historyVerbs...), stopVerbs...)),
-		stopVerbs:    compilePhrases(stopVerbs),
-		agoWords:     compilePhrases(agoWords),
-		vitalKeys:    map[string][]phrase{},
-		vitalSkip:    compileWords(vitalSkip),
-		bpSeparators: compileWords(bpSeparators),
-		drugs:        map[byte][]drugStem{},
-		openers:      compilePhrases(topicOpeners),
-		closers:      compilePhrases(topicClosers),
-		otherOrders:  compilePhrases(otherOrders),
-		assessVerbs:  compilePhrases(assessmentVerbs),
-		diseases:     compilePhrases(diseaseWords),
-		notDiseases:  normalizeWords(notDiseases),
-		findingNames: compilePhrases(findingNames),
-		modifiers:    normalizeWords(diagnosisModifiers),
-		sides:        normalizeWords([]string{"tomonlama"}),
-		negations:    compilePhrases(negations),
-		tests:        normalizeWords(investigations),
-		analytes:     compilePhrases(labAnalytes),
-		labResults:   compilePhrases(labResults),
-		limits:       compilePhrases(doseLimits),
-		formWords:    normalizeWords(dosageForms),
-		specialists:  normalizeWords(specialists),
-		reviewWords:  normalizeWords(reviewWords),
-		routes:       compileRoutes(),
-		prohibitions: compilePhrases(prohibitions),
-		audit:        NopAudit{},
+		headings:       map[Section][]phrase{},
+		colonOnly:      compilePhrases([]string{"davolash", "лечение", "plan", "ds", "dz", "д-з", "xulosa", "заключение", "ko'rik", "осмотр", "buyuril", "tayinlan", "тайинлан"}),
+		fillers:        compileWords(headingFillers),
+		bareHeadings:   compileWords(bareHeadings),
+		tails:          compilePhrases(headingTails),
+		cues:           map[Section][]phrase{},
+		reported:       compilePhrases(reportedMarkers),
+		historyVerbs:   compilePhrases(append(append([]string(nil), historyVerbs...), stopVerbs...)),
+		stopVerbs:      compilePhrases(stopVerbs),
+		agoWords:       compilePhrases(agoWords),
+		historyOpeners: compilePhrases(historyOpeners),
+		sinceChildhood: compilePhrases(sinceChildhood),
+		yearUnits:      normalizeWords(yearUnits),
+		vitalKeys:      map[string][]phrase{},
+		vitalSkip:      compileWords(vitalSkip),
+		bpSeparators:   compileWords(bpSeparators),
+		drugs:          map[byte][]drugStem{},
+		openers:        compilePhrases(topicOpeners),
+		closers:        compilePhrases(topicClosers),
+		otherOrders:    compilePhrases(otherOrders),
+		assessVerbs:    compilePhrases(assessmentVerbs),
+		diseases:       compilePhrases(diseaseWords),
+		notDiseases:    normalizeWords(notDiseases),
+		findingNames:   compilePhrases(findingNames),
+		modifiers:      normalizeWords(diagnosisModifiers),
+		sides:          normalizeWords([]string{"tomonlama"}),
+		negations:      compilePhrases(negations),
+		tests:          normalizeWords(investigations),
+		analytes:       compilePhrases(labAnalytes),
+		labResults:     compilePhrases(labResults),
+		limits:         compilePhrases(doseLimits),
+		formWords:      normalizeWords(dosageForms),
+		specialists:    normalizeWords(specialists),
+		reviewWords:    normalizeWords(reviewWords),
+		routes:         compileRoutes(),
+		prohibitions:   compilePhrases(prohibitions),
+		audit:          NopAudit{},
 	}
 	for s, es := range headings {
 		o.headings[s] = compilePhrases(es)
@@ -160,7 +167,7 @@ type sentence struct {
 func (o *Offline) structure(text string) *Note {
 	toks := tokenize(text)
 	drugs := o.drugHits(toks)
-	sents := o.splitDiagnoses(text, toks, drugs, o.sentences(toks, drugs))
+	sents := o.splitDiagnoses(text, toks, drugs, o.sentences(text, toks, drugs))
 	n := &Note{Language: detectLanguage(text), Engine: "offline", Medications: []Medication{}}
 
 	exam, diagnosed := -1, false // the first examination; a diagnosis after it
@@ -243,7 +250,7 @@ func sectionIndex(s Section) int {
 
 // sentences splits toks at sentence ends and before headings followed by
 // a colon ("... слабость Анамнез: болеет ...").
-func (o *Offline) sentences(toks []token, drugs []drugHit) []sentence {
+func (o *Offline) sentences(text string, toks []token, drugs []drugHit) []sentence {
 	var out []sentence
 	from := 0
 	for i := 0; i <= len(toks); i++ {
@@ -271,6 +278,13 @@ func (o *Offline) sentences(toks []token, drugs []drugHit) []sentence {
 			out = append(out, sentence{from: from, content: from, to: i})
 			from = i
 			continue
+		}
+		if i > from && toks[i-1].kind != punctTok {
+			if h := o.historyOpensAt(text, toks, from, i); h > from {
+				out = append(out, sentence{from: from, content: from, to: h})
+				from = h
+				continue
+			}
 		}
 		if i > from && toks[i].kind == wordTok && !toks[i-1].is("-") {
 			// Mid-sentence, a heading needs a colon or its bare heading
@@ -327,6 +341,60 @@ func (o *Offline) measurementOpensAt(toks []token, from, i int) bool {
 	sec, _ := o.heading(toks, from, i)
 	return sec == "" && !containsPhrase(o.cues[Plan], toks, from, i) && !containsPhrase(o.cues[Objective], toks, from, i)
 }
+
+// historyOpensAt returns where, in a run-on sentence begun at from that
+// so far tells only what the patient feels, the history opens at token i,
+// or -1: at a word that turns to the past or to others ("avval",
+// "ранее", "otasi", "курит", "аллергия"), or at a disease given with how
+// long the patient has had it ("... 1 oydan beri qandli diabet 10 yil
+// metformin ichadi ..."), with the words that qualify it. Unpunctuated
+// dictation moves from the complaints to the history this way.
+func (o *Offline) historyOpensAt(text string, toks []token, from, i int) int {
+	if toks[i].kind != wordTok || wordCount(toks, from, i) < minComplaintWords {
+		return -1
+	}
+	at := -1
+	switch {
+	case longestMatch(o.historyOpeners, toks, i) > 0:
+		at = i
+	case o.diseaseAt(text, toks, i, len(toks)) && o.heldFor(toks, i+1):
+		at = o.diagnosisFrom(toks, from, i)
+	default:
+		return -1
+	}
+	if sec, _ := o.heading(toks, from, at); sec != "" {
+		return -1
+	}
+	for _, sec := range cuePriority {
+		if sec != Complaints && containsPhrase(o.cues[sec], toks, from, at) {
+			return -1 // the sentence is not the complaints
+		}
+	}
+	return at
+}
+
+// minComplaintWords is how many words the complaints take at least
+// before the history can open in the same sentence.
+const minComplaintWords = 4
+
+// heldFor reports how long a disease has been had, within a few tokens
+// from i: "10 yil", "15 лет", "с детства", "bolalikdan".
+func (o *Offline) heldFor(toks []token, i int) bool {
+	for k := i; k < min(i+heldForReach, len(toks)); k++ {
+		t := toks[k]
+		if t.kind == wordTok && longestMatch(o.sinceChildhood, toks, k) > 0 {
+			return true
+		}
+		if t.kind == numberTok && k+1 < len(toks) && toks[k+1].kind == wordTok && hasAnyPrefix(toks[k+1].norm, o.yearUnits...) {
+			return true
+		}
+	}
+	return false
+}
+
+// heldForReach is how far after a disease its duration may stand
+// ("gipertoniya kasalligi 10 yil", "сахарный диабет 2 типа 8 лет").
+const heldForReach = 5
 
 // measurementReach is how many tokens a vital's key and value span at
 // most ("qon bosimi 145/90", "АД 120 на 80 мм рт ст").

@@ -335,3 +335,17 @@ func TestOrderDatedBeforeTheVisitIsHistory(t *testing.T) {
 		}
 	}
 }
+
+// Unpunctuated dictation turns from the complaints to the history at a
+// word of the past, the family or habits, or at a disease given with how
+// long the patient has had it.
+func TestHistoryOpensARunOnComplaint(t *testing.T) {
+	byDisease := "ayol 64 yosh bosh aylanishi va quloqda shang'illash ikki haftadan beri gipertoniya kasalligi 12 yil amlodipin ichadi"
+	byWord := "мужчина 50 лет давящая боль за грудиной при ходьбе неделю ранее перенес инфаркт курит 30 лет"
+	checkSections(t, []sectionCase{
+		{byDisease, Complaints, "quloqda shang'illash"},
+		{byDisease, History, "gipertoniya kasalligi 12 yil"},
+		{byWord, Complaints, "давящая боль за грудиной"},
+		{byWord, History, "перенес инфаркт"},
+	})
+}
