@@ -145,10 +145,11 @@ var historyOpeners = []string{"avval", "ilgari", "ранее", "раньше", "
 	"перенес", "перенёс"}
 
 // sinceChildhood and yearUnits say how long a disease has been had
-// (normalised forms for yearUnits: "yil", "лет", "года", "ой").
+// (yearUnits are prefixes of normalised words: "yil", "лет", "года",
+// "oy", "месяцев").
 var (
 	sinceChildhood = []string{"с детства", "bolalikdan", "болаликдан"}
-	yearUnits      = []string{"yil", "let", "god", "goda", "oy", "mesyats"}
+	yearUnits      = []string{"yil", "let", "god", "oy", "mesyats"}
 )
 
 // illIsWords ("болеет") followed by how long it has lasted (howLongWords

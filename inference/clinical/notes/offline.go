@@ -21,35 +21,36 @@ type Offline struct {
 	historyVerbs []phrase // historyVerbs and stopVerbs: the drug is not prescribed
 	stopVerbs    []phrase
 	agoWords     []phrase
-	// historyOpeners, sinceChildhood and yearUnits: see historyOpensAt
+	vitalKeys    map[string][]phrase
+	vitalSkip    wordSet
+	bpSeparators wordSet
+	drugs        map[byte][]drugStem // by the first byte of the name
+	openers      []phrase
+	closers      []phrase
+	otherOrders  []phrase
+	assessVerbs  []phrase
+	diseases     []phrase
+	notDiseases  []string
+	findingNames []phrase
+	modifiers    []string
+	sides        []string
+	negations    []phrase
+	tests        []string
+	analytes     []phrase
+	labResults   []phrase
+	limits       []phrase
+	formWords    []string
+	specialists  []string
+	reviewWords  []string
+	routes       []routePhrase
+	prohibitions []phrase
+	units        []unitWord
+	audit        Audit
+
+	// historyOpeners, sinceChildhood and yearUnits: see historyOpensAt.
 	historyOpeners []phrase
 	sinceChildhood []phrase
 	yearUnits      []string
-	vitalKeys      map[string][]phrase
-	vitalSkip      wordSet
-	bpSeparators   wordSet
-	drugs          map[byte][]drugStem // by the first byte of the name
-	openers        []phrase
-	closers        []phrase
-	otherOrders    []phrase
-	assessVerbs    []phrase
-	diseases       []phrase
-	notDiseases    []string
-	findingNames   []phrase
-	modifiers      []string
-	sides          []string
-	negations      []phrase
-	tests          []string
-	analytes       []phrase
-	labResults     []phrase
-	limits         []phrase
-	formWords      []string
-	specialists    []string
-	reviewWords    []string
-	routes         []routePhrase
-	prohibitions   []phrase
-	units          []unitWord
-	audit          Audit
 }
 
 type drugStem struct {
@@ -75,43 +76,44 @@ func WithAudit(a Audit) OfflineOption { return func(o *Offline) { o.audit = a } 
 // NewOffline compiles the lexicons.
 func NewOffline(opts ...OfflineOption) *Offline {
 	o := &Offline{
-		headings:       map[Section][]phrase{},
-		colonOnly:      compilePhrases([]string{"davolash", "лечение", "plan", "ds", "dz", "д-з", "xulosa", "заключение", "ko'rik", "осмотр", "buyuril", "tayinlan", "тайинлан"}),
-		fillers:        compileWords(headingFillers),
-		bareHeadings:   compileWords(bareHeadings),
-		tails:          compilePhrases(headingTails),
-		cues:           map[Section][]phrase{},
-		reported:       compilePhrases(reportedMarkers),
-		historyVerbs:   compilePhrases(append(append([]string(nil), historyVerbs...), stopVerbs...)),
-		stopVerbs:      compilePhrases(stopVerbs),
-		agoWords:       compilePhrases(agoWords),
+		headings:     map[Section][]phrase{},
+		colonOnly:    compilePhrases([]string{"davolash", "лечение", "plan", "ds", "dz", "д-з", "xulosa", "заключение", "ko'rik", "осмотр", "buyuril", "tayinlan", "тайинлан"}),
+		fillers:      compileWords(headingFillers),
+		bareHeadings: compileWords(bareHeadings),
+		tails:        compilePhrases(headingTails),
+		cues:         map[Section][]phrase{},
+		reported:     compilePhrases(reportedMarkers),
+		historyVerbs: compilePhrases(append(append([]string(nil), historyVerbs...), stopVerbs...)),
+		stopVerbs:    compilePhrases(stopVerbs),
+		agoWords:     compilePhrases(agoWords),
+		vitalKeys:    map[string][]phrase{},
+		vitalSkip:    compileWords(vitalSkip),
+		bpSeparators: compileWords(bpSeparators),
+		drugs:        map[byte][]drugStem{},
+		openers:      compilePhrases(topicOpeners),
+		closers:      compilePhrases(topicClosers),
+		otherOrders:  compilePhrases(otherOrders),
+		assessVerbs:  compilePhrases(assessmentVerbs),
+		diseases:     compilePhrases(diseaseWords),
+		notDiseases:  normalizeWords(notDiseases),
+		findingNames: compilePhrases(findingNames),
+		modifiers:    normalizeWords(diagnosisModifiers),
+		sides:        normalizeWords([]string{"tomonlama"}),
+		negations:    compilePhrases(negations),
+		tests:        normalizeWords(investigations),
+		analytes:     compilePhrases(labAnalytes),
+		labResults:   compilePhrases(labResults),
+		limits:       compilePhrases(doseLimits),
+		formWords:    normalizeWords(dosageForms),
+		specialists:  normalizeWords(specialists),
+		reviewWords:  normalizeWords(reviewWords),
+		routes:       compileRoutes(),
+		prohibitions: compilePhrases(prohibitions),
+		audit:        NopAudit{},
+
 		historyOpeners: compilePhrases(historyOpeners),
 		sinceChildhood: compilePhrases(sinceChildhood),
 		yearUnits:      normalizeWords(yearUnits),
-		vitalKeys:      map[string][]phrase{},
-		vitalSkip:      compileWords(vitalSkip),
-		bpSeparators:   compileWords(bpSeparators),
-		drugs:          map[byte][]drugStem{},
-		openers:        compilePhrases(topicOpeners),
-		closers:        compilePhrases(topicClosers),
-		otherOrders:    compilePhrases(otherOrders),
-		assessVerbs:    compilePhrases(assessmentVerbs),
-		diseases:       compilePhrases(diseaseWords),
-		notDiseases:    normalizeWords(notDiseases),
-		findingNames:   compilePhrases(findingNames),
-		modifiers:      normalizeWords(diagnosisModifiers),
-		sides:          normalizeWords([]string{"tomonlama"}),
-		negations:      compilePhrases(negations),
-		tests:          normalizeWords(investigations),
-		analytes:       compilePhrases(labAnalytes),
-		labResults:     compilePhrases(labResults),
-		limits:         compilePhrases(doseLimits),
-		formWords:      normalizeWords(dosageForms),
-		specialists:    normalizeWords(specialists),
-		reviewWords:    normalizeWords(reviewWords),
-		routes:         compileRoutes(),
-		prohibitions:   compilePhrases(prohibitions),
-		audit:          NopAudit{},
 	}
 	for s, es := range headings {
 		o.headings[s] = compilePhrases(es)
@@ -350,7 +352,7 @@ func (o *Offline) measurementOpensAt(toks []token, from, i int) bool {
 // metformin ichadi ..."), with the words that qualify it. Unpunctuated
 // dictation moves from the complaints to the history this way.
 func (o *Offline) historyOpensAt(text string, toks []token, from, i int) int {
-	if toks[i].kind != wordTok || wordCount(toks, from, i) < minComplaintWords {
+	if toks[i].kind != wordTok {
 		return -1
 	}
 	at := -1
@@ -360,6 +362,9 @@ func (o *Offline) historyOpensAt(text string, toks []token, from, i int) int {
 	case o.diseaseAt(text, toks, i, len(toks)) && o.heldFor(toks, i+1):
 		at = o.diagnosisFrom(toks, from, i)
 	default:
+		return -1
+	}
+	if wordCount(toks, from, i) < minComplaintWords {
 		return -1
 	}
 	if sec, _ := o.heading(toks, from, at); sec != "" {
