@@ -38,8 +38,9 @@ type OIDCConfig struct {
 	// (default: bi).
 	Surfaces []string `yaml:"surfaces"`
 	// BIAudience and DoctorAudience are the aud a bearer token must carry
-	// at each API (default: client_id). Distinct values keep a token the
-	// provider issued for one service out of the other.
+	// at each API (default: client_id). With both surfaces on they must
+	// differ, so a token the provider issued for one service is refused
+	// by the other.
 	BIAudience     string `yaml:"bi_audience"`
 	DoctorAudience string `yaml:"doctor_audience"`
 	// Algorithms are the accepted signature algorithms (default RS256,
@@ -180,6 +181,11 @@ func (c OIDCConfig) validate(bad func(key, problem string) error) error {
 			return bad("oidc.surfaces", fmt.Sprintf("%q is listed twice", s))
 		}
 		seen[s] = true
+	}
+	// One audience for both APIs would let a token the provider issued
+	// for the BI open the doctor API, and the other way round.
+	if c.On(SurfaceBI) && c.On(SurfaceDoctor) && c.audience(SurfaceBI) == c.audience(SurfaceDoctor) {
+		return bad("oidc.doctor_audience", fmt.Sprintf("is %q, the BI's audience too; with surfaces bi and doctor give each API its own audience (e.g. doctor_audience: oqim-doctor) so a token meant for one is refused by the other", c.audience(SurfaceDoctor)))
 	}
 	if c.PublicURL != "" {
 		if err := checkURL(c.PublicURL, false); err != nil {

@@ -76,12 +76,21 @@ func TestOIDCErrorsNameTheSetting(t *testing.T) {
 		{append(base, "OQIM_OIDC_SESSION_TTL=72h"), "oidc.session_ttl", "between 1m and 24h"},
 		{append(base, "OQIM_OIDC_CLAIMS_ROLE=my role"), "oidc.claims.role", "not a claim name"},
 		{append(base, "OQIM_OIDC_MAX_SESSIONS=-1"), "oidc.max_sessions", "negative"},
+		// A token for the BI must not open the doctor API: both default to
+		// client_id, and naming the same audience twice is no better.
+		{append(base, "OQIM_OIDC_SURFACES=bi,doctor"), "oidc.doctor_audience", "the BI's audience too"},
+		{append(base, "OQIM_OIDC_SURFACES=bi,doctor", "OQIM_OIDC_BI_AUDIENCE=oqim-api", "OQIM_OIDC_DOCTOR_AUDIENCE=oqim-api"), "oidc.doctor_audience", "the BI's audience too"},
+		{append(base, "OQIM_OIDC_SURFACES=bi,doctor", "OQIM_OIDC_DOCTOR_AUDIENCE=oqim"), "oidc.doctor_audience", "the BI's audience too"},
 	} {
 		_, err := Load("", c.env)
 		var ce *Error
 		if !errors.As(err, &ce) || ce.Key != c.key || !strings.Contains(ce.Problem, c.want) {
 			t.Errorf("%v: error %v, want %s: …%s…", c.env, err, c.key, c.want)
 		}
+	}
+	// One surface alone may keep client_id as its audience.
+	if _, err := Load("", append(base, "OQIM_OIDC_SURFACES=doctor")); err != nil {
+		t.Errorf("doctor alone with the default audience: %v", err)
 	}
 	// Loopback may use plain http (a provider on the same machine).
 	if _, err := Load("", []string{"OQIM_OIDC_ISSUER=http://127.0.0.1:8081", "OQIM_OIDC_CLIENT_ID=oqim"}); err != nil {
