@@ -21,7 +21,15 @@ poliklinika kommunal uy-joy yer kadastr meros vasiylik aliment nikoh ajrashish F
 government state certificate document application licence license permit tax benefit pension passport ministry
 agency court notary registration register service portal subsidy fine fee law rights citizenship citizen visa
 border customs army military school kindergarten university hospital clinic utility housing land inheritance
-guardianship alimony marriage divorce police`
+guardianship alimony marriage divorce police
+toʻlov nogiron nogironlik elektr svet gaz suv kanalizatsiya hisoblagich kvitansiya avtomobil mashina haydovchilik
+prava sudlanganlik saylov apostil diplom ishsiz ishsizlik kam taʼminlangan ijtimoiy propiska ishonchnoma doverennost
+patent tadbirkor firma MChJ YaTT
+выплата инвалид инвалидность электричество свет газ вода водопровод канализация счетчик квитанция автомобиль машина
+права водительское удостоверение судимость выборы апостиль диплом безработный безработица малообеспеченный соцзащита
+доверенность патент предприниматель ИП ООО фирма
+payment allowance disability disabled electricity gas water sewage meter bill vehicle car driving ID criminal
+election vote apostille diploma unemployed unemployment low-income welfare residence proxy patent business company`
 
 // govTerms is govWords as search terms; read only.
 var govTerms = func() map[string]bool {
