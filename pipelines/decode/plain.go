@@ -50,8 +50,8 @@ type Plain struct {
 type plainCol struct {
 	name string
 	kind plainKind
-	lo   float64 // integer range
-	hi   float64
+	lo   int64 // integer range
+	hi   uint64
 	b    array.Builder
 	// the value read for the row under way
 	s []byte
@@ -162,8 +162,9 @@ func plainColumn(c PlainColumn) (plainCol, arrow.DataType, error) {
 		return pc, arrow.PrimitiveTypes.Uint64, nil
 	}
 	ints := map[string]struct {
-		lo, hi float64
-		t      arrow.DataType
+		lo int64
+		hi uint64
+		t  arrow.DataType
 	}{
 		"Int8": {math.MinInt8, math.MaxInt8, arrow.PrimitiveTypes.Int8}, "Int16": {math.MinInt16, math.MaxInt16, arrow.PrimitiveTypes.Int16},
 		"Int32": {math.MinInt32, math.MaxInt32, arrow.PrimitiveTypes.Int32}, "Int64": {math.MinInt64, math.MaxInt64, arrow.PrimitiveTypes.Int64},
@@ -322,14 +323,20 @@ func (p *Plain) read(c *plainCol, v *fastjson.Value) error {
 		if v.Type() != fastjson.TypeNumber {
 			return wrong("an integer")
 		}
-		x := v.GetFloat64()
-		if x != math.Trunc(x) || x < c.lo || x > c.hi {
-			return &events.FieldError{Field: c.name, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%v is not an integer in [%.0f, %.0f]", v, c.lo, c.hi)}
-		}
+		// The number is read as written, never through a float64: a float
+		// cannot tell 2^63 from MaxInt64, and fastjson's Get* helpers
+		// give 0 for "1e2" or "100.0". Integers are written as integers,
+		// as in events.
+		var ok bool
 		if c.kind == pUint {
-			c.u = v.GetUint64()
+			u, err := v.Uint64()
+			c.u, ok = u, err == nil && u <= c.hi
 		} else {
-			c.n = v.GetInt64()
+			n, err := v.Int64()
+			c.n, ok = n, err == nil && n >= c.lo && n <= int64(c.hi)
+		}
+		if !ok {
+			return &events.FieldError{Field: c.name, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%v is not an integer in [%d, %d] written without a fraction or exponent", v, c.lo, c.hi)}
 		}
 	}
 	return nil

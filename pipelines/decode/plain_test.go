@@ -60,6 +60,48 @@ func TestPlainDecodesAndChecksEachColumn(t *testing.T) {
 	}
 }
 
+// An integer column takes integers as written: a float spelling or a
+// number past the type's range is refused, never stored as 0 or rounded
+// (fastjson's GetInt64 gives 0 for 1e2, and a float64 cannot tell 2^63
+// from MaxInt64).
+func TestPlainIntegersAreReadExactly(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	cols := []PlainColumn{{Name: "n", Type: "Int64"}, {Name: "u", Type: "UInt64"}, {Name: "s", Type: "Int8"}}
+	p, err := NewPlain("db.counts", cols, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rec, field := range map[string]string{
+		`{"n":1e2,"u":1,"s":1}`:                  "n",
+		`{"n":100.0,"u":1,"s":1}`:                "n",
+		`{"n":9223372036854775808,"u":1,"s":1}`:  "n",
+		`{"n":-9223372036854775809,"u":1,"s":1}`: "n",
+		`{"n":1,"u":18446744073709551616,"s":1}`: "u",
+		`{"n":1,"u":-1,"s":1}`:                   "u",
+		`{"n":1,"u":2.0,"s":1}`:                  "u",
+		`{"n":1,"u":1,"s":128}`:                  "s",
+		`{"n":1,"u":1,"s":-129}`:                 "s",
+	} {
+		var fe *events.FieldError
+		if err := p.Decode([]byte(rec), "t", 0, 0); !errors.As(err, &fe) || fe.Field != field || fe.Reason != events.ReasonInvalidValue {
+			t.Errorf("%s: got %v, want %s invalid_value", rec, err, field)
+		}
+	}
+	if p.Rows() != 0 {
+		t.Fatalf("%d refused rows were buffered", p.Rows())
+	}
+	edge := `{"n":-9223372036854775808,"u":18446744073709551615,"s":-128}`
+	if err := p.Decode([]byte(edge), "t", 0, 0); err != nil {
+		t.Fatalf("%s: %v", edge, err)
+	}
+	rec := p.NewRecord()
+	defer rec.Release()
+	got := fmt.Sprint(rec.Column(0).(*array.Int64).Value(0), rec.Column(1).(*array.Uint64).Value(0), rec.Column(2).(*array.Int8).Value(0))
+	if want := "-9223372036854775808 18446744073709551615 -128"; got != want {
+		t.Fatalf("stored %s, want %s", got, want)
+	}
+}
+
 // BenchmarkPlain is the three-field row of the clickhouse_sinker
 // comparison: 0 allocs per record in steady state.
 func BenchmarkPlain(b *testing.B) {
