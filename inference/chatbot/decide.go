@@ -146,14 +146,7 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	// clearly about a service; then it is answered, and reaches an LLM
 	// only as quoted data.
 	adversarial := injection.MatchString(folded)
-	// A question told as a story ("my dad passed away last week, how do I
-	// get his death certificate") matches few of its words, so its
-	// coverage is low, under the off-topic bar even, when one service
-	// clearly stands out; that service is answered when it outscores
-	// every other by dominanceRatio. Adversarial text below the answer
-	// threshold is refused all the same.
-	clear := len(res.Hits) > 0 && dominant(res.Hits)
-	if len(res.Hits) == 0 || (res.Hits[0].Coverage < b.thresholds.OffTopic && !clear) || (adversarial && res.Hits[0].Coverage < b.thresholds.Answer) {
+	if len(res.Hits) == 0 || res.Hits[0].Coverage < b.thresholds.OffTopic || (adversarial && res.Hits[0].Coverage < b.thresholds.Answer) {
 		if !adversarial && isGovernmentQuestion(text) {
 			// Not an entry of ours, but a question for the state: an
 			// operator can help, where a refusal would not.
@@ -162,6 +155,12 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 		return decision{kind: KindOffTopic, outcome: Unanswered, hits: res.Hits}, nil
 	}
 	d := decision{hits: res.Hits, confidence: res.Hits[0].Coverage}
+	// A question told as a story ("my dad passed away last week, how do I
+	// get his death certificate") matches few of its words, so its
+	// coverage is low even when one service clearly stands out; that
+	// service is answered when it outscores every other by dominanceRatio.
+	// Adversarial text below the answer threshold was refused above.
+	clear := dominant(res.Hits)
 	if d.confidence < b.thresholds.Answer && !clear {
 		d.kind, d.outcome, d.reason = KindHandoff, Handoff, ReasonLowConfidence
 		return d, nil
