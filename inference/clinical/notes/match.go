@@ -126,3 +126,58 @@ func normalizeWords(entries []string) []string {
 	}
 	return out
 }
+
+// spans answers in constant time what the run-on rules ask of a sentence
+// so far, at every token: how many words it has, whether it names a drug,
+// whether a section's cue stands in it. Scanning the sentence from its
+// start at each token made unpunctuated dictation, one sentence long,
+// quadratic: 128 KiB of it took seconds.
+type spans struct {
+	words []int // words[i]: word tokens in toks[:i]
+	drugs []int // drugs[i]: drug names starting in toks[:i]
+	// cueEnd[k][i] is the least end of a cue of sectionOrder[k] starting
+	// at i or later, len(toks)+1 if none: a cue lies within [from, to)
+	// exactly when cueEnd[k][from] <= to, since one starting at or after
+	// to also ends after it.
+	cueEnd [len(sectionOrder)][]int
+}
+
+func (o *Offline) spans(toks []token, drugs []drugHit) *spans {
+	n := len(toks)
+	s := &spans{words: make([]int, n+1), drugs: make([]int, n+1)}
+	for i, t := range toks {
+		s.words[i+1] = s.words[i] + b2i(t.kind == wordTok)
+		s.drugs[i+1] = s.drugs[i] + b2i(drugs[i].n > 0)
+	}
+	for k, sec := range sectionOrder {
+		end := make([]int, n+1)
+		end[n] = n + 1
+		for i := n - 1; i >= 0; i-- {
+			end[i] = end[i+1]
+			for _, p := range o.cues[sec] {
+				if m := p.matchAt(toks, i); m > 0 && i+m < end[i] {
+					end[i] = i + m
+				}
+			}
+		}
+		s.cueEnd[k] = end
+	}
+	return s
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (s *spans) wordCount(from, to int) int { return s.words[to] - s.words[from] }
+
+func (s *spans) hasDrug(from, to int) bool { return s.drugs[to] > s.drugs[from] }
+
+// cue reports whether a cue of sec lies within toks[from:to], as
+// containsPhrase(o.cues[sec], toks, from, to) does.
+func (s *spans) cue(sec Section, from, to int) bool {
+	return s.cueEnd[sectionIndex(sec)][max(from, 0)] <= to
+}

@@ -254,6 +254,7 @@ func sectionIndex(s Section) int {
 // a colon ("... слабость Анамнез: болеет ...").
 func (o *Offline) sentences(text string, toks []token, drugs []drugHit) []sentence {
 	var out []sentence
+	sp := o.spans(toks, drugs)
 	from := 0
 	for i := 0; i <= len(toks); i++ {
 		if i == len(toks) || toks[i].isSentenceEnd() && !abbreviationPoint(toks, i) {
@@ -276,13 +277,13 @@ func (o *Offline) sentences(text string, toks []token, drugs []drugHit) []senten
 			from = i
 			continue
 		}
-		if i > from && toks[i-1].kind != punctTok && (o.prescriptionOpensAt(toks, drugs, from, i) || illnessSinceAt(toks, i) || o.measurementOpensAt(toks, from, i)) {
+		if i > from && toks[i-1].kind != punctTok && (o.prescriptionOpensAt(toks, drugs, sp, from, i) || illnessSinceAt(toks, i) || o.measurementOpensAt(toks, sp, from, i)) {
 			out = append(out, sentence{from: from, content: from, to: i})
 			from = i
 			continue
 		}
 		if i > from && toks[i-1].kind != punctTok {
-			if h := o.historyOpensAt(text, toks, from, i); h > from {
+			if h := o.historyOpensAt(text, toks, sp, from, i); h > from {
 				out = append(out, sentence{from: from, content: from, to: h})
 				from = h
 				continue
@@ -308,17 +309,15 @@ func (o *Offline) sentences(text string, toks []token, drugs []drugHit) []senten
 // before it in the sentence already prescribes and no verb says the
 // patient took it. Unpunctuated dictation moves on to the plan this way
 // without a word to say so.
-func (o *Offline) prescriptionOpensAt(toks []token, drugs []drugHit, from, i int) bool {
+func (o *Offline) prescriptionOpensAt(toks []token, drugs []drugHit, sp *spans, from, i int) bool {
 	d := drugs[i]
 	if d.n == 0 || i+d.n+1 >= len(toks) || toks[i+d.n].kind != numberTok || o.unitAt(toks[i+d.n+1]) == "" {
 		return false
 	}
-	for k := from; k < i; k++ {
-		if drugs[k].n > 0 {
-			return false // the sentence is already about drugs
-		}
+	if sp.hasDrug(from, i) {
+		return false // the sentence is already about drugs
 	}
-	if sec, _ := o.heading(toks, from, i); sec == Plan || containsPhrase(o.cues[Plan], toks, from, i) {
+	if sec, _ := o.heading(toks, from, i); sec == Plan || sp.cue(Plan, from, i) {
 		return false
 	}
 	return !containsPhrase(o.historyVerbs, toks, max(from, i-3), min(i+d.n+5, len(toks)))
@@ -332,7 +331,7 @@ func (o *Offline) prescriptionOpensAt(toks []token, drugs []drugHit, from, i int
 // within the plan a pressure is a target ("целевое АД 130/80"). A
 // sentence with a heading, or one the examination already opened, has
 // its section.
-func (o *Offline) measurementOpensAt(toks []token, from, i int) bool {
+func (o *Offline) measurementOpensAt(toks []token, sp *spans, from, i int) bool {
 	if i-from < 3 || toks[i].kind != wordTok || !o.vitalKeyAt(toks, i) {
 		return false
 	}
@@ -341,7 +340,7 @@ func (o *Offline) measurementOpensAt(toks []token, from, i int) bool {
 		return false
 	}
 	sec, _ := o.heading(toks, from, i)
-	return sec == "" && !containsPhrase(o.cues[Plan], toks, from, i) && !containsPhrase(o.cues[Objective], toks, from, i)
+	return sec == "" && !sp.cue(Plan, from, i) && !sp.cue(Objective, from, i)
 }
 
 // historyOpensAt returns where, in a run-on sentence begun at from that
@@ -351,7 +350,7 @@ func (o *Offline) measurementOpensAt(toks []token, from, i int) bool {
 // long the patient has had it ("... 1 oydan beri qandli diabet 10 yil
 // metformin ichadi ..."), with the words that qualify it. Unpunctuated
 // dictation moves from the complaints to the history this way.
-func (o *Offline) historyOpensAt(text string, toks []token, from, i int) int {
+func (o *Offline) historyOpensAt(text string, toks []token, sp *spans, from, i int) int {
 	if toks[i].kind != wordTok {
 		return -1
 	}
@@ -364,14 +363,14 @@ func (o *Offline) historyOpensAt(text string, toks []token, from, i int) int {
 	default:
 		return -1
 	}
-	if wordCount(toks, from, i) < minComplaintWords {
+	if sp.wordCount(from, i) < minComplaintWords {
 		return -1
 	}
 	if sec, _ := o.heading(toks, from, at); sec != "" {
 		return -1
 	}
 	for _, sec := range cuePriority {
-		if sec != Complaints && containsPhrase(o.cues[sec], toks, from, at) {
+		if sec != Complaints && sp.cue(sec, from, at) {
 			return -1 // the sentence is not the complaints
 		}
 	}

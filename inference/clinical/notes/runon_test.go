@@ -1,8 +1,10 @@
 package notes
 
 import (
+	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sectionCase is a text and a phrase of it that must land in section sec.
@@ -348,4 +350,60 @@ func TestHistoryOpensARunOnComplaint(t *testing.T) {
 		{byWord, Complaints, "давящая боль за грудиной"},
 		{byWord, History, "перенес инфаркт"},
 	})
+}
+
+// spans must answer as the scans it replaced, for every range of every
+// sentence, or the run-on rules would split differently.
+func TestSpansAgreeWithScans(t *testing.T) {
+	o := NewOffline()
+	for _, text := range []string{
+		"bemor 3 kundan beri bosh og'rig'i ko'ngil aynishi shikoyat qiladi avval gipertoniya 10 yil ko'rikda qon bosimi 160/100 tashxis gipertonik kriz reja kaptopril 25 mg",
+		"Жалобы на кашель. Объективно: хрипы, ЧДД 22. Диагноз: бронхит. Назначено: амоксициллин 500 мг 3 раза в день 7 дней, контроль через неделю",
+		"беморда иситма 38,5 йўтал, анамнезида астма, курикда хириллашлар, режа сальбутамол ингалятор",
+	} {
+		toks := tokenize(text)
+		drugs := o.drugHits(toks)
+		sp := o.spans(toks, drugs)
+		for from := 0; from <= len(toks); from++ {
+			for to := from; to <= len(toks); to++ {
+				for _, sec := range sectionOrder {
+					if got, want := sp.cue(sec, from, to), containsPhrase(o.cues[sec], toks, from, to); got != want {
+						t.Fatalf("%q [%d,%d) %s: cue %v, scan %v", text, from, to, sec, got, want)
+					}
+				}
+				if got, want := sp.wordCount(from, to), wordCount(toks, from, to); got != want {
+					t.Fatalf("%q [%d,%d): %d words, scan %d", text, from, to, got, want)
+				}
+				hasDrug := false
+				for k := from; k < to; k++ {
+					hasDrug = hasDrug || drugs[k].n > 0
+				}
+				if sp.hasDrug(from, to) != hasDrug {
+					t.Fatalf("%q [%d,%d): hasDrug %v", text, from, to, !hasDrug)
+				}
+			}
+		}
+	}
+}
+
+// Unpunctuated dictation is one sentence however long it runs; the run-on
+// rules must stay linear in it, or one long request ties up a core.
+func TestLongRunOnDictationStaysLinear(t *testing.T) {
+	unit := "bemor 1 oydan beri qandli diabet 10 yil metformin ichadi bosh og'riq "
+	took := func(n int) time.Duration {
+		text := strings.Repeat(unit, n)
+		best := time.Duration(math.MaxInt64)
+		for range 3 {
+			start := time.Now()
+			structure(t, text)
+			best = min(best, time.Since(start))
+		}
+		return best
+	}
+	small, large := took(100), took(800)
+	// Eight times the text: about eight times the time when linear, 64
+	// when quadratic. 24 leaves room for a noisy machine.
+	if ratio := float64(large) / float64(small); ratio > 24 {
+		t.Fatalf("8x the text took %.0fx the time (%v vs %v): quadratic in the sentence's length", ratio, large, small)
+	}
 }
