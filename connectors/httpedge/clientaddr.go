@@ -70,3 +70,16 @@ func (ps Proxies) ClientAddr(r *http.Request) string {
 	}
 	return peer.Unmap().String()
 }
+
+// RateKey is the rate-limit bucket of the client behind r: its IPv4
+// address, or the /64 of its IPv6 one. An IPv6 host is handed a whole /64
+// and may take any of its 2^64 addresses; keyed by address, one host
+// would have as many buckets as it liked.
+func (ps Proxies) RateKey(r *http.Request) string {
+	addr := ps.ClientAddr(r)
+	a, err := netip.ParseAddr(addr)
+	if err != nil || !a.Unmap().Is6() {
+		return "addr:" + addr
+	}
+	return "net:" + netip.PrefixFrom(a.WithZone(""), 64).Masked().String()
+}

@@ -324,6 +324,38 @@ func TestRateLimitByAddressAndPrincipal(t *testing.T) {
 	}
 }
 
+// An IPv6 host owns a /64 and may use any address in it: the rate limit
+// buckets it by that /64, or one host would have a fresh burst for every
+// address it took.
+func TestRateLimitBucketsAnIPv6HostByItsSlash64(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	lim := NewLimiter(LimiterConfig{Limit: Limit{Rate: 1.0 / 60, Burst: 2}, Now: func() time.Time { return now }})
+	proxies, err := ParseProxies([]string{"127.0.0.1", "::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server(t, slog.New(slog.DiscardHandler), Options{Proxies: proxies},
+		Route{Method: "GET", Path: "/pub", Need: Public, RateLimit: lim, Handler: http.HandlerFunc(echoBody)})
+	allowed := func(addrs ...string) int {
+		n := 0
+		for _, a := range addrs {
+			if code, _, _ := do(t, "GET", srv.URL+"/pub", nil, "X-Forwarded-For", a); code == http.StatusOK {
+				n++
+			}
+		}
+		return n
+	}
+	if n := allowed("2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3", "2001:db8:1:2::4"); n != 2 {
+		t.Errorf("four addresses of one /64 were allowed %d requests, want the burst of 2", n)
+	}
+	if n := allowed("2001:db8:1:3::1"); n != 1 {
+		t.Errorf("the next /64 was allowed %d, want its own bucket", n)
+	}
+	if n := allowed("198.51.100.1", "198.51.100.2"); n != 2 {
+		t.Errorf("two IPv4 clients were allowed %d, want one each", n)
+	}
+}
+
 func TestClientAddrTrustsOnlyConfiguredProxies(t *testing.T) {
 	proxies, err := ParseProxies([]string{"10.0.0.0/8", "::1"})
 	if err != nil {

@@ -201,7 +201,7 @@ func (e *edge) allow(w http.ResponseWriter, r *http.Request, p Principal) bool {
 	case p.Kind != Anonymous:
 		key = "principal:" + string(p.Kind) + ":" + p.ID
 	default:
-		key = "addr:" + e.opts.Proxies.ClientAddr(r)
+		key = e.opts.Proxies.RateKey(r)
 	}
 	ok, wait := l.allow(key, lim)
 	if ok {

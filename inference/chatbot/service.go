@@ -50,9 +50,13 @@ type Config struct {
 	Region string
 
 	// SessionTTL is how long an idle session lives (default 30 min);
-	// MaxSessions bounds how many are kept (default 100,000).
-	SessionTTL  time.Duration
-	MaxSessions int
+	// MaxSessions bounds how many are kept (default 100,000), and
+	// MaxSessionsPerClient how many one client holds (default 1,000;
+	// a client is an IPv4 address or an IPv6 /64, and many citizens may
+	// share one behind a carrier's NAT; partners are not bounded apart).
+	SessionTTL           time.Duration
+	MaxSessions          int
+	MaxSessionsPerClient int
 	// MaxHistory bounds the messages kept per session (default 40).
 	MaxHistory int
 	// MaxMessageRunes bounds a question's length (default 1,000).
@@ -114,6 +118,7 @@ func New(cfg Config) (*Service, error) {
 	// A setting of zero or less takes its default.
 	cfg.SessionTTL = cmp.Or(max(cfg.SessionTTL, 0), 30*time.Minute)
 	cfg.MaxSessions = cmp.Or(max(cfg.MaxSessions, 0), 100000)
+	cfg.MaxSessionsPerClient = cmp.Or(max(cfg.MaxSessionsPerClient, 0), 1000)
 	cfg.MaxHistory = cmp.Or(max(cfg.MaxHistory, 0), 40)
 	cfg.MaxMessageRunes = cmp.Or(max(cfg.MaxMessageRunes, 0), 1000)
 	if cfg.RatePerSecond == 0 {
@@ -137,7 +142,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		bot:      &Bot{search: cfg.Searcher, thresholds: cfg.Thresholds, phrases: newPhraseBook()},
-		sessions: newSessions(cfg.SessionTTL, cfg.MaxSessions, cfg.Now),
+		sessions: newSessions(cfg.SessionTTL, cfg.MaxSessions, cfg.MaxSessionsPerClient, cfg.Now),
 		redactor: redact.New(),
 		cfg:      cfg,
 		log:      cfg.Logger,
@@ -198,7 +203,7 @@ func (s *Service) routes(proxies httpedge.Proxies) []httpedge.Route {
 	}
 	w := widget.Handler()
 	return []httpedge.Route{
-		api("POST", "/api/v1/chat/sessions", s.createSession, 0, false),
+		api("POST", "/api/v1/chat/sessions", func(w http.ResponseWriter, r *http.Request) { s.createSession(w, key(r)) }, 0, false),
 		api("GET", "/api/v1/chat/sessions/{id}", s.getSession, 0, false),
 		// Answers stream as server-sent events when asked.
 		api("POST", "/api/v1/chat/sessions/{id}/messages", s.postMessage, answerTimeout, true),
@@ -236,15 +241,17 @@ func (s *Service) Close(ctx context.Context) error {
 // Sessions is the number of live sessions.
 func (s *Service) Sessions() int { return s.sessions.len() }
 
+const partnerKey = "partner:"
+
 // clientKey is what a client is rate limited by: a known partner key,
 // or its address.
 func (s *Service) clientKey(r *http.Request, proxies httpedge.Proxies) string {
 	if k := r.Header.Get("X-API-Key"); k != "" && s.partners.Len() > 0 {
 		if p, err := s.partners.Verify(r.Context(), k); err == nil {
-			return "partner:" + p.ID
+			return partnerKey + p.ID
 		}
 	}
-	return "addr:" + proxies.ClientAddr(r)
+	return proxies.RateKey(r)
 }
 
 type sessionResponse struct {
@@ -253,8 +260,12 @@ type sessionResponse struct {
 	Messages  []Message `json:"messages"`
 }
 
-func (s *Service) createSession(w http.ResponseWriter, r *http.Request) {
-	sess := s.sessions.create()
+// createSession starts a session for client, as clientKey names it.
+func (s *Service) createSession(w http.ResponseWriter, client string) {
+	if strings.HasPrefix(client, partnerKey) {
+		client = "" // a gateway speaking for many citizens
+	}
+	sess := s.sessions.create(client)
 	httpedge.WriteJSON(w, http.StatusCreated, sessionResponse{SessionID: sess.id, ExpiresAt: sess.expires.UTC(), Messages: []Message{}})
 }
 

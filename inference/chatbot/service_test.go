@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -347,6 +348,47 @@ func TestSessionsBoundAndTTL(t *testing.T) {
 	now = now.Add(2 * time.Minute)
 	if _, code := ask(t, srv.URL, live, "salom"); code != http.StatusNotFound {
 		t.Errorf("expired session answered %d, want 404", code)
+	}
+}
+
+// One client flooding the store with sessions, from every address of its
+// IPv6 /64, evicts only its own: a citizen's conversation survives.
+func TestOneClientCannotEvictAnothersSession(t *testing.T) {
+	proxies, err := httpedge.ParseProxies([]string{"127.0.0.1", "::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, srv := newTestService(t, Config{MaxSessions: 10, MaxSessionsPerClient: 2, Proxies: proxies})
+	from := func(addr string) string {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/chat/sessions", nil)
+		req.Header.Set("X-Forwarded-For", addr)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var s sessionResponse
+		if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&s) != nil {
+			t.Fatalf("create session from %s: %s", addr, resp.Status)
+		}
+		return s.SessionID
+	}
+	citizen := from("203.0.113.7")
+	var flood []string
+	for i := range 30 {
+		flood = append(flood, from(fmt.Sprintf("2001:db8:1:2::%x", i+1)))
+	}
+	if _, code := ask(t, srv.URL, citizen, "salom"); code != http.StatusOK {
+		t.Errorf("the citizen's session answered %d after another client's flood, want 200", code)
+	}
+	if n := svc.Sessions(); n != 3 {
+		t.Errorf("%d sessions kept, want the citizen's and the flooding client's last 2", n)
+	}
+	if _, code := ask(t, srv.URL, flood[len(flood)-1], "salom"); code != http.StatusOK {
+		t.Errorf("the flooding client's newest session answered %d, want 200", code)
+	}
+	if _, code := ask(t, srv.URL, flood[0], "salom"); code != http.StatusNotFound {
+		t.Errorf("the flooding client's first session answered %d, want 404", code)
 	}
 }
 

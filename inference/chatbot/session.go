@@ -58,35 +58,72 @@ func (s *session) find(id string) (Message, bool) {
 }
 
 // sessions is an in-memory store with a time to live, refreshed on use,
-// and a bound: when full, expired sessions go first and then the least
-// recently used one, so a flood of new sessions cannot exhaust memory.
+// and two bounds: when full, expired sessions go first and then the least
+// recently used one, so a flood of new sessions cannot exhaust memory;
+// and one client holds at most perClient sessions, its own least
+// recently used going first, so one client's flood cannot push everyone
+// else's conversations out.
 type sessions struct {
-	ttl time.Duration
-	max int
-	now func() time.Time
+	ttl       time.Duration
+	max       int
+	perClient int
+	now       func() time.Time
 
-	mu   sync.Mutex
-	byID map[string]*list.Element
-	lru  list.List // front: most recently used
+	mu     sync.Mutex
+	byID   map[string]*list.Element
+	lru    list.List // front: most recently used
+	owners map[string]*list.List
 }
 
-func newSessions(ttl time.Duration, max int, now func() time.Time) *sessions {
-	return &sessions{ttl: ttl, max: max, now: now, byID: map[string]*list.Element{}}
+// owned is a session's place in the store and in its client's list.
+type owned struct {
+	*session
+	owner string
+	mine  *list.Element // in owners[owner]
 }
 
-func (st *sessions) create() *session {
+func newSessions(ttl time.Duration, max, perClient int, now func() time.Time) *sessions {
+	return &sessions{ttl: ttl, max: max, perClient: perClient, now: now, byID: map[string]*list.Element{}, owners: map[string]*list.List{}}
+}
+
+// create starts a session for the client owner ("" for one not bounded
+// apart, such as a partner gateway speaking for many citizens).
+func (st *sessions) create(owner string) *session {
 	now := st.now()
 	s := &session{id: newID("s_"), expires: now.Add(st.ttl)}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for len(st.byID) >= st.max {
-		back := st.lru.Back()
-		st.lru.Remove(back)
-		delete(st.byID, back.Value.(*session).id)
-	}
-	st.byID[s.id] = st.lru.PushFront(s)
 	st.sweep(now)
+	mine := st.owners[owner]
+	if owner != "" && mine == nil {
+		mine = list.New()
+		st.owners[owner] = mine
+	}
+	for owner != "" && mine.Len() >= st.perClient {
+		st.remove(st.byID[mine.Back().Value.(*session).id])
+	}
+	for len(st.byID) >= st.max {
+		st.remove(st.lru.Back())
+	}
+	o := &owned{session: s, owner: owner}
+	if owner != "" {
+		o.mine = mine.PushFront(s)
+	}
+	st.byID[s.id] = st.lru.PushFront(o)
 	return s
+}
+
+func (st *sessions) remove(el *list.Element) {
+	o := el.Value.(*owned)
+	st.lru.Remove(el)
+	delete(st.byID, o.id)
+	if o.mine != nil {
+		mine := st.owners[o.owner]
+		mine.Remove(o.mine)
+		if mine.Len() == 0 {
+			delete(st.owners, o.owner)
+		}
+	}
 }
 
 // sweep drops expired sessions from the back of the list; it stops at the
@@ -94,11 +131,10 @@ func (st *sessions) create() *session {
 func (st *sessions) sweep(now time.Time) {
 	for {
 		back := st.lru.Back()
-		if back == nil || back.Value.(*session).expires.After(now) {
+		if back == nil || back.Value.(*owned).expires.After(now) {
 			return
 		}
-		st.lru.Remove(back)
-		delete(st.byID, back.Value.(*session).id)
+		st.remove(back)
 	}
 }
 
@@ -111,15 +147,17 @@ func (st *sessions) get(id string) (*session, bool) {
 	if !ok {
 		return nil, false
 	}
-	s := el.Value.(*session)
-	if !s.expires.After(now) {
-		st.lru.Remove(el)
-		delete(st.byID, id)
+	o := el.Value.(*owned)
+	if !o.expires.After(now) {
+		st.remove(el)
 		return nil, false
 	}
-	s.expires = now.Add(st.ttl)
+	o.expires = now.Add(st.ttl)
 	st.lru.MoveToFront(el)
-	return s, true
+	if o.mine != nil {
+		st.owners[o.owner].MoveToFront(o.mine)
+	}
+	return o.session, true
 }
 
 func (st *sessions) len() int {

@@ -106,6 +106,10 @@ type ChatbotConfig struct {
 	// MaxSessions bounds the live sessions (default 100,000); past it
 	// the least recently used is evicted.
 	MaxSessions int `yaml:"max_sessions"`
+	// MaxSessionsPerClient bounds one client's live sessions (default
+	// 1,000); past it that client's least recently used is evicted, not
+	// another's. A client is an IPv4 address or an IPv6 /64.
+	MaxSessionsPerClient int `yaml:"max_sessions_per_client"`
 	// SessionTTL is how long an idle session lives (default 30m).
 	SessionTTL Duration `yaml:"session_ttl"`
 	// MaxHistory bounds the messages kept per session (default 40).
@@ -113,8 +117,8 @@ type ChatbotConfig struct {
 	// MaxMessageRunes bounds a question's length (default 1,000).
 	MaxMessageRunes int `yaml:"max_message_runes"`
 	// RatePerSecond and Burst are each client's token bucket (defaults 2
-	// and 20). A client is its address, taken from X-Forwarded-For only
-	// behind http.trusted_proxies.
+	// and 20). A client is its IPv4 address or IPv6 /64, taken from
+	// X-Forwarded-For only behind http.trusted_proxies.
 	RatePerSecond float64 `yaml:"rate_per_second"`
 	Burst         int     `yaml:"burst"`
 	// PartnerKeys let known clients (another agency's portal, the call
@@ -133,6 +137,7 @@ type PartnerKey struct {
 // Service is the chatbot's configuration with these bounds applied.
 func (c ChatbotConfig) Service(base chatbot.Config) chatbot.Config {
 	base.MaxSessions, base.SessionTTL, base.MaxHistory = c.MaxSessions, c.SessionTTL.Duration, c.MaxHistory
+	base.MaxSessionsPerClient = c.MaxSessionsPerClient
 	base.MaxMessageRunes, base.RatePerSecond, base.Burst = c.MaxMessageRunes, c.RatePerSecond, c.Burst
 	base.PartnerKeys = c.partnerKeys()
 	return base
@@ -683,7 +688,8 @@ func (c *Config) validate(path string) error {
 	}
 	for key, n := range map[string]float64{
 		"chatbot.max_sessions": float64(c.Chatbot.MaxSessions), "chatbot.max_history": float64(c.Chatbot.MaxHistory),
-		"chatbot.max_message_runes": float64(c.Chatbot.MaxMessageRunes), "chatbot.burst": float64(c.Chatbot.Burst),
+		"chatbot.max_sessions_per_client": float64(c.Chatbot.MaxSessionsPerClient),
+		"chatbot.max_message_runes":       float64(c.Chatbot.MaxMessageRunes), "chatbot.burst": float64(c.Chatbot.Burst),
 		"chatbot.session_ttl": c.Chatbot.SessionTTL.Seconds(),
 		// A negative rate would turn the chatbot's limit off; the
 		// configuration does not offer that.
