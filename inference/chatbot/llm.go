@@ -77,7 +77,7 @@ func userPrompt(lang portalkb.Lang, hits []retrieval.Hit, history []string, ques
 
 // stream asks the model and calls emit with each piece of text as it
 // arrives; it returns the whole answer.
-func (l *llmAnswerer) stream(ctx context.Context, lang portalkb.Lang, hits []retrieval.Hit, history []string, question string, emit func(string) error) (string, error) {
+func (l *llmAnswerer) answer(ctx context.Context, lang portalkb.Lang, hits []retrieval.Hit, history []string, question string) (string, error) {
 	up, err := userPrompt(lang, hits, history, question)
 	if err != nil {
 		return "", fmt.Errorf("chatbot: building prompt: %w", err)
@@ -111,9 +111,6 @@ func (l *llmAnswerer) stream(ctx context.Context, lang portalkb.Lang, hits []ret
 			continue
 		}
 		sb.WriteString(d)
-		if err := emit(d); err != nil {
-			return sb.String(), err
-		}
 	}
 	return sb.String(), nil
 }

@@ -2,6 +2,7 @@ package chatbot
 
 import (
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -148,6 +149,18 @@ func TestLLMUngroundedAnswerFallsBackToExtractive(t *testing.T) {
 		m, _ := ask(t, srv.URL, sid, "How do I get a VAT refund?")
 		if m.Kind != KindAnswer || m.Text == answer || strings.Contains(m.Text, "example") || len(m.Citations) != 1 || m.Citations[0].ID != "annex4-3" {
 			t.Errorf("model answered %q; reply %q citing %+v, want the extractive answer citing annex4-3", answer, m.Text, m.Citations)
+		}
+		// Streamed, not a word of it may reach the client before the check.
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/chat/sessions/"+sid+"/messages", strings.NewReader(`{"text":"How do I get a VAT refund?"}`))
+		req.Header.Set("Accept", "text/event-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(raw), "example") || strings.Contains(string(raw), "annex9-999") || strings.Contains(string(raw), "Soliq idorasiga") || !strings.Contains(string(raw), "event: done") {
+			t.Errorf("model answered %q; the event stream carried it:\n%s", answer, raw)
 		}
 	}
 	hits := []retrieval.Hit{{Entry: &portalkb.Entry{ID: "annex4-3", URL: "https://my.gov.uz/services/annex4-3"}}}

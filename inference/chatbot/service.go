@@ -404,19 +404,11 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 		}
 	case KindAnswer:
 		if s.bot.llm != nil {
-			if out != nil {
-				reply.Citations = citations(lang, d.hits, 3)
-				if err := out.meta(reply); err != nil {
-					return Message{}, err
-				}
-			}
-			emit := func(t string) error {
-				if out == nil {
-					return nil
-				}
-				return out.delta(t)
-			}
-			txt, err := s.bot.llm.stream(ctx, lang, d.hits, userTexts(history), clean, emit)
+			// The model's answer is checked whole before a word of it is
+			// sent: a streamed delta cannot be taken back from a client
+			// that showed it, and an answer that links outside its entries
+			// may carry a link a prompt injection planted.
+			txt, err := s.bot.llm.answer(ctx, lang, d.hits, userTexts(history), clean)
 			why := ""
 			if err == nil {
 				why = ungrounded(txt, d.hits)
@@ -430,25 +422,19 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 			if ctx.Err() != nil {
 				return Message{}, ctx.Err()
 			}
-			// The model failed mid-way, or wrote what may not be shown:
-			// fall back to the extractive answer, which the client shows
-			// in place of the partial one. Never the server's message,
-			// nor the model's text: either may quote the citizen.
+			// The model failed, or wrote what may not be shown: the
+			// extractive answer is sent instead. Never the server's
+			// message, nor the model's text: either may quote the citizen.
 			if err != nil {
 				s.log.Warn("chatbot: LLM failed, answering extractively", "err", llm.Failure(err))
 			} else {
 				s.log.Warn("chatbot: LLM answer not grounded, answering extractively", "why", why)
 			}
-			if out != nil {
-				if err := out.delta("\n\n"); err != nil {
-					return Message{}, err
-				}
-			}
 		}
 		reply.Text = s.bot.extractive(lang, d.hits)
 		reply.Citations = citations(lang, d.hits, 1)
 	}
-	if out != nil && !usedLLM {
+	if out != nil {
 		if err := out.meta(reply); err != nil {
 			return Message{}, err
 		}
