@@ -169,3 +169,32 @@ func TestRepeatedDrug(t *testing.T) {
 		}
 	}
 }
+
+// A regimen that moves on to a new dose of the same drug is two courses,
+// each with its own frequency and duration. A taper's step, another
+// drug's course and a review date are not a new dose.
+func TestDoseStepsAreCoursesOfTheirOwn(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want []Medication
+	}{
+		{"Назначено: кветиапин 25 мг на ночь 3 дня, затем 50 мг на ночь 1 месяц.", []Medication{
+			{Name: "quetiapine", DoseValue: 25, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 3},
+			{Name: "quetiapine", DoseValue: 50, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 30}}},
+		{"Reja: essitalopram 5 mg ertalab 1 hafta, so'ng 10 mg kuniga 1 marta 3 oy.", []Medication{
+			{Name: "escitalopram", DoseValue: 5, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 7},
+			{Name: "escitalopram", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 90}}},
+		{"Назначено: дексаметазон 8 мг в/м 3 дня, затем снижать по 2 мг через день.", []Medication{
+			{Name: "dexamethasone", DoseValue: 8, DoseUnit: "mg", DurationDays: 3, Route: "intramuscular"}}},
+		{"Tavsiya: paratsetamol 500 mg kuniga 3 marta 5 kun, 5 kundan keyin qayta ko'rik.", []Medication{
+			{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3, DurationDays: 5}}},
+	} {
+		got := structure(t, c.text).Medications
+		for i := range got {
+			got[i].Source = ""
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", c.text, got, c.want)
+		}
+	}
+}

@@ -144,6 +144,9 @@ var historyOpeners = []string{"avval", "ilgari", "ранее", "раньше", "
 	"otasi", "onasi", "в семье", "у матери", "у отца", "oilada", "oilasida", "курит", "аллерги", "allergi",
 	"перенес", "перенёс"}
 
+// stepWords move a regimen on to its next dose (see doseSteps).
+var stepWords = []string{"затем", "потом", "далее", "keyin", "кейин", "so'ng", "сўнг", "then"}
+
 // sinceChildhood and yearUnits say how long a disease has been had
 // (yearUnits are prefixes of normalised words: "yil", "лет", "года",
 // "oy", "месяцев").

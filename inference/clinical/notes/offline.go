@@ -47,6 +47,9 @@ type Offline struct {
 	units        []unitWord
 	audit        Audit
 
+	// stepWords: see doseSteps.
+	stepWords wordSet
+
 	// historyOpeners, sinceChildhood and yearUnits: see historyOpensAt.
 	historyOpeners []phrase
 	sinceChildhood []phrase
@@ -110,6 +113,8 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		routes:       compileRoutes(),
 		prohibitions: compilePhrases(prohibitions),
 		audit:        NopAudit{},
+
+		stepWords: compileWords(stepWords),
 
 		historyOpeners: compilePhrases(historyOpeners),
 		sinceChildhood: compilePhrases(sinceChildhood),
@@ -1028,12 +1033,38 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 		if containsPhrase(o.historyVerbs, toks, back, end) || containsPhrase(o.prohibitions, toks, back, min(start+prohibitionScope, to)) {
 			continue
 		}
-		m := Medication{Name: d.name, Source: text[toks[d.at].start:toks[d.at+d.n-1].end]}
-		o.dosing(toks, start, o.regimenEnd(toks, start, end), &m)
-		m.Route = o.routeIn(toks, max(d.at-2, from), end)
-		ms = mergeMedication(ms, m)
+		steps := o.doseSteps(toks, start, o.regimenEnd(toks, start, end))
+		for k := range len(steps) - 1 {
+			m := Medication{Name: d.name, Source: text[toks[d.at].start:toks[d.at+d.n-1].end]}
+			o.dosing(toks, steps[k], steps[k+1], &m)
+			m.Route = o.routeIn(toks, max(d.at-2, from), end)
+			ms = mergeMedication(ms, m)
+		}
 	}
 	return ms
+}
+
+// doseSteps cuts a drug's regimen toks[start:end] where it moves on to
+// a new dose of the same drug ("Амитриптилин 10 мг на ночь 1 неделю,
+// затем 25 мг на ночь 3 месяца"): each step is its own course, with its
+// own frequency and duration. A step word must be followed by the dose
+// itself, so "затем снижать по 10 мг" (a taper) and "3 kundan keyin
+// nazorat" cut nothing.
+func (o *Offline) doseSteps(toks []token, start, end int) []int {
+	cuts := []int{start}
+	for i := start + 1; i+2 < end; i++ {
+		if toks[i].kind != wordTok || !o.stepWords[toks[i].norm] {
+			continue
+		}
+		k := i + 1
+		if toks[k].kind == wordTok && toks[k].norm == "po" {
+			k++ // "затем по 25 мг"
+		}
+		if k+1 < end && toks[k].kind == numberTok && o.unitAt(toks[k+1]) != "" {
+			cuts = append(cuts, i)
+		}
+	}
+	return append(cuts, end)
 }
 
 // regimenEnd is where the regimen of a drug named before start ends: at
