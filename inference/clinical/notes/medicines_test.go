@@ -15,6 +15,13 @@ func TestMedicinesByBrandAndSpelling(t *testing.T) {
 		{"Tavsiya: essitalopram 10 mg ertalab.", "escitalopram"},
 		{"Тавсия: Берлитион 600 мг кунига 1 марта.", "thioctic acid"},
 		{"Назначено: латанопрост 1 капля на ночь.", "latanoprost"},
+		// the third: hepatitis C, hypoglycaemia, allergy of the eye, and
+		// Advantan, which is methylprednisolone aceponate, not hydrocortisone
+		{"Тавсия: Софосбувир 400 мг кунига 1 марта 12 ҳафта.", "sofosbuvir"},
+		{"Tavsiya: daklatasvir 60 mg kuniga 1 marta.", "daclatasvir"},
+		{"Назначено: глюкагон 1 мг в/м при тяжёлой гипогликемии.", "glucagon"},
+		{"Назначено: Опатанол по 1 капле 2 раза в день.", "olopatadine"},
+		{"Назначено: Адвантан крем 1 раз в день 7 дней.", "methylprednisolone aceponate"},
 		{"Tavsiya: Detraleks 1000 mg kuniga 1 marta.", "diosmin and hesperidin"},
 		{"Назначено: Энтерол 1 пакетик 2 раза в день.", "saccharomyces boulardii"},
 	} {
