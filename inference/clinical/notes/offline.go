@@ -981,9 +981,9 @@ func (o *Offline) drugAt(toks []token, i int) (string, int) {
 	}
 	// One typo in a long single-word name ("paratsetomol"), though not in
 	// its first letter, which keeps the lookup to one bucket; never in a
-	// disease's name, which a brand may be one letter from ("диабетом",
-	// "Диабетон").
-	if len(w) < 6 || longestMatch(o.diseases, toks, i) > 0 {
+	// disease's name, which a medicine may be one letter from ("диабетом",
+	// "Диабетон"; "панкреатит", "панкреатин").
+	if len(w) < 6 || longestMatch(o.diseases, toks, i) > 0 || diseaseSuffixed(w) {
 		return "", 0
 	}
 	for _, d := range cands {

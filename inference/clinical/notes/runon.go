@@ -87,14 +87,23 @@ func (o *Offline) diseaseAt(text string, toks []token, i, to int) bool {
 			return true
 		}
 	}
-	if len(t.norm) < 7 || verbsLikeDiseases[t.norm] || strings.HasSuffix(text[t.start:t.end], "ь") {
+	if verbsLikeDiseases[t.norm] || strings.HasSuffix(text[t.start:t.end], "ь") {
 		return false // a Russian infinitive ("кипятить") is an instruction
 	}
+	return diseaseSuffixed(t.norm)
+}
+
+// diseaseSuffixed reports a normalised word of seven letters or more
+// shaped like a disease: a Russian or Uzbek "-ит" (inflammation) or "-оз"
+// noun, "аппендицит", "pankreatit", "артроз".
+func diseaseSuffixed(w string) bool {
+	if len(w) < 7 || strings.HasSuffix(w, "diagnoz") {
+		return false
+	}
 	for _, suf := range []string{"it", "iti", "ita", "itom", "oz", "oza", "ozi", "ozom"} {
-		if stem, ok := strings.CutSuffix(t.norm, suf); ok && !strings.HasSuffix(t.norm, "diagnoz") &&
-			!(suf[0] == 'i' && strings.HasSuffix(stem, "ts")) {
-			// "-цит" is a cell ("лейкоциты", "эритроцитов"), counted in
-			// a finding, not a disease.
+		if stem, ok := strings.CutSuffix(w, suf); ok && !(suf[0] == 'i' && strings.HasSuffix(stem, "ots")) {
+			// "-оцит" is a cell ("лейкоциты", "эритроцитов"), counted
+			// in a finding, not a disease; "аппендицит" is one.
 			return true
 		}
 	}

@@ -407,3 +407,19 @@ func TestLongRunOnDictationStaysLinear(t *testing.T) {
 		t.Fatalf("8x the text took %.0fx the time (%v vs %v): quadratic in the sentence's length", ratio, large, small)
 	}
 }
+
+// "-ит" names an inflammation even where "-цит" ends it ("аппендицит");
+// only "-оцит" is a cell. And a disease is never a medicine's typo:
+// "панкреатит" is one letter from "панкреатин".
+func TestDiagnosesShapedLikeCellsOrMedicines(t *testing.T) {
+	for _, d := range []string{"Острый аппендицит", "O'tkir appenditsit", "Острый панкреатит", "Surunkali pankreatit"} {
+		n := structure(t, "Боль в животе. При осмотре живот напряжён, пульс 100. "+d+". Госпитализация в хирургию.")
+		if got := n.Sections.Get(Assessment); got != d || len(n.Medications) != 0 {
+			t.Errorf("%q: assessment %q, medications %+v; want the diagnosis and no drug", d, got, n.Medications)
+		}
+	}
+	n := structure(t, "Объективно: живот мягкий. Лейкоциты 14,2. Диагноз: гастрит.")
+	if got := n.Sections.Get(Objective); !strings.Contains(got, "Лейкоциты 14,2") {
+		t.Errorf("a cell count left the examination: %+v", n.Sections)
+	}
+}
