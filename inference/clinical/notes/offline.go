@@ -716,8 +716,13 @@ func (o *Offline) splitDiagnoses(text string, toks []token, drugs []drugHit, sen
 // is not an examination.
 func (o *Offline) splitAfterFindings(text string, toks []token, drugs []drugHit, s sentence) []sentence {
 	whole := []sentence{s}
-	if wordCount(toks, s.from, s.to) <= maxAssessmentWords {
-		return whole // a short sentence is classified whole
+	// A short sentence is classified whole, unless it measured a vital
+	// sign: in run-on dictation the diagnosis often follows the last one
+	// ("... пульс сто внебольничная пневмония", "... puls 90 gipertonik
+	// kriz").
+	var measured Vitals
+	if o.vitals(toks, s.from, s.to, &measured); measured == (Vitals{}) && wordCount(toks, s.from, s.to) <= maxAssessmentWords {
+		return whole
 	}
 	for k := s.from + 1; k < s.to; k++ {
 		if !o.diseaseAt(text, toks, k, s.to) {

@@ -41,7 +41,7 @@ var diseaseWords = []string{
 	"infeksiya", "krapivnitsa", "eshakemi", "dekompensatsiya", "xavfi", "ugroza", "rvota beremennix",
 	"tuberkulyoz", "sil kasalligi", "insult", "infarkt", "stenokardiya", "fibrillyatsiya", "yara", "yazva",
 	"shikast", "travma", "sinish", "perelom", "ushib", "lat yeyish", "toksikoz", "semizlik", "ojirenie",
-	"kolika", "kamen", "konkrement", "chayqalish", "sotryasenie", "vivix", "chiqishi", "opuxol", "o'sma",
+	"kriz", "kolika", "kamen", "konkrement", "chayqalish", "sotryasenie", "vivix", "chiqishi", "opuxol", "o'sma",
 	// "отит" is too short for the "-ит" shape; childhood infections
 	// have names of their own
 	"otit", "suvchechak", "ветрян", "qizamiq", "корь", "кори", "qizilcha", "краснух", "скарлатин",
@@ -58,6 +58,8 @@ var diseaseWords = []string{
 // notDiseases begin like a disease word but name a finding: "болезненный"
 // is not "болезнь".
 var notDiseases = []string{"болезненн", "болезненност", "нитрит",
+	// signs shaped like "-оз" diseases: cyanosis
+	"цианоз", "акроцианоз", "sianoz", "akrosianoz",
 	// sugars end like "-оз" diseases
 	"глюкоз", "лактоз", "фруктоз", "сахароз", "glyukoz", "laktoz"}
 

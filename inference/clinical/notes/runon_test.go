@@ -423,3 +423,22 @@ func TestDiagnosesShapedLikeCellsOrMedicines(t *testing.T) {
 		t.Errorf("a cell count left the examination: %+v", n.Sections)
 	}
 }
+
+// In run-on dictation a short examination that measured a vital sign is
+// followed straight by the diagnosis; a short sentence that measured
+// nothing is classified whole, and cyanosis is a sign, not a disease.
+func TestDiagnosisAfterAShortRunOnExamination(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"bemor qirq besh yosh ikki kundan beri bosh og'rig'iga shikoyat qiladi ko'rikda bosim bir yuz yetmish ga bir yuz puls to'qson gipertonik kriz kaptopril yigirma besh milligramm til ostiga", "gipertonik kriz"},
+		{"жалобы на кашель три дня при осмотре хрипы справа сатурация девяносто четыре пульс сто внебольничная пневмония амоксициллин тысяча миллиграмм три раза в день", "внебольничная пневмония"},
+		{"бемор эллик ёш кўрикда тери қуруқ босим юз йигирма га саксон пульс етмиш гипотиреоз компенсация эутирокс юз микрограмм эрталаб", "гипотиреоз компенсация"},
+	} {
+		if got := structure(t, c.text).Sections.Get(Assessment); got != c.want {
+			t.Errorf("%q: assessment %q, want %q", c.text, got, c.want)
+		}
+	}
+	n := structure(t, "при осмотре ЧСС 96 АД 110/70 ЧДД 24 акроцианоз шейные вены набухшие. Диагноз: ХСН.")
+	if got := n.Sections.Get(Assessment); got != "ХСН" {
+		t.Errorf("a sign was taken for the diagnosis: assessment %q", got)
+	}
+}
