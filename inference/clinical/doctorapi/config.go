@@ -19,6 +19,7 @@ const (
 	DefaultStreamTimeout     = 3 * time.Hour
 	DefaultMaxStreamsPerDoc  = 4
 	DefaultMaxStreams        = 1000
+	DefaultMaxUploads        = 4
 	DefaultSyncTimeout       = 3 * time.Minute
 	DefaultPatientSystem     = "urn:oqim:patient"
 	DefaultPractitionerSys   = "urn:oqim:doctor"
@@ -66,6 +67,11 @@ type Config struct {
 	// (default 1000; the next is 503), which also bounds the jobs watched.
 	MaxStreamsPerDoctor int `yaml:"max_streams_per_doctor"`
 	MaxStreams          int `yaml:"max_streams"`
+	// MaxUploads caps the recordings this process reads and decodes at
+	// once (default 4; the next is 503 with Retry-After). Each may hold
+	// its upload and its decoded samples in memory, up to about
+	// max_upload_bytes plus 2 MB a minute of audio.
+	MaxUploads int `yaml:"max_uploads"`
 	// Identifier systems of the FHIR export: the patient id (such as the
 	// PINFL system) and the doctor id.
 	PatientSystem      string `yaml:"patient_system"`
@@ -156,6 +162,7 @@ func (c Config) withDefaults() Config {
 	c.StreamTimeout = cmp.Or(max(c.StreamTimeout, 0), DefaultStreamTimeout)
 	c.MaxStreamsPerDoctor = cmp.Or(max(c.MaxStreamsPerDoctor, 0), DefaultMaxStreamsPerDoc)
 	c.MaxStreams = cmp.Or(max(c.MaxStreams, 0), DefaultMaxStreams)
+	c.MaxUploads = cmp.Or(max(c.MaxUploads, 0), DefaultMaxUploads)
 	if c.PatientSystem == "" {
 		c.PatientSystem = DefaultPatientSystem
 	}

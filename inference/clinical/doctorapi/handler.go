@@ -98,6 +98,7 @@ type Handler struct {
 	now        func() time.Time
 
 	refusalSlots  chan struct{}  // see refusals
+	uploadSlots   chan struct{}  // recordings being read and decoded; see Config.MaxUploads
 	refusalWrites sync.WaitGroup // waited for by Close
 
 	notes   *lifecycle.Service   // nil without ClickHouse
@@ -113,7 +114,7 @@ type Handler struct {
 func New(cfg Config, deps Deps) (*Handler, error) {
 	cfg = cfg.withDefaults()
 	h := &Handler{cfg: cfg, engine: deps.Engine, structurer: deps.Structurer, audit: deps.Audit, log: deps.Log, now: deps.Now,
-		refusalSlots: make(chan struct{}, maxRefusalWrites), streams: make(map[string]int)}
+		refusalSlots: make(chan struct{}, maxRefusalWrites), uploadSlots: make(chan struct{}, cfg.MaxUploads), streams: make(map[string]int)}
 	if h.now == nil {
 		h.now = time.Now
 	}

@@ -146,6 +146,17 @@ func (h *Handler) createTranscription(w http.ResponseWriter, r *http.Request) {
 		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: asr.ErrNoEngine.Error()})
 		return
 	}
+	// A recording and its decoded samples are held in memory until it is
+	// transcribed or queued: the process takes a bounded number at once,
+	// whoever sends them, or ten doctors' long recordings could exhaust it.
+	select {
+	case h.uploadSlots <- struct{}{}:
+		defer func() { <-h.uploadSlots }()
+	default:
+		w.Header().Set("Retry-After", "10")
+		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: fmt.Sprintf("%d recordings are being received; retry in 10 s", cap(h.uploadSlots))})
+		return
+	}
 	lim := h.limitsFor(doc.ID)
 	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxUploadBytes+multipartSlack)
 	up, err := readUpload(r, lim.MaxUploadBytes)

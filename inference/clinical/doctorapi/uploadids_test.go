@@ -1,9 +1,12 @@
 package doctorapi
 
 import (
+	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oqim/oqim/inference/clinical/audio/audiotest"
 )
@@ -41,5 +44,61 @@ func TestUploadsRefuseMalformedIDs(t *testing.T) {
 	}
 	if len(e.asr.Requests()) != 0 {
 		t.Error("an upload with a malformed id reached the engine")
+	}
+}
+
+// The process receives a bounded number of recordings at once: a doctor
+// (or ten) sending long recordings slowly cannot make it hold more in
+// memory; the next upload is told to come back, and is taken once a slot
+// frees.
+func TestUploadsAreBoundedPerProcess(t *testing.T) {
+	rec := audiotest.TwoPhrases(t, t.TempDir())
+	wav := readFile(t, rec.Path)
+	e := newEnv(t, envOptions{noKafka: true, tune: func(c *Config) { c.MaxUploads = 1 }})
+
+	// The first upload sends its headers and then stalls mid-body.
+	pr, pw := io.Pipe()
+	defer pw.Close() // never leave the server waiting on the body
+	mw := multipart.NewWriter(pw)
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/transcriptions", pr)
+	req.Header.Set("Authorization", "Bearer "+keyOne)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	first := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			first <- 0
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	for k, v := range defaultFields() {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("audio", "exam.wav")
+	fw.Write(wav[:len(wav)/2])
+
+	var resp *http.Response
+	var b []byte
+	for range 20 { // until the server has taken the first upload's slot
+		if resp, b = e.upload(keyTwo, wav, defaultFields()); resp.StatusCode == http.StatusServiceUnavailable {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("a second upload while one is being received: %d %.200s, want 503 with Retry-After", resp.StatusCode, b)
+	}
+
+	fw.Write(wav[len(wav)/2:])
+	mw.Close()
+	pw.Close()
+	if code := <-first; code != http.StatusOK {
+		t.Fatalf("the stalled upload finished with %d, want 200", code)
+	}
+	if resp, b := e.upload(keyTwo, wav, defaultFields()); resp.StatusCode != http.StatusOK {
+		t.Fatalf("an upload after the slot freed: %d %.200s, want 200", resp.StatusCode, b)
 	}
 }
