@@ -20,6 +20,7 @@ const (
 	DefaultMaxStreamsPerDoc  = 4
 	DefaultMaxStreams        = 1000
 	DefaultMaxUploads        = 4
+	DefaultMaxUploadsPerDoc  = 2
 	DefaultSyncTimeout       = 3 * time.Minute
 	DefaultPatientSystem     = "urn:oqim:patient"
 	DefaultPractitionerSys   = "urn:oqim:doctor"
@@ -70,8 +71,11 @@ type Config struct {
 	// MaxUploads caps the recordings this process reads and decodes at
 	// once (default 4; the next is 503 with Retry-After). Each may hold
 	// its upload and its decoded samples in memory, up to about
-	// max_upload_bytes plus 2 MB a minute of audio.
-	MaxUploads int `yaml:"max_uploads"`
+	// max_upload_bytes plus 2 MB a minute of audio. MaxUploadsPerDoctor
+	// caps one doctor's share of them (default 2; the next is 429), so
+	// one doctor's slow uploads cannot hold every slot.
+	MaxUploads          int `yaml:"max_uploads"`
+	MaxUploadsPerDoctor int `yaml:"max_uploads_per_doctor"`
 	// Identifier systems of the FHIR export: the patient id (such as the
 	// PINFL system) and the doctor id.
 	PatientSystem      string `yaml:"patient_system"`
@@ -163,6 +167,7 @@ func (c Config) withDefaults() Config {
 	c.MaxStreamsPerDoctor = cmp.Or(max(c.MaxStreamsPerDoctor, 0), DefaultMaxStreamsPerDoc)
 	c.MaxStreams = cmp.Or(max(c.MaxStreams, 0), DefaultMaxStreams)
 	c.MaxUploads = cmp.Or(max(c.MaxUploads, 0), DefaultMaxUploads)
+	c.MaxUploadsPerDoctor = cmp.Or(max(c.MaxUploadsPerDoctor, 0), DefaultMaxUploadsPerDoc)
 	if c.PatientSystem == "" {
 		c.PatientSystem = DefaultPatientSystem
 	}

@@ -97,8 +97,10 @@ type Handler struct {
 	log        *slog.Logger
 	now        func() time.Time
 
-	refusalSlots  chan struct{}  // see refusals
-	uploadSlots   chan struct{}  // recordings being read and decoded; see Config.MaxUploads
+	refusalSlots  chan struct{} // see refusals
+	uploadSlots   chan struct{} // recordings being read and decoded; see Config.MaxUploads
+	uploadMu      sync.Mutex
+	uploading     map[string]int // recordings being received, by doctor id
 	refusalWrites sync.WaitGroup // waited for by Close
 
 	notes   *lifecycle.Service   // nil without ClickHouse
@@ -114,7 +116,8 @@ type Handler struct {
 func New(cfg Config, deps Deps) (*Handler, error) {
 	cfg = cfg.withDefaults()
 	h := &Handler{cfg: cfg, engine: deps.Engine, structurer: deps.Structurer, audit: deps.Audit, log: deps.Log, now: deps.Now,
-		refusalSlots: make(chan struct{}, maxRefusalWrites), uploadSlots: make(chan struct{}, cfg.MaxUploads), streams: make(map[string]int)}
+		refusalSlots: make(chan struct{}, maxRefusalWrites), uploadSlots: make(chan struct{}, cfg.MaxUploads), uploading: make(map[string]int),
+		streams: make(map[string]int)}
 	if h.now == nil {
 		h.now = time.Now
 	}

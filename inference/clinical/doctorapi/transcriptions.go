@@ -148,15 +148,14 @@ func (h *Handler) createTranscription(w http.ResponseWriter, r *http.Request) {
 	}
 	// A recording and its decoded samples are held in memory until it is
 	// transcribed or queued: the process takes a bounded number at once,
-	// whoever sends them, or ten doctors' long recordings could exhaust it.
-	select {
-	case h.uploadSlots <- struct{}{}:
-		defer func() { <-h.uploadSlots }()
-	default:
+	// and one doctor a bounded share of them.
+	release, status, detail := h.takeUploadSlot(doc.ID)
+	if release == nil {
 		w.Header().Set("Retry-After", "10")
-		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: fmt.Sprintf("%d recordings are being received; retry in 10 s", cap(h.uploadSlots))})
+		httpedge.WriteError(w, status, httpedge.Error{Detail: detail})
 		return
 	}
+	defer release()
 	lim := h.limitsFor(doc.ID)
 	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxUploadBytes+multipartSlack)
 	up, err := readUpload(r, lim.MaxUploadBytes)
@@ -199,6 +198,31 @@ func (h *Handler) createTranscription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.enqueue(w, r, up, clip.Duration())
+}
+
+// takeUploadSlot reserves room to receive one of doctor's recordings, or
+// says why there is none: the doctor's share taken (429) or the
+// process's (503).
+func (h *Handler) takeUploadSlot(doctor string) (release func(), status int, detail string) {
+	h.uploadMu.Lock()
+	defer h.uploadMu.Unlock()
+	if h.uploading[doctor] >= h.cfg.MaxUploadsPerDoctor {
+		return nil, http.StatusTooManyRequests, fmt.Sprintf("you are already sending %d recordings; retry in 10 s", h.uploading[doctor])
+	}
+	select {
+	case h.uploadSlots <- struct{}{}:
+	default:
+		return nil, http.StatusServiceUnavailable, fmt.Sprintf("%d recordings are being received; retry in 10 s", cap(h.uploadSlots))
+	}
+	h.uploading[doctor]++
+	return func() {
+		h.uploadMu.Lock()
+		defer h.uploadMu.Unlock()
+		if h.uploading[doctor]--; h.uploading[doctor] == 0 {
+			delete(h.uploading, doctor)
+		}
+		<-h.uploadSlots
+	}, 0, ""
 }
 
 // transcribeNow answers a short recording in the request.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/audio/audiotest"
 )
 
@@ -47,58 +48,79 @@ func TestUploadsRefuseMalformedIDs(t *testing.T) {
 	}
 }
 
-// The process receives a bounded number of recordings at once: a doctor
-// (or ten) sending long recordings slowly cannot make it hold more in
-// memory; the next upload is told to come back, and is taken once a slot
-// frees.
-func TestUploadsAreBoundedPerProcess(t *testing.T) {
+// The process receives a bounded number of recordings at once, and one
+// doctor a bounded share of them: slow uploads cannot make it hold more
+// in memory, nor let one doctor take every slot. The next upload is told
+// to come back, and is taken once a slot frees.
+func TestUploadsAreBoundedPerProcessAndDoctor(t *testing.T) {
 	rec := audiotest.TwoPhrases(t, t.TempDir())
 	wav := readFile(t, rec.Path)
-	e := newEnv(t, envOptions{noKafka: true, tune: func(c *Config) { c.MaxUploads = 1 }})
+	const keyThree = "doctor-three-key"
+	e := newEnv(t, envOptions{noKafka: true, tune: func(c *Config) {
+		c.MaxUploads, c.MaxUploadsPerDoctor = 2, 1
+		c.APIKeys = append(c.APIKeys, APIKey{DoctorID: "d-3", Name: "Dr Three", KeySHA256: httpedge.HashKey(keyThree)})
+	}})
 
-	// The first upload sends its headers and then stalls mid-body.
-	pr, pw := io.Pipe()
-	defer pw.Close() // never leave the server waiting on the body
-	mw := multipart.NewWriter(pw)
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/transcriptions", pr)
-	req.Header.Set("Authorization", "Bearer "+keyOne)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	first := make(chan int, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			first <- 0
-			return
+	// stall starts an upload that sends its headers and half its body;
+	// finish sends the rest and returns its status.
+	stall := func(key string) (finish func() int) {
+		pr, pw := io.Pipe()
+		t.Cleanup(func() { pw.Close() }) // never leave the server waiting on a body
+		mw := multipart.NewWriter(pw)
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/transcriptions", pr)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		done := make(chan int, 1)
+		go func() {
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				done <- 0
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			done <- resp.StatusCode
+		}()
+		for k, v := range defaultFields() {
+			mw.WriteField(k, v)
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		first <- resp.StatusCode
-	}()
-	for k, v := range defaultFields() {
-		mw.WriteField(k, v)
-	}
-	fw, _ := mw.CreateFormFile("audio", "exam.wav")
-	fw.Write(wav[:len(wav)/2])
-
-	var resp *http.Response
-	var b []byte
-	for range 20 { // until the server has taken the first upload's slot
-		if resp, b = e.upload(keyTwo, wav, defaultFields()); resp.StatusCode == http.StatusServiceUnavailable {
-			break
+		fw, _ := mw.CreateFormFile("audio", "exam.wav")
+		fw.Write(wav[:len(wav)/2])
+		return func() int {
+			fw.Write(wav[len(wav)/2:])
+			mw.Close()
+			pw.Close()
+			return <-done
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("a second upload while one is being received: %d %.200s, want 503 with Retry-After", resp.StatusCode, b)
+	// refused waits until an upload of key is refused with want, as it
+	// must be once the server has taken the stalled uploads' slots.
+	refused := func(key string, want int) {
+		t.Helper()
+		var resp *http.Response
+		var b []byte
+		for range 20 {
+			if resp, b = e.upload(key, wav, defaultFields()); resp.StatusCode == want {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if resp.StatusCode != want || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("upload by %s: %d %.200s, want %d with Retry-After", key, resp.StatusCode, b, want)
+		}
 	}
 
-	fw.Write(wav[len(wav)/2:])
-	mw.Close()
-	pw.Close()
-	if code := <-first; code != http.StatusOK {
+	finishOne := stall(keyOne)
+	refused(keyOne, http.StatusTooManyRequests) // doctor one's share is taken
+	finishTwo := stall(keyTwo)
+	refused(keyThree, http.StatusServiceUnavailable) // and now the process's
+	if code := finishOne(); code != http.StatusOK {
 		t.Fatalf("the stalled upload finished with %d, want 200", code)
 	}
-	if resp, b := e.upload(keyTwo, wav, defaultFields()); resp.StatusCode != http.StatusOK {
+	if resp, b := e.upload(keyOne, wav, defaultFields()); resp.StatusCode != http.StatusOK {
 		t.Fatalf("an upload after the slot freed: %d %.200s, want 200", resp.StatusCode, b)
+	}
+	if code := finishTwo(); code != http.StatusOK {
+		t.Fatalf("the second stalled upload finished with %d, want 200", code)
 	}
 }
