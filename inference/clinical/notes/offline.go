@@ -709,8 +709,9 @@ func (o *Offline) splitDiagnoses(text string, toks []token, drugs []drugHit, sen
 
 // splitAfterFindings splits a long examination sentence where a diagnosis
 // follows its last finding: at the first disease word that no finding or
-// vital sign follows, with its modifiers, and again where an order that is
-// not a drug follows the diagnosis ("госпитализация", "постельный режим").
+// vital sign follows, with its modifiers, and again where a drug or
+// another order follows the diagnosis ("госпитализация", "постельный
+// режим").
 // It leaves the sentence whole when the disease is negated or is what a
 // finding names ("симптомов перитонита нет"), and when what precedes it
 // is not an examination.
@@ -736,6 +737,12 @@ func (o *Offline) splitAfterFindings(text string, toks []token, drugs []drugHit,
 		end := s.to
 		if p := o.orderAt(toks, k+1, s.to); p >= 0 {
 			end = p
+		}
+		for j := k + 1; j < end; j++ {
+			if drugs[j].n > 0 {
+				end = j // the plan goes on with a drug ("... анемия сорбифер по одной таблетке")
+				break
+			}
 		}
 		if d <= s.from || wordCount(toks, d, end) > maxAssessmentWords ||
 			containsPhrase(o.negations, toks, d, end) || longestMatch(o.findingNames, toks, d-1) > 0 {

@@ -41,7 +41,7 @@ var diseaseWords = []string{
 	"infeksiya", "krapivnitsa", "eshakemi", "dekompensatsiya", "xavfi", "ugroza", "rvota beremennix",
 	"tuberkulyoz", "sil kasalligi", "insult", "infarkt", "stenokardiya", "fibrillyatsiya", "yara", "yazva",
 	"shikast", "travma", "sinish", "perelom", "ushib", "lat yeyish", "toksikoz", "semizlik", "ojirenie",
-	"kriz", "kolika", "kamen", "konkrement", "chayqalish", "sotryasenie", "vivix", "chiqishi", "opuxol", "o'sma",
+	"kriz", "epilepsi", "gerpes", "abstsess", "absess", "kolika", "kamen", "konkrement", "chayqalish", "sotryasenie", "vivix", "chiqishi", "opuxol", "o'sma",
 	// "отит" is too short for the "-ит" shape; childhood infections
 	// have names of their own
 	"otit", "suvchechak", "ветрян", "qizamiq", "корь", "кори", "qizilcha", "краснух", "скарлатин",

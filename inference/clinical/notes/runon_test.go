@@ -442,3 +442,24 @@ func TestDiagnosisAfterAShortRunOnExamination(t *testing.T) {
 		t.Errorf("a sign was taken for the diagnosis: assessment %q", got)
 	}
 }
+
+// After the last finding of a run-on examination the diagnosis runs until
+// the plan's first drug, whether or not its dose opens a sentence of its
+// own; epilepsy, herpes and an abscess are diagnoses, with the words that
+// qualify them.
+func TestRunOnDiagnosisEndsAtTheFirstDrug(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"жалобы на слабость при осмотре кожа бледная давление сто десять на семьдесят пульс девяносто железодефицитная анемия средней степени сорбифер по одной таблетке два раза в день", "железодефицитная анемия средней степени"},
+		{"приступ судорог вчера при осмотре очаговой симптоматики нет давление сто двадцать на восемьдесят пульс семьдесят эпилепсия генерализованная форма назначено вальпроевая кислота пятьсот миллиграмм два раза в день", "эпилепсия генерализованная форма"},
+		{"боль и пузырьки на коже справа при осмотре пузырьки по ходу межреберья температура тридцать семь пульс восемьдесят опоясывающий герпес справа ацикловир восемьсот миллиграмм пять раз в день", "опоясывающий герпес справа"},
+		{"bemor tomoq og'rig'i ko'rikda bodomcha bezi yonida shish harorat o'ttiz sakkiz puls yuz paratonzillyar absess seftriakson bir gramm kuniga bir marta", "paratonzillyar absess"},
+	} {
+		n := structure(t, c.text)
+		if got := n.Sections.Get(Assessment); got != c.want {
+			t.Errorf("%q: assessment %q, want %q", c.text, got, c.want)
+		}
+		if len(n.Medications) != 1 {
+			t.Errorf("%q: medications %+v, want the one prescribed", c.text, n.Medications)
+		}
+	}
+}
