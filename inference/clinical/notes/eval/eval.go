@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -257,7 +258,14 @@ func (s *scorer) medFields(e *ExpectedMedication, g *notes.Medication) {
 	s.count("medications.duration_days", edays != 0, gdays != 0, edays == gdays, fmtNum(float64(edays), edays != 0), fmtNum(float64(gdays), gdays != 0))
 }
 
-func normName(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+// normName folds case and spaces, and orders a combination's parts: "a
+// and b" names the same product as "b and a", and authors, like the ATC
+// index and the INN lists, write them in either order.
+func normName(s string) string {
+	parts := strings.Split(strings.Join(strings.Fields(strings.ToLower(s)), " "), " and ")
+	slices.Sort(parts)
+	return strings.Join(parts, " and ")
+}
 
 // WriteText writes the report as a table.
 func (r *Report) WriteText(w io.Writer) error {

@@ -101,3 +101,17 @@ func TestDetailsNameAMissingSection(t *testing.T) {
 		t.Errorf("mismatches %+v, want sections.history expecting both phrases", r.Mismatches)
 	}
 }
+
+// A combination is the same product whichever part its name gives first;
+// a different combination, or one part alone, is not.
+func TestCombinationNamesPairInAnyOrder(t *testing.T) {
+	line := `{"transcript":"x","language":"ru","expected":{"sections":{},"vitals":{},"medications":[{"name":"salmeterol and fluticasone"},{"name":"perindopril and amlodipine"},{"name":"amlodipine"}]}}`
+	got := notes.Note{Medications: []notes.Medication{{Name: "Fluticasone and  salmeterol"}, {Name: "perindopril and indapamide"}, {Name: "amlodipine"}}}
+	r, err := Run(context.Background(), Options{Cases: strings.NewReader(line), Engine: fixed{got}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Fields["medications.name"]; [3]int{s.TP, s.FP, s.FN} != [3]int{2, 1, 1} {
+		t.Errorf("medications.name tp/fp/fn %d/%d/%d, want 2/1/1", s.TP, s.FP, s.FN)
+	}
+}
