@@ -22,6 +22,14 @@ func TestMedicinesByBrandAndSpelling(t *testing.T) {
 		{"Назначено: глюкагон 1 мг в/м при тяжёлой гипогликемии.", "glucagon"},
 		{"Назначено: Опатанол по 1 капле 2 раза в день.", "olopatadine"},
 		{"Назначено: Адвантан крем 1 раз в день 7 дней.", "methylprednisolone aceponate"},
+		// the fourth: kidneys, bowel, throat, eye; combinations by brand
+		{"Назначено: севеламер 800 мг 3 раза в день во время еды.", "sevelamer"},
+		{"Тавсия: Рекормон 2000 МЕ ҳафтасига 3 марта.", "epoetin beta"},
+		{"Tavsiya: Salofalk 500 mg kuniga 3 marta.", "mesalazine"},
+		{"Назначено: Тантум Верде полоскание 3 раза в день.", "benzydamine"},
+		{"Назначено: Азопт по 1 капле 2 раза в день.", "brinzolamide"},
+		{"Назначено: Престанс 5/5 мг утром.", "perindopril and amlodipine"},
+		{"Tavsiya: Kalsiy D3 Nikomed kuniga 2 marta.", "calcium carbonate and colecalciferol"},
 		{"Tavsiya: Detraleks 1000 mg kuniga 1 marta.", "diosmin and hesperidin"},
 		{"Назначено: Энтерол 1 пакетик 2 раза в день.", "saccharomyces boulardii"},
 	} {
