@@ -64,7 +64,10 @@ var cues = map[Section][]string{
 		"лет назад", "давно", "hisobida turadi", "на учёте", "на учете", "kuzatuvda",
 		// earlier illness, drugs taken, vaccination, habits, family,
 		// epidemiology, menses and pregnancy
-		"ранее", "раньше", "в прошлом", "ilgari", "avval", "oldin", "o'tgan yili", "bolel", "болела", "болел",
+		// "oldin" only after a time: alone it begins "oldinga" (forward),
+		// "oldingi" (anterior) and "oldini olish" (prevention)
+		"ранее", "раньше", "в прошлом", "ilgari", "avval", "soat oldin", "hafta oldin", "oy oldin", "yil oldin", "oldin ham",
+		"ancha oldin", "o'tgan yili", "bolel", "болела", "болел",
 		"og'rigan", "kasallangan", "ichadi", "ichyapti", "tomizgan", "получает", "получал",
 		"привит", "прививк", "вакцинирован", "emlangan", "emlanmagan", "emlash",
 		"курит", "курение", "chekadi", "chekmaydi", "алкоголь", "spirtli",

@@ -463,3 +463,16 @@ func TestRunOnDiagnosisEndsAtTheFirstDrug(t *testing.T) {
 		}
 	}
 }
+
+// "oldin" (before) turns to the history only after a time ("3 kun
+// oldin", "2 soat oldin"): alone it begins "oldinga" (forward) and
+// "oldingi" (anterior), which describe the complaint or a finding.
+func TestOldinIsHistoryOnlyAfterATime(t *testing.T) {
+	n := structure(t, "Bemor 40 yosh, 3 kundan beri bel sohasida og'riq, oldinga engashganda kuchayadi. 2 soat oldin og'ir yuk ko'targan.")
+	if got := n.Sections.Get(Complaints); !strings.Contains(got, "oldinga engashganda kuchayadi") {
+		t.Errorf("complaints %q, want the pain that bending forward makes worse; sections %+v", got, n.Sections)
+	}
+	if got := n.Sections.Get(History); !strings.Contains(got, "2 soat oldin og'ir yuk ko'targan") {
+		t.Errorf("history %q, want what happened two hours before", got)
+	}
+}
