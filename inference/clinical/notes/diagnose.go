@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/oqim/oqim/inference/clinical/diagnosis"
 	"github.com/oqim/oqim/inference/clinical/diagnosis/textmap"
@@ -62,6 +63,9 @@ func Diagnose(ctx context.Context, eng *diagnosis.Engine, n *Note, age int, sex 
 	return d.Diagnose(ctx, n, age, sex)
 }
 
+// maxFindingText bounds the text Diagnose maps to findings.
+const maxFindingText = 64 << 10
+
 // ErrNoFindings is returned when the note names nothing the diagnostic
 // assistant knows.
 var ErrNoFindings = errors.New("notes: the note names no finding the diagnostic assistant knows")
@@ -73,6 +77,16 @@ func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosi
 	text := strings.TrimSpace(n.Sections.Complaints + "\n" + n.Sections.History)
 	if text == "" {
 		text = strings.TrimSpace(n.Sections.Objective + "\n" + n.Sections.Assessment)
+	}
+	if len(text) > maxFindingText {
+		// A note may be 1 MiB; complaints and history are a few
+		// kilobytes, and the first 64 KiB are the most the diagnosis API
+		// reads either.
+		n := maxFindingText
+		for n > 0 && !utf8.RuneStart(text[n]) {
+			n--
+		}
+		text = text[:n]
 	}
 	ext, err := d.text.Extract(ctx, text)
 	if err != nil {

@@ -172,3 +172,22 @@ func BenchmarkOfflineStructure(b *testing.B) {
 		}
 	}
 }
+
+// The differential reads the first 64 KiB of the complaints and history,
+// as much as the diagnosis API takes: a note padded past that cannot make
+// it read a megabyte, and what lies beyond is not read.
+func TestDiagnoseReadsTheFirst64KiB(t *testing.T) {
+	eng, err := diagnosis.NewDefaultEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat("ё", maxFindingText/2) // two bytes a letter: the cut falls inside none
+	n := &Note{Sections: Sections{Complaints: pad + " кашель с мокротой, температура, одышка"}}
+	if _, err := Diagnose(context.Background(), eng, n, 50, diagnosis.Male); !errors.Is(err, ErrNoFindings) {
+		t.Fatalf("findings past the first 64 KiB were read: %v", err)
+	}
+	n.Sections.Complaints = "кашель с мокротой, температура, одышка " + pad
+	if _, err := Diagnose(context.Background(), eng, n, 50, diagnosis.Male); err != nil {
+		t.Fatalf("findings at the start of a long note: %v", err)
+	}
+}

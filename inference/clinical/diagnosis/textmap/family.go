@@ -11,18 +11,21 @@ func familyCue(w string) bool {
 		"oila", "qarindosh", "aka-uka", "opa-singil", "familial")
 }
 
-// familySentence reports whether the sentence around token i speaks of
-// the family ("в семье", "oilasida", "his mother").
-func familySentence(text string, toks []token, i int) bool {
-	for k := i; k >= 0 && !sentenceEnd(text, toks[k]); k-- {
-		if familyCue(toks[k].norm) {
-			return true
+// familySentences reports, for each token, whether its sentence speaks
+// of the family ("в семье", "oilasida", "his mother"). One pass over the
+// text: asking it of each token's sentence anew made unpunctuated text,
+// one sentence long, quadratic.
+func familySentences(text string, toks []token) []bool {
+	family := make([]bool, len(toks))
+	for from := 0; from < len(toks); {
+		to, cue := from, false
+		for ; to < len(toks) && !sentenceEnd(text, toks[to]); to++ {
+			cue = cue || familyCue(toks[to].norm)
 		}
-	}
-	for k := i + 1; k < len(toks) && !sentenceEnd(text, toks[k]); k++ {
-		if familyCue(toks[k].norm) {
-			return true
+		for k := from; k < to; k++ {
+			family[k] = cue
 		}
+		from = to + 1
 	}
-	return false
+	return family
 }

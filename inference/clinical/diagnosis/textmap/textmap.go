@@ -11,6 +11,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -206,14 +207,23 @@ func (m *Mapper) Map(text string) []Match {
 		negVerb    bool
 	}
 	var cands []cand
+	family := familySentences(text, toks)
+	// The terms whose first word a word matches, worked out once per
+	// distinct word: fuzzy matching against every term at every token
+	// cost tens of microseconds a token.
+	starts := map[string][]int32{}
 	for i := range toks {
 		if toks[i].boundary {
 			continue
 		}
-		family := familySentence(text, toks, i)
-		for ti := range m.terms {
+		first, ok := starts[toks[i].norm]
+		if !ok {
+			first = m.firstWordMatches(toks[i].norm)
+			starts[toks[i].norm] = first
+		}
+		for _, ti := range first {
 			t := &m.terms[ti]
-			if t.family && !family {
+			if t.family && !family[i] {
 				continue
 			}
 			if end, neg, ok := matchAt(toks, i, t); ok {
@@ -266,6 +276,19 @@ func (m *Mapper) Map(text string) []Match {
 	out = append(out, readScales(text, toks)...)
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Start < out[b].Start })
 	return m.oneValue(resolve(out))
+}
+
+// firstWordMatches lists the terms whose first word matches word as
+// matchAt would compare it.
+func (m *Mapper) firstWordMatches(word string) []int32 {
+	var out []int32
+	for ti := range m.terms {
+		t := &m.terms[ti]
+		if wordMatches(t.words[0], word, t.verb && len(t.words) == 1) {
+			out = append(out, int32(ti))
+		}
+	}
+	return out
 }
 
 // resolve keeps one match per evidence and value: affirmed over negated,
@@ -338,7 +361,62 @@ func wordMatches(lex, word string, stem bool) bool {
 	if n >= 8 {
 		allowed = 2
 	}
+	if d, ok := asciiPrefixDistance(lex, word, allowed); ok {
+		return d <= allowed
+	}
 	return prefixDistance(lex, word) <= allowed
+}
+
+// asciiPrefixDistance is prefixDistance for ASCII words of up to
+// maxASCIIWord bytes, without allocating, giving up (a result above
+// limit) as soon as no prefix can come within limit. The lexicon is
+// ASCII, and so is nearly every word of a note once normalised; this is
+// what a text's every distinct word is compared with, term by term. ok is
+// false where it does not apply.
+func asciiPrefixDistance(a, b string, limit int) (d int, ok bool) {
+	if len(b) > len(a)+2 {
+		b = b[:len(a)+2]
+	}
+	if len(a) > maxASCIIWord || !isASCII(a) || !isASCII(b) {
+		return 0, false
+	}
+	var rows [3][maxASCIIWord + 3]int
+	prev2, prev, cur := rows[0][:len(b)+1], rows[1][:len(b)+1], rows[2][:len(b)+1]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return rowMin, true // every later row is at least this
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return slices.Min(prev), true
+}
+
+// maxASCIIWord bounds the words asciiPrefixDistance takes.
+const maxASCIIWord = 40
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // prefixDistance is the smallest edit distance between a and any prefix of
