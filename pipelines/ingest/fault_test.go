@@ -11,10 +11,13 @@ import (
 	"testing"
 	"time"
 
+	kafkago "github.com/segmentio/kafka-go"
+
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/chserver"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/kafka"
+	"github.com/oqim/oqim/pipelines/generate"
 	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/ingest/ingesttest"
 	"github.com/oqim/oqim/pipelines/schema"
@@ -178,5 +181,73 @@ func TestPipelineChild(t *testing.T) {
 	}
 	if err := p.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
+	}
+}
+
+// A stop while one batch cannot land (its table is away) and a later
+// batch, for another table, is queued behind it: the later batch must not
+// be committed, for its offsets would carry the partitions past the batch
+// that did not land, which would then never be redelivered. After the
+// table is back and the pipeline restarts, every event lands.
+func TestStopWhileABatchStallsLosesNothing(t *testing.T) {
+	env := ingesttest.New(t)
+	ctx := context.Background()
+	rename := func(from, to string) {
+		t.Helper()
+		if err := env.Conn.Exec(ctx, "RENAME TABLE "+env.DB+"."+from+" TO "+env.DB+"."+to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(table string) uint64 {
+		t.Helper()
+		var n uint64
+		if err := env.Conn.QueryRow(ctx, "SELECT count() FROM "+env.DB+"."+table+" FINAL").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var apps, appeals []kafkago.Message
+	for i := range 20 {
+		apps = append(apps, application(fmt.Sprintf("stalled-%d", i), "Tax Committee"))
+	}
+	g := generate.New(env.Ref, generate.Options{Seed: 7, RunID: t.Name(), Families: []generate.Family{generate.MahallaAppeal}})
+	if err := g.Backfill(time.Now(), 20, func(e *generate.Event) error {
+		appeals = append(appeals, kafkago.Message{Key: []byte(e.ID), Value: e.AppendJSON(nil)})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	rename("portal_applications", "portal_applications_away")
+	env.Produce(t, apps)
+	cfg := ingest.Config{Name: "stall-stop", Topics: []string{ingesttest.Topic}, Group: "stall-stop",
+		BatchSize: len(apps), BatchInterval: 100 * time.Millisecond}
+	p := env.StartConfig(t, cfg)
+	deadline := time.Now().Add(30 * time.Second)
+	for p.Metrics.Errors["insert"].Get() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no insert failed while the table was away")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	env.Produce(t, appeals)
+	time.Sleep(time.Second) // the appeals' batch is cut and queued behind the stalled one
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("mahalla_appeals"); n != 0 {
+		t.Logf("%d appeals landed before the stop", n)
+	}
+
+	rename("portal_applications_away", "portal_applications")
+	cfg.BatchSize = 1000
+	p = env.StartConfig(t, cfg)
+	deadline = time.Now().Add(60 * time.Second)
+	for count("portal_applications") != uint64(len(apps)) || count("mahalla_appeals") != uint64(len(appeals)) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the restart %d of %d applications and %d of %d appeals landed; lag %d",
+				count("portal_applications"), len(apps), count("mahalla_appeals"), len(appeals), p.Metrics.Lag())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -477,11 +477,19 @@ func (p *Pipeline) add(ch *kafka.Chunk, i int) {
 // rows, then the offsets. Each step retries until it succeeds or ctx
 // ends, so a ClickHouse outage stalls the flusher, which stalls cut, which
 // stops consumption: nothing is dropped and nothing is committed early.
+//
+// Once a batch fails to land (only a stop ends its retries), no later
+// batch is landed: its commit would carry the partitions past the failed
+// batch, which would then never be redelivered.
 func (p *Pipeline) flusher(ctx context.Context) {
 	defer close(p.ended)
 	var w clickhouse.RecordWriter
+	failed := false
 	for b := range p.full {
-		if err := p.land(ctx, b, &w); err != nil {
+		if failed {
+			p.opts.Logger.Warn("batch left uncommitted behind one that did not land; it will be redelivered", "records", b.count)
+		} else if err := p.land(ctx, b, &w); err != nil {
+			failed = true
 			p.opts.Logger.Warn("batch left uncommitted; it will be redelivered", "records", b.count, "err", err)
 		}
 		for _, r := range b.records {
