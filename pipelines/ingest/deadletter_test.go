@@ -80,6 +80,12 @@ func TestPermanent(t *testing.T) {
 		{fmt.Errorf("insert: %w", &proto.Exception{Code: 395, Message: "throwIf"}), true},
 		{&proto.Exception{Code: 252, Message: "too many parts"}, false},
 		{&proto.Exception{Code: 60, Message: "unknown table"}, false},
+		// A full or failing disk refuses every row alike: stall, never
+		// dead-letter the lot.
+		{&proto.Exception{Code: 75, Message: "Cannot write to file descriptor: No space left on device"}, false},
+		{&proto.Exception{Code: 243, Message: "not enough space"}, false},
+		{&proto.Exception{Code: 1001, Message: "std::exception: filesystem error"}, false},
+		{&proto.Exception{Code: 6, Message: "cannot parse text"}, true},
 		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, false},
 		{errors.New("i/o timeout"), false},
 	} {

@@ -53,25 +53,36 @@ func permanent(err error) bool {
 // transientException reports the ClickHouse error codes that describe the
 // server's state, not the data, so the same insert can succeed later. A
 // table, database or column not migrated yet is among them: it is an
-// operator's fix, and every row would otherwise be dead-lettered.
+// operator's fix, and every row would otherwise be dead-lettered. So is a
+// full disk or a failing one, which refuses every row alike.
 func transientException(code int32) bool {
 	switch code {
 	case 16, // NO_SUCH_COLUMN_IN_TABLE
-		60,  // UNKNOWN_TABLE
-		81,  // UNKNOWN_DATABASE
-		159, // TIMEOUT_EXCEEDED
-		164, // READONLY
-		202, // TOO_MANY_SIMULTANEOUS_QUERIES
-		203, // NO_FREE_CONNECTION
-		209, // SOCKET_TIMEOUT
-		210, // NETWORK_ERROR
-		236, // ABORTED
-		241, // MEMORY_LIMIT_EXCEEDED
-		242, // TABLE_IS_READ_ONLY
-		252, // TOO_MANY_PARTS
-		394, // QUERY_WAS_CANCELLED
-		425, // SYSTEM_ERROR
-		999: // KEEPER_EXCEPTION
+		60,   // UNKNOWN_TABLE
+		74,   // CANNOT_READ_FROM_FILE_DESCRIPTOR
+		75,   // CANNOT_WRITE_TO_FILE_DESCRIPTOR: what a full disk gives
+		76,   // CANNOT_OPEN_FILE
+		81,   // UNKNOWN_DATABASE
+		159,  // TIMEOUT_EXCEEDED
+		164,  // READONLY
+		173,  // CANNOT_ALLOCATE_MEMORY
+		202,  // TOO_MANY_SIMULTANEOUS_QUERIES
+		203,  // NO_FREE_CONNECTION
+		209,  // SOCKET_TIMEOUT
+		210,  // NETWORK_ERROR
+		225,  // NO_ZOOKEEPER
+		236,  // ABORTED
+		241,  // MEMORY_LIMIT_EXCEEDED
+		242,  // TABLE_IS_READ_ONLY
+		243,  // NOT_ENOUGH_SPACE
+		252,  // TOO_MANY_PARTS
+		285,  // TOO_FEW_LIVE_REPLICAS
+		319,  // UNKNOWN_STATUS_OF_INSERT
+		394,  // QUERY_WAS_CANCELLED
+		425,  // SYSTEM_ERROR
+		999,  // KEEPER_EXCEPTION
+		1000, // POCO_EXCEPTION: the server's I/O
+		1001: // STD_EXCEPTION: likewise (std::filesystem errors among them)
 		return true
 	}
 	return false
