@@ -214,6 +214,11 @@ func (o *Offline) structure(text string) *Note {
 			// What follows a diagnosis without a heading and without a
 			// disease in it is what to do: "Швы не накладывать."
 			cur = Plan
+		case cur == Objective && !diagnosed && i+1 < len(sents) && sents[i+1].own == Plan && o.bareDiagnosis(toks, s.from, s.to):
+			// Between the examination and the plan, in a note that
+			// names no diagnosis, a few words with nothing measured in
+			// them are the diagnosis: "Функционал ич қотиши."
+			cur = Assessment
 		}
 		s.section = cur
 		planned = planned || s.own == Plan
@@ -381,6 +386,24 @@ func (o *Offline) historyOpensAt(text string, toks []token, sp *spans, from, i i
 	}
 	return at
 }
+
+// bareDiagnosis reports a sentence that can be a diagnosis named in words
+// the lexicon does not know: short, with no number and no negation.
+func (o *Offline) bareDiagnosis(toks []token, from, to int) bool {
+	n := 0
+	for i := from; i < to; i++ {
+		switch toks[i].kind {
+		case numberTok:
+			return false
+		case wordTok:
+			n++
+		}
+	}
+	return n >= 2 && n <= maxBareDiagnosisWords && !containsPhrase(o.negations, toks, from, to)
+}
+
+// maxBareDiagnosisWords bounds bareDiagnosis.
+const maxBareDiagnosisWords = 5
 
 // minComplaintWords is how many words the complaints take at least
 // before the history can open in the same sentence.

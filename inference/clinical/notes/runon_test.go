@@ -476,3 +476,22 @@ func TestOldinIsHistoryOnlyAfterATime(t *testing.T) {
 		t.Errorf("history %q, want what happened two hours before", got)
 	}
 }
+
+// Between the examination and the plan, in a note that names no other
+// diagnosis, a few words with nothing measured in them are the
+// diagnosis, even in words the lexicon does not know; a finding there is
+// still the examination's.
+func TestFewWordsBetweenExaminationAndPlanAreTheDiagnosis(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"Жалобы на запоры неделю. Объективно: живот мягкий, АД 120/80. Функциональный запор. Назначено: лактулоза 15 мл утром.", "Функциональный запор"},
+		{"Shikoyatlari: xavotir, uyqusizlik. Ko'rikda AQB 130/85, puls 96. Xavotirli buzilish. Tavsiya: essitalopram 10 mg ertalab.", "Xavotirli buzilish"},
+	} {
+		if got := structure(t, c.text).Sections.Get(Assessment); got != c.want {
+			t.Errorf("%q: assessment %q, want %q", c.text, got, c.want)
+		}
+	}
+	n := structure(t, "Жалобы на запоры. Объективно: АД 120/80. Живот мягкий, безболезненный. Назначено: лактулоза 15 мл утром.")
+	if got := n.Sections.Get(Assessment); got != "" {
+		t.Errorf("a finding was taken for the diagnosis: %q", got)
+	}
+}
