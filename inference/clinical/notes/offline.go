@@ -293,6 +293,10 @@ func (o *Offline) sentences(text string, toks []token, drugs []drugHit) []senten
 			continue
 		}
 		if i > from && toks[i-1].kind != punctTok {
+			if c := o.examOpenedBefore(toks, sp, from, i); c > from {
+				out = append(out, sentence{from: from, content: from, to: c})
+				from = c
+			}
 			if h := o.historyOpensAt(text, toks, sp, from, i); h > from {
 				out = append(out, sentence{from: from, content: from, to: h})
 				from = h
@@ -351,6 +355,37 @@ func (o *Offline) measurementOpensAt(toks []token, sp *spans, from, i int) bool 
 	}
 	sec, _ := o.heading(toks, from, i)
 	return sec == "" && !sp.cue(Plan, from, i) && !sp.cue(Objective, from, i)
+}
+
+// examOpenedBefore returns where, in a run-on sentence begun at from
+// that tells the complaints or the history, the examination began, when
+// a vital sign measured at this visit starts at token i and a word of the
+// examination stands before it ("... отмены терапии очаговой
+// симптоматики нет давление 125 на 80 ..."), or -1. The sentence was
+// otherwise the history's, and its measurements lost.
+func (o *Offline) examOpenedBefore(toks []token, sp *spans, from, i int) int {
+	if toks[i].kind != wordTok || !o.vitalKeyAt(toks, i) || !sp.cue(Objective, from, i) || sp.cue(Plan, from, i) {
+		return -1
+	}
+	if !sp.cue(History, from, i) && !sp.cue(Complaints, from, i) {
+		return -1 // the sentence is the examination's already
+	}
+	var v Vitals
+	if o.vitals(toks, i, min(i+measurementReach, len(toks)), &v); v == (Vitals{}) {
+		return -1
+	}
+	if sec, _ := o.heading(toks, from, i); sec != "" {
+		return -1
+	}
+	for c := from; c < i; c++ {
+		if longestMatch(o.cues[Objective], toks, c) > 0 {
+			if sp.wordCount(from, c) < minComplaintWords || sp.cue(History, c, i) || sp.cue(Complaints, c, i) {
+				return -1
+			}
+			return c
+		}
+	}
+	return -1
 }
 
 // historyOpensAt returns where, in a run-on sentence begun at from that

@@ -495,3 +495,26 @@ func TestFewWordsBetweenExaminationAndPlanAreTheDiagnosis(t *testing.T) {
 		t.Errorf("a finding was taken for the diagnosis: %q", got)
 	}
 }
+
+// A run-on sentence that tells the history and then the examination,
+// whose first words name no opener, moves to the examination at its first
+// word once a vital sign measured at the visit follows: the measurements
+// are the visit's, not the history's.
+func TestExaminationOpensAtItsFirstWordBeforeAMeasurement(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		exam string
+		want Vitals
+	}{
+		{"приступы судорог с детства принимал вальпроат бросил год назад менингеальных симптомов нет давление сто тридцать на восемьдесят пульс семьдесят два", "менингеальных симптомов нет", Vitals{BPSystolic: 130, BPDiastolic: 80, Pulse: 72}},
+		{"bemor ilgari sil bilan og'rigan otasi ham davolangan o'pkada vezikulyar nafas puls sakson ikki harorat o'ttiz olti butun olti", "o'pkada vezikulyar nafas", Vitals{Pulse: 82, TemperatureC: 36.6}},
+	} {
+		n := structure(t, c.text)
+		if got := n.Sections.Get(Objective); !strings.HasPrefix(got, c.exam) {
+			t.Errorf("%q: objective %q, want it to begin %q; sections %+v", c.text, got, c.exam, n.Sections)
+		}
+		if n.Vitals != c.want {
+			t.Errorf("%q: vitals %+v, want %+v", c.text, n.Vitals, c.want)
+		}
+	}
+}
