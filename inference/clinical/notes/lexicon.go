@@ -98,7 +98,7 @@ var cues = map[Section][]string{
 	Plan: {"tavsiya", "назнач", "рекоменд", "buyur", "tayinla", "nazorat", "контроль", "явка", "qayta ko'rik",
 		"qayta kelish", "повторн", "направлен", "yo'llanma", "yo'llan", "konsultatsiya", "консультац",
 		"сдать", "topshirish", "обильное питье", "обильное питьё", "ko'p suyuqlik", "parhez", "диета",
-		"постельный режим", "yotoq rejimi", "госпитализ", "gospitaliz", "kontrol",
+		"постельный режим", "yotoq rejimi", "госпитализ", "gospitaliz", "yotqizish", "yotqizilsin", "kontrol",
 		"takrorla", "повторить", "больничн", "режим", "mumkin emas", "не рекомендуется", "исключить",
 		// continue, limit, prevent: what the patient is to do
 		"davom ettir", "продолжить", "cheklash", "ограничить", "ограничение", "oldini olish", "профилактик"},

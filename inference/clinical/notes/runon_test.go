@@ -518,3 +518,13 @@ func TestExaminationOpensAtItsFirstWordBeforeAMeasurement(t *testing.T) {
 		}
 	}
 }
+
+// "yotqizish" (to admit to hospital) is an order, whatever else its
+// sentence names: "operatsiyaga tayyorlash" is preparing the surgery, not
+// a past one.
+func TestAdmissionIsAnOrder(t *testing.T) {
+	n := structure(t, "Qorinda og'riq. Ko'rikda qorin taranglashgan, puls 100. O'tkir xoletsistit. Jarrohlik bo'limiga yotqizish, operatsiyaga tayyorlash.")
+	if got := n.Sections.Get(Plan); !strings.Contains(got, "bo'limiga yotqizish") {
+		t.Errorf("plan %q, want the admission; sections %+v", got, n.Sections)
+	}
+}
