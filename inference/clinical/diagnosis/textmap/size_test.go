@@ -6,14 +6,14 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/oqim/oqim/bench/growth"
 	"github.com/oqim/oqim/models/ddxplus"
 )
 
-// The allocation-free distance must agree with the general one wherever
-// the answer matters: equal up to the limit, above it both.
-func TestASCIIPrefixDistanceAgrees(t *testing.T) {
+// The distance that stops at its limit must agree with the full one
+// wherever the answer matters: equal up to the limit, above it both.
+func TestPrefixDistanceStopsRightly(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	word := func(n int) string {
 		b := make([]byte, n)
@@ -33,15 +33,15 @@ func TestASCIIPrefixDistanceAgrees(t *testing.T) {
 			}
 		}
 		for limit := 1; limit <= 2; limit++ {
-			want := prefixDistance(a, string(b))
-			got, ok := asciiPrefixDistance(a, string(b), limit)
-			if !ok || (want <= limit || got <= limit) && got != want {
-				t.Fatalf("%q vs %q limit %d: %d (%v), want %d", a, b, limit, got, ok, want)
+			want := prefixEdits([]rune(a), []rune(string(b)), math.MaxInt)
+			if got := prefixDistance(a, string(b), limit); (want <= limit || got <= limit) && got != want {
+				t.Fatalf("%q vs %q limit %d: %d, want %d", a, b, limit, got, want)
 			}
 		}
 	}
-	if _, ok := asciiPrefixDistance("og'riq", "оғриқ", 1); ok {
-		t.Error("a word outside ASCII took the ASCII path")
+	// Other scripts go rune by rune: one letter apart, not two bytes.
+	if d := prefixDistance("оғриқ", "оғрик", 1); d != 1 {
+		t.Errorf("оғриқ vs оғрик: %d edits, want 1", d)
 	}
 }
 
@@ -50,24 +50,11 @@ func TestASCIIPrefixDistanceAgrees(t *testing.T) {
 func TestLongUnpunctuatedTextStaysLinear(t *testing.T) {
 	m := testMapper(t)
 	unit := "кашель и температура 38 три дня боль в горле у матери астма не курит "
-	took := func(n int) time.Duration {
-		text := strings.Repeat(unit, n)
-		best := time.Duration(math.MaxInt64)
-		for range 3 {
-			start := time.Now()
-			if _, err := m.Extract(context.Background(), text); err != nil {
-				t.Fatal(err)
-			}
-			best = min(best, time.Since(start))
+	growth.Linear(t, func(n int) {
+		if _, err := m.Extract(context.Background(), strings.Repeat(unit, n)); err != nil {
+			t.Fatal(err)
 		}
-		return best
-	}
-	small, large := took(100), took(800)
-	// Eight times the text: about eight times the time when linear, 64
-	// when quadratic. 24 leaves room for a noisy machine.
-	if ratio := float64(large) / float64(small); ratio > 24 {
-		t.Fatalf("8x the text took %.0fx the time (%v vs %v): quadratic in the sentence's length", ratio, large, small)
-	}
+	}, 100, 8, 24)
 }
 
 // BenchmarkExtract reads a doctor's summary of usual length, and 64 KiB

@@ -361,27 +361,43 @@ func wordMatches(lex, word string, stem bool) bool {
 	if n >= 8 {
 		allowed = 2
 	}
-	if d, ok := asciiPrefixDistance(lex, word, allowed); ok {
-		return d <= allowed
-	}
-	return prefixDistance(lex, word) <= allowed
+	return prefixDistance(lex, word, allowed) <= allowed
 }
 
-// asciiPrefixDistance is prefixDistance for ASCII words of up to
-// maxASCIIWord bytes, without allocating, giving up (a result above
-// limit) as soon as no prefix can come within limit. The lexicon is
-// ASCII, and so is nearly every word of a note once normalised; this is
-// what a text's every distinct word is compared with, term by term. ok is
-// false where it does not apply.
-func asciiPrefixDistance(a, b string, limit int) (d int, ok bool) {
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// prefixDistance is the smallest edit distance between a and any prefix of
+// b, counting an adjacent transposition as one edit; once it is sure to
+// exceed limit it stops, with a number above limit. This is what a text's
+// every distinct word is compared with, term by term: ASCII words (the
+// whole lexicon, nearly every normalised word) go byte by byte and the
+// rows of short ones live on the stack.
+func prefixDistance(a, b string, limit int) int {
+	if isASCII(a) && isASCII(b) {
+		return prefixEdits([]byte(a), []byte(b), limit)
+	}
+	return prefixEdits([]rune(a), []rune(b), limit)
+}
+
+func prefixEdits[E byte | rune](a, b []E, limit int) int {
 	if len(b) > len(a)+2 {
 		b = b[:len(a)+2]
 	}
-	if len(a) > maxASCIIWord || !isASCII(a) || !isASCII(b) {
-		return 0, false
+	// Three rows of the table; short words' on the stack.
+	var stack [3 * stackRow]int
+	w := len(b) + 1
+	buf := stack[:]
+	if 3*w > len(buf) {
+		buf = make([]int, 3*w)
 	}
-	var rows [3][maxASCIIWord + 3]int
-	prev2, prev, cur := rows[0][:len(b)+1], rows[1][:len(b)+1], rows[2][:len(b)+1]
+	prev2, prev, cur := buf[:w], buf[w:2*w], buf[2*w:3*w]
 	for j := range prev {
 		prev[j] = j
 	}
@@ -400,58 +416,15 @@ func asciiPrefixDistance(a, b string, limit int) (d int, ok bool) {
 			rowMin = min(rowMin, cur[j])
 		}
 		if rowMin > limit {
-			return rowMin, true // every later row is at least this
+			return rowMin // a row's least value never falls in the rows after it
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return slices.Min(prev), true
+	return slices.Min(prev)
 }
 
-// maxASCIIWord bounds the words asciiPrefixDistance takes.
-const maxASCIIWord = 40
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// prefixDistance is the smallest edit distance between a and any prefix of
-// b, counting an adjacent transposition as one edit.
-func prefixDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(rb) > len(ra)+2 {
-		rb = rb[:len(ra)+2]
-	}
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	best := prev[0]
-	for _, d := range prev {
-		best = min(best, d)
-	}
-	return best
-}
+// stackRow is the longest table row prefixEdits keeps on the stack.
+const stackRow = 48
 
 // negatedAt looks for a negation cue around tokens [start, end) within the
 // same clause.
