@@ -23,6 +23,34 @@ import (
 	"github.com/oqim/oqim/pipelines/schema"
 )
 
+// ownClickHouse starts a ClickHouse server of the test's own in dir, which
+// the test may stop, freeze or start again, with database db migrated,
+// and a broker beside it; both are gone when the test ends.
+func ownClickHouse(t *testing.T, dir, db string) (*chserver.Server, *ingesttest.Env) {
+	t.Helper()
+	bin, err := chserver.FindBinary()
+	if err != nil {
+		t.Skip(err)
+	}
+	ctx := context.Background()
+	srv, err := chserver.Start(ctx, chserver.Options{Dir: dir, Binary: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop(ctx) })
+	conn, err := clickhouse.Open(ctx, srv.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := migrate.Up(ctx, conn, db, schema.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	env := ingesttest.NewBroker(t)
+	env.Conn, env.DB = conn, db
+	return srv, env
+}
+
 // counts returns all rows and distinct event ids in portal_applications.
 func counts(t *testing.T, dsn, db string) (rows, unique uint64) {
 	t.Helper()
@@ -40,30 +68,11 @@ func counts(t *testing.T, dsn, db string) (rows, unique uint64) {
 // ClickHouse stops mid-stream: the pipeline pauses, retries with backoff,
 // and once the same server is back everything lands exactly once.
 func TestClickHouseOutage(t *testing.T) {
-	bin, err := chserver.FindBinary()
-	if err != nil {
-		t.Skip(err)
-	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	srv, err := chserver.Start(ctx, chserver.Options{Dir: dir, Binary: bin})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, env := ownClickHouse(t, dir, "outage")
 	port := srv.TCPPort
-	defer func() { _ = srv.Stop(ctx) }()
-	conn, err := clickhouse.Open(ctx, srv.DSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	const db = "outage"
-	if _, err := migrate.Up(ctx, conn, db, schema.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-
-	env := ingesttest.NewBroker(t)
-	env.Conn, env.DB = conn, db
+	defer func() { _ = srv.Stop(ctx) }() // the server started again below
 	msgs, want := generated(t, env, 3000)
 	half := len(msgs) / 2
 	env.Produce(t, msgs[:half])
@@ -85,6 +94,10 @@ func TestClickHouseOutage(t *testing.T) {
 		t.Fatalf("%d rows reported landed while ClickHouse was down, want %d", got, half)
 	}
 
+	bin, err := chserver.FindBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err = chserver.Start(ctx, chserver.Options{Dir: dir, Binary: bin, TCPPort: port})
 	if err != nil {
 		t.Fatal(err)

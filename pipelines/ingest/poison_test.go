@@ -15,14 +15,10 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
-	"github.com/oqim/oqim/connectors/clickhouse"
-	"github.com/oqim/oqim/connectors/clickhouse/chserver"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
 	"github.com/oqim/oqim/pipelines/events"
 	"github.com/oqim/oqim/pipelines/ingest"
 	"github.com/oqim/oqim/pipelines/ingest/ingesttest"
-	"github.com/oqim/oqim/pipelines/schema"
 )
 
 // poison is the record of issue #13: 300 KB of control characters, which
@@ -236,34 +232,12 @@ func TestStalledLagAndBoundedShutdown(t *testing.T) {
 // open and silent) while a batch is being inserted: a stop still returns
 // within the grace period, leaving the batch uncommitted for redelivery.
 func TestShutdownBoundedWhileClickHouseHangs(t *testing.T) {
-	bin, err := chserver.FindBinary()
-	if err != nil {
-		t.Skip(err)
-	}
-	ctx := context.Background()
-	srv, err := chserver.Start(ctx, chserver.Options{Dir: t.TempDir(), Binary: bin})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, env := ownClickHouse(t, t.TempDir(), "hang")
 	proc, err := os.FindProcess(srv.Pid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		_ = proc.Signal(syscall.SIGCONT)
-		_ = srv.Stop(ctx)
-	}()
-	conn, err := clickhouse.Open(ctx, srv.DSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	const db = "hang"
-	if _, err := migrate.Up(ctx, conn, db, schema.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	env := ingesttest.NewBroker(t)
-	env.Conn, env.DB = conn, db
+	defer func() { _ = proc.Signal(syscall.SIGCONT) }() // before the server is stopped
 	env.Produce(t, []kafkago.Message{application("before-hang", "Tax Committee")})
 	const grace = time.Second
 	p := env.StartConfig(t, ingest.Config{Name: "hang", Topics: []string{ingesttest.Topic}, Group: "hang",
