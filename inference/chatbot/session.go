@@ -94,19 +94,23 @@ func (st *sessions) create(owner string) *session {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.sweep(now)
-	mine := st.owners[owner]
-	if owner != "" && mine == nil {
-		mine = list.New()
-		st.owners[owner] = mine
-	}
-	for owner != "" && mine.Len() >= st.perClient {
-		st.remove(st.byID[mine.Back().Value.(*session).id])
+	if owner != "" {
+		// remove drops a client's list once it is empty, so it is looked
+		// up again after every eviction.
+		for mine := st.owners[owner]; mine != nil && mine.Len() >= st.perClient; mine = st.owners[owner] {
+			st.remove(st.byID[mine.Back().Value.(*session).id])
+		}
 	}
 	for len(st.byID) >= st.max {
 		st.remove(st.lru.Back())
 	}
 	o := &owned{session: s, owner: owner}
 	if owner != "" {
+		mine := st.owners[owner]
+		if mine == nil {
+			mine = list.New()
+			st.owners[owner] = mine
+		}
 		o.mine = mine.PushFront(s)
 	}
 	st.byID[s.id] = st.lru.PushFront(o)

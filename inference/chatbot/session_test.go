@@ -1,0 +1,44 @@
+package chatbot
+
+import (
+	"testing"
+	"time"
+)
+
+// The store keeps its bounds through every way a session leaves it: a
+// client's own eviction, the store's, expiry; a client whose last session
+// went starts afresh.
+func TestSessionsKeepTheirBounds(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	st := newSessions(time.Minute, 3, 1, func() time.Time { return now })
+	a1 := st.create("a")
+	a2 := st.create("a") // a's own first goes
+	if _, ok := st.get(a1.id); ok {
+		t.Error("a client of one session kept two")
+	}
+	st.create("b")
+	st.create("c")
+	st.create("d") // the store is full: the least recently used, a's, goes
+	if _, ok := st.get(a2.id); ok {
+		t.Error("the store kept more than its bound")
+	}
+	a3 := st.create("a") // a's list went with its last session
+	p1 := st.create("")  // partners' sessions are not bounded apart
+	p2 := st.create("")
+	for _, s := range []*session{a3, p1, p2} {
+		if _, ok := st.get(s.id); !ok {
+			t.Errorf("session %s went; want a's new one and both partners'", s.id)
+		}
+	}
+	if n := st.len(); n != 3 {
+		t.Errorf("%d sessions, want 3", n)
+	}
+	now = now.Add(2 * time.Minute)
+	st.create("a")
+	if n := st.len(); n != 1 {
+		t.Errorf("%d sessions after the others expired, want 1", n)
+	}
+	if len(st.owners) != 1 {
+		t.Errorf("%d clients' lists kept, want only a's", len(st.owners))
+	}
+}
