@@ -93,26 +93,30 @@ func TestUploadsAreBoundedPerProcessAndDoctor(t *testing.T) {
 			return <-done
 		}
 	}
-	// refused waits until an upload of key is refused with want, as it
-	// must be once the server has taken the stalled uploads' slots.
+	// taken waits until the server holds n uploads' slots: the stalled
+	// ones have reached the handler.
+	taken := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for len(e.h.uploadSlots) != n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d upload slots taken, want %d", len(e.h.uploadSlots), n)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	refused := func(key string, want int) {
 		t.Helper()
-		var resp *http.Response
-		var b []byte
-		for range 20 {
-			if resp, b = e.upload(key, wav, defaultFields()); resp.StatusCode == want {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if resp.StatusCode != want || resp.Header.Get("Retry-After") == "" {
+		if resp, b := e.upload(key, wav, defaultFields()); resp.StatusCode != want || resp.Header.Get("Retry-After") == "" {
 			t.Fatalf("upload by %s: %d %.200s, want %d with Retry-After", key, resp.StatusCode, b, want)
 		}
 	}
 
 	finishOne := stall(keyOne)
+	taken(1)
 	refused(keyOne, http.StatusTooManyRequests) // doctor one's share is taken
 	finishTwo := stall(keyTwo)
+	taken(2)
 	refused(keyThree, http.StatusServiceUnavailable) // and now the process's
 	if code := finishOne(); code != http.StatusOK {
 		t.Fatalf("the stalled upload finished with %d, want 200", code)
