@@ -287,15 +287,20 @@ func (o *Offline) sentences(text string, toks []token, drugs []drugHit) []senten
 			from = i
 			continue
 		}
-		if i > from && toks[i-1].kind != punctTok && (o.prescriptionOpensAt(toks, drugs, sp, from, i) || illnessSinceAt(toks, i) || o.measurementOpensAt(toks, sp, from, i)) {
+		// Mid-sentence, after a word: where run-on dictation moves on.
+		runOn := i > from && toks[i-1].kind != punctTok
+		measured := runOn && o.measurementAt(toks, i)
+		if runOn && (o.prescriptionOpensAt(toks, drugs, sp, from, i) || illnessSinceAt(toks, i) || measured && o.measurementOpensAt(toks, sp, from, i)) {
 			out = append(out, sentence{from: from, content: from, to: i})
 			from = i
 			continue
 		}
-		if i > from && toks[i-1].kind != punctTok {
-			if c := o.examOpenedBefore(toks, sp, from, i); c > from {
-				out = append(out, sentence{from: from, content: from, to: c})
-				from = c
+		if runOn {
+			if measured {
+				if c := o.examOpenedBefore(toks, sp, from, i); c > from {
+					out = append(out, sentence{from: from, content: from, to: c})
+					from = c
+				}
 			}
 			if h := o.historyOpensAt(text, toks, sp, from, i); h > from {
 				out = append(out, sentence{from: from, content: from, to: h})
@@ -337,6 +342,18 @@ func (o *Offline) prescriptionOpensAt(toks []token, drugs []drugHit, sp *spans, 
 	return !containsPhrase(o.historyVerbs, toks, max(from, i-3), min(i+d.n+5, len(toks)))
 }
 
+// measurementAt reports whether a vital sign measured at this visit
+// starts at token i: its key and a value (measurementOpensAt and
+// examOpenedBefore are asked only there).
+func (o *Offline) measurementAt(toks []token, i int) bool {
+	if toks[i].kind != wordTok || !o.vitalKeyAt(toks, i) {
+		return false
+	}
+	var v Vitals
+	o.vitals(toks, i, min(i+measurementReach, len(toks)), &v)
+	return v != (Vitals{})
+}
+
 // measurementOpensAt reports whether, in a run-on sentence begun at from
 // without a heading, a vital sign measured at this visit starts at token i
 // ("... otasi infarktdan vafot etgan qon bosimi 145/90 yurak urishi 76
@@ -346,11 +363,7 @@ func (o *Offline) prescriptionOpensAt(toks []token, drugs []drugHit, sp *spans, 
 // sentence with a heading, or one the examination already opened, has
 // its section.
 func (o *Offline) measurementOpensAt(toks []token, sp *spans, from, i int) bool {
-	if i-from < 3 || toks[i].kind != wordTok || !o.vitalKeyAt(toks, i) {
-		return false
-	}
-	var v Vitals
-	if o.vitals(toks, i, min(i+measurementReach, len(toks)), &v); v == (Vitals{}) {
+	if i-from < 3 {
 		return false
 	}
 	sec, _ := o.heading(toks, from, i)
@@ -364,15 +377,11 @@ func (o *Offline) measurementOpensAt(toks []token, sp *spans, from, i int) bool 
 // симптоматики нет давление 125 на 80 ..."), or -1. The sentence was
 // otherwise the history's, and its measurements lost.
 func (o *Offline) examOpenedBefore(toks []token, sp *spans, from, i int) int {
-	if toks[i].kind != wordTok || !o.vitalKeyAt(toks, i) || !sp.cue(Objective, from, i) || sp.cue(Plan, from, i) {
+	if !sp.cue(Objective, from, i) || sp.cue(Plan, from, i) {
 		return -1
 	}
 	if !sp.cue(History, from, i) && !sp.cue(Complaints, from, i) {
 		return -1 // the sentence is the examination's already
-	}
-	var v Vitals
-	if o.vitals(toks, i, min(i+measurementReach, len(toks)), &v); v == (Vitals{}) {
-		return -1
 	}
 	if sec, _ := o.heading(toks, from, i); sec != "" {
 		return -1
@@ -779,9 +788,11 @@ func (o *Offline) splitAfterFindings(text string, toks []token, drugs []drugHit,
 	// sign: in run-on dictation the diagnosis often follows the last one
 	// ("... пульс сто внебольничная пневмония", "... puls 90 gipertonik
 	// kriz").
-	var measured Vitals
-	if o.vitals(toks, s.from, s.to, &measured); measured == (Vitals{}) && wordCount(toks, s.from, s.to) <= maxAssessmentWords {
-		return whole
+	if wordCount(toks, s.from, s.to) <= maxAssessmentWords {
+		var measured Vitals
+		if o.vitals(toks, s.from, s.to, &measured); measured == (Vitals{}) {
+			return whole
+		}
 	}
 	for k := s.from + 1; k < s.to; k++ {
 		if !o.diseaseAt(text, toks, k, s.to) {
