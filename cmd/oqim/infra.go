@@ -115,7 +115,10 @@ func startInfra(ctx context.Context, cfg config.Config, log *slog.Logger, policy
 		log.Info("using external Kafka", "brokers", strings.Join(cfg.Kafka.Brokers, ","),
 			"tls", cfg.Kafka.TLS != config.KafkaTLS{}, "sasl", cfg.Kafka.SASL.Mechanism)
 	}
-	if in.conn, err = openClickHouse(ctx, cfg, in.dsn); err != nil {
+	in.conn, err = clickhouse.Await(ctx, cfg.ClickHouse.ConnectWait.Duration, log, func(ctx context.Context) (driver.Conn, error) {
+		return openClickHouse(ctx, cfg, in.dsn)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("%w\n  fix: check clickhouse.dsn / OQIM_CLICKHOUSE_DSN and that the server is running", err)
 	}
 	topics := []string{cfg.Kafka.Topic, cfg.Kafka.Topic + ".dlq"}

@@ -68,8 +68,8 @@ func OpenCluster(ctx context.Context, dsn string) (driver.Conn, error) {
 		}
 		if value != want[name] {
 			conn.Close()
-			return nil, fmt.Errorf("clickhouse: %s: setting %s is %q; a cluster's queries need %q: set <%s>%s</%s> in the profile of the user oqim connects as (users.xml)",
-				redact(dsn), name, value, want[name], name, want[name], name)
+			return nil, settled{fmt.Errorf("clickhouse: %s: setting %s is %q; a cluster's queries need %q: set <%s>%s</%s> in the profile of the user oqim connects as (users.xml)",
+				redact(dsn), name, value, want[name], name, want[name], name)}
 		}
 	}
 	return conn, rows.Err()
@@ -84,7 +84,7 @@ func WithSettings(ctx context.Context, settings map[string]any) context.Context 
 func open(ctx context.Context, dsn string, settings map[string]any) (driver.Conn, error) {
 	opts, err := ch.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse: invalid DSN %q: %w (expected clickhouse://host:9000/database)", redact(dsn), err)
+		return nil, settled{fmt.Errorf("clickhouse: invalid DSN %q: %w (expected clickhouse://host:9000/database)", redact(dsn), err)}
 	}
 	if opts.DialTimeout == 0 || opts.DialTimeout > 10*time.Second {
 		opts.DialTimeout = 5 * time.Second

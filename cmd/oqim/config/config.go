@@ -279,6 +279,9 @@ type ClickHouseConfig struct {
 	// connections run with clickhouse.ClusterSettings. Empty: one server.
 	Cluster string          `yaml:"cluster"`
 	Local   LocalClickHouse `yaml:"local"`
+	// ConnectWait is how long a starting process waits for a server that
+	// does not answer yet (one started alongside it); 0 tries once.
+	ConnectWait Duration `yaml:"connect_wait"`
 }
 
 type LocalClickHouse struct {
@@ -393,6 +396,7 @@ func Default() Config {
 	c.ClickHouse.Local.Dir = "var/clickhouse"
 	c.ClickHouse.Local.TCPPort = 19000
 	c.ClickHouse.Local.HTTPPort = 18123
+	c.ClickHouse.ConnectWait = Duration{time.Minute}
 	c.Pipeline.BatchSize = 50000
 	c.Pipeline.BatchInterval = Duration{time.Second}
 	c.Pipeline.GCPercent = 400
@@ -629,6 +633,9 @@ func (c *Config) validate(path string) error {
 		if c.ClickHouse.DSN == "" {
 			return bad("clickhouse.cluster", "needs clickhouse.dsn: the local server is a single node; start a local cluster with `oqim clickhouse cluster start` and set clickhouse.dsn to one of its DSNs")
 		}
+	}
+	if c.ClickHouse.ConnectWait.Duration < 0 {
+		return bad("clickhouse.connect_wait", "must not be negative (0 tries once)")
 	}
 	if c.ClickHouse.DSN == "" && c.ClickHouse.Local.Dir == "" {
 		return bad("clickhouse.local.dir", "must be set when clickhouse.dsn is empty (the local server keeps its data there)")
