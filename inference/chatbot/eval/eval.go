@@ -28,6 +28,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/oqim/oqim/connectors/redact"
@@ -93,6 +94,11 @@ type Miss struct {
 	// Rank is the 1-based rank of the first expected entry, 0 if it was
 	// not in the top 10.
 	Rank int `json:"rank"`
+	// Decision and Confidence are, for a covered question the bot did
+	// not answer, what it did instead ("handoff low_confidence",
+	// "off_topic") and the best entry's coverage.
+	Decision   string  `json:"decision,omitempty"`
+	Confidence float64 `json:"confidence,omitempty"`
 }
 
 // Report is the outcome of Run.
@@ -111,6 +117,9 @@ type Report struct {
 	WrongAnswers float64 `json:"wrong_answers"`
 	// Wrong lists the questions answered from a wrong entry.
 	Wrong []Miss `json:"wrong,omitempty"`
+	// Unanswered lists the covered questions the bot handed off or
+	// refused: the citizens a better bot would have answered.
+	Unanswered []Miss `json:"unanswered,omitempty"`
 	// P99 is the 99th percentile retrieval latency over the questions.
 	P99    time.Duration `json:"-"`
 	P99Ms  float64       `json:"p99_ms"`
@@ -170,6 +179,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 			o.handoff++
 		default:
 			o.refused++
+		}
+		if d.Kind != chatbot.KindAnswer && o == &covered {
+			rep.Unanswered = append(rep.Unanswered, Miss{Question: q.Question, Lang: q.Lang, Expected: q.Expected,
+				Got: d.EntryIDs[:min(3, len(d.EntryIDs))], Decision: strings.TrimSpace(string(d.Kind) + " " + d.Reason), Confidence: d.Confidence})
 		}
 		if len(q.Expected) == 0 {
 			continue
@@ -288,6 +301,9 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	for _, m := range r.Wrong {
 		fmt.Fprintf(bw, "wrong answer %q expected %v answered %v\n", m.Question, m.Expected, m.Got)
+	}
+	for _, m := range r.Unanswered {
+		fmt.Fprintf(bw, "not answered (%s, coverage %.2f) %q expected %v candidates %v\n", m.Decision, m.Confidence, m.Question, m.Expected, m.Got)
 	}
 	for _, m := range r.Misses {
 		fmt.Fprintf(bw, "miss (rank %d) %q expected %v got %v\n", m.Rank, m.Question, m.Expected, m.Got)

@@ -84,6 +84,18 @@ func TestRunScoresDecisions(t *testing.T) {
 	if rep.Covered.Right != 1 || rep.Uncovered.N != 1 || rep.Uncovered.Handoff != 1 || rep.Adversarial.Refused != 1 || rep.WrongAnswers != 0 {
 		t.Errorf("decisions covered %+v uncovered %+v adversarial %+v wrong %.2f", rep.Covered, rep.Uncovered, rep.Adversarial, rep.WrongAnswers)
 	}
+	if len(rep.Unanswered) != 0 {
+		t.Errorf("unanswered %+v; every covered question was answered", rep.Unanswered)
+	}
+	// A covered question the bot hands to an operator is listed, with
+	// what it did.
+	rep, err = Run(context.Background(), Options{Reader: strings.NewReader(`{"question":"operator bilan gaplashmoqchiman, QQS qaytarish","expected":["annex4-3"]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Unanswered) != 1 || rep.Unanswered[0].Decision != "handoff requested" {
+		t.Errorf("unanswered %+v; want the question, handed off as requested", rep.Unanswered)
+	}
 	if _, err := Run(context.Background(), Options{Reader: strings.NewReader(`{"question":"x","expected":["a"],"want":"refuse"}`)}); err == nil {
 		t.Error(`"want": "refuse" with an expected entry was accepted`)
 	}

@@ -31,11 +31,11 @@ func Terms(dst []string, text string) []string {
 
 // termsOfWords is Terms that, when withWords is set, also records in
 // words the index of the word each term came from, so a search can tell
-// a word it does not know from a word with one unknown form, and in alts,
-// per word, the word itself when it is Latin: it may be Russian typed in
-// Latin letters ("spravka o nesudimosti"), whose stem russianOfLatin
-// finds.
-func termsOfWords(dst []string, words []int32, alts []string, withWords bool, text string) ([]string, []int32, []string) {
+// a word it does not know from a word with one unknown form, and in raws,
+// per word, the word itself in lower case (empty when it yielded no
+// terms): for what a search asks of a word it does not know (is it
+// Russian typed in Latin letters, a number, a verb).
+func termsOfWords(dst []string, words []int32, raws []string, withWords bool, text string) ([]string, []int32, []string) {
 	var word []rune
 	var buf strings.Builder
 	var nw int32
@@ -51,11 +51,11 @@ func termsOfWords(dst []string, words []int32, alts []string, withWords bool, te
 			}
 			// The raw word, for a last resort the search computes only
 			// when none of the word's terms is known.
-			alt := ""
-			if len(dst) > n && latinWord(word) {
-				alt = string(word)
+			raw := ""
+			if len(dst) > n {
+				raw = string(word)
 			}
-			alts = append(alts, alt)
+			raws = append(raws, raw)
 		}
 		nw++
 		word = word[:0]
@@ -73,12 +73,12 @@ func termsOfWords(dst []string, words []int32, alts []string, withWords bool, te
 		}
 	}
 	flush()
-	return dst, words, alts
+	return dst, words, raws
 }
 
 // latinWord reports whether w may be Russian typed in Latin letters: no
 // Cyrillic, and no Uzbek apostrophe (oʻ, gʻ).
-func latinWord(w []rune) bool {
+func latinWord(w string) bool {
 	for _, r := range w {
 		if uztranslit.IsCyrillic(r) || r == 'ʻ' {
 			return false
@@ -225,4 +225,59 @@ func uzbekVoice(s string) string {
 		}
 	}
 	return s
+}
+
+// uzbekVerbEndings are endings of Uzbek finite verbs and converbs in
+// folded spelling (q is k, x is h): person endings after the tenses, the
+// present continuous (-yap-, -mokda), intention (-mokchi), the
+// conditional (-sa), the converb (-ib) and the evidential (-ibdi), each
+// also with the question particle -mi.
+var uzbekVerbEndings = []string{
+	"mokchiman", "mokchimiz", "mokchisiz", "mokchi", "mokda",
+	"yapman", "yapmiz", "yapsiz", "yapti", "yapsan",
+	"ayman", "aymiz", "aysiz", "aydi", "aman", "amiz", "asiz", "adi",
+	"ganman", "ganmiz", "gandim", "gandik", "ibdi", "ibman", "ibmiz",
+	"dim", "dik", "ding", "dingiz", "sam", "sak", "sangiz", "sa", "ib",
+}
+
+// russianVerbEndings are endings of Russian verbs: the infinitive, the
+// past and the present third person, with the reflexive -ся.
+var russianVerbEndings = []string{
+	"ться", "тся", "ть", "ти", "лся", "лась", "лись", "лось", "ла", "ло", "ли", "л",
+	"ет", "ют", "ят", "ит", "ут", "ешь", "ишь",
+}
+
+// verbLike reports whether w (lower case) has the shape of a verb. A
+// question's unknown verb ("I want to get", "they refuse") rarely names
+// what it is about, unlike an unknown noun (divorce, guardianship), so
+// search weighs it less.
+func verbLike(buf *strings.Builder, w string) bool {
+	if utf8.RuneCountInString(w) < 4 {
+		return false
+	}
+	cyr, uzOnly := false, false
+	for _, r := range w {
+		if uztranslit.IsCyrillic(r) {
+			cyr = true
+			switch r {
+			case 'ў', 'қ', 'ғ', 'ҳ':
+				uzOnly = true
+			}
+		}
+	}
+	if cyr && !uzOnly {
+		for _, e := range russianVerbEndings {
+			if strings.HasSuffix(w, e) {
+				return true
+			}
+		}
+	}
+	f := fold(buf, uztranslit.ToLatin(w))
+	f = strings.TrimSuffix(strings.TrimSuffix(f, "mikan"), "mi")
+	for _, e := range uzbekVerbEndings {
+		if strings.HasSuffix(f, e) && utf8.RuneCountInString(f)-utf8.RuneCountInString(e) >= 2 {
+			return true
+		}
+	}
+	return false
 }

@@ -93,7 +93,7 @@ type scratch struct {
 	entries []float32
 	terms   []string
 	words   []int32  // the word each term came from
-	alts    []string // per word, the word if Latin (see termsOfWords)
+	raws    []string // per word, the word in lower case (see termsOfWords)
 	buf     strings.Builder
 	known   []uint8 // per word: wordUnseen, wordUnknown or wordKnown
 	qterms  []qterm
@@ -256,7 +256,7 @@ func (ix *Index) Search(ctx context.Context, query string, k int) (Result, error
 }
 
 func (ix *Index) search(s *scratch, query string, k int) Result {
-	s.terms, s.words, s.alts = termsOfWords(s.terms[:0], s.words[:0], s.alts[:0], true, query)
+	s.terms, s.words, s.raws = termsOfWords(s.terms[:0], s.words[:0], s.raws[:0], true, query)
 	s.qterms = s.qterms[:0]
 	var res Result
 	var totalIDF float32
@@ -301,9 +301,16 @@ func (ix *Index) search(s *scratch, query string, k int) Result {
 		if k != wordUnknown {
 			continue
 		}
+		// A number the knowledge base does not hold (an age, a year, a
+		// count of days) says nothing about which service is asked for,
+		// unlike an unknown word, which often names the subject.
+		raw := s.raws[w]
+		if isNumber(raw) {
+			continue
+		}
 		// Russian typed in Latin letters: its stem may be known.
-		if s.alts[w] != "" {
-			if id, ok := ix.vocab[russianOfLatin(&s.buf, s.alts[w])]; ok && !slices.ContainsFunc(s.qterms, func(q qterm) bool { return q.id == id }) {
+		if latinWord(raw) {
+			if id, ok := ix.vocab[russianOfLatin(&s.buf, raw)]; ok && !slices.ContainsFunc(s.qterms, func(q qterm) bool { return q.id == id }) {
 				s.qterms = append(s.qterms, qterm{id, 1})
 				totalIDF += ix.idf[id]
 				res.Known++
@@ -319,7 +326,11 @@ func (ix *Index) search(s *scratch, query string, k int) Result {
 		// On the tuning questions 1 / 1.5 / 2 answered 62 / 25 / 25% of
 		// the uncovered ones from a wrong entry and 95.9 / 95.4 / 94.3%
 		// of the covered ones right.
-		totalIDF += ix.maxIDF * 1.5
+		if verbLike(&s.buf, raw) {
+			totalIDF += ix.maxIDF * verbPenalty
+		} else {
+			totalIDF += ix.maxIDF * 1.5
+		}
 	}
 	clear(s.scores)
 	for _, q := range s.qterms {
@@ -447,4 +458,19 @@ func NewDefault() (*Index, error) {
 		return nil, err
 	}
 	return New(kb), nil
+}
+
+var verbPenalty float32 = 0.5
+
+// isNumber reports whether w is digits only.
+func isNumber(w string) bool {
+	if w == "" {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package retrieval
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -126,5 +127,68 @@ func BenchmarkBuild(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		New(kb)
+	}
+}
+
+// coverageOf is the best hit's coverage of q.
+func coverageOf(t *testing.T, ix *Index, q string) float64 {
+	t.Helper()
+	res, err := ix.Search(context.Background(), q, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 {
+		t.Fatalf("Search(%q) found nothing", q)
+	}
+	return res.Hits[0].Coverage
+}
+
+func TestANumberIsNotAnUnknownSubject(t *testing.T) {
+	ix, err := NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"QQS qaytarish", "возврат НДС"} {
+		base := coverageOf(t, ix, q)
+		for _, with := range []string{q + " 2024", "60 " + q + " 30"} {
+			if got := coverageOf(t, ix, with); got != base {
+				t.Errorf("coverage of %q is %.2f, of %q %.2f: an age or a year does not make a question less about its service", q, base, with, got)
+			}
+		}
+	}
+}
+
+func TestAnUnknownVerbCostsLessThanAnUnknownNoun(t *testing.T) {
+	ix, err := NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Made-up stems, so that the knowledge base can know neither word:
+	// only the ending tells a verb from a noun.
+	for _, c := range []struct{ verb, noun string }{
+		{"QQS qaytarish zurvaklamoqchiman", "QQS qaytarish zurvaklik"},
+		{"QQS qaytarish zurvakladim", "QQS qaytarish zurvaklar"},
+		{"возврат НДС зурвакали", "возврат НДС зурвака"},
+		{"возврат НДС зурвакать", "возврат НДС зурвакой"},
+	} {
+		v, n := coverageOf(t, ix, c.verb), coverageOf(t, ix, c.noun)
+		if v <= n {
+			t.Errorf("coverage with an unknown verb (%q) %.2f, with an unknown noun (%q) %.2f: want the verb to cost less", c.verb, v, c.noun, n)
+		}
+	}
+}
+
+func TestVerbLike(t *testing.T) {
+	var buf strings.Builder
+	for _, w := range []string{"olmoqchiman", "tolayman", "yoziladi", "qaytarishmayapti", "tolasa", "kochdik", "eslatib", "berishadimi",
+		"олмоқчиман", "бергандим", "қўйилибди", "запатентовать", "сократили", "требует", "остался", "отказывается"} {
+		if !verbLike(&buf, w) {
+			t.Errorf("verbLike(%q) = false, want true", w)
+		}
+	}
+	for _, w := range []string{"pasport", "nikoh", "guvohnoma", "ajralish", "vasiylik", "развод", "опека", "наркодиспансер", "справка", "kvartira"} {
+		if verbLike(&buf, w) {
+			t.Errorf("verbLike(%q) = true, want false", w)
+		}
 	}
 }
