@@ -510,16 +510,13 @@ func (s *Service) emit(typ string, data any) {
 // handoff raises a ticket for the 1242 operators with the redacted
 // conversation and returns its id, or "" when it could not be delivered
 // (then the citizen is told to call 1242). A session raises one ticket;
-// later requests return the same id.
+// later requests, and requests racing with the first, return its id.
 func (s *Service) handoff(ctx context.Context, sess *session, lang portalkb.Lang, reason string, cands []Citation) string {
-	sess.mu.Lock()
-	for _, m := range sess.msgs {
-		if m.TicketID != "" {
-			sess.mu.Unlock()
-			return m.TicketID
-		}
+	sess.ticketMu.Lock()
+	defer sess.ticketMu.Unlock()
+	if sess.ticket != "" {
+		return sess.ticket
 	}
-	sess.mu.Unlock()
 	t := Ticket{ID: newID("T-"), Time: s.cfg.Now().UTC(), SessionID: sess.id, Lang: string(lang), Reason: reason, Region: s.cfg.Region, Candidates: cands}
 	for _, m := range sess.snapshot() {
 		t.Conversation = append(t.Conversation, TicketTurn{Role: m.Role, Text: m.Text, Time: m.Time})
@@ -542,6 +539,7 @@ func (s *Service) handoff(ctx context.Context, sess *session, lang portalkb.Lang
 	if !delivered {
 		return ""
 	}
+	sess.ticket = t.ID
 	return t.ID
 }
 
@@ -564,12 +562,18 @@ func (s *Service) postFeedback(w http.ResponseWriter, r *http.Request) {
 		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Detail: `send "rating" ("up" or "down") and/or "resolved" (true or false)`})
 		return
 	}
-	m, found := sess.find(req.MessageID)
-	if !found || m.Role != "bot" {
-		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "message_id", Detail: "no bot message with this id in the session"})
+	m, fresh, err := sess.giveFeedback(req.MessageID, feedback{rating: req.Rating, resolved: req.Resolved})
+	switch {
+	case errors.Is(err, errNoBotMessage):
+		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "message_id", Detail: err.Error()})
+		return
+	case err != nil:
+		httpedge.WriteError(w, http.StatusConflict, httpedge.Error{Field: "message_id", Detail: err.Error()})
 		return
 	}
-	s.emit(TypeFeedback, FeedbackData{SessionID: sess.id, MessageID: m.ID, Rating: req.Rating, Resolved: req.Resolved, Lang: m.Lang})
+	if fresh != (feedback{}) {
+		s.emit(TypeFeedback, FeedbackData{SessionID: sess.id, MessageID: m.ID, Rating: fresh.rating, Resolved: fresh.resolved, Lang: m.Lang})
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -525,5 +526,84 @@ func TestTuningQuestionsAreAnswered(t *testing.T) {
 	// which costs a few right answers to save wrong ones.
 	if rate := float64(ok) / float64(n); rate < 0.93 {
 		t.Errorf("%d of %d tuning questions answered from the right entry (%.1f%%), want ≥ 93%%", ok, n, 100*rate)
+	}
+}
+
+// A citizen cannot set the figures analysts read: a bot message takes one
+// rating and one resolved answer, however often or concurrently they are
+// sent, and a session raises one ticket however many handoff requests
+// race. Against the embedded broker, counting what reached Kafka.
+func TestFeedbackAndTicketsAreTakenOnce(t *testing.T) {
+	svc, brokers, srv := newKafkaService(t)
+	sid := startSession(t, srv.URL)
+	a, _ := ask(t, srv.URL, sid, "kassa apparatimni soliqda roʻyxatdan oʻtkazish")
+	post := func(path, body string) int {
+		resp, err := http.Post(srv.URL+"/api/v1/chat/sessions/"+sid+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	up := `{"message_id":"` + a.ID + `","rating":"up"}`
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if code := post("/feedback", up); code != http.StatusNoContent {
+				t.Errorf("a repeated rating: %d, want 204", code)
+			}
+		})
+	}
+	wg.Wait()
+	if code := post("/feedback", `{"message_id":"`+a.ID+`","rating":"down"}`); code != http.StatusConflict {
+		t.Errorf("a changed rating: %d, want 409", code)
+	}
+	for range 3 {
+		if code := post("/feedback", `{"message_id":"`+a.ID+`","resolved":true}`); code != http.StatusNoContent {
+			t.Errorf("resolved: %d, want 204", code)
+		}
+	}
+	tickets := make(chan string, 8)
+	for range 8 {
+		wg.Go(func() {
+			resp, err := http.Post(srv.URL+"/api/v1/chat/sessions/"+sid+"/handoff", "application/json", nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			var m Message
+			if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+				t.Error(err)
+			}
+			tickets <- m.TicketID
+		})
+	}
+	wg.Wait()
+	close(tickets)
+	ids := map[string]bool{}
+	for id := range tickets {
+		ids[id] = true
+	}
+	if len(ids) != 1 {
+		t.Errorf("8 racing handoff requests got tickets %v; want one", ids)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := svc.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	readTopic(ctx, t, brokers, DefaultHandoffTopic, 1) // fails on a second ticket
+	counts := map[string]int{}
+	for _, raw := range readTopic(ctx, t, brokers, DefaultEventsTopic, 4) { // a question, 2 feedback, 1 handoff
+		var env struct{ Type string }
+		if err := json.Unmarshal(raw, &env); err != nil {
+			t.Fatal(err)
+		}
+		counts[env.Type]++
+	}
+	if counts[TypeFeedback] != 2 || counts[TypeHandoff] != 1 {
+		t.Errorf("events by type %v; want 2 feedback (the rating once, resolved once) and 1 handoff", counts)
 	}
 }

@@ -2,6 +2,8 @@ package chatbot
 
 import (
 	"container/list"
+	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,33 +30,74 @@ type session struct {
 	mu      sync.Mutex
 	lang    portalkb.Lang // of the last question
 	msgs    []Message
-	handed  bool // a ticket was already raised
+	// given is the feedback taken on each bot message still in msgs.
+	given map[string]feedback
+
+	// ticketMu is held while a ticket is raised, so that requests racing
+	// on one session raise one ticket; ticket is its id once delivered.
+	ticketMu sync.Mutex
+	ticket   string
+}
+
+// feedback is what a citizen said of one bot message.
+type feedback struct {
+	rating   string
+	resolved *bool
 }
 
 func (s *session) add(m Message, maxHistory int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.msgs = append(s.msgs, m)
-	if len(s.msgs) > maxHistory {
-		s.msgs = append(s.msgs[:0], s.msgs[len(s.msgs)-maxHistory:]...)
+	if drop := len(s.msgs) - maxHistory; drop > 0 {
+		for _, old := range s.msgs[:drop] {
+			delete(s.given, old.ID)
+		}
+		s.msgs = append(s.msgs[:0], s.msgs[drop:]...)
 	}
+}
+
+var (
+	errNoBotMessage    = errors.New("no bot message with this id in the session")
+	errFeedbackChanged = errors.New("this message was already rated otherwise; feedback is taken once per message")
+)
+
+// giveFeedback takes a rating and/or a resolved answer on bot message id
+// and returns the message and the part of f not given before, which is
+// empty when f repeats what was given. Each is taken once per message: a
+// citizen who could rate one answer a thousand times would set the
+// figures analysts read, so a repeat is absorbed and a change refused
+// (errFeedbackChanged).
+func (s *session) giveFeedback(id string, f feedback) (Message, feedback, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.msgs, func(m Message) bool { return m.ID == id })
+	if i < 0 || s.msgs[i].Role != "bot" {
+		return Message{}, feedback{}, errNoBotMessage
+	}
+	had := s.given[id]
+	if (f.rating != "" && had.rating != "" && f.rating != had.rating) ||
+		(f.resolved != nil && had.resolved != nil && *f.resolved != *had.resolved) {
+		return Message{}, feedback{}, errFeedbackChanged
+	}
+	var fresh feedback
+	if f.rating != "" && had.rating == "" {
+		fresh.rating, had.rating = f.rating, f.rating
+	}
+	if f.resolved != nil && had.resolved == nil {
+		fresh.resolved, had.resolved = f.resolved, f.resolved
+	}
+	if s.given == nil {
+		s.given = map[string]feedback{}
+	}
+	s.given[id] = had
+	return s.msgs[i], fresh, nil
 }
 
 func (s *session) snapshot() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Message(nil), s.msgs...)
-}
-
-func (s *session) find(id string) (Message, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, m := range s.msgs {
-		if m.ID == id {
-			return m, true
-		}
-	}
-	return Message{}, false
 }
 
 // sessions is an in-memory store with a time to live, refreshed on use,
