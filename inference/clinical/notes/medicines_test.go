@@ -32,6 +32,14 @@ func TestMedicinesByBrandAndSpelling(t *testing.T) {
 		{"Tavsiya: Kalsiy D3 Nikomed kuniga 2 marta.", "calcium carbonate and colecalciferol"},
 		{"Tavsiya: Detraleks 1000 mg kuniga 1 marta.", "diosmin and hesperidin"},
 		{"Назначено: Энтерол 1 пакетик 2 раза в день.", "saccharomyces boulardii"},
+		// the fifth: neurology, ENT and acne; human insulin by its INN,
+		// whether its brand's R is typed in Latin or Cyrillic
+		{"Назначено: Аксамон 20 мг 3 раза в день 1 месяц.", "ipidacrine"},
+		{"Tavsiya: Izofra bir purkashdan kuniga 3 marta.", "framycetin"},
+		{"Назначено: Дифферин гель на ночь 3 месяца.", "adapalene"},
+		{"Назначено: бензоила пероксид гель утром на очаги.", "benzoyl peroxide"},
+		{"Назначено: Хумулин Р 6 ЕД перед едой.", "insulin human"},
+		{"Назначено: Humulin R 6 ЕД перед едой.", "insulin human"},
 	} {
 		n := structure(t, c.text)
 		if len(n.Medications) != 1 || n.Medications[0].Name != c.want {
