@@ -57,6 +57,13 @@ func TestDosingForms(t *testing.T) {
 			Medication{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg"}},
 		{"Tavsiya: Paratsetamol 500 mg harorat ko'tarilganda sutkada 4 martadan ko'p emas.",
 			Medication{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg"}},
+		// So is a count said as the most: "up to 3 times a day".
+		{"Tavsiya: Ketonal 100 mg og'riganda kuniga 2 martagacha.",
+			Medication{Name: "ketoprofen", DoseValue: 100, DoseUnit: "mg"}},
+		{"Назначено: кеторолак 10 мг при болях до 3 раз в день.",
+			Medication{Name: "ketorolac", DoseValue: 10, DoseUnit: "mg"}},
+		{"Plan: ibuprofen 400 mg for pain up to 3 times a day.",
+			Medication{Name: "ibuprofen", DoseValue: 400, DoseUnit: "mg"}},
 		// Puffs as Russian and Uzbek say them; zinc in Uzbek.
 		{"Назначено: мометазон спрей по 2 пшика 1 раз в день.",
 			Medication{Name: "mometasone", DoseValue: 2, DoseUnit: "puff", TimesPerDay: 1}},

@@ -1247,7 +1247,7 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 	limit := -1                // where a limit was said: "не чаще", "не более"
 	for i := from; i < to; i++ {
 		t := toks[i]
-		if n := longestMatch(o.limits, toks, i); n > 0 {
+		if n := max(longestMatch(o.limits, toks, i), upToAt(toks, i, to)); n > 0 {
 			limit = i + n
 		}
 		if limit >= 0 && i < limit+limitReach || limitAfter(toks, i, to) {
@@ -1324,13 +1324,42 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 const limitReach = 5
 
 // limitAfter reports a count an Uzbek limit follows, with its "a day":
-// "sutkada 4 martadan ko'p emas", "4 martadan ortiq emas".
+// "sutkada 4 martadan ko'p emas", "4 martadan ortiq emas", or that says
+// it is the most itself: "kuniga 3 martagacha" (up to 3 times a day).
 func limitAfter(toks []token, i, to int) bool {
 	if toks[i].kind == wordTok && isOneOf(toks[i].norm, perDayWords...) {
 		i++
 	}
-	return i+2 < to && toks[i].kind == numberTok && strings.HasSuffix(toks[i+1].norm, "dan") &&
+	if i+1 >= to || toks[i].kind != numberTok {
+		return false
+	}
+	if w := toks[i+1].norm; isTimesWord(w) && strings.HasSuffix(w, "gacha") {
+		return true
+	}
+	return i+2 < to && strings.HasSuffix(toks[i+1].norm, "dan") &&
 		isOneOf(toks[i+2].norm, "ko'p", "ortiq", "oshmasin", "oshmasligi")
+}
+
+// upToAt returns how many tokens at i say that the count of times after
+// them is the most ("до 3 раз в день", "up to 3 times a day"), or 0.
+func upToAt(toks []token, i, to int) int {
+	n := 0
+	switch {
+	case toks[i].norm == "do":
+		n = 1
+	case toks[i].norm == "up" && i+1 < to && toks[i+1].norm == "to":
+		n = 2
+	default:
+		return 0
+	}
+	if i+n+1 < to && toks[i+n].kind == numberTok && isTimesWord(toks[i+n+1].norm) {
+		return n
+	}
+	return 0
+}
+
+func isTimesWord(w string) bool {
+	return isOneOf(w, "raz", "raza", "times") || hasAnyPrefix(w, "mahal", "marta")
 }
 
 // w0 is the normalised word of t, or "" for a number or a mark.
