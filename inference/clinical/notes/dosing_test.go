@@ -57,6 +57,9 @@ func TestDosingForms(t *testing.T) {
 			Medication{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg"}},
 		{"Tavsiya: Paratsetamol 500 mg harorat ko'tarilganda sutkada 4 martadan ko'p emas.",
 			Medication{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg"}},
+		// Oʻn (ten) typed without its apostrophe, before days.
+		{"Tavsiya: amoksitsillin 500 mg kuniga 3 marta on kun.",
+			Medication{Name: "amoxicillin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3, DurationDays: 10}},
 		// So is a count said as the most: "up to 3 times a day".
 		{"Tavsiya: Ketonal 100 mg og'riganda kuniga 2 martagacha.",
 			Medication{Name: "ketoprofen", DoseValue: 100, DoseUnit: "mg"}},

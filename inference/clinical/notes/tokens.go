@@ -128,6 +128,10 @@ var numberWords = map[string]float64{
 	"tort": 4, "toqqiz": 9, "ottiz": 30, "toqson": 90,
 }
 
+// uzbekCountedUnits begin the Uzbek words a number counts in a note:
+// days, weeks, months, years, times, hours, minutes, doses.
+var uzbekCountedUnits = []string{"kun", "hafta", "oy", "yil", "yosh", "marta", "mahal", "soat", "daqiqa", "minut", "tabletka", "tomchi", "kapsula"}
+
 // decimalWords join a whole and a fractional part said aloud: "тридцать
 // семь и восемь", "o'ttiz yetti butun sakkiz", "37 запятая 8".
 var decimalWords = map[string]bool{"butun": true, "vergul": true, "zapyataya": true, "tochka": true, "i": true}
@@ -154,7 +158,13 @@ func joinSpokenNumbers(toks []token) []token {
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		if t.kind == wordTok {
-			if v, ok := numberWord(t.norm); ok {
+			v, ok := numberWord(t.norm)
+			if !ok && t.norm == "on" && i+1 < len(toks) && hasAnyPrefix(toks[i+1].norm, uzbekCountedUnits...) {
+				// oʻn (ten) typed without its apostrophe, before what
+				// Uzbek counts: "on kun". Alone, "on" may be Russian "он".
+				v, ok = 10, true
+			}
+			if ok {
 				total, cur, last := 0.0, v, v
 				j := i + 1
 				for ; j < len(toks) && toks[j].kind == wordTok; j++ {
