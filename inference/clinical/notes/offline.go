@@ -756,6 +756,16 @@ func onsetAfterEvent(toks []token, from, to int) bool {
 func (o *Offline) splitDiagnoses(text string, toks []token, drugs []drugHit, sents []sentence) []sentence {
 	out := sents[:0:0]
 	for _, s := range sents {
+		if sec, content := o.heading(toks, s.from, s.to); sec == Assessment {
+			// "диагноз скарлатина средней тяжести амоксициллин 250 мг ...":
+			// said in one breath, the diagnosis ends where a drug with
+			// its dose begins the orders. A drug named without a dose
+			// may be part of it ("аллергия на пенициллин").
+			if j := o.dosedDrugFrom(toks, drugs, content, s.to); j > content {
+				out = append(out, sentence{from: s.from, content: s.content, to: j}, sentence{from: j, content: j, to: s.to})
+				continue
+			}
+		}
 		end := s.to
 		for end > s.from && toks[end-1].kind == punctTok {
 			end--
@@ -772,6 +782,26 @@ func (o *Offline) splitDiagnoses(text string, toks []token, drugs []drugHit, sen
 		out = append(out, s)
 	}
 	return out
+}
+
+// doseReach is how many tokens after a drug's name its dose may begin
+// ("амоксициллин суспензия 250 мг/5 мл", "Нурофен для детей 5 мл").
+const doseReach = 4
+
+// dosedDrugFrom returns where the first drug in toks[from:to] that a dose
+// follows begins, or -1.
+func (o *Offline) dosedDrugFrom(toks []token, drugs []drugHit, from, to int) int {
+	for j := from; j < to; j++ {
+		if drugs[j].n == 0 {
+			continue
+		}
+		for k := j + drugs[j].n; k < min(j+drugs[j].n+doseReach, to-1); k++ {
+			if toks[k].kind == numberTok && o.unitAt(toks[k+1]) != "" {
+				return j
+			}
+		}
+	}
+	return -1
 }
 
 // splitAfterFindings splits a long examination sentence where a diagnosis

@@ -492,3 +492,21 @@ func TestAdmissionIsAnOrder(t *testing.T) {
 		t.Errorf("plan %q, want the admission; sections %+v", got, n.Sections)
 	}
 }
+
+// Said in one breath after its heading, the diagnosis ends where a drug
+// with its dose begins the orders; a drug named without a dose may be
+// part of the diagnosis.
+func TestDiagnosisEndsAtADosedDrug(t *testing.T) {
+	const text = "bola besh yosh tomoq og'rig'i isitma tomoq qizargan диагноз ангина средней тяжести амоксициллин суспензия 250 мг/5 мл по 7 мл kuniga uch marta o'n kun ko'p suyuqlik"
+	n := structure(t, text)
+	if strings.Contains(n.Sections.Assessment, "амоксициллин") || !strings.Contains(n.Sections.Assessment, "ангина средней тяжести") {
+		t.Errorf("assessment %q; want the diagnosis without the drug", n.Sections.Assessment)
+	}
+	if len(n.Medications) != 1 || n.Medications[0].TimesPerDay != 3 || n.Medications[0].DurationDays != 10 {
+		t.Errorf("medications %+v; want amoxicillin 3 times a day for 10 days", n.Medications)
+	}
+	checkSections(t, []sectionCase{
+		{"Жалобы на рвоту. Диагноз: передозировка парацетамола. Назначено: ацетилцистеин 600 мг.", Assessment, "передозировка парацетамола"},
+		{"Tashxis: paratsetamol bilan zaharlanish 10 g. Reja: atsetiltsistein.", Assessment, "paratsetamol bilan zaharlanish"},
+	})
+}
