@@ -91,6 +91,9 @@ var cues = map[Section][]string{
 		"болезненн при", "при пальпации", "в норме", "normada", "без особенностей", "не увеличен", "kattalashmagan",
 		"регионарные лимфоузлы", "limfa tugunlari", "отделяемое", "барабанная перепонка", "nog'ora parda",
 		"локально", "status localis", "локальный статус", "mahalliy status",
+		// mental status
+		"внешне", "фон настроения", "критика сохранена", "критика снижена", "ориентирован", "сознание ясное",
+		"tashqi ko'rinishi", "ongi tiniq", "kayfiyat foni",
 		// how the examination was made
 		"отоскоп", "otoskop", "риноскоп", "ларингоскоп", "per rectum", "ректально", "бимануально",
 	},
@@ -101,7 +104,9 @@ var cues = map[Section][]string{
 		"постельный режим", "yotoq rejimi", "госпитализ", "gospitaliz", "yotqizish", "yotqizilsin", "kontrol",
 		"takrorla", "повторить", "больничн", "режим", "mumkin emas", "не рекомендуется", "исключить",
 		// continue, limit, prevent: what the patient is to do
-		"davom ettir", "продолжить", "cheklash", "ограничить", "ограничение", "oldini olish", "профилактик"},
+		"davom ettir", "продолжить", "cheklash", "ограничить", "ограничение", "oldini olish", "профилактик",
+		// starting a treatment
+		"начинаем", "начать", "начинаю", "boshlaymiz", "boshlansin", "boshlash"},
 }
 
 // reportedMarkers, next to a number, say it was reported by the patient

@@ -542,6 +542,19 @@ func (o *Offline) headingAt(toks []token, i, to int) (Section, int, bool) {
 	return best, end, true
 }
 
+// cueIn reports a cue of sec in toks[from:to]. A referral the patient
+// came with ("пришла по направлению терапевта") is how the visit began,
+// not an order.
+func (o *Offline) cueIn(sec Section, toks []token, from, to int) bool {
+	for i := from; i < to; i++ {
+		if n := longestMatch(o.cues[sec], toks, i); n > 0 && i+n <= to &&
+			!(sec == Plan && i > from && toks[i-1].norm == "po" && strings.HasPrefix(toks[i].norm, "napravl")) {
+			return true
+		}
+	}
+	return false
+}
+
 // cuePriority orders sections when a sentence has cues of several.
 var cuePriority = [...]Section{Assessment, Plan, History, Objective, Complaints}
 
@@ -550,7 +563,7 @@ var cuePriority = [...]Section{Assessment, Plan, History, Objective, Complaints}
 func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) Section {
 	found := map[Section]bool{}
 	for _, sec := range cuePriority {
-		if containsPhrase(o.cues[sec], toks, from, to) {
+		if o.cueIn(sec, toks, from, to) {
 			found[sec] = true
 		}
 	}

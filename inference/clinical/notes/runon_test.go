@@ -510,3 +510,16 @@ func TestDiagnosisEndsAtADosedDrug(t *testing.T) {
 		{"Tashxis: paratsetamol bilan zaharlanish 10 g. Reja: atsetiltsistein.", Assessment, "paratsetamol bilan zaharlanish"},
 	})
 }
+
+// A referral the patient came with is how the visit began, not an order;
+// "we start" a drug is; a mental status is what the examination found.
+func TestReferralsStartsAndMentalStatus(t *testing.T) {
+	const text = "Пациентка 30 лет пришла по направлению терапевта. Два месяца бессонница, ничего не радует. " +
+		"Алкоголь не употребляет. Внешне опрятна, фон настроения снижен. АД 120/80. Депрессивный эпизод. Начинаем сертралин 50 мг утром."
+	checkSections(t, []sectionCase{
+		{text, Complaints, "пришла по направлению терапевта"},
+		{text, Objective, "фон настроения снижен"},
+		{text, Plan, "Начинаем сертралин"},
+		{"Жалобы на кашель. Направлена на рентген.", Plan, "Направлена на рентген"},
+	})
+}
