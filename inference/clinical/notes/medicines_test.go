@@ -40,6 +40,14 @@ func TestMedicinesByBrandAndSpelling(t *testing.T) {
 		{"Назначено: бензоила пероксид гель утром на очаги.", "benzoyl peroxide"},
 		{"Назначено: Хумулин Р 6 ЕД перед едой.", "insulin human"},
 		{"Назначено: Humulin R 6 ЕД перед едой.", "insulin human"},
+		// the sixth: allergy, stomach, colic, ear, glaucoma, eye allergy
+		{"Тавсия: Ксизал 5 мг кунига 1 марта 10 кун.", "levocetirizine"},
+		{"Tavsiya: Fosfalyugel 1 paketdan kuniga 3 marta.", "aluminium phosphate"},
+		{"Назначено: платифиллин 2 мг п/к однократно.", "platyphylline"},
+		{"Даволаш: Нормакс 4 томчидан кунига 2 марта.", "norfloxacin"},
+		{"Назначено: пилокарпин 1% по 1 капле 4 раза в день.", "pilocarpine"},
+		{"Назначено: Диакарб 250 мг 2 раза в день 3 дня.", "acetazolamide"},
+		{"Tavsiya: kromoglikat ko'z tomchisi 1 tomchidan kuniga 4 marta.", "cromoglicic acid"},
 	} {
 		n := structure(t, c.text)
 		if len(n.Medications) != 1 || n.Medications[0].Name != c.want {
