@@ -68,7 +68,7 @@ var cues = map[Section][]string{
 		// "oldingi" (anterior) and "oldini olish" (prevention)
 		"ранее", "раньше", "в прошлом", "ilgari", "avval", "soat oldin", "hafta oldin", "oy oldin", "yil oldin", "oldin ham",
 		"ancha oldin", "o'tgan yili", "bolel", "болела", "болел",
-		"og'rigan", "kasallangan", "ichadi", "ichyapti", "tomizgan", "получает", "получал",
+		"og'rigan", "kasallangan", "ichadi", "ichyapti", "tomizgan", "tomizib yurg", "tomizib yurib", "surtib yurg", "получает", "получал",
 		"привит", "прививк", "вакцинирован", "emlangan", "emlanmagan", "emlash",
 		"курит", "курение", "chekadi", "chekmaydi", "алкоголь", "spirtli",
 		"в семье", "у матери", "у отца", "наследствен", "onasi", "otasi", "oilada", "oilasida",
@@ -102,7 +102,7 @@ var cues = map[Section][]string{
 		"qayta kelish", "повторн", "направлен", "yo'llanma", "yo'llan", "konsultatsiya", "консультац",
 		"сдать", "topshirish", "обильное питье", "обильное питьё", "ko'p suyuqlik", "parhez", "диета",
 		"постельный режим", "yotoq rejimi", "госпитализ", "gospitaliz", "yotqizish", "yotqizilsin", "kontrol",
-		"takrorla", "повторить", "больничн", "режим", "mumkin emas", "не рекомендуется", "исключить",
+		"takrorlash", "takrorlansin", "takrorlang", "повторить", "больничн", "режим", "mumkin emas", "не рекомендуется", "исключить",
 		// continue, limit, prevent: what the patient is to do
 		"davom ettir", "продолжить", "cheklash", "ограничить", "ограничение", "oldini olish", "профилактик",
 		// starting a treatment
@@ -123,7 +123,7 @@ var reportedMarkers = []string{"до", "gacha", "ko'tarilgan", "поднимал
 // makes it history, not a prescription.
 var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "принимала", "принимает", "qabul qilgan",
 	"qabul qildi", "qabul qiladi", "pil", "пил", "пила", "qilgan", "без эффекта", "samara bermadi",
-	"yordam bermadi", "не помог", "allergi", "аллерги", "непереносим",
+	"yordam bermadi", "не помог", "allergi", "аллерги", "непереносим", "tomizib yurg", "tomizib yurib", "surtib yurg",
 	// stopped, by the doctor or the patient, in any form ("отменён",
 	// "to'xtatgan"); the orders to stop are stopVerbs
 	"отмен", "bekor qil", "to'xtat",
@@ -237,7 +237,7 @@ var diagnosisModifiers = []string{
 	"двусторон", "правосторон", "левосторон", "односторон", "tomonlama",
 	"вирусн", "бактериал", "грибков", "аллергич", "атопич", "контактн", "virusli", "bakterial", "allergik",
 	"неспециф", "диффузн", "очагов", "гнойн", "катарал", "обструктив", "внебольнич", "наружн", "средн",
-	"поясничн", "шейн", "железодефицит", "ишемич", "эссенциал", "вертеброген", "bronxial", "бронхиал",
+	"mavsumiy", "сезонн", "поясничн", "шейн", "железодефицит", "ишемич", "эссенциал", "вертеброген", "bronxial", "бронхиал",
 	"опоясывающ", "эпидемическ", "epidemik", "герпетическ", "gerpetik", "паратонзилляр", "генерализован", "generalizatsiya",
 	// the first word of a disease's name: "qandli diabet", "сахарный диабет"
 	"qandli", "сахарн", "гипертоническ", "gipertonik", "ishemik",

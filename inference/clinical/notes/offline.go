@@ -278,11 +278,12 @@ func (o *Offline) sentences(text string, toks []token, drugs []drugHit) []senten
 			from = end
 			continue
 		}
-		if i > from && toks[i].kind == wordTok && (toks[i-1].kind == wordTok || toks[i-1].kind == numberTok) &&
-			(longestMatch(o.openers, toks, i) > 0 || o.closerEndsAt(toks, i)) ||
+		if i > from && toks[i].kind != punctTok && (toks[i-1].kind == wordTok || toks[i-1].kind == numberTok) &&
+			(toks[i].kind == wordTok && longestMatch(o.openers, toks, i) > 0 || o.closerEndsAt(toks, i)) ||
 			i > from+1 && toks[i-1].is(",") && toks[i].kind != punctTok && o.closerEndsAt(toks, i-1) {
 			// Run-on dictation: a topic word opens a new sentence, and a
-			// closing verb ends one, also before a comma.
+			// closing verb ends one, also before a comma or a number
+			// ("... shikoyat qiladi ikki haftadan beri").
 			out = append(out, sentence{from: from, content: from, to: i})
 			from = i
 			continue
@@ -544,11 +545,18 @@ func (o *Offline) headingAt(toks []token, i, to int) (Section, int, bool) {
 
 // cueIn reports a cue of sec in toks[from:to]. A referral the patient
 // came with ("пришла по направлению терапевта") is how the visit began,
-// not an order.
-func (o *Offline) cueIn(sec Section, toks []token, from, to int) bool {
+// not an order; an allergic disease ("allergik rinit", "аллергический
+// дерматит") is a diagnosis, not an allergy of the history.
+func (o *Offline) cueIn(text string, sec Section, toks []token, from, to int) bool {
 	for i := from; i < to; i++ {
-		if n := longestMatch(o.cues[sec], toks, i); n > 0 && i+n <= to &&
-			!(sec == Plan && i > from && toks[i-1].norm == "po" && strings.HasPrefix(toks[i].norm, "napravl")) {
+		n := longestMatch(o.cues[sec], toks, i)
+		if n == 0 || i+n > to {
+			continue
+		}
+		switch {
+		case sec == Plan && i > from && toks[i-1].norm == "po" && strings.HasPrefix(toks[i].norm, "napravl"):
+		case sec == History && strings.HasPrefix(toks[i].norm, "allergi") && i+1 < to && o.diseaseAt(text, toks, i+1, to):
+		default:
 			return true
 		}
 	}
@@ -563,7 +571,7 @@ var cuePriority = [...]Section{Assessment, Plan, History, Objective, Complaints}
 func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) Section {
 	found := map[Section]bool{}
 	for _, sec := range cuePriority {
-		if o.cueIn(sec, toks, from, to) {
+		if o.cueIn(text, sec, toks, from, to) {
 			found[sec] = true
 		}
 	}

@@ -44,7 +44,7 @@ var diseaseWords = []string{
 	"kriz", "epilepsi", "gerpes", "abstsess", "absess", "kolika", "kamen", "konkrement", "chayqalish", "sotryasenie", "vivix", "chiqishi", "opuxol", "o'sma",
 	// "отит" is too short for the "-ит" shape; childhood infections
 	// have names of their own
-	"otit", "suvchechak", "ветрян", "qizamiq", "корь", "кори", "qizilcha", "краснух", "скарлатин",
+	"otit", "rinit", "ринит", "suvchechak", "ветрян", "qizamiq", "корь", "кори", "qizilcha", "краснух", "скарлатин",
 	"koklyush", "коклюш",
 	// a deficiency: "D vitamini yetishmovchiligi", "дефицит железа"
 	"etishmovchilig", "yetishmovchilig", "tanqislig", "дефицит", "недостаточност",

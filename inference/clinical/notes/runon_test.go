@@ -523,3 +523,29 @@ func TestReferralsStartsAndMentalStatus(t *testing.T) {
 		{"Жалобы на кашель. Направлена на рентген.", Plan, "Направлена на рентген"},
 	})
 }
+
+// A closing verb ends the complaints also when a number said as a word
+// follows it; a rhinitis is a diagnosis, though too short for the "-ит"
+// shape.
+func TestCloserBeforeANumberAndRhinitis(t *testing.T) {
+	const text = "bemor burun bitishi aksirishga shikoyat qiladi ikki haftadan beri onasida astma bor " +
+		"ko'rikda burun shilliq qavati shishgan puls yetmish ikki allergik rinit desloratadin besh mg kuniga bir marta"
+	n := structure(t, text)
+	if strings.Contains(n.Sections.Complaints, "onasida") || !strings.Contains(n.Sections.History, "onasida astma") {
+		t.Errorf("complaints %q, history %q; want the mother's asthma in the history", n.Sections.Complaints, n.Sections.History)
+	}
+	if !strings.Contains(n.Sections.Assessment, "allergik rinit") {
+		t.Errorf("assessment %q; want the rhinitis", n.Sections.Assessment)
+	}
+}
+
+// Recurring is not "repeat" (an order); a drug the patient has been
+// instilling is history.
+func TestRecurringAndDrugsInUse(t *testing.T) {
+	const text = "bemor har yili bahorda takrorlanadigan aksirishga shikoyat qiladi onasida astma bor galazolin tomizib yurgan ko'rikda burun shishgan"
+	checkSections(t, []sectionCase{
+		{text, Complaints, "takrorlanadigan aksirishga"},
+		{text, History, "galazolin tomizib yurgan"},
+		{"Диагноз: ОРВИ. Общий анализ крови takrorlash.", Plan, "takrorlash"},
+	})
+}
