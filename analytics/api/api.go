@@ -155,6 +155,10 @@ type ApplicationsResponse struct {
 
 func (s *server) applications(w http.ResponseWriter, r *http.Request, c *call) {
 	q := r.URL.Query()
+	if perr := onlyKnownOnce(q, "applications", []string{"region", "from", "to"}); perr != nil {
+		httpedge.WriteError(w, perr.code, httpedge.Error{Field: perr.field, Detail: perr.msg})
+		return
+	}
 	region := q.Get("region")
 	if region != "" && !s.regions[region] {
 		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "region", Detail: fmt.Sprintf("%q is not an ISO 3166-2:UZ region code such as UZ-JI", region)})
@@ -200,6 +204,10 @@ func (s *server) chatbot(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	q := r.URL.Query()
+	if perr := onlyKnownOnce(q, "chatbot", []string{"from", "to"}); perr != nil {
+		httpedge.WriteError(w, perr.code, httpedge.Error{Field: perr.field, Detail: perr.msg})
+		return
+	}
 	p, field, err := s.period(q.Get("from"), q.Get("to"))
 	if err != nil {
 		httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: field, Detail: err.Error()})

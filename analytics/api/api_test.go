@@ -213,13 +213,19 @@ func (fx *fixture) regionalAnalystCannotReadOtherRegions(t *testing.T) {
 	if code != http.StatusOK || mine.Region != "UZ-JI" || fmt.Sprint(mine.ByStatus) != fmt.Sprint(ji.ByStatus) || fmt.Sprint(mine.ByStatus) == fmt.Sprint(nat.ByStatus) {
 		t.Errorf("analyst's national applications: %d %s %v; UZ-JI %v; national %v", code, mine.Region, mine.ByStatus, ji.ByStatus, nat.ByStatus)
 	}
-	for q, want := range map[string]int{"region=UZ-SA": 403, "region=UZ-JI": 200} {
+	// A typo or a repeat is refused here too, not answered for the whole
+	// scope or for the first value.
+	for q, want := range map[string]int{"region=UZ-SA": 403, "region=UZ-JI": 200, "regions=UZ-SA": 400,
+		"region=UZ-JI&region=UZ-SA": 400, "region=UZ-JI&from=2026-01-01&from=2025-01-01": 400} {
 		if code, _, _ := fx.get(t, key, "/api/v1/kpi/applications?"+q); code != want {
 			t.Errorf("applications?%s: %d, want %d", q, code, want)
 		}
 	}
 	if code, _, _ := fx.get(t, key, "/api/v1/kpi/chatbot"); code != http.StatusForbidden {
 		t.Errorf("chatbot for a regional analyst: %d", code)
+	}
+	if code, _, _ := fx.get(t, "national-key", "/api/v1/kpi/chatbot?region=UZ-JI"); code != http.StatusBadRequest {
+		t.Errorf("chatbot with a region it cannot take: %d, want 400", code)
 	}
 	if code, _, _ := fx.get(t, "national-key", "/api/v1/kpi/chatbot"); code != http.StatusOK {
 		t.Errorf("chatbot for national: %d", code)

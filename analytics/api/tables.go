@@ -70,24 +70,33 @@ func bad(field, format string, args ...any) *badParam {
 	return &badParam{code: http.StatusBadRequest, field: field, msg: fmt.Sprintf(format, args...)}
 }
 
+// onlyKnownOnce refuses a query with a parameter that what does not take
+// (names) or one given more than once, so a typo (regions=) or a repeat
+// (region=A&region=B) never silently widens a query.
+func onlyKnownOnce(q url.Values, what string, names []string) *badParam {
+	for name, vs := range q {
+		if !slices.Contains(names, name) {
+			return bad(name, "unknown parameter; %s takes %s", what, strings.Join(names, ", "))
+		}
+		if len(vs) > 1 {
+			return bad(name, "given %d times; give it once", len(vs))
+		}
+	}
+	return nil
+}
+
 // filter turns a table request's query into a kpi.Filter under the
 // caller's scope. Unknown and repeated parameters are errors, so a typo
 // (regions=, region=A&region=B) never silently widens a query.
 func (s *server) filter(t *kpi.Table, q url.Values, c *call) (kpi.Filter, encode.Format, *badParam) {
 	f := kpi.Filter{Scope: c.scope}
 	allowed := params(t)
-	for name, vs := range q {
-		i := slices.IndexFunc(allowed, func(p param) bool { return p.name == name })
-		if i < 0 {
-			names := make([]string, len(allowed))
-			for j, p := range allowed {
-				names[j] = p.name
-			}
-			return f, "", bad(name, "unknown parameter; %s takes %s", t.Name, strings.Join(names, ", "))
-		}
-		if len(vs) > 1 {
-			return f, "", bad(name, "given %d times; give it once", len(vs))
-		}
+	names := make([]string, len(allowed))
+	for j, p := range allowed {
+		names[j] = p.name
+	}
+	if perr := onlyKnownOnce(q, t.Name, names); perr != nil {
+		return f, "", perr
 	}
 	if t.National && !c.scope.All() {
 		return f, "", &badParam{code: http.StatusForbidden, msg: t.Name + " is national and has no regional breakdown; it needs the national role"}
