@@ -85,6 +85,14 @@ func TestJWTRefusesWrongIssuerExpiredAndEndless(t *testing.T) {
 	if _, err := v.Verify(ctx, none); err == nil {
 		t.Error("unsigned token accepted")
 	}
+	if _, err := v.Verify(ctx, sign(t, Token{Issuer: "oqim", Audience: "oqim-bi", Subject: "u", IssuedAt: now.Add(time.Hour), TTL: 2 * time.Hour})); err == nil {
+		t.Error("token issued an hour from now accepted")
+	}
+	quoted, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": "oqim", "aud": "oqim-bi", "sub": "u",
+		"exp": fmt.Sprint(now.Add(time.Hour).Unix())}).SignedString([]byte(secret))
+	if _, err := v.Verify(ctx, quoted); err == nil {
+		t.Error("token whose exp is a quoted string accepted")
+	}
 	if _, err := v.Verify(ctx, sign(t, Token{Issuer: "oqim", Audience: "oqim-bi", Subject: "u"})); err != nil {
 		t.Errorf("good token refused: %v", err)
 	}

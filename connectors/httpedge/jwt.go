@@ -3,6 +3,7 @@ package httpedge
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -88,6 +89,9 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 	p := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithExpirationRequired(),
+		// A token issued in the future (beyond the leeway) was minted by
+		// a clock or a hand that cannot be trusted.
+		jwt.WithIssuedAt(),
 		jwt.WithIssuer(cfg.Issuer),
 		jwt.WithAudience(cfg.Audience),
 		jwt.WithLeeway(cfg.Leeway),
@@ -126,6 +130,17 @@ func (j *JWT) Verify(_ context.Context, credential string) (Principal, error) {
 	}
 	if key, err := duplicateKey(payload); key != "" || err != nil {
 		return Principal{}, fmt.Errorf("%w: the token gives the claim %q twice", ErrInvalid, key)
+	}
+	// RFC 7519 dates are JSON numbers; the parser also takes a quoted
+	// one ("exp":"99999999999"), which no issuer of ours writes.
+	var dates map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &dates); err != nil {
+		return Principal{}, fmt.Errorf("%w: the token's claims: %w", ErrInvalid, err)
+	}
+	for _, k := range [...]string{"exp", "nbf", "iat"} {
+		if v, ok := dates[k]; ok && (len(v) == 0 || v[0] < '0' || v[0] > '9') {
+			return Principal{}, fmt.Errorf("%w: the token's %s is not a number", ErrInvalid, k)
+		}
 	}
 	return Principal{Kind: j.cfg.Kind, ID: c.Subject, Name: c.Name, Role: c.Role, Regions: c.Regions}, nil
 }
