@@ -33,7 +33,16 @@ type Options struct {
 	// Other documents the paths other surfaces of the same server serve
 	// (the doctor's API), for the one OpenAPI document.
 	Other OtherPaths
+	// MaxQueriesPerCaller bounds the queries one analyst has running at
+	// once when access control is on (0: DefaultMaxQueriesPerCaller); the
+	// next is a 429. A query may run for minutes, and one key should not
+	// hold the store.
+	MaxQueriesPerCaller int
 }
+
+// DefaultMaxQueriesPerCaller is above the six connections a browser opens
+// to one server, so a dashboard loading its panels is never refused.
+const DefaultMaxQueriesPerCaller = 8
 
 // OtherPaths are OpenAPI paths and schemas that another package serves
 // and documents; this API only publishes them.
@@ -51,6 +60,9 @@ type server struct {
 	now     func() time.Time
 	routes  []route
 	mux     *http.ServeMux
+	// inflight bounds each analyst's running queries; nil when access
+	// is off and every caller is the same anonymous reader.
+	inflight *httpedge.InFlight
 }
 
 // route is a registered method and path, for the OpenAPI document and
@@ -89,6 +101,13 @@ func newServer(opts Options, mux *http.ServeMux) (*server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if opts.Access.Enabled() {
+		n := opts.MaxQueriesPerCaller
+		if n <= 0 {
+			n = DefaultMaxQueriesPerCaller
+		}
+		s.inflight = httpedge.NewInFlight(n)
 	}
 	audit := opts.Audit
 	if audit == nil {
@@ -132,7 +151,7 @@ type call struct {
 // and audits it, and h gets the caller's region scope.
 func (s *server) handle(path string, t *kpi.Table, h func(http.ResponseWriter, *http.Request, *call)) httpedge.Route {
 	s.routes = append(s.routes, route{method: http.MethodGet, path: path, table: t})
-	return httpedge.Route{Method: http.MethodGet, Path: path, Need: httpedge.Analyst, Timeout: queryTimeout,
+	return httpedge.Route{Method: http.MethodGet, Path: path, Need: httpedge.Analyst, Timeout: queryTimeout, InFlight: s.inflight,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			p, _ := httpedge.PrincipalFrom(r.Context())
 			c := &call{who: p, scope: kpi.RegionScope(p.Regions...)}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,6 +62,29 @@ func TestAPI(t *testing.T) {
 	t.Run("BadParametersAreNamed", fx.badParametersAreNamed)
 	t.Run("ExportsParseBackWithEqualValues", fx.exportsParseBack)
 	t.Run("EveryQueryIsAudited", fx.everyQueryIsAudited)
+	t.Run("OneCallerCannotHoldTheStore", func(t *testing.T) {
+		// One query at a time per caller: of many sent at once, some
+		// are refused with 429 and the rest answered.
+		one := httptest.NewServer(api.New(api.Options{Store: e.Store, Regions: e.Ref.RegionIDs(), Access: auth, Audit: aud, MaxQueriesPerCaller: 1}))
+		defer one.Close()
+		codes := make(chan int, 24)
+		var wg sync.WaitGroup
+		for range cap(codes) {
+			wg.Go(func() {
+				code, _, _ := (&fixture{url: one.URL}).get(t, "national-key", "/api/v1/kpi/eservices?level=district&format=csv")
+				codes <- code
+			})
+		}
+		wg.Wait()
+		close(codes)
+		n := map[int]int{}
+		for c := range codes {
+			n[c]++
+		}
+		if n[http.StatusTooManyRequests] == 0 || n[http.StatusOK] == 0 || n[http.StatusOK]+n[http.StatusTooManyRequests] != cap(codes) {
+			t.Errorf("24 queries at once with a bound of 1: %v; want some 200 and some 429, nothing else", n)
+		}
+	})
 }
 
 func (fx *fixture) get(t *testing.T, cred, path string) (int, http.Header, []byte) {

@@ -332,6 +332,49 @@ func TestRateLimitByAddressAndPrincipal(t *testing.T) {
 	}
 }
 
+// One principal holds at most InFlight's bound of requests running at
+// once, across the routes sharing it; another principal is not held back,
+// and a finished request frees its place.
+func TestInFlightBoundsAPrincipalsRunningRequests(t *testing.T) {
+	keys, _ := NewKeys([]Key{{SHA256: HashKey("a"), Principal: Principal{Kind: Analyst, ID: "a"}}, {SHA256: HashKey("b"), Principal: Principal{Kind: Analyst, ID: "b"}}})
+	release := make(chan struct{})
+	started := make(chan struct{}, 8)
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started <- struct{}{}
+		<-release
+		w.WriteHeader(http.StatusOK)
+	})
+	f := NewInFlight(2)
+	srv := server(t, slog.New(slog.DiscardHandler), Options{Auth: Credentials{keys}},
+		Route{Method: "GET", Path: "/q1", Need: Analyst, InFlight: f, Handler: slow},
+		Route{Method: "GET", Path: "/q2", Need: Analyst, InFlight: f, Handler: slow})
+	var wg sync.WaitGroup
+	for _, path := range []string{"/q1", "/q2"} {
+		wg.Go(func() {
+			if code, _, _ := do(t, "GET", srv.URL+path, nil, "X-API-Key", "a"); code != http.StatusOK {
+				t.Errorf("a's request %s: %d", path, code)
+			}
+		})
+	}
+	<-started
+	<-started
+	code, h, _ := do(t, "GET", srv.URL+"/q1", nil, "X-API-Key", "a")
+	if code != http.StatusTooManyRequests || h.Get("Retry-After") == "" {
+		t.Errorf("a's third request while two run: %d (Retry-After %q), want 429 with Retry-After", code, h.Get("Retry-After"))
+	}
+	wg.Go(func() {
+		if code, _, _ := do(t, "GET", srv.URL+"/q1", nil, "X-API-Key", "b"); code != http.StatusOK {
+			t.Errorf("b's request while a's two run: %d, want 200", code)
+		}
+	})
+	<-started
+	close(release)
+	wg.Wait()
+	if code, _, _ := do(t, "GET", srv.URL+"/q2", nil, "X-API-Key", "a"); code != http.StatusOK {
+		t.Errorf("a's request after the others finished: %d, want 200", code)
+	}
+}
+
 // An IPv6 host owns a /64 and may use any address in it: the rate limit
 // buckets it by that /64, or one host would have a fresh burst for every
 // address it took.

@@ -113,3 +113,36 @@ func (l *Limiter) Len() int {
 	defer l.mu.Unlock()
 	return len(l.buckets)
 }
+
+// InFlight bounds how many requests one principal has running at once on
+// the routes that share it. A rate limit spaces requests out; it does not
+// stop a caller from holding many slow ones open (a BI query may run for
+// minutes), each a server's worth of work.
+type InFlight struct {
+	max int
+	mu  sync.Mutex
+	n   map[string]int
+}
+
+// NewInFlight allows n requests per principal at once (at least 1).
+func NewInFlight(n int) *InFlight {
+	return &InFlight{max: max(n, 1), n: map[string]int{}}
+}
+
+func (f *InFlight) enter(key string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n[key] >= f.max {
+		return false
+	}
+	f.n[key]++
+	return true
+}
+
+func (f *InFlight) leave(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n[key]--; f.n[key] <= 0 {
+		delete(f.n, key)
+	}
+}

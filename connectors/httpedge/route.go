@@ -50,7 +50,10 @@ type Route struct {
 	// or else by the principal, or on public routes by the client address.
 	RateLimit *Limiter
 	RateKey   func(*http.Request) string
-	Handler   http.Handler
+	// InFlight, when set, bounds the requests a principal has running at
+	// once on the routes that share it; the next gets 429.
+	InFlight *InFlight
+	Handler  http.Handler
 }
 
 // Options are a surface's edge settings, shared by the routes it mounts.
@@ -132,6 +135,15 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.principal = p
 	if !e.allow(rec, r, p) {
 		return
+	}
+	if f := e.route.InFlight; f != nil && p.Kind != Anonymous {
+		key := string(p.Kind) + ":" + p.ID
+		if !f.enter(key) {
+			rec.Header().Set("Retry-After", "1")
+			WriteError(rec, http.StatusTooManyRequests, Error{Detail: fmt.Sprintf("%d requests of yours are still running; retry when one has finished", f.max)})
+			return
+		}
+		defer f.leave(key)
 	}
 	// Only now, for a caller the route serves, may the connection's
 	// deadlines stretch to the route's.
