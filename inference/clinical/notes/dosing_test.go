@@ -57,6 +57,11 @@ func TestDosingForms(t *testing.T) {
 			Medication{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg"}},
 		{"Tavsiya: Paratsetamol 500 mg harorat ko'tarilganda sutkada 4 martadan ko'p emas.",
 			Medication{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg"}},
+		// A count of self-monitoring that follows is not the drug's.
+		{"tavsiya metforminni ming mg ertalab va kechqurun davom ettirish glyukometr bilan kuniga uch marta qandni o'lchash",
+			Medication{Name: "metformin", DoseValue: 1000, DoseUnit: "mg", TimesPerDay: 2}},
+		{"Назначено: метформин 850 мг 2 раза в день, глюкометр 4 раза в день.",
+			Medication{Name: "metformin", DoseValue: 850, DoseUnit: "mg", TimesPerDay: 2}},
 		// Oʻn (ten) typed without its apostrophe, before days.
 		{"Tavsiya: amoksitsillin 500 mg kuniga 3 marta on kun.",
 			Medication{Name: "amoxicillin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3, DurationDays: 10}},

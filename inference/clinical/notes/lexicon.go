@@ -177,7 +177,11 @@ var (
 // ends where one begins.
 var otherOrders = []string{"больничн", "листок нетрудоспособност", "mehnatga layoqatsizlik", "kasallik varaqa",
 	"контроль", "nazorat", "консультац", "konsultatsiya", "повторн", "явка", "qayta ko'rik", "qayta kelish",
-	"госпитализ", "gospitaliz", "осмотр через", "направлен", "yo'llanma"}
+	"госпитализ", "gospitaliz", "осмотр через", "направлен", "yo'llanma",
+	// self-monitoring: its count ("glyukometr bilan kuniga 3 marta") is
+	// not the dose before it
+	"глюкометр", "glyukometr", "glukometr", "тонометр", "tonometr", "самоконтрол", "измерять", "измерение",
+	"o'lchash", "o'lchab turish"}
 
 // prohibitions next to a drug say it must not be given. They reach only a
 // few words ("НПВС (диклофенак, ибупрофен) нельзя"), so that "метронидазол
