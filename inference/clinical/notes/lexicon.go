@@ -123,7 +123,7 @@ var reportedMarkers = []string{"до", "gacha", "ko'tarilgan", "поднимал
 // makes it history, not a prescription.
 var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "принимала", "принимает", "qabul qilgan",
 	"qabul qildi", "qabul qiladi", "pil", "пил", "пила", "qilgan", "без эффекта", "samara bermadi",
-	"yordam bermadi", "не помог", "allergi", "аллерги", "непереносим", "tomizib yurg", "tomizib yurib", "surtib yurg",
+	"yordam bermadi", "не помог", "allergi", "аллерги", "непереносим", "bergan", "берган", "olgan", "олган", "tomizib yurg", "tomizib yurib", "surtib yurg",
 	// stopped, by the doctor or the patient, in any form ("отменён",
 	// "to'xtatgan"); the orders to stop are stopVerbs
 	"отмен", "bekor qil", "to'xtat",

@@ -547,5 +547,8 @@ func TestRecurringAndDrugsInUse(t *testing.T) {
 		{text, Complaints, "takrorlanadigan aksirishga"},
 		{text, History, "galazolin tomizib yurgan"},
 		{"Диагноз: ОРВИ. Общий анализ крови takrorlash.", Plan, "takrorlash"},
+		// given or received before the visit
+		{"Anamnez: operatsiyadan keyin Kleksan 10 kun olgan. Tashxis: tromboz.", History, "Kleksan 10 kun olgan"},
+		{"бола йўталади уйда парацетамол берган кўрикда томоқ қизарган", History, "парацетамол берган"},
 	})
 }
