@@ -63,6 +63,10 @@ func TestEverydayWordsForTheStateAreHandedOff(t *testing.T) {
 		"my grandmother is disabled, is there a monthly payment for her",
 		"бабушке нужна выплата по инвалидности, что делать",
 		"ukam nogironlik aravachasida, oylik to'lovni qanday rasmiylashtirsak bo'ladi",
+		// trade, property and inventions are the state's business too
+		"хочу взять в аренду пустующее здание под склад, куда обращаться",
+		"покупатель за рубежом требует сертификат на хлопок, где оформить",
+		"ixtiroimni patentlash uchun qayerga boraman",
 	} {
 		d, err := bot.Decide(context.Background(), q)
 		if err != nil {

@@ -29,7 +29,10 @@ patent tadbirkor firma MChJ YaTT
 права водительское удостоверение судимость выборы апостиль диплом безработный безработица малообеспеченный соцзащита
 доверенность патент предприниматель ИП ООО фирма
 payment allowance disability disabled electricity gas water sewage meter bill vehicle car driving ID criminal
-election vote apostille diploma unemployed unemployment low-income welfare residence proxy patent business company`
+election vote apostille diploma unemployed unemployment low-income welfare residence proxy patent business company
+sertifikat ijara arenda arest hibs eksport import koʻchmas ixtiro patentlash ipoteka
+сертификат аренда арест экспорт импорт недвижимость изобретение запатентовать ипотека
+rent lease arrest export import property invention mortgage`
 
 // govTerms is govWords as search terms; read only.
 var govTerms = func() map[string]bool {
