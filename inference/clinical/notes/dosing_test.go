@@ -62,6 +62,14 @@ func TestDosingForms(t *testing.T) {
 			Medication{Name: "metformin", DoseValue: 1000, DoseUnit: "mg", TimesPerDay: 2}},
 		{"Назначено: метформин 850 мг 2 раза в день, глюкометр 4 раза в день.",
 			Medication{Name: "metformin", DoseValue: 850, DoseUnit: "mg", TimesPerDay: 2}},
+		// Days of isolation or of staying away from school are not the
+		// course of the drug before them.
+		{"Davolash: paratsetamol 500 mg kuniga 3 marta, uy sharoitida izolyatsiya 9 kun.",
+			Medication{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3}},
+		{"Назначено: парацетамол 250 мг при температуре, карантин 21 день.",
+			Medication{Name: "paracetamol", DoseValue: 250, DoseUnit: "mg"}},
+		{"tavsiya paratsetamol sirop 10 ml bog'chaga o'n kun bormasin",
+			Medication{Name: "paracetamol", DoseValue: 10, DoseUnit: "ml"}},
 		// Oʻn (ten) typed without its apostrophe, before days.
 		{"Tavsiya: amoksitsillin 500 mg kuniga 3 marta on kun.",
 			Medication{Name: "amoxicillin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3, DurationDays: 10}},

@@ -181,7 +181,9 @@ var otherOrders = []string{"больничн", "листок нетрудосп�
 	// self-monitoring: its count ("glyukometr bilan kuniga 3 marta") is
 	// not the dose before it
 	"глюкометр", "glyukometr", "glukometr", "тонометр", "tonometr", "самоконтрол", "измерять", "измерение",
-	"o'lchash", "o'lchab turish"}
+	"o'lchash", "o'lchab turish",
+	// isolation and staying away: their days are not a course
+	"карантин", "karantin", "изоляци", "izolyatsiya", "izolyatsiyada", "не посещать", "bormasin", "bormaslik", "bog'chaga", "maktabga"}
 
 // prohibitions next to a drug say it must not be given. They reach only a
 // few words ("НПВС (диклофенак, ибупрофен) нельзя"), so that "метронидазол
