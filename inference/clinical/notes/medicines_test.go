@@ -48,6 +48,9 @@ func TestMedicinesByBrandAndSpelling(t *testing.T) {
 		{"Назначено: пилокарпин 1% по 1 капле 4 раза в день.", "pilocarpine"},
 		{"Назначено: Диакарб 250 мг 2 раза в день 3 дня.", "acetazolamide"},
 		{"Tavsiya: kromoglikat ko'z tomchisi 1 tomchidan kuniga 4 marta.", "cromoglicic acid"},
+		// Uzbek puts the letter first; a deficiency of it is a diagnosis
+		// (see TestSentencesByPlace)
+		{"Tavsiya: D vitamini 2000 ME kuniga 1 marta.", "colecalciferol"},
 	} {
 		n := structure(t, c.text)
 		if len(n.Medications) != 1 || n.Medications[0].Name != c.want {

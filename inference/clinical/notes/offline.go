@@ -1087,8 +1087,17 @@ func (o *Offline) drugHits(toks []token) []drugHit {
 	hits := make([]drugHit, len(toks))
 	for i := range toks {
 		hits[i].name, hits[i].n = o.drugAt(toks, i)
+		if n := hits[i].n; n > 0 && (i > 0 && deficiencyWord(toks[i-1]) || i+n < len(toks) && deficiencyWord(toks[i+n])) {
+			hits[i] = drugHit{} // "D vitamini yetishmovchiligi", "дефицит витамина D": a diagnosis
+		}
 	}
 	return hits
+}
+
+// deficiencyWord reports a word that makes the substance next to it a
+// deficiency, which is a diagnosis, not a prescription.
+func deficiencyWord(t token) bool {
+	return t.kind == wordTok && hasAnyPrefix(t.norm, "defitsit", "yetishmovchilig", "tanqislig", "deficien", "nedostatochnost")
 }
 
 // drugAt returns the INN of the drug named at toks[i] and how many tokens

@@ -248,6 +248,7 @@ func TestSentencesByPlace(t *testing.T) {
 		{"Ko'rikda: puls 80, oyoqlar iliq. Yaralar yo'q. Tashxis: diabetik tovon.", Objective, "Yaralar yo'q"},
 		{"Диагноз: артроз. Назначено: мелоксикам 7,5 мг. Школа артроза.", Plan, "Школа артроза"},
 		{"Tashxis: osteoporoz. D vitamini yetishmovchiligi. Tavsiya: parhez.", Assessment, "D vitamini yetishmovchiligi"},
+		{"Диагноз: остеопороз, дефицит витамина D. Назначено: кальций карбонат 500 мг 2 раза в день.", Assessment, "дефицит витамина D"},
 		{"Жалобы на боль в горле. Экспресс-тест на стрептококк A положительный.", Objective, "Экспресс-тест на стрептококк"},
 		{"Объективно: живот мягкий. Учитывая ФГДС — ГЭРБ.", Assessment, "ГЭРБ"},
 		{"Жалобы на изжогу. Курит. ФГДС от 01.02: эзофагит.", Objective, "ФГДС от 01.02"},
