@@ -107,7 +107,7 @@ func newServer(opts Options, mux *http.ServeMux) (*server, error) {
 		if n <= 0 {
 			n = DefaultMaxQueriesPerCaller
 		}
-		s.inflight = httpedge.NewInFlight(n)
+		s.inflight = httpedge.NewInFlight(n, 0)
 	}
 	audit := opts.Audit
 	if audit == nil {

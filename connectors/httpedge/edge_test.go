@@ -344,7 +344,7 @@ func TestInFlightBoundsAPrincipalsRunningRequests(t *testing.T) {
 		<-release
 		w.WriteHeader(http.StatusOK)
 	})
-	f := NewInFlight(2)
+	f := NewInFlight(2, 0)
 	srv := server(t, slog.New(slog.DiscardHandler), Options{Auth: Credentials{keys}},
 		Route{Method: "GET", Path: "/q1", Need: Analyst, InFlight: f, Handler: slow},
 		Route{Method: "GET", Path: "/q2", Need: Analyst, InFlight: f, Handler: slow})

@@ -2,6 +2,7 @@ package httpedge
 
 import (
 	"container/list"
+	"errors"
 	"math"
 	"sync"
 	"time"
@@ -114,35 +115,62 @@ func (l *Limiter) Len() int {
 	return len(l.buckets)
 }
 
-// InFlight bounds how many requests one principal has running at once on
-// the routes that share it. A rate limit spaces requests out; it does not
-// stop a caller from holding many slow ones open (a BI query may run for
-// minutes), each a server's worth of work.
+// InFlight bounds how many requests run at once: per key (a principal,
+// a doctor) and, optionally, in all. A rate limit spaces requests out; it
+// does not stop a caller from holding many slow ones open (a BI query, an
+// upload, an event stream), each a server's worth of work.
 type InFlight struct {
-	max int
-	mu  sync.Mutex
-	n   map[string]int
+	perKey, total int
+	mu            sync.Mutex
+	n             map[string]int
+	all           int
 }
 
-// NewInFlight allows n requests per principal at once (at least 1).
-func NewInFlight(n int) *InFlight {
-	return &InFlight{max: max(n, 1), n: map[string]int{}}
+// Errors of Enter: the key's share is taken, or the whole.
+var (
+	ErrKeyBusy = errors.New("httpedge: the caller's share of running requests is taken")
+	ErrAllBusy = errors.New("httpedge: the server's running requests are at their bound")
+)
+
+// NewInFlight allows perKey requests per key at once (at least 1) and
+// total in all (0: no bound but the keys').
+func NewInFlight(perKey, total int) *InFlight {
+	return &InFlight{perKey: max(perKey, 1), total: max(total, 0), n: map[string]int{}}
 }
 
-func (f *InFlight) enter(key string) bool {
+// PerKey and Total are the bounds.
+func (f *InFlight) PerKey() int { return f.perKey }
+func (f *InFlight) Total() int  { return f.total }
+
+// Enter takes a place for key, or returns ErrKeyBusy or ErrAllBusy
+// (checked in that order) and takes none. Leave gives it back.
+func (f *InFlight) Enter(key string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.n[key] >= f.max {
-		return false
+	switch {
+	case f.n[key] >= f.perKey:
+		return ErrKeyBusy
+	case f.total > 0 && f.all >= f.total:
+		return ErrAllBusy
 	}
 	f.n[key]++
-	return true
+	f.all++
+	return nil
 }
 
-func (f *InFlight) leave(key string) {
+// Leave gives back a place Enter took for key.
+func (f *InFlight) Leave(key string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.n[key]--; f.n[key] <= 0 {
 		delete(f.n, key)
 	}
+	f.all--
+}
+
+// Running is how many places are taken in all.
+func (f *InFlight) Running() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.all
 }

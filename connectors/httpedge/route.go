@@ -137,13 +137,17 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f := e.route.InFlight; f != nil && p.Kind != Anonymous {
-		key := string(p.Kind) + ":" + p.ID
-		if !f.enter(key) {
+		key := callerKey(p)
+		if err := f.Enter(key); err != nil {
 			rec.Header().Set("Retry-After", "1")
-			WriteError(rec, http.StatusTooManyRequests, Error{Detail: fmt.Sprintf("%d requests of yours are still running; retry when one has finished", f.max)})
+			detail := fmt.Sprintf("%d requests of yours are still running; retry when one has finished", f.PerKey())
+			if errors.Is(err, ErrAllBusy) {
+				detail = "the server is at its bound of running requests; retry shortly"
+			}
+			WriteError(rec, http.StatusTooManyRequests, Error{Detail: detail})
 			return
 		}
-		defer f.leave(key)
+		defer f.Leave(key)
 	}
 	// Only now, for a caller the route serves, may the connection's
 	// deadlines stretch to the route's.
@@ -211,7 +215,7 @@ func (e *edge) allow(w http.ResponseWriter, r *http.Request, p Principal) bool {
 	case e.route.RateKey != nil:
 		key = e.route.RateKey(r)
 	case p.Kind != Anonymous:
-		key = "principal:" + string(p.Kind) + ":" + p.ID
+		key = callerKey(p)
 	default:
 		key = e.opts.Proxies.RateKey(r)
 	}
@@ -224,6 +228,9 @@ func (e *edge) allow(w http.ResponseWriter, r *http.Request, p Principal) bool {
 	WriteError(w, http.StatusTooManyRequests, Error{Detail: fmt.Sprintf("rate limit of %g requests a minute reached; retry in %d s", lim.Rate*60, secs)})
 	return false
 }
+
+// callerKey names p in the edge's per-caller bounds.
+func callerKey(p Principal) string { return "principal:" + string(p.Kind) + ":" + p.ID }
 
 func kindName(k Kind) string {
 	if k == Anonymous {

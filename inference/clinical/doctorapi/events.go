@@ -2,6 +2,7 @@ package doctorapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -164,30 +165,19 @@ func (h *Handler) streamTranscription(w http.ResponseWriter, r *http.Request) {
 // (the doctor's cap) or 503 (the process's) and reports false. release
 // gives the slot back.
 func (h *Handler) acquireStream(w http.ResponseWriter, doctorID string) (release func(), ok bool) {
-	h.streamMu.Lock()
-	defer h.streamMu.Unlock()
-	switch {
-	case h.streams[doctorID] >= h.cfg.MaxStreamsPerDoctor:
+	switch err := h.streams.Enter(doctorID); {
+	case errors.Is(err, httpedge.ErrKeyBusy):
 		w.Header().Set("Retry-After", strconv.Itoa(streamRetryAfter))
 		httpedge.WriteError(w, http.StatusTooManyRequests, httpedge.Error{Detail: fmt.Sprintf(
 			"%d event streams are open for this doctor, the most allowed (doctor.max_streams_per_doctor); close one or poll the job", h.cfg.MaxStreamsPerDoctor)})
 		return nil, false
-	case h.streamTotal >= h.cfg.MaxStreams:
+	case err != nil:
 		w.Header().Set("Retry-After", strconv.Itoa(streamRetryAfter))
 		httpedge.WriteError(w, http.StatusServiceUnavailable, httpedge.Error{Detail: fmt.Sprintf(
 			"this server has %d event streams open, the most allowed (doctor.max_streams); retry or poll the job", h.cfg.MaxStreams)})
 		return nil, false
 	}
-	h.streams[doctorID]++
-	h.streamTotal++
-	return func() {
-		h.streamMu.Lock()
-		defer h.streamMu.Unlock()
-		if h.streams[doctorID]--; h.streams[doctorID] <= 0 {
-			delete(h.streams, doctorID)
-		}
-		h.streamTotal--
-	}, true
+	return func() { h.streams.Leave(doctorID) }, true
 }
 
 // streamRetryAfter is the Retry-After, in seconds, of a refused stream.

@@ -97,27 +97,23 @@ type Handler struct {
 	log        *slog.Logger
 	now        func() time.Time
 
-	refusalSlots  chan struct{} // see refusals
-	uploadSlots   chan struct{} // recordings being read and decoded; see Config.MaxUploads
-	uploadMu      sync.Mutex
-	uploading     map[string]int // recordings being received, by doctor id
-	refusalWrites sync.WaitGroup // waited for by Close
+	refusalSlots  chan struct{}      // see refusals
+	uploads       *httpedge.InFlight // recordings being received, by doctor; see Config.MaxUploads
+	refusalWrites sync.WaitGroup     // waited for by Close
 
 	notes   *lifecycle.Service   // nil without ClickHouse
 	deliver *lifecycle.Deliverer // nil without ClickHouse
 
-	watcher     *watcher // nil without ClickHouse
-	streamMu    sync.Mutex
-	streams     map[string]int // open event streams by doctor id
-	streamTotal int
+	watcher *watcher           // nil without ClickHouse
+	streams *httpedge.InFlight // open event streams, by doctor
 }
 
 // New builds the API from its configuration and dependencies.
 func New(cfg Config, deps Deps) (*Handler, error) {
 	cfg = cfg.withDefaults()
 	h := &Handler{cfg: cfg, engine: deps.Engine, structurer: deps.Structurer, audit: deps.Audit, log: deps.Log, now: deps.Now,
-		refusalSlots: make(chan struct{}, maxRefusalWrites), uploadSlots: make(chan struct{}, cfg.MaxUploads), uploading: make(map[string]int),
-		streams: make(map[string]int)}
+		refusalSlots: make(chan struct{}, maxRefusalWrites), uploads: httpedge.NewInFlight(cfg.MaxUploadsPerDoctor, cfg.MaxUploads),
+		streams: httpedge.NewInFlight(cfg.MaxStreamsPerDoctor, cfg.MaxStreams)}
 	if h.now == nil {
 		h.now = time.Now
 	}

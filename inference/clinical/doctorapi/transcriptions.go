@@ -204,25 +204,13 @@ func (h *Handler) createTranscription(w http.ResponseWriter, r *http.Request) {
 // says why there is none: the doctor's share taken (429) or the
 // process's (503).
 func (h *Handler) takeUploadSlot(doctor string) (release func(), status int, detail string) {
-	h.uploadMu.Lock()
-	defer h.uploadMu.Unlock()
-	if h.uploading[doctor] >= h.cfg.MaxUploadsPerDoctor {
-		return nil, http.StatusTooManyRequests, fmt.Sprintf("you are already sending %d recordings; retry in 10 s", h.uploading[doctor])
+	switch err := h.uploads.Enter(doctor); {
+	case errors.Is(err, httpedge.ErrKeyBusy):
+		return nil, http.StatusTooManyRequests, fmt.Sprintf("you are already sending %d recordings; retry in 10 s", h.uploads.PerKey())
+	case err != nil:
+		return nil, http.StatusServiceUnavailable, fmt.Sprintf("%d recordings are being received; retry in 10 s", h.uploads.Total())
 	}
-	select {
-	case h.uploadSlots <- struct{}{}:
-	default:
-		return nil, http.StatusServiceUnavailable, fmt.Sprintf("%d recordings are being received; retry in 10 s", cap(h.uploadSlots))
-	}
-	h.uploading[doctor]++
-	return func() {
-		h.uploadMu.Lock()
-		defer h.uploadMu.Unlock()
-		if h.uploading[doctor]--; h.uploading[doctor] == 0 {
-			delete(h.uploading, doctor)
-		}
-		<-h.uploadSlots
-	}, 0, ""
+	return func() { h.uploads.Leave(doctor) }, 0, ""
 }
 
 // transcribeNow answers a short recording in the request.

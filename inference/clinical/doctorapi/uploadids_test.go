@@ -98,9 +98,9 @@ func TestUploadsAreBoundedPerProcessAndDoctor(t *testing.T) {
 	taken := func(n int) {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
-		for len(e.h.uploadSlots) != n {
+		for e.h.uploads.Running() != n {
 			if time.Now().After(deadline) {
-				t.Fatalf("%d upload slots taken, want %d", len(e.h.uploadSlots), n)
+				t.Fatalf("%d upload slots taken, want %d", e.h.uploads.Running(), n)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
