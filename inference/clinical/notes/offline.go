@@ -863,6 +863,10 @@ func (o *Offline) splitAfterFindings(text string, toks []token, drugs []drugHit,
 				end = j // the plan goes on with a drug ("... анемия сорбифер по одной таблетке")
 				break
 			}
+			if j <= k+suspicionReach && isSuspicion(toks[j]) {
+				end = j + 1 // Uzbek puts suspicion after the disease: "o'pka sili gumoni"
+				break
+			}
 		}
 		if d <= s.from || wordCount(toks, d, end) > maxAssessmentWords ||
 			containsPhrase(o.negations, toks, d, end) || longestMatch(o.findingNames, toks, d-1) > 0 {
@@ -936,14 +940,14 @@ const maxModifiers = 3
 // неспецифическая", "o'tkir chap tomonlama") and the noun an Uzbek
 // possessive ties to it ("bo'lmachalar fibrillyatsiyasi").
 func (o *Offline) diagnosisFrom(toks []token, from, k int) int {
-	if k > from && toks[k-1].kind == wordTok && strings.HasSuffix(toks[k].norm, "si") {
-		return k - 1
-	}
 	d := k
+	if k > from && toks[k-1].kind == wordTok && uzbekPossessive(toks[k].norm) {
+		d = k - 1 // "yurak yetishmovchiligi", "buyrak sanchig'i"
+	}
 	for n := 0; n < maxModifiers && d > from && toks[d-1].kind == wordTok; n++ {
 		w := toks[d-1].norm
 		switch {
-		case hasAnyPrefix(w, o.modifiers...):
+		case hasAnyPrefix(w, o.modifiers...) || uzbekQualifier(w):
 			d--
 		case d < k && hasAnyPrefix(toks[d].norm, o.sides...) && isOneOf(w, "chap", "o'ng", "ikki", "bir"):
 			d-- // "chap tomonlama"
@@ -952,6 +956,32 @@ func (o *Offline) diagnosisFrom(toks []token, from, k int) int {
 		}
 	}
 	return d
+}
+
+// suspicionReach is how many tokens after a disease word an Uzbek
+// suspicion word may stand to close its diagnosis ("o'pka sili gumoni",
+// "o'tkir appenditsit shubhasi").
+const suspicionReach = 3
+
+func isSuspicion(t token) bool {
+	return t.kind == wordTok && hasAnyPrefix(t.norm, "gumon", "shubha")
+}
+
+// uzbekPossessive reports a noun with the Uzbek possessive ending that
+// ties it to the noun before it: "-si" after a vowel, "-i" after a
+// consonant, where k and q turn to g and g' ("yetishmovchilik" →
+// "yurak yetishmovchiligi", "sanchiq" → "buyrak sanchig'i").
+func uzbekPossessive(w string) bool {
+	return strings.HasSuffix(w, "si") || strings.HasSuffix(w, "gi") || strings.HasSuffix(w, "g'i")
+}
+
+// uzbekQualifier reports an Uzbek participle or adjective, which before
+// a disease qualifies it: "stenozlovchi laringotraxeit", "qaytalanuvchi",
+// "yopiq burchakli glaukoma". Short "-li" words are left out: "qonli"
+// may be a finding's word.
+func uzbekQualifier(w string) bool {
+	return strings.HasSuffix(w, "lovchi") || strings.HasSuffix(w, "uvchi") || strings.HasSuffix(w, "ovchi") ||
+		len(w) >= 7 && strings.HasSuffix(w, "li")
 }
 
 // closerEndsAt reports whether a closing phrase ("shikoyat qiladi") ends

@@ -46,6 +46,9 @@ var diseaseWords = []string{
 	// have names of their own
 	"otit", "rinit", "ринит", "suvchechak", "ветрян", "qizamiq", "корь", "кори", "qizilcha", "краснух", "скарлатин",
 	"koklyush", "коклюш",
+	// Uzbek names of their own: colic ("buyrak sanchig'i", not the
+	// adjective "sanchiqli"), pulmonary tuberculosis ("o'pka sili")
+	"sanchig'i", "o'pka sili", "glaukoma", "глауком",
 	// a deficiency: "D vitamini yetishmovchiligi", "дефицит железа"
 	"etishmovchilig", "yetishmovchilig", "tanqislig", "дефицит", "недостаточност",
 	// a grade of severity is said only of a diagnosis ("среднетяжёлая

@@ -553,3 +553,27 @@ func TestRecurringAndDrugsInUse(t *testing.T) {
 		{"бола йўталади уйда парацетамол берган кўрикда томоқ қизарган", History, "парацетамол берган"},
 	})
 }
+
+// Uzbek names a diagnosis with a noun tied to it by the possessive
+// ending, a participle before it, or a suspicion word after it; each
+// belongs to the diagnosis, and what follows the suspicion word is the
+// plan.
+func TestUzbekDiagnosisPhrases(t *testing.T) {
+	const suspected = "qorin og'riydi ko'rikda o'ng yonbosh sohasi og'riqli puls 104 o'tkir appenditsit gumoni jarroh ko'rigi"
+	checkSections(t, []sectionCase{
+		{"nafas qisadi ko'rikda oyoqlarda shish puls 96 surunkali yurak yetishmovchiligi furosemid 40 mg ertalab",
+			Assessment, "surunkali yurak yetishmovchiligi"},
+		{"бел оғрийди кўрикда Пастернацкий симптоми мусбат ҳарорат 37,9 сурункали қайталанувчи пиелонефрит цефтриаксон 1 г",
+			Assessment, "сурункали қайталанувчи пиелонефрит"},
+		{"qorni burab og'riydi ko'rikda qorin dam puls 90 ichak sanchig'i drotaverin 40 mg ikki marta",
+			Assessment, "ichak sanchig'i"},
+		{"yo'tal ikki oydan beri ko'rikda o'pkada nam xirillashlar SpO2 95 o'pka sili gumoni balg'am tahlili",
+			Assessment, "o'pka sili gumoni"},
+		{suspected, Assessment, "o'tkir appenditsit gumoni"},
+		{"Ko'z og'riydi. Ko'rikda ko'z ichi bosimi 42. Ikkilamchi glaukoma. Timolol 0,5% kuniga 2 marta.",
+			Assessment, "Ikkilamchi glaukoma"},
+	})
+	if got := structure(t, suspected).Sections.Assessment; strings.Contains(got, "jarroh") {
+		t.Errorf("assessment %q runs on past the suspicion word", got)
+	}
+}
