@@ -78,7 +78,9 @@ func TestPermanent(t *testing.T) {
 		{kafkago.MessageTooLargeError{}, true},
 		{kafkago.NotLeaderForPartition, false},
 		{fmt.Errorf("insert: %w", &proto.Exception{Code: 395, Message: "throwIf"}), true},
-		{&proto.Exception{Code: 252, Message: "too many parts"}, false},
+		{&proto.Exception{Code: 252, Message: "Too many parts (300). Merges are processing significantly slower than inserts"}, false},
+		// The batch, not the server, is at fault: isolate splits it.
+		{&proto.Exception{Code: 252, Message: "Too many partitions for single INSERT block (more than 100). The limit is controlled by 'max_partitions_per_insert_block' setting."}, true},
 		{&proto.Exception{Code: 60, Message: "unknown table"}, false},
 		// A full or failing disk refuses every row alike: stall, never
 		// dead-letter the lot.

@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 	kafkago "github.com/segmentio/kafka-go"
@@ -45,7 +46,7 @@ func permanent(err error) bool {
 	}
 	var ex *proto.Exception
 	if errors.As(err, &ex) {
-		return !transientException(ex.Code)
+		return !transientException(ex)
 	}
 	return false
 }
@@ -55,8 +56,8 @@ func permanent(err error) bool {
 // table, database or column not migrated yet is among them: it is an
 // operator's fix, and every row would otherwise be dead-lettered. So is a
 // full disk or a failing one, which refuses every row alike.
-func transientException(code int32) bool {
-	switch code {
+func transientException(ex *proto.Exception) bool {
+	switch ex.Code {
 	case 16, // NO_SUCH_COLUMN_IN_TABLE
 		60,   // UNKNOWN_TABLE
 		74,   // CANNOT_READ_FROM_FILE_DESCRIPTOR
@@ -75,7 +76,7 @@ func transientException(code int32) bool {
 		241,  // MEMORY_LIMIT_EXCEEDED
 		242,  // TABLE_IS_READ_ONLY
 		243,  // NOT_ENOUGH_SPACE
-		252,  // TOO_MANY_PARTS
+		252,  // TOO_MANY_PARTS, but see tooManyPartitions
 		285,  // TOO_FEW_LIVE_REPLICAS
 		319,  // UNKNOWN_STATUS_OF_INSERT
 		394,  // QUERY_WAS_CANCELLED
@@ -83,9 +84,18 @@ func transientException(code int32) bool {
 		999,  // KEEPER_EXCEPTION
 		1000, // POCO_EXCEPTION: the server's I/O
 		1001: // STD_EXCEPTION: likewise (std::filesystem errors among them)
-		return true
+		return !tooManyPartitions(ex)
 	}
 	return false
+}
+
+// tooManyPartitions reports the one TOO_MANY_PARTS the data causes: a
+// block whose rows span more partitions than max_partitions_per_insert_block
+// allows. Waiting never fixes it, and taking it as transient would stall
+// the pipeline on that batch for good; as permanent, isolate splits the
+// batch until each half spans few enough partitions, so every row lands.
+func tooManyPartitions(ex *proto.Exception) bool {
+	return ex.Code == 252 && strings.Contains(strings.ToLower(ex.Message), "too many partitions")
 }
 
 // logged is what a log line says about a step's error: a ClickHouse
