@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -117,8 +118,10 @@ func (l *llmAnswerer) answer(ctx context.Context, lang portalkb.Lang, hits []ret
 
 // cited returns the retrieved entries the answer names by id, in the
 // order of the hits. An answer the service shows names at least one
-// (see ungrounded).
+// (see ungrounded). Ids are matched whatever their case, as ungrounded
+// matches them.
 func cited(lang portalkb.Lang, answer string, hits []retrieval.Hit) []Citation {
+	answer = strings.ToLower(answer)
 	var named []retrieval.Hit
 	for _, h := range hits {
 		if namesID(answer, h.Entry.ID) {
@@ -128,55 +131,85 @@ func cited(lang portalkb.Lang, answer string, hits []retrieval.Hit) []Citation {
 	return citations(lang, named, len(named))
 }
 
-// bracketedID is an entry id as the prompt asks the model to cite it:
-// [annex4-12], [pq308-20a], [faq-payment].
-var bracketedID = regexp.MustCompile(`\[([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\]`)
+// idGroup is a bracket or parenthesis in an answer, where a model names
+// an entry: "[annex4-12]", "[annex4-12, faq-payment]", "(pq308-20a)".
+var idGroup = regexp.MustCompile(`[\[(]([^\[\]()]{1,200})[\])]`)
 
-// webAddress is a link or a bare domain in an answer: "https://…",
-// "www.…", "my.gov.uz/services/…".
-var webAddress = regexp.MustCompile(`(?i)\b(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/[^\s<>()\[\]"']*)?`)
+// idShape is a token shaped like an entry id, in any case or script:
+// words joined by hyphens, the first starting with a letter.
+var idShape = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_]*(?:-[\p{L}\p{N}_]+)+$`)
+
+// linkLike is anything in an answer a reader could follow: a URL with any
+// scheme, a host name in any script ("my.gov.uz/…", "госуслуги.уз",
+// "xn--…"), an IPv4 address. It over-matches on purpose: each match must
+// then prove it is a page the model was given (see allowedLink), so a
+// miss here is what would let a phishing link through, and a false match
+// only costs the generated answer.
+var linkLike = regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://[^\s<>"'` + "`" + `]+` +
+	`|(?:[\p{L}\p{N}_-]+\.)+\p{L}[\p{L}\p{N}-]+(?::\d+)?(?:/[^\s<>"'` + "`" + `]*)?` +
+	`|\b\d{1,3}(?:\.\d{1,3}){3}\b`)
 
 // ungrounded says why a model's answer may not be shown, or "": it must
 // cite an entry it was given, no other entry, and no link but those
 // entries' pages (or their site). A model that obeyed an injection, or
 // invented a source, is caught here and the citizen gets the extractive
-// answer instead.
+// answer instead. Both checks are allowlists: what is not recognisably
+// one of the given entries or pages is refused.
 func ungrounded(answer string, hits []retrieval.Hit) string {
 	given := map[string]bool{}
 	pages := map[string]bool{}
 	sites := map[string]bool{}
 	for _, h := range hits {
-		given[h.Entry.ID] = true
+		given[strings.ToLower(h.Entry.ID)] = true
 		if u, err := url.Parse(h.Entry.URL); err == nil && u.Host != "" {
-			pages[strings.TrimSuffix(u.Host+u.Path, "/")] = true
-			sites[u.Host] = true
+			host := strings.ToLower(u.Host)
+			pages[host+strings.TrimSuffix(u.EscapedPath(), "/")] = true
+			sites[host] = true
 		}
 	}
-	ids := bracketedID.FindAllStringSubmatch(answer, -1)
 	named := false
-	for _, m := range ids {
-		if !given[m[1]] {
-			return "cites an entry it was not given: " + m[1]
+	for _, g := range idGroup.FindAllStringSubmatch(answer, -1) {
+		square := g[0][0] == '['
+		for _, tok := range strings.FieldsFunc(g[1], func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) }) {
+			tok = strings.ToLower(strings.Trim(tok, ".:!?"))
+			// In parentheses only a token with a digit is taken for an
+			// id: "(ID-karta)" is prose, "(annex9-999)" is a citation.
+			if !idShape.MatchString(tok) || !square && !strings.ContainsAny(tok, "0123456789") {
+				continue
+			}
+			if !given[tok] {
+				return "cites an entry it was not given: " + tok
+			}
+			named = true
 		}
-		named = true
 	}
 	if !named {
 		return "cites no entry"
 	}
-	for _, a := range webAddress.FindAllString(answer, -1) {
-		a = strings.TrimRight(a, ".,;:!?")
-		rest := a
-		if i := strings.Index(rest, "://"); i >= 0 {
-			rest = rest[i+3:]
+	for _, a := range linkLike.FindAllString(answer, -1) {
+		if !allowedLink(a, pages, sites) {
+			return "links to a page it was not given: " + a
 		}
-		rest = strings.TrimSuffix(strings.ToLower(rest), "/")
-		host, path, _ := strings.Cut(rest, "/")
-		if path == "" && sites[host] || pages[rest] {
-			continue
-		}
-		return "links to a page it was not given: " + a
 	}
 	return ""
+}
+
+// allowedLink reports whether a, a linkLike match, is one of the given
+// pages or the bare address of their site: http or https, no user
+// information, no query or fragment, the host exactly as given.
+func allowedLink(a string, pages, sites map[string]bool) bool {
+	a = strings.TrimRight(a, ".,;:!?)]}»")
+	if !strings.Contains(a, "://") {
+		a = "https://" + a
+	}
+	u, err := url.Parse(a)
+	if err != nil || u.User != nil || u.Opaque != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" ||
+		u.Scheme != "http" && u.Scheme != "https" {
+		return false
+	}
+	host := strings.ToLower(u.Host)
+	path := strings.TrimSuffix(u.EscapedPath(), "/")
+	return path == "" && sites[host] || pages[host+path]
 }
 
 // namesID reports whether answer names id as a whole id, not as the start

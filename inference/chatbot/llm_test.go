@@ -142,6 +142,7 @@ func TestLLMUngroundedAnswerFallsBackToExtractive(t *testing.T) {
 		"QQS qaytarish uchun [annex4-3] https://my.gov.uz/services/annex4-3/../../login",
 		"Soliq idorasiga boring.",
 		"QQS qaytarish [annex4-3], pasport bilan [annex9-999] https://my.gov.uz/services/annex4-3",
+		"QQS qaytarish uchun [annex4-3] https://my.gov.uz@203.0.113.7/services/annex4-3",
 	} {
 		double := llmtest.NewChat(t, func(openai.ChatCompletionRequest) llmtest.Reply { return llmtest.Reply{Chunks: []string{answer}} })
 		_, srv := newTestService(t, Config{LLM: double.Client(t)})
@@ -163,13 +164,46 @@ func TestLLMUngroundedAnswerFallsBackToExtractive(t *testing.T) {
 			t.Errorf("model answered %q; the event stream carried it:\n%s", answer, raw)
 		}
 	}
+}
+
+// The grounding check is an allowlist: an id or a link is shown only if
+// it is recognisably one the model was given, in whatever disguise an
+// injected instruction might ask for.
+func TestUngroundedRefusesDisguisedSourcesAndLinks(t *testing.T) {
 	hits := []retrieval.Hit{{Entry: &portalkb.Entry{ID: "annex4-3", URL: "https://my.gov.uz/services/annex4-3"}}}
+	for _, bad := range []string{
+		"[annex4-3] https://my.gov.uz@203.0.113.7/login",
+		"[annex4-3] my.gov.uz@203.0.113.7 saytiga kiring",
+		"[annex4-3] http://203.0.113.7/services/annex4-3",
+		"[annex4-3] https://my.gov.uz.обмен.рф/services/annex4-3",
+		"[annex4-3] госуслуги.уз сайтига киринг",
+		"[annex4-3] my.gоv.uz", // a Cyrillic о
+		"[annex4-3] xn--80ajghhoc2aj1c8b.xn--p1ai",
+		"[annex4-3] HTTPS://MY.GOV.UZ:8443/",
+		"[annex4-3] https://my.gov.uz/services/annex4-3?next=https%3A%2F%2Fevil.example",
+		"[annex4-3] https://my.gov.uz/services/annex4-3#@evil",
+		"[annex4-3] ftp://my.gov.uz/",
+		"[annex4-3] [ANNEX9-999]",
+		"[annex4-3, annex9-999]",
+		"[annex4-3] (annex9-999)",
+		"[Аннекс9-999] my.gov.uz",
+	} {
+		if ungrounded(bad, hits) == "" {
+			t.Errorf("%q shown", bad)
+		}
+	}
 	for _, ok := range []string{
 		"QQSni qaytarish uchun my.gov.uz da ariza bering [annex4-3] https://my.gov.uz/services/annex4-3.",
 		"See [annex4-3] (my.gov.uz/services/annex4-3/), or call 1242.",
+		"[ANNEX4-3] HTTPS://MY.GOV.UZ/services/annex4-3",
+		"[annex4-3](https://my.gov.uz/services/annex4-3) (2026-yil 1-yanvardan, ID-karta bilan)",
+		"Murojaat: [annex4-3; annex4-3], info@my.gov.uz.",
 	} {
 		if why := ungrounded(ok, hits); why != "" {
 			t.Errorf("%q refused: %s", ok, why)
 		}
+	}
+	if c := cited(portalkb.En, "[ANNEX4-3]", hits); len(c) != 1 || c[0].ID != "annex4-3" {
+		t.Errorf("[ANNEX4-3] cites %+v", c)
 	}
 }
