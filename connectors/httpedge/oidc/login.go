@@ -3,6 +3,8 @@ package oidc
 import (
 	"cmp"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -14,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -61,6 +64,10 @@ type LoginConfig struct {
 	// MaxSessions bounds the live sessions (default 10,000); past it the
 	// one closest to expiry goes.
 	MaxSessions int
+	// SignInLimit bounds how often one client address may start or finish
+	// a sign-in (default DefaultSignInLimit): each costs a request to the
+	// provider, which the open sign-in paths must not let anyone multiply.
+	SignInLimit httpedge.Limit
 	// Check lets the surface refuse or normalise a principal at sign-in
 	// (the BI checks the role and the region codes).
 	Check func(httpedge.Principal) (httpedge.Principal, error)
@@ -76,10 +83,16 @@ const (
 	DefaultMaxSessions = 10_000
 	// attemptTTL bounds how long a sign-in may take at the provider.
 	attemptTTL = 10 * time.Minute
-	// maxAttempts bounds unfinished sign-ins held in memory: anyone can
-	// start one.
-	maxAttempts = 10_000
+	// maxUsed bounds the finished sign-ins remembered to refuse a replayed
+	// callback. Past it the oldest is forgotten, which only weakens that
+	// refusal for the forgotten one: the provider takes a code once.
+	maxUsed = 10_000
 )
+
+// DefaultSignInLimit lets an address (an office behind one NAT among
+// them) start or finish 30 sign-ins at once and one every two seconds
+// after.
+var DefaultSignInLimit = httpedge.Limit{Rate: 0.5, Burst: 30}
 
 // Login serves the browser sign-in of one surface and authenticates its
 // session cookie. Sessions live in this process's memory: a restart signs
@@ -89,15 +102,24 @@ type Login struct {
 	secure   bool
 	redirect string
 
+	seal  cipher.AEAD // seals sign-in attempts into their cookie
+	limit *httpedge.Limiter
+
 	mu       sync.Mutex
-	attempts map[string]attempt   // by state
+	used     map[string]time.Time // finished attempts' states, until they expire
 	sessions map[[32]byte]session // by SHA-256 of the cookie value
 	oauth    *oauth2.Config       // set after discovery
 }
 
+// An attempt is a sign-in under way. It lives in the browser's attempt
+// cookie, sealed with a key only this process holds, not in the server's
+// memory: anyone may start a sign-in, and attempts held here would let
+// anyone fill the memory, or any bound on it, and lock everyone else out.
+// The cookie is HttpOnly and bound to this browser, and the seal keeps
+// the nonce and PKCE verifier secret and unalterable.
 type attempt struct {
-	nonce, verifier string
-	expires         time.Time
+	state, nonce, verifier string
+	expires                time.Time
 }
 
 type session struct {
@@ -141,20 +163,37 @@ func NewLogin(cfg LoginConfig) (*Login, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.SignInLimit.Rate <= 0 || cfg.SignInLimit.Burst <= 0 {
+		cfg.SignInLimit = DefaultSignInLimit
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("oidc: sealing key: %w", err)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: sealing key: %w", err)
+	}
+	seal, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: sealing key: %w", err)
+	}
 	return &Login{cfg: cfg, secure: u.Scheme == "https", redirect: strings.TrimSuffix(cfg.PublicURL, "/") + cfg.Prefix + "/callback",
-		attempts: map[string]attempt{}, sessions: map[[32]byte]session{}}, nil
+		seal: seal, limit: httpedge.NewLimiter(httpedge.LimiterConfig{Limit: cfg.SignInLimit, Now: cfg.Now}),
+		used: map[string]time.Time{}, sessions: map[[32]byte]session{}}, nil
 }
 
 // RedirectURL is the redirect URI to register at the provider.
 func (l *Login) RedirectURL() string { return l.redirect }
 
 // Routes are the sign-in paths, all public: Prefix/login starts a
-// sign-in, Prefix/callback ends it, Prefix/session tells the page who is
-// signed in, and POST Prefix/logout ends the session.
+// sign-in, Prefix/callback ends it (both limited per client address, see
+// SignInLimit), Prefix/session tells the page who is signed in, and POST
+// Prefix/logout ends the session.
 func (l *Login) Routes() []httpedge.Route {
 	return []httpedge.Route{
-		{Method: "GET", Path: l.cfg.Prefix + "/login", Need: httpedge.Public, Handler: http.HandlerFunc(l.login)},
-		{Method: "GET", Path: l.cfg.Prefix + "/callback", Need: httpedge.Public, Handler: http.HandlerFunc(l.callback)},
+		{Method: "GET", Path: l.cfg.Prefix + "/login", Need: httpedge.Public, RateLimit: l.limit, Handler: http.HandlerFunc(l.login)},
+		{Method: "GET", Path: l.cfg.Prefix + "/callback", Need: httpedge.Public, RateLimit: l.limit, Handler: http.HandlerFunc(l.callback)},
 		{Method: "GET", Path: l.cfg.Prefix + "/session", Need: httpedge.Public, Handler: http.HandlerFunc(l.whoami)},
 		{Method: "POST", Path: l.cfg.Prefix + "/logout", Need: httpedge.Public, Handler: http.HandlerFunc(l.logout)},
 	}
@@ -192,33 +231,69 @@ func (l *Login) login(w http.ResponseWriter, r *http.Request) {
 		l.page(w, http.StatusServiceUnavailable, "The identity provider cannot be reached now; try again in a minute.")
 		return
 	}
-	a := attempt{nonce: random(), verifier: oauth2.GenerateVerifier(), expires: l.cfg.Now().Add(attemptTTL)}
-	state := random()
-	l.mu.Lock()
-	if len(l.attempts) >= maxAttempts {
-		l.dropExpiredAttempts()
-	}
-	full := len(l.attempts) >= maxAttempts
-	if !full {
-		l.attempts[state] = a
-	}
-	l.mu.Unlock()
-	if full {
-		l.page(w, http.StatusServiceUnavailable, "Too many sign-ins are under way; try again in a few minutes.")
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: l.attemptCookie(), Value: state, Path: l.cfg.Prefix, MaxAge: int(attemptTTL.Seconds()),
+	a := attempt{state: random(), nonce: random(), verifier: oauth2.GenerateVerifier(), expires: l.cfg.Now().Add(attemptTTL)}
+	http.SetCookie(w, &http.Cookie{Name: l.attemptCookie(), Value: l.sealAttempt(a), Path: l.cfg.Prefix, MaxAge: int(attemptTTL.Seconds()),
 		HttpOnly: true, Secure: l.secure, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, oc.AuthCodeURL(state, gooidc.Nonce(a.nonce), oauth2.S256ChallengeOption(a.verifier)), http.StatusFound)
+	http.Redirect(w, r, oc.AuthCodeURL(a.state, gooidc.Nonce(a.nonce), oauth2.S256ChallengeOption(a.verifier)), http.StatusFound)
 }
 
-func (l *Login) dropExpiredAttempts() {
+// sealAttempt is the attempt cookie's value: the attempt's fields, sealed
+// with AES-GCM under this Login's key and its cookie name, so a cookie
+// cannot be altered, read, or taken to another surface.
+func (l *Login) sealAttempt(a attempt) string {
+	plain := strings.Join([]string{a.state, a.nonce, a.verifier, strconv.FormatInt(a.expires.Unix(), 10)}, ".")
+	nonce := make([]byte, l.seal.NonceSize(), l.seal.NonceSize()+len(plain)+l.seal.Overhead())
+	_, _ = rand.Read(nonce)
+	return base64.RawURLEncoding.EncodeToString(l.seal.Seal(nonce, nonce, []byte(plain), []byte(l.attemptCookie())))
+}
+
+// openAttempt reads an attempt cookie's value; ok is false for anything
+// this Login did not seal.
+func (l *Login) openAttempt(v string) (attempt, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil || len(raw) < l.seal.NonceSize() {
+		return attempt{}, false
+	}
+	plain, err := l.seal.Open(nil, raw[:l.seal.NonceSize()], raw[l.seal.NonceSize():], []byte(l.attemptCookie()))
+	if err != nil {
+		return attempt{}, false
+	}
+	f := strings.Split(string(plain), ".")
+	if len(f) != 4 {
+		return attempt{}, false
+	}
+	exp, err := strconv.ParseInt(f[3], 10, 64)
+	if err != nil {
+		return attempt{}, false
+	}
+	return attempt{state: f[0], nonce: f[1], verifier: f[2], expires: time.Unix(exp, 0)}, true
+}
+
+// use marks an attempt finished, and reports false if it already was: a
+// replayed callback finds it used.
+func (l *Login) use(a attempt) bool {
 	now := l.cfg.Now()
-	for k, a := range l.attempts {
-		if now.After(a.expires) {
-			delete(l.attempts, k)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, done := l.used[a.state]; done {
+		return false
+	}
+	if len(l.used) >= maxUsed {
+		var oldest string
+		var oldestExp time.Time
+		for k, exp := range l.used {
+			if now.After(exp) {
+				delete(l.used, k)
+			} else if oldestExp.IsZero() || exp.Before(oldestExp) {
+				oldest, oldestExp = k, exp
+			}
+		}
+		if len(l.used) >= maxUsed {
+			delete(l.used, oldest)
 		}
 	}
+	l.used[a.state] = a.expires
+	return true
 }
 
 // callback ends a sign-in: the state must be this browser's and unused,
@@ -234,19 +309,21 @@ func (l *Login) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	state, code := q.Get("state"), q.Get("code")
+	var a attempt
 	c, err := r.Cookie(l.attemptCookie())
-	if err != nil || state == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 {
+	ok := err == nil
+	if ok {
+		a, ok = l.openAttempt(c.Value)
+	}
+	if !ok || state == "" || subtle.ConstantTimeCompare([]byte(a.state), []byte(state)) != 1 {
 		// Another browser's state, or none: a forged callback that would
 		// sign this browser in as someone else.
 		l.refuse(w, r, http.StatusBadRequest, "the sign-in's state does not match the one this browser started")
 		return
 	}
-	l.mu.Lock()
-	a, ok := l.attempts[state]
-	// Single use: a replayed callback finds nothing.
-	delete(l.attempts, state)
-	l.mu.Unlock()
-	if !ok || l.cfg.Now().After(a.expires) {
+	// Single use, marked before the exchange so that two replays racing
+	// cannot both get there.
+	if l.cfg.Now().After(a.expires) || !l.use(a) {
 		l.refuse(w, r, http.StatusBadRequest, "this sign-in attempt was already used or has expired")
 		return
 	}

@@ -52,7 +52,9 @@ var users = []oidctest.User{
 	{Username: "badregion", Password: "pw-3", Subject: "u-19", Claims: map[string]any{"oqim_role": "analyst", "oqim_regions": []string{"UZ-XX"}}},
 }
 
-func newSite(t *testing.T) *site {
+// newSite serves a BI sign-in against a stand-in provider; edit, if
+// given, changes the login's settings.
+func newSite(t *testing.T, edit ...func(*oidc.LoginConfig)) *site {
 	t.Helper()
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
@@ -66,7 +68,7 @@ func newSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.login, err = oidc.NewLogin(oidc.LoginConfig{Verifier: v, ClientID: "oqim-bi", ClientSecret: "s3cret", PublicURL: srv.URL,
+	cfg := oidc.LoginConfig{Verifier: v, ClientID: "oqim-bi", ClientSecret: "s3cret", PublicURL: srv.URL,
 		Prefix: "/auth/bi", Cookie: "oqim_bi_session", Landing: "/dashboard/", SessionTTL: time.Hour, Now: s.clock.Now,
 		Check: func(p httpedge.Principal) (httpedge.Principal, error) {
 			for _, r := range p.Regions {
@@ -75,8 +77,11 @@ func newSite(t *testing.T) *site {
 				}
 			}
 			return p, nil
-		}})
-	if err != nil {
+		}}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	if s.login, err = oidc.NewLogin(cfg); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := s.login.RedirectURL(), srv.URL+"/auth/bi/callback"; got != want {
@@ -303,6 +308,17 @@ func TestSignInRefuses(t *testing.T) {
 		s.refuses(c2, cb, http.StatusBadRequest, "replayed callback", "already used or has expired")
 		s.signedOut(c2, "the replaying browser is signed in")
 	})
+	t.Run("altered attempt cookie", func(t *testing.T) {
+		s := newSite(t)
+		c := browser(t)
+		cb := s.startSignIn(c, "dilnoza", "pw-1")
+		attempt := []byte(cookieOf(t, c, s.srv.URL+"/auth/bi/", "oqim_bi_session_attempt"))
+		attempt[len(attempt)/2] ^= 1
+		u, _ := url.Parse(s.srv.URL + "/auth/bi/")
+		c.Jar.SetCookies(u, []*http.Cookie{{Name: "oqim_bi_session_attempt", Value: string(attempt), Path: "/auth/bi"}})
+		s.refuses(c, cb, http.StatusBadRequest, "altered attempt cookie", "state does not match")
+		s.signedOut(c, "signed in with an altered attempt cookie")
+	})
 	t.Run("another browser's state", func(t *testing.T) {
 		// Login CSRF: the attacker signs in at the provider, stops before
 		// the callback, and makes the victim's browser open it.
@@ -407,4 +423,46 @@ func cookieOf(t *testing.T, c *http.Client, u, name string) string {
 	}
 	t.Fatalf("no cookie %s for %s", name, u)
 	return ""
+}
+
+// Anyone may start a sign-in, so an unfinished one costs the server no
+// memory and no bound: many thousands started and abandoned leave the
+// next person free to sign in.
+func TestAbandonedSignInsLockNobodyOut(t *testing.T) {
+	s := newSite(t, func(c *oidc.LoginConfig) { c.SignInLimit = httpedge.Limit{Rate: 1e6, Burst: 1e6} })
+	flood := browser(t)
+	for i := range 10_050 {
+		if resp, body := s.get(flood, s.srv.URL+"/auth/bi/login"); resp.StatusCode != http.StatusFound {
+			t.Fatalf("sign-in %d: %s %s", i, resp.Status, body)
+		}
+	}
+	c := browser(t)
+	if resp, body := s.get(c, s.startSignIn(c, "dilnoza", "pw-1")); resp.StatusCode != http.StatusFound {
+		t.Fatalf("sign-in after the flood: %s %s", resp.Status, body)
+	}
+	if status, p, body := s.me(c); status != http.StatusOK || p.ID != "u-17" {
+		t.Fatalf("after the flood: %d %+v %s", status, p, body)
+	}
+}
+
+// Starting and finishing sign-ins is limited per client address: each
+// costs a request to the provider.
+func TestSignInIsRateLimitedPerAddress(t *testing.T) {
+	s := newSite(t)
+	c := browser(t)
+	for i := range oidc.DefaultSignInLimit.Burst {
+		if resp, body := s.get(c, s.srv.URL+"/auth/bi/login"); resp.StatusCode != http.StatusFound {
+			t.Fatalf("sign-in %d: %s %s", i, resp.Status, body)
+		}
+	}
+	for _, path := range []string{"/auth/bi/login", "/auth/bi/callback?state=x&code=y"} {
+		resp, body := s.get(c, s.srv.URL+path)
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s past the limit: %s %s", path, resp.Status, body)
+		}
+	}
+	s.clock.Add(time.Minute)
+	if resp, body := s.get(c, s.srv.URL+"/auth/bi/login"); resp.StatusCode != http.StatusFound {
+		t.Errorf("a minute later: %s %s", resp.Status, body)
+	}
 }
