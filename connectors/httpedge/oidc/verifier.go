@@ -87,9 +87,10 @@ type VerifierConfig struct {
 // Verifier checks tokens signed by the provider. Discovery happens on
 // first use, not at construction, so Oqim starts while the provider is
 // briefly down; until it is reached every token is refused. Keys come
-// from the provider's JWKS through go-oidc's remote key set, which fetches
-// the set again when a token names a key id it has not seen: a provider
-// that rotates its keys needs no restart here.
+// from the provider's JWKS (see keySet), fetched again when a token names
+// a key id not held, at most every keyRefetch: a provider that rotates
+// its keys needs no restart here, and forged tokens cannot make each one
+// cost the provider a request.
 type Verifier struct {
 	cfg VerifierConfig
 
@@ -171,8 +172,16 @@ func (v *Verifier) discover(ctx context.Context) (*gooidc.Provider, *gooidc.IDTo
 		v.failedAt, v.lastErr = v.cfg.Now(), fmt.Errorf("oidc: discovery at %s: %w", v.cfg.Issuer, err)
 		return nil, nil, v.lastErr
 	}
+	var meta struct {
+		JWKS string `json:"jwks_uri"`
+	}
+	if err := p.Claims(&meta); err != nil || meta.JWKS == "" {
+		v.failedAt, v.lastErr = v.cfg.Now(), fmt.Errorf("oidc: discovery at %s names no jwks_uri", v.cfg.Issuer)
+		return nil, nil, v.lastErr
+	}
 	v.provider = p
-	v.verifier = p.VerifierContext(gooidc.ClientContext(context.Background(), v.cfg.HTTPClient), &gooidc.Config{
+	keys := newKeySet(meta.JWKS, v.cfg.HTTPClient, v.cfg.Now, v.cfg.Algorithms)
+	v.verifier = gooidc.NewVerifier(v.cfg.Issuer, keys, &gooidc.Config{
 		ClientID:             v.cfg.Audience,
 		SupportedSigningAlgs: v.cfg.Algorithms,
 		Now:                  v.cfg.Now,
