@@ -3,7 +3,6 @@ package oidc
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -139,7 +138,7 @@ func (ks *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
 		return nil, fmt.Errorf("the provider's key set at %s: %w", ks.url, err)
 	}
 	if len(set.Keys) == 0 {
-		return nil, errors.New("the provider's key set at " + ks.url + " holds no keys")
+		return nil, fmt.Errorf("the provider's key set at %s holds no keys", ks.url)
 	}
 	return set.Keys, nil
 }

@@ -196,10 +196,10 @@ func TestVerifierRefuses(t *testing.T) {
 	})
 }
 
-// TestVerifierFollowsKeyRotation: after the provider rotates to a key the
-// verifier has not seen, the first token signed with it makes the
-// verifier fetch the key set again and is accepted, without a restart.
-func TestVerifierFollowsKeyRotation(t *testing.T) {
+// verifiedOnce is a provider and an analyst verifier, on a clock the test
+// moves, that has verified one token and so holds the provider's keys.
+func verifiedOnce(t *testing.T) (*oidctest.StandInProvider, *oidc.Verifier, *clock) {
+	t.Helper()
 	p := oidctest.NewStandInProvider(t, oidctest.Options{})
 	clk := &clock{at: time.Now()}
 	v, err := oidc.NewVerifier(oidc.VerifierConfig{Issuer: p.Issuer(), Audience: "oqim-bi", Kind: httpedge.Analyst, Now: clk.Now})
@@ -209,6 +209,14 @@ func TestVerifierFollowsKeyRotation(t *testing.T) {
 	if _, err := v.Verify(context.Background(), p.Mint(analystClaims("oqim-bi"))); err != nil {
 		t.Fatal(err)
 	}
+	return p, v, clk
+}
+
+// TestVerifierFollowsKeyRotation: after the provider rotates to a key the
+// verifier has not seen, the first token signed with it makes the
+// verifier fetch the key set again and is accepted, without a restart.
+func TestVerifierFollowsKeyRotation(t *testing.T) {
+	p, v, clk := verifiedOnce(t)
 	before := p.JWKSFetches()
 	// The same key again: served from the cache.
 	if _, err := v.Verify(context.Background(), p.Mint(analystClaims("oqim-bi"))); err != nil {
@@ -239,15 +247,7 @@ func TestVerifierFollowsKeyRotation(t *testing.T) {
 // new key id, are refused and cost the provider one key set fetch per
 // refetch interval, not one each.
 func TestForgedTokensDoNotFloodTheProvider(t *testing.T) {
-	p := oidctest.NewStandInProvider(t, oidctest.Options{})
-	clk := &clock{at: time.Now()}
-	v, err := oidc.NewVerifier(oidc.VerifierConfig{Issuer: p.Issuer(), Audience: "oqim-bi", Kind: httpedge.Analyst, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Verify(context.Background(), p.Mint(analystClaims("oqim-bi"))); err != nil {
-		t.Fatal(err)
-	}
+	p, v, clk := verifiedOnce(t)
 	before := p.JWKSFetches()
 	for i := range 50 {
 		mustRefuse(t, v, p.SignWithUnpublishedKey(fmt.Sprintf("forged-%d", i), analystClaims("oqim-bi")), "forged token")
