@@ -57,7 +57,7 @@ func (ps Proxies) ClientAddr(r *http.Request) string {
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		a, err := hopAddr(hops[i])
 		if err != nil {
 			// A hop we cannot read: the proxy that appended it is the
 			// last we can vouch for.
@@ -69,6 +69,22 @@ func (ps Proxies) ClientAddr(r *http.Request) string {
 		peer = a
 	}
 	return peer.Unmap().String()
+}
+
+// hopAddr reads one X-Forwarded-For entry: an address, or an address and
+// port as some proxies write it ("203.0.113.9:41234", "[2001:db8::1]:443").
+// Read as unreadable, a hop with a port would make every client behind
+// such a proxy the proxy itself, one bucket for all.
+func hopAddr(hop string) (netip.Addr, error) {
+	hop = strings.TrimSpace(hop)
+	if a, err := netip.ParseAddr(hop); err == nil {
+		return a, nil
+	}
+	ap, err := netip.ParseAddrPort(hop)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return ap.Addr(), nil
 }
 
 // RateKey is the rate-limit bucket of the client behind r: its IPv4

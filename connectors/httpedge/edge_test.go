@@ -425,6 +425,10 @@ func TestClientAddrTrustsOnlyConfiguredProxies(t *testing.T) {
 		{proxies, "10.1.1.1:5", "198.51.100.1, 203.0.113.9", "203.0.113.9"},
 		{proxies, "10.1.1.1:5", "203.0.113.9, 10.2.2.2", "203.0.113.9"},
 		{proxies, "[::1]:5", "", "::1"},
+		// Proxies that write the client's port too.
+		{proxies, "10.1.1.1:5", "203.0.113.9:41234", "203.0.113.9"},
+		{proxies, "10.1.1.1:5", "[2001:db8::1]:443, 10.2.2.2:80", "2001:db8::1"},
+		{proxies, "10.1.1.1:5", "not-an-address", "10.1.1.1"},
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = tc.remote
