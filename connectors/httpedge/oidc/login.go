@@ -305,7 +305,16 @@ func (l *Login) callback(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: l.attemptCookie(), Value: "", Path: l.cfg.Prefix, MaxAge: -1,
 		HttpOnly: true, Secure: l.secure, SameSite: http.SameSiteLaxMode})
 	if e := q.Get("error"); e != "" {
-		l.refuse(w, r, http.StatusUnauthorized, "the identity provider refused: "+e+" "+q.Get("error_description"))
+		// Anyone can send a browser to this URL with any text in it, so
+		// the page names only a standard error code and never the
+		// description: shown on this site, it would be the attacker's
+		// words in Oqim's voice ("call this number to unlock ...").
+		l.cfg.Log.Warn("sign-in refused by the identity provider", "error", truncate(e, 64), "description", truncate(q.Get("error_description"), 256))
+		why := "the identity provider refused the sign-in"
+		if oauthErrors[e] {
+			why += " (" + e + ")"
+		}
+		l.page(w, http.StatusUnauthorized, "Sign-in failed: "+why+".")
 		return
 	}
 	state, code := q.Get("state"), q.Get("code")
@@ -482,6 +491,23 @@ func (l *Login) page(w http.ResponseWriter, status int, msg string) {
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in</title></head><body><p id="signin-error">%s</p><p><a href="%s">Try again</a> · <a href="%s">Back</a></p></body></html>`,
 		html.EscapeString(msg), html.EscapeString(l.cfg.Prefix+"/login"), html.EscapeString(l.cfg.Landing))
+}
+
+// oauthErrors are the error codes of RFC 6749 §4.1.2.1 and OpenID
+// Connect Core §3.1.2.6, the only provider errors a page repeats.
+var oauthErrors = map[string]bool{
+	"invalid_request": true, "unauthorized_client": true, "access_denied": true, "unsupported_response_type": true,
+	"invalid_scope": true, "server_error": true, "temporarily_unavailable": true, "interaction_required": true,
+	"login_required": true, "account_selection_required": true, "consent_required": true, "invalid_request_uri": true,
+	"invalid_request_object": true, "request_not_supported": true, "request_uri_not_supported": true, "registration_not_supported": true,
+}
+
+// truncate cuts s to at most n bytes for a log line.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 func random() string {

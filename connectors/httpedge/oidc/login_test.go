@@ -319,6 +319,21 @@ func TestSignInRefuses(t *testing.T) {
 		s.refuses(c, cb, http.StatusBadRequest, "altered attempt cookie", "state does not match")
 		s.signedOut(c, "signed in with an altered attempt cookie")
 	})
+	t.Run("provider error with an attacker's text", func(t *testing.T) {
+		// A link anyone can craft: the page must not repeat its words.
+		s := newSite(t)
+		c := browser(t)
+		for _, q := range []string{
+			"error=access_denied&error_description=Your+account+is+locked.+Call+%2B998-90-000-00-00+to+unlock",
+			"error=Your+account+is+locked.+Call+%2B998-90-000-00-00+to+unlock",
+		} {
+			resp, body := s.get(c, s.srv.URL+"/auth/bi/callback?"+q)
+			if resp.StatusCode != http.StatusUnauthorized || strings.Contains(body, "locked") || strings.Contains(body, "998") || !strings.Contains(body, "refused the sign-in") {
+				t.Errorf("callback?%s: %s %s", q, resp.Status, body)
+			}
+		}
+		s.signedOut(c, "signed in by a provider error")
+	})
 	t.Run("another browser's state", func(t *testing.T) {
 		// Login CSRF: the attacker signs in at the provider, stops before
 		// the callback, and makes the victim's browser open it.
