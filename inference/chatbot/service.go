@@ -600,39 +600,18 @@ func (s *Service) postHandoff(w http.ResponseWriter, r *http.Request) {
 	httpedge.WriteJSON(w, http.StatusOK, reply)
 }
 
-// sse writes Server-Sent Events.
-type sse struct {
-	w http.ResponseWriter
-	f http.Flusher
-}
+// sse writes the answer's events.
+type sse struct{ *httpedge.EventStream }
 
 func newSSE(w http.ResponseWriter) (*sse, error) {
-	f, ok := w.(http.Flusher)
-	if !ok {
-		return nil, errors.New("streaming is not supported by this connection")
+	es, err := httpedge.NewEventStream(w, 0)
+	if err != nil {
+		return nil, err
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no") // nginx would otherwise hold the stream
-	w.WriteHeader(http.StatusOK)
-	f.Flush()
-	return &sse{w: w, f: f}, nil
+	return &sse{es}, nil
 }
 
-// event writes one event; JSON data has no raw newlines, so one data line
-// carries it.
-func (s *sse) event(name string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	if _, err := fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", name, b); err != nil {
-		return err
-	}
-	s.f.Flush()
-	return nil
-}
+func (s *sse) event(name string, v any) error { return s.Send(name, "", v) }
 
 func (s *sse) meta(m Message) error { return s.event("meta", m) }
 

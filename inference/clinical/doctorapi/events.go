@@ -1,7 +1,6 @@
 package doctorapi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -40,20 +39,15 @@ func (h *Handler) streamTranscription(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		httpedge.WriteError(w, http.StatusInternalServerError, httpedge.Error{Detail: "streaming is not supported by this server"})
-		return
-	}
 	next := 0
 	if last, err := strconv.Atoi(r.Header.Get("Last-Event-ID")); err == nil && last >= 0 {
 		next = last + 1
 	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	flusher.Flush()
+	stream, err := httpedge.NewEventStream(w, 0)
+	if err != nil {
+		httpedge.WriteError(w, http.StatusInternalServerError, httpedge.Error{Detail: err.Error()})
+		return
+	}
 
 	// Subscribed before the first read, so what is stored in between
 	// comes from the watcher; segments seen twice are skipped by number.
@@ -67,15 +61,7 @@ func (h *Handler) streamTranscription(w http.ResponseWriter, r *http.Request) {
 	defer alive.Stop()
 	lastStatus, lastWrite := "", time.Now()
 	send := func(event, id string, v any) bool {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return false
-		}
-		if id != "" {
-			fmt.Fprintf(w, "id: %s\n", id)
-		}
-		_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
-		flusher.Flush()
+		err := stream.Send(event, id, v)
 		lastWrite = time.Now()
 		return err == nil
 	}
@@ -138,10 +124,9 @@ func (h *Handler) streamTranscription(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-alive.C:
 			if time.Since(lastWrite) >= keepAlive {
-				if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				if stream.KeepAlive() != nil {
 					return
 				}
-				flusher.Flush()
 				lastWrite = time.Now()
 			}
 		case <-sub.wake:
