@@ -46,6 +46,22 @@ var operatorRequest = regexp.MustCompile(`\b(operator|operatorga|operatorni|oper
 // Latin.
 var injection = regexp.MustCompile(`\b(ignore (all |the |your )?(previous|prior|above)|disregard (all |the |your )?(previous|prior|above)|forget (all |your |the )?(rules|instructions)|system prompt|you are now|developer mode|jailbreak|ignoriruy|zabud (vse|pravila)|sistemnyy prompt|sistemniy prompt|oldingi (korsatmalarni|kursatmalarni|buyruklarni)|korsatmalarni unut)\b`)
 
+// opinionAsk and politics together are a request for the bot's own view
+// on politics (whom to vote for, which president was best), which a
+// state service must not give: it is refused as off-topic, even though
+// "election" or "government" would otherwise make it a question for an
+// operator. Either alone is ordinary ("which polling station do I vote
+// at", "do you think I need a permit"). Lower case, both scripts.
+var (
+	opinionAsk = regexp.MustCompile(`(your (honest |personal |own |real )?(opinion|view|views)|what do you think|do you think|in your view|who should i vote|do you support|who was the best|who is the best|как ты считаешь|как вы считаете|тво[её] мнение|ваше мнение|что ты думаешь|что вы думаете|за кого голосовать|кто был лучшим|кто лучше|sen(ing)?cha|sizningcha|sence|fikring|fikringiz|fikringni|fikringizni|nima deb o.ylaysan|kimga ovoz|сенингча|сизнингча|сенча|фикринг|фикрингиз|фикрингни|кимга овоз)`)
+	politics   = regexp.MustCompile(`(vote|voting|election|president|government|party|parties|candidate|politic|minister|parliament|opposition|выбор|голос|президент|правительств|власт|парти|кандидат|политик|оппозиц|парламент|министр|saylov|ovoz|prezident|hukumat|xukumat|partiya|nomzod|siyosat|siyosiy|deputat|vazir|сайлов|овоз|ҳукумат|хукумат|партия|номзод|сиёсат|сиёсий|депутат|вазир)`)
+)
+
+func politicalOpinion(text string) bool {
+	t := strings.ToLower(text)
+	return opinionAsk.MatchString(t) && politics.MatchString(t)
+}
+
 func foldForIntent(text string) string {
 	s := strings.ToLower(uztranslit.ToLatin(text))
 	return strings.Map(func(r rune) rune {
@@ -137,6 +153,9 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	}
 	if isGreeting(text) {
 		return decision{kind: KindGreeting, outcome: Unanswered}, nil
+	}
+	if politicalOpinion(text) {
+		return decision{kind: KindOffTopic, outcome: Unanswered}, nil
 	}
 	res, err := b.search.Search(ctx, text, 3)
 	if err != nil {

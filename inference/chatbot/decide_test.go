@@ -77,3 +77,32 @@ func TestEverydayWordsForTheStateAreHandedOff(t *testing.T) {
 		}
 	}
 }
+
+// The bot gives no view on politics, in any language, however the
+// question is put; questions about voting as a service are not refused.
+func TestPoliticalOpinionIsRefused(t *testing.T) {
+	ix, err := retrieval.NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := NewBot(ix, Thresholds{})
+	for q, refuse := range map[string]bool{
+		"which party do you support in the parliament election?":                true,
+		"What do you think of the government's new tax policy?":                 true,
+		"За кого голосовать на выборах президента? Ваше мнение":                 true,
+		"Как вы считаете, правительство хорошо работает?":                       true,
+		"sizningcha qaysi partiya yaxshi, saylovda kimga ovoz beray":            true,
+		"Сизнингча ҳукумат тўғри қиляптими?":                                    true,
+		"how do I find out which polling station I vote at":                     false,
+		"do you think I need a permit to build a garage":                        false,
+		"prezident farmoni bo'yicha yoshlar daftari subsidiyasi qanday olinadi": false,
+	} {
+		d, err := bot.Decide(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (d.Kind == KindOffTopic) != refuse {
+			t.Errorf("%q: %s (%s); refuse %v", q, d.Kind, d.Reason, refuse)
+		}
+	}
+}
