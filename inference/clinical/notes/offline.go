@@ -555,12 +555,32 @@ func (o *Offline) cueIn(text string, sec Section, toks []token, from, to int) bo
 		}
 		switch {
 		case sec == Plan && i > from && toks[i-1].norm == "po" && strings.HasPrefix(toks[i].norm, "napravl"):
+		case sec == Plan && referredBy(toks, i, to):
+		case sec == History && accompanied(toks, i, to):
 		case sec == History && strings.HasPrefix(toks[i].norm, "allergi") && i+1 < to && o.diseaseAt(text, toks, i+1, to):
 		default:
 			return true
 		}
 	}
 	return false
+}
+
+// referredBy reports "направлен(а) стоматологом": who sent the patient,
+// told on arrival, not a referral this visit makes ("направлена на
+// консультацию", "к эндокринологу"). The sender stands in the
+// instrumental case, which ends in -ом, -ем or -ой.
+func referredBy(toks []token, i, to int) bool {
+	if !strings.HasPrefix(toks[i].norm, "napravl") || i+1 >= to || toks[i+1].kind != wordTok {
+		return false
+	}
+	next := toks[i+1].norm
+	return len(next) > 3 && (strings.HasSuffix(next, "om") || strings.HasSuffix(next, "em") || strings.HasSuffix(next, "oy"))
+}
+
+// accompanied reports "onasi bilan keldi": the mother who brought the
+// child, not the family's history.
+func accompanied(toks []token, i, to int) bool {
+	return (toks[i].norm == "onasi" || toks[i].norm == "otasi") && i+1 < to && toks[i+1].norm == "bilan"
 }
 
 // cuePriority orders sections when a sentence has cues of several.

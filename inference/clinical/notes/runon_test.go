@@ -577,3 +577,17 @@ func TestUzbekDiagnosisPhrases(t *testing.T) {
 		t.Errorf("assessment %q runs on past the suspicion word", got)
 	}
 }
+
+// Who sent or brought the patient is said on arrival: it opens neither
+// the plan ("направлена на консультацию" would) nor the family history
+// ("onasida diabet" would), so the complaints that follow are the
+// complaints.
+func TestArrivalIsNotPlanOrFamilyHistory(t *testing.T) {
+	checkSections(t, []sectionCase{
+		{"Направлена терапевтом. Третий день боль в горле, трудно глотать. При осмотре зев гиперемирован.", Complaints, "трудно глотать"},
+		{"Направлена терапевтом. Третий день боль в горле, трудно глотать. При осмотре зев гиперемирован.", Objective, "зев гиперемирован"},
+		{"Боль в горле. При осмотре зев гиперемирован. Направлена на консультацию к ЛОР-врачу.", Plan, "консультацию к ЛОР"},
+		{"5 yoshli o'g'il bola otasi bilan keldi. Uch kundan beri quloqda og'riq, uyqusi buzilgan. Ko'rikda nog'ora parda qizargan.", Complaints, "uyqusi buzilgan"},
+		{"Onasida qandli diabet. Ko'rikda teri qoplami toza.", History, "qandli diabet"},
+	})
+}
