@@ -247,6 +247,9 @@ var diagnosisModifiers = []string{
 	"опоясывающ", "эпидемическ", "epidemik", "герпетическ", "gerpetik", "паратонзилляр", "генерализован", "generalizatsiya",
 	// the first word of a disease's name: "qandli diabet", "сахарный диабет"
 	"qandli", "сахарн", "гипертоническ", "gipertonik", "ishemik",
+	// where, what kind and how severe, in Russian and as Uzbek borrows them
+	"артериал", "arterial", "lumbosakral", "пояснично-крестц", "гестацион", "gestatsion", "умерен", "o'rtacha",
+	"депрессив", "depressiv", "тревожн", "медиальн", "латеральн", "закрыт", "открыт", "yopiq", "ochiq",
 }
 
 // findingNames before a disease make it what a finding says of it

@@ -414,7 +414,7 @@ func (o *Offline) historyOpensAt(text string, toks []token, sp *spans, from, i i
 	case longestMatch(o.historyOpeners, toks, i) > 0:
 		at = i
 	case o.diseaseAt(text, toks, i, len(toks)) && o.heldFor(toks, i+1):
-		at = o.diagnosisFrom(toks, from, i)
+		at = o.diagnosisFrom(text, toks, from, i)
 	default:
 		return -1
 	}
@@ -873,7 +873,7 @@ func (o *Offline) splitAfterFindings(text string, toks []token, drugs []drugHit,
 		if o.vitals(toks, k+1, s.to, &v); v != (Vitals{}) || containsPhrase(o.cues[Objective], toks, k+1, s.to) {
 			continue // the findings go on
 		}
-		d := o.diagnosisFrom(toks, s.from, k)
+		d := o.diagnosisFrom(text, toks, s.from, k)
 		end := s.to
 		if p := o.orderAt(toks, k+1, s.to); p >= 0 {
 			end = p
@@ -946,7 +946,7 @@ func (o *Offline) diagnosisStart(text string, toks []token, from, verb int) int 
 	}
 	for k := lo; k < verb; k++ {
 		if o.diseaseAt(text, toks, k, verb) {
-			return o.diagnosisFrom(toks, lo, k)
+			return o.diagnosisFrom(text, toks, lo, k)
 		}
 	}
 	return from
@@ -958,8 +958,9 @@ const maxModifiers = 3
 // diagnosisFrom returns where the diagnosis whose disease word is toks[k]
 // begins, not before from: with the words that qualify it ("острая
 // неспецифическая", "o'tkir chap tomonlama") and the noun an Uzbek
-// possessive ties to it ("bo'lmachalar fibrillyatsiyasi").
-func (o *Offline) diagnosisFrom(toks []token, from, k int) int {
+// possessive ties to it ("bo'lmachalar fibrillyatsiyasi"), and a Russian
+// adjective that agrees with it ("язвенная болезнь").
+func (o *Offline) diagnosisFrom(text string, toks []token, from, k int) int {
 	d := k
 	if k > from && toks[k-1].kind == wordTok && uzbekPossessive(toks[k].norm) {
 		d = k - 1 // "yurak yetishmovchiligi", "buyrak sanchig'i"
@@ -969,6 +970,8 @@ func (o *Offline) diagnosisFrom(toks []token, from, k int) int {
 		switch {
 		case hasAnyPrefix(w, o.modifiers...) || uzbekQualifier(w):
 			d--
+		case d == k && russianAgrees(text[toks[d-1].start:toks[d-1].end], text[toks[k].start:toks[k].end]):
+			d--
 		case d < k && hasAnyPrefix(toks[d].norm, o.sides...) && isOneOf(w, "chap", "o'ng", "ikki", "bir"):
 			d-- // "chap tomonlama"
 		default:
@@ -976,6 +979,31 @@ func (o *Offline) diagnosisFrom(toks []token, from, k int) int {
 		}
 	}
 	return d
+}
+
+// russianAgrees reports a Russian adjective in the nominative whose
+// ending agrees with the noun after it: "язвенная болезнь", "острый
+// бронхит", "укушенные раны". In run-on dictation the adjective before a
+// disease may end the findings instead ("симптом положительный язвенная
+// болезнь"); it would not agree with the disease, or is not next to it.
+func russianAgrees(adj, noun string) bool {
+	a, n := []rune(strings.ToLower(adj)), []rune(strings.ToLower(noun))
+	if len(a) < 5 || len(n) < 3 || !(a[0] >= 'а' && a[0] <= 'я' || a[0] == 'ё') {
+		return false
+	}
+	end := string(a[len(a)-2:])
+	last := n[len(n)-1]
+	switch end {
+	case "ая", "яя":
+		return last == 'а' || last == 'я' || last == 'ь'
+	case "ый", "ий", "ой":
+		return !strings.ContainsRune("аяоеиыь", last) || last == 'ь'
+	case "ое", "ее":
+		return last == 'о' || last == 'е'
+	case "ые", "ие":
+		return last == 'ы' || last == 'и'
+	}
+	return false
 }
 
 // suspicionReach is how many tokens after a disease word an Uzbek

@@ -46,6 +46,9 @@ var diseaseWords = []string{
 	// have names of their own
 	"otit", "rinit", "ринит", "suvchechak", "ветрян", "qizamiq", "корь", "кори", "qizilcha", "краснух", "скарлатин",
 	"koklyush", "коклюш",
+	// an episode of a mental disorder, an injury named as such,
+	// shingles in Uzbek ("белбоғсимон темиратки")
+	"эпизод", "epizod", "повреждени", "povrejdeni", "разрыв", "razriv", "temiratki",
 	// Uzbek names of their own: colic ("buyrak sanchig'i", not the
 	// adjective "sanchiqli"), pulmonary tuberculosis ("o'pka sili")
 	"sanchig'i", "o'pka sili", "glaukoma", "глауком",

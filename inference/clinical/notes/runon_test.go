@@ -591,3 +591,24 @@ func TestArrivalIsNotPlanOrFamilyHistory(t *testing.T) {
 		{"Onasida qandli diabet. Ko'rikda teri qoplami toza.", History, "qandli diabet"},
 	})
 }
+
+// A diagnosis said straight after the findings keeps its qualifiers: a
+// Russian adjective that agrees with the disease (not the finding's
+// adjective before it), and the qualifiers Uzbek borrows ("arterial").
+// Shingles, an episode of a mental disorder and an injury are diseases.
+func TestDiagnosisQualifiersAndNames(t *testing.T) {
+	checkSections(t, []sectionCase{
+		{"боли в правом подреберье после жирного при осмотре живот мягкий давление 125 на 80 симптом Ортнера отрицательный желчнокаменная болезнь урсодезоксихолевая кислота 500 мг на ночь",
+			Assessment, "желчнокаменная болезнь"},
+		{"ko'rikda qon bosimi 165 ga 100 puls 80 arterial gipertenziya ikkinchi daraja lozartan 50 mg ertalab",
+			Assessment, "arterial gipertenziya"},
+		{"ko'rikda harorat 37,4 qovurg'alar bo'ylab pufakchalar temiratki asiklovir 800 mg kuniga 5 marta 7 kun",
+			Assessment, "temiratki"},
+		{"плохое настроение два месяца при осмотре гипомимия пульс 76 депрессивный эпизод средней тяжести флуоксетин 20 мг утром",
+			Assessment, "депрессивный эпизод"},
+	})
+	n := structure(t, "боли в правом подреберье после жирного при осмотре живот мягкий давление 125 на 80 симптом Ортнера отрицательный желчнокаменная болезнь урсодезоксихолевая кислота 500 мг на ночь")
+	if a := n.Sections.Get(Assessment); strings.Contains(a, "отрицательный") {
+		t.Errorf("assessment %q holds the finding's adjective", a)
+	}
+}
