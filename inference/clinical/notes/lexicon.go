@@ -126,10 +126,12 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 	"yordam bermadi", "не помог", "allergi", "аллерги", "непереносим", "bergan", "берган", "olgan", "олган", "tomizib yurg", "tomizib yurib", "surtib yurg",
 	// stopped, by the doctor or the patient, in any form ("отменён",
 	// "to'xtatgan"); the orders to stop are stopVerbs
-	"отмен", "bekor qil", "to'xtat",
+	"отмен", "прекрат", "прекращ", "bekor qil", "to'xtat",
 	// taken now or before, by the patient: history, not this plan
 	"ichadi", "ichyapti", "tomizgan", "tomizdi", "surtgan", "получал", "получала", "закончил", "помогал",
 	"помогает", "yordam bergan", "в прошлом", "o'tgan yili",
+	// dripped, sprayed or rubbed in by the patient
+	"капал", "закапывал", "брызгал", "мазал", "пользовал",
 	"лечил", "davolangan", "yordam bermagan", "samara bermagan", "naf bermagan", "не помогло", "не помогал",
 	// a reaction the drug caused: "на амоксициллин была крапивница"
 	"была крапивница", "была сыпь", "была реакция", "реакция на", "был отёк", "был отек",
@@ -137,7 +139,7 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 
 // stopVerbs near a drug order it stopped or kept from the patient: not
 // prescribed, but an order of the plan ("Нафтизинни тўхтатиш.").
-var stopVerbs = []string{"не назнач", "не принимать", "отменить", "отмена", "bekor qilish", "bekor qilinsin",
+var stopVerbs = []string{"не назнач", "не принимать", "отменить", "отмена", "прекратить", "bekor qilish", "bekor qilinsin",
 	"to'xtatish", "to'xtating", "to'xtatilsin", "ichmasin", "qabul qilmasin"}
 
 // agoWords date what a sentence tells before this visit ("месяц
@@ -189,7 +191,9 @@ var otherOrders = []string{"больничн", "листок нетрудосп�
 // few words ("НПВС (диклофенак, ибупрофен) нельзя"), so that "метронидазол
 // ... 7 дней, алкоголь нельзя" stays a prescription.
 var prohibitions = []string{"mumkin emas", "bermaslik", "ishlatmaslik", "ichmaslik", "не вводить", "не давать",
-	"нельзя", "противопоказан", "qarshi ko'rsatma", "избегать"}
+	"нельзя", "противопоказан", "qarshi ko'rsatma", "избегать",
+	// not needed, or not to be used
+	"kerak emas", "shart emas", "не нужн", "не требуется", "не показан", "ishlatilmasin", "berilmasin"}
 
 // vitalKeys introduce a vital sign. The number comes within a few words.
 var vitalKeys = map[string][]string{

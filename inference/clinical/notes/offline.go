@@ -1609,12 +1609,12 @@ func timeOfDay(toks []token, i int) string {
 		prev = toks[i-1].norm
 	}
 	switch {
-	case hasAnyPrefix(w, "utrom", "ertalab", "morning"):
-		return "morning"
+	case hasAnyPrefix(w, "utrom", "ertalab", "morning", "nonushta", "zavtrak", "breakfast"):
+		return "morning" // with or after breakfast too
 	case w == "dnyom" || w == "obed" && isOneOf(prev, "v", "posle", "pered") ||
 		hasAnyPrefix(w, "tushlik", "peshin", "kunduzi", "midday", "lunch") || w == "noon":
 		return "midday"
-	case hasAnyPrefix(w, "vecher", "kechqurun", "kechki", "evening"):
+	case hasAnyPrefix(w, "vecher", "kechqurun", "kechki", "evening", "ujin", "dinner", "supper"):
 		return "evening"
 	case hasAnyPrefix(w, "kechasi", "uxlash", "bedtime"), w == "night" && isOneOf(prev, "at", "the"),
 		w == "noch" && prev == "na", w == "snom" && prev == "pered", w == "sna" && isOneOf(prev, "do", "pered"):

@@ -70,6 +70,17 @@ func TestOfflineMedications(t *testing.T) {
 		{"Назначено: ибупрофен 400 мг каждые 8 часов, лоперамид не назначать.", []Medication{{Name: "ibuprofen", DoseValue: 400, DoseUnit: "mg", TimesPerDay: 3}}},
 		// Taken before, not prescribed.
 		{"Анамнез: принимал парацетамол 500 мг.", nil},
+		// Uzbek Cyrillic "фолат кислотаси"; a brand of silver sulfadiazine.
+		{"Даволаш: Фолат кислотаси 5 мг кунига 1 марта 1 ой.", []Medication{{Name: "folic acid", DoseValue: 5, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 30}}},
+		{"Тавсия: Сульфаргин малҳами кунига 2 марта.", []Medication{{Name: "silver sulfadiazine", TimesPerDay: 2, Route: "topical"}}},
+		// With breakfast or dinner is a time of day: once a day.
+		{"Reja: Diabeton MV 30 mg nonushta paytida.", []Medication{{Name: "gliclazide", DoseValue: 30, DoseUnit: "mg", TimesPerDay: 1}}},
+		{"Назначено: аторвастатин 20 мг за ужином.", []Medication{{Name: "atorvastatin", DoseValue: 20, DoseUnit: "mg", TimesPerDay: 1}}},
+		// Not needed, stopped, or dripped by the patient before: none of
+		// them is prescribed.
+		{"Reja: antirabik emlash hozircha shart emas, ibuprofen 200 mg kuniga 3 marta 3 kun.", []Medication{{Name: "ibuprofen", DoseValue: 200, DoseUnit: "mg", TimesPerDay: 3, DurationDays: 3}}},
+		{"План: Називин прекратить. Цетиризин 10 мг на ночь 10 дней.", []Medication{{Name: "cetirizine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 10}}},
+		{"Заложенность в ухе. Капал Отипакс по 3 капли неделю. Осмотр через 3 дня.", nil},
 	} {
 		got := structure(t, c.text).Medications
 		for i := range got {
