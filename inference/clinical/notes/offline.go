@@ -1521,16 +1521,29 @@ func isDayWord(w string) bool {
 
 // setDuration records a course length unless the number is a follow-up
 // interval ("через 5 дней", "3 kundan keyin").
+// sameDrugNext reports the drug of m named again at toks[i]: "meloksikam
+// ... uch kun keyin meloksikam ... yetti kun" is three days of the first
+// course, then a second one.
+func sameDrugNext(toks []token, i int, m *Medication) bool {
+	if i >= len(toks) || toks[i].kind != wordTok || m.Source == "" {
+		return false
+	}
+	src := tokenize(m.Source)
+	return len(src) > 0 && src[0].norm == toks[i].norm
+}
+
 func (o *Offline) setDuration(toks []token, i, to int, days float64, m *Medication) {
 	if m.DurationDays != 0 || !isWhole(days) || days < 1 || days > 365 {
 		return
 	}
 	if i > 0 && isOneOf(toks[i-1].norm, "cherez", "posle", "keyin") &&
-		!(i > 1 && hasAnyPrefix(toks[i-2].norm, "ovqat", "yed", "edi")) { // "ovqatdan keyin 3 kun": after meals, for 3 days
+		!(i > 1 && hasAnyPrefix(toks[i-2].norm, "ovqat", "yed", "edi", "nonushta", "tushlik", "zavtrak", "obed", "ujin")) {
+		// "ovqatdan keyin 3 kun", "после завтрака 10 дней": after a meal,
+		// for so long
 		return
 	}
-	if i+2 < to && isOneOf(toks[i+2].norm, "keyin", "so'ng", "dan") {
-		return
+	if i+2 < to && isOneOf(toks[i+2].norm, "keyin", "so'ng", "dan") && !sameDrugNext(toks, i+3, m) {
+		return // "3 kundan keyin qayta ko'rik": a follow-up, not a course
 	}
 	// An interval ("каждые 3 дня", "har 3 kunda") or the last day of a
 	// schedule ("по схеме 0-3-7-14-28") is not how long the course lasts.

@@ -81,6 +81,14 @@ func TestOfflineMedications(t *testing.T) {
 		{"Reja: antirabik emlash hozircha shart emas, ibuprofen 200 mg kuniga 3 marta 3 kun.", []Medication{{Name: "ibuprofen", DoseValue: 200, DoseUnit: "mg", TimesPerDay: 3, DurationDays: 3}}},
 		{"План: Називин прекратить. Цетиризин 10 мг на ночь 10 дней.", []Medication{{Name: "cetirizine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 10}}},
 		{"Заложенность в ухе. Капал Отипакс по 3 капли неделю. Осмотр через 3 дня.", nil},
+		// "on" is oʻn (ten) before a dose unit too; after breakfast, for
+		// six months; the same drug again after "keyin" is a second course.
+		{"Reja: amlodipin on mg ertalab.", []Medication{{Name: "amlodipine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1}}},
+		{"Тавсия: сертралин 50 мг эрталаб нонуштадан кейин олти ой.", []Medication{{Name: "sertraline", DoseValue: 50, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 180}}},
+		{"Reja: deksametazon 4 mg kuniga 1 marta ikki kun keyin deksametazon 2 mg kuniga 1 marta uch kun.", []Medication{
+			{Name: "dexamethasone", DoseValue: 4, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 2},
+			{Name: "dexamethasone", DoseValue: 2, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 3}}},
+		{"Назначено: Аркоксиа 60 мг 1 раз в день 5 дней.", []Medication{{Name: "etoricoxib", DoseValue: 60, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 5}}},
 	} {
 		got := structure(t, c.text).Medications
 		for i := range got {

@@ -129,8 +129,10 @@ var numberWords = map[string]float64{
 }
 
 // uzbekCountedUnits begin the Uzbek words a number counts in a note:
-// days, weeks, months, years, times, hours, minutes, doses.
-var uzbekCountedUnits = []string{"kun", "hafta", "oy", "yil", "yosh", "marta", "mahal", "soat", "daqiqa", "minut", "tabletka", "tomchi", "kapsula"}
+// days, weeks, months, years, times, hours, minutes, doses and their
+// units ("on mg").
+var uzbekCountedUnits = []string{"kun", "hafta", "oy", "yil", "yosh", "marta", "mahal", "soat", "daqiqa", "minut", "tabletka", "tomchi", "kapsula",
+	"mg", "ml", "mkg", "gramm"}
 
 // decimalWords join a whole and a fractional part said aloud: "тридцать
 // семь и восемь", "o'ttiz yetti butun sakkiz", "37 запятая 8".
