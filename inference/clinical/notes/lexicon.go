@@ -142,6 +142,21 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 var stopVerbs = []string{"не назнач", "не принимать", "отменить", "отмена", "прекратить", "bekor qilish", "bekor qilinsin",
 	"to'xtatish", "to'xtating", "to'xtatilsin", "ichmasin", "qabul qilmasin"}
 
+// onsetCues are the history cues that only date when the illness began
+// ("3 дня назад", "2 soat oldin"); a sentence with no other history cue
+// that tells symptoms is the complaints (see complaintsFirst).
+var onsetCues = []string{"дней назад", "kun oldin", "недел назад", "месяц назад", "soat oldin", "hafta oldin", "oy oldin"}
+
+// symptomWords name what a patient feels, as prefixes of normalised
+// words: pain, fever, cough, nausea, vomiting, weakness, dizziness, itch,
+// rash, swelling, breathlessness, a blocked or running nose.
+var symptomWords = []string{
+	"боль", "боли", "болит", "болят", "og'riq", "og'ri", "ogriq", "ogri", "isitma", "температур", "harorat",
+	"кашель", "кашля", "yo'tal", "yotal", "тошнот", "ko'ngil ayn", "kongil ayn", "рвот", "qus", "слабост", "holsiz",
+	"головокруж", "bosh aylan", "зуд", "qichi", "сыпь", "toshma", "отёк", "отек", "shish", "одышк", "hansira",
+	"nafas qis", "насморк", "заложенн", "burun biti", "tumov", "санчиқ", "sanchiq", "ачиш", "achish",
+}
+
 // agoWords date what a sentence tells before this visit ("месяц
 // назад", "3 oy oldin"); "oldin" alone is also "before" of the plan
 // ("ovqatdan oldin").

@@ -21,6 +21,8 @@ type Offline struct {
 	historyVerbs []phrase // historyVerbs and stopVerbs: the drug is not prescribed
 	stopVerbs    []phrase
 	agoWords     []phrase
+	onsetCues    []phrase
+	symptoms     []phrase
 	vitalKeys    map[string][]phrase
 	vitalSkip    wordSet
 	bpSeparators wordSet
@@ -89,6 +91,8 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		historyVerbs: compilePhrases(append(append([]string(nil), historyVerbs...), stopVerbs...)),
 		stopVerbs:    compilePhrases(stopVerbs),
 		agoWords:     compilePhrases(agoWords),
+		onsetCues:    compilePhrases(onsetCues),
+		symptoms:     compilePhrases(symptomWords),
 		vitalKeys:    map[string][]phrase{},
 		vitalSkip:    compileWords(vitalSkip),
 		bpSeparators: compileWords(bpSeparators),
@@ -190,6 +194,7 @@ func (o *Offline) structure(text string) *Note {
 		}
 		diagnosed = diagnosed || exam >= 0 && i > exam && s.own == Assessment
 	}
+	o.complaintsFirst(text, toks, drugs, sents, exam)
 	var cur Section
 	planned := false // a sentence opened the plan by its heading or words
 	var parts [len(sectionOrder)][]string
@@ -250,6 +255,46 @@ func (o *Offline) structure(text string) *Note {
 }
 
 var sectionOrder = [...]Section{Complaints, History, Objective, Assessment, Plan}
+
+// complaintsFirst makes the complaints of a note that begins, without a
+// heading, with what the patient feels and when it began ("36 ёшли
+// эркак, 3 соат олдин ... санчиқсимон оғриқ бошланган, чов соҳасига
+// тарқалади"): the date alone made that sentence the history. Only the
+// first such sentence before the examination, and only when no sentence
+// before it is the complaints or a history of its own.
+func (o *Offline) complaintsFirst(text string, toks []token, drugs []drugHit, sents []sentence, exam int) {
+	for i := range sents {
+		s := &sents[i]
+		if exam >= 0 && i >= exam || s.own == Complaints {
+			return
+		}
+		symptoms := containsPhrase(o.symptoms, toks, s.from, s.to)
+		switch {
+		case s.own == "" && !symptoms:
+			continue // who the patient is
+		case s.own == History && s.content == s.from && symptoms && o.onsetOnly(toks, drugs, s.from, s.to):
+			s.own = Complaints
+		}
+		return
+	}
+}
+
+// onsetOnly reports a sentence whose only history cues date the illness:
+// no earlier illness, drug, allergy or event it followed.
+func (o *Offline) onsetOnly(toks []token, drugs []drugHit, from, to int) bool {
+	if onsetAfterEvent(toks, from, to) || containsPhrase(o.historyVerbs, toks, from, to) {
+		return false
+	}
+	for i := from; i < to; i++ {
+		if drugs[i].n > 0 {
+			return false
+		}
+		if n := longestMatch(o.cues[History], toks, i); n > 0 && longestMatch(o.onsetCues, toks, i) == 0 {
+			return false
+		}
+	}
+	return true
+}
 
 func sectionIndex(s Section) int {
 	for i, x := range sectionOrder {

@@ -612,3 +612,14 @@ func TestDiagnosisQualifiersAndNames(t *testing.T) {
 		t.Errorf("assessment %q holds the finding's adjective", a)
 	}
 }
+
+// A note that opens, without a heading, with what the patient feels and
+// when it began has complaints, though the date is a history word; an
+// event it followed, or a drug taken, keeps it the history.
+func TestSymptomsWithTheirOnsetAreComplaints(t *testing.T) {
+	checkSections(t, []sectionCase{
+		{"Мужчина 50 лет. 2 дня назад появились сильная боль в горле и слабость. При осмотре зев гиперемирован.", Complaints, "боль в горле"},
+		{"40 yoshli ayol, 3 soat oldin to'satdan qorinda kuchli og'riq boshlangan, ko'ngil aynishi bor. Ko'rikda qorin yumshoq.", Complaints, "kuchli og'riq"},
+		{"Мужчина 50 лет. 2 дня назад принимал ибупрофен от боли в спине. При осмотре кожа чистая.", History, "ибупрофен"},
+	})
+}
