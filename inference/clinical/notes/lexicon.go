@@ -56,7 +56,7 @@ var headingTails = []string{
 // cues classify a sentence that has no heading: a transcript or a note
 // dictated without headings, or a new topic inside a section.
 var cues = map[Section][]string{
-	Complaints: {"bezovta", "беспокоит", "беспокоят", "жалуется", "жалобы на", "жалобами на", "shikoyat", "og'riyapti", "og'riydi"},
+	Complaints: {"bezovta", "беспокоит", "беспокоят", "жалуется", "жалобы на", "shikoyat", "og'riyapti", "og'riydi"},
 	History: {"болеет", "заболел", "kasal bo'l", "beri kasal", "kasallan", "в анамнезе", "anamnezida", "перенес", "перенёс",
 		"o'tkazgan", "allergi", "аллерги", "страдает", "ichgan", "ichdi", "принимал", "принимает", "qabul qilgan",
 		"qabul qiladi", "ichib yuradi", "дней назад", "kun oldin", "с детства", "yildan beri",
@@ -77,10 +77,7 @@ var cues = map[Section][]string{
 		"менструац", "месячные", "hayz", "беременност", "homiladorlik", "роды", "tug'ruq", "abort", "выкидыш",
 		"операци", "operatsiya", "травм",
 		// what the patient ties the illness to, what came before it
-		"связывает", "bog'laydi", "bog'lashadi", "до этого", "bundan oldin",
-		// what happened at home before the visit ("дома температура до
-		// 38", "uyda harorat 39 gacha")
-		"дома", "uyda"},
+		"связывает", "bog'laydi", "bog'lashadi", "до этого", "bundan oldin"},
 	Objective: {"состояние", "ahvoli", "тоны сердца", "yurak tonlari", "в легких", "в лёгких", "o'pkada",
 		"o'pkalarda", "аускульт", "auskultatsiya", "зев", "tomoq qizar", "живот мягкий", "qorin yumshoq",
 		"пальпац", "paypaslan", "кожные покровы", "teri qoplami", "дыхание везикулярное",

@@ -623,14 +623,3 @@ func TestSymptomsWithTheirOnsetAreComplaints(t *testing.T) {
 		{"Мужчина 50 лет. 2 дня назад принимал ибупрофен от боли в спине. При осмотре кожа чистая.", History, "ибупрофен"},
 	})
 }
-
-// What happened at home before the visit is the history ("дома
-// температура до 38"), unless the sentence says it is a complaint
-// ("обратилась с жалобами на ...").
-func TestAtHomeIsHistory(t *testing.T) {
-	checkSections(t, []sectionCase{
-		{"Мужчина 40 лет, 5 дней кашель и насморк. Дома температура до 38,5. При осмотре зев гиперемирован.", History, "Дома температура до 38,5"},
-		{"Bemor 30 yosh, 4 kundan beri yo'tal. Uyda harorat 38 gacha ko'tarilgan. Ko'rikda o'pkada xirillash yo'q.", History, "Uyda harorat"},
-		{"пациент обратился с жалобами на боль в пояснице дома давление поднималось до 160 при осмотре напряжение мышц спины", Complaints, "боль в пояснице"},
-	})
-}
