@@ -309,6 +309,20 @@ func (r *TextReport) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "%-8s %4d %6.3f %6.3f %6.3f %6s %6s\n", l, f.N, f.Top1, f.Top3, f.Top5, p, rc)
 	}
+	for _, m := range r.Misses {
+		rank := "not in the top 5"
+		if m.Rank > 0 {
+			rank = fmt.Sprintf("ranked %d", m.Rank)
+		}
+		fmt.Fprintf(&b, "line %d %s: %s %s, first %s", m.Line, m.Language, m.Pathology, rank, m.Top)
+		if len(m.Missed) > 0 {
+			fmt.Fprintf(&b, "; missed %s", strings.Join(m.Missed, " "))
+		}
+		if len(m.Extra) > 0 {
+			fmt.Fprintf(&b, "; extra %s", strings.Join(m.Extra, " "))
+		}
+		b.WriteByte('\n')
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

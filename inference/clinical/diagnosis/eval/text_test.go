@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,19 @@ func TestRunTextScoresRankAndEvidence(t *testing.T) {
 	}
 	if rep.Top5 < rep.Top3 || rep.Top3 < rep.Top1 {
 		t.Errorf("top-k not monotone: %+v", rep)
+	}
+	// --details lists the cases not ranked first in the text report too.
+	var out strings.Builder
+	if err := rep.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range rep.Misses {
+		if !strings.Contains(out.String(), fmt.Sprintf("line %d %s: %s", m.Line, m.Language, m.Pathology)) {
+			t.Errorf("text report does not list the miss on line %d:\n%s", m.Line, out.String())
+		}
+	}
+	if len(rep.Misses) == 0 && rep.Top1 < 1 {
+		t.Errorf("top-1 %.2f but no misses listed", rep.Top1)
 	}
 }
 
