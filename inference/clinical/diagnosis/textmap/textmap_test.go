@@ -104,6 +104,26 @@ func TestScriptsAndTypos(t *testing.T) {
 	}
 }
 
+// The ways Uzbek and Russian doctors write findings of the rarer
+// conditions: a dystonic reaction's tongue, neck and eyelids, the drugs
+// given in hospital, vaccinations on schedule, weight for height.
+func TestEverydayWordingOfRarerFindings(t *testing.T) {
+	m := testMapper(t)
+	for _, tc := range []struct{ text, code string }{
+		{"bemor tilini og'zida ushlab turolmaydi", "E_168"},
+		{"bo'yin mushaklari tortishib, boshini yon tomonga bura olmaydi", "E_192"},
+		{"shifoxonada mushak orasiga dori yuborilgan", "E_147"},
+		{"ko'z qovoqlarini ochish qiyin", "E_172"},
+		{"yuz mushaklarida tirishishlar", "E_193"},
+		{"emlashlari taqvim bo'yicha qilingan", "E_209"},
+		{"vazni bo'yiga nisbatan ancha ko'p", "E_70"},
+	} {
+		if _, ok := find(m.Map(tc.text), tc.code); !ok {
+			t.Errorf("%q: want %s, got %+v", tc.text, tc.code, m.Map(tc.text))
+		}
+	}
+}
+
 func TestNormalizeWord(t *testing.T) {
 	for in, want := range map[string]string{
 		"Yoʻq": "yo'q", "YO`Q": "yo'q", "йўқ": "yo'q", "ғалла": "g'alla", "Ёш": "yosh", "ер": "yer", "Ҳарорат": "harorat",
