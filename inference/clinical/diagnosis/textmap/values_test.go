@@ -35,6 +35,12 @@ func TestSitesGoToTheirCue(t *testing.T) {
 			[][2]string{{"E_133", "V_143"}, {"E_133", "V_118"}, {"E_129", ""}},
 			nil},
 		{"Ушиб колена неделю назад.", nil, [][2]string{{"E_55", "V_92"}, {"E_55", "V_93"}}},
+		// The mammary region is the breast; "under the lower jaw" is under
+		// the jaw; wearing pain is exhausting, not distressing.
+		{"Изматывающая боль в левой маммарной области, отдаёт под нижнюю челюсть.",
+			[][2]string{{"E_55", "V_160"}, {"E_57", "V_163"}, {"E_54", "V_198"}},
+			[][2]string{{"E_54", "V_154"}}},
+		{"Бурни битган, ҳид билиш йўқолган.", [][2]string{{"E_103", ""}}, nil},
 	} {
 		got := m.Map(tc.text)
 		for _, w := range tc.want {
