@@ -89,10 +89,11 @@ const (
 	maxUsed = 10_000
 )
 
-// DefaultSignInLimit lets an address (an office behind one NAT among
-// them) start or finish 30 sign-ins at once and one every two seconds
-// after.
-var DefaultSignInLimit = httpedge.Limit{Rate: 0.5, Burst: 30}
+// DefaultSignInLimit lets one address start or finish 60 sign-ins at
+// once and two a second after: a regional office behind one NAT signs a
+// hundred people in at nine without a refusal, while one address cannot
+// make the provider take more than two code exchanges a second.
+var DefaultSignInLimit = httpedge.Limit{Rate: 2, Burst: 60}
 
 // Login serves the browser sign-in of one surface and authenticates its
 // session cookie. Sessions live in this process's memory: a restart signs
