@@ -67,6 +67,11 @@ func TestEverydayWordsForTheStateAreHandedOff(t *testing.T) {
 		"хочу взять в аренду пустующее здание под склад, куда обращаться",
 		"покупатель за рубежом требует сертификат на хлопок, где оформить",
 		"ixtiroimni patentlash uchun qayerga boraman",
+		// compensation, accreditation, doing it officially, the cadastre
+		"отремонтировал склад и поставил сушилку для фруктов, фермерам компенсация бывает?",
+		"our centre wants to be accredited to assess welders",
+		"I composed some music and want it officially on record as mine",
+		"turning my apartment into a cafe, how do I change the cadastre",
 	} {
 		d, err := bot.Decide(context.Background(), q)
 		if err != nil {

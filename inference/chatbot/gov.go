@@ -32,7 +32,10 @@ payment allowance disability disabled electricity gas water sewage meter bill ve
 election vote apostille diploma unemployed unemployment low-income welfare residence proxy patent business company
 sertifikat ijara arenda arest hibs eksport import koʻchmas ixtiro patentlash ipoteka
 сертификат аренда арест экспорт импорт недвижимость изобретение запатентовать ипотека
-rent lease arrest export import property invention mortgage`
+rent lease arrest export import property invention mortgage
+kompensatsiya akkreditatsiya attestatsiya metrologiya reestr rasman rasmiy
+компенсация аккредитация аттестация метрология реестр заявка официально
+compensation accreditation accredited attestation metrology cadastre registry officially official`
 
 // govTerms is govWords as search terms; read only.
 var govTerms = func() map[string]bool {
