@@ -70,7 +70,7 @@ func TestEverydayWordsForTheStateAreHandedOff(t *testing.T) {
 		// compensation, accreditation, doing it officially, the cadastre
 		"отремонтировал склад и поставил сушилку для фруктов, фермерам компенсация бывает?",
 		"our centre wants to be accredited to assess welders",
-		"I composed some music and want it officially on record as mine",
+		"we calibrate scales, how do we get our metrology attestation",
 		"turning my apartment into a cafe, how do I change the cadastre",
 	} {
 		d, err := bot.Decide(context.Background(), q)

@@ -33,9 +33,9 @@ election vote apostille diploma unemployed unemployment low-income welfare resid
 sertifikat ijara arenda arest hibs eksport import koʻchmas ixtiro patentlash ipoteka
 сертификат аренда арест экспорт импорт недвижимость изобретение запатентовать ипотека
 rent lease arrest export import property invention mortgage
-kompensatsiya akkreditatsiya attestatsiya metrologiya reestr rasman rasmiy
-компенсация аккредитация аттестация метрология реестр заявка официально
-compensation accreditation accredited attestation metrology cadastre registry officially official`
+kompensatsiya akkreditatsiya attestatsiya metrologiya reestr
+компенсация аккредитация аттестация метрология реестр заявка
+compensation accreditation accredited attestation metrology cadastre registry`
 
 // govTerms is govWords as search terms; read only.
 var govTerms = func() map[string]bool {
