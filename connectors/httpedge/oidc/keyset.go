@@ -36,6 +36,7 @@ type keySet struct {
 	mu        sync.Mutex
 	keys      []jose.JSONWebKey
 	fetchedAt time.Time // last fetch, failed or not
+	fetchErr  error     // why the last fetch failed, or nil
 }
 
 func newKeySet(url string, client *http.Client, now func() time.Time, algs []string) *keySet {
@@ -93,12 +94,16 @@ func (ks *keySet) refresh(ctx context.Context, seen time.Time, kid string) ([]jo
 	ks.fetching.Lock()
 	defer ks.fetching.Unlock()
 	ks.mu.Lock()
-	keys, at := ks.keys, ks.fetchedAt
+	keys, at, lastErr := ks.keys, ks.fetchedAt, ks.fetchErr
 	ks.mu.Unlock()
 	if !at.Equal(seen) {
 		return keys, nil // fetched while this caller waited
 	}
 	if since := ks.now().Sub(at); !at.IsZero() && since < keyRefetch {
+		if lastErr != nil {
+			return nil, fmt.Errorf("the provider's keys could not be fetched %s ago (%w); they are fetched again at most every %s",
+				since.Round(time.Second), lastErr, keyRefetch)
+		}
 		return nil, fmt.Errorf("the token names key id %q, which the provider did not publish when its keys were fetched %s ago; they are fetched again at most every %s",
 			kid, since.Round(time.Second), keyRefetch)
 	}
@@ -106,7 +111,7 @@ func (ks *keySet) refresh(ctx context.Context, seen time.Time, kid string) ([]jo
 	// the fetch into a failure that holds the next one back.
 	keys, err := ks.fetch(context.WithoutCancel(ctx))
 	ks.mu.Lock()
-	ks.fetchedAt = ks.now()
+	ks.fetchedAt, ks.fetchErr = ks.now(), err
 	if err == nil {
 		ks.keys = keys
 	}

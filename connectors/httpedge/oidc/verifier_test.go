@@ -268,6 +268,33 @@ func TestForgedTokensDoNotFloodTheProvider(t *testing.T) {
 	}
 }
 
+// While the key set cannot be fetched, tokens are refused with that
+// reason, not as signed by an unknown key, and the verifier tries again
+// only after the refetch interval.
+func TestKeySetOutageIsSaidAndNotHammered(t *testing.T) {
+	p := oidctest.NewStandInProvider(t, oidctest.Options{})
+	clk := &clock{at: time.Now()}
+	v, err := oidc.NewVerifier(oidc.VerifierConfig{Issuer: p.Issuer(), Audience: "oqim-bi", Kind: httpedge.Analyst, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.FailJWKS(true)
+	mustRefuse(t, v, p.Mint(analystClaims("oqim-bi")), "key set down")
+	before := p.JWKSFetches()
+	err = mustRefuse(t, v, p.Mint(analystClaims("oqim-bi")), "key set down, again")
+	if !strings.Contains(err.Error(), "could not be fetched") || !strings.Contains(err.Error(), "503") {
+		t.Errorf("error %q does not say the keys could not be fetched", err)
+	}
+	if n := p.JWKSFetches(); n != before {
+		t.Errorf("a second token within the interval fetched the key set again (%d fetches)", n-before)
+	}
+	p.FailJWKS(false)
+	clk.Add(20 * time.Second)
+	if _, err := v.Verify(context.Background(), p.Mint(analystClaims("oqim-bi"))); err != nil {
+		t.Fatalf("after the outage: %v", err)
+	}
+}
+
 func TestVerifierProviderDown(t *testing.T) {
 	v, err := oidc.NewVerifier(oidc.VerifierConfig{Issuer: "http://127.0.0.1:1", Audience: "oqim-bi", Kind: httpedge.Analyst})
 	if err != nil {

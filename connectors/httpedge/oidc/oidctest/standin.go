@@ -81,6 +81,7 @@ type StandInProvider struct {
 	keys        []key // keys[0] signs; all are published
 	grants      map[string]*grant
 	jwksFetches int
+	jwksDown    bool
 	serial      int
 	// NonceOverride, when set, replaces the nonce the relying party sent
 	// in the ID tokens issued from then on (a misbehaving or replayed
@@ -171,6 +172,13 @@ func (p *StandInProvider) JWKSFetches() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.jwksFetches
+}
+
+// FailJWKS makes the key set answer 503 (down true) or serve again.
+func (p *StandInProvider) FailJWKS(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.jwksDown = down
 }
 
 // Exchanges is how many codes were exchanged for tokens; the token
@@ -270,6 +278,11 @@ func (p *StandInProvider) discovery(w http.ResponseWriter, _ *http.Request) {
 func (p *StandInProvider) jwks(w http.ResponseWriter, _ *http.Request) {
 	p.mu.Lock()
 	p.jwksFetches++
+	if p.jwksDown {
+		p.mu.Unlock()
+		http.Error(w, "key set unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	var set jose.JSONWebKeySet
 	for _, k := range p.keys {
 		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k.signer.Public(), KeyID: k.kid, Algorithm: string(k.alg), Use: "sig"})
