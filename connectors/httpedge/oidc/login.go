@@ -469,12 +469,20 @@ func (l *Login) logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// sameOrigin reports whether origin is this site: the public URL, or the
+// host the request was sent to under the public URL's scheme. An origin
+// is scheme and host together: "http://bi.example.uz" (a network
+// attacker's plain-HTTP page) is not the https site of the same host.
 func (l *Login) sameOrigin(origin string, r *http.Request) bool {
 	if strings.EqualFold(origin, strings.TrimSuffix(l.cfg.PublicURL, "/")) {
 		return true
 	}
 	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	want := "http"
+	if l.secure {
+		want = "https"
+	}
+	return err == nil && strings.EqualFold(u.Scheme, want) && strings.EqualFold(u.Host, r.Host)
 }
 
 // refuse logs why a sign-in failed and tells the person, with a way to

@@ -263,6 +263,9 @@ func TestSessionPostNeedsThisSitesOrigin(t *testing.T) {
 	}{
 		{"", http.StatusUnauthorized},
 		{"https://evil.example", http.StatusUnauthorized},
+		// The same host under another scheme is another origin.
+		{strings.Replace(s.srv.URL, "http://", "https://", 1), http.StatusUnauthorized},
+		{strings.Replace(s.srv.URL, "http://", "ftp://", 1), http.StatusUnauthorized},
 		{s.srv.URL, http.StatusOK},
 	} {
 		req, _ := http.NewRequest("POST", s.srv.URL+"/api/me", strings.NewReader("{}"))
