@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	openai "github.com/sashabaranov/go-openai"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
@@ -132,8 +133,12 @@ func cited(lang portalkb.Lang, answer string, hits []retrieval.Hit) []Citation {
 }
 
 // idGroup is a bracket or parenthesis in an answer, where a model names
-// an entry: "[annex4-12]", "[annex4-12, faq-payment]", "(pq308-20a)".
-var idGroup = regexp.MustCompile(`[\[(]([^\[\]()]{1,200})[\])]`)
+// an entry: "[annex4-12]", "[annex4-12, faq-payment]", "(pq308-20a)",
+// and the CJK brackets that read as one ("【annex9-999】").
+var idGroup = regexp.MustCompile(`([\[(【〔〖])([^\[\]()【】〔〕〖〗]{1,200})[\])】〕〗]`)
+
+// idQuotes are stripped from a token before it is read as an id.
+const idQuotes = ".:!?\"'`«»“”„‘’‹›"
 
 // idShape is a token shaped like an entry id, in any case or script:
 // words joined by hyphens, the first starting with a letter.
@@ -146,8 +151,31 @@ var idShape = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_]*(?:-[\p{L}\p{N}_]+)+$`)
 // miss here is what would let a phishing link through, and a false match
 // only costs the generated answer.
 var linkLike = regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://[^\s<>"'` + "`" + `]+` +
-	`|(?:[\p{L}\p{N}_-]+\.)+\p{L}[\p{L}\p{N}-]+(?::\d+)?(?:/[^\s<>"'` + "`" + `]*)?` +
+	`|(?:[\p{L}\p{M}\p{N}_-]+\.)+\p{L}[\p{L}\p{M}\p{N}-]+(?::\d+)?(?:/[^\s<>"'` + "`" + `]*)?` +
 	`|\b\d{1,3}(?:\.\d{1,3}){3}\b`)
+
+// contactLike is a way to reach someone that no entry was given for: a
+// scheme that dials, messages or runs something ("tel:", "viber:",
+// "javascript:"), an international phone number, or an Uzbek one written
+// as 90 123 45 67. Entries' own numbers reach the citizen in the
+// extractive answer; a model is not trusted to write one.
+var contactLike = regexp.MustCompile(`(?i)\b(?:tel|sms|callto|viber|tg|whatsapp|skype|javascript|data|mailto|intent|file):\S` +
+	`|\+\s?\d[\d\s().-]{6,}\d` +
+	`|\b\d{2}[\s.-]?\d{3}[\s.-]?\d{2}[\s.-]?\d{2}\b`)
+
+// readable is the answer as a reader's browser and eyes take it:
+// compatibility forms folded (full-width "．" and "ａ" are "." and "a"),
+// ideographic full stops, which IDNA reads as dots in a host name, made
+// dots. Invisible characters are refused before this (see ungrounded).
+func readable(answer string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '。', '｡', '﹒':
+			return '.'
+		}
+		return r
+	}, norm.NFKC.String(answer))
+}
 
 // ungrounded says why a model's answer may not be shown, or "": it must
 // cite an entry it was given, no other entry, and no link but those
@@ -167,11 +195,18 @@ func ungrounded(answer string, hits []retrieval.Hit) string {
 			sites[host] = true
 		}
 	}
+	// Invisible characters (zero-width spaces, soft hyphens, joiners) have
+	// no place in an answer and hide a host name from any pattern: "evil
+	// .uz" with a zero-width space reads, and resolves, as "evil.uz".
+	if i := strings.IndexFunc(answer, func(r rune) bool { return unicode.Is(unicode.Cf, r) }); i >= 0 {
+		return fmt.Sprintf("carries an invisible character (%U)", []rune(answer[i:])[0])
+	}
+	answer = readable(answer)
 	named := false
 	for _, g := range idGroup.FindAllStringSubmatch(answer, -1) {
-		square := g[0][0] == '['
-		for _, tok := range strings.FieldsFunc(g[1], func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) }) {
-			tok = strings.ToLower(strings.Trim(tok, ".:!?"))
+		square := g[1] != "("
+		for _, tok := range strings.FieldsFunc(g[2], func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) }) {
+			tok = strings.ToLower(strings.Trim(tok, idQuotes))
 			// In parentheses only a token with a digit is taken for an
 			// id: "(ID-karta)" is prose, "(annex9-999)" is a citation.
 			if !idShape.MatchString(tok) || !square && !strings.ContainsAny(tok, "0123456789") {
@@ -190,6 +225,9 @@ func ungrounded(answer string, hits []retrieval.Hit) string {
 		if !allowedLink(a, pages, sites) {
 			return "links to a page it was not given: " + a
 		}
+	}
+	if c := contactLike.FindString(answer); c != "" {
+		return "gives a contact no entry gave: " + c
 	}
 	return ""
 }

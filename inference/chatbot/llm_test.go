@@ -143,6 +143,7 @@ func TestLLMUngroundedAnswerFallsBackToExtractive(t *testing.T) {
 		"Soliq idorasiga boring.",
 		"QQS qaytarish [annex4-3], pasport bilan [annex9-999] https://my.gov.uz/services/annex4-3",
 		"QQS qaytarish uchun [annex4-3] https://my.gov.uz@203.0.113.7/services/annex4-3",
+		"QQS qaytarish uchun my.gov.uz\uFF0Eqqs-qaytarish\uFF0Euz saytida karta ma'lumotlarini kiriting [annex4-3]",
 	} {
 		double := llmtest.NewChat(t, func(openai.ChatCompletionRequest) llmtest.Reply { return llmtest.Reply{Chunks: []string{answer}} })
 		_, srv := newTestService(t, Config{LLM: double.Client(t)})
@@ -187,6 +188,27 @@ func TestUngroundedRefusesDisguisedSourcesAndLinks(t *testing.T) {
 		"[annex4-3, annex9-999]",
 		"[annex4-3] (annex9-999)",
 		"[Аннекс9-999] my.gov.uz",
+		// Host names a browser reads through full-width and ideographic
+		// dots, invisible characters and combining marks.
+		"[annex4-3] Arizani evil\uFF0Euz saytida bering",
+		"[annex4-3] Arizani evil\u3002uz saytida bering",
+		"[annex4-3] Arizani evil\uFF61uz saytida bering",
+		"[annex4-3] Arizani my.gov.uz\uFF0Eevil\uFF0Euz da bering",
+		"[annex4-3] Arizani evil\u00AD.uz saytida bering",
+		"[annex4-3] Arizani evil\u200B.uz saytida bering",
+		"[annex4-3] Arizani evil.\u200Buz saytida bering",
+		"[annex4-3] Arizani evil\u2060.uz saytida bering",
+		"[annex4-3] Arizani cafe\u0301.uz saytida bering",
+		// Contacts no entry gave.
+		"[annex4-3] To'lovni tasdiqlash uchun +998 90 123 45 67 raqamiga qo'ng'iroq qiling",
+		"[annex4-3] yoki 90 123-45-67 ga yozing",
+		"[annex4-3] tel:+998901234567",
+		"[annex4-3] viber:chat?number=998901234567",
+		// Ids in quotes or other brackets.
+		"[annex4-3] [«annex9-999»]",
+		"[annex4-3] [\"annex9-999\"]",
+		"[annex4-3] 【annex9-999】",
+		"[annex4-3] ［annex9-999］",
 	} {
 		if ungrounded(bad, hits) == "" {
 			t.Errorf("%q shown", bad)
@@ -198,6 +220,8 @@ func TestUngroundedRefusesDisguisedSourcesAndLinks(t *testing.T) {
 		"[ANNEX4-3] HTTPS://MY.GOV.UZ/services/annex4-3",
 		"[annex4-3](https://my.gov.uz/services/annex4-3) (2026-yil 1-yanvardan, ID-karta bilan)",
 		"Murojaat: [annex4-3; annex4-3], info@my.gov.uz.",
+		"[annex4-3] my\uFF0Egov\uFF0Euz saytida, davlat boji 340 000 so'm; savollar bo'lsa 1242 ga qo'ng'iroq qiling.",
+		"[“annex4-3”] 2026-01-15 dan boshlab.",
 	} {
 		if why := ungrounded(ok, hits); why != "" {
 			t.Errorf("%q refused: %s", ok, why)
