@@ -602,6 +602,7 @@ func (o *Offline) cueIn(text string, sec Section, toks []token, from, to int) bo
 		case sec == Plan && i > from && toks[i-1].norm == "po" && strings.HasPrefix(toks[i].norm, "napravl"):
 		case sec == Plan && referredBy(toks, i, to):
 		case sec == History && accompanied(toks, i, to):
+		case sec == Objective && organDiseases(toks, i, to):
 		case sec == History && strings.HasPrefix(toks[i].norm, "allergi") && i+1 < to && o.diseaseAt(text, toks, i+1, to):
 		default:
 			return true
@@ -620,6 +621,14 @@ func referredBy(toks []token, i, to int) bool {
 	}
 	next := toks[i+1].norm
 	return len(next) > 3 && (strings.HasSuffix(next, "om") || strings.HasSuffix(next, "em") || strings.HasSuffix(next, "oy"))
+}
+
+// organDiseases reports an organ named with its diseases ("Жигар
+// касалликлари йўқ", "заболеваний печени нет"): the history of them, not
+// the examination of the organ.
+func organDiseases(toks []token, i, to int) bool {
+	return i+1 < to && hasAnyPrefix(toks[i+1].norm, "kasallik", "kasallig", "zabolevan") ||
+		i > 0 && hasAnyPrefix(toks[i-1].norm, "kasallik", "kasallig", "zabolevan")
 }
 
 // accompanied reports "onasi bilan keldi": the mother who brought the

@@ -623,3 +623,12 @@ func TestSymptomsWithTheirOnsetAreComplaints(t *testing.T) {
 		{"Мужчина 50 лет. 2 дня назад принимал ибупрофен от боли в спине. При осмотре кожа чистая.", History, "ибупрофен"},
 	})
 }
+
+// An organ named with its diseases is the history of them, not the
+// examination of the organ.
+func TestOrganDiseasesAreHistory(t *testing.T) {
+	checkSections(t, []sectionCase{
+		{"Оёқ бармоқлари орасида қичишиш. Жигар касаллиги йўқ. Кўрикда тирноқлар сарғайган.", History, "Жигар касаллиги йўқ"},
+		{"Oyoq barmoqlari orasida qichishish. Jigar kasalliklari yo'q. Ko'rikda tirnoqlar sarg'aygan.", History, "Jigar kasalliklari"},
+	})
+}
