@@ -106,7 +106,10 @@ var cues = map[Section][]string{
 		// continue, limit, prevent: what the patient is to do
 		"davom ettir", "продолжить", "cheklash", "ограничить", "ограничение", "oldini olish", "профилактик",
 		// starting a treatment
-		"начинаем", "начать", "начинаю", "boshlaymiz", "boshlansin", "boshlash"},
+		"начинаем", "начать", "начинаю", "boshlaymiz", "boshlansin", "boshlash",
+		// procedures done at this visit: a wound cleaned, sutured or not
+		"обработан", "промыт", "ушит", "швы наложен", "qayta ishlandi", "ishlov berildi", "tikildi", "tikilmadi",
+		"ishlandi"},
 }
 
 // reportedMarkers, next to a number, say it was reported by the patient

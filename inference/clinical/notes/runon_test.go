@@ -632,3 +632,12 @@ func TestOrganDiseasesAreHistory(t *testing.T) {
 		{"Oyoq barmoqlari orasida qichishish. Jigar kasalliklari yo'q. Ko'rikda tirnoqlar sarg'aygan.", History, "Jigar kasalliklari"},
 	})
 }
+
+// A procedure done at this visit is the plan's: a wound cleaned, sutured
+// or left open.
+func TestProceduresDoneArePlan(t *testing.T) {
+	checkSections(t, []sectionCase{
+		{"Itni tishlashi. Ko'rikda boldirda ikki yara. Yara antiseptik bilan qayta ishlandi, tikilmadi. Ertaga bog'lash.", Plan, "tikilmadi"},
+		{"Порез ладони. При осмотре рана 2 см. Рана промыта, ушита тремя швами. Перевязка завтра.", Plan, "ушита"},
+	})
+}
