@@ -316,14 +316,15 @@ func (d *Decoder) checkTime(field string, raw []byte) (time.Time, error) {
 // value is one field of the row being decoded.
 type value struct {
 	set bool
-	b   []byte // string, enum and (unparsed) time
+	b   []byte // string, enum and (unparsed) time: the parser's bytes
+	num []byte // a number's text, checked by jsonNumber; owned scratch
 	n   int64
 	f   float64
 	t   time.Time
 }
 
 func readField(dst *value, f *schema.Field, v *fastjson.Value, prefix string) error {
-	*dst = value{b: dst.b[:0]}
+	*dst = value{b: dst.b[:0], num: dst.num[:0]}
 	if v == nil || v.Type() == fastjson.TypeNull {
 		if f.Required {
 			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonMissingField, Detail: "required"}
@@ -357,6 +358,9 @@ func readField(dst *value, f *schema.Field, v *fastjson.Value, prefix string) er
 		if v.Type() != fastjson.TypeNumber {
 			return wrong("an integer")
 		}
+		if dst.num = v.MarshalTo(dst.num[:0]); !jsonNumber(dst.num) {
+			return notJSONNumber(dst.num, prefix+f.Name)
+		}
 		n, err := v.Int64()
 		if err != nil {
 			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonWrongType, Detail: "must be an integer"}
@@ -369,8 +373,11 @@ func readField(dst *value, f *schema.Field, v *fastjson.Value, prefix string) er
 		if v.Type() != fastjson.TypeNumber {
 			return wrong("a number")
 		}
-		x := v.GetFloat64()
-		if math.IsNaN(x) || math.IsInf(x, 0) {
+		if dst.num = v.MarshalTo(dst.num[:0]); !jsonNumber(dst.num) {
+			return notJSONNumber(dst.num, prefix+f.Name)
+		}
+		x, err := v.Float64()
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 			return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonInvalidValue, Detail: "must be finite"}
 		}
 		if err := inRange(f, x, prefix); err != nil {
@@ -613,4 +620,41 @@ func (v *Validator) get() *Decoder {
 		d, _ = New(v.opts) // options were checked by NewValidator
 	}
 	return d
+}
+
+// jsonNumber reports whether s is a number JSON allows. fastjson reads
+// "+5000", ".5", "1.", "007", "NaN" and "inf" as numbers, and GetFloat64
+// turned "+5000" into 0: a payment of 5,000 stored as 0 without a word.
+// RFC 8259: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+func jsonNumber(s []byte) bool {
+	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	lead := i
+	ok := digits() > 0 && (s[lead] != '0' || i == lead+1)
+	if ok && i < len(s) && s[i] == '.' {
+		i++
+		ok = digits() > 0
+	}
+	if ok && i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		ok = digits() > 0
+	}
+	return ok && i == len(s)
+}
+
+func notJSONNumber(s []byte, field string) error {
+	return &events.FieldError{Field: field, Reason: events.ReasonWrongType, Detail: fmt.Sprintf("%.32q is not a JSON number", s)}
 }

@@ -125,6 +125,13 @@ func TestDecodeRejects(t *testing.T) {
 		{"int as string", `{"id":"c","source":"112","type":"emergency.call.closed","time":"2025-11-02T10:00:00Z","region":"UZ-JI","data":{"call_id":"c","service":"fire","response_seconds":"90"}}`, "data.response_seconds", events.ReasonWrongType},
 		{"int fraction", `{"id":"c","source":"112","type":"emergency.call.closed","time":"2025-11-02T10:00:00Z","region":"UZ-JI","data":{"call_id":"c","service":"fire","response_seconds":9.5}}`, "data.response_seconds", events.ReasonWrongType},
 		{"out of range", `{"id":"c","source":"112","type":"emergency.call.closed","time":"2025-11-02T10:00:00Z","region":"UZ-JI","data":{"call_id":"c","service":"fire","response_seconds":-3}}`, "data.response_seconds", events.ReasonInvalidValue},
+		// Numbers JSON does not allow are refused, not read as 0 or 7.
+		{"plus sign", strings.Replace(payment, "AMOUNT", "+5000", 1), "data.amount_uzs", events.ReasonWrongType},
+		{"bare fraction", strings.Replace(payment, "AMOUNT", ".5", 1), "data.amount_uzs", events.ReasonWrongType},
+		{"trailing point", strings.Replace(payment, "AMOUNT", "1.", 1), "data.amount_uzs", events.ReasonWrongType},
+		{"leading zero", strings.Replace(payment, "AMOUNT", "007", 1), "data.amount_uzs", events.ReasonWrongType},
+		{"bare exponent", strings.Replace(payment, "AMOUNT", "1e", 1), "data.amount_uzs", events.ReasonWrongType},
+		{"int leading zero", `{"id":"c","source":"112","type":"emergency.call.closed","time":"2025-11-02T10:00:00Z","region":"UZ-JI","data":{"call_id":"c","service":"fire","response_seconds":090}}`, "data.response_seconds", events.ReasonWrongType},
 		{"too large", application[:len(application)-2] + `,"pad":"` + strings.Repeat("x", 70<<10) + `"}}`, "", events.ReasonTooLarge},
 	}
 	d := newDecoder(t, memory.NewGoAllocator())
@@ -142,6 +149,20 @@ func TestDecodeRejects(t *testing.T) {
 				t.Fatal("a rejected record left a row behind")
 			}
 		})
+	}
+}
+
+// payment is a record with a number field; AMOUNT is replaced.
+const payment = `{"id":"p","source":"single-portal","type":"portal.payment.paid","time":"2025-11-02T10:00:00Z","region":"UZ-JI",` +
+	`"data":{"payment_id":"p","application_id":"a","service_id":"annex4-12","amount_uzs":AMOUNT,"method":"uzcard"}}`
+
+// Every number JSON allows is read as written.
+func TestDecodeReadsJSONNumbers(t *testing.T) {
+	d := newDecoder(t, memory.NewGoAllocator())
+	for _, amount := range []string{"0", "5000", "1e3", "1E-2", "2.5e+3", "12.75", "0.001"} {
+		if err := d.Validate([]byte(strings.Replace(payment, "AMOUNT", amount, 1))); err != nil {
+			t.Errorf("amount %s: %v", amount, err)
+		}
 	}
 }
 

@@ -54,11 +54,12 @@ type plainCol struct {
 	hi   uint64
 	b    array.Builder
 	// the value read for the row under way
-	s []byte
-	n int64
-	u uint64
-	f float64
-	t int64
+	s   []byte
+	num []byte // a number's text, checked by jsonNumber; owned scratch
+	n   int64
+	u   uint64
+	f   float64
+	t   int64
 }
 
 type plainKind int
@@ -315,13 +316,20 @@ func (p *Plain) read(c *plainCol, v *fastjson.Value) error {
 		if v.Type() != fastjson.TypeNumber {
 			return wrong("a number")
 		}
-		c.f = v.GetFloat64()
-		if math.IsNaN(c.f) || math.IsInf(c.f, 0) || (c.kind == pFloat32 && math.Abs(c.f) > math.MaxFloat32) {
+		if c.num = v.MarshalTo(c.num[:0]); !jsonNumber(c.num) {
+			return notJSONNumber(c.num, c.name)
+		}
+		f, err := v.Float64()
+		c.f = f
+		if err != nil || math.IsNaN(c.f) || math.IsInf(c.f, 0) || (c.kind == pFloat32 && math.Abs(c.f) > math.MaxFloat32) {
 			return &events.FieldError{Field: c.name, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%v is not a finite number the column can hold", v)}
 		}
 	case pInt, pUint:
 		if v.Type() != fastjson.TypeNumber {
 			return wrong("an integer")
+		}
+		if c.num = v.MarshalTo(c.num[:0]); !jsonNumber(c.num) {
+			return notJSONNumber(c.num, c.name)
 		}
 		// The number is read as written, never through a float64: a float
 		// cannot tell 2^63 from MaxInt64, and fastjson's Get* helpers

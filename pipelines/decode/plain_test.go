@@ -60,6 +60,34 @@ func TestPlainDecodesAndChecksEachColumn(t *testing.T) {
 	}
 }
 
+// A number JSON does not allow is refused in any number column, never
+// read as 0 (fastjson's GetFloat64 gives 0 for "+5000") or as 7 ("007").
+func TestPlainRefusesNumbersJSONDoesNotAllow(t *testing.T) {
+	cols := []PlainColumn{{Name: "x", Type: "Float64"}, {Name: "n", Type: "Int64"}}
+	p, err := NewPlain("db.amounts", cols, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rec, field := range map[string]string{
+		`{"x":+5000,"n":1}`: "x",
+		`{"x":.5,"n":1}`:    "x",
+		`{"x":1.,"n":1}`:    "x",
+		`{"x":1,"n":007}`:   "n",
+		`{"x":1,"n":+7}`:    "n",
+	} {
+		var fe *events.FieldError
+		if err := p.Decode([]byte(rec), "t", 0, 0); !errors.As(err, &fe) || fe.Field != field || fe.Reason != events.ReasonWrongType {
+			t.Errorf("%s: got %v, want %s wrong_type", rec, err, field)
+		}
+	}
+	if p.Rows() != 0 {
+		t.Fatalf("%d refused rows were buffered", p.Rows())
+	}
+	if err := p.Decode([]byte(`{"x":2.5e3,"n":-7}`), "t", 0, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // An integer column takes integers as written: a float spelling or a
 // number past the type's range is refused, never stored as 0 or rounded
 // (fastjson's GetInt64 gives 0 for 1e2, and a float64 cannot tell 2^63
