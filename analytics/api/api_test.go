@@ -62,6 +62,24 @@ func TestAPI(t *testing.T) {
 	t.Run("BadParametersAreNamed", fx.badParametersAreNamed)
 	t.Run("ExportsParseBackWithEqualValues", fx.exportsParseBack)
 	t.Run("EveryQueryIsAudited", fx.everyQueryIsAudited)
+	t.Run("NationalPlanTotalsAreNational", func(t *testing.T) {
+		// The sum of every region's plan and the national headline are
+		// national figures; a regional analyst's rows hide them, and so
+		// must the answer's head.
+		for cred, want := range map[string]bool{"ji-key": false, "national-key": true} {
+			code, _, b := fx.get(t, cred, "/api/v1/kpi/telecom/plan")
+			if code != http.StatusOK {
+				t.Fatalf("%s: %d %s", cred, code, b)
+			}
+			var resp api.TableResponse
+			if err := json.Unmarshal(b, &resp); err != nil {
+				t.Fatal(err)
+			}
+			if got := resp.Plans != nil; got != want {
+				t.Errorf("%s: regional_plans given %v (%+v), want %v", cred, got, resp.Plans, want)
+			}
+		}
+	})
 	t.Run("OneCallerCannotHoldTheStore", func(t *testing.T) {
 		// One query at a time per caller: of many sent at once, some
 		// are refused with 429 and the rest answered.

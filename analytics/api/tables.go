@@ -295,7 +295,10 @@ func (s *server) jsonHead(t *kpi.Table, f *kpi.Filter, c *call) []byte {
 	if ref, err := s.store.Reference(); err == nil && t.Targets != nil {
 		head.Targets = append(head.Targets, t.Targets(ref)...)
 	}
-	if t == kpi.Telecom || t == kpi.TelecomPlan {
+	// The sum of every region's plan and the decree's national headline
+	// are national figures: a caller scoped to some regions sees their
+	// rows' headline columns as 0, and no totals here.
+	if (t == kpi.Telecom || t == kpi.TelecomPlan) && c.scope.All() {
 		if km, bs, err := s.store.PlanTotals(); err == nil {
 			pt := &PlanTotals{FibreKm: km, BaseStations: bs, HeadlineFibreKm: kpi.HeadlineFibreKm, HeadlineBaseStations: kpi.HeadlineBaseStations}
 			for _, tg := range head.Targets {
