@@ -266,7 +266,7 @@ func (s *Service) createSession(w http.ResponseWriter, client string) {
 		client = "" // a gateway speaking for many citizens
 	}
 	sess := s.sessions.create(client)
-	httpedge.WriteJSON(w, http.StatusCreated, sessionResponse{SessionID: sess.id, ExpiresAt: sess.expires.UTC(), Messages: []Message{}})
+	httpedge.WriteJSON(w, http.StatusCreated, sessionResponse{SessionID: sess.id, ExpiresAt: s.sessions.expiry(sess).UTC(), Messages: []Message{}})
 }
 
 func (s *Service) session(w http.ResponseWriter, r *http.Request) (*session, bool) {
@@ -293,7 +293,7 @@ func (s *Service) getSession(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	httpedge.WriteJSON(w, http.StatusOK, sessionResponse{SessionID: sess.id, ExpiresAt: sess.expires.UTC(), Messages: sess.snapshot()})
+	httpedge.WriteJSON(w, http.StatusOK, sessionResponse{SessionID: sess.id, ExpiresAt: s.sessions.expiry(sess).UTC(), Messages: sess.snapshot()})
 }
 
 type messageRequest struct {

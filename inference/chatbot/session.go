@@ -26,7 +26,7 @@ type Message struct {
 
 type session struct {
 	id      string
-	expires time.Time
+	expires time.Time // guarded by the store's mutex: read it with sessions.expiry
 	mu      sync.Mutex
 	lang    portalkb.Lang // of the last question
 	msgs    []Message
@@ -205,6 +205,14 @@ func (st *sessions) get(id string) (*session, bool) {
 		st.owners[o.owner].MoveToFront(o.mine)
 	}
 	return o.session, true
+}
+
+// expiry is when s ends; the store extends it on every use, under its
+// lock, so it is read there too.
+func (st *sessions) expiry(s *session) time.Time {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return s.expires
 }
 
 func (st *sessions) len() int {

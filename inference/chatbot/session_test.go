@@ -1,6 +1,9 @@
 package chatbot
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 )
@@ -41,4 +44,25 @@ func TestSessionsKeepTheirBounds(t *testing.T) {
 	if len(st.owners) != 1 {
 		t.Errorf("%d clients' lists kept, want only a's", len(st.owners))
 	}
+}
+
+// Reading a session while others use it is safe: the store extends its
+// life under its lock, and the answer reads it there (go test -race).
+func TestConcurrentReadsOfOneSession(t *testing.T) {
+	svc, srv := newTestService(t, Config{})
+	sid := startSession(t, srv.URL)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				rec := httptest.NewRecorder()
+				svc.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/chat/sessions/"+sid, nil))
+				if rec.Code != http.StatusOK {
+					t.Errorf("GET: %d", rec.Code)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
