@@ -189,6 +189,28 @@ func TestDecodeMalformed(t *testing.T) {
 	}
 }
 
+// An ID3v2 tag's size is read as the syncsafe number it must be, and the
+// tag is skipped as it is read: a ten-byte upload claiming a 512 MB tag
+// is malformed, not an allocation of that size (go-mp3 made one).
+func TestMP3TagSizeAllocatesNothing(t *testing.T) {
+	for _, file := range [][]byte{
+		[]byte("ID3\x03\x00\x00\xff\xff\xff\xff"),
+		[]byte("ID3\x03\x00\x00\x7f\x7f\x7f\x7f"), // syncsafe, 256 MB, and then the file ends
+	} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, _, err := DecodeForASR(bytes.NewReader(file), Limits{MaxBytes: 1 << 20})
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrMalformed) {
+			t.Errorf("%q: got %v, want ErrMalformed", file, err)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
+			t.Errorf("%q: a %d-byte upload allocated %d MB", file, len(file), n>>20)
+		}
+	}
+}
+
 func TestDecodeLimits(t *testing.T) {
 	data := wavFile{tag: wavePCM, bits: 16, rate: 16000, frames: rampFrames(16000, 1)}.bytes() // 1 s
 

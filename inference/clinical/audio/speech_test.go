@@ -1,6 +1,7 @@
 package audio_test
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -164,5 +165,40 @@ func TestLongSpeechChunks(t *testing.T) {
 		if math.Abs(float64(s)) > 0.01 && !covered[i] {
 			t.Fatalf("speech at %v is in no chunk", clip.Time(i))
 		}
+	}
+}
+
+// An MP3 behind ID3v2 tags (one with a footer) decodes as the bare file
+// does: the tags are read past, whatever their size.
+func TestMP3BehindID3Tags(t *testing.T) {
+	if !audiotest.CanWriteMP3(t) {
+		t.Fatal("sox cannot write MP3: install libsox-fmt-mp3 (`make test` does)")
+	}
+	dir := t.TempDir()
+	rec := audiotest.TwoPhrases(t, dir)
+	bare, err := os.ReadFile(audiotest.Convert(t, rec.Path, filepath.Join(dir, "bare.mp3"), "-r", "16000", "-C", "32"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := func(size int, footer bool) []byte {
+		flags := byte(0)
+		if footer {
+			flags = 0x10
+		}
+		h := []byte{'I', 'D', '3', 4, 0, flags, byte(size >> 21 & 0x7f), byte(size >> 14 & 0x7f), byte(size >> 7 & 0x7f), byte(size & 0x7f)}
+		h = append(h, make([]byte, size)...)
+		if footer {
+			h = append(h, '3', 'D', 'I', 4, 0, flags, 0, 0, 0, 0)
+		}
+		return h
+	}
+	tagged := append(append(tag(3000, false), tag(200, true)...), bare...)
+	want, _, err := audio.Decode(bytes.NewReader(bare), audio.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := audio.Decode(bytes.NewReader(tagged), audio.Limits{})
+	if err != nil || got.SampleRate != want.SampleRate || len(got.Samples) != len(want.Samples) {
+		t.Fatalf("behind two tags: %d samples at %d Hz (%v), want %d at %d Hz", len(got.Samples), got.SampleRate, err, len(want.Samples), want.SampleRate)
 	}
 }
