@@ -82,8 +82,8 @@ func DecodeForASR(r io.Reader, lim Limits) (Clip, Format, error) {
 		start: func(rate int, frames int64) error {
 			if rate != SpeechRate {
 				var err error
-				if rs, err = NewResampler(rate, SpeechRate); err != nil {
-					return err
+				if rs, err = NewResampler(nearStandardRate(rate), SpeechRate); err != nil {
+					return &UnsupportedFormatError{Detected: fmt.Sprintf("audio at %d Hz, not within 1%% of a standard rate (8, 11.025, 12, 16, 22.05, 24, 32, 44.1 or 48 kHz)", rate)}
 				}
 			}
 			if frames > 0 {
@@ -108,6 +108,26 @@ func DecodeForASR(r io.Reader, lim Limits) (Clip, Format, error) {
 		out.Samples = rs.Flush(out.Samples)
 	}
 	return out, f, nil
+}
+
+// standardRates are the sample rates recorders and phones write.
+var standardRates = [...]int{8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000}
+
+// nearStandardRate is rate, or the standard rate within 1% of it when
+// rate itself would need too large a resampling filter (see
+// MaxRatioTerm): a recorder whose clock says 47,999 Hz is taken at
+// 48 kHz, which moves its timing by 0.002%. A rate far from every
+// standard one is returned as it is, for NewResampler to refuse.
+func nearStandardRate(rate int) int {
+	if max(rate, SpeechRate)/gcd(rate, SpeechRate) <= MaxRatioTerm {
+		return rate
+	}
+	for _, s := range standardRates {
+		if d := rate - s; d*100 <= s && -d*100 <= s {
+			return s
+		}
+	}
+	return rate
 }
 
 // pipeline connects a format decoder to a consumer and enforces [Limits].

@@ -211,6 +211,32 @@ func TestMP3TagSizeAllocatesNothing(t *testing.T) {
 	}
 }
 
+// A rate whose ratio to 16 kHz would need a huge filter is taken at the
+// standard rate within 1% of it, and refused when there is none; the
+// resampler never builds such a filter.
+func TestOddRatesCostNoHugeFilter(t *testing.T) {
+	if _, err := NewResampler(47999, SpeechRate); err == nil {
+		t.Error("NewResampler(47999, 16000) built a 3-million-tap filter")
+	}
+	odd := wavFile{tag: wavePCM, bits: 16, rate: 47999, frames: rampFrames(48000, 1)}.bytes()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	clip, _, err := DecodeForASR(bytes.NewReader(odd), Limits{})
+	runtime.ReadMemStats(&after)
+	if err != nil || clip.SampleRate != SpeechRate || clip.Duration() < 990*time.Millisecond || clip.Duration() > 1010*time.Millisecond {
+		t.Fatalf("47,999 Hz, 1 s: %v at %d Hz (%v)", clip.Duration(), clip.SampleRate, err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
+		t.Errorf("a 1 s upload at 47,999 Hz allocated %d MB", n>>20)
+	}
+	far := wavFile{tag: wavePCM, bits: 16, rate: 30011, frames: rampFrames(3000, 1)}.bytes()
+	var ue *UnsupportedFormatError
+	if _, _, err := DecodeForASR(bytes.NewReader(far), Limits{}); !errors.As(err, &ue) || !strings.Contains(err.Error(), "30011 Hz") {
+		t.Errorf("30,011 Hz: got %v, want an unsupported-format error naming the rate", err)
+	}
+}
+
 func TestDecodeLimits(t *testing.T) {
 	data := wavFile{tag: wavePCM, bits: 16, rate: 16000, frames: rampFrames(16000, 1)}.bytes() // 1 s
 

@@ -40,14 +40,25 @@ type Resampler struct {
 	written int64 // input samples seen
 }
 
+// MaxRatioTerm bounds the terms of the reduced ratio between two rates.
+// The filter grows with the larger term: 44.1 kHz to 16 kHz is 160/441
+// (a few hundred kilobytes of coefficients), while 47,999 Hz to 16 kHz is
+// 16000/47999 and would need 3 million taps, 36 MB and most of a second
+// of CPU for every upload made at that rate.
+const MaxRatioTerm = 1000
+
 // NewResampler returns a Resampler from one sample rate to another. Rates
-// must be positive; their ratio decides the filter size, which for the rates
-// accepted by [Decode] stays under a few megabytes.
+// must be positive and their reduced ratio's terms at most MaxRatioTerm
+// (every standard rate to or from 16 kHz is), so the filter stays under a
+// few megabytes.
 func NewResampler(from, to int) (*Resampler, error) {
 	if from <= 0 || to <= 0 {
 		return nil, fmt.Errorf("resampler: invalid rates %d Hz -> %d Hz", from, to)
 	}
 	g := gcd(from, to)
+	if max(from, to)/g > MaxRatioTerm {
+		return nil, fmt.Errorf("resampler: %d Hz -> %d Hz reduces to %d/%d, beyond %d: resample from a standard rate", from, to, to/g, from/g, MaxRatioTerm)
+	}
 	r := &Resampler{from: from, to: to, up: int64(to / g), down: int64(from / g)}
 	r.design()
 	r.Reset()
