@@ -288,6 +288,11 @@ func checkNote(n *notes.Note) (httpedge.Error, bool) {
 	if err := n.Vitals.Check(); err != nil {
 		return httpedge.Error{Field: "note.vitals", Detail: err.Error()}, false
 	}
+	// The language becomes the FHIR Bundle's; one that is not a language
+	// tag would make the signed note undeliverable.
+	if n.Language != "" && n.Language != "mixed" && !fhir.LanguageTag(n.Language) {
+		return httpedge.Error{Field: "note.language", Detail: fmt.Sprintf("%.40q: use a language tag such as uz-Latn, uz-Cyrl, ru or en, or mixed", n.Language)}, false
+	}
 	units := notes.DoseUnits()
 	for i, m := range n.Medications {
 		f := fmt.Sprintf("note.medications[%d]", i)

@@ -383,6 +383,10 @@ func TestClinicalNoteValidation(t *testing.T) {
 		{"POST", "", strings.Replace(draftBody, `"pulse":96`, `"pulse":960`, 1), "note.vitals", 400},
 		{"POST", "", strings.Replace(draftBody, `"pulse":96`, `"pulse":"fast"`, 1), "note.vitals.pulse", 400},
 		{"POST", "", strings.Replace(draftBody, `"dose_unit":"mg"`, `"dose_unit":"bucket"`, 1), "note.medications[0].dose_unit", 400},
+		// The language becomes the FHIR Bundle's: a note that could never
+		// be delivered is not taken.
+		{"POST", "", strings.Replace(draftBody, `"language":"ru"`, `"language":" ru"`, 1), "note.language", 400},
+		{"PUT", "/" + rec.ID, `{"version":1,"note":{"language":"r u\nx"}}`, "note.language", 400},
 		{"POST", "", strings.Replace(draftBody, `"encounter_id"`, `"encounter"`, 1), "encounter", 400},
 		{"POST", "", `{"patient_id":"p-1","note":{},"differential":"x"}`, "differential", 400},
 		{"POST", "", `{"patient_id":"p-1","note":null}`, "note", 400},

@@ -437,8 +437,17 @@ func vitalsText(v notes.Vitals) string {
 	return strings.Join(parts, ", ")
 }
 
-// narrative wraps text in the XHTML div FHIR requires, escaped.
+// narrative wraps text in the XHTML div FHIR requires, escaped, without
+// the characters XML 1.0 forbids (control characters other than tab and
+// line breaks, U+FFFE, U+FFFF), which would make the div not well-formed
+// and the Bundle refused by a receiver that parses it.
 func narrative(text string) *Narrative {
+	text = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r != 0xFFFE && r != 0xFFFF && !(r >= 0x7F && r <= 0x9F) {
+			return r
+		}
+		return ' '
+	}, text)
 	var b strings.Builder
 	b.WriteString(`<div xmlns="http://www.w3.org/1999/xhtml">`)
 	for _, line := range strings.Split(text, "\n") {

@@ -176,6 +176,12 @@ func TestValidateFindsBrokenBundles(t *testing.T) {
 		{"narrative not XHTML", func(b map[string]any) {
 			findResource(b, "Composition")["section"].([]any)[0].(map[string]any)["text"] = map[string]any{"status": "generated", "div": "<p>x</p>"}
 		}, "XHTML"},
+		{"narrative not well-formed", func(b map[string]any) {
+			findResource(b, "Composition")["section"].([]any)[0].(map[string]any)["text"] = map[string]any{"status": "generated",
+				"div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>cough\u0001</p></div>"}
+		}, "well-formed"},
+		{"language not a tag", func(b map[string]any) { b["language"] = " ru" }, "language tag"},
+		{"composition language not a tag", func(b map[string]any) { findResource(b, "Composition")["language"] = "r u\nx" }, "language tag"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -190,6 +196,21 @@ func TestValidateFindsBrokenBundles(t *testing.T) {
 				t.Fatalf("want an issue containing %q, got %v", c.want, err)
 			}
 		})
+	}
+}
+
+// Text a note may carry that XML forbids (control characters, U+FFFE)
+// still gives a Bundle whose narrative is well-formed and valid.
+func TestBuildNarrativeDropsWhatXMLForbids(t *testing.T) {
+	n := &notes.Note{Language: "ru"}
+	n.Sections.Set(notes.Complaints, "кашель\x01 с понедельника\x0b, \uFFFE слабость")
+	_, data := buildJSON(t, n, Options{NoteID: "n-1", Patient: Identifier{System: "urn:oqim:patient", Value: "p-1"},
+		Practitioner: Identifier{System: "urn:oqim:doctor", Value: "d-1"}, Time: time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)})
+	if err := Validate(data); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "кашель") || !strings.Contains(string(data), "слабость") {
+		t.Errorf("the complaint's words are gone: %s", data)
 	}
 }
 

@@ -3,7 +3,10 @@ package fhir
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -63,7 +66,27 @@ func (v *validator) add(path, format string, args ...any) {
 	v.issues = append(v.issues, Issue{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
+// LanguageTag reports whether s has the shape of a BCP 47 tag ("ru",
+// "uz-Latn", "en-GB"): the FHIR language code a receiver parses.
+func LanguageTag(s string) bool { return languageRe.MatchString(s) }
+
+// wellFormed parses an XHTML narrative as XML: a character XML 1.0
+// forbids (U+0001, U+FFFE) makes a receiver that parses it refuse the
+// whole Bundle.
+func wellFormed(div string) error {
+	d := xml.NewDecoder(strings.NewReader(div))
+	for {
+		if _, err := d.Token(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
 var (
+	languageRe = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 	idRe       = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
 	uriRe      = regexp.MustCompile(`^(urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|urn:oid:[0-2](\.(0|[1-9][0-9]*))+|urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+|https?://\S+)$`)
 	dateTimeRe = regexp.MustCompile(`^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$`)
@@ -190,6 +213,11 @@ func (v *validator) bundle(b map[string]any) {
 	}
 	if ts, ok := b["timestamp"]; ok {
 		v.instant("Bundle.timestamp", ts)
+	}
+	if l, ok := b["language"]; ok {
+		if s, _ := l.(string); !LanguageTag(s) {
+			v.add("Bundle.language", "%q is not a BCP 47 language tag", s)
+		}
 	}
 	if id, ok := b["identifier"]; ok {
 		v.identifier("Bundle.identifier", id)
@@ -400,6 +428,12 @@ func (v *validator) walk(path string, x any) {
 			case k == "div":
 				if s, _ := val.(string); !xhtmlDivRe.MatchString(s) {
 					v.add(p, "narrative must be an XHTML div in the XHTML namespace")
+				} else if err := wellFormed(s); err != nil {
+					v.add(p, "narrative is not well-formed XHTML: %v", err)
+				}
+			case k == "language":
+				if s, _ := val.(string); !LanguageTag(s) {
+					v.add(p, "%q is not a BCP 47 language tag", s)
 				}
 			}
 			v.walk(p, val)
