@@ -71,6 +71,15 @@ type Config struct {
 	MaxBytes int64 `yaml:"max_bytes"`
 	// RowsBatch is how many rows go to Kafka per write. Default 1000.
 	RowsBatch int `yaml:"rows_batch"`
+	// MaxRowBytes bounds one row as JSON. A CSV row becomes an object
+	// that repeats every column name, so a wide header with long names
+	// over rows of empty cells grows a hundredfold; a row over the bound
+	// is skipped (counted in oqim_opendata_rows_skipped_total and logged
+	// with its number), not sent. Default 512 KiB, under Kafka's 1 MB.
+	MaxRowBytes int `yaml:"max_row_bytes"`
+	// BatchBytes flushes a batch once its rows reach this size, whatever
+	// their count, so memory holds at most about this much. Default 8 MiB.
+	BatchBytes int `yaml:"batch_bytes"`
 }
 
 func (c *Config) check() error {
@@ -100,6 +109,8 @@ func (c *Config) check() error {
 	// A setting of zero or less takes its default.
 	c.MaxBytes = cmp.Or(max(c.MaxBytes, 0), 1<<30)
 	c.RowsBatch = cmp.Or(max(c.RowsBatch, 0), 1000)
+	c.MaxRowBytes = cmp.Or(max(c.MaxRowBytes, 0), 512<<10)
+	c.BatchBytes = cmp.Or(max(c.BatchBytes, 0), 8<<20)
 	return nil
 }
 
@@ -133,6 +144,7 @@ type Poller struct {
 
 	polls map[string]*metrics.Counter
 	rows  *metrics.Counter
+	skip  *metrics.Counter
 }
 
 // NewPoller loads the state file and returns a poller writing to w. The
@@ -174,6 +186,7 @@ func NewPoller(cfg Config, w kafka.Writer, opts ...Option) (*Poller, error) {
 		p.polls[r] = p.set.NewCounter(fmt.Sprintf(`oqim_opendata_polls_total{%s,result=%q}`, l, r))
 	}
 	p.rows = p.set.NewCounter(`oqim_opendata_rows_total{` + l + `}`)
+	p.skip = p.set.NewCounter(`oqim_opendata_rows_skipped_total{` + l + `}`)
 	return p, nil
 }
 
@@ -396,6 +409,7 @@ func (p *Poller) writeRows(ctx context.Context, r io.Reader, format, version str
 		{Key: "oqim-version", Value: []byte(version)},
 	}
 	batch := make([]kafkago.Message, 0, p.cfg.RowsBatch)
+	size := 0 // bytes of the rows in batch
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -404,19 +418,26 @@ func (p *Poller) writeRows(ctx context.Context, r io.Reader, format, version str
 			return fmt.Errorf("opendata: writing rows to %s: %w", p.cfg.RowsTopic, err)
 		}
 		p.rows.Add(len(batch))
-		batch = batch[:0]
+		batch, size = batch[:0], 0
 		return nil
 	}
 	var n int64
 	_, err := scanRows(r, format, func(row []byte) error {
 		n++
+		if len(row) > p.cfg.MaxRowBytes {
+			p.skip.Inc()
+			p.log.Warn("open data row skipped: larger than max_row_bytes", "dataset", p.cfg.Dataset, "version", version,
+				"row", n, "bytes", len(row), "max_row_bytes", p.cfg.MaxRowBytes)
+			return nil
+		}
+		size += len(row)
 		batch = append(batch, kafkago.Message{
 			Topic:   p.cfg.RowsTopic,
 			Key:     []byte(version + "/" + strconv.FormatInt(n, 10)),
 			Value:   row,
 			Headers: headers,
 		})
-		if len(batch) == cap(batch) {
+		if len(batch) == cap(batch) || size >= p.cfg.BatchBytes {
 			return flush()
 		}
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -441,6 +442,70 @@ func TestConfigErrors(t *testing.T) {
 		tt.mod(&cfg)
 		if _, err := NewPoller(cfg, kafka.Plain("127.0.0.1:1").NewWriter("")); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+// sizeWriter records the largest message and the largest write.
+type sizeWriter struct {
+	mu                  sync.Mutex
+	rows, maxMsg, maxWr int
+}
+
+func (w *sizeWriter) WriteMessages(_ context.Context, ms ...kafkago.Message) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, m := range ms {
+		n += len(m.Value)
+		w.maxMsg = max(w.maxMsg, len(m.Value))
+		if m.Topic == rowsTopic {
+			w.rows++
+		}
+	}
+	w.maxWr = max(w.maxWr, n)
+	return nil
+}
+
+// A CSV row becomes an object repeating every column name: a wide header
+// of long names over empty rows grows a hundredfold. A batch is flushed
+// by bytes as well as by count, and a row over max_row_bytes is skipped,
+// so neither memory nor a Kafka message grows with the amplification,
+// and the rest of the dataset still lands.
+func TestWideCSVRowsAreBounded(t *testing.T) {
+	wide := func(cols, rows int) string {
+		var b strings.Builder
+		for i := range cols {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%0200d", i)
+		}
+		b.WriteString("\n")
+		for range rows {
+			b.WriteString(strings.Repeat(",", cols-1) + "\n")
+		}
+		return b.String()
+	}
+	for _, c := range []struct {
+		cols, sent int
+	}{
+		{2000, 300}, // 400 KB rows: sent, 20 or so to a write
+		{3000, 0},   // 600 KB rows: over max_row_bytes, skipped
+	} {
+		srv := httptest.NewServer(&dataset{body: wide(c.cols, 300), contentType: "text/csv"})
+		w := &sizeWriter{}
+		p, err := NewPoller(Config{Agency: "a", Dataset: "d", URL: srv.URL, Region: "UZ-TK", Topic: eventsTopic, RowsTopic: rowsTopic}, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Poll(context.Background()); err != nil {
+			t.Fatalf("%d columns: %v", c.cols, err)
+		}
+		srv.Close()
+		if w.rows != c.sent || w.maxMsg > 512<<10 || w.maxWr > 8<<20+512<<10 {
+			t.Errorf("%d columns: %d rows sent (want %d), largest message %d KB, largest write %d KB",
+				c.cols, w.rows, c.sent, w.maxMsg>>10, w.maxWr>>10)
 		}
 	}
 }
