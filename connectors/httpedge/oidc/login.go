@@ -279,20 +279,7 @@ func (l *Login) use(a attempt) bool {
 	if _, done := l.used[a.state]; done {
 		return false
 	}
-	if len(l.used) >= maxUsed {
-		var oldest string
-		var oldestExp time.Time
-		for k, exp := range l.used {
-			if now.After(exp) {
-				delete(l.used, k)
-			} else if oldestExp.IsZero() || exp.Before(oldestExp) {
-				oldest, oldestExp = k, exp
-			}
-		}
-		if len(l.used) >= maxUsed {
-			delete(l.used, oldest)
-		}
-	}
+	makeRoom(l.used, maxUsed, now, func(exp time.Time) time.Time { return exp })
 	l.used[a.state] = a.expires
 	return true
 }
@@ -387,21 +374,28 @@ func (l *Login) store(id string, p httpedge.Principal) {
 	now := l.cfg.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.sessions) >= l.cfg.MaxSessions {
-		var first [32]byte
-		var firstExp time.Time
-		for k, s := range l.sessions {
-			if now.After(s.expires) {
-				delete(l.sessions, k)
-			} else if firstExp.IsZero() || s.expires.Before(firstExp) {
-				first, firstExp = k, s.expires
-			}
-		}
-		if len(l.sessions) >= l.cfg.MaxSessions {
-			delete(l.sessions, first)
+	makeRoom(l.sessions, l.cfg.MaxSessions, now, func(s session) time.Time { return s.expires })
+	l.sessions[sha256.Sum256([]byte(id))] = session{p: p, expires: now.Add(l.cfg.SessionTTL)}
+}
+
+// makeRoom readies m, bounded to limit entries, for one more: when full,
+// the expired entries go, and if none had, the one closest to expiry.
+func makeRoom[K comparable, V any](m map[K]V, limit int, now time.Time, expires func(V) time.Time) {
+	if len(m) < limit {
+		return
+	}
+	var first K
+	var firstExp time.Time
+	for k, v := range m {
+		if exp := expires(v); now.After(exp) {
+			delete(m, k)
+		} else if firstExp.IsZero() || exp.Before(firstExp) {
+			first, firstExp = k, exp
 		}
 	}
-	l.sessions[sha256.Sum256([]byte(id))] = session{p: p, expires: now.Add(l.cfg.SessionTTL)}
+	if len(m) >= limit {
+		delete(m, first)
+	}
 }
 
 // Authenticate returns the principal of the request's session cookie;
