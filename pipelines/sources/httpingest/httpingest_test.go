@@ -45,7 +45,7 @@ func testConfig() Config {
 	}
 }
 
-func testValidator(t *testing.T) Validator {
+func testValidator(t testing.TB) Validator {
 	t.Helper()
 	ref, err := region.Load()
 	if err != nil {
@@ -62,12 +62,13 @@ type env struct {
 	srv     *httptest.Server
 	brokers []string
 	broker  *embedded.Broker
+	writer  *kafkago.Writer
 	set     *metrics.Set
 }
 
 // start runs the handler behind a real HTTP server, writing to a fresh
 // embedded broker through the production writer.
-func start(t *testing.T, cfg Config) *env {
+func start(t testing.TB, cfg Config) *env {
 	t.Helper()
 	b, err := embedded.Start(embedded.Options{Topics: []string{topic}, Partitions: 1})
 	if err != nil {
@@ -88,7 +89,7 @@ func start(t *testing.T, cfg Config) *env {
 	mux.Handle(Path, h)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, brokers: b.Addrs(), broker: b, set: set}
+	return &env{srv: srv, brokers: b.Addrs(), broker: b, writer: w, set: set}
 }
 
 type request struct {
@@ -99,7 +100,7 @@ type request struct {
 	noCTType bool
 }
 
-func (e *env) post(t *testing.T, rq request) (*http.Response, []byte) {
+func (e *env) post(t testing.TB, rq request) (*http.Response, []byte) {
 	t.Helper()
 	var body io.Reader = bytes.NewReader(rq.body)
 	if rq.chunked {
