@@ -104,6 +104,22 @@ const ambiguityRatio = 0.95
 // citizens type, gain most (see the README).
 const dominanceRatio = 0.5
 
+// storyTerms and storyDominance relax dominanceRatio for a question of
+// storyTerms content terms or more, a situation told at length ("we grow
+// potatoes on 5 hectares and put in drip irrigation, can part of it be
+// paid back"). Its incidental words (the crop, the country, the family)
+// each lift a few unrelated entries a little, so a runner-up at 0.7 of the
+// best is still far behind, while a short question's runner-up at 0.7
+// shares most of its words. Set on the two tuning sets and the read
+// halves of two independent story-style sets (769 covered, 63 uncovered
+// questions): 8 terms / 0.7 answered 14 more covered questions rightly,
+// none wrongly, and 1 more uncovered one wrongly; 6 or 7 terms cost 4
+// and 2 uncovered, and 0.8 cost covered ones.
+const (
+	storyTerms     = 8
+	storyDominance = 0.7
+)
+
 // unknownWordAnswer is the coverage needed to answer a question that has a
 // word the knowledge base does not know at all: that word is often the
 // subject (divorce, conscription), and the entry matched only the rest.
@@ -179,7 +195,7 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	// coverage is low even when one service clearly stands out; that
 	// service is answered when it outscores every other by dominanceRatio.
 	// Adversarial text below the answer threshold was refused above.
-	clear := dominant(res.Hits)
+	clear := dominant(res.Hits, dominanceFor(res.Terms))
 	if d.confidence < b.thresholds.Answer && !clear {
 		d.kind, d.outcome, d.reason = KindHandoff, Handoff, ReasonLowConfidence
 		return d, nil
@@ -194,15 +210,23 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	return d, nil
 }
 
-// dominant reports whether the best entry scores at least 1/dominanceRatio
-// times as well as the best other service. A lone hit is not dominant:
-// nothing else matching says little when the question matched only a few
-// of its words ("how do I file for divorce" finds only the e-signature
-// entry).
-func dominant(hits []retrieval.Hit) bool {
+// dominanceFor is the dominance ratio for a question of terms content
+// terms.
+func dominanceFor(terms int) float64 {
+	if terms >= storyTerms {
+		return storyDominance
+	}
+	return dominanceRatio
+}
+
+// dominant reports whether the best entry scores at least 1/ratio times as
+// well as the best other service. A lone hit is not dominant: nothing else
+// matching says little when the question matched only a few of its words
+// ("how do I file for divorce" finds only the e-signature entry).
+func dominant(hits []retrieval.Hit, ratio float64) bool {
 	for _, h := range hits[1:] {
 		if !slices.Contains(hits[0].Entry.Same, h.Entry.ID) {
-			return h.Score <= dominanceRatio*hits[0].Score
+			return h.Score <= ratio*hits[0].Score
 		}
 	}
 	return false
