@@ -264,6 +264,35 @@ func TestRouteAuthenticatesAndChecksKind(t *testing.T) {
 	}
 }
 
+// An answer streamed by its handler (a CSV export, say) is for its caller
+// only, as WriteJSON's are: a shared cache keyed by the URL must not keep
+// it, and no browser may sniff it into HTML. A handler that wants caching
+// says so and is obeyed.
+func TestAnswersAreNotCachedUnlessTheHandlerSaysSo(t *testing.T) {
+	keys, _ := NewKeys([]Key{{SHA256: HashKey("ana"), Principal: Principal{Kind: Analyst, ID: "a-1"}}})
+	csv := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/csv")
+		_, _ = io.WriteString(w, "region,n\nUZ-JI,1\n")
+	})
+	asset := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=60")
+		_, _ = io.WriteString(w, "body{}")
+	})
+	srv := server(t, slog.New(slog.DiscardHandler), Options{Auth: Credentials{keys}},
+		Route{Method: "GET", Path: "/export", Need: Analyst, Handler: csv},
+		Route{Method: "GET", Path: "/asset", Need: Public, Handler: asset})
+	code, h, body := do(t, "GET", srv.URL+"/export", nil, "X-API-Key", "ana")
+	if code != 200 || h.Get("Cache-Control") != "no-store" || h.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("export: %d, Cache-Control %q, X-Content-Type-Options %q: %s", code, h.Get("Cache-Control"), h.Get("X-Content-Type-Options"), body)
+	}
+	if code, h, _ = do(t, "GET", srv.URL+"/export", nil); code != 401 || h.Get("Cache-Control") != "no-store" {
+		t.Errorf("refusal: %d, Cache-Control %q", code, h.Get("Cache-Control"))
+	}
+	if _, h, _ = do(t, "GET", srv.URL+"/asset", nil); h.Get("Cache-Control") != "public, max-age=60" || h.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("asset: Cache-Control %q, X-Content-Type-Options %q", h.Get("Cache-Control"), h.Get("X-Content-Type-Options"))
+	}
+}
+
 func TestMountRefusesUndeclaredRoutes(t *testing.T) {
 	h := http.HandlerFunc(echoBody)
 	if err := Mount(http.NewServeMux(), Options{}, Route{Method: "GET", Path: "/x", Handler: h}); err == nil {

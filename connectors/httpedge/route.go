@@ -112,6 +112,14 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := e.opts.Now()
 	r, x := withExchange(r)
 	rec := record(w)
+	// Every answer is for its caller unless its handler says otherwise
+	// (the dashboard's static files do): a shared cache keyed by the URL
+	// would otherwise hand one principal's rows to another, and the
+	// Authorization rule of RFC 9111 §3.5 does not cover X-API-Key or a
+	// session cookie.
+	h := rec.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
 	if e.opts.Auditor != nil {
 		defer func() {
 			e.opts.Auditor.Audit(r.Context(), Audit{Time: start.UTC(), Principal: x.principal, Method: r.Method,
