@@ -134,7 +134,10 @@ func startPollers(ctx context.Context, g *errgroup.Group, cfg config.Config, in 
 		if dc.Topic == "" {
 			dc.Topic = cfg.Kafka.Topic
 		}
-		w := in.kafka.NewWriter(dc.Topic)
+		// The poller names each message's topic (events and rows may
+		// go to different ones); kafka-go refuses a message whose writer
+		// names one too.
+		w := in.kafka.NewWriter("")
 		p, err := opendata.NewPoller(dc, w, opendata.WithLogger(log), opendata.WithMetrics(set))
 		if err != nil {
 			w.Close()

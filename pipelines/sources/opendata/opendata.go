@@ -159,6 +159,11 @@ func NewPoller(cfg Config, w kafka.Writer, opts ...Option) (*Poller, error) {
 	if w == nil {
 		return nil, errors.New("opendata: a writer is required")
 	}
+	if kw, ok := w.(*kafkago.Writer); ok && kw.Topic != "" {
+		// kafka-go would refuse every message at the first poll, which
+		// Run only logs and retries: nothing would ever be written.
+		return nil, fmt.Errorf("opendata: the writer names topic %q; the poller sets each message's topic, so give it a writer with none (Cluster.NewWriter(\"\"))", kw.Topic)
+	}
 	st, err := loadState(cfg.StatePath)
 	if err != nil {
 		return nil, err

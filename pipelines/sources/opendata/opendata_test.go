@@ -444,6 +444,13 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
 		}
 	}
+	// A writer that names a topic would have every message refused by
+	// kafka-go, at every poll, for ever: refused at the start instead.
+	w := kafka.Plain("127.0.0.1:1").NewWriter("t")
+	defer w.Close()
+	if _, err := NewPoller(good, w); err == nil || !strings.Contains(err.Error(), `names topic "t"`) {
+		t.Errorf("a writer with a topic: err = %v", err)
+	}
 }
 
 // measured passes writes to the broker, noting the largest message and
