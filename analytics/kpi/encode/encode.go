@@ -182,18 +182,21 @@ func (c *csvWriter) Write(r *kpi.Row) error {
 func (c *csvWriter) Close() error { return c.flush() }
 func (c *csvWriter) Rows() uint64 { return c.n }
 
-// appendCSV quotes a field when it holds a comma, quote, or line break.
+// appendCSV quotes a field when it holds a comma, semicolon, quote, or
+// line break.
 // A field that starts with a character a spreadsheet reads as the start of
 // a formula (= + - @, and a tab or carriage return, which some strip
 // first) is also prefixed with an apostrophe: quoting alone does not stop
 // Excel or LibreOffice from evaluating it, and agencies' free text (an
 // agency name, a district) reaches exports as sent. The apostrophe is
-// what spreadsheets themselves use to mark text.
+// what spreadsheets themselves use to mark text. Excel opens a .csv with
+// the system's list separator, ";" in the Russian and Uzbek locales, and
+// then honours a quote only at a cell's start, so every character after
+// a ";" starts a cell too and is marked the same way.
 func appendCSV(b []byte, s string) []byte {
-	formula := len(s) > 0 && strings.IndexByte("=+-@\t\r", s[0]) >= 0
-	need := formula
+	need := len(s) > 0 && strings.IndexByte("=+-@\t\r", s[0]) >= 0
 	for i := 0; i < len(s) && !need; i++ {
-		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
+		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' || c == ';' {
 			need = true
 		}
 	}
@@ -201,10 +204,12 @@ func appendCSV(b []byte, s string) []byte {
 		return append(b, s...)
 	}
 	b = append(b, '"')
-	if formula {
-		b = append(b, '\'')
-	}
 	for i := 0; i < len(s); i++ {
+		// A cell starts at the field's start and, for a reader that
+		// splits at the ";" list separator, after each ";".
+		if (i == 0 || s[i-1] == ';') && strings.IndexByte("=+-@\t\r", s[i]) >= 0 {
+			b = append(b, '\'')
+		}
 		if s[i] == '"' {
 			b = append(b, '"')
 		}
