@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -435,7 +436,30 @@ func Load(path string, env []string) (Config, error) {
 	if err := applyEnv(&c, env); err != nil {
 		return c, err
 	}
+	c.defaultOpenDataState()
 	return c, c.validate(path)
+}
+
+// openDataStateDir holds the open-data pollers' state files by default.
+const openDataStateDir = "var/opendata"
+
+// defaultOpenDataState gives every open-data dataset a state file under
+// openDataStateDir unless it names one. Without a file a restart emits
+// each dataset again as a new publication, stamped with the restart's time
+// when the portal sends no Last-Modified, which the pipeline cannot tell
+// from a real one.
+func (c *Config) defaultOpenDataState() {
+	safe := func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}
+	for i := range c.OpenData {
+		if d := &c.OpenData[i]; d.StatePath == "" {
+			d.StatePath = filepath.Join(openDataStateDir, strings.Map(safe, d.Agency+"_"+d.Dataset)+".json")
+		}
+	}
 }
 
 // applyEnv walks Config's fields by their yaml keys, so a new setting is
@@ -713,6 +737,13 @@ func (c *Config) validate(path string) error {
 	}
 	if _, err := httpedge.NewKeys(c.Chatbot.partnerKeys()); err != nil {
 		return bad("chatbot.partner_keys", err.Error())
+	}
+	seen := map[string]int{}
+	for i, d := range c.OpenData {
+		if j, ok := seen[filepath.Clean(d.StatePath)]; ok {
+			return bad(fmt.Sprintf("opendata[%d].state_path", i), fmt.Sprintf("%q is opendata[%d]'s state file too; give each dataset its own", d.StatePath, j))
+		}
+		seen[filepath.Clean(d.StatePath)] = i
 	}
 	if err := c.validateDoctor(bad); err != nil {
 		return err

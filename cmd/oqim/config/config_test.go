@@ -108,6 +108,35 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 	}
 }
 
+// Every open-data dataset keeps its state in a file of its own unless
+// told otherwise: without one, a restart would emit each dataset again as
+// a new publication.
+func TestOpenDataStateFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	os.WriteFile(path, []byte(`opendata:
+  - {agency: stat.uz, dataset: applications/by region, url: "https://data.egov.uz/a.csv", region: UZ-TK, topic: t}
+  - {agency: stat.uz, dataset: fibre, url: "https://data.egov.uz/f.csv", region: UZ-TK, topic: t, state_path: /srv/f.json}
+`), 0o644)
+	c, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.OpenData[0].StatePath, filepath.Join("var", "opendata", "stat.uz_applications_by_region.json"); got != want {
+		t.Errorf("default state file %q, want %q", got, want)
+	}
+	if got := c.OpenData[1].StatePath; got != "/srv/f.json" {
+		t.Errorf("named state file became %q", got)
+	}
+	os.WriteFile(path, []byte(`opendata:
+  - {agency: a, dataset: d, url: "https://x/1.csv", region: UZ-TK, topic: t, state_path: s.json}
+  - {agency: b, dataset: e, url: "https://x/2.csv", region: UZ-TK, topic: t, state_path: ./s.json}
+`), 0o644)
+	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), "opendata[1].state_path") {
+		t.Errorf("two datasets sharing a state file: %v", err)
+	}
+}
+
 func TestDeclaredPipelines(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "p.yaml")

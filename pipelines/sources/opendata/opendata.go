@@ -55,7 +55,10 @@ type Config struct {
 	// flat JSON object.
 	RowsTopic string `yaml:"rows_topic"`
 	// StatePath is the state file; empty keeps state in memory only, so
-	// a restart fetches the dataset again (and emits the same event id).
+	// a restart fetches the dataset again and emits it as a new event
+	// (same id; its time is new when the portal sends no Last-Modified,
+	// and its type is published). `oqim ingest` defaults it (see
+	// cmd/oqim/config).
 	StatePath string `yaml:"state_path"`
 	// Interval between polls. Default 15m.
 	Interval time.Duration `yaml:"interval"`
@@ -347,6 +350,18 @@ func (p *Poller) poll(ctx context.Context) (Result, error) {
 	}
 
 	ev := p.event(sum, format, rows, next.LastModified)
+	if pe := p.state.Pending; pe != nil && pe.ContentSHA256 == sum {
+		ev = pe.Event // this version was being sent: send the same event
+	} else {
+		// Saved before anything is written, with the old validators, so
+		// that a restart fetches this version again and finds it here.
+		pending := p.state
+		pending.URL, pending.Pending = p.cfg.URL, &Pending{ContentSHA256: sum, Event: ev}
+		if err := p.commit(pending); err != nil {
+			return res, err
+		}
+	}
+	next.Pending = nil
 	if spool != nil {
 		if _, err := spool.Seek(0, io.SeekStart); err != nil {
 			return res, fmt.Errorf("opendata: spool: %w", err)

@@ -21,6 +21,19 @@ type State struct {
 	// EventID is the id of the last emitted event.
 	EventID string `json:"event_id,omitempty"`
 	Rows    int64  `json:"rows"`
+	// Pending is the event of a version being sent: saved before the
+	// first write to Kafka and cleared once Kafka has acknowledged the
+	// version. A version sent again after a crash or a failed write is
+	// then the same event (id, type and time), which the pipeline
+	// deduplicates; built afresh, a version without Last-Modified would
+	// carry a new time and count twice.
+	Pending *Pending `json:"pending,omitempty"`
+}
+
+// Pending is a version whose event may or may not have reached Kafka.
+type Pending struct {
+	ContentSHA256 string `json:"content_sha256"`
+	Event         Event  `json:"event"`
 }
 
 // loadState reads the state file; a missing file is an empty state.
