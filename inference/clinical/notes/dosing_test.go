@@ -70,6 +70,20 @@ func TestDosingForms(t *testing.T) {
 			Medication{Name: "paracetamol", DoseValue: 250, DoseUnit: "mg"}},
 		{"tavsiya paratsetamol sirop 10 ml bog'chaga o'n kun bormasin",
 			Medication{Name: "paracetamol", DoseValue: 10, DoseUnit: "ml"}},
+		// A week or a month said alone, in the accusative, is the course;
+		// "раз в неделю" is how often.
+		{"Назначено: азитромицин 250 мг утром неделю.",
+			Medication{Name: "azithromycin", DoseValue: 250, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 7}},
+		{"Назначено: цетиризин 10 мг на ночь месяц.",
+			Medication{Name: "cetirizine", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 30}},
+		{"Назначено: метотрексат 10 мг 1 раз в неделю.",
+			Medication{Name: "methotrexate", DoseValue: 10, DoseUnit: "mg"}},
+		// A combination written with a slash or a plus is the
+		// combination, not its first part.
+		{"Назначено: амоксициллин/клавуланат 625 мг 3 раза в день.",
+			Medication{Name: "amoxicillin and clavulanate", DoseValue: 625, DoseUnit: "mg", TimesPerDay: 3}},
+		{"Tavsiya: amoksitsillin + klavulanat 625 mg kuniga 3 marta.",
+			Medication{Name: "amoxicillin and clavulanate", DoseValue: 625, DoseUnit: "mg", TimesPerDay: 3}},
 		// Oʻn (ten) typed without its apostrophe, before days.
 		{"Tavsiya: amoksitsillin 500 mg kuniga 3 marta on kun.",
 			Medication{Name: "amoxicillin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3, DurationDays: 10}},

@@ -26,6 +26,7 @@ func drugSpellings() map[string][]string {
 			if v := strings.ReplaceAll(n, "ts", "s"); v != n {
 				out[m.INN] = append(out[m.INN], v)
 			}
+			out[m.INN] = append(out[m.INN], combinationJoins(m.INN, n)...)
 		}
 	}
 	for inn, ss := range localDrugs {
@@ -42,4 +43,20 @@ func normalizeSpelling(s string) string {
 		ws = append(ws, t.norm)
 	}
 	return strings.Join(ws, " ")
+}
+
+// combinationJoins returns the other ways a two-part combination is
+// written: "амоксициллин/клавуланат", "амоксициллин + клавуланат",
+// "... и ...", "... va ...", where the lexicon has the two names side by
+// side; without them the first part alone would match, a different drug.
+func combinationJoins(inn, spelling string) []string {
+	a, b, ok := strings.Cut(spelling, " ")
+	if !strings.Contains(inn, " and ") || !ok || strings.Contains(b, " ") {
+		return nil
+	}
+	var out []string
+	for _, join := range []string{" / ", " + ", " - ", " i ", " va "} {
+		out = append(out, a+join+b)
+	}
+	return out
 }

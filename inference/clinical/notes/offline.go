@@ -215,7 +215,7 @@ func (o *Offline) structure(text string) *Note {
 			cur = s.own
 		case cur == "":
 			cur = Complaints
-		case cur == Assessment && !o.diseaseShaped(text, toks, s.from, s.to):
+		case cur == Assessment && !o.diseaseShaped(text, toks, s.from, s.to) && !o.secondDiagnosis(text, toks, s.from, s.to):
 			// What follows a diagnosis without a heading and without a
 			// disease in it is what to do: "Швы не накладывать."
 			cur = Plan
@@ -490,6 +490,33 @@ func (o *Offline) bareDiagnosis(toks []token, from, to int) bool {
 		}
 	}
 	return n >= 2 && n <= maxBareDiagnosisWords && !containsPhrase(o.negations, toks, from, to)
+}
+
+// secondDiagnosis reports a few words after a diagnosis that name a
+// second one rather than an order: nothing measured, nothing denied, and
+// no word shaped like a verb ("Диагноз: ОРВИ. Простые фебрильные
+// судороги."). An order has one: a Russian infinitive or imperative
+// ("Швы не накладывать", "Приходите"), or an Uzbek verbal noun, negative
+// or obligation ("ko'p suyuqlik ichish", "bormaslik", "kerak"), which
+// also keeps an Uzbek condition named by a verbal noun ("tirishish") in
+// the plan as before.
+func (o *Offline) secondDiagnosis(text string, toks []token, from, to int) bool {
+	if !o.bareDiagnosis(toks, from, to) {
+		return false
+	}
+	for i := from; i < to; i++ {
+		t := toks[i]
+		if t.kind != wordTok {
+			continue
+		}
+		w := strings.ToLower(text[t.start:t.end])
+		for _, suf := range []string{"ть", "ться", "ти", "чь", "те", "ish", "maslik", "sin", "kerak", "mumkin", "lozim"} {
+			if strings.HasSuffix(w, suf) || strings.HasSuffix(t.norm, suf) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // maxBareDiagnosisWords bounds bareDiagnosis.
@@ -1466,6 +1493,11 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 			case hasAnyPrefix(t.norm, "nedel", "hafta") && m.DurationDays == 0 && (i == from || toks[i-1].kind != numberTok) &&
 				i > 0 && isOneOf(toks[i-1].norm, "techenie", "na", "bir", "davomida"):
 				m.DurationDays = 7
+			case isOneOf(t.norm, "nedelyu", "mesyats") && m.DurationDays == 0 && i > from && toks[i-1].kind == wordTok &&
+				!isOneOf(toks[i-1].norm, "v", "vo", "raz", "raza") && !(i+1 < to && toks[i+1].norm == "nazad"):
+				// The accusative alone is how long: "утром и вечером
+				// неделю", "на ночь месяц"; "раз в неделю" is how often.
+				m.DurationDays = map[string]int{"nedelyu": 7, "mesyats": 30}[t.norm]
 			}
 			continue
 		}

@@ -32,6 +32,12 @@ func TestOfflineSectionsAcrossScripts(t *testing.T) {
 			Sections{Complaints: "йўтал", History: "2 кун", Objective: "томоқ қизарган", Assessment: "фарингит", Plan: "кўп суюқлик"}},
 		// A heading with a colon opens a section even without a full stop before it.
 		{"Жалобы: кашель Анамнез: курит", Sections{Complaints: "кашель", History: "курит"}},
+		// A second diagnosis after the first stays in the assessment; an
+		// order without a heading goes to the plan.
+		{"Диагноз: ОРВИ. Простые фебрильные судороги. Лечение: парацетамол 150 мг.",
+			Sections{Assessment: "ОРВИ Простые фебрильные судороги", Plan: "парацетамол 150 мг"}},
+		{"Диагноз: ушиб мягких тканей. Швы не накладывать.",
+			Sections{Assessment: "ушиб мягких тканей", Plan: "Швы не накладывать"}},
 	} {
 		if got := structure(t, c.text).Sections; got != c.want {
 			t.Errorf("%q:\n got %+v\nwant %+v", c.text, got, c.want)
