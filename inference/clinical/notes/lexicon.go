@@ -22,7 +22,10 @@ var headings = map[Section][]string{
 	},
 	Assessment: {"tashxis", "диагноз", "ds", "д-з", "dz", "ташхис", "заключение", "xulosa"},
 	Plan: {"reja", "tavsiya", "davolash", "plan", "назначен", "рекомендац", "рекомендовано", "лечение",
-		"тайинлан", "tayinlan", "buyuril", "tavsiyalar", "назначения"},
+		"тайинлан", "tayinlan", "buyuril", "tavsiyalar", "назначения",
+		// what was done at the visit is part of the plan, as procedures
+		// done are without a heading
+		"muolaja", "муолажа", "манипуляци", "manipulyatsiya", "процедур", "protsedura", "выполнено", "bajarildi"},
 }
 
 // bareHeadings are the heading words that open a section wherever they

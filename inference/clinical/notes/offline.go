@@ -82,7 +82,8 @@ func WithAudit(a Audit) OfflineOption { return func(o *Offline) { o.audit = a } 
 func NewOffline(opts ...OfflineOption) *Offline {
 	o := &Offline{
 		headings:     map[Section][]phrase{},
-		colonOnly:    compilePhrases([]string{"davolash", "лечение", "plan", "ds", "dz", "д-з", "xulosa", "заключение", "ko'rik", "осмотр", "buyuril", "tayinlan", "тайинлан"}),
+		colonOnly:    compilePhrases([]string{"davolash", "лечение", "plan", "ds", "dz", "д-з", "xulosa", "заключение", "ko'rik", "осмотр", "buyuril", "tayinlan", "тайинлан",
+			"muolaja", "муолажа", "манипуляци", "manipulyatsiya", "процедур", "protsedura", "выполнено", "bajarildi"}),
 		fillers:      compileWords(headingFillers),
 		bareHeadings: compileWords(bareHeadings),
 		tails:        compilePhrases(headingTails),

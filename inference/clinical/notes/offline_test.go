@@ -38,6 +38,12 @@ func TestOfflineSectionsAcrossScripts(t *testing.T) {
 			Sections{Assessment: "ОРВИ Простые фебрильные судороги", Plan: "парацетамол 150 мг"}},
 		{"Диагноз: ушиб мягких тканей. Швы не накладывать.",
 			Sections{Assessment: "ушиб мягких тканей", Plan: "Швы не накладывать"}},
+		// What was done at the visit, under its heading, is the plan;
+		// without a colon the word is an ordinary one.
+		{"Ташхис: ўткир отит. Муолажа: қулоқ ювилди.",
+			Sections{Assessment: "ўткир отит", Plan: "қулоқ ювилди"}},
+		{"Диагноз: абсцесс предплечья. Манипуляция: абсцесс вскрыт, дренирован.",
+			Sections{Assessment: "абсцесс предплечья", Plan: "абсцесс вскрыт, дренирован"}},
 	} {
 		if got := structure(t, c.text).Sections; got != c.want {
 			t.Errorf("%q:\n got %+v\nwant %+v", c.text, got, c.want)
