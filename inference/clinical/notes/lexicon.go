@@ -28,6 +28,12 @@ var headings = map[Section][]string{
 		"muolaja", "муолажа", "манипуляци", "manipulyatsiya", "процедур", "protsedura", "выполнено", "bajarildi"},
 }
 
+// colonOnlyHeadings are headings only with a colon: common words
+// otherwise ("лечение", "осмотр", "bajarildi").
+var colonOnlyHeadings = []string{"davolash", "лечение", "plan", "ds", "dz", "д-з", "xulosa", "заключение", "ko'rik", "осмотр",
+	"buyuril", "tayinlan", "тайинлан", "muolaja", "муолажа", "манипуляци", "manipulyatsiya", "процедур", "protsedura",
+	"выполнено", "bajarildi"}
+
 // bareHeadings are the heading words that open a section wherever they
 // stand, even without a colon: the forms used only as headings.
 var bareHeadings = []string{"жалобы", "shikoyatlari", "shikoyatlar", "шикоятлари", "анамнез", "anamnez",

@@ -81,9 +81,8 @@ func WithAudit(a Audit) OfflineOption { return func(o *Offline) { o.audit = a } 
 // NewOffline compiles the lexicons.
 func NewOffline(opts ...OfflineOption) *Offline {
 	o := &Offline{
-		headings: map[Section][]phrase{},
-		colonOnly: compilePhrases([]string{"davolash", "лечение", "plan", "ds", "dz", "д-з", "xulosa", "заключение", "ko'rik", "осмотр", "buyuril", "tayinlan", "тайинлан",
-			"muolaja", "муолажа", "манипуляци", "manipulyatsiya", "процедур", "protsedura", "выполнено", "bajarildi"}),
+		headings:     map[Section][]phrase{},
+		colonOnly:    compilePhrases(colonOnlyHeadings),
 		fillers:      compileWords(headingFillers),
 		bareHeadings: compileWords(bareHeadings),
 		tails:        compilePhrases(headingTails),
