@@ -38,11 +38,21 @@ type Options struct {
 	// next is a 429. A query may run for minutes, and one key should not
 	// hold the store.
 	MaxQueriesPerCaller int
+	// MaxQueries bounds the queries all callers have running at once
+	// when access control is on (0: DefaultMaxQueries); the next is a
+	// 429. Without it two analysts within their shares could take every
+	// ClickHouse connection for minutes.
+	MaxQueries int
 }
 
 // DefaultMaxQueriesPerCaller is above the six connections a browser opens
 // to one server, so a dashboard loading its panels is never refused.
 const DefaultMaxQueriesPerCaller = 8
+
+// DefaultMaxQueries leaves a few of the ClickHouse client's 16
+// connections (connectors/clickhouse) to the server's other work: audit
+// rows, the chatbot's and the doctor's assistant's tables.
+const DefaultMaxQueries = 12
 
 // OtherPaths are OpenAPI paths and schemas that another package serves
 // and documents; this API only publishes them.
@@ -107,7 +117,11 @@ func newServer(opts Options, mux *http.ServeMux) (*server, error) {
 		if n <= 0 {
 			n = DefaultMaxQueriesPerCaller
 		}
-		s.inflight = httpedge.NewInFlight(n, 0)
+		total := opts.MaxQueries
+		if total <= 0 {
+			total = DefaultMaxQueries
+		}
+		s.inflight = httpedge.NewInFlight(n, total)
 	}
 	audit := opts.Audit
 	if audit == nil {

@@ -80,6 +80,7 @@ func TestAPI(t *testing.T) {
 			}
 		}
 	})
+	t.Run("AnswersAreNeverCached", fx.answersAreNeverCached)
 	t.Run("OneCallerCannotHoldTheStore", func(t *testing.T) {
 		// One query at a time per caller: of many sent at once, some
 		// are refused with 429 and the rest answered.
@@ -103,6 +104,98 @@ func TestAPI(t *testing.T) {
 			t.Errorf("24 queries at once with a bound of 1: %v; want some 200 and some 429, nothing else", n)
 		}
 	})
+	t.Run("CallersTogetherCannotHoldTheStore", func(t *testing.T) {
+		// Each caller within its own share, but two of them together
+		// over the server's: some are refused with 429.
+		two := httptest.NewServer(api.New(api.Options{Store: e.Store, Regions: e.Ref.RegionIDs(), Access: auth, Audit: aud, MaxQueriesPerCaller: 24, MaxQueries: 1}))
+		defer two.Close()
+		codes := make(chan int, 24)
+		var wg sync.WaitGroup
+		for i := range cap(codes) {
+			cred := []string{"national-key", "ji-key"}[i%2]
+			wg.Go(func() {
+				code, _, _ := (&fixture{url: two.URL}).get(t, cred, "/api/v1/kpi/eservices?level=district&format=csv")
+				codes <- code
+			})
+		}
+		wg.Wait()
+		close(codes)
+		n := map[int]int{}
+		for c := range codes {
+			n[c]++
+		}
+		if n[http.StatusTooManyRequests] == 0 || n[http.StatusOK] == 0 || n[http.StatusOK]+n[http.StatusTooManyRequests] != cap(codes) {
+			t.Errorf("24 queries from two callers with a server bound of 1: %v; want some 200 and some 429, nothing else", n)
+		}
+	})
+	// Last: it adds agency events to the database the others read.
+	t.Run("CSVHasNoFormulaUnderASemicolonLocale", fx.csvHasNoFormulaUnderASemicolonLocale)
+}
+
+// answersAreNeverCached: every KPI answer is for its caller only (a
+// national reader's rows are not a regional analyst's), so each table's
+// answer, in every format, says Cache-Control: no-store and nosniff, like
+// /applications and every error. Without it a shared cache keyed by URL
+// (a proxy that caches 200s heuristically; X-API-Key and cookies are not
+// the Authorization header RFC 9111 §3.5 protects) can hand one
+// principal's rows to another, or to no principal at all.
+func (fx *fixture) answersAreNeverCached(t *testing.T) {
+	paths := []string{"/api/v1/kpi/applications"}
+	for _, tb := range kpi.Tables() {
+		for _, f := range []string{"json", "csv", "arrow", "parquet"} {
+			paths = append(paths, "/api/v1/kpi/"+tb.Name+"?format="+f)
+		}
+	}
+	for _, p := range paths {
+		code, h, b := fx.get(t, "national-key", p)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d %s", p, code, b)
+		}
+		if got := h.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", p, got)
+		}
+		if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options %q, want nosniff", p, got)
+		}
+	}
+}
+
+// csvHasNoFormulaUnderASemicolonLocale: Excel opens a .csv with the
+// system's list separator, ";" in the Russian and Uzbek locales the BI's
+// readers use, and then honours quotes only at the start of a cell. An
+// agency name sent through ingest with a ";" in it (real ones have one:
+// "National Agency for Social Protection;Ministry of Health") must not put
+// a formula at the start of a cell there, as the leading-character check
+// already ensures for a comma reader.
+func (fx *fixture) csvHasNoFormulaUnderASemicolonLocale(t *testing.T) {
+	e := fx.e
+	at := e.Now.Add(-2 * time.Hour).UTC().Format(time.RFC3339)
+	e.Records = e.Records[:0]
+	for i, agency := range []string{"Ministry;=cmd|' /C calc'!A0;", "Agency;@SUM(1)", `Agency;=HYPERLINK("http://x/")`} {
+		e.Records = append(e.Records, []byte(fmt.Sprintf(`{"id":"inj-%d","source":"data.egov.uz","type":"opendata.dataset.published","time":%q,"region":"UZ-JI","data":{"agency":%q,"dataset":"inj-%d","title":"t","format":"csv","rows":1,"url":"https://x"}}`,
+			i, at, agency, i)))
+	}
+	e.Replay(t) // through the ingest decoder, as an agency's events arrive
+	code, _, b := fx.get(t, "ji-key", "/api/v1/kpi/opendata?format=csv")
+	if code != http.StatusOK {
+		t.Fatalf("%d %s", code, b)
+	}
+	if !strings.Contains(string(b), "Ministry") {
+		t.Fatalf("the injected agency is not in the export:\n%s", b)
+	}
+	r := csv.NewReader(bytes.NewReader(b))
+	r.Comma, r.FieldsPerRecord, r.LazyQuotes = ';', -1, true
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs {
+		for _, cell := range rec {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("a %q-separated reader sees the formula cell %q", ';', cell)
+			}
+		}
+	}
 }
 
 func (fx *fixture) get(t *testing.T, cred, path string) (int, http.Header, []byte) {
