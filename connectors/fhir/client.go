@@ -54,6 +54,7 @@ type Config struct {
 type Client struct {
 	cfg    Config
 	bundle string // [base]/Bundle
+	shown  string // bundle with any password redacted, for errors
 	http   *http.Client
 }
 
@@ -75,11 +76,17 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxBackoff < cfg.MinBackoff {
 		cfg.MaxBackoff = max(30*time.Second, cfg.MinBackoff)
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		c := *cfg.HTTPClient
+		hc = &c
 	}
-	return &Client{cfg: cfg, bundle: strings.TrimSuffix(cfg.BaseURL, "/") + "/Bundle", http: hc}, nil
+	// A redirect is answered, not followed: Go would turn the POST into
+	// a GET whose 200 reads as "stored" (301-303), or repeat the Bundle
+	// and the credential at another origin (307, 308; a custom header
+	// such as X-API-Key is never stripped).
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{cfg: cfg, bundle: strings.TrimSuffix(cfg.BaseURL, "/") + "/Bundle", shown: strings.TrimSuffix(u.Redacted(), "/") + "/Bundle", http: hc}, nil
 }
 
 // Result is the server's answer to a successful send.
@@ -212,7 +219,7 @@ func (c *Client) try(ctx context.Context, bundle []byte, cond string) (*Result, 
 	if err != nil {
 		// No answer at all (network error, attempt timeout): the send is
 		// conditional, so trying again cannot store the Bundle twice.
-		return nil, 0, retry.Again(fmt.Errorf("fhir: POST %s: %w", c.bundle, err), 0)
+		return nil, 0, retry.Again(fmt.Errorf("fhir: POST %s: %w", c.shown, err), 0)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -221,6 +228,9 @@ func (c *Client) try(ctx context.Context, bundle []byte, cond string) (*Result, 
 	}
 	if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusCreated {
 		return &Result{Status: resp.StatusCode, Location: resp.Header.Get("Location")}, resp.StatusCode, nil
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, resp.StatusCode, fmt.Errorf("fhir: the server answered %d with a redirect; redirects are not followed (set the base URL to where the server is)", resp.StatusCode)
 	}
 	se := &ServerError{Status: resp.StatusCode, Issues: outcomeIssues(body)}
 	if se.Retryable() {

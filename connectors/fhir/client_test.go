@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -246,5 +247,117 @@ func TestSendHonoursRetryAfter(t *testing.T) {
 				t.Fatalf("retried after %v, before the server's Retry-After", gap)
 			}
 		})
+	}
+}
+
+// elsewhere is a server that is not the configured FHIR server: it
+// records what reached it and answers 200 (for a GET, what a search
+// answers; for a POST, whatever).
+type elsewhere struct {
+	mu      sync.Mutex
+	methods []string
+	auth    []string // Authorization and X-API-Key seen
+	bodies  []string
+}
+
+func (e *elsewhere) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	e.mu.Lock()
+	e.methods = append(e.methods, r.Method)
+	e.auth = append(e.auth, r.Header.Get("Authorization")+r.Header.Get("X-API-Key"))
+	e.bodies = append(e.bodies, string(b))
+	e.mu.Unlock()
+	w.Header().Set("Content-Type", ContentType)
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, `{"resourceType":"Bundle","type":"searchset","total":0}`)
+}
+
+// redirector is the configured FHIR server, answering every POST with a
+// redirect to target.
+func redirector(t *testing.T, status int, target string) *httptest.Server {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target+r.URL.Path, status)
+	}))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// TestSendDoesNotFollowRedirects: a FHIR server (or anything on the path to
+// it: a load balancer sending http to https, a moved endpoint, a
+// compromised proxy) that answers the POST with a redirect must not make
+// the client (a) send the Bundle, patient data, and the server's
+// credential to another origin, nor (b) take a GET's 200 somewhere else
+// for "stored". A redirect is an answer the client reports as a failure.
+func TestSendDoesNotFollowRedirects(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		status     int
+		authHeader string
+		host       string // how the redirect names the other server
+	}{
+		// 303 (and 301/302) turn the POST into a GET: the Bundle is not
+		// sent, but the GET's 200 is taken for the server storing it.
+		{"303 to a GET", http.StatusSeeOther, "", "127.0.0.1"},
+		{"301 to a GET", http.StatusMovedPermanently, "", "127.0.0.1"},
+		// 307 and 308 repeat the POST with its body at the new origin.
+		// Go keeps Authorization when only the port differs, and never
+		// strips a custom header such as X-API-Key.
+		{"307 bearer to another port", http.StatusTemporaryRedirect, "", "127.0.0.1"},
+		{"308 X-API-Key to another host", http.StatusPermanentRedirect, "X-API-Key", "localhost"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			other := &elsewhere{}
+			ots := httptest.NewServer(other)
+			t.Cleanup(ots.Close)
+			target := strings.Replace(ots.URL, "127.0.0.1", tc.host, 1)
+			fhirSrv := redirector(t, tc.status, target)
+			c, err := New(Config{BaseURL: fhirSrv.URL + "/fhir", Token: "secret-token", AuthHeader: tc.authHeader,
+				Timeout: 2 * time.Second, MaxAttempts: 1, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := c.Send(context.Background(), []byte(bundle))
+			other.mu.Lock()
+			defer other.mu.Unlock()
+			for i := range other.methods {
+				if strings.Contains(other.auth[i], "secret-token") {
+					t.Errorf("the FHIR credential reached %s (%s)", target, other.methods[i])
+				}
+				if strings.Contains(other.bodies[i], "note-1") {
+					t.Errorf("the Bundle reached %s (%s)", target, other.methods[i])
+				}
+			}
+			if err == nil {
+				t.Errorf("a %d redirect was reported as delivered: %+v (requests elsewhere: %v)", tc.status, res, other.methods)
+			}
+		})
+	}
+}
+
+// TestSendErrorHidesURLPassword: a base URL with user:password (how some
+// FHIR gateways take basic credentials, and what Go's client sends as
+// Basic auth) must not reach the error, which the lifecycle stores as the
+// record's last_error, shows the doctor, writes to the audit table and
+// logs.
+func TestSendErrorHidesURLPassword(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens: every attempt is a network error
+	c, err := New(Config{BaseURL: "http://oqim:gw-s3cret@" + addr + "/fhir", MaxAttempts: 1, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attemptErr error
+	_, err = c.SendObserved(context.Background(), []byte(bundle), func(a Attempt) { attemptErr = a.Err })
+	if err == nil {
+		t.Fatal("sent to a closed port")
+	}
+	for _, e := range []error{err, attemptErr} {
+		if strings.Contains(e.Error(), "gw-s3cret") {
+			t.Errorf("the error carries the URL's password: %v", e)
+		}
 	}
 }

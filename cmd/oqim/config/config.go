@@ -759,6 +759,15 @@ func (c *Config) validateDoctor(bad func(key, problem string) error) error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			return bad("doctor.fhir.base_url", fmt.Sprintf("%q must be the FHIR server's http(s) base, e.g. https://fhir.dh.example.uz/r4", f.BaseURL))
 		}
+		// Signed notes and the server's credential cross the network:
+		// plain http only on loopback (the demo's stand-in), and no
+		// password in the URL, where every delivery error would show it.
+		if u.User != nil {
+			return bad("doctor.fhir.base_url", "must not carry a user or password; set doctor.fhir.token (and auth_header)")
+		}
+		if err := checkURL(f.BaseURL, true); err != nil {
+			return bad("doctor.fhir.base_url", err.Error())
+		}
 	}
 	if f.Token != "" && f.BaseURL == "" {
 		return bad("doctor.fhir.token", "is set without doctor.fhir.base_url")

@@ -278,3 +278,31 @@ func TestChatbotPartnerKeys(t *testing.T) {
 		}
 	}
 }
+
+// Signed notes (patient data) and the FHIR server's credential cross the
+// network to doctor.fhir.base_url. Like oidc.issuer (checkURL), plain
+// http is for loopback only (the demo's stand-in); the setting's own
+// example is https. A URL carrying user:password would put the password
+// in every delivery error (record, audit, log).
+func TestDoctorFHIRBaseURLNeedsHTTPSOffLoopback(t *testing.T) {
+	for _, env := range []string{
+		"OQIM_DOCTOR_FHIR_BASE_URL=http://fhir.dh.example.uz/r4",
+		"OQIM_DOCTOR_FHIR_BASE_URL=http://10.20.0.7:8080/fhir",
+		"OQIM_DOCTOR_FHIR_BASE_URL=https://oqim:s3cret@fhir.dh.example.uz/r4",
+	} {
+		_, err := Load("", []string{env, "OQIM_DOCTOR_FHIR_TOKEN=t0k"})
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Key != "doctor.fhir.base_url" {
+			t.Errorf("%s: %v, want an error naming doctor.fhir.base_url", env, err)
+		}
+	}
+	for _, env := range []string{
+		"OQIM_DOCTOR_FHIR_BASE_URL=http://127.0.0.1:8081/fhir", // the demo's stand-in
+		"OQIM_DOCTOR_FHIR_BASE_URL=http://localhost:8081/fhir",
+		"OQIM_DOCTOR_FHIR_BASE_URL=https://fhir.dh.example.uz/r4",
+	} {
+		if _, err := Load("", []string{env}); err != nil {
+			t.Errorf("%s: %v", env, err)
+		}
+	}
+}

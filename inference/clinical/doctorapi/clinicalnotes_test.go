@@ -498,3 +498,28 @@ func TestClinicalNoteConcurrentEdits(t *testing.T) {
 		t.Fatalf("after the race: %d version %d", st, got.Version)
 	}
 }
+
+// TestSignedNoteBehindARedirectIsNotDelivered: Digital Healthcare's
+// configured base answers with a redirect (a load balancer moving
+// http:// to https://, an endpoint that moved). Go's client then repeats
+// the POST as a GET, the server's search answers 200, and the note was
+// marked delivered although the server never received it: a signed
+// clinical note silently lost, with the doctor told it arrived.
+func TestSignedNoteBehindARedirectIsNotDelivered(t *testing.T) {
+	dh, base := digitalHealthcare(t)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, base+strings.TrimPrefix(r.URL.Path, "/r4"), http.StatusMovedPermanently)
+	}))
+	t.Cleanup(front.Close)
+	e := lifecycleEnv(t, front.URL+"/r4", nil)
+
+	rec := e.sign(e.createDraft())
+	rec = e.waitDelivery(rec.ID, 20*time.Second)
+	if n := len(dh.Received()); rec.Status == lifecycle.Delivered && n == 0 {
+		t.Fatalf("the note is %s (location %q, %d attempt(s)) but Digital Healthcare received %d Bundles",
+			rec.Status, rec.Delivery.Location, rec.Delivery.Attempts, n)
+	}
+	if rec.Status != lifecycle.Failed || !strings.Contains(rec.Delivery.LastError, "redirect") {
+		t.Fatalf("want failed with a reason naming the redirect, got %s %q", rec.Status, rec.Delivery.LastError)
+	}
+}
