@@ -10,6 +10,7 @@ import (
 
 	"github.com/oqim/oqim/analytics/kpi"
 	"github.com/oqim/oqim/cmd/oqim/config"
+	"github.com/oqim/oqim/inference/clinical/lifecycle"
 	"github.com/oqim/oqim/inference/clinical/notes"
 	"github.com/oqim/oqim/inference/clinical/worker"
 )
@@ -89,11 +90,12 @@ func startWorkers(ctx context.Context, g *errgroup.Group, cfg config.Config, in 
 			return err
 		}
 		store := worker.NewStore(in.conn, cfg.ClickHouse.Database)
+		drafts := lifecycle.NewStore(in.conn, cfg.ClickHouse.Database)
 		if cfg.ClickHouse.Cluster != "" {
 			store = store.OnCluster(cfg.ClickHouse.Cluster)
+			drafts = drafts.OnCluster(cfg.ClickHouse.Cluster)
 		}
-		r := jobs.RetentionOptions(blobs, store,
-			worker.NewAudit(in.conn, cfg.ClickHouse.Database))
+		r := jobs.RetentionOptions(blobs, store, drafts, worker.NewAudit(in.conn, cfg.ClickHouse.Database))
 		rlog := log.With("worker", "retention")
 		g.Go(func() error {
 			rlog.Info("retention sweeps", "audio_days", jobs.Retention.AudioDays,

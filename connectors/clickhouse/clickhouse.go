@@ -135,6 +135,16 @@ func Insert(ctx context.Context, conn driver.Conn, table string, columns []strin
 }
 
 // redact hides a password in a DSN before it is logged.
+// InList returns the placeholders and arguments of "col IN (marks)" for
+// values: one bound argument each, so no value is ever spliced into SQL.
+func InList(values []string) (marks string, args []any) {
+	args = make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", "), args
+}
+
 func redact(dsn string) string {
 	at := strings.LastIndex(dsn, "@")
 	scheme := strings.Index(dsn, "://")

@@ -523,3 +523,59 @@ func TestSignedNoteBehindARedirectIsNotDelivered(t *testing.T) {
 		t.Fatalf("want failed with a reason naming the redirect, got %s %q", rec.Status, rec.Delivery.LastError)
 	}
 }
+
+// A draft never signed holds the dictation, the note and the
+// differential. The retention sweep, as `oqim worker retention` runs it,
+// deletes such a draft once it has been untouched for the transcript
+// retention, and audits it; a signed record (the medical record) and a
+// recent draft stay.
+func TestRetentionDeletesOldDraftsOnly(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	clock := now.Add(-100 * 24 * time.Hour)
+	_, base := digitalHealthcare(t)
+	e := newEnv(t, envOptions{noEngine: true, noKafka: true, fhirCheck: r4Check(t), now: func() time.Time { return clock },
+		tune: func(c *Config) { c.FHIR = FHIRConfig{BaseURL: base} }})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	old := e.createDraft()
+	signed := e.waitDelivery(e.sign(e.createDraft()).ID, 20*time.Second)
+	clock = now
+	recent := e.createDraft()
+
+	blobs, err := worker.NewBlobs(e.cfg.Jobs.BlobDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := e.cfg.Jobs.RetentionOptions(blobs, worker.NewStore(e.conn, e.db), lifecycle.NewStore(e.conn, e.db), e.h.audit)
+	o.Now = func() time.Time { return now }
+	rep, err := worker.Retain(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.DraftsDeleted) != 1 || rep.DraftsDeleted[0] != old.ID {
+		t.Fatalf("deleted drafts %v, want only the 100-day-old draft %s", rep.DraftsDeleted, old.ID)
+	}
+	versions := func(id string) uint64 {
+		var n uint64
+		if err := e.conn.QueryRow(ctx, "SELECT count() FROM "+e.db+".clinical_notes WHERE note_id = ?", id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for deadline := time.Now().Add(10 * time.Second); versions(old.ID) > 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the old draft %s still has %d versions with its dictation", old.ID, versions(old.ID))
+		}
+	}
+	if versions(signed.ID) == 0 || versions(recent.ID) == 0 {
+		t.Errorf("the signed record (%d versions) or the recent draft (%d) was deleted", versions(signed.ID), versions(recent.ID))
+	}
+	var audited uint64
+	if err := e.conn.QueryRow(ctx, "SELECT count() FROM "+e.db+".doctor_audit WHERE action = 'clinical_note.delete' AND resource_id = ? AND actor = ?",
+		old.ID, worker.ActorRetention).Scan(&audited); err != nil {
+		t.Fatal(err)
+	}
+	if audited != 1 {
+		t.Errorf("%d audit rows for the deleted draft, want 1", audited)
+	}
+}

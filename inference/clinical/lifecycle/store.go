@@ -37,13 +37,22 @@ import (
 type Store struct {
 	conn  driver.Conn
 	table string
-	locks [64]sync.Mutex // striped by record id: bounded, whatever the number of records
-	now   func() time.Time
+	// cluster, when set, is the ClickHouse cluster the table lives on;
+	// only deletions differ (see DeleteDraftsBefore).
+	cluster string
+	locks   [64]sync.Mutex // striped by record id: bounded, whatever the number of records
+	now     func() time.Time
 }
 
 // NewStore returns a Store over db.clinical_notes.
 func NewStore(conn driver.Conn, db string) *Store {
 	return &Store{conn: conn, table: db + ".clinical_notes", now: time.Now}
+}
+
+// OnCluster returns a store over the table created ON CLUSTER name. It is
+// for the retention sweep only: its record locks are its own.
+func (s *Store) OnCluster(name string) *Store {
+	return &Store{conn: s.conn, table: s.table, cluster: name, now: s.now}
 }
 
 // lock serializes the changes to one record in this process.
@@ -139,17 +148,62 @@ func (s *Store) History(ctx context.Context, id string) ([]Version, error) {
 // Pending returns the ids of the records whose latest version is signed:
 // their delivery has not finished, in this process or one that stopped.
 func (s *Store) Pending(ctx context.Context) ([]string, error) {
-	rows, err := s.conn.Query(ctx, "SELECT note_id FROM (SELECT note_id, argMax(status, version) AS status FROM "+s.table+
-		" FINAL GROUP BY note_id) WHERE status = ? ORDER BY note_id", Signed)
+	ids, err := s.latest(ctx, Signed, time.Time{})
 	if err != nil {
 		return nil, fmt.Errorf("lifecycle: listing pending deliveries: %w", err)
+	}
+	return ids, nil
+}
+
+// DeleteDraftsBefore deletes every version of the records never signed
+// whose latest version was written before cutoff, and returns their ids.
+// A draft holds the dictation (source), the note and the differential:
+// the personal health data the transcript retention bounds. A signed
+// record is the medical record and is kept. ClickHouse applies the
+// deletion as a mutation in the background.
+func (s *Store) DeleteDraftsBefore(ctx context.Context, cutoff time.Time) ([]string, error) {
+	ids, err := s.latest(ctx, Draft, cutoff)
+	if err != nil {
+		return nil, fmt.Errorf("lifecycle: listing old drafts: %w", err)
+	}
+	target := s.table
+	if s.cluster != "" {
+		// A Distributed table holds no rows to mutate: the deletion runs
+		// on every shard's local table, where a record's versions are
+		// spread by the shard key.
+		target = s.table + "_local ON CLUSTER " + s.cluster
+	}
+	const batch = 1000 // ids per statement, well under max_query_size
+	for from := 0; from < len(ids); from += batch {
+		part := ids[from:min(from+batch, len(ids))]
+		marks, args := clickhouse.InList(part)
+		if err := s.conn.Exec(ctx, "ALTER TABLE "+target+" DELETE WHERE note_id IN ("+marks+")", args...); err != nil {
+			return ids[:from], fmt.Errorf("lifecycle: deleting %d old drafts: %w", len(part), err)
+		}
+	}
+	return ids, nil
+}
+
+// latest returns the ids of the records whose latest version has status,
+// and, when before is set, was written before it.
+func (s *Store) latest(ctx context.Context, status string, before time.Time) ([]string, error) {
+	q := "SELECT note_id FROM (SELECT note_id, argMax(status, version) AS status, max(updated_at) AS updated FROM " + s.table +
+		" FINAL GROUP BY note_id) WHERE status = ?"
+	args := []any{status}
+	if !before.IsZero() {
+		q += " AND updated < toDateTime(?)"
+		args = append(args, before.Unix())
+	}
+	rows, err := s.conn.Query(ctx, q+" ORDER BY note_id", args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var ids []string
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("lifecycle: listing pending deliveries: %w", err)
+			return nil, err
 		}
 		ids = append(ids, id)
 	}

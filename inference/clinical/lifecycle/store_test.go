@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oqim/oqim/connectors/clickhouse"
+	"github.com/oqim/oqim/connectors/clickhouse/chtest"
+	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
 	"github.com/oqim/oqim/inference/clinical/notes"
 	"github.com/oqim/oqim/inference/clinical/worker"
@@ -53,5 +56,65 @@ func TestStoreRaceForAVersion(t *testing.T) {
 	}
 	if got, err := b.Get(ctx, v1.ID); err != nil || got.Note.Vitals.Pulse != 70 {
 		t.Fatalf("after the merge: %+v, %v", got.Note, err)
+	}
+}
+
+// On a ClickHouse cluster a record's versions are spread over the shards
+// by the shard key (note_id, version), so the sweep decides which records
+// are old drafts over the whole table and deletes their versions on every
+// shard: none of an old draft is left, and a signed record whose first
+// version was a draft of the same age is kept whole.
+func TestDeleteDraftsOnCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the local ClickHouse cluster")
+	}
+	c, conn, db := chtest.ClusterDatabase(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := migrate.UpOn(ctx, conn, migrate.Target{DB: db, Cluster: c.Name}, worker.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	s := NewStore(conn, db).OnCluster(c.Name)
+	now := time.Now().UTC().Truncate(time.Second)
+	then := now.Add(-100 * 24 * time.Hour)
+	write := func(id string, at time.Time, statuses ...string) {
+		for i, st := range statuses {
+			r := Record{ID: id, Status: st, Version: uint64(i + 1), PatientID: "p-1", Note: &notes.Note{}, CreatedBy: "d-1", CreatedAt: at, UpdatedBy: "d-1", UpdatedAt: at}
+			if err := s.put(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var old []string
+	for range 6 {
+		id := worker.NewID()
+		old = append(old, id)
+		write(id, then, Draft, Draft, Draft)
+	}
+	signed, recent := worker.NewID(), worker.NewID()
+	write(signed, then, Draft, Signed)
+	write(recent, now, Draft)
+
+	got, err := s.DeleteDraftsBefore(ctx, now.Add(-90*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(old) {
+		t.Fatalf("deleted %v, want the %d old drafts %v", got, len(old), old)
+	}
+	count := func(ids ...string) (n uint64) {
+		marks, args := clickhouse.InList(ids)
+		if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+".clinical_notes WHERE note_id IN ("+marks+")", args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for deadline := time.Now().Add(30 * time.Second); count(old...) > 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s the old drafts still have %d versions", count(old...))
+		}
+	}
+	if n, m := count(signed), count(recent); n != 2 || m != 1 {
+		t.Errorf("the signed record has %d of 2 versions, the recent draft %d of 1", n, m)
 	}
 }

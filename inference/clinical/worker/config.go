@@ -122,10 +122,10 @@ type Options struct {
 
 // RetentionOptions are the [Retain] options c configures (c with its
 // defaults applied), over the given stores.
-func (c Config) RetentionOptions(blobs *Blobs, store *Store, audit Auditor) RetentionOptions {
+func (c Config) RetentionOptions(blobs *Blobs, store *Store, drafts DraftSweeper, audit Auditor) RetentionOptions {
 	c = c.WithDefaults()
 	const day = 24 * time.Hour
-	o := RetentionOptions{Blobs: blobs, Store: store, Audit: audit, AudioAge: time.Duration(c.Retention.AudioDays) * day}
+	o := RetentionOptions{Blobs: blobs, Store: store, Drafts: drafts, Audit: audit, AudioAge: time.Duration(c.Retention.AudioDays) * day}
 	if c.Retention.TranscriptDays > 0 {
 		o.TranscriptAge = time.Duration(c.Retention.TranscriptDays) * day
 	}

@@ -15,6 +15,10 @@ type RetentionOptions struct {
 	// Store, with TranscriptAge > 0, also loses old jobs, transcripts,
 	// notes and segments.
 	Store *Store
+	// Drafts, with TranscriptAge > 0, also loses the clinical notes never
+	// signed and untouched for that long: they hold a dictation too
+	// (lifecycle.Store).
+	Drafts DraftSweeper
 	// Audit receives one record per deleted blob and one per transcript
 	// sweep; nil records nothing.
 	Audit Auditor
@@ -26,6 +30,12 @@ type RetentionOptions struct {
 	Now func() time.Time
 }
 
+// DraftSweeper deletes the clinical-note drafts last written before a
+// cutoff and returns their ids.
+type DraftSweeper interface {
+	DeleteDraftsBefore(ctx context.Context, cutoff time.Time) ([]string, error)
+}
+
 // RetentionReport says what one sweep removed.
 type RetentionReport struct {
 	// AudioDeleted are the job ids whose audio was deleted.
@@ -33,6 +43,8 @@ type RetentionReport struct {
 	// TranscriptsBefore is the cutoff of the job deletion, zero when
 	// transcripts are kept.
 	TranscriptsBefore time.Time
+	// DraftsDeleted are the clinical-note drafts deleted.
+	DraftsDeleted []string
 }
 
 // Retain deletes audio older than AudioAge and, when configured, jobs
@@ -57,6 +69,17 @@ func Retain(ctx context.Context, o RetentionOptions) (RetentionReport, error) {
 		if o.Audit != nil {
 			errs = append(errs, o.Audit.Record(ctx, AuditRecord{Time: t, Actor: ActorRetention, Action: "audio.delete",
 				ResourceID: id, Outcome: OutcomeOK}))
+		}
+	}
+	if o.Drafts != nil && o.TranscriptAge > 0 {
+		ids, err := o.Drafts.DeleteDraftsBefore(ctx, t.Add(-o.TranscriptAge))
+		rep.DraftsDeleted = ids
+		errs = append(errs, err)
+		for _, id := range ids {
+			if o.Audit != nil {
+				errs = append(errs, o.Audit.Record(ctx, AuditRecord{Time: t, Actor: ActorRetention, Action: "clinical_note.delete",
+					ResourceID: id, Outcome: OutcomeOK}))
+			}
 		}
 	}
 	if o.Store != nil && o.TranscriptAge > 0 {

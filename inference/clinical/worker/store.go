@@ -109,11 +109,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) (map[string]Job, erro
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	marks, args := clickhouse.InList(ids)
 	rows, err := s.conn.Query(ctx, jobSelect+s.jobs+" FINAL WHERE job_id IN ("+marks+")", args...)
 	if err != nil {
 		return nil, fmt.Errorf("worker: reading %d jobs: %w", len(ids), err)

@@ -400,7 +400,7 @@ func TestDefaultRetentionDeletesOldTranscripts(t *testing.T) {
 		}
 	}
 	audit := &auditRecorder{}
-	o := Config{BlobDir: e.opts.BlobDir}.RetentionOptions(e.blobs, e.store, audit)
+	o := Config{BlobDir: e.opts.BlobDir}.RetentionOptions(e.blobs, e.store, nil, audit)
 	o.Now = func() time.Time { return now }
 	rep, err := Retain(ctx, o)
 	if err != nil {
@@ -436,11 +436,11 @@ func TestDefaultRetentionDeletesOldTranscripts(t *testing.T) {
 
 // Keeping transcripts forever takes an explicit -1.
 func TestRetentionKeepsTranscriptsOnlyWhenTold(t *testing.T) {
-	keep := Config{Retention: RetentionConfig{TranscriptDays: -1}}.RetentionOptions(nil, nil, nil)
+	keep := Config{Retention: RetentionConfig{TranscriptDays: -1}}.RetentionOptions(nil, nil, nil, nil)
 	if keep.TranscriptAge != 0 {
 		t.Errorf("transcript_days -1: age %v, want 0 (kept)", keep.TranscriptAge)
 	}
-	if def := (Config{}).RetentionOptions(nil, nil, nil); def.TranscriptAge != DefaultTranscriptRetention || def.AudioAge != DefaultAudioRetention {
+	if def := (Config{}).RetentionOptions(nil, nil, nil, nil); def.TranscriptAge != DefaultTranscriptRetention || def.AudioAge != DefaultAudioRetention {
 		t.Errorf("defaults: %+v", def)
 	}
 }
