@@ -44,7 +44,10 @@ var operatorRequest = regexp.MustCompile(`\b(operator|operatorga|operatorni|oper
 
 // injection matches attempts to give the bot instructions, in folded
 // Latin.
-var injection = regexp.MustCompile(`\b(ignore (all |the |your )?(previous|prior|above)|disregard (all |the |your )?(previous|prior|above)|forget (all |your |the )?(rules|instructions)|system prompt|you are now|developer mode|jailbreak|ignoriruy|zabud (vse|pravila)|sistemnyy prompt|sistemniy prompt|oldingi (korsatmalarni|kursatmalarni|buyruklarni)|korsatmalarni unut)\b`)
+var injection = regexp.MustCompile(`\b(ignore (all |the |your )?(previous|prior|above)|disregard (all |the |your )?(previous|prior|above)|forget (all |your |the )?(rules|instructions)|system prompt|you are now|developer mode|jailbreak|ignoriruy|zabud (vse|pravila)|sistemnyy prompt|sistemniy prompt|oldingi (korsatmalarni|kursatmalarni|buyruklarni)|korsatmalarni unut|` +
+	// a mode without the rules, in each language: "admin mode",
+	// "режим администратора", "cheklovsiz rejim", "без ограничений"
+	`admin mode|admin rejim\w*|rejim\w* administratora|administrator rejim\w*|unrestricted mode|no restrictions|cheklovsiz|bez ogranicheniy|bez ogranichenij)\b`)
 
 // opinionAsk and politics together are a request for the bot's own view
 // on politics (whom to vote for, which president was best), which a
@@ -60,6 +63,28 @@ var (
 func politicalOpinion(text string) bool {
 	t := strings.ToLower(text)
 	return opinionAsk.MatchString(t) && politics.MatchString(t)
+}
+
+// forgery and obtain together ask how to get a forged document ("how can
+// I get a fake 083 certificate"), which is refused whatever service it
+// names; either alone is ordinary ("is this SMS fake?", "how do I get the
+// 083 certificate"). Lower case, both scripts.
+var (
+	forgery = regexp.MustCompile(`(fake|forged|forge |counterfeit|fraudulent|поддел|фальшив|фиктивн|липов|qalbaki|soxta|қалбаки|сохта)`)
+	obtain  = regexp.MustCompile(`(get |buy |make |obtain|olish|olsa|olib|olaman|qilib|sotib|qildir|получить|купить|сделать|достать|оформить|олиш|олса|олиб|оламан|қилиб|сотиб|қилдир)`)
+)
+
+// writingAsk is a request to compose a text (an essay, a post, a poem, a
+// joke): not a question about a service, even when it names an official
+// ("write a harsh post about the district governor"). Lower case, both
+// scripts.
+var writingAsk = regexp.MustCompile(`(write|напиши|написать|сочини|yozib ber|yozib bering|ёзиб бер|ёзиб беринг|to'qib ber|тўқиб бер).{0,40}(post|пост|essay|сочинени|insho|иншо|she'r|sher |шеър|стих|poem|maqola|мақола|статья|статью|article|latifa|латифа|анекдот|joke|hikoya|ҳикоя|рассказ|story|song|qo'shiq|қўшиқ|песн)|(post|пост|essay|сочинени|insho|иншо|she'r|шеър|стих|poem|maqola|мақола|статью|latifa|латифа|анекдот|joke|hikoya|ҳикоя|рассказ|song|qo'shiq|қўшиқ|песн).{0,40}(write|напиши|написать|yozib ber|ёзиб бер)`)
+
+// notAServiceQuestion reports text the bot refuses whatever it matches:
+// its own political opinion, a forged document, a text to compose.
+func notAServiceQuestion(text string) bool {
+	t := strings.ToLower(text)
+	return politicalOpinion(text) || forgery.MatchString(t) && obtain.MatchString(t) || writingAsk.MatchString(t)
 }
 
 func foldForIntent(text string) string {
@@ -170,7 +195,7 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	if isGreeting(text) {
 		return decision{kind: KindGreeting, outcome: Unanswered}, nil
 	}
-	if politicalOpinion(text) {
+	if notAServiceQuestion(text) {
 		return decision{kind: KindOffTopic, outcome: Unanswered}, nil
 	}
 	res, err := b.search.Search(ctx, text, 3)
