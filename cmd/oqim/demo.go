@@ -52,9 +52,20 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			set := metrics.NewSet()
 			w := in.kafka.NewWriter(cfg.Kafka.Topic)
 			defer w.Close()
-			gen := generate.New(ref, generate.Options{
-				Seed: cfg.Generator.Seed, RunID: runID(), Window: cfg.Generator.Window.Duration,
-			})
+			backfill := cfg.Generator.Backfill
+			var kept uint64
+			if err := in.conn.QueryRow(ctx, "SELECT count() FROM "+cfg.ClickHouse.Database+".portal_applications").Scan(&kept); err != nil {
+				return err
+			}
+			gopts := generate.Options{Seed: cfg.Generator.Seed, RunID: runID(), Window: cfg.Generator.Window.Duration}
+			if kept > 0 {
+				// A restarted demo continues the history it already has
+				// instead of piling a second month on top of it, and
+				// leaves the calendar families' history as it is.
+				log.Info("keeping earlier data; no backfill", "events", kept)
+				backfill, gopts.Families = 0, generate.LiveFamilies
+			}
+			gen := generate.New(ref, gopts)
 
 			if len(cfg.HTTPIngest.Agencies) == 0 {
 				cfg.HTTPIngest.Agencies = []httpingest.Agency{{Name: demoAgency, KeySHA256: httpedge.HashKey(demoKey), Types: []string{"*"}}}
@@ -94,17 +105,6 @@ in var/kafka. Data survives restarts. Ctrl-C stops everything cleanly.`,
 			g.Go(func() error { return httpedge.Serve(gctx, l, h, cfg.HTTP.Timeouts()) })
 			if dh != nil {
 				g.Go(func() error { return httpedge.Serve(gctx, dh.l, dh.h, cfg.HTTP.Timeouts()) })
-			}
-			backfill := cfg.Generator.Backfill
-			var kept uint64
-			if err := in.conn.QueryRow(ctx, "SELECT count() FROM "+cfg.ClickHouse.Database+".portal_applications").Scan(&kept); err != nil {
-				return err
-			}
-			if kept > 0 {
-				// A restarted demo continues the history it already has
-				// instead of piling a second month on top of it.
-				log.Info("keeping earlier data; no backfill", "events", kept)
-				backfill = 0
 			}
 			g.Go(func() error {
 				glog := log.With("component", "generator")

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -177,43 +178,14 @@ func runDemo(t *testing.T, brokers string) {
 	t.Setenv("OQIM_CLICKHOUSE_DSN", dsn)
 	t.Setenv("OQIM_CLICKHOUSE_DATABASE", db)
 	t.Setenv("OQIM_KAFKA_BROKERS", brokers)
-	t.Setenv("OQIM_KAFKA_EMBEDDED_PORT", "0")
 	t.Setenv("OQIM_KAFKA_EMBEDDED_BROKERS", "3")
-	t.Setenv("OQIM_KAFKA_EMBEDDED_DATA_DIR", t.TempDir())
-	t.Setenv("OQIM_HTTP_ADDR", "127.0.0.1:0")
 	t.Setenv("OQIM_GENERATOR_BACKFILL", "3000")
-	t.Setenv("OQIM_PIPELINE_BATCH_INTERVAL", "200ms")
-	t.Setenv("OQIM_LOG_LEVEL", "warn")
-	stdout, stderr := outputFile(t, "stdout"), outputFile(t, "stderr")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	root := newRoot(stdout, stderr)
-	root.SetArgs([]string{"demo"})
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
-
-	urlRE := regexp.MustCompile(`Dashboard\s+(http://\S+)/`)
-	brokerRE := regexp.MustCompile(`Kafka brokers\s+\[([^\]]+)\]( \(embedded\))?`)
-	var base string
+	base, stdout, stop := startDemo(t)
 	deadline := time.Now().Add(60 * time.Second)
-	for base == "" {
-		if m := urlRE.FindStringSubmatch(contents(stdout)); m != nil {
-			base = m[1]
-			b := brokerRE.FindStringSubmatch(contents(stdout))
-			// The embedded cluster runs three brokers (kafka.embedded.brokers).
-			if b == nil || (brokers == "") != (b[2] != "") || (brokers != "" && b[1] != brokers) || (brokers == "" && len(strings.Fields(b[1])) != 3) {
-				t.Fatalf("demo uses brokers %q, configured %q:\n%s", b, brokers, contents(stdout))
-			}
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("demo exited early: %v\n%s", err, contents(stderr))
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("demo printed no URLs:\n%s\n%s", contents(stdout), contents(stderr))
-		}
+	b := regexp.MustCompile(`Kafka brokers\s+\[([^\]]+)\]( \(embedded\))?`).FindStringSubmatch(contents(stdout))
+	// The embedded cluster runs three brokers (kafka.embedded.brokers).
+	if b == nil || (brokers == "") != (b[2] != "") || (brokers != "" && b[1] != brokers) || (brokers == "" && len(strings.Fields(b[1])) != 3) {
+		t.Fatalf("demo uses brokers %q, configured %q:\n%s", b, brokers, contents(stdout))
 	}
 
 	ids := regionIDs(t)
@@ -363,15 +335,111 @@ func runDemo(t *testing.T, brokers string) {
 			t.Errorf("/metrics lacks %s", series)
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("demo returned %v on Ctrl-C", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("demo did not stop within 30 s of Ctrl-C")
+	stop()
+}
+
+// startDemo runs `oqim demo` as `make demo` does, with the settings the
+// caller put in the environment (the test ClickHouse as its external
+// server, a free HTTP port, a private broker log), waits for the URLs it
+// prints, and returns the dashboard's base URL, its output and a stop
+// that sends Ctrl-C and checks that the demo ends cleanly.
+func startDemo(t *testing.T) (base string, stdout *os.File, stop func()) {
+	t.Helper()
+	t.Setenv("OQIM_KAFKA_EMBEDDED_PORT", "0")
+	if os.Getenv("OQIM_KAFKA_EMBEDDED_DATA_DIR") == "" {
+		t.Setenv("OQIM_KAFKA_EMBEDDED_DATA_DIR", t.TempDir())
 	}
+	t.Setenv("OQIM_HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("OQIM_PIPELINE_BATCH_INTERVAL", "200ms")
+	t.Setenv("OQIM_LOG_LEVEL", "warn")
+	stdout, stderr := outputFile(t, "stdout"), outputFile(t, "stderr")
+	ctx, cancel := context.WithCancel(context.Background())
+	root := newRoot(stdout, stderr)
+	root.SetArgs([]string{"demo"})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	stop = func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("demo returned %v on Ctrl-C", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("demo did not stop within 30 s of Ctrl-C")
+		}
+	}
+	urlRE := regexp.MustCompile(`Dashboard\s+(http://\S+)/`)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if m := urlRE.FindStringSubmatch(contents(stdout)); m != nil {
+			return m[1], stdout, stop
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("demo exited early: %v\n%s", err, contents(stderr))
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("demo printed no URLs:\n%s\n%s", contents(stdout), contents(stderr))
+		}
+	}
+}
+
+// A restarted demo keeps what it wrote: it adds live events only, and
+// writes the calendar families' history (telecom rollout, open data,
+// project milestones) once, not once per start.
+func TestDemoRestartAddsNoHistory(t *testing.T) {
+	dsn := chtest.Default.DSN(t)
+	db := fmt.Sprintf("demo_%d", time.Now().UnixNano())
+	t.Setenv("OQIM_CLICKHOUSE_DSN", dsn)
+	t.Setenv("OQIM_CLICKHOUSE_DATABASE", db)
+	t.Setenv("OQIM_KAFKA_EMBEDDED_DATA_DIR", t.TempDir()) // kept across the restart, as var/kafka is
+	t.Setenv("OQIM_GENERATOR_BACKFILL", "500")
+	conn, err := clickhouse.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tables := []string{"telecom_rollout", "opendata_datasets", "project_milestones"}
+	counts := func() map[string]uint64 {
+		out := map[string]uint64{}
+		for _, tb := range tables {
+			var n uint64
+			if err := conn.QueryRow(context.Background(), "SELECT count() FROM "+db+"."+tb).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			out[tb] = n
+		}
+		return out
+	}
+	// settled waits until the counts stop moving for a second.
+	settled := func() map[string]uint64 {
+		prev := counts()
+		for deadline := time.Now().Add(60 * time.Second); ; {
+			time.Sleep(time.Second)
+			c := counts()
+			if fmt.Sprint(c) == fmt.Sprint(prev) && c[tables[0]] > 0 {
+				return c
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the demo's history did not settle: %v", c)
+			}
+			prev = c
+		}
+	}
+	_, _, stop := startDemo(t)
+	first := settled()
+	stop()
+	_, _, stop = startDemo(t)
+	time.Sleep(3 * time.Second) // a second history would be written at once
+	if again := settled(); fmt.Sprint(again) != fmt.Sprint(first) {
+		t.Errorf("after a restart the calendar tables hold %v, before %v", again, first)
+	}
+	stop()
 }
 
 // A port already in use is reported with the setting that moves it.

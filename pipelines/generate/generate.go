@@ -47,6 +47,13 @@ var familyNames = [numFamilies]string{
 var Families = []Family{PortalApplication, PortalPayment, OpenDataDataset, TelecomRollout,
 	ProjectMilestone, EmergencyCall, HealthPrescription, MahallaAppeal}
 
+// LiveFamilies are the families a generator continues over history it
+// wrote before: the lifecycle families and the payments that follow
+// applications. The calendar families (open data, telecom rollout,
+// project milestones) are planned whole from their start dates under a
+// run's own ids, so a second run would write their history a second time.
+var LiveFamilies = []Family{PortalApplication, PortalPayment, EmergencyCall, HealthPrescription, MahallaAppeal}
+
 // String is the family's name in types.yaml, e.g. portal.payment.
 func (f Family) String() string {
 	if f < numFamilies {

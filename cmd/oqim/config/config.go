@@ -402,8 +402,11 @@ func Default() Config {
 	c.Pipeline.BatchInterval = Duration{time.Second}
 	c.Pipeline.GCPercent = 400
 	c.Pipeline.MemoryLimitMB = 768
-	c.Generator.Rate = 20
-	c.Generator.Backfill = 20000
+	// The live stream keeps the backfill's pace (60,000 applications over
+	// 30 days is 0.023 a second), so today's bars stand beside the month's
+	// instead of towering over them.
+	c.Generator.Rate = 0.025
+	c.Generator.Backfill = 60000
 	c.Generator.Window = Duration{30 * 24 * time.Hour}
 	c.Diagnosis.Locale = "uz"
 	return c
