@@ -20,6 +20,7 @@ import (
 	"io"
 
 	"github.com/oqim/oqim/models/kbdoc"
+	"github.com/oqim/oqim/models/portalkb/uztranslit"
 )
 
 // FormatVersion is the version of the JSON layout. Bump it when a field
@@ -45,9 +46,13 @@ type Text struct {
 // In returns the text in lang ("en", "uz" or "ru"), falling back to English.
 func (t Text) In(lang string) string {
 	switch lang {
-	case "uz":
+	case "uz", "uz-Latn":
 		if t.Uz != "" {
 			return t.Uz
+		}
+	case "uz-Cyrl":
+		if t.Uz != "" {
+			return uztranslit.ToCyrillic(t.Uz)
 		}
 	case "ru":
 		if t.Ru != "" {

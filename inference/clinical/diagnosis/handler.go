@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode"
 	"time"
 
 	"github.com/oqim/oqim/connectors/httpedge"
@@ -79,7 +80,7 @@ type handler struct {
 type Request struct {
 	Age      *int              `json:"age,omitempty"`
 	Sex      string            `json:"sex,omitempty"`      // "female" or "male"
-	Language string            `json:"language,omitempty"` // "uz" (default), "ru" or "en"
+	Language string            `json:"language,omitempty"` // "uz" (or "uz-Latn"), "uz-Cyrl", "ru" or "en"; empty: the text's
 	Evidence []RequestEvidence `json:"evidence,omitempty"`
 	Text     string            `json:"text,omitempty"`
 	TextMode string            `json:"text_mode,omitempty"` // "lexicon" (default) or "llm"
@@ -133,6 +134,9 @@ type ResponseEvidence struct {
 	Name     string   `json:"name"`
 	ChoiceID string   `json:"choice_id"`
 	Values   []string `json:"values,omitempty"`
+	// ValueNames are Values in the answer's language ("ko'krak qafasi"
+	// for V_25), a scale's number as it is.
+	ValueNames []string `json:"value_names,omitempty"`
 	Source   string   `json:"source,omitempty"`
 	Phrase   string   `json:"phrase,omitempty"`
 }
@@ -220,10 +224,10 @@ func (h *handler) serve(ctx context.Context, body io.Reader, contentType string)
 	lang := req.Language
 	switch lang {
 	case "":
-		lang = "uz"
-	case "uz", "ru", "en":
+		lang = textLanguage(req.Text)
+	case "uz", "uz-Latn", "uz-Cyrl", "ru", "en":
 	default:
-		return nil, badField("language", "unsupported language %q: want \"uz\", \"ru\" or \"en\"", req.Language)
+		return nil, badField("language", "unsupported language %q: want \"uz\" (or \"uz-Latn\"), \"uz-Cyrl\", \"ru\" or \"en\"", req.Language)
 	}
 	k := req.TopK
 	if k == 0 {
@@ -428,7 +432,7 @@ func render(kb *ddxplus.KB, lang string, a *Assessment, findings []Finding, nGiv
 	}
 	for i, f := range findings {
 		ev := evidenceOf(kb, f.Evidence)
-		re := ResponseEvidence{ID: f.Evidence, Name: ev.Name.In(lang), ChoiceID: choice(f.Present), Values: f.Values}
+		re := ResponseEvidence{ID: f.Evidence, Name: ev.Name.In(lang), ChoiceID: choice(f.Present), Values: f.Values, ValueNames: valueNames(ev, f.Values, lang)}
 		if i >= nGiven {
 			re.Source, re.Phrase = "text", phrases[f.Evidence]
 		}
@@ -437,7 +441,8 @@ func render(kb *ddxplus.KB, lang string, a *Assessment, findings []Finding, nGiv
 	contribs := func(cs []Contribution) []ResponseEvidence {
 		out := []ResponseEvidence{}
 		for _, ct := range cs {
-			out = append(out, ResponseEvidence{ID: ct.Evidence.Code, Name: ct.Evidence.Name.In(lang), ChoiceID: choice(ct.Present), Values: ct.Values})
+			out = append(out, ResponseEvidence{ID: ct.Evidence.Code, Name: ct.Evidence.Name.In(lang), ChoiceID: choice(ct.Present), Values: ct.Values,
+				ValueNames: valueNames(ct.Evidence, ct.Values, lang)})
 		}
 		return out
 	}
@@ -487,4 +492,47 @@ func choice(present bool) string {
 		return "present"
 	}
 	return "absent"
+}
+
+// valueNames are the meanings of codes of ev in lang; a code without one
+// (a scale's number) stands as it is.
+func valueNames(ev *ddxplus.Evidence, codes []string, lang string) []string {
+	if len(codes) == 0 || ev == nil {
+		return nil
+	}
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = c
+		if k := ev.ValueIndex(c); k >= 0 {
+			if m := ev.Values[k].Meaning.In(lang); m != "" {
+				out[i] = m
+			}
+		}
+	}
+	return out
+}
+
+// textLanguage is the language to answer text in when the request names
+// none: Russian for Cyrillic without the Uzbek letters ў қ ғ ҳ, Uzbek in
+// Cyrillic with them, and Uzbek in Latin otherwise (the default).
+func textLanguage(text string) string {
+	var cyr, uz, lat int
+	for _, r := range text {
+		switch {
+		case strings.ContainsRune("ўЎқҚғҒҳҲ", r):
+			uz++
+			cyr++
+		case unicode.Is(unicode.Cyrillic, r):
+			cyr++
+		case r < unicode.MaxASCII && unicode.IsLetter(r):
+			lat++
+		}
+	}
+	switch {
+	case cyr > lat && uz > 0:
+		return "uz-Cyrl"
+	case cyr > lat:
+		return "ru"
+	}
+	return "uz"
 }

@@ -3,6 +3,7 @@ package diagnosis
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -31,5 +32,41 @@ func TestHandlerExplainsTextEvidence(t *testing.T) {
 	}
 	if e := read["E_91"]; e.ChoiceID != "absent" {
 		t.Errorf("fever: want absent, got %+v", e)
+	}
+}
+
+// Without a language the answer takes the text's: Russian for Russian,
+// Uzbek in Cyrillic for Uzbek Cyrillic, Uzbek otherwise; each value read
+// is named in that language beside its code.
+func TestHandlerAnswersInTheTextsLanguage(t *testing.T) {
+	h := testHandler(t)
+	for _, c := range []struct{ body, lang string }{
+		{`{"age":40,"sex":"male","text":"Давящая боль в левом плече, отдаёт в челюсть"}`, "ru"},
+		{`{"age":40,"sex":"male","text":"Чап елкада босувчи оғриқ, жағга тарқалади"}`, "uz-Cyrl"},
+		{`{"age":40,"sex":"male","text":"Chap yelkada bosuvchi og'riq, jag'ga tarqaladi"}`, "uz"},
+		{`{"age":40,"sex":"male","language":"uz-Latn","text":"Давящая боль в левом плече"}`, "uz-Latn"},
+	} {
+		rec := post(t, h, c.body)
+		var resp Response
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); rec.Code != 200 || err != nil {
+			t.Fatalf("%s: status %d: %s", c.body, rec.Code, rec.Body)
+		}
+		if resp.Language != c.lang {
+			t.Errorf("%s: answered in %q, want %q", c.body, resp.Language, c.lang)
+		}
+		cyr := strings.ContainsAny(resp.Disclaimer, "ҚқЎўҒғҲҳ")
+		if cyr != (c.lang == "uz-Cyrl") {
+			t.Errorf("%s: disclaimer %q in the wrong script", c.body, resp.Disclaimer)
+		}
+		for _, e := range resp.Evidence {
+			if len(e.ValueNames) != len(e.Values) {
+				t.Errorf("%s: %s values %v named %v", c.body, e.ID, e.Values, e.ValueNames)
+			}
+			for i, v := range e.Values {
+				if strings.HasPrefix(v, "V_") && e.ValueNames[i] == v {
+					t.Errorf("%s: %s value %s has no name", c.body, e.ID, v)
+				}
+			}
+		}
 	}
 }

@@ -11,8 +11,10 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -265,6 +267,11 @@ func (m *Mapper) Map(text string) []Match {
 			continue // "no chest pain" says nothing about pain elsewhere
 		}
 		for _, f := range c.t.findings {
+			if f.evidence == feverEvidence && !negated && normalTemperatureAfter(text[toks[c.end-1].end:]) {
+				// "температура 36,6" is a measured normal temperature:
+				// no fever, as "температуры нет" is.
+				negated = true
+			}
 			out = append(out, Match{
 				Evidence: f.evidence, Value: f.value, Present: !negated,
 				Phrase: text[toks[c.start].start:toks[c.end-1].end],
@@ -336,8 +343,11 @@ func matchAt(toks []token, i int, t *term) (end int, negVerb bool, ok bool) {
 
 // wordMatches compares a lexicon word with a word of the text. Words of
 // four letters or more match as prefixes (Uzbek and Russian endings);
-// from five letters they forgive one typo, two from eight letters; shorter
-// words must match exactly, give or take a two-letter ending.
+// from five letters they forgive one typo, two from eight letters, but
+// never in the first letter, where a change makes another word more often
+// than a slip of the hand ("kundan", since the day, is not "tunda", at
+// night); shorter words must match exactly, give or take a two-letter
+// ending.
 func wordMatches(lex, word string, stem bool) bool {
 	if lex == word {
 		return true
@@ -357,11 +367,19 @@ func wordMatches(lex, word string, stem bool) bool {
 		// across the three languages ("pale" and "palm", "плече").
 		return false
 	}
+	if l, _ := utf8.DecodeRuneInString(lex); l != firstRune(word) {
+		return false
+	}
 	allowed := 1
 	if n >= 8 {
 		allowed = 2
 	}
 	return prefixDistance(lex, word, allowed) <= allowed
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
 }
 
 func isASCII(s string) bool {
@@ -483,4 +501,27 @@ func (m *Mapper) oneValue(ms []Match) []Match {
 		out = append(out, x)
 	}
 	return out
+}
+
+// feverEvidence is DDXPlus's fever, felt or measured.
+const feverEvidence = "E_91"
+
+// measuredTemperature is a body temperature said right after the word for
+// it: "36,6", ": 36.8", "- 37", "до 38,5" (up to).
+var measuredTemperature = regexp.MustCompile(`^\s*[:=\-–]?\s*(до\s+|up to\s+|gacha\s+)?(3[4-9]|4[0-2])(?:[.,](\d))?\b`)
+
+// normalTemperatureAfter reports a measured temperature under 37.5 °C at
+// the start of rest; "up to" a value is the highest, and a fever only if
+// that is one.
+func normalTemperatureAfter(rest string) bool {
+	m := measuredTemperature.FindStringSubmatch(rest)
+	if m == nil {
+		return false
+	}
+	deg, _ := strconv.Atoi(m[2])
+	tenths := 0
+	if m[3] != "" {
+		tenths, _ = strconv.Atoi(m[3])
+	}
+	return deg*10+tenths < 375
 }

@@ -202,3 +202,27 @@ func TestLLMBadJSON(t *testing.T) {
 		t.Errorf("error %v, want a JSON error", err)
 	}
 }
+
+// A temperature measured within normal is no fever; a raised one, or one
+// "up to" a raised value, is one; a word a letter away from another at its
+// start is not taken for it.
+func TestMeasuredTemperatureAndFirstLetters(t *testing.T) {
+	m := testMapper(t)
+	for _, c := range []struct {
+		text, evidence string
+		present, found bool
+	}{
+		{"bosh og'rig'i, ko'ngil aynishi, harorat 36,6", "E_91", false, true},
+		{"головная боль, температура 36.8", "E_91", false, true},
+		{"температура: 37,2, кашель", "E_91", false, true},
+		{"температура 38,5 второй день", "E_91", true, true},
+		{"температура до 38 по вечерам", "E_91", true, true},
+		{"harorat ko'tarilgan", "E_91", true, true},
+		{"3 kundan beri bosh og'riydi", "E_219", false, false},
+	} {
+		got, ok := find(m.Map(c.text), c.evidence)
+		if ok != c.found || ok && got.Present != c.present {
+			t.Errorf("%q: %s = %+v (found %v), want found %v present %v", c.text, c.evidence, got, ok, c.found, c.present)
+		}
+	}
+}

@@ -98,7 +98,7 @@
       li.append(cb, l);
       for (const [key, sign] of [["supporting", "+ "], ["opposing", "− "]]) {
         const ev = c[key] || c[key + "_evidence"];
-        const said = (e) => (e.name || e.text || e.id || e) + ((e.values && e.values.length) ? ": " + e.values.map((v) => answers[e.id + "/" + v] || v).join(", ") : "");
+        const said = (e) => (e.name || e.text || e.id || e) + ((e.values && e.values.length) ? ": " + e.values.map((v, i) => (e.value_names && e.value_names[i]) || answers[e.id + "/" + v] || v).join(", ") : "");
         if (ev && ev.length) { const p = document.createElement("p"); p.textContent = sign + ev.map(said).join("; "); li.append(p); }
       }
       ol.append(li);
