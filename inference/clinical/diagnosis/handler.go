@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/llm"
@@ -137,8 +137,8 @@ type ResponseEvidence struct {
 	// ValueNames are Values in the answer's language ("ko'krak qafasi"
 	// for V_25), a scale's number as it is.
 	ValueNames []string `json:"value_names,omitempty"`
-	Source   string   `json:"source,omitempty"`
-	Phrase   string   `json:"phrase,omitempty"`
+	Source     string   `json:"source,omitempty"`
+	Phrase     string   `json:"phrase,omitempty"`
 }
 
 // ResponseQuestion is the next question.
