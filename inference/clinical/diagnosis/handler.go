@@ -112,6 +112,9 @@ type Response struct {
 	// Rejected lists findings an LLM proposed that the knowledge base
 	// does not allow.
 	Rejected []textmap.Rejection `json:"rejected,omitempty"`
+	// Warning says why there is no differential: no finding was given or
+	// read from the text.
+	Warning string `json:"warning,omitempty"`
 }
 
 // ResponseCondition is one condition of the differential.
@@ -288,7 +291,13 @@ func (h *handler) serve(ctx context.Context, body io.Reader, contentType string)
 		}
 		return nil, &fieldError{http.StatusInternalServerError, "", err.Error()}
 	}
-	return render(kb, lang, a, c.Findings, nGiven, ext), nil
+	resp := render(kb, lang, a, c.Findings, nGiven, ext)
+	if len(c.Findings) == 0 {
+		// A ranking from age and sex alone would read as a differential
+		// of this patient; the doctor gets the first question instead.
+		resp.Conditions, resp.Warning = []ResponseCondition{}, noFindings.In(lang)
+	}
+	return resp, nil
 }
 
 func decodeRequest(body io.Reader) (*Request, *fieldError) {
@@ -408,6 +417,11 @@ var (
 		En: "Red flag: refer the patient urgently for emergency assessment.",
 		Uz: "Xavfli belgi: bemorni zudlik bilan shoshilinch tibbiy baholashga yoʻnaltiring.",
 		Ru: "Тревожный признак: срочно направьте пациента на неотложную оценку.",
+	}
+	noFindings = ddxplus.Text{
+		En: "No finding was given or read from the text, so there is no differential; answer the question, or describe the symptoms.",
+		Uz: "Matndan birorta belgi berilmadi yoki oʻqilmadi, shuning uchun differensial tashxis yoʻq; savolga javob bering yoki belgilarni yozing.",
+		Ru: "Ни одного признака не передано и не прочитано из текста, поэтому дифференциального ряда нет; ответьте на вопрос или опишите симптомы.",
 	}
 	yes = ddxplus.Text{En: "Yes", Uz: "Ha", Ru: "Да"}
 	no  = ddxplus.Text{En: "No", Uz: "Yoʻq", Ru: "Нет"}

@@ -89,6 +89,7 @@
   }
   function renderDDX(d) {
     const ol = $("ddx"); ol.replaceChildren();
+    if (d.warning) { const li = document.createElement("li"); li.textContent = d.warning; ol.append(li); }
     for (const c of (d.conditions || [])) {
       const li = document.createElement("li");
       const cb = document.createElement("input"); cb.type = "checkbox"; cb.id = "c-" + (c.id || c.icd10);
