@@ -168,6 +168,14 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("the generated data is empty: %v", national)
 	}
 	compare(t, "national", got, national)
+	// No sign-in is configured here: its button stays out of sight (an
+	// author "display: flex" once beat the hidden attribute and showed a
+	// button leading to a 404).
+	var accountShown string
+	eval(`getComputedStyle(document.getElementById('account')).display`, &accountShown)
+	if accountShown != "none" {
+		t.Errorf("the sign-in box is shown (display %q) without sign-in configured", accountShown)
+	}
 	if s := text(`#tiles [data-tile="applications"] .value`); s != thousands(int64(national["applications"])) {
 		t.Errorf("applications shown as %q, want %q", s, thousands(int64(national["applications"])))
 	}

@@ -175,7 +175,7 @@ Oqim demo is running. Open:
   Doctor page   %[1]s/doctor/   (sign in with the doctor key below)
   Readiness     %[1]s/readyz
   Metrics       %[1]s/metrics
-  Ingest        curl -H 'Authorization: Bearer %[6]s' --data-binary @events.ndjson %[1]s/api/v1/ingest
+  Ingest        curl -H 'Authorization: Bearer %[6]s' -H 'Content-Type: application/x-ndjson' --data-binary @events.ndjson %[1]s/api/v1/ingest
                 (NDJSON envelopes with "source":"%[7]s")
   Doctor        curl -H 'Authorization: Bearer %[8]s' -d '{"age":45,"sex":"male","text":"Жалобы: кашель, одышка, температура 38. Объективно: пульс 96."}' %[1]s/api/v1/notes
                 (transcript or text → structured note → differential diagnosis, decision support only)
@@ -183,12 +183,12 @@ Oqim demo is running. Open:
   Audio         %[9]s
 BI access       %[10]s
 Kafka brokers   %[2]v%[3]s
-ClickHouse      %[4]s%[5]s
+ClickHouse      %[4]s, database %[11]s%[5]s
 Press Ctrl-C to stop.
 
 `, base, in.kafka.Brokers(), map[bool]string{true: " (embedded)", false: ""}[in.broker != nil],
 		in.dsn, map[bool]string{true: " (local, data in " + cfg.ClickHouse.Local.Dir + ")", false: ""}[in.chsrv != nil],
-		demoKey, demoAgency, demoDoctorKey, audioStatus(cfg), biAccessStatus(cfg))
+		demoKey, demoAgency, demoDoctorKey, audioStatus(cfg), biAccessStatus(cfg), cfg.ClickHouse.Database)
 }
 
 func biAccessStatus(cfg config.Config) string {
