@@ -91,7 +91,7 @@ func New(opts Options) http.Handler {
 	if err != nil {
 		panic(err) // static routes; a failure is a programming error
 	}
-	return s.mux
+	return httpedge.JSONMisses(s.mux, "/api/")
 }
 
 // Mount registers /api/v1/kpi/... and /api/openapi.json on mux, behind

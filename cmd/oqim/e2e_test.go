@@ -216,6 +216,15 @@ func runDemo(t *testing.T, brokers string) {
 			t.Errorf("OpenAPI lacks %s", p)
 		}
 	}
+	// A path or method nothing serves gets the JSON error body too.
+	var miss struct {
+		Error struct{ Detail string } `json:"error"`
+	}
+	getJSON(t, base+"/api/v1/kpi/nonexistent", http.StatusNotFound, &miss)
+	if !strings.Contains(miss.Error.Detail, "nonexistent") {
+		t.Errorf("unknown KPI: %+v", miss)
+	}
+	getJSON(t, base+"/api/v1/diagnosis", http.StatusMethodNotAllowed, &miss)
 	resp, err := http.Get(base + "/api/v1/kpi/eservices/electronic?region=UZ-JI&format=csv")
 	if err != nil {
 		t.Fatal(err)

@@ -92,7 +92,7 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 	if err := mountOps(mux, cfg, in, set, log, operator); err != nil {
 		return fail(err)
 	}
-	return httpedge.AccessLog(log, mux), closeAll, nil
+	return httpedge.AccessLog(log, httpedge.JSONMisses(mux, "/api/")), closeAll, nil
 }
 
 // opsRoutes is the HTTP surface of `oqim ingest` and the workers: health,

@@ -293,6 +293,32 @@ func TestAnswersAreNotCachedUnlessTheHandlerSaysSo(t *testing.T) {
 	}
 }
 
+// A path under /api/ that nothing serves, or a method a path does not
+// take, gets the one JSON error body like every route's own errors; the
+// rest of the site is left to the mux.
+func TestMissesUnderAPIAreJSON(t *testing.T) {
+	mux := http.NewServeMux()
+	if err := Mount(mux, Options{}, Route{Method: "POST", Path: "/api/v1/things", Need: Public, Handler: http.HandlerFunc(echoBody)}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(JSONMisses(mux, "/api/"))
+	defer srv.Close()
+	code, h, body := do(t, "GET", srv.URL+"/api/v1/nothing", nil)
+	if code != 404 || !strings.HasPrefix(h.Get("Content-Type"), "application/json") || !strings.Contains(decodeError(t, body).Error.Detail, "/api/v1/nothing") {
+		t.Errorf("unknown path: %d %q %s", code, h.Get("Content-Type"), body)
+	}
+	code, h, body = do(t, "DELETE", srv.URL+"/api/v1/things", nil)
+	if code != 405 || h.Get("Allow") == "" || !strings.Contains(decodeError(t, body).Error.Detail, "DELETE") {
+		t.Errorf("wrong method: %d Allow %q %s", code, h.Get("Allow"), body)
+	}
+	if code, _, body = do(t, "POST", srv.URL+"/api/v1/things", strings.NewReader("abc")); code != 200 {
+		t.Errorf("the route itself: %d %s", code, body)
+	}
+	if code, h, _ = do(t, "GET", srv.URL+"/elsewhere", nil); code != 404 || strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+		t.Errorf("outside /api/: %d %q, want the mux's own 404", code, h.Get("Content-Type"))
+	}
+}
+
 func TestMountRefusesUndeclaredRoutes(t *testing.T) {
 	h := http.HandlerFunc(echoBody)
 	if err := Mount(http.NewServeMux(), Options{}, Route{Method: "GET", Path: "/x", Handler: h}); err == nil {

@@ -1,12 +1,14 @@
 package httpedge
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -253,3 +255,39 @@ func IsTooLarge(err error) bool {
 	var mbe *http.MaxBytesError
 	return errors.As(err, &mbe)
 }
+
+// JSONMisses answers the requests under prefix that mux has no route for
+// with the one JSON error body, as every route's own errors are: 404 for
+// a path nothing serves, 405 with Allow for a path served under other
+// methods. Other requests, and everything outside prefix, go to mux.
+func JSONMisses(mux *http.ServeMux, prefix string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, pattern := mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, prefix) {
+			// The mux's own answer says which miss it is (and, for a
+			// 405, which methods the path takes); only its status and
+			// Allow are kept.
+			miss := &missRecorder{header: http.Header{}}
+			h.ServeHTTP(miss, r)
+			if allow := miss.header.Get("Allow"); allow != "" {
+				w.Header().Set("Allow", allow)
+			}
+			detail := fmt.Sprintf("no endpoint %s; see /api/openapi.json", r.URL.Path)
+			if miss.code == http.StatusMethodNotAllowed {
+				detail = fmt.Sprintf("%s does not take %s; it takes %s", r.URL.Path, r.Method, miss.header.Get("Allow"))
+			}
+			WriteError(w, cmp.Or(miss.code, http.StatusNotFound), Error{Detail: detail})
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// missRecorder keeps the status and headers of the mux's plain-text miss.
+type missRecorder struct {
+	header http.Header
+	code   int
+}
+
+func (m *missRecorder) Header() http.Header         { return m.header }
+func (m *missRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (m *missRecorder) WriteHeader(code int)        { m.code = code }
