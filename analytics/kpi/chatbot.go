@@ -8,14 +8,18 @@ import (
 
 // ChatbotUsage is the portal chatbot's KPI block.
 type ChatbotUsage struct {
-	Questions      uint64            `json:"questions"`
-	ResolutionRate float64           `json:"resolution_rate"`
-	HandoffRate    float64           `json:"handoff_rate"`
-	Unanswered     uint64            `json:"unanswered"`
-	ThumbsUp       uint64            `json:"thumbs_up"`
-	ThumbsDown     uint64            `json:"thumbs_down"`
-	PerDay         []DayLangCount    `json:"questions_per_day"`
-	TopUnanswered  []UnansweredCount `json:"top_unanswered"`
+	Questions      uint64  `json:"questions"`
+	ResolutionRate float64 `json:"resolution_rate"`
+	HandoffRate    float64 `json:"handoff_rate"`
+	// Unanswered counts the questions neither answered nor handed off
+	// (off-topic, greetings); TopUnanswered lists the most frequent of
+	// the questions not answered, handed off or not: the gaps in the
+	// knowledge base.
+	Unanswered    uint64            `json:"unanswered"`
+	ThumbsUp      uint64            `json:"thumbs_up"`
+	ThumbsDown    uint64            `json:"thumbs_down"`
+	PerDay        []DayLangCount    `json:"questions_per_day"`
+	TopUnanswered []UnansweredCount `json:"top_unanswered"`
 }
 
 // DayLangCount is the questions of one day in one language form.

@@ -186,11 +186,19 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	text = placeholders.Replace(text)
 	folded := foldForIntent(text)
 	if operatorRequest.MatchString(folded) {
-		res, err := b.search.Search(ctx, text, 3)
+		// The services listed with the ticket are the ones the rest of
+		// the message asks about; the request itself would find the
+		// "authorised economic operator" register.
+		d := decision{kind: KindHandoff, outcome: Handoff, reason: ReasonRequested}
+		rest := operatorRequest.ReplaceAllString(folded, " ")
+		res, err := b.search.Search(ctx, rest, 3)
 		if err != nil {
 			return decision{}, err
 		}
-		return decision{kind: KindHandoff, outcome: Handoff, reason: ReasonRequested, hits: res.Hits}, nil
+		if len(res.Hits) > 0 && res.Hits[0].Coverage >= b.thresholds.OffTopic {
+			d.hits = res.Hits
+		}
+		return d, nil
 	}
 	if isGreeting(text) {
 		return decision{kind: KindGreeting, outcome: Unanswered}, nil

@@ -178,3 +178,35 @@ func TestForgeryWritingAndRulelessModesAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// A request for a person lists with the ticket only the services the rest
+// of the message asks about: none for "operator" alone (the word would
+// find the register of authorised economic operators).
+func TestOperatorRequestListsOnlyWhatWasAsked(t *testing.T) {
+	ix, err := retrieval.NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := NewBot(ix, Thresholds{})
+	for q, want := range map[string]string{
+		"operator": "",
+		"Позовите оператора, пожалуйста":                            "",
+		"operator bilan gaplashmoqchiman, QQSni qaytarish bo'yicha": "annex4-3",
+	} {
+		d, err := bot.Decide(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Kind != KindHandoff || d.Reason != ReasonRequested {
+			t.Fatalf("%q: %s (%s), want a handoff on request", q, d.Kind, d.Reason)
+		}
+		if got := ""; len(d.EntryIDs) > 0 {
+			got = d.EntryIDs[0]
+			if got != want {
+				t.Errorf("%q: lists %v, want %q first", q, d.EntryIDs, want)
+			}
+		} else if want != "" {
+			t.Errorf("%q: lists nothing, want %s", q, want)
+		}
+	}
+}
