@@ -210,3 +210,26 @@ func TestOperatorRequestListsOnlyWhatWasAsked(t *testing.T) {
 		}
 	}
 }
+
+// Common services asked about in everyday words, with the conditional
+// Uzbek verb ("olsam", "almashtirsam") that asks how to do a thing.
+func TestEverydayWordsForCommonServices(t *testing.T) {
+	ix, err := retrieval.NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := NewBot(ix, Thresholds{})
+	for q, want := range map[string]string{
+		"pasportimning muddati tugab qoldi, yangisini qanday olsam bo'ladi": "pq308-10",
+		"как заменить просроченный паспорт":                                 "pq308-10",
+		"my son was born last week, how do we register the birth":           "pq308-7",
+	} {
+		d, err := bot.Decide(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.EntryIDs) == 0 || d.EntryIDs[0] != want {
+			t.Errorf("%q: %s %v, want %s first", q, d.Kind, d.EntryIDs, want)
+		}
+	}
+}

@@ -190,6 +190,8 @@ var uzbekSuffixes = []string{
 	"mokchiman", "mokchimiz", "mokchi", "yapman", "yapmiz", "yapti", "ayotgan", "ilgan", "lariga", "larini", "larida",
 	"laridan", "larning", "lardan", "larga", "larni", "larda", "dagi", "ning", "lari", "ishni", "ishga", "ishda",
 	"ingiz", "imiz", "mizni", "sini", "sidan", "siga", "sida", "lash", "lik", "ligi", "mok", "gan", "lar", "dan", "tan", "ish", "ini", "man",
+	// the conditional of "how could I ...": "almashtirsam", "olsak"
+	"sangiz", "sam", "sak",
 	"miz", "dir", "mi", "ga", "ka", "da", "ta", "ni", "si", "im", "ng", "ib", "i",
 }
 
