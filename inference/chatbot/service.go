@@ -613,6 +613,11 @@ func newSSE(w http.ResponseWriter) (*sse, error) {
 
 func (s *sse) event(name string, v any) error { return s.Send(name, "", v) }
 
-func (s *sse) meta(m Message) error { return s.event("meta", m) }
+// meta sends m without its text, which the deltas then carry: sent twice
+// it would double what a slow connection waits for.
+func (s *sse) meta(m Message) error {
+	m.Text = ""
+	return s.event("meta", m)
+}
 
 func (s *sse) delta(text string) error { return s.event("delta", map[string]string{"text": text}) }

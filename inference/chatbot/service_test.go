@@ -299,7 +299,7 @@ func TestSSEStream(t *testing.T) {
 	}
 	var events []string
 	var deltas strings.Builder
-	var done Message
+	var done, meta Message
 	sc := bufio.NewScanner(resp.Body)
 	name := ""
 	for sc.Scan() {
@@ -317,6 +317,8 @@ func TestSSEStream(t *testing.T) {
 				deltas.WriteString(d["text"])
 			case "done":
 				json.Unmarshal([]byte(data), &done)
+			case "meta":
+				json.Unmarshal([]byte(data), &meta)
 			}
 		}
 	}
@@ -325,6 +327,9 @@ func TestSSEStream(t *testing.T) {
 	}
 	if deltas.String() != done.Text {
 		t.Errorf("deltas do not add up to the final text")
+	}
+	if meta.Text != "" || meta.Kind == "" {
+		t.Errorf("meta %+v: want the message's kind and no text (the deltas carry it)", meta)
 	}
 	if len(done.Citations) == 0 || done.Citations[0].ID != "annex6-58" {
 		t.Errorf("citations %+v, want annex6-58", done.Citations)
