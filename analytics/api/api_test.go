@@ -81,6 +81,13 @@ func TestAPI(t *testing.T) {
 		}
 	})
 	t.Run("AnswersAreNeverCached", fx.answersAreNeverCached)
+	t.Run("TargetPrintsAsTheDecreeSaysIt", func(t *testing.T) {
+		// 70% is 0.7 in an export, not 0.7000000000000001.
+		code, _, b := fx.get(t, "national-key", "/api/v1/kpi/eservices/electronic?level=country&format=csv")
+		if code != http.StatusOK || !strings.Contains(string(b), ",0.7") || strings.Contains(string(b), "0.70000") {
+			t.Errorf("%d: the 70%% target in %.300s", code, b)
+		}
+	})
 	t.Run("OneCallerCannotHoldTheStore", func(t *testing.T) {
 		// One query at a time per caller: of many sent at once, some
 		// are refused with 429 and the rest answered.

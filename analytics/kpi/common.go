@@ -13,15 +13,16 @@ var (
 
 func cols(cs ...Column) []Column { return cs }
 
-// target returns the decree target id from ref, scaled by scale (70
-// percent becomes 0.70 with scale 0.01).
-func target(ref *region.Data, id string, scale float64) (Target, bool) {
+// target returns the decree target id from ref, divided by per (70
+// percent becomes 0.70 with per 100; dividing, unlike multiplying by
+// 0.01, gives the float nearest 0.7, which exports print as "0.7").
+func target(ref *region.Data, id string, per float64) (Target, bool) {
 	if ref == nil {
 		return Target{}, false
 	}
 	for _, t := range ref.Targets {
 		if t.ID == id {
-			return Target{ID: t.ID, Title: t.Title, Value: t.Value * scale, Unit: t.Unit, Deadline: t.Deadline}, true
+			return Target{ID: t.ID, Title: t.Title, Value: t.Value / per, Unit: t.Unit, Deadline: t.Deadline}, true
 		}
 	}
 	return Target{}, false

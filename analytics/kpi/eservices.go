@@ -80,7 +80,7 @@ var EServicesElectronic = &Table{
 	sealed:   []string{famApplications},
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
 		tgt := ElectronicShareTarget
-		if t, ok := target(s.ref, "K02", 0.01); ok {
+		if t, ok := target(s.ref, "K02", 100); ok {
 			tgt = t.Value
 		}
 		q := &sqlb{}
