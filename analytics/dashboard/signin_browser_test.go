@@ -108,6 +108,10 @@ func TestDashboardSignInInBrowser(t *testing.T) {
 	if r := attr("#whoami", "data-regions"); r != "UZ-JI" {
 		t.Errorf("signed-in regions %q", r)
 	}
+	// The overview is titled with the caller's region, not the nation.
+	if h := text("#scope-title"); h != "Jizzakh Region" {
+		t.Errorf("overview titled %q for a Jizzakh analyst", h)
+	}
 	// The session is an HttpOnly cookie: the page's scripts cannot read it.
 	var cookies string
 	eval(`document.cookie`, &cookies)

@@ -428,7 +428,11 @@
     $('asof').textContent = state.asOf ? fmtTime(state.asOf) : '—';
     if (state.asOf) $('asof').dataset.asOf = state.asOf;
     const r = state.region;
-    $('scope-title').textContent = r ? regionName(r) : t('national');
+    // A caller scoped to some regions (by key or sign-in) sees their
+    // names over the overview, not "national": the figures are theirs.
+    const callerScope = state.scope && state.scope.electronic && state.scope.electronic.scope;
+    const own = callerScope && callerScope !== '*' ? callerScope.split(',').map(regionName).join(', ') : '';
+    $('scope-title').textContent = r ? regionName(r) : (own || t('national'));
     $('back').hidden = !r;
     $('crumbs').innerHTML = r
       ? `<li><a href="#">${esc(t('country'))}</a></li><li aria-current="page">${esc(regionName(r))}</li>`
