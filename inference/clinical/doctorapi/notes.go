@@ -35,6 +35,7 @@ type noteRequest struct {
 type candidateView struct {
 	ConditionID string   `json:"condition_id"`
 	Name        string   `json:"name"`
+	LocalName   string   `json:"local_name,omitempty"` // in the note's language
 	ICD10       []string `json:"icd10"`
 	Probability float64  `json:"probability"`
 	Rank        int      `json:"rank"`
@@ -126,7 +127,7 @@ func (h *Handler) createNote(w http.ResponseWriter, r *http.Request) {
 			resp.DifferentialNote = "the diagnostic assistant failed"
 		}
 		for _, c := range differential {
-			resp.Differential = append(resp.Differential, candidateView{ConditionID: c.ConditionID, Name: c.Name,
+			resp.Differential = append(resp.Differential, candidateView{ConditionID: c.ConditionID, Name: c.Name, LocalName: c.LocalName,
 				ICD10: c.ICD10, Probability: c.Probability, Rank: c.Rank, RedFlag: c.RedFlag})
 		}
 	}

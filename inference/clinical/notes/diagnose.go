@@ -14,8 +14,12 @@ import (
 // Candidate is one condition of the diagnostic assistant's differential
 // for a note: decision support, to be reviewed by the doctor.
 type Candidate struct {
-	ConditionID string   // stable slug of the knowledge base, such as "pneumonia"
-	Name        string   // in English
+	ConditionID string // stable slug of the knowledge base, such as "pneumonia"
+	Name        string // in English
+	// LocalName is the name in the note's language: Uzbek in its script,
+	// Russian for Russian and for mixed notes (whose medical words are
+	// Russian).
+	LocalName   string
 	ICD10       []string // upper case, one code per entry
 	Probability float64
 	Rank        int  // 1-based rank by probability
@@ -119,6 +123,7 @@ func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosi
 		out = append(out, Candidate{
 			ConditionID: rc.Condition.ID,
 			Name:        rc.Condition.Name.En,
+			LocalName:   rc.Condition.Name.In(namesLanguage(n.Language)),
 			ICD10:       append([]string(nil), rc.Condition.ICD10...),
 			Probability: rc.Probability,
 			Rank:        rc.Rank,
@@ -126,4 +131,13 @@ func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosi
 		})
 	}
 	return out, nil
+}
+
+// namesLanguage is the language condition names are given in for a note
+// in lang: a mixed note's medical words are Russian.
+func namesLanguage(lang string) string {
+	if lang == "mixed" {
+		return "ru"
+	}
+	return lang
 }

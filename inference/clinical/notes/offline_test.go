@@ -173,6 +173,12 @@ func TestDiagnoseGivesICD10(t *testing.T) {
 	if withCodes == 0 {
 		t.Fatalf("no ICD-10 code in %+v", diff)
 	}
+	// A Russian note's conditions are also named in Russian.
+	for _, c := range diff {
+		if c.LocalName == "" || c.LocalName == c.Name || !strings.ContainsAny(c.LocalName, "аеиоуыэюя") {
+			t.Errorf("%s: local name %q beside %q, want the Russian one", c.ConditionID, c.LocalName, c.Name)
+		}
+	}
 	_, err = Diagnose(context.Background(), eng, &Note{}, 50, diagnosis.Male)
 	if !errors.Is(err, ErrNoFindings) {
 		t.Fatalf("empty note: got %v", err)
