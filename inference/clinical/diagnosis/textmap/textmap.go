@@ -207,6 +207,7 @@ func (m *Mapper) Map(text string) []Match {
 		t          *term
 		start, end int // token range [start, end)
 		negVerb    bool
+		typos      int
 	}
 	var cands []cand
 	family := familySentences(text, toks)
@@ -228,8 +229,8 @@ func (m *Mapper) Map(text string) []Match {
 			if t.family && !family[i] {
 				continue
 			}
-			if end, neg, ok := matchAt(toks, i, t); ok {
-				cands = append(cands, cand{t, i, end, neg})
+			if end, neg, typos, ok := matchAt(toks, i, t); ok {
+				cands = append(cands, cand{t, i, end, neg, typos})
 			}
 		}
 	}
@@ -245,6 +246,12 @@ func (m *Mapper) Map(text string) []Match {
 		}
 		if cands[a].start != cands[b].start {
 			return cands[a].start < cands[b].start
+		}
+		// Of two phrases on the same words, the one written as said wins
+		// over one reached through a forgiven typo ("po'st tashlaydi",
+		// it peels, is not "po'st tashlamaydi", it does not).
+		if cands[a].typos != cands[b].typos {
+			return cands[a].typos < cands[b].typos
 		}
 		// "yo'talmayapti" is the verb stem with -ma-, not the noun.
 		return cands[a].negVerb && !cands[b].negVerb
@@ -318,27 +325,31 @@ func resolve(ms []Match) []Match {
 }
 
 // matchAt matches t at token i, allowing one extra word between the words
-// of a phrase ("боль в области груди"). It returns the end of the match
-// and whether an Uzbek verb stem carried the negative -ma-.
-func matchAt(toks []token, i int, t *term) (end int, negVerb bool, ok bool) {
+// of a phrase ("боль в области груди"). It returns the end of the match,
+// whether an Uzbek verb stem carried the negative -ma-, and how many words
+// matched only by forgiving a typo.
+func matchAt(toks []token, i int, t *term) (end int, negVerb bool, typos int, ok bool) {
 	k := i
 	for wi, w := range t.words {
 		if wi > 0 && k < len(toks) && !toks[k].boundary && !wordMatches(w, toks[k].norm, t.verb && wi == len(t.words)-1) {
 			k++ // skip one filler word
 		}
 		if k >= len(toks) || toks[k].boundary {
-			return 0, false, false
+			return 0, false, 0, false
 		}
 		last := wi == len(t.words)-1
 		if !wordMatches(w, toks[k].norm, t.verb && last) {
-			return 0, false, false
+			return 0, false, 0, false
+		}
+		if !strings.HasPrefix(toks[k].norm, w) {
+			typos++
 		}
 		if t.verb && last {
 			negVerb = strings.HasPrefix(strings.TrimPrefix(toks[k].norm, w), "ma")
 		}
 		k++
 	}
-	return k, negVerb, true
+	return k, negVerb, typos, true
 }
 
 // wordMatches compares a lexicon word with a word of the text. Words of

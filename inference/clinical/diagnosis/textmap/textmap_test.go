@@ -226,3 +226,23 @@ func TestMeasuredTemperatureAndFirstLetters(t *testing.T) {
 		}
 	}
 }
+
+// A rash's own questions are read in each language: whether it peels,
+// whether it is larger than 1 cm, its colour.
+func TestRashDetails(t *testing.T) {
+	m := testMapper(t)
+	for _, c := range []struct{ text, evidence, value string }{
+		{"на груди красная сыпь, не шелушится", "E_131", "V_10"},
+		{"на груди красная сыпь, не шелушится", "E_130", "V_157"},
+		{"bo'yinda pushti toshma, po'st tashlaydi", "E_131", "V_12"},
+		{"bo'yinda pushti toshma, po'st tashlaydi", "E_130", "V_156"},
+		{"пятна на руках больше 1 см", "E_135", "V_12"},
+		{"toshmalar 1 sm dan kichik", "E_135", "V_10"},
+		{"a pale rash on the legs, smaller than 1 cm", "E_130", "V_138"},
+	} {
+		got, ok := find(m.Map(c.text), c.evidence)
+		if !ok || got.Value != c.value || !got.Present {
+			t.Errorf("%q: %s = %+v (found %v), want %s", c.text, c.evidence, got, ok, c.value)
+		}
+	}
+}
