@@ -93,47 +93,14 @@ func TestAPI(t *testing.T) {
 		// are refused with 429 and the rest answered.
 		one := httptest.NewServer(api.New(api.Options{Store: e.Store, Regions: e.Ref.RegionIDs(), Access: auth, Audit: aud, MaxQueriesPerCaller: 1}))
 		defer one.Close()
-		codes := make(chan int, 24)
-		var wg sync.WaitGroup
-		for range cap(codes) {
-			wg.Go(func() {
-				code, _, _ := (&fixture{url: one.URL}).get(t, "national-key", "/api/v1/kpi/eservices?level=district&format=csv")
-				codes <- code
-			})
-		}
-		wg.Wait()
-		close(codes)
-		n := map[int]int{}
-		for c := range codes {
-			n[c]++
-		}
-		if n[http.StatusTooManyRequests] == 0 || n[http.StatusOK] == 0 || n[http.StatusOK]+n[http.StatusTooManyRequests] != cap(codes) {
-			t.Errorf("24 queries at once with a bound of 1: %v; want some 200 and some 429, nothing else", n)
-		}
+		someRefused(t, one.URL, "national-key")
 	})
 	t.Run("CallersTogetherCannotHoldTheStore", func(t *testing.T) {
 		// Each caller within its own share, but two of them together
 		// over the server's: some are refused with 429.
 		two := httptest.NewServer(api.New(api.Options{Store: e.Store, Regions: e.Ref.RegionIDs(), Access: auth, Audit: aud, MaxQueriesPerCaller: 24, MaxQueries: 1}))
 		defer two.Close()
-		codes := make(chan int, 24)
-		var wg sync.WaitGroup
-		for i := range cap(codes) {
-			cred := []string{"national-key", "ji-key"}[i%2]
-			wg.Go(func() {
-				code, _, _ := (&fixture{url: two.URL}).get(t, cred, "/api/v1/kpi/eservices?level=district&format=csv")
-				codes <- code
-			})
-		}
-		wg.Wait()
-		close(codes)
-		n := map[int]int{}
-		for c := range codes {
-			n[c]++
-		}
-		if n[http.StatusTooManyRequests] == 0 || n[http.StatusOK] == 0 || n[http.StatusOK]+n[http.StatusTooManyRequests] != cap(codes) {
-			t.Errorf("24 queries from two callers with a server bound of 1: %v; want some 200 and some 429, nothing else", n)
-		}
+		someRefused(t, two.URL, "national-key", "ji-key")
 	})
 	// Last: it adds agency events to the database the others read.
 	t.Run("CSVHasNoFormulaUnderASemicolonLocale", fx.csvHasNoFormulaUnderASemicolonLocale)
@@ -202,6 +169,31 @@ func (fx *fixture) csvHasNoFormulaUnderASemicolonLocale(t *testing.T) {
 				t.Errorf("a %q-separated reader sees the formula cell %q", ';', cell)
 			}
 		}
+	}
+}
+
+// someRefused sends 24 queries at once to a server bounded at one, taking
+// the credentials in turn: some must be answered, the rest refused with
+// 429, and nothing else.
+func someRefused(t *testing.T, url string, creds ...string) {
+	t.Helper()
+	codes := make(chan int, 24)
+	var wg sync.WaitGroup
+	for i := range cap(codes) {
+		cred := creds[i%len(creds)]
+		wg.Go(func() {
+			code, _, _ := (&fixture{url: url}).get(t, cred, "/api/v1/kpi/eservices?level=district&format=csv")
+			codes <- code
+		})
+	}
+	wg.Wait()
+	close(codes)
+	n := map[int]int{}
+	for c := range codes {
+		n[c]++
+	}
+	if n[http.StatusTooManyRequests] == 0 || n[http.StatusOK] == 0 || n[http.StatusOK]+n[http.StatusTooManyRequests] != cap(codes) {
+		t.Errorf("24 queries at once from %v with a bound of 1: %v; want some 200 and some 429, nothing else", creds, n)
 	}
 }
 
