@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/oqim/oqim/connectors/clickhouse"
-	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
 	"github.com/oqim/oqim/inference/clinical/notes"
 	"github.com/oqim/oqim/inference/clinical/worker"
@@ -68,12 +66,9 @@ func TestDeleteDraftsOnCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs the local ClickHouse cluster")
 	}
-	c, conn, db := chtest.ClusterDatabase(t)
+	c, conn, db := migratetest.ClusterDatabase(t, worker.Migrations())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := migrate.UpOn(ctx, conn, migrate.Target{DB: db, Cluster: c.Name}, worker.Migrations()); err != nil {
-		t.Fatal(err)
-	}
 	s := NewStore(conn, db).OnCluster(c.Name)
 	now := time.Now().UTC().Truncate(time.Second)
 	then := now.Add(-100 * 24 * time.Hour)

@@ -11,8 +11,6 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/oqim/oqim/connectors/clickhouse/chtest"
-	"github.com/oqim/oqim/connectors/clickhouse/migrate"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
 	"github.com/oqim/oqim/connectors/kafka"
 	"github.com/oqim/oqim/connectors/kafka/embedded"
@@ -452,12 +450,9 @@ func TestRetentionOnCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs the local ClickHouse cluster")
 	}
-	c, conn, db := chtest.ClusterDatabase(t)
+	c, conn, db := migratetest.ClusterDatabase(t, Migrations())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := migrate.UpOn(ctx, conn, migrate.Target{DB: db, Cluster: c.Name}, Migrations()); err != nil {
-		t.Fatal(err)
-	}
 	store := NewStore(conn, db).OnCluster(c.Name)
 	now := time.Now().UTC().Truncate(time.Second)
 	var old, fresh []string
