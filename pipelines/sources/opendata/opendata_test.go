@@ -410,8 +410,11 @@ func TestRunHonoursRetryAfter(t *testing.T) {
 	cfg.MinBackoff, cfg.MaxBackoff = 10*time.Millisecond, 5*time.Second
 	p := e.poller(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go p.Run(ctx)
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	// Run writes the state file; it must have returned before the test's
+	// temporary directory is removed.
+	defer func() { cancel(); <-done }()
 	deadline := time.Now().Add(10 * time.Second)
 	for d.requestCount() < 2 {
 		if time.Now().After(deadline) {
