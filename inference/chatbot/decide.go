@@ -57,12 +57,12 @@ var injection = regexp.MustCompile(`\b(ignore (all |the |your )?(previous|prior|
 // at", "do you think I need a permit"). Lower case, both scripts.
 var (
 	opinionAsk = regexp.MustCompile(`(your (honest |personal |own |real )?(opinion|view|views)|what do you think|do you think|in your view|who should i vote|do you support|who was the best|who is the best|как ты считаешь|как вы считаете|тво[её] мнение|ваше мнение|что ты думаешь|что вы думаете|за кого голосовать|кто был лучшим|кто лучше|sen(ing)?cha|sizningcha|sence|fikring|fikringiz|fikringni|fikringizni|nima deb o.ylaysan|kimga ovoz|сенингча|сизнингча|сенча|фикринг|фикрингиз|фикрингни|кимга овоз)`)
-	politics   = regexp.MustCompile(`(vote|voting|election|president|government|party|parties|candidate|politic|minister|parliament|opposition|выбор|голос|президент|правительств|власт|парти|кандидат|политик|оппозиц|парламент|министр|saylov|ovoz|prezident|hukumat|xukumat|partiya|nomzod|siyosat|siyosiy|deputat|vazir|сайлов|овоз|ҳукумат|хукумат|партия|номзод|сиёсат|сиёсий|депутат|вазир)`)
+	politics   = []string{"vote", "voting", "election", "president", "government", "party", "parties", "candidate", "politic", "minister", "parliament", "opposition", "выбор", "голос", "президент", "правительств", "власт", "парти", "кандидат", "политик", "оппозиц", "парламент", "министр", "saylov", "ovoz", "prezident", "hukumat", "xukumat", "partiya", "nomzod", "siyosat", "siyosiy", "deputat", "vazir", "сайлов", "овоз", "ҳукумат", "хукумат", "партия", "номзод", "сиёсат", "сиёсий", "депутат", "вазир"}
 )
 
 func politicalOpinion(text string) bool {
 	t := strings.ToLower(text)
-	return opinionAsk.MatchString(t) && politics.MatchString(t)
+	return containsAny(t, politics) && opinionAsk.MatchString(t)
 }
 
 // forgery and obtain together ask how to get a forged document ("how can
@@ -70,9 +70,13 @@ func politicalOpinion(text string) bool {
 // names; either alone is ordinary ("is this SMS fake?", "how do I get the
 // 083 certificate"). Lower case, both scripts.
 var (
-	forgery = regexp.MustCompile(`(fake|forged|forge |counterfeit|fraudulent|поддел|фальшив|фиктивн|липов|qalbaki|soxta|қалбаки|сохта)`)
-	obtain  = regexp.MustCompile(`(get |buy |make |obtain|olish|olsa|olib|olaman|qilib|sotib|qildir|получить|купить|сделать|достать|оформить|олиш|олса|олиб|оламан|қилиб|сотиб|қилдир)`)
+	forgery = []string{"fake", "forged", "forge ", "counterfeit", "fraudulent", "поддел", "фальшив", "фиктивн", "липов", "qalbaki", "soxta", "қалбаки", "сохта"}
+	obtain  = []string{"get ", "buy ", "make ", "obtain", "olish", "olsa", "olib", "olaman", "qilib", "sotib", "qildir", "получить", "купить", "сделать", "достать", "оформить", "олиш", "олса", "олиб", "оламан", "қилиб", "сотиб", "қилдир"}
 )
+
+// writingVerbs are what a request to compose a text must say; only a
+// text with one goes through writingAsk, which costs tens of microseconds.
+var writingVerbs = []string{"write", "напиш", "сочин", "yozib", "ёзиб", "to'qib", "тўқиб"}
 
 // writingAsk is a request to compose a text (an essay, a post, a poem, a
 // joke): not a question about a service, even when it names an official
@@ -84,7 +88,17 @@ var writingAsk = regexp.MustCompile(`(write|напиши|написать|соч
 // its own political opinion, a forged document, a text to compose.
 func notAServiceQuestion(text string) bool {
 	t := strings.ToLower(text)
-	return politicalOpinion(text) || forgery.MatchString(t) && obtain.MatchString(t) || writingAsk.MatchString(t)
+	return politicalOpinion(text) || containsAny(t, forgery) && containsAny(t, obtain) ||
+		containsAny(t, writingVerbs) && writingAsk.MatchString(t)
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func foldForIntent(text string) string {

@@ -207,7 +207,7 @@ func TestEverydayWordsForCommonServices(t *testing.T) {
 }
 
 // testBot is a bot over the default index with the default thresholds.
-func testBot(t *testing.T) *Bot {
+func testBot(t testing.TB) *Bot {
 	t.Helper()
 	ix, err := retrieval.NewDefault()
 	if err != nil {
