@@ -145,7 +145,7 @@ func (fx *fixture) csvHasNoFormulaUnderASemicolonLocale(t *testing.T) {
 	e := fx.e
 	at := e.Now.Add(-2 * time.Hour).UTC().Format(time.RFC3339)
 	e.Records = e.Records[:0]
-	for i, agency := range []string{"Ministry;=cmd|' /C calc'!A0;", "Agency;@SUM(1)", `Agency;=HYPERLINK("http://x/")`} {
+	for i, agency := range []string{"Ministry;=cmd|' /C calc'!A0;", "Agency;@SUM(1)", `Agency;=HYPERLINK("http://x/")`, "Agency\n=cmd|' /C calc'!A0", "Agency\r\n@SUM(1)"} {
 		e.Records = append(e.Records, []byte(fmt.Sprintf(`{"id":"inj-%d","source":"data.egov.uz","type":"opendata.dataset.published","time":%q,"region":"UZ-JI","data":{"agency":%q,"dataset":"inj-%d","title":"t","format":"csv","rows":1,"url":"https://x"}}`,
 			i, at, agency, i)))
 	}

