@@ -155,8 +155,9 @@ func (s *Store) Pending(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
-// DeleteDraftsBefore deletes every version of the records never signed
-// whose latest version was written before cutoff, and returns their ids.
+// DeleteDraftsBefore deletes the versions of the records never signed
+// whose latest version was written before cutoff, and returns their ids;
+// a version written after the listing is kept (see the deletion).
 // A draft holds the dictation (source), the note and the differential:
 // the personal health data the transcript retention bounds. A signed
 // record is the medical record and is kept. ClickHouse applies the
@@ -177,7 +178,10 @@ func (s *Store) DeleteDraftsBefore(ctx context.Context, cutoff time.Time) ([]str
 	for from := 0; from < len(ids); from += batch {
 		part := ids[from:min(from+batch, len(ids))]
 		marks, args := clickhouse.InList(part)
-		if err := s.conn.Exec(ctx, "ALTER TABLE "+target+" DELETE WHERE note_id IN ("+marks+")", args...); err != nil {
+		// Only versions written before cutoff: one written since the
+		// listing (a signature or an edit in another process) is a
+		// record in use, and stays.
+		if err := s.conn.Exec(ctx, "ALTER TABLE "+target+" DELETE WHERE note_id IN ("+marks+") AND updated_at < toDateTime(?)", append(args, cutoff.Unix())...); err != nil {
 			return ids[:from], fmt.Errorf("lifecycle: deleting %d old drafts: %w", len(part), err)
 		}
 	}

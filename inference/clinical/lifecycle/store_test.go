@@ -3,8 +3,11 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/oqim/oqim/connectors/clickhouse"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
@@ -111,5 +114,67 @@ func TestDeleteDraftsOnCluster(t *testing.T) {
 	}
 	if n, m := count(signed), count(recent); n != 2 || m != 1 {
 		t.Errorf("the signed record has %d of 2 versions, the recent draft %d of 1", n, m)
+	}
+}
+
+// beforeMutation runs fn once, just before the first ALTER TABLE reaches
+// ClickHouse: what another process does between the sweep's listing and
+// its deletion.
+type beforeMutation struct {
+	driver.Conn
+	fn func()
+}
+
+func (c *beforeMutation) Exec(ctx context.Context, query string, args ...any) error {
+	if c.fn != nil && strings.HasPrefix(query, "ALTER TABLE") {
+		fn := c.fn
+		c.fn = nil
+		fn()
+	}
+	return c.Conn.Exec(ctx, query, args...)
+}
+
+// The sweep (oqim worker) lists the old drafts, then deletes them by id.
+// A doctor who signs one of them in between (oqim server, another
+// process) must keep the signed record: it is the medical record, and the
+// doctor was told it was signed.
+func TestDeleteDraftsKeepsADraftSignedMeanwhile(t *testing.T) {
+	conn, db := migratetest.Database(t, worker.Migrations())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	now := time.Now().UTC().Truncate(time.Second)
+	then := now.Add(-100 * 24 * time.Hour)
+	doctor := NewStore(conn, db)
+	draft := Record{ID: worker.NewID(), Status: Draft, Version: 1, PatientID: "p-1", Note: &notes.Note{},
+		CreatedBy: "d-1", CreatedAt: then, UpdatedBy: "d-1", UpdatedAt: then}
+	if err := doctor.put(ctx, draft); err != nil {
+		t.Fatal(err)
+	}
+	signed := draft
+	signed.Version, signed.Status, signed.UpdatedAt, signed.SignedBy, signed.SignedAt = 2, Signed, now, "d-1", &now
+
+	sweep := NewStore(&beforeMutation{Conn: conn, fn: func() {
+		if err := doctor.put(ctx, signed); err != nil {
+			t.Fatal(err)
+		}
+	}}, db)
+	if _, err := sweep.DeleteDraftsBefore(ctx, now.Add(-90*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var pending uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.mutations WHERE database = ? AND table = 'clinical_notes' AND NOT is_done", db).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the deletion did not finish in 30 s")
+		}
+	}
+	got, err := doctor.Get(ctx, draft.ID)
+	if err != nil || got.Status != Signed || got.Version != 2 {
+		t.Fatalf("the record signed during the sweep: %+v, %v; want version 2, signed", got, err)
 	}
 }
