@@ -378,7 +378,7 @@ func wordMatches(lex, word string, stem bool) bool {
 		// across the three languages ("pale" and "palm", "плече").
 		return false
 	}
-	if l, _ := utf8.DecodeRuneInString(lex); l != firstRune(word) {
+	if l, w := firstRune(lex), firstRune(word); l != w && !sameSound(l, w) {
 		return false
 	}
 	allowed := 1
@@ -386,6 +386,13 @@ func wordMatches(lex, word string, stem bool) bool {
 		allowed = 2
 	}
 	return prefixDistance(lex, word, allowed) <= allowed
+}
+
+// sameSound reports letters Uzbek writers exchange at a word's start as
+// anywhere: h and x (ҳ and х, a Russian keyboard having only х), q and k.
+func sameSound(a, b rune) bool {
+	pair := func(x, y rune) bool { return a == x && b == y || a == y && b == x }
+	return pair('h', 'x') || pair('q', 'k')
 }
 
 func firstRune(s string) rune {
@@ -518,21 +525,52 @@ func (m *Mapper) oneValue(ms []Match) []Match {
 const feverEvidence = "E_91"
 
 // measuredTemperature is a body temperature said right after the word for
-// it: "36,6", ": 36.8", "- 37", "до 38,5" (up to).
-var measuredTemperature = regexp.MustCompile(`^\s*[:=\-–]?\s*(до\s+|up to\s+|gacha\s+)?(3[4-9]|4[0-2])(?:[.,](\d))?\b`)
+// it, "тела"/"tana"/"body" allowed between: "36,6", ": 36.8", "- 37",
+// "до 38,5" (up to).
+var measuredTemperature = regexp.MustCompile(`^\s*(?:(?:тела|tela|tana|body)\s+)?[:=\-–]?\s*(?:до\s+|up to\s+)?(3[4-9]|4[0-2])(?:[.,](\d+))?\b`)
+
+// laterTemperature is any further value in the same sentence: the top of a
+// range ("37-38", "37 to 39", "37,2 - 38 gacha") or an evening's "до 38,2".
+var laterTemperature = regexp.MustCompile(`(?:^|[^\d.,])(3[4-9]|4[0-2])(?:[.,](\d+))?\b`)
+
+// duration is a count of time after a number: "36 часов" is how long.
+var duration = regexp.MustCompile(`^\s*(час|ч\b|сут|дн|день|дня|недел|мес|лет|год|soat|kun|hafta|oy\b|yil|hour|h\b|day|week|month|year|min|мин)`)
 
 // normalTemperatureAfter reports a measured temperature under 37.5 °C at
-// the start of rest; "up to" a value is the highest, and a fever only if
-// that is one.
+// the start of rest, with no value at or over 37.5 later in its sentence.
 func normalTemperatureAfter(rest string) bool {
-	m := measuredTemperature.FindStringSubmatch(rest)
-	if m == nil {
+	if end := strings.IndexAny(rest, ";!?\n"); end >= 0 {
+		rest = rest[:end]
+	}
+	if end := strings.Index(rest, ". "); end >= 0 {
+		rest = rest[:end]
+	}
+	loc := measuredTemperature.FindStringSubmatchIndex(rest)
+	if loc == nil || duration.MatchString(rest[loc[1]:]) {
 		return false
 	}
-	deg, _ := strconv.Atoi(m[2])
-	tenths := 0
-	if m[3] != "" {
-		tenths, _ = strconv.Atoi(m[3])
+	if degreesAt(rest, loc) >= 37.5 {
+		return false
 	}
-	return deg*10+tenths < 375
+	for _, l := range laterTemperature.FindAllStringSubmatchIndex(rest[loc[1]:], -1) {
+		off := loc[1]
+		if duration.MatchString(rest[off+l[1]:]) {
+			continue
+		}
+		if degreesAt(rest[off:], l) >= 37.5 {
+			return false
+		}
+	}
+	return true
+}
+
+// degreesAt is the temperature matched at the submatch indexes of loc:
+// the whole degrees and, when loc[4] >= 0, the decimals.
+func degreesAt(s string, loc []int) float64 {
+	n := s[loc[2]:loc[3]]
+	if loc[4] >= 0 {
+		n += "." + s[loc[4]:loc[5]]
+	}
+	v, _ := strconv.ParseFloat(n, 64)
+	return v
 }

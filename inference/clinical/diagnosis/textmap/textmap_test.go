@@ -246,3 +246,54 @@ func TestRashDetails(t *testing.T) {
 		}
 	}
 }
+
+// A measured temperature is no fever only when every value said for it
+// is under 37.5: a range whose top is a fever ("37-38", "36,6–38,5",
+// "37 to 39"), a morning value before an evening fever, or a count of
+// hours ("жар 36 часов", fever for 36 hours) is still a fever; and the
+// body's temperature in full ("температура тела 36,6") is measured like
+// the short form.
+func TestMeasuredTemperatureRangesAndDurations(t *testing.T) {
+	m := testMapper(t)
+	for _, c := range []struct {
+		text    string
+		present bool
+	}{
+		{"температура 37-38", true},
+		{"температура 37–38,5 °C третий день", true},
+		{"temperature 37 to 39 for three days", true},
+		{"harorat 37,2 - 38 gacha", true},
+		{"Утром температура 36,8, вечером поднимается до 38,2", true},
+		{"жар 36 часов", true},
+		{"isitma 36 soatdan beri", true},
+		{"температура 37.55", true},
+		{"температура тела 36,6–37,0", false},
+		{"температура тела 36,6", false},
+		{"температура 36,6–37,0", false},
+		{"harorat 36,6", false},
+	} {
+		got, ok := find(m.Map(c.text), "E_91")
+		if !ok || got.Present != c.present {
+			t.Errorf("%q: fever %+v (found %v), want present %v", c.text, got, ok, c.present)
+		}
+	}
+}
+
+// Uzbek writers mix h and x (ҳ and х: a Russian keyboard has only х) and q
+// and k at a word's start as anywhere else; the first-letter rule must not
+// lose them ("хансираш" is shortness of breath, "xarorat" temperature).
+func TestFirstLetterHXAndQK(t *testing.T) {
+	m := testMapper(t)
+	for _, c := range []struct{ text, evidence string }{
+		{"xarorat 39", "E_91"},
+		{"хансираш бор", "E_66"},
+		{"xansirash bor", "E_66"},
+		{"xolsizlik", "E_89"},
+		{"kusish bor", "E_211"},
+		{"korin ogrigi", "E_53"},
+	} {
+		if got, ok := find(m.Map(c.text), c.evidence); !ok || !got.Present {
+			t.Errorf("%q: %s %+v (found %v), want present", c.text, c.evidence, got, ok)
+		}
+	}
+}
