@@ -47,7 +47,7 @@ var operatorRequest = regexp.MustCompile(`\b(operator|operatorga|operatorni|oper
 var injection = regexp.MustCompile(`\b(ignore (all |the |your )?(previous|prior|above)|disregard (all |the |your )?(previous|prior|above)|forget (all |your |the )?(rules|instructions)|system prompt|you are now|developer mode|jailbreak|ignoriruy|zabud (vse|pravila)|sistemnyy prompt|sistemniy prompt|oldingi (korsatmalarni|kursatmalarni|buyruklarni)|korsatmalarni unut|` +
 	// a mode without the rules, in each language: "admin mode",
 	// "режим администратора", "cheklovsiz rejim", "без ограничений"
-	`admin mode|admin rejim\w*|rejim\w* administratora|administrator rejim\w*|unrestricted mode|no restrictions|cheklovsiz|bez ogranicheniy|bez ogranichenij)\b`)
+	`admin mode|admin rejim\w*|rejim\w* administratora|administrator rejim\w*|unrestricted mode|(mode|rejim\w*) (with )?no restrictions|cheklovsiz rejim\w*|rejim\w* bez ogranicheni[yj]|bez ogranicheni[yj] rejim\w*)\b`)
 
 // opinionAsk and politics together are a request for the bot's own view
 // on politics (whom to vote for, which president was best), which a
@@ -65,13 +65,17 @@ func politicalOpinion(text string) bool {
 	return containsAny(t, politics) && opinionAsk.MatchString(t)
 }
 
-// forgery and obtain together ask how to get a forged document ("how can
-// I get a fake 083 certificate"), which is refused whatever service it
-// names; either alone is ordinary ("is this SMS fake?", "how do I get the
-// 083 certificate"). Lower case, both scripts.
+// forgedDocument (a forgery word right before a document: "fake 083
+// certificate", "поддельную справку", "soxta haydovchilik guvohnomasi")
+// with an obtaining verb asks how to get a forged document, which is
+// refused whatever service it names. A victim's question is not: "a fake
+// SMS", "поддельный товар", "soxta sayt" name no document, and "someone
+// made a fake certificate in my name" has no verb of getting. forgery is
+// its cheap first test. Lower case, both scripts.
 var (
-	forgery = []string{"fake", "forged", "forge ", "counterfeit", "fraudulent", "поддел", "фальшив", "фиктивн", "липов", "qalbaki", "soxta", "қалбаки", "сохта"}
-	obtain  = []string{"get ", "buy ", "make ", "obtain", "olish", "olsa", "olib", "olaman", "qilib", "sotib", "qildir", "получить", "купить", "сделать", "достать", "оформить", "олиш", "олса", "олиб", "оламан", "қилиб", "сотиб", "қилдир"}
+	forgery        = []string{"fake", "forged", "counterfeit", "fraudulent", "поддел", "фальшив", "фиктивн", "липов", "qalbaki", "soxta", "қалбаки", "сохта"}
+	forgedDocument = regexp.MustCompile(`(fake|forged|counterfeit|fraudulent|поддельн|фальшив|фиктивн|липов|qalbaki|soxta|қалбаки|сохта)\S*\s+(\S+\s+)?(diplom|диплом|справк|spravka|guvohnoma|гувоҳнома|certificate|сертификат|passport|паспорт|pasport|licen[cs]e|лиценз|litsenziya|driving|права|haydovchilik|ҳайдовчилик|attestat|аттестат|hujjat|ҳужжат|document|документ|ma'lumotnoma|маълумотнома|083|086|больничн|vaccin|вакцин)`)
+	obtain         = []string{"get ", "buy ", "make ", "obtain", "olish", "olsa", "olib", "olaman", "qilib", "sotib", "qildir", "получить", "купить", "сделать", "достать", "оформить", "олиш", "олса", "олиб", "оламан", "қилиб", "сотиб", "қилдир"}
 )
 
 // writingVerbs are what a request to compose a text must say; only a
@@ -82,13 +86,18 @@ var writingVerbs = []string{"write", "напиш", "сочин", "yozib", "ёз�
 // joke): not a question about a service, even when it names an official
 // ("write a harsh post about the district governor"). Lower case, both
 // scripts.
-var writingAsk = regexp.MustCompile(`(write|напиши|написать|сочини|yozib ber|yozib bering|ёзиб бер|ёзиб беринг|to'qib ber|тўқиб бер).{0,40}(post|пост|essay|сочинени|insho|иншо|she'r|sher |шеър|стих|poem|maqola|мақола|статья|статью|article|latifa|латифа|анекдот|joke|hikoya|ҳикоя|рассказ|story|song|qo'shiq|қўшиқ|песн)|(post|пост|essay|сочинени|insho|иншо|she'r|шеър|стих|poem|maqola|мақола|статью|latifa|латифа|анекдот|joke|hikoya|ҳикоя|рассказ|song|qo'shiq|қўшиқ|песн).{0,40}(write|напиши|написать|yozib ber|ёзиб бер)`)
+// The genres are whole words ("постоянная", "postpone", "history" are
+// not a post, a poem or a story), and not words a request about a law
+// uses too ("статья", an article of it) or a name ("Latifa").
+var writingAsk = regexp.MustCompile(`(write|напиши|написать|сочини|yozib ber|ёзиб бер|to'qib ber|тўқиб бер).{0,40}` + genre + `|` + genre + `.{0,40}(write|напиши|написать|yozib ber|ёзиб бер)`)
+
+const genre = `(?:^|[^\p{L}'])(post|пост|essay|сочинени\p{L}*|insho|иншо|she'r|sher|шеър|стих|стихи|стихотворени\p{L}*|poem|maqola|мақола|анекдот|joke|hikoya|ҳикоя|рассказ|story|song|qo'shiq|қўшиқ|песн\p{L}*)(?:[^\p{L}']|$)`
 
 // notAServiceQuestion reports text the bot refuses whatever it matches:
 // its own political opinion, a forged document, a text to compose.
 func notAServiceQuestion(text string) bool {
 	t := strings.ToLower(text)
-	return politicalOpinion(text) || containsAny(t, forgery) && containsAny(t, obtain) ||
+	return politicalOpinion(text) || containsAny(t, forgery) && forgedDocument.MatchString(t) && containsAny(t, obtain) ||
 		containsAny(t, writingVerbs) && writingAsk.MatchString(t)
 }
 

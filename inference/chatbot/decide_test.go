@@ -194,6 +194,7 @@ func TestEverydayWordsForCommonServices(t *testing.T) {
 	for q, want := range map[string]string{
 		"pasportimning muddati tugab qoldi, yangisini qanday olsam bo'ladi": "pq308-10",
 		"как заменить просроченный паспорт":                                 "pq308-10",
+		"Паспортимнинг муддати тугади, янгисини қандай алмаштирсам бўлади":  "pq308-10",
 		"my son was born last week, how do we register the birth":           "pq308-7",
 	} {
 		d, err := bot.Decide(context.Background(), q)
@@ -214,4 +215,54 @@ func testBot(t testing.TB) *Bot {
 		t.Fatal(err)
 	}
 	return NewBot(ix, Thresholds{})
+}
+
+// A citizen asking about fraud done to them, or writing an ordinary
+// application, is not asking for a forged document or a composed text,
+// nor for a mode without rules: these were answered or handed to an
+// operator before the refusals came, and must not be refused now.
+func TestOrdinaryQuestionsAreNotTakenForForgeryOrWriting(t *testing.T) {
+	bot := testBot(t)
+	for _, q := range []string{
+		// victims of a forgery
+		"Мне продали поддельный товар, как получить компенсацию?",
+		"Как оформить заявление в полицию о поддельной подписи на договоре?",
+		"I received a fake SMS from the tax office, how do I get my money back?",
+		"Soxta saytga karta ma'lumotlarimni kiritib qo'ydim, pulimni qaytarib olsam bo'ladimi?",
+		// a genre's letters inside another word
+		"Как написать заявление на постановку на учёт в налоговой?",
+		"Постоянная прописка: как написать заявление?",
+		"Как написать заявление о компенсации ущерба от стихийного бедствия?",
+		"Can I write an application to postpone my military service?",
+		// "no restrictions" about a rule, not a mode
+		"Is there really no restrictions on importing a car from Korea?",
+	} {
+		d, err := bot.Decide(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Kind == KindOffTopic {
+			t.Errorf("%q: refused as off-topic (%v)", q, d.EntryIDs)
+		}
+	}
+}
+
+// A Russian dative plural in -сам ("по вопросам", on matters of; "по
+// адресам") is not the Uzbek conditional -sam: "вопросам" must not be cut
+// to "vopro". These questions were answered before the conditional was
+// stemmed.
+func TestRussianDativeIsNotTheUzbekConditional(t *testing.T) {
+	bot := testBot(t)
+	for q, want := range map[string]string{
+		"Куда обращаться по вопросам получения загранпаспорта?": "pq308-10",
+		"По вопросам налогов куда звонить?":                     "annex5-8",
+	} {
+		d, err := bot.Decide(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Kind != KindAnswer || d.EntryIDs[0] != want {
+			t.Errorf("%q: %s (%s, coverage %.2f) %v; want an answer from %s", q, d.Kind, d.Reason, d.Confidence, d.EntryIDs, want)
+		}
+	}
 }

@@ -39,12 +39,15 @@ func termsOfWords(dst []string, words []int32, raws []string, withWords bool, te
 	var word []rune
 	var buf strings.Builder
 	var nw int32
+	// A Cyrillic text with ў қ ғ ҳ anywhere is Uzbek, even in its words
+	// without them ("Паспортни қандай алмаштирсам").
+	uzText := strings.ContainsAny(text, "ўқғҳЎҚҒҲ")
 	flush := func() {
 		if len(word) == 0 {
 			return
 		}
 		n := len(dst)
-		dst = wordTerms(dst, &buf, word)
+		dst = wordTerms(dst, &buf, word, uzText)
 		if withWords {
 			for range dst[n:] {
 				words = append(words, nw)
@@ -97,7 +100,7 @@ func russianOfLatin(buf *strings.Builder, w string) string {
 	return ru
 }
 
-func wordTerms(dst []string, buf *strings.Builder, w []rune) []string {
+func wordTerms(dst []string, buf *strings.Builder, w []rune, uzText bool) []string {
 	if len(w) > 40 {
 		// Nothing in the knowledge base is this long; it is noise or an
 		// attempt to blow up the fuzzy matcher.
@@ -136,7 +139,9 @@ func wordTerms(dst []string, buf *strings.Builder, w []rune) []string {
 	if utf8.RuneCountInString(folded) < 2 {
 		return dst
 	}
-	uz := uzbekStem(folded)
+	// A Cyrillic word of a text without ў қ ғ ҳ may be Russian, whose
+	// dative plural ("вопросам") ends like the Uzbek conditional.
+	uz := uzbekStem(folded, !cyr || uzOnly || uzText)
 	if isStop(uz) {
 		return dst
 	}
@@ -190,12 +195,23 @@ var uzbekSuffixes = []string{
 	"mokchiman", "mokchimiz", "mokchi", "yapman", "yapmiz", "yapti", "ayotgan", "ilgan", "lariga", "larini", "larida",
 	"laridan", "larning", "lardan", "larga", "larni", "larda", "dagi", "ning", "lari", "ishni", "ishga", "ishda",
 	"ingiz", "imiz", "mizni", "sini", "sidan", "siga", "sida", "lash", "lik", "ligi", "mok", "gan", "lar", "dan", "tan", "ish", "ini", "man",
-	// the conditional of "how could I ...": "almashtirsam", "olsak"
-	"sangiz", "sam", "sak",
 	"miz", "dir", "mi", "ga", "ka", "da", "ta", "ni", "si", "im", "ng", "ib", "i",
 }
 
-func uzbekStem(s string) string {
+// conditionalSuffixes are the conditional of "how could I ...":
+// "almashtirsam", "to'ldirsak"; stripped only from a word that is surely
+// Uzbek (see uzbekStem).
+var conditionalSuffixes = []string{"sangiz", "sam", "sak"}
+
+func uzbekStem(s string, conditional bool) string {
+	if conditional {
+		for _, suf := range conditionalSuffixes {
+			if strings.HasSuffix(s, suf) && utf8.RuneCountInString(s)-utf8.RuneCountInString(suf) >= 3 {
+				s = s[:len(s)-len(suf)]
+				break
+			}
+		}
+	}
 	for pass := 0; pass < 3; pass++ {
 		stripped := false
 		for _, suf := range uzbekSuffixes {
