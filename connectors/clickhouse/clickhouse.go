@@ -134,7 +134,6 @@ func Insert(ctx context.Context, conn driver.Conn, table string, columns []strin
 	return nil
 }
 
-// redact hides a password in a DSN before it is logged.
 // InList returns the placeholders and arguments of "col IN (marks)" for
 // values: one bound argument each, so no value is ever spliced into SQL.
 func InList(values []string) (marks string, args []any) {
@@ -145,6 +144,7 @@ func InList(values []string) (marks string, args []any) {
 	return strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", "), args
 }
 
+// redact hides a password in a DSN before it is logged.
 func redact(dsn string) string {
 	at := strings.LastIndex(dsn, "@")
 	scheme := strings.Index(dsn, "://")

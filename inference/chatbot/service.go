@@ -613,8 +613,8 @@ func newSSE(w http.ResponseWriter) (*sse, error) {
 
 func (s *sse) event(name string, v any) error { return s.Send(name, "", v) }
 
-// meta sends m without its text, which the deltas then carry: sent twice
-// it would double what a slow connection waits for.
+// meta sends m without its text, which the deltas carry next (and done
+// at the end, for a client that did not keep them).
 func (s *sse) meta(m Message) error {
 	m.Text = ""
 	return s.event("meta", m)

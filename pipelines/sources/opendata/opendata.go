@@ -171,6 +171,12 @@ func NewPoller(cfg Config, w kafka.Writer, opts ...Option) (*Poller, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A version is saved as pending before it is sent, so a state file
+	// that cannot be written would stop every send: say so now, not at
+	// the first new version.
+	if err := checkWritable(cfg.StatePath); err != nil {
+		return nil, fmt.Errorf("opendata: state_path %s cannot be written: %w", cfg.StatePath, err)
+	}
 	if st.URL != cfg.URL {
 		// State about another URL says nothing about this one.
 		st = State{}

@@ -522,3 +522,20 @@ func TestWideCSVRowsAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// A state file that cannot be written is refused when the poller is made:
+// every version is saved as pending before it is sent, so such a poller
+// would never send anything.
+func TestUnwritableStatePathIsRefused(t *testing.T) {
+	// Nothing is there to load, and nobody, root included, may make a
+	// directory in /proc.
+	if _, err := os.Stat("/proc/self"); err != nil {
+		t.Skip("needs Linux's /proc")
+	}
+	cfg := Config{Agency: "a", Dataset: "d", URL: "https://data.egov.uz/x.csv", Region: "UZ-TK", Topic: "t", StatePath: "/proc/oqim-opendata-state/s.json"}
+	w := kafka.Plain("127.0.0.1:1").NewWriter("")
+	defer w.Close()
+	if _, err := NewPoller(cfg, w); err == nil || !strings.Contains(err.Error(), cfg.StatePath) {
+		t.Errorf("unwritable state path: %v, want an error naming it", err)
+	}
+}

@@ -90,3 +90,21 @@ func saveState(path string, s State) error {
 	}
 	return nil
 }
+
+// checkWritable makes path's directory and a temporary file beside path,
+// as saveState will, and removes the file again.
+func checkWritable(path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
