@@ -292,9 +292,10 @@ func (h *handler) serve(ctx context.Context, body io.Reader, contentType string)
 		return nil, &fieldError{http.StatusInternalServerError, "", err.Error()}
 	}
 	resp := render(kb, lang, a, c.Findings, nGiven, ext)
-	if len(c.Findings) == 0 {
-		// A ranking from age and sex alone would read as a differential
-		// of this patient; the doctor gets the first question instead.
+	if !slices.ContainsFunc(c.Findings, func(f Finding) bool { return f.Present }) {
+		// A ranking from age and sex alone, or from denied findings
+		// alone ("no fever, no cough"), would read as a differential of
+		// this patient; the doctor gets the first question instead.
 		resp.Conditions, resp.Warning = []ResponseCondition{}, noFindings.In(lang)
 	}
 	return resp, nil
@@ -419,9 +420,9 @@ var (
 		Ru: "Тревожный признак: срочно направьте пациента на неотложную оценку.",
 	}
 	noFindings = ddxplus.Text{
-		En: "No finding was given or read from the text, so there is no differential; answer the question, or describe the symptoms.",
-		Uz: "Matndan birorta belgi berilmadi yoki oʻqilmadi, shuning uchun differensial tashxis yoʻq; savolga javob bering yoki belgilarni yozing.",
-		Ru: "Ни одного признака не передано и не прочитано из текста, поэтому дифференциального ряда нет; ответьте на вопрос или опишите симптомы.",
+		En: "No finding present was given or read from the text, so there is no differential; answer the question, or describe the symptoms.",
+		Uz: "Birorta mavjud belgi berilmadi yoki matndan oʻqilmadi, shuning uchun differensial tashxis yoʻq; savolga javob bering yoki belgilarni yozing.",
+		Ru: "Ни одного имеющегося признака не передано и не прочитано из текста, поэтому дифференциального ряда нет; ответьте на вопрос или опишите симптомы.",
 	}
 	yes = ddxplus.Text{En: "Yes", Uz: "Ha", Ru: "Да"}
 	no  = ddxplus.Text{En: "No", Uz: "Yoʻq", Ru: "Нет"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -71,7 +72,7 @@ func Diagnose(ctx context.Context, eng *diagnosis.Engine, n *Note, age int, sex 
 const maxFindingText = 64 << 10
 
 // ErrNoFindings is returned when the note names nothing the diagnostic
-// assistant knows.
+// assistant knows that the patient has.
 var ErrNoFindings = errors.New("notes: the note names no finding the diagnostic assistant knows")
 
 // Diagnose maps the complaints and history of n (the whole note but the
@@ -97,7 +98,8 @@ func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosi
 		return nil, fmt.Errorf("notes: mapping the note to findings: %w", err)
 	}
 	c := diagnosis.Case{Age: age, Sex: sex, Findings: diagnosis.FindingsFromMatches(ext.Matches, nil)}
-	if len(c.Findings) == 0 {
+	if !slices.ContainsFunc(c.Findings, func(f diagnosis.Finding) bool { return f.Present }) {
+		// Only denied findings rank by age and sex alone: no differential.
 		return nil, ErrNoFindings
 	}
 	// The text may contradict the knowledge base's structure (a detail of

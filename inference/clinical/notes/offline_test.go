@@ -183,6 +183,10 @@ func TestDiagnoseGivesICD10(t *testing.T) {
 	if !errors.Is(err, ErrNoFindings) {
 		t.Fatalf("empty note: got %v", err)
 	}
+	_, err = Diagnose(context.Background(), eng, structure(t, "Жалоб нет. Температуры нет, кашля нет."), 50, diagnosis.Male)
+	if !errors.Is(err, ErrNoFindings) {
+		t.Fatalf("a note denying everything: got %v", err)
+	}
 }
 
 func TestNormalizeText(t *testing.T) {
