@@ -219,9 +219,9 @@
     if (key) headers.Authorization = 'Bearer ' + key;
     let resp = await fetch(url, { headers, cache: 'no-store' });
     // The server bounds the queries running at once (per caller and in
-    // all); a panel told to wait asks again, a few times, after the
-    // seconds it was given.
-    for (let tries = 0; resp.status === 429 && tries < 3; tries++) {
+    // all); a panel told to wait asks again after the
+    // seconds it was given (up to five times).
+    for (let tries = 0; resp.status === 429 && tries < 5; tries++) {
       const wait = Math.min(5, Number(resp.headers.get('Retry-After')) || 1);
       await new Promise((done) => setTimeout(done, wait * 1000));
       resp = await fetch(url, { headers, cache: 'no-store' });
