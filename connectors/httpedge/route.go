@@ -262,7 +262,13 @@ func IsTooLarge(err error) bool {
 // methods. Other requests, and everything outside prefix, go to mux.
 func JSONMisses(mux *http.ServeMux, prefix string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h, pattern := mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, prefix) {
+		// The prefix first: every other request (the dashboard's files,
+		// the widget) goes straight to the mux, not matched twice.
+		if !strings.HasPrefix(r.URL.Path, prefix) {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		if h, pattern := mux.Handler(r); pattern == "" {
 			// The mux's own answer says which miss it is (and, for a
 			// 405, which methods the path takes); only its status and
 			// Allow are kept. Anything else (the redirect to a cleaned

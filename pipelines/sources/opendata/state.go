@@ -65,11 +65,7 @@ func saveState(path string, s State) error {
 	if err != nil {
 		return fmt.Errorf("opendata: encoding state: %w", err)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("opendata: state directory: %w", err)
-	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
+	f, err := tempBeside(path)
 	if err != nil {
 		return fmt.Errorf("opendata: writing state: %w", err)
 	}
@@ -91,20 +87,25 @@ func saveState(path string, s State) error {
 	return nil
 }
 
-// checkWritable makes path's directory and a temporary file beside path,
-// as saveState will, and removes the file again.
+// checkWritable makes the temporary file saveState would, and removes it.
 func checkWritable(path string) error {
 	if path == "" {
 		return nil
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
+	f, err := tempBeside(path)
 	if err != nil {
 		return err
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// tempBeside creates path's directory and a temporary file in it, which a
+// rename then makes path.
+func tempBeside(path string) (*os.File, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
 }

@@ -534,7 +534,7 @@ var measuredTemperature = regexp.MustCompile(`^\s*(?:(?:тела|tela|tana|body)
 var laterTemperature = regexp.MustCompile(`(?:^|[^\d.,])(3[4-9]|4[0-2])(?:[.,](\d+))?\b`)
 
 // duration is a count of time after a number: "36 часов" is how long.
-var duration = regexp.MustCompile(`^\s*(час|ч\b|сут|дн|день|дня|недел|мес|лет|год|soat|kun|hafta|oy\b|yil|hour|h\b|day|week|month|year|min|мин)`)
+var duration = regexp.MustCompile(`^\s*(час|сут|дн|день|дня|недел|мес|лет|год|soat|kun|hafta|oy\b|yil|hour|h\b|day|week|month|year|min|мин)`)
 
 // normalTemperatureAfter reports a measured temperature under 37.5 °C at
 // the start of rest, with no value at or over 37.5 later in its sentence.
