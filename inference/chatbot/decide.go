@@ -120,7 +120,12 @@ func foldForIntent(text string) string {
 	}, s)
 }
 
-var greetingWords = wordSet("salom assalomu alaykum assalom salam hello hi hey здравствуйте привет добрый день салом ассалому алайкум")
+var greetingWords = map[string]bool{
+	"salom": true, "assalomu": true, "alaykum": true, "assalom": true, "salam": true,
+	"hello": true, "hi": true, "hey": true,
+	"здравствуйте": true, "привет": true, "добрый": true, "день": true,
+	"салом": true, "ассалому": true, "алайкум": true,
+}
 
 func isGreeting(text string) bool {
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !(r >= 'a' && r <= 'z' || uztranslit.IsCyrillic(r)) })

@@ -19,6 +19,7 @@ import (
 	"github.com/oqim/oqim/connectors/redact"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
 	"github.com/oqim/oqim/inference/chatbot/widget"
+	"github.com/oqim/oqim/models/language"
 	"github.com/oqim/oqim/models/portalkb"
 	"github.com/oqim/oqim/pipelines/events"
 	kafkago "github.com/segmentio/kafka-go"
@@ -333,7 +334,7 @@ func (s *Service) postMessage(w http.ResponseWriter, r *http.Request) {
 			httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: "lang", Detail: `lang must be one of "uz-Latn", "uz-Cyrl", "ru", "en", or empty to detect it`})
 			return
 		}
-		lang = DetectLang(text)
+		lang = language.Detect(text)
 	}
 	if wantsSSE(r) {
 		sse, err := newSSE(w)

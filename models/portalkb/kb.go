@@ -22,20 +22,22 @@ import (
 	"io"
 
 	"github.com/oqim/oqim/models/kbdoc"
+	"github.com/oqim/oqim/models/language"
 )
 
 // FormatVersion is the version of the JSON layout. Bump it when a field
 // changes meaning; Load rejects documents of another version.
 const FormatVersion = 2
 
-// Lang names a language form of the text.
-type Lang string
+// Lang names a language form of the text; it is the tag that
+// language.Detect reads from a question.
+type Lang = language.Tag
 
 const (
-	UzLatn Lang = "uz-Latn"
-	UzCyrl Lang = "uz-Cyrl"
-	Ru     Lang = "ru"
-	En     Lang = "en"
+	UzLatn = language.UzLatn
+	UzCyrl = language.UzCyrl
+	Ru     = language.Ru
+	En     = language.En
 )
 
 // Langs lists the language forms every entry carries, in a stable order.

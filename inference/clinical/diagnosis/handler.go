@@ -10,12 +10,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/connectors/llm"
 	"github.com/oqim/oqim/inference/clinical/diagnosis/textmap"
 	"github.com/oqim/oqim/models/ddxplus"
+	"github.com/oqim/oqim/models/language"
 )
 
 // HandlerConfig configures NewHandler.
@@ -227,7 +227,11 @@ func (h *handler) serve(ctx context.Context, body io.Reader, contentType string)
 	lang := req.Language
 	switch lang {
 	case "":
-		lang = textLanguage(req.Text)
+		// The text's own language; Uzbek in Latin is "uz", the name the
+		// knowledge base gives it.
+		if lang = string(language.Detect(req.Text)); lang == string(language.UzLatn) {
+			lang = "uz"
+		}
 	case "uz", "uz-Latn", "uz-Cyrl", "ru", "en":
 	default:
 		return nil, badField("language", "unsupported language %q: want \"uz\" (or \"uz-Latn\"), \"uz-Cyrl\", \"ru\" or \"en\"", req.Language)
@@ -525,29 +529,4 @@ func valueNames(ev *ddxplus.Evidence, codes []string, lang string) []string {
 		}
 	}
 	return out
-}
-
-// textLanguage is the language to answer text in when the request names
-// none: Russian for Cyrillic without the Uzbek letters ў қ ғ ҳ, Uzbek in
-// Cyrillic with them, and Uzbek in Latin otherwise (the default).
-func textLanguage(text string) string {
-	var cyr, uz, lat int
-	for _, r := range text {
-		switch {
-		case strings.ContainsRune("ўЎқҚғҒҳҲ", r):
-			uz++
-			cyr++
-		case unicode.Is(unicode.Cyrillic, r):
-			cyr++
-		case r < unicode.MaxASCII && unicode.IsLetter(r):
-			lat++
-		}
-	}
-	switch {
-	case cyr > lat && uz > 0:
-		return "uz-Cyrl"
-	case cyr > lat:
-		return "ru"
-	}
-	return "uz"
 }

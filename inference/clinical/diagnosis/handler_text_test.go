@@ -36,7 +36,8 @@ func TestHandlerExplainsTextEvidence(t *testing.T) {
 }
 
 // Without a language the answer takes the text's: Russian for Russian,
-// Uzbek in Cyrillic for Uzbek Cyrillic, Uzbek otherwise; each value read
+// Uzbek in Cyrillic for Uzbek Cyrillic, English for English, Uzbek
+// otherwise; each value read
 // is named in that language beside its code.
 func TestHandlerAnswersInTheTextsLanguage(t *testing.T) {
 	h := testHandler(t)
@@ -44,6 +45,7 @@ func TestHandlerAnswersInTheTextsLanguage(t *testing.T) {
 		{`{"age":40,"sex":"male","text":"Давящая боль в левом плече, отдаёт в челюсть"}`, "ru"},
 		{`{"age":40,"sex":"male","text":"Чап елкада босувчи оғриқ, жағга тарқалади"}`, "uz-Cyrl"},
 		{`{"age":40,"sex":"male","text":"Chap yelkada bosuvchi og'riq, jag'ga tarqaladi"}`, "uz"},
+		{`{"age":40,"sex":"male","text":"Pressing pain in the left shoulder that spreads to the jaw"}`, "en"},
 		{`{"age":40,"sex":"male","language":"uz-Latn","text":"Давящая боль в левом плече"}`, "uz-Latn"},
 	} {
 		rec := post(t, h, c.body)

@@ -175,8 +175,9 @@ func FormatFrequency(perDay int) string {
 
 // Note is a structured clinical note.
 type Note struct {
-	// Language is the language detected: "uz-Latn", "uz-Cyrl", "ru" or
-	// "mixed".
+	// Language is the language detected: "mixed" when both scripts hold
+	// over a fifth of the letters, else "uz-Latn", "uz-Cyrl", "ru" or
+	// "en" as models/language reads it.
 	Language    string       `json:"language"`
 	Sections    Sections     `json:"sections"`
 	Vitals      Vitals       `json:"vitals"`

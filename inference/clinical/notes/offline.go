@@ -4,8 +4,9 @@ import (
 	"context"
 	"math"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/oqim/oqim/models/language"
 )
 
 // Offline structures notes with rules and lexicons, without any model. It
@@ -1640,33 +1641,18 @@ func (o *Offline) setDuration(toks []token, i, to int, days float64, m *Medicati
 	m.DurationDays = int(days)
 }
 
-// detectLanguage tells Uzbek Latin, Uzbek Cyrillic, Russian and mixed
-// text apart by script and by the letters only Uzbek Cyrillic has.
+// detectLanguage is a dictation's language: "mixed" when both scripts
+// hold more than a fifth of its letters, else the form language.Detect
+// reads, and "" when it has no letters.
 func detectLanguage(text string) string {
-	var cyr, lat, uzCyr int
-	for _, r := range text {
-		switch {
-		case r == 'ў' || r == 'қ' || r == 'ғ' || r == 'ҳ' || r == 'Ў' || r == 'Қ' || r == 'Ғ' || r == 'Ҳ':
-			uzCyr++
-			cyr++
-		case unicode.Is(unicode.Cyrillic, r):
-			cyr++
-		case unicode.Is(unicode.Latin, r):
-			lat++
-		}
-	}
-	total := cyr + lat
+	n := language.Count(text)
 	switch {
-	case total == 0:
+	case n.Cyrillic+n.Latin == 0:
 		return ""
-	case cyr*5 > total && lat*5 > total:
+	case n.Mixed():
 		return "mixed"
-	case cyr > lat && uzCyr > 0:
-		return "uz-Cyrl"
-	case cyr > lat:
-		return "ru"
 	}
-	return "uz-Latn"
+	return string(language.Detect(text))
 }
 
 // abbreviationPoint reports whether the point at i ends an abbreviation

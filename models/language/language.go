@@ -1,11 +1,24 @@
-package chatbot
+// Package language tells which of the project's language forms a text is
+// written in: Uzbek in Latin or Cyrillic script, Russian or English. The
+// chatbot answers in it, the diagnosis text mode names conditions in it,
+// and a clinical note records it, so all three read a text the same way.
+package language
 
 import (
 	"strings"
 	"unicode"
 
-	"github.com/oqim/oqim/models/portalkb"
 	"github.com/oqim/oqim/models/portalkb/uztranslit"
+)
+
+// Tag names a language form as a BCP 47 tag.
+type Tag string
+
+const (
+	UzLatn Tag = "uz-Latn"
+	UzCyrl Tag = "uz-Cyrl"
+	Ru     Tag = "ru"
+	En     Tag = "en"
 )
 
 // Marker words that tell the languages apart when the script does not:
@@ -25,30 +38,51 @@ func wordSet(s string) map[string]bool {
 	return m
 }
 
-// DetectLang returns the language form of text: Cyrillic text is Uzbek
-// when it has Uzbek-only letters or more Uzbek than Russian marker words,
-// Latin text is English when it has more English than Uzbek marker words.
-// Latin ties go to Uzbek, the portal's first language; Cyrillic ties
-// without Uzbek-only letters go to Russian. Empty text is uz-Latn.
-func DetectLang(text string) portalkb.Lang {
-	var cyr, lat, uzLetters int
+// Letters counts a text's letters by script; UzCyrl counts those of the
+// Cyrillic ones only Uzbek has (ў қ ғ ҳ).
+type Letters struct {
+	Cyrillic, Latin, UzCyrl int
+}
+
+// Count counts the letters of text by script.
+func Count(text string) Letters {
+	var n Letters
 	for _, r := range text {
 		switch {
 		case uztranslit.IsCyrillic(r):
-			cyr++
+			n.Cyrillic++
 			switch unicode.ToLower(r) {
 			case 'ў', 'қ', 'ғ', 'ҳ':
-				uzLetters++
+				n.UzCyrl++
 			}
 		case r < 0x250 && unicode.IsLetter(r):
-			lat++
+			n.Latin++
 		}
 	}
+	return n
+}
+
+// Mixed reports whether both scripts hold more than a fifth of the
+// letters, as in a dictation that switches between Uzbek in Latin and
+// Russian in Cyrillic.
+func (n Letters) Mixed() bool {
+	total := n.Cyrillic + n.Latin
+	return n.Cyrillic*5 > total && n.Latin*5 > total
+}
+
+// Detect returns the language form of text: Cyrillic text is Uzbek when
+// it has Uzbek-only letters or more Uzbek than Russian marker words,
+// Latin text is English when it has more English than Uzbek marker words.
+// Latin ties go to Uzbek, the portal's first language; Cyrillic ties
+// without Uzbek-only letters go to Russian. Text with no letters is
+// uz-Latn.
+func Detect(text string) Tag {
+	n := Count(text)
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !uztranslit.IsApostrophe(r)
 	})
-	if cyr > lat {
-		uz, ru := 2*uzLetters, 0
+	if n.Cyrillic > n.Latin {
+		uz, ru := 2*n.UzCyrl, 0
 		for _, w := range words {
 			if uzCyrlMarkers[w] {
 				uz++
@@ -57,15 +91,12 @@ func DetectLang(text string) portalkb.Lang {
 				ru++
 			}
 		}
-		if uz > ru {
-			return portalkb.UzCyrl
-		}
-		if ru > uz {
-			return portalkb.Ru
-		}
 		// Nearly every Uzbek sentence has ў, қ, ғ or ҳ; without them and
 		// without marker words, Russian is the likelier reading.
-		return portalkb.Ru
+		if uz > ru {
+			return UzCyrl
+		}
+		return Ru
 	}
 	uz, en := 0, 0
 	for _, w := range words {
@@ -90,7 +121,7 @@ func DetectLang(text string) portalkb.Lang {
 		}
 	}
 	if en > uz {
-		return portalkb.En
+		return En
 	}
-	return portalkb.UzLatn
+	return UzLatn
 }

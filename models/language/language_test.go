@@ -1,0 +1,38 @@
+package language
+
+import "testing"
+
+func TestDetect(t *testing.T) {
+	cases := map[string]Tag{
+		"QQSni qanday qaytarib olsam boʻladi?":      UzLatn,
+		"kontrakt shartnomamni qayerdan olaman":     UzLatn,
+		"фирма очмоқчиман нима қилишим керак":       UzCyrl,
+		"ариза ҳолати":                              UzCyrl,
+		"Как вернуть НДС через портал?":             Ru,
+		"справка 086 онлайн":                        Ru,
+		"How do I get a VAT refund?":                En,
+		"I forgot my OneID password":                En,
+		"salom":                                     UzLatn,
+		"OneID ga kira olmayapman, parolni unutdim": UzLatn,
+		"": UzLatn,
+	}
+	for in, want := range cases {
+		if got := Detect(in); got != want {
+			t.Errorf("Detect(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestMixed(t *testing.T) {
+	cases := map[string]bool{
+		"bemor shikoyat qiladi на головную боль и тошноту": true,
+		"Жалобы на головную боль, АД 140/90":               false, // Latin letters are a sliver
+		"bemorda bosh og'rig'i, qon bosimi 140 ga 90":      false,
+		"": false,
+	}
+	for in, want := range cases {
+		if got := Count(in).Mixed(); got != want {
+			t.Errorf("Count(%q).Mixed() = %v, want %v", in, got, want)
+		}
+	}
+}
