@@ -293,6 +293,28 @@ func TestAnswersAreNotCachedUnlessTheHandlerSaysSo(t *testing.T) {
 	}
 }
 
+// A query Go cannot decode would lose the pair at fault in r.URL.Query,
+// and the handler would answer as if that filter had not been given; the
+// edge refuses it, naming the query.
+func TestMalformedQueryIsRefusedNotDropped(t *testing.T) {
+	keys, _ := NewKeys([]Key{{SHA256: HashKey("ana"), Principal: Principal{Kind: Analyst, ID: "a-1"}}})
+	region := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "region="+r.URL.Query().Get("region"))
+	})
+	srv := server(t, slog.New(slog.DiscardHandler), Options{Auth: Credentials{keys}},
+		Route{Method: "GET", Path: "/kpi", Need: Analyst, Handler: region})
+	if code, _, body := do(t, "GET", srv.URL+"/kpi?region=UZ-SA&level=region", nil, "X-API-Key", "ana"); code != 200 || string(body) != "region=UZ-SA" {
+		t.Fatalf("well-formed query: %d %s", code, body)
+	}
+	for _, q := range []string{"region=UZ-SA%ZZ", "region=UZ-SA;", "level=country&region=UZ-SA%"} {
+		code, _, body := do(t, "GET", srv.URL+"/kpi?"+q, nil, "X-API-Key", "ana")
+		var e ErrorBody
+		if err := json.Unmarshal(body, &e); code != 400 || err != nil || e.Error.Field != "query" {
+			t.Errorf("?%s: %d %s; want 400 naming the query", q, code, body)
+		}
+	}
+}
+
 // A path under /api/ that nothing serves, or a method a path does not
 // take, gets the one JSON error body like every route's own errors; the
 // rest of the site is left to the mux.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -144,6 +145,13 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	x.principal = p
 	if !e.allow(rec, r, p) {
+		return
+	}
+	// r.URL.Query drops a pair it cannot decode (a bad %-escape, a ';'),
+	// so a handler would answer as if that filter had not been given and
+	// widen the query; every route refuses such a query instead.
+	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		WriteError(rec, http.StatusBadRequest, Error{Field: "query", Reason: ReasonInvalid, Detail: fmt.Sprintf("the query string is malformed (%v); percent-encode %%, ; and other reserved characters", err)})
 		return
 	}
 	if f := e.route.InFlight; f != nil && p.Kind != Anonymous {
