@@ -86,7 +86,7 @@ func Build(dir string) (*KB, error) {
 		"Structure (condition evidence lists, severities, ICD-10 codes, evidence types, defaults, parent questions), "+
 			"English questions and English value meanings are from DDXPlus and used under CC-BY 4.0.",
 		"English evidence names and all Uzbek and Russian text were written for Oqim.",
-		"ICD-10 codes are normalised to upper case, one code per entry (\"j17, j18\" becomes J17 and J18).",
+		"ICD-10 codes are normalised to upper case, one code per entry (\"j17, j18\" becomes J17 and J18), and US ICD-10-CM codes are cut to their WHO ICD-10 subcategory (I48.91 becomes I48.9).",
 		"Stats hold aggregate counts only; the KB contains no per-patient record.",
 	)
 	return kb, nil
@@ -224,11 +224,19 @@ func buildConditions(kb *KB, data []byte, tr *translations) error {
 }
 
 // NormalizeICD10 turns a DDXPlus icd10-id such as "j17, j18" into
-// upper-case codes, one per entry.
+// upper-case WHO ICD-10 codes, one per entry. DDXPlus takes a few codes
+// from the US clinical modification (I48.91, G44.009), which WHO ICD-10,
+// the edition Uzbekistan codes in, does not have: they are cut to their
+// WHO subcategory (I48.9, G44.0), so that a Coding never names a code
+// its system lacks.
 func NormalizeICD10(s string) []string {
 	var out []string
 	for _, part := range strings.Split(s, ",") {
-		if part = strings.ToUpper(strings.TrimSpace(part)); part != "" {
+		part = strings.ToUpper(strings.TrimSpace(part))
+		if dot := strings.IndexByte(part, '.'); dot >= 0 && len(part) > dot+2 {
+			part = part[:dot+2]
+		}
+		if part != "" {
 			out = append(out, part)
 		}
 	}

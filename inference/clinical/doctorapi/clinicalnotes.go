@@ -317,7 +317,7 @@ func checkConditions(cs []lifecycle.Condition) (httpedge.Error, bool) {
 	for i, c := range cs {
 		f := fmt.Sprintf("confirmed_conditions[%d]", i)
 		if !fhir.ValidICD10(c.ICD10) {
-			return httpedge.Error{Field: f + ".icd10", Detail: fmt.Sprintf("%q is not an ICD-10 code such as J18.9", c.ICD10)}, false
+			return httpedge.Error{Field: f + ".icd10", Detail: fmt.Sprintf("%q is not a WHO ICD-10 code such as J18.9 (a fifth character only in chapters F, M and S to Y; US ICD-10-CM codes such as I48.91 are not WHO's)", c.ICD10)}, false
 		}
 		if seen[c.ICD10] {
 			return httpedge.Error{Field: f + ".icd10", Detail: c.ICD10 + " is confirmed twice"}, false

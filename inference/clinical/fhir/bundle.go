@@ -44,8 +44,13 @@ type Options struct {
 	// signs, such as a PINFL in the national system. Required.
 	Patient      Identifier
 	Practitioner Identifier
-	// Time is when the visit took place. Required.
+	// Time is when the visit took place: the encounter and the vital
+	// signs. Required.
 	Time time.Time
+	// Signed is when the doctor signed a final note: the document's date
+	// and timestamp, the orders' authoredOn and the diagnoses' recordedDate.
+	// Zero means Time.
+	Signed time.Time
 	// Differential is the diagnostic assistant's differential for the
 	// note (notes.Diagnoser); each candidate with ICD-10 codes becomes a
 	// provisional Condition. Optional.
@@ -70,10 +75,6 @@ type Confirmed struct {
 	ICD10 string
 	Name  string
 }
-
-// ValidICD10 reports whether code has the shape of an ICD-10 code, such
-// as J18.9 (the check Validate applies).
-func ValidICD10(code string) bool { return icd10Re.MatchString(code) }
 
 func (o *Options) check() error {
 	var missing []string
@@ -103,7 +104,7 @@ func (o *Options) check() error {
 	}
 	for i, c := range o.Confirmed {
 		if !ValidICD10(c.ICD10) {
-			return fmt.Errorf("fhir: Confirmed[%d]: %q is not an ICD-10 code such as J18.9", i, c.ICD10)
+			return fmt.Errorf("fhir: Confirmed[%d]: %q is not a WHO ICD-10 code such as J18.9", i, c.ICD10)
 		}
 	}
 	return nil
@@ -138,6 +139,11 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
+	for i, m := range n.Medications {
+		if strings.TrimSpace(m.Name) == "" {
+			return nil, fmt.Errorf("fhir: medications[%d] has no name", i)
+		}
+	}
 	if opts.IdentifierSystem == "" {
 		opts.IdentifierSystem = DefaultIDSystem
 	}
@@ -149,6 +155,10 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 		lang = "uz" // the dominant language of Oqim's users
 	}
 	when := opts.Time.UTC().Truncate(time.Second).Format(time.RFC3339)
+	written := when
+	if !opts.Signed.IsZero() {
+		written = opts.Signed.UTC().Truncate(time.Second).Format(time.RFC3339)
+	}
 	b := &builder{seed: opts.IdentifierSystem + "|" + opts.NoteID}
 
 	patient := b.add("Patient", func(id string) any {
@@ -176,11 +186,11 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 		status, title = "final", "Clinical note"
 	}
 	vitals := b.vitals(n.Vitals, patient, encounter, when, status)
-	conditions := b.conditions(opts.Differential, patient, encounter, when)
+	conditions := b.conditions(opts.Differential, patient, encounter, written)
 	if opts.Final {
-		conditions = b.confirmed(opts.Confirmed, patient, encounter, author, when)
+		conditions = b.confirmed(opts.Confirmed, patient, encounter, author, written)
 	}
-	meds := b.medications(n.Medications, patient, encounter, author, when)
+	meds := b.medications(n.Medications, opts.Final, patient, encounter, author, written)
 
 	comp := &Composition{
 		ResourceType: "Composition",
@@ -190,12 +200,14 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 		Type:         CodeableConcept{Coding: []Coding{{System: LOINC, Code: "11506-3", Display: "Progress note"}}, Text: "Progress note"},
 		Subject:      patient,
 		Encounter:    &encounter,
-		Date:         when,
+		Date:         written,
 		Author:       []Reference{author},
 		Title:        title,
 	}
 	for _, sec := range notes.AllSections() {
-		text := strings.TrimSpace(n.Sections.Get(sec))
+		// Judged empty after what XML forbids is gone: a section of only
+		// control characters would otherwise get an empty narrative (txt-2).
+		text := strings.TrimSpace(xmlText(n.Sections.Get(sec)))
 		var entries []Reference
 		switch sec {
 		case notes.Assessment:
@@ -232,7 +244,7 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 		Language:     lang,
 		Identifier:   &Identifier{System: opts.IdentifierSystem, Value: opts.NoteID},
 		Type:         "document",
-		Timestamp:    when,
+		Timestamp:    written,
 		// A document starts with its Composition.
 		Entry: append([]Entry{{FullURL: "urn:uuid:" + compID, Resource: comp}}, b.entries...),
 	}
@@ -378,7 +390,13 @@ func (b *builder) confirmed(cs []Confirmed, patient, encounter, author Reference
 	return refs
 }
 
-func (b *builder) medications(ms []notes.Medication, patient, encounter, author Reference, when string) []Reference {
+// medications are proposals in a draft and orders once the doctor signs:
+// the signed plan is the prescription.
+func (b *builder) medications(ms []notes.Medication, final bool, patient, encounter, author Reference, when string) []Reference {
+	status, intent := "draft", "proposal"
+	if final {
+		status, intent = "active", "order"
+	}
 	var refs []Reference
 	for _, m := range ms {
 		d := Dosage{Text: dosageText(m)}
@@ -395,12 +413,18 @@ func (b *builder) medications(ms []notes.Medication, patient, encounter, author 
 		if m.DoseUnit != "" {
 			d.DoseAndRate = []DoseAndRate{{DoseQuantity: ucum(m.DoseValue, doseUCUM[m.DoseUnit], m.DoseUnit)}}
 		}
+		// A drug named without dose, frequency or course ("ибупрофен при
+		// болях") has no dosage: an empty one would break ele-1.
+		var dosage []Dosage
+		if d.Text != "" || d.Timing != nil || d.DoseAndRate != nil {
+			dosage = []Dosage{d}
+		}
 		refs = append(refs, b.add("MedicationRequest", func(id string) any {
 			return &MedicationRequest{
-				ResourceType: "MedicationRequest", ID: id, Status: "draft", Intent: "proposal",
+				ResourceType: "MedicationRequest", ID: id, Status: status, Intent: intent,
 				MedicationCodeableConcept: CodeableConcept{Text: m.Name},
 				Subject:                   patient, Encounter: &encounter, AuthoredOn: when, Requester: &author,
-				DosageInstruction: []Dosage{d},
+				DosageInstruction: dosage,
 			}
 		}))
 	}
@@ -437,17 +461,22 @@ func vitalsText(v notes.Vitals) string {
 	return strings.Join(parts, ", ")
 }
 
-// narrative wraps text in the XHTML div FHIR requires, escaped, without
-// the characters XML 1.0 forbids (control characters other than tab and
-// line breaks, U+FFFE, U+FFFF), which would make the div not well-formed
-// and the Bundle refused by a receiver that parses it.
-func narrative(text string) *Narrative {
-	text = strings.Map(func(r rune) rune {
+// xmlText is text with a space for each character XML 1.0 forbids.
+func xmlText(text string) string {
+	return strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r != 0xFFFE && r != 0xFFFF && !(r >= 0x7F && r <= 0x9F) {
 			return r
 		}
 		return ' '
 	}, text)
+}
+
+// narrative wraps text in the XHTML div FHIR requires, escaped, without
+// the characters XML 1.0 forbids (control characters other than tab and
+// line breaks, U+FFFE, U+FFFF), which would make the div not well-formed
+// and the Bundle refused by a receiver that parses it.
+func narrative(text string) *Narrative {
+	text = xmlText(text)
 	var b strings.Builder
 	b.WriteString(`<div xmlns="http://www.w3.org/1999/xhtml">`)
 	for _, line := range strings.Split(text, "\n") {

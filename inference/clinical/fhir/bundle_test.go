@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +239,7 @@ func TestBuildFinal(t *testing.T) {
 		Practitioner: Identifier{System: "urn:oqim:practitioner", Value: "doctor-7"},
 		Encounter:    Identifier{System: "urn:oqim:encounter", Value: "enc-9"},
 		Time:         time.Date(2025, 10, 14, 9, 30, 0, 0, time.UTC),
+		Signed:       time.Date(2025, 10, 14, 11, 5, 0, 0, time.UTC),
 		Final:        true,
 		Confirmed:    []Confirmed{{ICD10: "J18.9", Name: "Pneumonia, unspecified organism"}},
 	}
@@ -249,10 +251,13 @@ func TestBuildFinal(t *testing.T) {
 	for _, e := range b.Entry {
 		switch r := e.Resource.(type) {
 		case *Composition:
-			if r.Status != "final" || r.Title != "Clinical note" {
-				t.Errorf("composition %s %q", r.Status, r.Title)
+			if r.Status != "final" || r.Title != "Clinical note" || r.Date != "2025-10-14T11:05:00Z" {
+				t.Errorf("composition %s %q dated %s, want the signing time", r.Status, r.Title, r.Date)
 			}
 		case *Observation:
+			if r.EffectiveDateTime != "2025-10-14T09:30:00Z" {
+				t.Errorf("a vital sign is dated %s, want the visit's time", r.EffectiveDateTime)
+			}
 			if r.Status == "final" {
 				finals++
 			}
@@ -260,6 +265,10 @@ func TestBuildFinal(t *testing.T) {
 			conds++
 			if r.VerificationStatus.Coding[0].Code != "confirmed" || r.Code.Coding[0].Code != "J18.9" || r.Asserter == nil {
 				t.Errorf("condition %+v", r)
+			}
+		case *MedicationRequest:
+			if r.Status != "active" || r.Intent != "order" {
+				t.Errorf("a signed note's %s is %s/%s; the signed plan is an active order", r.MedicationCodeableConcept.Text, r.Status, r.Intent)
 			}
 		case *Encounter:
 			if len(r.Identifier) != 1 || r.Identifier[0].Value != "enc-9" {
@@ -275,12 +284,112 @@ func TestBuildFinal(t *testing.T) {
 		"final with the assistant's differential": func(o *Options) { o.Differential = []notes.Candidate{{Name: "x", ICD10: []string{"J20.9"}}} },
 		"confirmed on a draft":                    func(o *Options) { o.Final = false },
 		"confirmed code not ICD-10":               func(o *Options) { o.Confirmed = []Confirmed{{ICD10: "pneumonia", Name: "x"}} },
+		"confirmed code of ICD-10-CM":             func(o *Options) { o.Confirmed = []Confirmed{{ICD10: "I48.91", Name: "x"}} },
 		"encounter without system":                func(o *Options) { o.Encounter.System = "" },
 	} {
 		o := opts
 		bad(&o)
 		if _, err := Build(n, o); err == nil {
 			t.Errorf("%s: built", name)
+		}
+	}
+}
+
+// emptyElements lists the paths of JSON values with neither a value nor
+// children, which ele-1 forbids everywhere in a resource.
+func emptyElements(path string, v any) []string {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			return []string{path}
+		}
+		var out []string
+		for k, c := range x {
+			out = append(out, emptyElements(path+"."+k, c)...)
+		}
+		return out
+	case []any:
+		if len(x) == 0 {
+			return []string{path}
+		}
+		var out []string
+		for i, c := range x {
+			out = append(out, emptyElements(fmt.Sprintf("%s[%d]", path, i), c)...)
+		}
+		return out
+	case string:
+		if strings.TrimSpace(x) == "" {
+			return []string{path}
+		}
+	}
+	return nil
+}
+
+// A drug named without dose, frequency or course, and a section of only
+// characters XML forbids, leave no empty element behind (ele-1, txt-2),
+// in a draft or a signed note; a drug without a name is refused.
+func TestBuildLeavesNoEmptyElement(t *testing.T) {
+	n, err := notes.NewOffline().Structure(context.Background(), "Жалобы: боль в колене. Назначено: ибупрофен при болях.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Medications) != 1 || n.Medications[0].Dose() != "" || n.Medications[0].Frequency() != "" {
+		t.Fatalf("want one drug without dose or frequency, got %+v", n.Medications)
+	}
+	n.Sections.Set(notes.History, "\x01\x02 \uFFFE")
+	for _, final := range []bool{false, true} {
+		_, data := buildJSON(t, n, Options{NoteID: "n-1", Patient: Identifier{System: "urn:oqim:patient", Value: "p-1"},
+			Practitioner: Identifier{System: "urn:oqim:doctor", Value: "d-1"}, Time: time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC), Final: final})
+		var b any
+		if err := json.Unmarshal(data, &b); err != nil {
+			t.Fatal(err)
+		}
+		if empty := emptyElements("Bundle", b); len(empty) > 0 {
+			t.Errorf("final %v: empty elements %v", final, empty)
+		}
+		if strings.Contains(string(data), `"History of present illness"`) {
+			t.Errorf("final %v: a history of only control characters got a section", final)
+		}
+	}
+	n.Medications = append(n.Medications, notes.Medication{Name: " "})
+	if _, err := Build(n, Options{NoteID: "n-1", Patient: Identifier{System: "urn:oqim:patient", Value: "p-1"},
+		Practitioner: Identifier{System: "urn:oqim:doctor", Value: "d-1"}, Time: time.Now()}); err == nil || !strings.Contains(err.Error(), "medications[1]") {
+		t.Errorf("a drug without a name: %v", err)
+	}
+}
+
+func TestLanguageTagIsWellFormedBCP47(t *testing.T) {
+	for tag, want := range map[string]bool{
+		"ru": true, "uz-Latn": true, "uz-Cyrl": true, "en-GB": true, "uz": true,
+		"ru-a": false, "ru-RU-RU": false, "uz-Latn-x": false, "en-1": false, "ru_RU": false, "": false, "mixed": false,
+	} {
+		if got := LanguageTag(tag); got != want {
+			t.Errorf("LanguageTag(%q) = %v, want %v", tag, got, want)
+		}
+	}
+}
+
+// Codes are WHO ICD-10's: U codes are, fifth characters only where WHO
+// defines them, and the US clinical modification's are not; every code
+// of the DDXPlus knowledge base passes.
+func TestValidICD10IsWHO(t *testing.T) {
+	for code, want := range map[string]bool{
+		"J18": true, "J18.9": true, "U07.1": true, "F32.10": true, "M25.56": true, "S22.30": true,
+		"I48.91": false, "G44.009": false, "H66.90": false, "S52.501A": false, "j18.9": false, "pneumonia": false, "J18.": false,
+	} {
+		if got := ValidICD10(code); got != want {
+			t.Errorf("ValidICD10(%q) = %v, want %v", code, got, want)
+		}
+	}
+	eng, err := diagnosis.NewDefaultEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range eng.KB().Conditions {
+		for _, code := range c.ICD10 {
+			if !ValidICD10(code) {
+				t.Errorf("%s: %s is not a WHO ICD-10 code", c.ID, code)
+			}
 		}
 	}
 }

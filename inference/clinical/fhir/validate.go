@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
 )
 
 // Issue is one structural problem of a Bundle, with the FHIRPath-like
@@ -66,9 +68,30 @@ func (v *validator) add(path, format string, args ...any) {
 	v.issues = append(v.issues, Issue{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
-// LanguageTag reports whether s has the shape of a BCP 47 tag ("ru",
-// "uz-Latn", "en-GB"): the FHIR language code a receiver parses.
-func LanguageTag(s string) bool { return languageRe.MatchString(s) }
+// LanguageTag reports whether s is a well-formed BCP 47 tag ("ru",
+// "uz-Latn", "en-GB"): the FHIR language code a receiver parses. The
+// pattern keeps out what x/text's parser forgives (case aside it takes
+// "ru_RU"); the parser refuses subtags of the wrong length or order
+// ("ru-a", "ru-RU-RU").
+func LanguageTag(s string) bool {
+	if !languageRe.MatchString(s) {
+		return false
+	}
+	_, err := language.Parse(s)
+	return err == nil
+}
+
+// ValidICD10 reports whether code is shaped as a WHO ICD-10 code, the
+// edition Uzbekistan codes in: a category (J18) or a subcategory (J18.9).
+// A fifth character exists only in the chapters that define one (F, M,
+// S to Y); elsewhere a code such as I48.91 is the US clinical
+// modification's, which WHO ICD-10 does not have (it has I48.9).
+func ValidICD10(code string) bool {
+	if !icd10Re.MatchString(code) {
+		return false
+	}
+	return len(code) < 6 || strings.ContainsRune("FMSTVWXY", rune(code[0]))
+}
 
 // wellFormed parses an XHTML narrative as XML: a character XML 1.0
 // forbids (U+0001, U+FFFE) makes a receiver that parses it refuse the
@@ -92,7 +115,7 @@ var (
 	dateTimeRe = regexp.MustCompile(`^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$`)
 	instantRe  = regexp.MustCompile(`^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$`)
 	codeRe     = regexp.MustCompile(`^[^\s]+( [^\s]+)*$`)
-	icd10Re    = regexp.MustCompile(`^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$`)
+	icd10Re    = regexp.MustCompile(`^[A-Z][0-9]{2}(\.[0-9]{1,2})?$`)
 	loincRe    = regexp.MustCompile(`^([0-9]{1,7})-([0-9])$`)
 	xhtmlDivRe = regexp.MustCompile(`^<div xmlns="http://www\.w3\.org/1999/xhtml"[^>]*>[\s\S]*</div>$`)
 )
@@ -582,7 +605,7 @@ func (v *validator) coding(path string, x any) {
 			v.add(path+".code", "%q is not a LOINC code (format or check digit)", code)
 		}
 	case ICD10:
-		if !icd10Re.MatchString(code) {
+		if !ValidICD10(code) {
 			v.add(path+".code", "%q is not an ICD-10 code", code)
 		}
 	}

@@ -227,6 +227,7 @@ func (d *Deliverer) bundle(r Record) ([]byte, error) {
 		Patient:      fhir.Identifier{System: d.cfg.PatientSystem, Value: r.PatientID},
 		Practitioner: fhir.Identifier{System: d.cfg.PractitionerSystem, Value: r.SignedBy},
 		Time:         r.CreatedAt,
+		Signed:       *r.SignedAt,
 		Final:        true,
 		Confirmed:    confirmed,
 	}

@@ -255,6 +255,9 @@ func (l *LLM) parse(content string) (*Note, error) {
 	}
 	for i, m := range a.Medications {
 		med := Medication{Name: strings.ToLower(strings.TrimSpace(m.Name))}
+		if med.Name == "" {
+			return nil, fmt.Errorf("medications[%d]: the name is empty", i)
+		}
 		if (m.DoseValue == nil) != (m.DoseUnit == nil) {
 			return nil, fmt.Errorf("medications[%d]: dose value and unit must come together", i)
 		}

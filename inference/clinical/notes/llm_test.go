@@ -62,6 +62,7 @@ func TestLLMFallsBackOnInvalidOutput(t *testing.T) {
 		"unknown dose unit":        strings.Replace(validAnswer, `"dose_unit":"mg"`, `"dose_unit":"spoon"`, 1),
 		"diastolic above systolic": strings.Replace(validAnswer, `"bp_diastolic":90`, `"bp_diastolic":150`, 1),
 		"extra property":           strings.Replace(validAnswer, `"medications":[`, `"diagnosis":"pneumonia","medications":[`, 1),
+		"drug name only spaces":    strings.Replace(validAnswer, `"name":"Paracetamol"`, `"name":"   "`, 1),
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, l := newLLMDouble(t, content)
