@@ -157,7 +157,9 @@ var stopVerbs = []string{"не назнач", "не принимать", "отм
 // onsetCues are the history cues that only date when the illness began
 // ("3 дня назад", "2 soat oldin"); a sentence with no other history cue
 // that tells symptoms is the complaints (see complaintsFirst).
-var onsetCues = []string{"дней назад", "kun oldin", "недел назад", "месяц назад", "soat oldin", "hafta oldin", "oy oldin"}
+var onsetCues = []string{"дней назад", "дня назад", "день назад", "часа назад", "часов назад", "kun oldin", "недел назад", "месяц назад", "soat oldin", "hafta oldin", "oy oldin",
+	// "since": "5 kundan beri", "yarim yildan beri"
+	"soatdan beri", "kundan beri", "haftadan beri", "oydan beri", "yildan beri"}
 
 // symptomWords name what a patient feels, as prefixes of normalised
 // words: pain, fever, cough, nausea, vomiting, weakness, dizziness, itch,

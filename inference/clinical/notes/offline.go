@@ -683,11 +683,13 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 	if !found[History] && onsetAfterEvent(toks, from, to) {
 		found[History] = true
 	}
-	if found[Complaints] && found[History] {
+	if found[Complaints] {
 		// "...qorin pastida og'riqqa shikoyat qiladi, hayzning birinchi
-		// kunlarida": the complaint verb says what the sentence is; the
-		// history words describe the complaint.
-		found[History] = false
+		// kunlarida", "Девушка 22 лет, жалобы на ... выделения из носа":
+		// the complaint verb says what the sentence is; the history and
+		// examination words describe the complaint. A value measured in
+		// it still makes it the examination (below).
+		found[History], found[Objective] = false, false
 	}
 	if !found[History] && yearAt(toks, from, to) {
 		found[History] = true // "Ошқозон яраси 2019 йилда."

@@ -39,6 +39,12 @@ func TestSectionsWithoutHeadings(t *testing.T) {
 		{"боли в пояснице второй день при осмотре напряжение мышц спины думаю поясничный радикулит назначаю покой",
 			Assessment, "поясничный радикулит"},
 		{"bemor tomoq og'rig'iga shikoyat qiladi ko'rikda tomoq qizargan", Complaints, "tomoq og'rig'iga"},
+		// A complaint verb makes its sentence the complaints, whatever
+		// words of the examination describe what is felt.
+		{"Мужчина 30 лет, жалобы на покраснение глаз и гнойное отделяемое. Объективно: конъюнктива гиперемирована.", Complaints, "покраснение глаз"},
+		// A first sentence that tells symptoms and only since when they
+		// began is the complaints, not the history.
+		{"Ayol 45 yosh. Doimiy bosh og'rig'i, uyqusi buzilgan, yarim yildan beri. Ko'rikda: qon bosimi 130/80.", Complaints, "bosh og'rig'i"},
 		{"bemor tomoq og'rig'iga shikoyat qiladi ko'rikda tomoq qizargan", Objective, "tomoq qizargan"},
 		// Unpunctuated, a drug given with a dose opens the plan, even after
 		// the examination with no word to say so; a drug the patient took
