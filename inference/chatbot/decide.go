@@ -1,6 +1,7 @@
 package chatbot
 
 import (
+	"cmp"
 	"context"
 	"regexp"
 	"slices"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/oqim/oqim/connectors/redact"
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
+	"github.com/oqim/oqim/models/portalkb"
 	"github.com/oqim/oqim/models/portalkb/uztranslit"
 )
 
@@ -173,6 +175,20 @@ const (
 	storyDominance = 0.7
 )
 
+// storyOffTopic is the off-topic bar of a story (storyTerms or more)
+// whose best service scores at least 1/storyFloorDominance times every
+// other: its incidental words dilute coverage below OffTopic although it
+// is about that service ("we import used batteries for recycling, do we
+// need an environmental certificate"). Set on the team's sets and the
+// read half of a new independent set (68 covered questions): 0.25 at
+// 0.7 answered 4 more rightly and 1 more wrongly, at 0.5 one more
+// rightly and none wrongly; 0.5 was kept because a wrong answer costs
+// more than a handoff. The two tuning sets do not change.
+const (
+	storyOffTopic       = 0.25
+	storyFloorDominance = 0.5
+)
+
 // unknownWordAnswer is the coverage needed to answer a question that has a
 // word the knowledge base does not know at all: that word is often the
 // subject (divorce, conscription), and the entry matched only the rest.
@@ -238,11 +254,20 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	if err != nil {
 		return decision{}, err
 	}
+	if notifyAsk(folded) {
+		if res, err = b.notificationsFirst(ctx, text); err != nil {
+			return decision{}, err
+		}
+	}
 	// Text that gives the bot instructions is refused unless it also asks
 	// clearly about a service; then it is answered, and reaches an LLM
 	// only as quoted data.
 	adversarial := injection.MatchString(folded)
-	if len(res.Hits) == 0 || res.Hits[0].Coverage < b.thresholds.OffTopic || (adversarial && res.Hits[0].Coverage < b.thresholds.Answer) {
+	offTopic := b.thresholds.OffTopic
+	if res.Terms >= storyTerms && len(res.Hits) > 1 && dominant(res.Hits, storyFloorDominance) {
+		offTopic = min(offTopic, storyOffTopic)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].Coverage < offTopic || (adversarial && res.Hits[0].Coverage < b.thresholds.Answer) {
 		if !adversarial && isGovernmentQuestion(text) {
 			// Not an entry of ours, but a question for the state: an
 			// operator can help, where a refusal would not.
@@ -269,6 +294,40 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	}
 	d.kind, d.outcome = KindAnswer, Resolved
 	return d, nil
+}
+
+// notifyWords ask to be told of an event (an SMS when a fine is imposed,
+// a reminder when a vaccination is due), in folded Latin: what the
+// portal's life-event notifications (annex 5) answer, where the service
+// behind the event (paying the fine, registering the car) shares the
+// question's other words and would otherwise win.
+var notifyWords = []string{"xabar kel", "xabar ber", "xabarnoma", "eslat", "sms", "uvedom", "opoves", "napomin",
+	"notif", "remind", "message", "alert", "let me know"}
+
+func notifyAsk(folded string) bool { return containsAny(folded, notifyWords) }
+
+// notificationBoost is how much more a notification entry weighs than a
+// service when the question asks to be notified.
+const notificationBoost = 1.5
+
+// notificationsFirst searches deeper and weighs the notification entries
+// (and the FAQ on notifications) notificationBoost times, so that they
+// rank, and are judged clear or ambiguous, above services scoring less
+// than that; coverage is left as it is, so a weak match is still handed
+// off.
+func (b *Bot) notificationsFirst(ctx context.Context, text string) (retrieval.Result, error) {
+	res, err := b.search.Search(ctx, text, 6)
+	if err != nil {
+		return res, err
+	}
+	for i, h := range res.Hits {
+		if h.Entry.Kind == portalkb.KindNotification || h.Entry.ID == "faq-notifications" {
+			res.Hits[i].Score *= notificationBoost
+		}
+	}
+	slices.SortStableFunc(res.Hits, func(x, y retrieval.Hit) int { return cmp.Compare(y.Score, x.Score) })
+	res.Hits = res.Hits[:min(3, len(res.Hits))]
+	return res, nil
 }
 
 // dominanceFor is the dominance ratio for a question of terms content

@@ -266,3 +266,60 @@ func TestRussianDativeIsNotTheUzbekConditional(t *testing.T) {
 		}
 	}
 }
+
+// A story whose coverage its incidental words dilute below the off-topic
+// bar is still answered when its best service scores twice every other.
+func TestStoryBelowTheOffTopicBarWithADominantServiceIsAnswered(t *testing.T) {
+	bot := testBot(t)
+	for _, c := range []struct{ q, entry string }{
+		{"дедушка когда-то смастерил насос для сада, мы с братом его доработали, хотим патент на полезную модель", "annex4-19"},
+		{"we import old lead batteries to melt them down in our workshop, customs asked about an environmental certificate for import of waste", "annex6-37"},
+	} {
+		d, err := bot.Decide(context.Background(), c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Kind != KindAnswer || d.EntryIDs[0] != c.entry {
+			t.Errorf("%q: %s (%s, coverage %.2f) %v; want an answer from %s", c.q, d.Kind, d.Reason, d.Confidence, d.EntryIDs, c.entry)
+		}
+	}
+}
+
+// Asked to be told of an event, the bot ranks the portal's notification
+// of it above the service behind the event (the property tax itself),
+// which shares the question's other words.
+func TestAskingToBeNotifiedFindsTheNotification(t *testing.T) {
+	bot := testBot(t)
+	for _, q := range []string{
+		"хочу получать смс если будет долг по налогу на имущество",
+		"приходит ли уведомление о долге по налогу на имущество",
+		"will the portal remind me when my property tax debt appears",
+	} {
+		d, err := bot.Decide(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Kind != KindAnswer || d.EntryIDs[0] != "annex5-8" {
+			t.Errorf("%q: %s %v; want an answer from annex5-8", q, d.Kind, d.EntryIDs)
+		}
+	}
+}
+
+// A question about vaccination, pregnancy or studies is one for the
+// state even when no entry covers it well: an operator, not a refusal.
+func TestHealthAndStudyQuestionsAreNotOffTopic(t *testing.T) {
+	bot := testBot(t)
+	for _, q := range []string{
+		"chaqalog'imga emlash muddati kelganini qayerdan bilsam bo'ladi, poliklinikaga borishga vaqtim yo'q",
+		"bolamning emlash vaqti kelganda eslatma keladimi",
+		"студент третьего курса, хочу перевестись из московского института домой",
+	} {
+		d, err := bot.Decide(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Kind == KindOffTopic {
+			t.Errorf("%q refused as off-topic", q)
+		}
+	}
+}

@@ -35,7 +35,10 @@ sertifikat ijara arenda arest hibs eksport import koʻchmas ixtiro patentlash ip
 rent lease arrest export import property invention mortgage
 kompensatsiya akkreditatsiya attestatsiya metrologiya reestr
 компенсация аккредитация аттестация метрология реестр заявка
-compensation accreditation accredited attestation metrology cadastre registry`
+compensation accreditation accredited attestation metrology cadastre registry
+emlash emlanish privivka vaksina homilador skrining tugʻilish oʻlim talaba oliygoh institut oʻqishni medkomissiya
+прививка вакцинация беременность беременная скрининг рождение смерть студент вуз институт медкомиссия
+vaccination vaccine immunisation pregnant pregnancy screening birth death student college`
 
 // govTerms is govWords as search terms; read only.
 var govTerms = func() map[string]bool {
