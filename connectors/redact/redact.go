@@ -23,6 +23,7 @@ package redact
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -198,7 +199,7 @@ func isSep(r rune) bool {
 	case ' ', '\t', '-', '.', '(', ')', '_', '/', '\u00a0', '\u202f', '\u2007', '\u2009', '\u2010', '\u2011', '\u2012', '\u2013':
 		return true
 	}
-	return false
+	return isInvisible(r)
 }
 
 // runStart reports whether a number starts at s[i]: a digit that does not
@@ -251,6 +252,12 @@ func classifyRun(s string, runFrom int, gs []group) []span {
 				break
 			}
 			if k := classify(s, gs[i:j+1], digits); k != 0 {
+				if bestKind == kPhone && mobileShape(gs[i:best+1]) {
+					// "90 123 45 67 93 765 43 21": a phone in its usual
+					// grouping, then another; not one PINFL and four
+					// digits left over.
+					break
+				}
 				best, bestKind = j, k
 			}
 		}
@@ -264,6 +271,12 @@ func classifyRun(s string, runFrom int, gs []group) []span {
 		i = best + 1
 	}
 	return out
+}
+
+// mobileShape reports groups of 2, 3, 2 and 2 digits, the way a mobile
+// number without its country code is written.
+func mobileShape(gs []group) bool {
+	return len(gs) == 4 && gs[0].n() == 2 && gs[1].n() == 3 && gs[2].n() == 2 && gs[3].n() == 2
 }
 
 // widen takes in what belongs to the identifier around its digits: a
@@ -386,18 +399,16 @@ func luhn(s string, gs []group) bool {
 }
 
 // seriesStart returns where a passport series ends before at: two letters
-// (Latin or Cyrillic, any case) that start a word, optionally followed by
-// a space, dash, №, # or colon. It returns at when there is none.
+// (Latin or Cyrillic, any case) that start a word, then up to three
+// separators (space, dash, №, #, colon, slash, an invisible one), and
+// optionally a word for "number" between them ("АА № 1234567", "AA N
+// 1234567", "серия АА номер 1234567", "seriyasi AA raqami 1234567"). It
+// returns at when there is none.
 func seriesStart(s string, at int) int {
-	k := at
-	// One optional separator between series and number.
-	if k > 0 {
-		r, size := utf8.DecodeLastRuneInString(s[:k])
-		if r == ' ' || r == '\u00a0' || r == '-' || r == '№' || r == '#' || r == ':' || r == '/' || r == '_' {
-			k -= size
-			if r2, size2 := utf8.DecodeLastRuneInString(s[:k]); r2 == ' ' || r2 == '№' {
-				k -= size2
-			}
+	k := skipSeriesSeps(s, at)
+	if w := numberWordBefore(s[:k]); w > 0 && k-w < at {
+		if k2 := skipSeriesSeps(s, k-w); k2 < k-w {
+			k = k2
 		}
 	}
 	from := k
@@ -414,6 +425,65 @@ func seriesStart(s string, at int) int {
 		}
 	}
 	return from
+}
+
+// skipSeriesSeps steps back over up to three separators before at.
+func skipSeriesSeps(s string, at int) int {
+	k := at
+	for n := 0; n < 3 && k > 0; n++ {
+		r, size := utf8.DecodeLastRuneInString(s[:k])
+		if !isSeriesSep(r) {
+			break
+		}
+		k -= size
+	}
+	return k
+}
+
+func isSeriesSep(r rune) bool {
+	switch r {
+	case ' ', '\u00a0', '-', '№', '#', ':', '/', '_', '.':
+		return true
+	}
+	return isInvisible(r)
+}
+
+// numberWords are the words for "number" said between a passport's series
+// and its number, lower case.
+var numberWords = []string{"n", "no", "nr", "номер", "nomer", "raqami", "raqam", "рақами", "рақам", "number", "num"}
+
+// numberWordBefore returns the length of a word for "number" that ends s
+// as a whole word, or 0.
+func numberWordBefore(s string) int {
+	i := len(s)
+	for i > 0 {
+		r, size := utf8.DecodeLastRuneInString(s[:i])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		i -= size
+	}
+	word := s[i:]
+	if word == "" || !slices.ContainsFunc(numberWords, func(w string) bool { return strings.EqualFold(word, w) }) {
+		return 0
+	}
+	if i > 0 {
+		if r, _ := utf8.DecodeLastRuneInString(s[:i]); !isSeriesSep(r) {
+			return 0
+		}
+	}
+	return len(s) - i
+}
+
+// isInvisible reports the characters that show nothing (zero-width space,
+// joiners, word joiner, soft hyphen, byte-order mark), which a pasted
+// number may carry between its digits.
+func isInvisible(r rune) bool {
+	switch r {
+	case '\u200b', '\u200c', '\u200d', '\u2060', '\u00ad', '\ufeff':
+		return true
+	}
+	return false
 }
 
 // caseSuffixes are the Uzbek case and plural endings, Latin and Cyrillic,

@@ -21,6 +21,15 @@ func TestRedactFormats(t *testing.T) {
 		{"ID-karta AD-1234567", "ID-karta [PASSPORT]", Counts{Passport: 1}},
 		{"паспорт АС №1234567", "паспорт [PASSPORT]", Counts{Passport: 1}},
 		{"aa1234567", "[PASSPORT]", Counts{Passport: 1}},
+		// A number sign, a dash or a word for "number" apart from both.
+		{"паспорт серии АА № 1234567", "паспорт серии [PASSPORT]", Counts{Passport: 1}},
+		{"passport AA - 1234567", "passport [PASSPORT]", Counts{Passport: 1}},
+		{"passport AA N 1234567", "passport [PASSPORT]", Counts{Passport: 1}},
+		{"паспорт серия АА номер 1234567", "паспорт серия [PASSPORT]", Counts{Passport: 1}},
+		{"pasport seriyasi AA raqami 1234567", "pasport seriyasi [PASSPORT]", Counts{Passport: 1}},
+		// Invisible characters pasted inside a number.
+		{"pasport AA\u200b1234567", "pasport [PASSPORT]", Counts{Passport: 1}},
+		{"karta 8600 1234\u00ad5678 9012", "karta [CARD]", Counts{Card: 1}},
 		// PINFL.
 		{"JSHSHIR: 3120 5678 9012 34", "JSHSHIR: [PINFL]", Counts{PINFL: 1}},
 		{"ПИНФЛ 31205\u00a0678\u00a090123\u00a04", "ПИНФЛ [PINFL]", Counts{PINFL: 1}},
@@ -56,6 +65,7 @@ func TestRedactFormats(t *testing.T) {
 		// Several in a row.
 		{"AA1234567 901234567", "[PASSPORT] [PHONE]", Counts{Passport: 1, Phone: 1}},
 		{"12345678901234 +998901234567", "[PINFL] [PHONE]", Counts{PINFL: 1, Phone: 1}},
+		{"tel 90 123 45 67 93 765 43 21", "tel [PHONE] [PHONE]", Counts{Phone: 2}},
 	}
 	for _, c := range cases {
 		got, n := r.Redact(c.in)
