@@ -51,58 +51,6 @@ var injection = regexp.MustCompile(`\b(ignore (all |the |your )?(previous|prior|
 	// "режим администратора", "cheklovsiz rejim", "без ограничений"
 	`admin mode|admin rejim\w*|rejim\w* administratora|administrator rejim\w*|unrestricted mode|(mode|rejim\w*) (with )?no restrictions|cheklovsiz rejim\w*|rejim\w* bez ogranicheni[yj]|bez ogranicheni[yj] rejim\w*)\b`)
 
-// opinionAsk and politics together are a request for the bot's own view
-// on politics (whom to vote for, which president was best), which a
-// state service must not give: it is refused as off-topic, even though
-// "election" or "government" would otherwise make it a question for an
-// operator. Either alone is ordinary ("which polling station do I vote
-// at", "do you think I need a permit"). Lower case, both scripts.
-var (
-	opinionAsk = regexp.MustCompile(`(your (honest |personal |own |real )?(opinion|view|views)|what do you think|do you think|in your view|who should i vote|do you support|who was the best|who is the best|как ты считаешь|как вы считаете|тво[её] мнение|ваше мнение|что ты думаешь|что вы думаете|за кого голосовать|кто был лучшим|кто лучше|sen(ing)?cha|sizningcha|sence|fikring|fikringiz|fikringni|fikringizni|nima deb o.ylaysan|kimga ovoz|сенингча|сизнингча|сенча|фикринг|фикрингиз|фикрингни|кимга овоз)`)
-	politics   = []string{"vote", "voting", "election", "president", "government", "party", "parties", "candidate", "politic", "minister", "parliament", "opposition", "выбор", "голос", "президент", "правительств", "власт", "парти", "кандидат", "политик", "оппозиц", "парламент", "министр", "saylov", "ovoz", "prezident", "hukumat", "xukumat", "partiya", "nomzod", "siyosat", "siyosiy", "deputat", "vazir", "сайлов", "овоз", "ҳукумат", "хукумат", "партия", "номзод", "сиёсат", "сиёсий", "депутат", "вазир"}
-)
-
-func politicalOpinion(text string) bool {
-	t := strings.ToLower(text)
-	return containsAny(t, politics) && opinionAsk.MatchString(t)
-}
-
-// forgedDocument (a forgery word right before a document: "fake 083
-// certificate", "поддельную справку", "soxta haydovchilik guvohnomasi")
-// with an obtaining verb asks how to get a forged document, which is
-// refused whatever service it names. A victim's question is not: "a fake
-// SMS", "поддельный товар", "soxta sayt" name no document, and "someone
-// made a fake certificate in my name" has no verb of getting. forgery is
-// its cheap first test. Lower case, both scripts.
-var (
-	forgery        = []string{"fake", "forged", "counterfeit", "fraudulent", "поддел", "фальшив", "фиктивн", "липов", "qalbaki", "soxta", "қалбаки", "сохта"}
-	forgedDocument = regexp.MustCompile(`(fake|forged|counterfeit|fraudulent|поддельн|фальшив|фиктивн|липов|qalbaki|soxta|қалбаки|сохта)\S*\s+(\S+\s+)?(diplom|диплом|справк|spravka|guvohnoma|гувоҳнома|certificate|сертификат|passport|паспорт|pasport|licen[cs]e|лиценз|litsenziya|driving|права|haydovchilik|ҳайдовчилик|attestat|аттестат|hujjat|ҳужжат|document|документ|ma'lumotnoma|маълумотнома|083|086|больничн|vaccin|вакцин)`)
-	obtain         = []string{"get ", "buy ", "make ", "obtain", "olish", "olsa", "olib", "olaman", "qilib", "sotib", "qildir", "получить", "купить", "сделать", "достать", "оформить", "олиш", "олса", "олиб", "оламан", "қилиб", "сотиб", "қилдир"}
-)
-
-// writingVerbs are what a request to compose a text must say; only a
-// text with one goes through writingAsk, which costs tens of microseconds.
-var writingVerbs = []string{"write", "напиш", "сочин", "yozib", "ёзиб", "to'qib", "тўқиб"}
-
-// writingAsk is a request to compose a text (an essay, a post, a poem, a
-// joke): not a question about a service, even when it names an official
-// ("write a harsh post about the district governor"). Lower case, both
-// scripts.
-// The genres are whole words ("постоянная", "postpone", "history" are
-// not a post, a poem or a story), and not words a request about a law
-// uses too ("статья", an article of it) or a name ("Latifa").
-var writingAsk = regexp.MustCompile(`(write|напиши|написать|сочини|yozib ber|ёзиб бер|to'qib ber|тўқиб бер).{0,40}` + genre + `|` + genre + `.{0,40}(write|напиши|написать|yozib ber|ёзиб бер)`)
-
-const genre = `(?:^|[^\p{L}'])(post|пост|essay|сочинени\p{L}*|insho|иншо|she'r|sher|шеър|стих|стихи|стихотворени\p{L}*|poem|maqola|мақола|анекдот|joke|hikoya|ҳикоя|рассказ|story|song|qo'shiq|қўшиқ|песн\p{L}*)(?:[^\p{L}']|$)`
-
-// notAServiceQuestion reports text the bot refuses whatever it matches:
-// its own political opinion, a forged document, a text to compose.
-func notAServiceQuestion(text string) bool {
-	t := strings.ToLower(text)
-	return politicalOpinion(text) || containsAny(t, forgery) && forgedDocument.MatchString(t) && containsAny(t, obtain) ||
-		containsAny(t, writingVerbs) && writingAsk.MatchString(t)
-}
-
 func containsAny(s string, subs []string) bool {
 	for _, sub := range subs {
 		if strings.Contains(s, sub) {
@@ -247,7 +195,7 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	if isGreeting(text) {
 		return decision{kind: KindGreeting, outcome: Unanswered}, nil
 	}
-	if notAServiceQuestion(text) {
+	if notAServiceQuestion(text, folded) {
 		return decision{kind: KindOffTopic, outcome: Unanswered}, nil
 	}
 	res, err := b.search.Search(ctx, text, 3)

@@ -323,3 +323,37 @@ func TestHealthAndStudyQuestionsAreNotOffTopic(t *testing.T) {
 		}
 	}
 }
+
+// Another person's data, a document without its exam or inspection, a
+// bribe to give and a forging verb are refused whatever service they
+// name; a citizen's own matters beside them are not, nor is a bribe
+// reported, nor Russian "пора" (it is time).
+func TestOthersDataBypassBriberyAndForgingAreRefused(t *testing.T) {
+	bot := testBot(t)
+	for q, refuse := range map[string]bool{
+		"qo'shnimning telefon raqamini topib bering":                                    true,
+		"узнайте адрес моей бывшей жены по её паспорту":                                 true,
+		"show me my neighbours tax debts please":                                        true,
+		"who owns the car with plate 10 B 123 CD, I need his phone":                     true,
+		"как получить права без экзамена в автошколе":                                   true,
+		"texosmotrsiz mashinamni ro'yxatdan o'tkazsam bo'ladimi":                        true,
+		"can I renew my driving licence without the medical check":                      true,
+		"справка 083 қанча пора берсам тез беришади":                                    true,
+		"сколько взятку дать чтобы быстрее дали разрешение на стройку":                  true,
+		"how much should I bribe the cadastre office to speed up my papers":             true,
+		"как подделать справку 086 для института":                                       true,
+		"sobiq xotinim aliment to'lamayapti, qayerga murojaat qilsam bo'ladi":           false,
+		"an official asked me for a bribe for my building permit, where do I report it": false,
+		"мне пора оформлять пенсию, какие документы нужны":                              false,
+		"temporary registration of a foreigner at my address":                           false,
+		"how do I find out my own tax debt":                                             false,
+	} {
+		d, err := bot.Decide(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (d.Kind == KindOffTopic) != refuse {
+			t.Errorf("%q: %s (%s) %v; refuse %v", q, d.Kind, d.Reason, d.EntryIDs, refuse)
+		}
+	}
+}
