@@ -99,3 +99,19 @@ func (ps Proxies) RateKey(r *http.Request) string {
 	}
 	return "net:" + netip.PrefixFrom(a.WithZone(""), 64).Masked().String()
 }
+
+// NetworkOf is the /48 a RateKey's IPv6 /64 lies in, or "" for an IPv4
+// address or another key. A home or business line is routed a /56 or a
+// /48, so one subscriber holds hundreds of /64 buckets: a store that
+// bounds what each client may hold bounds what each network may hold too.
+func NetworkOf(rateKey string) string {
+	rest, ok := strings.CutPrefix(rateKey, "net:")
+	if !ok {
+		return ""
+	}
+	p, err := netip.ParsePrefix(rest)
+	if err != nil || !p.Addr().Is6() {
+		return ""
+	}
+	return "net48:" + netip.PrefixFrom(p.Addr(), 48).Masked().String()
+}

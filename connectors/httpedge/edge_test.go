@@ -695,3 +695,17 @@ func TestMissesUnderAPIWithAnUncleanPath(t *testing.T) {
 		}
 	}
 }
+
+func TestNetworkOfIsTheSlash48OfAnIPv6Key(t *testing.T) {
+	for key, want := range map[string]string{
+		"net:2001:db8:1:ff00::/64": "net48:2001:db8:1::/48",
+		"net:2001:db8:1:1::/64":    "net48:2001:db8:1::/48",
+		"addr:192.0.2.7":           "",
+		"partner:gw-1":             "",
+		"net:not-a-prefix":         "",
+	} {
+		if got := NetworkOf(key); got != want {
+			t.Errorf("NetworkOf(%q) = %q, want %q", key, got, want)
+		}
+	}
+}

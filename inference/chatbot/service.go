@@ -55,6 +55,7 @@ type Config struct {
 	// MaxSessionsPerClient how many one client holds (default 1,000;
 	// a client is an IPv4 address or an IPv6 /64, and many citizens may
 	// share one behind a carrier's NAT; partners are not bounded apart).
+	// An IPv6 /48 holds at most 16 clients' worth.
 	SessionTTL           time.Duration
 	MaxSessions          int
 	MaxSessionsPerClient int

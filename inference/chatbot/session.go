@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/models/portalkb"
 )
 
@@ -101,32 +102,43 @@ func (s *session) snapshot() []Message {
 }
 
 // sessions is an in-memory store with a time to live, refreshed on use,
-// and two bounds: when full, expired sessions go first and then the least
+// and bounds: when full, expired sessions go first and then the least
 // recently used one, so a flood of new sessions cannot exhaust memory;
-// and one client holds at most perClient sessions, its own least
-// recently used going first, so one client's flood cannot push everyone
-// else's conversations out.
+// one client holds at most perClient sessions and one IPv6 network (a
+// /48) perNetwork, their own least recently used going first, so one
+// client's flood, or one line's spread over its many /64s, cannot push
+// everyone else's conversations out.
 type sessions struct {
-	ttl       time.Duration
-	max       int
-	perClient int
-	now       func() time.Time
+	ttl        time.Duration
+	max        int
+	perClient  int
+	perNetwork int
+	now        func() time.Time
 
-	mu     sync.Mutex
-	byID   map[string]*list.Element
-	lru    list.List // front: most recently used
-	owners map[string]*list.List
+	mu      sync.Mutex
+	byID    map[string]*list.Element
+	lru     list.List             // front: most recently used
+	holders map[string]*list.List // a client's or a network's sessions, front: most recently used
 }
 
-// owned is a session's place in the store and in its client's list.
+// networkSessions is how many clients' worth of sessions one /48 may hold.
+const networkSessions = 16
+
+// owned is a session's place in the store and in its holders' lists: its
+// client's and, for an IPv6 client, its network's.
 type owned struct {
 	*session
-	owner string
-	mine  *list.Element // in owners[owner]
+	holds [2]hold
+}
+
+type hold struct {
+	key string
+	el  *list.Element // in holders[key]; nil when not held
 }
 
 func newSessions(ttl time.Duration, max, perClient int, now func() time.Time) *sessions {
-	return &sessions{ttl: ttl, max: max, perClient: perClient, now: now, byID: map[string]*list.Element{}, owners: map[string]*list.List{}}
+	return &sessions{ttl: ttl, max: max, perClient: perClient, perNetwork: networkSessions * perClient, now: now,
+		byID: map[string]*list.Element{}, holders: map[string]*list.List{}}
 }
 
 // create starts a session for the client owner ("" for one not bounded
@@ -134,27 +146,40 @@ func newSessions(ttl time.Duration, max, perClient int, now func() time.Time) *s
 func (st *sessions) create(owner string) *session {
 	now := st.now()
 	s := &session{id: newID("s_"), expires: now.Add(st.ttl)}
+	o := &owned{session: s}
+	if owner != "" {
+		o.holds = [2]hold{{key: owner}, {key: httpedge.NetworkOf(owner)}}
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.sweep(now)
-	if owner != "" {
-		// remove drops a client's list once it is empty, so it is looked
+	for i, h := range o.holds {
+		if h.key == "" {
+			continue
+		}
+		bound := st.perClient
+		if i == 1 {
+			bound = st.perNetwork
+		}
+		// remove drops a holder's list once it is empty, so it is looked
 		// up again after every eviction.
-		for mine := st.owners[owner]; mine != nil && mine.Len() >= st.perClient; mine = st.owners[owner] {
+		for mine := st.holders[h.key]; mine != nil && mine.Len() >= bound; mine = st.holders[h.key] {
 			st.remove(st.byID[mine.Back().Value.(*session).id])
 		}
 	}
 	for len(st.byID) >= st.max {
 		st.remove(st.lru.Back())
 	}
-	o := &owned{session: s, owner: owner}
-	if owner != "" {
-		mine := st.owners[owner]
+	for i, h := range o.holds {
+		if h.key == "" {
+			continue
+		}
+		mine := st.holders[h.key]
 		if mine == nil {
 			mine = list.New()
-			st.owners[owner] = mine
+			st.holders[h.key] = mine
 		}
-		o.mine = mine.PushFront(s)
+		o.holds[i].el = mine.PushFront(s)
 	}
 	st.byID[s.id] = st.lru.PushFront(o)
 	return s
@@ -164,11 +189,14 @@ func (st *sessions) remove(el *list.Element) {
 	o := el.Value.(*owned)
 	st.lru.Remove(el)
 	delete(st.byID, o.id)
-	if o.mine != nil {
-		mine := st.owners[o.owner]
-		mine.Remove(o.mine)
+	for _, h := range o.holds {
+		if h.el == nil {
+			continue
+		}
+		mine := st.holders[h.key]
+		mine.Remove(h.el)
 		if mine.Len() == 0 {
-			delete(st.owners, o.owner)
+			delete(st.holders, h.key)
 		}
 	}
 }
@@ -201,8 +229,10 @@ func (st *sessions) get(id string) (*session, bool) {
 	}
 	o.expires = now.Add(st.ttl)
 	st.lru.MoveToFront(el)
-	if o.mine != nil {
-		st.owners[o.owner].MoveToFront(o.mine)
+	for _, h := range o.holds {
+		if h.el != nil {
+			st.holders[h.key].MoveToFront(h.el)
+		}
 	}
 	return o.session, true
 }

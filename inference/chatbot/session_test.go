@@ -1,6 +1,7 @@
 package chatbot
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -41,8 +42,30 @@ func TestSessionsKeepTheirBounds(t *testing.T) {
 	if n := st.len(); n != 1 {
 		t.Errorf("%d sessions after the others expired, want 1", n)
 	}
-	if len(st.owners) != 1 {
-		t.Errorf("%d clients' lists kept, want only a's", len(st.owners))
+	if len(st.holders) != 1 {
+		t.Errorf("%d clients' lists kept, want only a's", len(st.holders))
+	}
+}
+
+// One line's many /64s (a home line is routed a /56, a business a /48)
+// hold no more than networkSessions clients' worth between them, so a
+// flood from them evicts its own sessions, not a citizen's elsewhere.
+func TestOneNetworkCannotPushOthersOut(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	st := newSessions(time.Hour, 50, 2, func() time.Time { return now })
+	citizen := st.create("net:2001:db8:1:1::/64")
+	for i := range 500 {
+		now = now.Add(time.Second)
+		st.create(fmt.Sprintf("net:2001:db8:2:%x::/64", i))
+	}
+	if _, ok := st.get(citizen.id); !ok {
+		t.Error("a flood from one /48 pushed out a citizen of another network")
+	}
+	if got := st.holders["net48:2001:db8:2::/48"].Len(); got != networkSessions*2 {
+		t.Errorf("the flooding /48 holds %d sessions, want %d", got, networkSessions*2)
+	}
+	if n := st.len(); n != networkSessions*2+1 {
+		t.Errorf("%d sessions, want the network's %d and the citizen's", n, networkSessions*2)
 	}
 }
 
