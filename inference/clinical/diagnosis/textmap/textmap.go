@@ -274,9 +274,10 @@ func (m *Mapper) Map(text string) []Match {
 			continue // "no chest pain" says nothing about pain elsewhere
 		}
 		for _, f := range c.t.findings {
-			if f.evidence == feverEvidence && !negated && normalTemperatureAfter(text[toks[c.end-1].end:]) {
-				// "температура 36,6" is a measured normal temperature:
-				// no fever, as "температуры нет" is.
+			if f.evidence == feverEvidence && !negated && (normalTemperatureAfter(text[toks[c.end-1].end:]) || saidNormal(toks, c.start, c.end)) {
+				// "температура 36,6" is a measured normal temperature, and
+				// "температура нормальная" one said to be: no fever, as
+				// "температуры нет" is.
 				negated = true
 			}
 			out = append(out, Match{
@@ -535,6 +536,23 @@ var laterTemperature = regexp.MustCompile(`(?:^|[^\d.,])(3[4-9]|4[0-2])(?:[.,](\
 
 // duration is a count of time after a number: "36 часов" is how long.
 var duration = regexp.MustCompile(`^\s*(час|сут|дн|день|дня|недел|мес|лет|год|soat|kun|hafta|oy\b|yil|hour|h\b|day|week|month|year|min|мин)`)
+
+// saidNormal reports a word of normality right before the phrase
+// [start, end) or in the two words after it: "нормальная температура",
+// "температура в норме", "harorat me'yorida", "normal temperature".
+func saidNormal(toks []token, start, end int) bool {
+	normal := func(w string) bool { return hasAnyPrefix(w, "norm", "me'yor", "meyor") }
+	if start > 0 && !toks[start-1].boundary && normal(toks[start-1].norm) {
+		return true
+	}
+	for k, n := end, 0; k < len(toks) && n < 2 && !toks[k].boundary; k++ {
+		if normal(toks[k].norm) {
+			return true
+		}
+		n++
+	}
+	return false
+}
 
 // normalTemperatureAfter reports a measured temperature under 37.5 °C at
 // the start of rest, with no value at or over 37.5 later in its sentence.

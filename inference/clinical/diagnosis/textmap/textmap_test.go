@@ -218,6 +218,13 @@ func TestMeasuredTemperatureAndFirstLetters(t *testing.T) {
 		{"температура 38,5 второй день", "E_91", true, true},
 		{"температура до 38 по вечерам", "E_91", true, true},
 		{"harorat ko'tarilgan", "E_91", true, true},
+		// Said to be normal, in words: no fever.
+		{"Кашель, температура нормальная, по словам пациента.", "E_91", false, true},
+		{"yo'tal, harorat me'yorida", "E_91", false, true},
+		{"normal temperature, dry cough", "E_91", false, true},
+		{"высокая температура, давление в норме", "E_91", true, true},
+		// A burning pain said with a verb.
+		{"ko'krak qafasida og'riq, achishtiradi", "E_54", true, true},
 		{"3 kundan beri bosh og'riydi", "E_219", false, false},
 	} {
 		got, ok := find(m.Map(c.text), c.evidence)
