@@ -225,6 +225,16 @@ func TestDoseStepsAreCoursesOfTheirOwn(t *testing.T) {
 			{Name: "dexamethasone", DoseValue: 8, DoseUnit: "mg", DurationDays: 3, Route: "intramuscular"}}},
 		{"Tavsiya: paratsetamol 500 mg kuniga 3 marta 5 kun, 5 kundan keyin qayta ko'rik.", []Medication{
 			{Name: "paracetamol", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3, DurationDays: 5}}},
+		// A step that changes only how often keeps the dose.
+		{"Назначено: тобрамицин 1 капля 4 раза в день 5 дней, затем 2 раза в день ещё 5 дней.", []Medication{
+			{Name: "tobramycin", DoseValue: 1, DoseUnit: "drop", TimesPerDay: 4, DurationDays: 5},
+			{Name: "tobramycin", DoseValue: 1, DoseUnit: "drop", TimesPerDay: 2, DurationDays: 5}}},
+		// The drug replaced is not prescribed; saline's volume is not the
+		// dose of the drug before it.
+		{"Назначено: вместо эналаприла лозартан 50 мг утром.", []Medication{
+			{Name: "losartan", DoseValue: 50, DoseUnit: "mg", TimesPerDay: 1}}},
+		{"Davolash: tiamin 100 mg kuniga 1 marta 5 kun, fiziologik eritma 400 ml tomir ichiga.", []Medication{
+			{Name: "thiamine", DoseValue: 100, DoseUnit: "mg", TimesPerDay: 1, DurationDays: 5}}},
 	} {
 		got := structure(t, c.text).Medications
 		for i := range got {

@@ -213,6 +213,9 @@ var otherOrders = []string{"больничн", "листок нетрудосп�
 	// not the dose before it
 	"глюкометр", "glyukometr", "glukometr", "тонометр", "tonometr", "самоконтрол", "измерять", "измерение",
 	"o'lchash", "o'lchab turish",
+	// saline, a measure and not a drug: its volume ("физиологик эритма
+	// 400 мл") is not the dose of the drug before it
+	"физраствор", "физиологическ", "fiziologik eritma", "saline",
 	// isolation and staying away: their days are not a course
 	"карантин", "karantin", "изоляци", "izolyatsiya", "izolyatsiyada", "не посещать", "bormasin", "bormaslik", "bog'chaga", "maktabga"}
 

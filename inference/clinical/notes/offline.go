@@ -629,6 +629,10 @@ func (o *Offline) cueIn(text string, sec Section, toks []token, from, to int) bo
 		switch {
 		case sec == Plan && i > from && toks[i-1].norm == "po" && strings.HasPrefix(toks[i].norm, "napravl"):
 		case sec == Plan && referredBy(toks, i, to):
+		case sec == Plan && hasAnyPrefix(toks[i].norm, "naznachil", "naznachal", "buyurgan", "buyurilgan", "tayinlagan", "tayinlangan"):
+			// Ordered before this visit ("кто назначил, не помнит",
+			// "kardiolog buyurgan"): whether the sentence is the history
+			// is for its other words to say.
 		case sec == History && accompanied(toks, i, to):
 		case sec == Objective && organDiseases(toks, i, to):
 		case sec == History && strings.HasPrefix(toks[i].norm, "allergi") && i+1 < to && o.diseaseAt(text, toks, i+1, to):
@@ -1333,15 +1337,22 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 		for k := 0; k < 3 && back > from && !toks[back-1].is(",") && (h == 0 || back > hits[h-1].at+hits[h-1].n); k++ {
 			back--
 		}
-		if containsPhrase(o.historyVerbs, toks, back, end) || containsPhrase(o.prohibitions, toks, back, min(start+prohibitionScope, to)) {
+		if containsPhrase(o.historyVerbs, toks, back, end) || containsPhrase(o.prohibitions, toks, back, min(start+prohibitionScope, to)) ||
+			replacedAt(toks, d.at, start, to) {
 			continue
 		}
 		steps := o.doseSteps(toks, start, o.regimenEnd(toks, start, end))
+		var prev Medication
 		for k := range len(steps) - 1 {
 			m := Medication{Name: d.name, Source: text[toks[d.at].start:toks[d.at+d.n-1].end]}
 			o.dosing(toks, steps[k], steps[k+1], &m)
-			m.Route = o.routeIn(toks, max(d.at-2, from), end)
+			if k > 0 && m.DoseUnit == "" {
+				// A step that changes only how often keeps the dose.
+				m.DoseValue, m.DoseUnit = prev.DoseValue, prev.DoseUnit
+			}
+			m.Route = o.routeIn(toks, max(d.at-2, from), steps[len(steps)-1])
 			ms = mergeMedication(ms, m)
+			prev = m
 		}
 	}
 	return ms
@@ -1363,11 +1374,36 @@ func (o *Offline) doseSteps(toks []token, start, end int) []int {
 		if toks[k].kind == wordTok && toks[k].norm == "po" {
 			k++ // "затем по 25 мг"
 		}
-		if k+1 < end && toks[k].kind == numberTok && o.unitAt(toks[k+1]) != "" {
+		if k+1 < end && toks[k].kind == numberTok && o.unitAt(toks[k+1]) != "" || newFrequencyAt(toks, k, end) {
 			cuts = append(cuts, i)
 		}
 	}
 	return append(cuts, end)
+}
+
+// replacedAt reports a drug named as the one replaced: "вместо
+// лизиноприла амлодипин", "lizinopril o'rniga amlodipin", "instead of
+// lisinopril".
+func replacedAt(toks []token, at, end, to int) bool {
+	if at > 0 && toks[at-1].kind == wordTok && isOneOf(toks[at-1].norm, "vmesto", "instead") ||
+		at > 1 && toks[at-1].norm == "of" && toks[at-2].norm == "instead" {
+		return true
+	}
+	return end < to && toks[end].kind == wordTok && hasAnyPrefix(toks[end].norm, "o'rniga", "orniga")
+}
+
+// newFrequencyAt reports a count of doses a day at k ("kuniga 2 marta",
+// "2 раза в день", "twice a day"): after a step word, the same dose
+// taken less or more often is a step of its own ("1 tomchidan kuniga 4
+// marta 1 hafta, keyin kuniga 2 marta yana 1 hafta").
+func newFrequencyAt(toks []token, k, end int) bool {
+	if k < end && toks[k].kind == wordTok && isOneOf(toks[k].norm, "kuniga", "sutkada") {
+		k++
+	}
+	if k < end && toks[k].kind == wordTok && isOneOf(toks[k].norm, "twice", "once", "dvajdi", "trijdi", "odnajdi") {
+		return true
+	}
+	return k+1 < end && toks[k].kind == numberTok && toks[k+1].kind == wordTok && isTimesWord(toks[k+1].norm)
 }
 
 // regimenEnd is where the regimen of a drug named before start ends: at

@@ -42,6 +42,9 @@ func TestSectionsWithoutHeadings(t *testing.T) {
 		// A complaint verb makes its sentence the complaints, whatever
 		// words of the examination describe what is felt.
 		{"Мужчина 30 лет, жалобы на покраснение глаз и гнойное отделяемое. Объективно: конъюнктива гиперемирована.", Complaints, "покраснение глаз"},
+		// A drug taken for years, ordered by someone before this visit, is
+		// the history.
+		{"Жалобы на слабость. Принимает бисопролол 5 мг и аторвастатин давно, кто назначил не помнит. АД 110/70.", History, "бисопролол 5 мг"},
 		// A first sentence that tells symptoms and only since when they
 		// began is the complaints, not the history.
 		{"Ayol 45 yosh. Doimiy bosh og'rig'i, uyqusi buzilgan, yarim yildan beri. Ko'rikda: qon bosimi 130/80.", Complaints, "bosh og'rig'i"},
