@@ -149,6 +149,13 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 	"была крапивница", "была сыпь", "была реакция", "реакция на", "был отёк", "был отек",
 	"toshma chiqqan", "toshma chiqdi", "eshakemi chiqqan", "eshakemi bo'lgan", "reaksiya bergan"}
 
+// dosedBrands are brands that are also words once normalised ("Найз",
+// Uzbek "nayza", a spear, as in the bayonet deformity of a wrist): the
+// lexicon of medicines leaves them out, and they name the drug only as a
+// whole word followed by its dose ("Найз 100 мг"). Keyed by normalised
+// form.
+var dosedBrands = map[string]string{"nayz": "nimesulide"}
+
 // stopVerbs near a drug order it stopped or kept from the patient: not
 // prescribed, but an order of the plan ("Нафтизинни тўхтатиш.").
 var stopVerbs = []string{"не назнач", "не принимать", "отменить", "отмена", "прекратить", "bekor qilish", "bekor qilinsin",

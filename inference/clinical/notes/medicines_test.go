@@ -51,6 +51,9 @@ func TestMedicinesByBrandAndSpelling(t *testing.T) {
 		// Uzbek puts the letter first; a deficiency of it is a diagnosis
 		// (see TestSentencesByPlace)
 		{"Tavsiya: D vitamini 2000 ME kuniga 1 marta.", "colecalciferol"},
+		// A brand that is also a word counts with its dose only.
+		{"Назначено: Найз 100 мг 2 раза в день после еды.", "nimesulide"},
+		{"Назначено: Корнерегель в оба глаза на ночь.", "dexpanthenol"},
 	} {
 		n := structure(t, c.text)
 		if len(n.Medications) != 1 || n.Medications[0].Name != c.want {

@@ -1286,6 +1286,9 @@ func (o *Offline) drugAt(toks []token, i int) (string, int) {
 	if bestN > 0 {
 		return best, bestN
 	}
+	if name, ok := dosedBrands[w]; ok && i+1 < len(toks) && toks[i+1].kind == numberTok {
+		return name, 1
+	}
 	// One typo in a long single-word name ("paratsetomol"), though not in
 	// its first letter, which keeps the lookup to one bucket; never in a
 	// disease's name, which a medicine may be one letter from ("диабетом",
