@@ -12,19 +12,10 @@ import (
 // falls under the thresholds, yet one service stands far above the rest:
 // it is answered, not handed off.
 func TestStoryQuestionWithOneClearServiceIsAnswered(t *testing.T) {
-	bot := testBot(t)
-	for _, c := range []struct{ q, entry string }{
-		{"my grandmother died on monday and the family asked me to sort out the papers, where do we get the death certificate", "pq308-8"},
-		{"hi, my employer in Korea wants a paper from Uzbekistan saying I have no criminal record, how do I get it", "pq308-28"},
-	} {
-		d, err := bot.Decide(context.Background(), c.q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Kind != KindAnswer || d.EntryIDs[0] != c.entry {
-			t.Errorf("%q: %s (%s, coverage %.2f) %v; want an answer from %s", c.q, d.Kind, d.Reason, d.Confidence, d.EntryIDs, c.entry)
-		}
-	}
+	wantAnswered(t, testBot(t), map[string]string{
+		"my grandmother died on monday and the family asked me to sort out the papers, where do we get the death certificate": "pq308-8",
+		"hi, my employer in Korea wants a paper from Uzbekistan saying I have no criminal record, how do I get it":            "pq308-28",
+	})
 }
 
 // A situation told at length lifts unrelated entries a little with each
@@ -32,20 +23,11 @@ func TestStoryQuestionWithOneClearServiceIsAnswered(t *testing.T) {
 // runner-up at 0.55–0.6 of the best is still far behind: answered, where
 // a short question with such a runner-up goes to an operator.
 func TestLongStoryWithAClearLeaderIsAnswered(t *testing.T) {
-	bot := testBot(t)
-	for _, c := range []struct{ q, entry string }{
-		{"ikkita sotuvchi ishga oldim do'konimga, ularni soliq idorasida ishchi sifatida hisobga qo'yish kerakmi", "annex6-39"},
-		{"we export dried apricots to Russia and the buyer wants a phytosanitary certificate for every shipment, where do we get it", "annex4-45"},
-		{"продаю квартиру, нотариус просит справку об отсутствии долгов по коммунальным платежам, где её взять", "annex6-25"},
-	} {
-		d, err := bot.Decide(context.Background(), c.q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Kind != KindAnswer || d.EntryIDs[0] != c.entry {
-			t.Errorf("%q: %s (%s, coverage %.2f) %v; want an answer from %s", c.q, d.Kind, d.Reason, d.Confidence, d.EntryIDs, c.entry)
-		}
-	}
+	wantAnswered(t, testBot(t), map[string]string{
+		"ikkita sotuvchi ishga oldim do'konimga, ularni soliq idorasida ishchi sifatida hisobga qo'yish kerakmi":                    "annex6-39",
+		"we export dried apricots to Russia and the buyer wants a phytosanitary certificate for every shipment, where do we get it": "annex4-45",
+		"продаю квартиру, нотариус просит справку об отсутствии долгов по коммунальным платежам, где её взять":                      "annex6-25",
+	})
 }
 
 func TestDominanceFor(t *testing.T) {
@@ -80,8 +62,7 @@ func TestDominant(t *testing.T) {
 // payment, the electricity, a car) is asking the state; when no entry
 // answers, an operator is offered instead of a refusal.
 func TestEverydayWordsForTheStateAreHandedOff(t *testing.T) {
-	bot := testBot(t)
-	for _, q := range []string{
+	wantNotRefused(t, testBot(t), []string{
 		"my grandmother is disabled, is there a monthly payment for her",
 		"бабушке нужна выплата по инвалидности, что делать",
 		"ukam nogironlik aravachasida, oylik to'lovni qanday rasmiylashtirsak bo'ladi",
@@ -94,22 +75,13 @@ func TestEverydayWordsForTheStateAreHandedOff(t *testing.T) {
 		"our centre wants to be accredited to assess welders",
 		"we calibrate scales, how do we get our metrology attestation",
 		"turning my apartment into a cafe, how do I change the cadastre",
-	} {
-		d, err := bot.Decide(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Kind == KindOffTopic {
-			t.Errorf("%q: refused as off-topic (%s, coverage %.2f); want an answer or an operator", q, d.Reason, d.Confidence)
-		}
-	}
+	})
 }
 
 // The bot gives no view on politics, in any language, however the
 // question is put; questions about voting as a service are not refused.
 func TestPoliticalOpinionIsRefused(t *testing.T) {
-	bot := testBot(t)
-	for q, refuse := range map[string]bool{
+	wantRefused(t, testBot(t), map[string]bool{
 		"which party do you support in the parliament election?":                true,
 		"What do you think of the government's new tax policy?":                 true,
 		"За кого голосовать на выборах президента? Ваше мнение":                 true,
@@ -119,23 +91,14 @@ func TestPoliticalOpinionIsRefused(t *testing.T) {
 		"how do I find out which polling station I vote at":                     false,
 		"do you think I need a permit to build a garage":                        false,
 		"prezident farmoni bo'yicha yoshlar daftari subsidiyasi qanday olinadi": false,
-	} {
-		d, err := bot.Decide(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if (d.Kind == KindOffTopic) != refuse {
-			t.Errorf("%q: %s (%s); refuse %v", q, d.Kind, d.Reason, refuse)
-		}
-	}
+	})
 }
 
 // A request for a forged document, a text to compose, or a mode without
 // the rules is refused even when it names a real service; the ordinary
 // questions beside them are not.
 func TestForgeryWritingAndRulelessModesAreRefused(t *testing.T) {
-	bot := testBot(t)
-	for q, refuse := range map[string]bool{
+	wantRefused(t, testBot(t), map[string]bool{
 		"where can I buy a fake diploma to get a job abroad":                        true,
 		"как сделать поддельную справку о несудимости для визы":                     true,
 		"soxta haydovchilik guvohnomasini qayerdan olsa bo'ladi":                    true,
@@ -148,15 +111,7 @@ func TestForgeryWritingAndRulelessModesAreRefused(t *testing.T) {
 		"how do I get a certificate of no criminal record":                          false,
 		"arizamni qanday yozaman, pensiyaga chiqish uchun qanday hujjatlar kerak":   false,
 		"сколько стоит госпошлина за паспорт и где её оплатить":                     false,
-	} {
-		d, err := bot.Decide(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if (d.Kind == KindOffTopic) != refuse {
-			t.Errorf("%q: %s (%s); refuse %v", q, d.Kind, d.Reason, refuse)
-		}
-	}
+	})
 }
 
 // A request for a person lists with the ticket only the services the rest
@@ -207,6 +162,47 @@ func TestEverydayWordsForCommonServices(t *testing.T) {
 	}
 }
 
+// wantAnswered checks that each question is answered from its entry.
+func wantAnswered(t *testing.T, bot *Bot, want map[string]string) {
+	t.Helper()
+	for q, entry := range want {
+		d := decide(t, bot, q)
+		if d.Kind != KindAnswer || d.EntryIDs[0] != entry {
+			t.Errorf("%q: %s (%s, coverage %.2f) %v; want an answer from %s", q, d.Kind, d.Reason, d.Confidence, d.EntryIDs, entry)
+		}
+	}
+}
+
+// wantRefused checks which questions are refused as off-topic.
+func wantRefused(t *testing.T, bot *Bot, refuse map[string]bool) {
+	t.Helper()
+	for q, want := range refuse {
+		if d := decide(t, bot, q); (d.Kind == KindOffTopic) != want {
+			t.Errorf("%q: %s (%s) %v; refuse %v", q, d.Kind, d.Reason, d.EntryIDs, want)
+		}
+	}
+}
+
+// wantNotRefused checks that no question is refused as off-topic: each is
+// answered or goes to an operator.
+func wantNotRefused(t *testing.T, bot *Bot, qs []string) {
+	t.Helper()
+	for _, q := range qs {
+		if d := decide(t, bot, q); d.Kind == KindOffTopic {
+			t.Errorf("%q: refused as off-topic (%s, coverage %.2f) %v", q, d.Reason, d.Confidence, d.EntryIDs)
+		}
+	}
+}
+
+func decide(t *testing.T, bot *Bot, q string) Decision {
+	t.Helper()
+	d, err := bot.Decide(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // testBot is a bot over the default index with the default thresholds.
 func testBot(t testing.TB) *Bot {
 	t.Helper()
@@ -222,8 +218,7 @@ func testBot(t testing.TB) *Bot {
 // nor for a mode without rules: these were answered or handed to an
 // operator before the refusals came, and must not be refused now.
 func TestOrdinaryQuestionsAreNotTakenForForgeryOrWriting(t *testing.T) {
-	bot := testBot(t)
-	for _, q := range []string{
+	wantNotRefused(t, testBot(t), []string{
 		// victims of a forgery
 		"Мне продали поддельный товар, как получить компенсацию?",
 		"Как оформить заявление в полицию о поддельной подписи на договоре?",
@@ -236,15 +231,7 @@ func TestOrdinaryQuestionsAreNotTakenForForgeryOrWriting(t *testing.T) {
 		"Can I write an application to postpone my military service?",
 		// "no restrictions" about a rule, not a mode
 		"Is there really no restrictions on importing a car from Korea?",
-	} {
-		d, err := bot.Decide(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Kind == KindOffTopic {
-			t.Errorf("%q: refused as off-topic (%v)", q, d.EntryIDs)
-		}
-	}
+	})
 }
 
 // A Russian dative plural in -сам ("по вопросам", on matters of; "по
@@ -252,76 +239,40 @@ func TestOrdinaryQuestionsAreNotTakenForForgeryOrWriting(t *testing.T) {
 // to "vopro". These questions were answered before the conditional was
 // stemmed.
 func TestRussianDativeIsNotTheUzbekConditional(t *testing.T) {
-	bot := testBot(t)
-	for q, want := range map[string]string{
+	wantAnswered(t, testBot(t), map[string]string{
 		"Куда обращаться по вопросам получения загранпаспорта?": "pq308-10",
 		"По вопросам налогов куда звонить?":                     "annex5-8",
-	} {
-		d, err := bot.Decide(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Kind != KindAnswer || d.EntryIDs[0] != want {
-			t.Errorf("%q: %s (%s, coverage %.2f) %v; want an answer from %s", q, d.Kind, d.Reason, d.Confidence, d.EntryIDs, want)
-		}
-	}
+	})
 }
 
 // A story whose coverage its incidental words dilute below the off-topic
 // bar is still answered when its best service scores twice every other.
 func TestStoryBelowTheOffTopicBarWithADominantServiceIsAnswered(t *testing.T) {
-	bot := testBot(t)
-	for _, c := range []struct{ q, entry string }{
-		{"дедушка когда-то смастерил насос для сада, мы с братом его доработали, хотим патент на полезную модель", "annex4-19"},
-		{"we import old lead batteries to melt them down in our workshop, customs asked about an environmental certificate for import of waste", "annex6-37"},
-	} {
-		d, err := bot.Decide(context.Background(), c.q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Kind != KindAnswer || d.EntryIDs[0] != c.entry {
-			t.Errorf("%q: %s (%s, coverage %.2f) %v; want an answer from %s", c.q, d.Kind, d.Reason, d.Confidence, d.EntryIDs, c.entry)
-		}
-	}
+	wantAnswered(t, testBot(t), map[string]string{
+		"дедушка когда-то смастерил насос для сада, мы с братом его доработали, хотим патент на полезную модель":                               "annex4-19",
+		"we import old lead batteries to melt them down in our workshop, customs asked about an environmental certificate for import of waste": "annex6-37",
+	})
 }
 
 // Asked to be told of an event, the bot ranks the portal's notification
 // of it above the service behind the event (the property tax itself),
 // which shares the question's other words.
 func TestAskingToBeNotifiedFindsTheNotification(t *testing.T) {
-	bot := testBot(t)
-	for _, q := range []string{
-		"хочу получать смс если будет долг по налогу на имущество",
-		"приходит ли уведомление о долге по налогу на имущество",
-		"will the portal remind me when my property tax debt appears",
-	} {
-		d, err := bot.Decide(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Kind != KindAnswer || d.EntryIDs[0] != "annex5-8" {
-			t.Errorf("%q: %s %v; want an answer from annex5-8", q, d.Kind, d.EntryIDs)
-		}
-	}
+	wantAnswered(t, testBot(t), map[string]string{
+		"хочу получать смс если будет долг по налогу на имущество":    "annex5-8",
+		"приходит ли уведомление о долге по налогу на имущество":      "annex5-8",
+		"will the portal remind me when my property tax debt appears": "annex5-8",
+	})
 }
 
 // A question about vaccination, pregnancy or studies is one for the
 // state even when no entry covers it well: an operator, not a refusal.
 func TestHealthAndStudyQuestionsAreNotOffTopic(t *testing.T) {
-	bot := testBot(t)
-	for _, q := range []string{
+	wantNotRefused(t, testBot(t), []string{
 		"chaqalog'imga emlash muddati kelganini qayerdan bilsam bo'ladi, poliklinikaga borishga vaqtim yo'q",
 		"bolamning emlash vaqti kelganda eslatma keladimi",
 		"студент третьего курса, хочу перевестись из московского института домой",
-	} {
-		d, err := bot.Decide(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Kind == KindOffTopic {
-			t.Errorf("%q refused as off-topic", q)
-		}
-	}
+	})
 }
 
 // Another person's data, a document without its exam or inspection, a
@@ -329,8 +280,7 @@ func TestHealthAndStudyQuestionsAreNotOffTopic(t *testing.T) {
 // name; a citizen's own matters beside them are not, nor is a bribe
 // reported, nor Russian "пора" (it is time).
 func TestOthersDataBypassBriberyAndForgingAreRefused(t *testing.T) {
-	bot := testBot(t)
-	for q, refuse := range map[string]bool{
+	wantRefused(t, testBot(t), map[string]bool{
 		"qo'shnimning telefon raqamini topib bering":                                    true,
 		"узнайте адрес моей бывшей жены по её паспорту":                                 true,
 		"show me my neighbours tax debts please":                                        true,
@@ -347,13 +297,5 @@ func TestOthersDataBypassBriberyAndForgingAreRefused(t *testing.T) {
 		"мне пора оформлять пенсию, какие документы нужны":                              false,
 		"temporary registration of a foreigner at my address":                           false,
 		"how do I find out my own tax debt":                                             false,
-	} {
-		d, err := bot.Decide(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if (d.Kind == KindOffTopic) != refuse {
-			t.Errorf("%q: %s (%s) %v; refuse %v", q, d.Kind, d.Reason, d.EntryIDs, refuse)
-		}
-	}
+	})
 }
