@@ -322,7 +322,10 @@ func nearestAnchor(text string, toks []token, start, end int) (anchor, bool) {
 	}
 	switch {
 	case fb && fa:
-		if after.tok-end+1 < start-before.tok {
+		// A site in the dative before a radiation verb is where the pain
+		// goes, whatever pain word stands before it ("og'riq kurakka
+		// tarqaladi").
+		if after.tok-end+1 < start-before.tok || after.evidence == "E_57" {
 			return after, true
 		}
 		return before, true

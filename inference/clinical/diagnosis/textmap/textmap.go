@@ -382,11 +382,27 @@ func wordMatches(lex, word string, stem bool) bool {
 	if l, w := firstRune(lex), firstRune(word); l != w && !sameSound(l, w) {
 		return false
 	}
+	if uzNegative(lex) != uzNegative(word) {
+		// Uzbek negates a verb with -ma- ("tarqalmaydi", does not
+		// spread): a typo forgiven there would read "tarqaladi", it
+		// spreads, as its denial.
+		return false
+	}
 	allowed := 1
 	if n >= 8 {
 		allowed = 2
 	}
 	return prefixDistance(lex, word, allowed) <= allowed
+}
+
+// uzNegative reports an Uzbek verb form with the negative -ma-.
+func uzNegative(w string) bool {
+	for _, e := range [...]string{"maydi", "madi", "magan", "masin", "maslik", "mayap", "maymiz", "maysiz", "mang"} {
+		if strings.Contains(w, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // sameSound reports letters Uzbek writers exchange at a word's start as

@@ -28,6 +28,11 @@ func TestSitesGoToTheirCue(t *testing.T) {
 		{"Chap tizza va o'ng tirsakda og'riq bor.",
 			[][2]string{{"E_55", "V_93"}, {"E_55", "V_45"}},
 			[][2]string{{"E_55", "V_92"}, {"E_55", "V_46"}}},
+		// An Uzbek site in the dative before a radiation verb is where the
+		// pain goes, and "tarqaladi" (it spreads) is not its denial.
+		{"Ko'krakda og'riq, chap kurakka tarqaladi.",
+			[][2]string{{"E_57", "V_128"}},
+			[][2]string{{"E_55", "V_128"}, {"E_57", "V_123"}}},
 		{"Ўнг сонда шиш бор.",
 			[][2]string{{"E_152", "V_51"}, {"E_151", ""}},
 			[][2]string{{"E_55", "V_51"}}},
