@@ -30,6 +30,21 @@ var (
 	enMarkers     = wordSet("how what where when the a an i my me to do does is are can could for of and with get need want please hello hi thanks which")
 )
 
+// uzCyrlSuffixes are Uzbek endings no Russian word has: the verbal noun
+// (-лаш, -лиш), plural with a case (-ларни, -ларга, -ларига), genitive
+// (-нинг), -даги, and the present continuous (-япман, -япти). Uzbek typed
+// on a Russian keyboard often lacks ў, қ, ғ and ҳ; these still tell it.
+var uzCyrlSuffixes = []string{"лаш", "лиш", "ларни", "ларга", "ларига", "нинг", "даги", "япман", "япти", "япмиз", "япсиз"}
+
+func uzCyrlSuffixed(w string) bool {
+	for _, suf := range uzCyrlSuffixes {
+		if strings.HasSuffix(w, suf) && len(w) > len(suf)+2 {
+			return true
+		}
+	}
+	return false
+}
+
 func wordSet(s string) map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(s) {
@@ -84,7 +99,7 @@ func Detect(text string) Tag {
 	if n.Cyrillic > n.Latin {
 		uz, ru := 2*n.UzCyrl, 0
 		for _, w := range words {
-			if uzCyrlMarkers[w] {
+			if uzCyrlMarkers[w] || uzCyrlSuffixed(w) {
 				uz++
 			}
 			if ruMarkers[w] {
@@ -118,6 +133,13 @@ func Detect(text string) Tag {
 		}
 		if strings.ContainsRune(plain, 'q') && !strings.Contains(plain, "qu") {
 			uz++
+		}
+		// The Uzbek Latin alphabet has no w, and c only in ch: a word
+		// with either ("throat", "cough", "swollen") is English, which
+		// short text without marker words ("sore throat, no cough")
+		// needs.
+		if strings.ContainsRune(plain, 'w') || strings.Contains(strings.ReplaceAll(plain, "ch", ""), "c") {
+			en++
 		}
 	}
 	if en > uz {
