@@ -230,8 +230,17 @@ func rollupsEqualRawEvents(t *testing.T, e *kpitest.Env) {
 			if w := rawInt(t, e.Conn, "SELECT toInt64(count()) FROM "+db+".e_prescriptions FINAL WHERE "+cond+" AND event = 'dispensed' AND toDate(time) >= toDate(?) AND toDate(time) < toDate(?)", from, to); dispensed != w {
 				t.Errorf("prescriptions dispensed: rollup %d, raw %d", dispensed, w)
 			}
-			var resolved int64
-			one(t, e.Store, kpi.Appeals, f, func(r *kpi.Row) { resolved += r.Int(6) })
+			var resolved, badRate int64
+			one(t, e.Store, kpi.Appeals, f, func(r *kpi.Row) {
+				resolved += r.Int(6)
+				// resolved / closed: a share, however the bucket falls
+				if rate, closed := r.Float(7), r.Int(5); rate < 0 || rate > 1 || closed > 0 && math.Abs(rate-float64(r.Int(6))/float64(closed)) > 1e-9 {
+					badRate++
+				}
+			})
+			if badRate > 0 {
+				t.Errorf("appeals: %d rows whose resolution rate is not resolved / closed in [0, 1]", badRate)
+			}
 			if w := rawInt(t, e.Conn, "SELECT toInt64(count()) FROM "+db+".mahalla_appeals FINAL WHERE "+cond+" AND event = 'resolved' AND resolved = 1 AND toDate(time) >= toDate(?) AND toDate(time) < toDate(?)", from, to); resolved != w {
 				t.Errorf("appeals resolved: rollup %d, raw %d", resolved, w)
 			}

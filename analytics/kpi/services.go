@@ -38,7 +38,7 @@ var Calls = &Table{
 var Prescriptions = &Table{
 	Name:  "prescriptions",
 	Title: "E-prescriptions issued and dispensed",
-	Doc:   "Electronic prescriptions issued and dispensed per time bucket and place (each counted on the day of its event), and dispensed / issued.",
+	Doc:   "Electronic prescriptions issued and dispensed per time bucket and place (each counted on the day of its event), and dispensed / issued: a prescription is dispensed days after it is issued, so in a short bucket the share can exceed 1, and it is a ratio of flows, not the share of one bucket's prescriptions dispensed.",
 	Columns: cols(colPeriod, colRegion, colDistrict,
 		Column{"issued", Int, "prescriptions issued"},
 		Column{"dispensed", Int, "prescriptions dispensed"},
@@ -68,20 +68,20 @@ var Prescriptions = &Table{
 var Appeals = &Table{
 	Name:  "appeals",
 	Title: "Digital Mahalla appeals and resolution rate",
-	Doc:   "Appeals submitted and closed per time bucket, place and category; resolved counts closures marked resolved, and the resolution rate is resolved / submitted.",
+	Doc:   "Appeals submitted and closed per time bucket, place and category, each counted on the day of its event; resolved counts closures marked resolved, and the resolution rate is resolved / closed, the share of closures that resolved the appeal (an appeal closes days after it is submitted, so resolved / submitted in one bucket could exceed 1).",
 	Columns: cols(colPeriod, colRegion, colDistrict,
 		Column{"category", String, "appeal category"},
 		Column{"submitted", Int, "appeals submitted"},
 		Column{"closed", Int, "appeals closed (resolved event)"},
 		Column{"resolved", Int, "closures marked resolved"},
-		Column{"resolution_rate", Float, "resolved / submitted"},
+		Column{"resolution_rate", Float, "resolved / closed"},
 	),
 	District: true,
 	Uses:     []string{"granularity"},
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
 		q := &sqlb{}
 		q.add("SELECT "+f.Granularity.bucket("day")+" AS g_period, ").dims(f, true).
-			add(", category, toInt64(sumIf(n, event = 'submitted')) AS g_s, toInt64(sumIf(n, event = 'resolved')), toInt64(sumIf(n, event = 'resolved' AND resolved = 1)) AS g_r, if(g_s > 0, g_r / g_s, 0) FROM (SELECT day, region, district, event, category, resolved, uniqExactMerge(appeals) AS n FROM ").
+			add(", category, toInt64(sumIf(n, event = 'submitted')) AS g_s, toInt64(sumIf(n, event = 'resolved')) AS g_c, toInt64(sumIf(n, event = 'resolved' AND resolved = 1)) AS g_r, if(g_c > 0, g_r / g_c, 0) FROM (SELECT day, region, district, event, category, resolved, uniqExactMerge(appeals) AS n FROM ").
 			table(s.db, "kpi_appeals_daily").where(f, true).days(f).
 			add(" GROUP BY day, region, district, event, category, resolved) GROUP BY g_period, g_region, g_district, category ORDER BY g_period, g_region, g_district, category")
 		return q
