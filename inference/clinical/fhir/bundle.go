@@ -22,6 +22,7 @@ const (
 	LOINC           = "http://loinc.org"
 	UCUM            = "http://unitsofmeasure.org"
 	ICD10           = "http://hl7.org/fhir/sid/icd-10"
+	SNOMED          = "http://snomed.info/sct"
 	ObsCategory     = "http://terminology.hl7.org/CodeSystem/observation-category"
 	ConditionClin   = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 	ConditionVer    = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -399,10 +400,13 @@ func (b *builder) medications(ms []notes.Medication, final bool, patient, encoun
 	}
 	var refs []Reference
 	for _, m := range ms {
-		d := Dosage{Text: dosageText(m)}
+		d := Dosage{Text: dosageText(m), Route: route(m.Route)}
 		if m.TimesPerDay > 0 || m.DurationDays > 0 {
 			r := &TimingRepeat{}
-			if m.TimesPerDay > 0 {
+			switch {
+			case m.Once:
+				r.Count = 1 // one dose, not one a day
+			case m.TimesPerDay > 0:
 				r.Frequency, r.Period, r.PeriodUnit = m.TimesPerDay, 1, "d"
 			}
 			if m.DurationDays > 0 {
@@ -416,7 +420,7 @@ func (b *builder) medications(ms []notes.Medication, final bool, patient, encoun
 		// A drug named without dose, frequency or course ("ибупрофен при
 		// болях") has no dosage: an empty one would break ele-1.
 		var dosage []Dosage
-		if d.Text != "" || d.Timing != nil || d.DoseAndRate != nil {
+		if d.Text != "" || d.Timing != nil || d.DoseAndRate != nil || d.Route != nil {
 			dosage = []Dosage{d}
 		}
 		refs = append(refs, b.add("MedicationRequest", func(id string) any {
@@ -431,9 +435,42 @@ func (b *builder) medications(ms []notes.Medication, final bool, patient, encoun
 	return refs
 }
 
+// routeCodes are the SNOMED CT codes of notes.Routes, the value set FHIR
+// R4 gives Dosage.route as an example.
+var routeCodes = map[string]Coding{
+	"oral":          {System: SNOMED, Code: "26643006", Display: "Oral route"},
+	"sublingual":    {System: SNOMED, Code: "37839007", Display: "Sublingual route"},
+	"intravenous":   {System: SNOMED, Code: "47625008", Display: "Intravenous route"},
+	"intramuscular": {System: SNOMED, Code: "78421000", Display: "Intramuscular route"},
+	"subcutaneous":  {System: SNOMED, Code: "34206005", Display: "Subcutaneous route"},
+	"inhaled":       {System: SNOMED, Code: "447694001", Display: "Respiratory tract route"},
+	"nasal":         {System: SNOMED, Code: "46713006", Display: "Nasal route"},
+	"topical":       {System: SNOMED, Code: "6064005", Display: "Topical route"},
+	"ear":           {System: SNOMED, Code: "10547007", Display: "Otic route"},
+	"eye":           {System: SNOMED, Code: "54485002", Display: "Ophthalmic route"},
+	"rectal":        {System: SNOMED, Code: "37161004", Display: "Rectal route"},
+	"vaginal":       {System: SNOMED, Code: "16857009", Display: "Vaginal route"},
+}
+
+// route is a drug's route as a CodeableConcept, nil when none was said.
+func route(r string) *CodeableConcept {
+	if r == "" {
+		return nil
+	}
+	c := &CodeableConcept{Text: r}
+	if code, ok := routeCodes[r]; ok {
+		c.Coding = []Coding{code}
+	}
+	return c
+}
+
 func dosageText(m notes.Medication) string {
+	freq := m.Frequency()
+	if m.Once {
+		freq = "once"
+	}
 	var parts []string
-	for _, p := range []string{m.Dose(), m.Frequency()} {
+	for _, p := range []string{m.Dose(), freq} {
 		if p != "" {
 			parts = append(parts, p)
 		}

@@ -393,3 +393,38 @@ func TestValidICD10IsWHO(t *testing.T) {
 		}
 	}
 }
+
+// A single dose ("однократно") is ordered as one dose, not as one a day
+// with no end, and the route goes with it in SNOMED CT.
+func TestBuildSingleDoseAndRoute(t *testing.T) {
+	n, err := notes.NewOffline().Structure(context.Background(), "Диагноз: гипертонический криз. Назначено: каптоприл 25 мг под язык однократно.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Medications) != 1 || !n.Medications[0].Once || n.Medications[0].Route != "sublingual" {
+		t.Fatalf("want one single sublingual dose, got %+v", n.Medications)
+	}
+	b, data := buildJSON(t, n, Options{NoteID: "n-1", Patient: Identifier{System: "urn:oqim:patient", Value: "p-1"},
+		Practitioner: Identifier{System: "urn:oqim:doctor", Value: "d-1"}, Time: time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC), Final: true})
+	if err := Validate(data); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range b.Entry {
+		mr, ok := e.Resource.(*MedicationRequest)
+		if !ok {
+			continue
+		}
+		d := mr.DosageInstruction[0]
+		if r := d.Timing.Repeat; r.Count != 1 || r.Frequency != 0 || r.Period != 0 {
+			t.Errorf("timing %+v, want a count of one dose and no daily frequency", r)
+		}
+		if d.Route == nil || len(d.Route.Coding) != 1 || d.Route.Coding[0].Code != "37839007" {
+			t.Errorf("route %+v, want SNOMED CT 37839007 (sublingual)", d.Route)
+		}
+		if d.Text != "25 mg, once" {
+			t.Errorf("dosage text %q", d.Text)
+		}
+		return
+	}
+	t.Fatal("no MedicationRequest")
+}

@@ -192,6 +192,7 @@ type Timing struct {
 // TimingRepeat is a repeating schedule.
 type TimingRepeat struct {
 	BoundsDuration *Quantity `json:"boundsDuration,omitempty"`
+	Count          int       `json:"count,omitempty"`
 	Frequency      int       `json:"frequency,omitempty"`
 	Period         float64   `json:"period,omitempty"`
 	PeriodUnit     string    `json:"periodUnit,omitempty"`

@@ -698,6 +698,9 @@ func (v *validator) dosage(path string, x any) {
 			}
 		}
 	}
+	if rt, ok := m["route"]; ok {
+		v.codeableConcept(path+".route", rt, false)
+	}
 	for i, d := range list(m["doseAndRate"]) {
 		dm, _ := d.(map[string]any)
 		if q, ok := dm["doseQuantity"]; ok {

@@ -17,7 +17,7 @@ func TestDosingForms(t *testing.T) {
 		{"Назначено: панкреатин 10000 ЕД, амоксициллин 250 мг по 2 капсулы 3 раза в день.",
 			Medication{Name: "amoxicillin", DoseValue: 500, DoseUnit: "mg", TimesPerDay: 3}},
 		{"Лечение: метоклопрамид 10 мг в/м однократно.",
-			Medication{Name: "metoclopramide", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1, Route: "intramuscular"}},
+			Medication{Name: "metoclopramide", DoseValue: 10, DoseUnit: "mg", TimesPerDay: 1, Route: "intramuscular", Once: true}},
 		{"Tavsiya: Omeprazol 20 mg ovqatdan keyin 2 hafta.",
 			Medication{Name: "omeprazole", DoseValue: 20, DoseUnit: "mg", DurationDays: 14}},
 		{"Tavsiya: Enoksaparin 4000 TB kuniga 1 marta.",

@@ -129,6 +129,9 @@ type Medication struct {
 	DurationDays int `json:"duration_days,omitempty"`
 	// Route is how the drug is given, one of Routes; "" when not said.
 	Route string `json:"route,omitempty"`
+	// Once marks a single dose ("однократно", "stat", a bolus): TimesPerDay
+	// is then 1 and the order is for one dose, not one a day.
+	Once bool `json:"once,omitempty"`
 }
 
 // Routes are the routes of administration a Medication may have.

@@ -1525,6 +1525,7 @@ func (o *Offline) dosing(toks []token, from, to int, m *Medication) {
 				setOnce(&m.TimesPerDay, 2)
 			case hasAnyPrefix(t.norm, "odnokratn", "bolyus", "bolus") || t.norm == "stat":
 				setOnce(&m.TimesPerDay, 1) // a single dose counts as once a day
+				m.Once = m.TimesPerDay == 1
 			case isOneOf(t.norm, "trijdi"):
 				setOnce(&m.TimesPerDay, 3)
 			case timeOfDay(toks, i) != "":
