@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -301,8 +302,35 @@ func (h *handler) serve(ctx context.Context, body io.Reader, contentType string)
 		// alone ("no fever, no cough"), would read as a differential of
 		// this patient; the doctor gets the first question instead.
 		resp.Conditions, resp.Warning = []ResponseCondition{}, noFindings.In(lang)
+	} else if n := presentEvidences(kb, c.Findings); n < fewFindings {
+		// Naive Bayes over the knowledge base's 49 conditions is as sure
+		// of itself from three findings as from twenty, and a sore throat
+		// with swollen glands is then "HIV, 98 %": the doctor is told how
+		// little the ranking rests on.
+		resp.Warning = strings.Replace(fewFindingsText.In(lang), "#", strconv.Itoa(n), 1)
 	}
 	return resp, nil
+}
+
+// fewFindings is how many findings present a differential needs before
+// its probabilities go without a warning; DDXPlus patients have 10 to 20.
+const fewFindings = 5
+
+// presentEvidences counts the distinct evidences found present, a
+// symptom's details (where the pain is, how strong) not counted apart
+// from it.
+func presentEvidences(kb *ddxplus.KB, fs []Finding) int {
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if !f.Present {
+			continue
+		}
+		if i, ok := kb.EvidenceIndex(f.Evidence); ok && kb.Evidences[i].Parent != "" {
+			continue
+		}
+		seen[f.Evidence] = true
+	}
+	return len(seen)
 }
 
 func decodeRequest(body io.Reader) (*Request, *fieldError) {
@@ -427,6 +455,13 @@ var (
 		En: "No finding present was given or read from the text, so there is no differential; answer the question, or describe the symptoms.",
 		Uz: "Birorta mavjud belgi berilmadi yoki matndan oʻqilmadi, shuning uchun differensial tashxis yoʻq; savolga javob bering yoki belgilarni yozing.",
 		Ru: "Ни одного имеющегося признака не передано и не прочитано из текста, поэтому дифференциального ряда нет; ответьте на вопрос или опишите симптомы.",
+	}
+	// fewFindingsText has # for the count: a verb like %d would not
+	// survive the transliteration to Uzbek Cyrillic.
+	fewFindingsText = ddxplus.Text{
+		En: "Only # findings were read: the ranking is among the 49 conditions of the knowledge base (mostly respiratory and chest), and its probabilities rest on little; take it as a list to consider and answer the question below.",
+		Uz: "Faqat # ta belgi oʻqildi: tartib bilimlar bazasidagi 49 ta kasallik (asosan nafas yoʻllari va koʻkrak qafasi) orasida tuzilgan va ehtimolliklari kam maʼlumotga tayanadi; uni koʻrib chiqiladigan roʻyxat deb qabul qiling va quyidagi savolga javob bering.",
+		Ru: "Прочитано только # признаков: ранжирование идёт среди 49 заболеваний базы знаний (в основном органов дыхания и грудной клетки), и его вероятности опираются на малое; считайте его списком для рассмотрения и ответьте на вопрос ниже.",
 	}
 	yes = ddxplus.Text{En: "Yes", Uz: "Ha", Ru: "Да"}
 	no  = ddxplus.Text{En: "No", Uz: "Yoʻq", Ru: "Нет"}

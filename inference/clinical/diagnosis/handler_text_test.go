@@ -89,3 +89,39 @@ func TestHandlerNoFindingsNoDifferential(t *testing.T) {
 		}
 	}
 }
+
+// A differential from a few findings carries a warning that says how
+// little it rests on; a full description does not. A sore throat is pain
+// in the pharynx too, as DDXPlus records pharyngitis.
+func TestFewFindingsAreWarnedOf(t *testing.T) {
+	h := testHandler(t)
+	for body, warned := range map[string]bool{
+		`{"age":34,"sex":"female","text":"Sore throat for three days, fever 38.9, no cough, swollen neck glands"}`: true,
+		`{"age":34,"sex":"female","language":"ru","text":"Боль в горле, температура 38,9, кашля нет."}`:            true,
+		`{"age":53,"sex":"male","language":"ru","text":"Давящая боль за грудиной 7 из 10, отдаёт в левое плечо и челюсть, началась внезапно, одышка, потливость, тошнота. Курит, гипертония, сахарный диабет, высокий холестерин."}`: false,
+	} {
+		rec := post(t, h, body)
+		var resp Response
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); rec.Code != 200 || err != nil {
+			t.Fatalf("%s: status %d: %s", body, rec.Code, rec.Body)
+		}
+		if (resp.Warning != "") != warned || len(resp.Conditions) == 0 {
+			t.Errorf("%s: warning %q, %d conditions; want warned %v and a differential", body, resp.Warning, len(resp.Conditions), warned)
+		}
+		if warned && strings.ContainsAny(resp.Warning, "#%") {
+			t.Errorf("%s: the count is not in the warning: %q", body, resp.Warning)
+		}
+	}
+	rec := post(t, h, `{"age":34,"sex":"female","language":"en","text":"sore throat"}`)
+	var resp Response
+	_ = json.Unmarshal(rec.Body.Bytes(), &resp)
+	pharynx := false
+	for _, e := range resp.Evidence {
+		if e.ID == "E_55" && slices.Contains(e.Values, "V_148") {
+			pharynx = true
+		}
+	}
+	if !pharynx {
+		t.Errorf("a sore throat is not read as pain in the pharynx: %+v", resp.Evidence)
+	}
+}
