@@ -28,7 +28,8 @@ import (
 // Chromium's fake microphone, and what the speech-server double answers
 // for it (the double does not listen; the test checks the audio itself).
 const visitDictation = "Жалобы на кашель, одышку и температуру. Болеет три дня. " +
-	"Объективно: температура 38,5, пульс 96, давление 130 на 85."
+	"Объективно: температура 38,5, пульс 96, давление 130 на 85. " +
+	"Назначено: ибупрофен 400 мг при температуре."
 
 // TestDoctorVisitInBrowser is a whole visit in the doctor's workspace,
 // served by the routes `oqim serve` mounts, over real ClickHouse, with
@@ -85,6 +86,13 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 			if (document.getElementById(id).children.length) { window.visit[key] = performance.now(); o.disconnect(); }
 		}).observe(document.getElementById(id), { childList: true });
 		seen("note", "noteAt"); seen("ddx", "ddxAt");
+		// The texts the page sends to the diagnosis endpoint.
+		window.visit.dxTexts = [];
+		const f = window.fetch;
+		window.fetch = (u, o) => {
+			if (String(u).includes("/api/v1/diagnosis") && o && o.body) window.visit.dxTexts.push(JSON.parse(o.body).text);
+			return f(u, o);
+		};
 		setInterval(() => { window.visit.levelMax = Math.max(window.visit.levelMax, document.getElementById("level").value); }, 50);
 		return "";
 	})()`)
@@ -105,6 +113,11 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	)
 	if st := eval(`document.getElementById("status").textContent`); !strings.Contains(st, "Tayyor") {
 		t.Fatalf("status after upload %q, want done", st)
+	}
+	// The differential reads the complaints and history, not the plan's
+	// drug, which would be NSAID use.
+	if dx := eval(`JSON.stringify(window.visit.dxTexts)`); !strings.Contains(dx, "кашель") || strings.Contains(dx, "ибупрофен") {
+		t.Errorf("texts sent to the diagnosis endpoint %s; want the complaints without the plan", dx)
 	}
 	toNote := parseFloat(t, eval(`String(window.visit.noteAt - window.visit.stopAt)`))
 	toDDX := parseFloat(t, eval(`String(window.visit.ddxAt - window.visit.stopAt)`))
@@ -197,8 +210,8 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 
 	// The doctor confirms the leading condition and signs; the page
 	// follows the delivery until Digital Healthcare has the Bundle.
-	page.Do(chromedp.Click(chromedp.CSS(`#ddx li:first-child input[type=checkbox]`)))
-	leading := eval(`document.querySelector("#ddx li:first-child label").textContent`)
+	page.Do(chromedp.Click(chromedp.CSS(`#ddx li input[type=checkbox]`)))
+	leading := eval(`document.querySelector("#ddx li input[type=checkbox] + label").textContent`)
 	code := regexp.MustCompile(`^[A-Z][0-9]{2}(\.[0-9]+)?`).FindString(leading)
 	if code == "" {
 		t.Fatalf("leading condition %q has no ICD-10 code first", leading)
