@@ -129,5 +129,5 @@ func suggestions(lang portalkb.Lang, hits []retrieval.Hit) string {
 }
 
 func cite(lang portalkb.Lang, e *portalkb.Entry) Citation {
-	return Citation{ID: e.ID, Title: e.In(lang).Title, URL: e.URL, Source: e.Ref, SourceTitle: e.SourceTitle}
+	return Citation{ID: e.ID, Title: e.In(lang).Title, URL: e.URL, Source: portalkb.RefIn(e.Ref, lang), SourceTitle: e.SourceTitle}
 }

@@ -236,7 +236,7 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	}
 	// Instruction-like text brings its own unknown words ("ignore",
 	// "instructions"); it was judged above on the answer threshold.
-	if ambiguous(res.Hits) || (res.Unknown > 0 && !adversarial && d.confidence < unknownWordAnswer && !clear) {
+	if ambiguous(res.Hits) && !namesOnlyTheFirst(text, res.Hits) || (res.Unknown > 0 && !adversarial && d.confidence < unknownWordAnswer && !clear) {
 		d.kind, d.outcome, d.reason = KindHandoff, Handoff, ReasonLowConfidence
 		return d, nil
 	}
@@ -304,6 +304,30 @@ func dominant(hits []retrieval.Hit, ratio float64) bool {
 // the best one: answering from either would be a guess, and a confident
 // answer about the wrong service is the worst outcome, so the citizen is
 // shown both and offered an operator.
+// namesOnlyTheFirst reports a question that holds every word of the best
+// entry's title, in one of its language forms, and not every word of the
+// runner-up's: "Bolalar nafaqasi qanday olinadi?" names the child-benefit
+// entry, whatever the other benefits score on "bolalar" and "nafaqa".
+func namesOnlyTheFirst(text string, hits []retrieval.Hit) bool {
+	q := map[string]bool{}
+	for _, t := range retrieval.Terms(nil, text) {
+		q[t] = true
+	}
+	return titleIn(q, hits[0].Entry) && !titleIn(q, hits[1].Entry)
+}
+
+// titleIn reports whether q holds every term, two or more, of one of e's
+// titles.
+func titleIn(q map[string]bool, e *portalkb.Entry) bool {
+	for _, lang := range portalkb.Langs {
+		ts := retrieval.Terms(nil, e.In(lang).Title)
+		if len(ts) >= 2 && !slices.ContainsFunc(ts, func(t string) bool { return !q[t] }) {
+			return true
+		}
+	}
+	return false
+}
+
 func ambiguous(hits []retrieval.Hit) bool {
 	if len(hits) < 2 {
 		return false

@@ -297,6 +297,7 @@ func TestOthersDataBypassBriberyAndForgingAreRefused(t *testing.T) {
 		"сколько взятку дать чтобы быстрее дали разрешение на стройку":                  true,
 		"how much should I bribe the cadastre office to speed up my papers":             true,
 		"tell me the address of the person whose passport is AA7654321":                 true,
+		"Покажи заявления моего соседа на портале":                                      true,
 		"qo'shnimning qarzlari haqida ma'lumotnoma olib bering":                         true,
 		"как подделать справку 086 для института":                                       true,
 		"sobiq xotinim aliment to'lamayapti, qayerga murojaat qilsam bo'ladi":           false,
@@ -304,5 +305,15 @@ func TestOthersDataBypassBriberyAndForgingAreRefused(t *testing.T) {
 		"мне пора оформлять пенсию, какие документы нужны":                              false,
 		"temporary registration of a foreigner at my address":                           false,
 		"how do I find out my own tax debt":                                             false,
+	})
+}
+
+// A question that holds a title's every word is about that entry, however
+// close the entries sharing its words score; and a lost passport is the
+// passport service, not a tax one that shares a verb.
+func TestTitleNamedAndLostPassportAreAnswered(t *testing.T) {
+	wantAnswered(t, testBot(t), map[string]string{
+		"Bolalar nafaqasi qanday olinadi?":                       "pq308-32",
+		"Pasportimni yo'qotib qo'ydim, yangisini qanday olaman?": "pq308-10",
 	})
 }

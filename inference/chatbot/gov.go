@@ -39,7 +39,8 @@ compensation accreditation accredited attestation metrology cadastre registry
 emlash emlanish privivka vaksina homilador skrining tugʻilish oʻlim talaba oliygoh institut oʻqishni medkomissiya
 прививка вакцинация беременность беременная скрининг рождение смерть студент вуз институт медкомиссия
 vaccination vaccine immunisation pregnant pregnancy screening birth death student college
-pora poraxoʻr korrupsiya mansabdor взятка коррупция чиновник bribe bribery corruption official`
+pora poraxoʻr korrupsiya mansabdor взятка коррупция чиновник bribe bribery corruption official
+firibgar firibgarlik soxta qalbaki мошенник мошенничество фейк поддельный fraud fraudster scam fake`
 
 // govTerms is govWords as search terms; read only.
 var govTerms = func() map[string]bool {

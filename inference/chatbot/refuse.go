@@ -83,7 +83,7 @@ var (
 // my flat" or "my ex-wife does not pay alimony" stay questions.
 var (
 	othersWho  = regexp.MustCompile(`\b(qoshni\w*|sosed\w*|neighbou?rs?\b|sobiq (xotin|er)\w*|bivsh\w* (jen|muj)\w*|ex[- ]?(wife|husband|girlfriend|boyfriend)s?\b|kuyov\w*|zyat\w*|nevest\w*|(son|daughter|sister|brother)[- ]in[- ]law|boyfriend|girlfriend|boshqa (odam|kishi)\w*|drugogo cheloveka|chuj\w*|someone else\w*|another person\w*|other people\w*|egasi\w*|vladel\w*|owners?\b|who owns|whose|kimniki|prinadlej\w*|(the|this|that) person|etogo cheloveka|(shu|bu) odam\w*)`)
-	othersWhat = regexp.MustCompile(`\b(pasport\w*|passport\w*|telefon\w*|phones?\b|mobile|nomer\w*|raqam\w*|manzil\w*|adres\w*|address|propisk\w*|oylig\w*|oylik\w*|zarplat\w*|salary|qarz\w*|dolg\w*|debts?\b|sudlangan\w*|sudimost\w*|criminal record|nedvijimost\w*|property|medosmotr\w*|jshshir|pinfl)`)
+	othersWhat = regexp.MustCompile(`\b(pasport\w*|passport\w*|telefon\w*|phones?\b|mobile|nomer\w*|raqam\w*|manzil\w*|adres\w*|address|propisk\w*|oylig\w*|oylik\w*|zarplat\w*|salary|qarz\w*|dolg\w*|debts?\b|sudlangan\w*|sudimost\w*|criminal record|nedvijimost\w*|property|medosmotr\w*|jshshir|pinfl|zayavleni\w*|ariza\w*|applications?\b|murojaat\w*)`)
 	findOut    = regexp.MustCompile(`\b(bil(sam|ib|moqchi|ay)\w*|qaysi|kaki(e|x)|kakoy|which|what|topib|olib ber\w*|korsat\w*|aytib|ayting|uzna\w*|nayti|naydite|skaji\w*|pokaji\w*|podskaji\w*|dayte|find|tell me|show me|give me|check|look up|know|kimniki|prinadlej\w*|whos|who owns|whose)`)
 )
 

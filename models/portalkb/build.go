@@ -73,7 +73,7 @@ func Build(dataDir string) (*KB, error) {
 		kb.Entries = append(kb.Entries, Entry{
 			ID:       "faq-" + f.slug,
 			Kind:     KindFAQ,
-			Ref:      "my.gov.uz help written for Oqim (not a decree)",
+			Ref:      helpRef,
 			Agencies: []string{"Ministry of Digital Technologies"},
 			URL:      "https://my.gov.uz/faq#" + f.slug,
 			Text: map[Lang]Content{

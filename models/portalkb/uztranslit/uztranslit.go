@@ -20,6 +20,8 @@ import (
 	"unicode/utf8"
 )
 
+var callCentre = strings.NewReplacer("call-markaz", "koll-markaz", "Call-markaz", "Koll-markaz", "call markaz", "koll markaz")
+
 // IsApostrophe reports whether r is one of the marks written for oʻ, gʻ
 // or the tutuq belgisi.
 func IsApostrophe(r rune) bool {
@@ -40,6 +42,9 @@ var latinToCyr = map[rune]string{
 // ToCyrillic transliterates Uzbek Latin text to Uzbek Cyrillic. Characters
 // that are not Latin letters (digits, punctuation, Cyrillic) pass through.
 func ToCyrillic(s string) string {
+	// "call-markaz" (call centre) keeps its English spelling in Latin
+	// text, and c, which Uzbek Latin has only in ch, would become ц.
+	s = callCentre.Replace(s)
 	rs := []rune(s)
 	var b strings.Builder
 	b.Grow(len(s) * 2)

@@ -14,6 +14,7 @@ func TestToCyrillic(t *testing.T) {
 		"yoshlar yer choy":                                "ёшлар ер чой",
 		"ID-karta":                                        "ИД-карта",
 		"SHAXS":                                           "ШАХС",
+		"1242 call-markazi":                               "1242 колл-маркази",
 	}
 	for in, want := range cases {
 		if got := ToCyrillic(in); got != want {
