@@ -304,7 +304,18 @@ func TestOthersDataBypassBriberyAndForgingAreRefused(t *testing.T) {
 		"an official asked me for a bribe for my building permit, where do I report it": false,
 		"мне пора оформлять пенсию, какие документы нужны":                              false,
 		"temporary registration of a foreigner at my address":                           false,
-		"how do I find out my own tax debt":                                             false,
+		// ordinary questions with the rules' words in them
+		"I am the owner of the flat, how do I check my utility debts?":      false,
+		"Бывшая жена не платит алименты, какое заявление подать?":           false,
+		"Какие документы нужны для прописки зятя?":                          false,
+		"Пора делать скрининг беременным?":                                  false,
+		"Can olympiad winners enter university without exams?":              false,
+		"Я нашёл квартиру через знакомых, как оформить договор аренды?":     false,
+		"The police fabricated a case against my son, where do I complain?": false,
+		"What is the punishment for bribery in Uzbekistan?":                 false,
+		"show me the criminal record of my daughter's boyfriend":            true,
+		"как пройти на санаторий без очереди, через знакомых":               true,
+		"how do I find out my own tax debt":                                 false,
 	})
 }
 

@@ -7,6 +7,7 @@ package language
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/oqim/oqim/models/portalkb/uztranslit"
 )
@@ -26,8 +27,10 @@ const (
 var (
 	uzCyrlMarkers = wordSet("қандай керак учун мен менга қаерда қаерга нима бўлади мумкин ва билан олиш қилиш ариза ҳужжат салом ассалому рахмат раҳмат қандай қанча йўқ бор эмас")
 	ruMarkers     = wordSet("как где что мне нужно можно для на не это я и в с по получить здравствуйте спасибо хочу какие сколько")
-	uzLatnMarkers = wordSet("qanday kerak uchun men menga qayerda qaerda nima boladi mumkin va bilan olish qilish ariza hujjat salom assalomu rahmat qancha yoq bor emas qilsam olsam kerakmi bormi")
-	enMarkers     = wordSet("how what where when the a an i my me to do does is are can could for of and with get need want please hello hi thanks which")
+	uzLatnMarkers = wordSet("qanday kerak uchun men menga qayerda qaerda nima boladi mumkin va bilan olish qilish ariza hujjat salom assalomu rahmat qancha yoq bor emas qilsam olsam kerakmi bormi " +
+		"isitma harorat ogriq ogriydi yotal bosh qorin kokrak kuniga kun marta hafta oy pul bemor shikoyat")
+	enMarkers = wordSet("how what where when the a an i my me to do does is are can could for of and with get need want please hello hi thanks which " +
+		"no not pain fever sore throat nose cough chest headache rash since days weeks swollen vomiting nausea")
 )
 
 // uzCyrlSuffixes are Uzbek endings no Russian word has: the verbal noun
@@ -38,9 +41,17 @@ var uzCyrlSuffixes = []string{"лаш", "лиш", "ларни", "ларга", "�
 
 func uzCyrlSuffixed(w string) bool {
 	for _, suf := range uzCyrlSuffixes {
-		if strings.HasSuffix(w, suf) && len(w) > len(suf)+2 {
-			return true
+		if !strings.HasSuffix(w, suf) || utf8.RuneCountInString(w) < utf8.RuneCountInString(suf)+3 {
+			continue
 		}
+		// Russian loanwords in -инг ("скрининг", "тренинг", "клининг")
+		// end in -нинг after и or е; the Uzbek genitive rarely does.
+		if suf == "нинг" {
+			if r, _ := utf8.DecodeLastRuneInString(strings.TrimSuffix(w, suf)); r == 'и' || r == 'е' {
+				continue
+			}
+		}
+		return true
 	}
 	return false
 }
@@ -114,6 +125,7 @@ func Detect(text string) Tag {
 		return Ru
 	}
 	uz, en := 0, 0
+	foreign := false
 	for _, w := range words {
 		plain := strings.Map(func(r rune) rune {
 			if uztranslit.IsApostrophe(r) {
@@ -134,16 +146,39 @@ func Detect(text string) Tag {
 		if strings.ContainsRune(plain, 'q') && !strings.Contains(plain, "qu") {
 			uz++
 		}
-		// The Uzbek Latin alphabet has no w, and c only in ch: a word
-		// with either ("throat", "cough", "swollen") is English, which
-		// short text without marker words ("sore throat, no cough")
-		// needs.
-		if strings.ContainsRune(plain, 'w') || strings.Contains(strings.ReplaceAll(plain, "ch", ""), "c") {
-			en++
+		if uzLatnSuffixed(plain) {
+			uz++
 		}
+		// The Uzbek Latin alphabet has no w, and c only in ch, and
+		// Uzbek has no th: a word with one ("throat", "cough", "swollen")
+		// leans English. Brands and drug names have them too ("Uzcard",
+		// "Click", "ciprofloxacin"), so such words count once in all.
+		if utf8.RuneCountInString(plain) >= 4 && (strings.ContainsRune(plain, 'w') || strings.Contains(plain, "th") ||
+			strings.Contains(strings.ReplaceAll(plain, "ch", ""), "c")) {
+			foreign = true
+		}
+	}
+	if foreign {
+		en++
 	}
 	if en > uz {
 		return En
 	}
 	return UzLatn
+}
+
+// uzLatnSuffixes are Uzbek endings that English words do not have: the
+// genitive, plural with a case, the dative and ablative, the present
+// continuous, the negative past, intention and the possessive -si.
+var uzLatnSuffixes = []string{"ning", "larni", "lari", "larga", "yapti", "yapman", "yapmiz", "madi", "moqchi", "moqchiman", "ga", "dan", "ni", "si"}
+
+func uzLatnSuffixed(w string) bool {
+	for _, suf := range uzLatnSuffixes {
+		// Short endings only on longer words: "saga", "and", "mini" are
+		// not Uzbek.
+		if strings.HasSuffix(w, suf) && utf8.RuneCountInString(w) >= len(suf)+4 {
+			return true
+		}
+	}
+	return false
 }

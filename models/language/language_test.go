@@ -23,7 +23,18 @@ func TestDetect(t *testing.T) {
 		"органларига мурожаат":                       UzCyrl,
 		"как оформить пособие по уходу за ребёнком":  Ru,
 		"органы опеки и попечительства":              Ru,
-		"": UzLatn,
+		"runny nose, fever":                          En,
+		"fever, rash":                                En,
+		"Uzcard kartamga pul tushmadi":               UzLatn,
+		"Click ishlamayapti":                         UzLatn,
+		"www.my.gov.uz saytiga kirolmayapman":        UzLatn,
+		"isitma 39 C":                                UzLatn,
+		"Ciprofloxacin 500 mg kuniga 2 marta 7 kun":  UzLatn,
+		"Coldrex ichgan, isitma, bosh ogrigi":        UzLatn,
+		"скрининг новорожденных":                     Ru,
+		"Пора делать скрининг беременным?":           Ru,
+		"шалаш у реки":                               Ru,
+		"":                                           UzLatn,
 	}
 	for in, want := range cases {
 		if got := Detect(in); got != want {
