@@ -411,10 +411,15 @@ func seriesStart(s string, at int) int {
 			k = k2
 		}
 	}
+	// With more than one separator or a word for "number" between, the
+	// series is written in capitals as passports print it: a small word
+	// before a reference number ("ответ на № 1234567", "ta raqami
+	// 1234567") is not one.
+	wide := utf8.RuneCountInString(s[k:at]) > 1
 	from := k
 	for n := 0; n < 2; n++ {
 		r, size := utf8.DecodeLastRuneInString(s[:from])
-		if !seriesLetter(r) {
+		if !seriesLetter(r) || wide && !unicode.IsUpper(r) {
 			return at
 		}
 		from -= size

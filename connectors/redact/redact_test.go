@@ -27,6 +27,11 @@ func TestRedactFormats(t *testing.T) {
 		{"passport AA N 1234567", "passport [PASSPORT]", Counts{Passport: 1}},
 		{"паспорт серия АА номер 1234567", "паспорт серия [PASSPORT]", Counts{Passport: 1}},
 		{"pasport seriyasi AA raqami 1234567", "pasport seriyasi [PASSPORT]", Counts{Passport: 1}},
+		// A small word before a reference number is not a series.
+		{"Ответ на № 1234567 от 12.03", "Ответ на № 1234567 от 12.03", Counts{}},
+		{"ariza va № 1234567", "ariza va № 1234567", Counts{}},
+		{"позвонил на номер 1234567", "позвонил на номер 1234567", Counts{}},
+		{"Is No. 1234567 valid?", "Is No. 1234567 valid?", Counts{}},
 		// Invisible characters pasted inside a number.
 		{"pasport AA\u200b1234567", "pasport [PASSPORT]", Counts{Passport: 1}},
 		{"karta 8600 1234\u00ad5678 9012", "karta [CARD]", Counts{Card: 1}},
