@@ -252,7 +252,13 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 var notifyWords = []string{"xabar kel", "xabar ber", "xabarnoma", "eslat", "sms", "uvedom", "opoves", "napomin",
 	"notif", "remind", "message", "alert", "let me know"}
 
-func notifyAsk(folded string) bool { return containsAny(folded, notifyWords) }
+// codeWords mark a question about a login code or password sent by SMS,
+// which the OneID help answers, not a notification.
+var codeWords = []string{"kod", "code", "parol", "password", "vxod", "login", "kirish"}
+
+func notifyAsk(folded string) bool {
+	return containsAny(folded, notifyWords) && !containsAny(folded, codeWords)
+}
 
 // notificationBoost is how much more a notification entry weighs than a
 // service when the question asks to be notified.

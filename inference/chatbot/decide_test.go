@@ -270,6 +270,17 @@ func TestAskingToBeNotifiedFindsTheNotification(t *testing.T) {
 	})
 }
 
+// An SMS code for signing in is a question for the sign-in help, not a
+// notification.
+func TestLoginCodeBySMSIsNotANotification(t *testing.T) {
+	bot := testBot(t)
+	for _, q := range []string{"OneID ga kirishda SMS kod kelmayapti", "не приходит смс код для входа в OneID"} {
+		if d := decide(t, bot, q); d.Kind == KindAnswer && d.EntryIDs[0] == "faq-notifications" {
+			t.Errorf("%q: answered from the notifications entry %v", q, d.EntryIDs)
+		}
+	}
+}
+
 // A question about vaccination, pregnancy or studies is one for the
 // state even when no entry covers it well: an operator, not a refusal.
 func TestHealthAndStudyQuestionsAreNotOffTopic(t *testing.T) {
