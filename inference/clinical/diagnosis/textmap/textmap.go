@@ -554,20 +554,23 @@ var laterTemperature = regexp.MustCompile(`(?:^|[^\d.,])(3[4-9]|4[0-2])(?:[.,](\
 var duration = regexp.MustCompile(`^\s*(час|сут|дн|день|дня|недел|мес|лет|год|soat|kun|hafta|oy\b|yil|hour|h\b|day|week|month|year|min|мин)`)
 
 // saidNormal reports a word of normality right before the phrase
-// [start, end) or in the two words after it: "нормальная температура",
-// "температура в норме", "harorat me'yorida", "normal temperature".
+// [start, end) or right after it: "нормальная температура", "температура
+// в норме", "harorat me'yorida", "normal temperature". A negation ("не
+// нормальная") or a verb of normalising ("не нормализуется") keeps the
+// fever, and a normal word further on is about something else ("fever
+// despite normal white count").
 func saidNormal(toks []token, start, end int) bool {
-	normal := func(w string) bool { return hasAnyPrefix(w, "norm", "me'yor", "meyor") }
-	if start > 0 && !toks[start-1].boundary && normal(toks[start-1].norm) {
+	normal := func(w string) bool {
+		return hasAnyPrefix(w, "norm", "me'yor", "meyor") && !hasAnyPrefix(w, "normaliz", "normalis")
+	}
+	if start > 0 && !toks[start-1].boundary && normal(toks[start-1].norm) && !(start > 1 && preNegation[toks[start-2].norm]) {
 		return true
 	}
-	for k, n := end, 0; k < len(toks) && n < 2 && !toks[k].boundary; k++ {
-		if normal(toks[k].norm) {
-			return true
-		}
-		n++
+	k := end
+	if k < len(toks) && !toks[k].boundary && (toks[k].norm == "v" || toks[k].norm == "in") {
+		k++ // "в норме"
 	}
-	return false
+	return k < len(toks) && !toks[k].boundary && normal(toks[k].norm)
 }
 
 // normalTemperatureAfter reports a measured temperature under 37.5 °C at

@@ -223,6 +223,9 @@ func TestMeasuredTemperatureAndFirstLetters(t *testing.T) {
 		{"yo'tal, harorat me'yorida", "E_91", false, true},
 		{"normal temperature, dry cough", "E_91", false, true},
 		{"высокая температура, давление в норме", "E_91", true, true},
+		{"высокая температура не нормализуется третий день", "E_91", true, true},
+		{"fever despite normal white count", "E_91", true, true},
+		{"температура в норме", "E_91", false, true},
 		// A burning pain said with a verb.
 		{"ko'krak qafasida og'riq, achishtiradi", "E_54", true, true},
 		{"3 kundan beri bosh og'riydi", "E_219", false, false},
