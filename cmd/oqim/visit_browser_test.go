@@ -114,10 +114,10 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	if st := eval(`document.getElementById("status").textContent`); !strings.Contains(st, "Tayyor") {
 		t.Fatalf("status after upload %q, want done", st)
 	}
-	// The differential reads the complaints and history, not the plan's
-	// drug, which would be NSAID use.
-	if dx := eval(`JSON.stringify(window.visit.dxTexts)`); !strings.Contains(dx, "кашель") || strings.Contains(dx, "ибупрофен") {
-		t.Errorf("texts sent to the diagnosis endpoint %s; want the complaints without the plan", dx)
+	// The differential reads the complaints, history and examination,
+	// not the plan's drug, which would be NSAID use.
+	if dx := eval(`JSON.stringify(window.visit.dxTexts)`); !strings.Contains(dx, "кашель") || !strings.Contains(dx, "пульс 96") || strings.Contains(dx, "ибупрофен") {
+		t.Errorf("texts sent to the diagnosis endpoint %s; want the complaints and examination without the plan", dx)
 	}
 	toNote := parseFloat(t, eval(`String(window.visit.noteAt - window.visit.stopAt)`))
 	toDDX := parseFloat(t, eval(`String(window.visit.ddxAt - window.visit.stopAt)`))

@@ -75,13 +75,14 @@ const maxFindingText = 64 << 10
 // assistant knows that the patient has.
 var ErrNoFindings = errors.New("notes: the note names no finding the diagnostic assistant knows")
 
-// Diagnose maps the complaints and history of n (the whole note but the
-// plan when both are empty) to evidences and returns the differential.
-// age may be diagnosis.AgeUnknown.
+// Diagnose maps the complaints, history and examination of n (its
+// assessment when those are empty; never the plan, whose drugs are not
+// findings) to evidences and returns the differential. age may be
+// diagnosis.AgeUnknown.
 func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosis.Sex) ([]Candidate, error) {
-	text := strings.TrimSpace(n.Sections.Complaints + "\n" + n.Sections.History)
+	text := strings.TrimSpace(n.Sections.Complaints + "\n" + n.Sections.History + "\n" + n.Sections.Objective)
 	if text == "" {
-		text = strings.TrimSpace(n.Sections.Objective + "\n" + n.Sections.Assessment)
+		text = strings.TrimSpace(n.Sections.Assessment)
 	}
 	if len(text) > maxFindingText {
 		// A note may be 1 MiB; complaints and history are a few

@@ -156,13 +156,13 @@
   }
   $("sign").addEventListener("click", () => sign().catch((e) => { $("delivery").textContent = t("err") + e.message; }));
   $("retry").addEventListener("click", () => api("POST", "/api/v1/clinical-notes/" + record.id + "/deliver").then(poll).catch((e) => { $("delivery").textContent = t("err") + e.message; }));
-  // findingsText is what the patient has, as the note's complaints and
-  // history tell it (its examination and diagnosis when those are empty):
+  // findingsText is what the patient has, as the note's complaints,
+  // history and examination tell it (its diagnosis when those are empty):
   // the plan's drugs and the diagnosis's words ("ибупрофен", "острый
   // тонзиллит") are not findings, and read as NSAID use and sharp pain.
   function findingsText() {
     const s = (note && note.sections) || {};
-    return [s.complaints, s.history].filter(Boolean).join("\n") || [s.objective, s.assessment].filter(Boolean).join("\n") || $("text").value;
+    return [s.complaints, s.history, s.objective].filter(Boolean).join("\n") || s.assessment || $("text").value;
   }
   async function diagnose() {
     const d = await api("POST", "/api/v1/diagnosis", { age: age(), sex: $("sex").value, language: lang.startsWith("ru") ? "ru" : "uz", text: findingsText(), evidence });
