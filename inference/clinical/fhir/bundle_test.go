@@ -374,11 +374,16 @@ func TestLanguageTagIsWellFormedBCP47(t *testing.T) {
 // of the DDXPlus knowledge base passes.
 func TestValidICD10IsWHO(t *testing.T) {
 	for code, want := range map[string]bool{
-		"J18": true, "J18.9": true, "U07.1": true, "F32.10": true, "M25.56": true, "S22.30": true,
+		"J18": true, "J18.9": true, "U07.1": true, "F32.10": true, "M25.56": true, "S22.30": true, "J96.00": true,
 		"I48.91": false, "G44.009": false, "H66.90": false, "S52.501A": false, "j18.9": false, "pneumonia": false, "J18.": false,
 	} {
 		if got := ValidICD10(code); got != want {
 			t.Errorf("ValidICD10(%q) = %v, want %v", code, got, want)
+		}
+	}
+	for in, want := range map[string]string{"I48.91": "I48.9", "G44.009": "G44.0", "J18.9": "J18.9", "M25.56": "M25.56", "pneumonia": "pneumonia"} {
+		if got := WHOCode(in); got != want {
+			t.Errorf("WHOCode(%q) = %q, want %q", in, got, want)
 		}
 	}
 	eng, err := diagnosis.NewDefaultEngine()

@@ -84,13 +84,28 @@ func LanguageTag(s string) bool {
 // ValidICD10 reports whether code is shaped as a WHO ICD-10 code, the
 // edition Uzbekistan codes in: a category (J18) or a subcategory (J18.9).
 // A fifth character exists only in the chapters that define one (F, M,
-// S to Y); elsewhere a code such as I48.91 is the US clinical
-// modification's, which WHO ICD-10 does not have (it has I48.9).
+// S to Y) and in J96 (respiratory failure, since 2013); elsewhere a code
+// such as I48.91 is the US clinical modification's, which WHO ICD-10 does
+// not have (it has I48.9).
 func ValidICD10(code string) bool {
 	if !icd10Re.MatchString(code) {
 		return false
 	}
-	return len(code) < 6 || strings.ContainsRune("FMSTVWXY", rune(code[0]))
+	return len(code) < 6 || strings.ContainsRune("FMSTVWXY", rune(code[0])) || strings.HasPrefix(code, "J96.")
+}
+
+// WHOCode cuts a code of the US clinical modification to its WHO ICD-10
+// subcategory (I48.91 to I48.9), so that a note signed before codes were
+// checked for WHO shape is still delivered; any other code is returned as
+// it is.
+func WHOCode(code string) string {
+	if ValidICD10(code) {
+		return code
+	}
+	if dot := strings.IndexByte(code, '.'); dot == 3 && len(code) > dot+2 && ValidICD10(code[:dot+2]) {
+		return code[:dot+2]
+	}
+	return code
 }
 
 // wellFormed parses an XHTML narrative as XML: a character XML 1.0

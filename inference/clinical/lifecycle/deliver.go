@@ -220,7 +220,7 @@ func (d *Deliverer) bundle(r Record) ([]byte, error) {
 	}
 	confirmed := make([]fhir.Confirmed, len(r.ConfirmedConditions))
 	for i, c := range r.ConfirmedConditions {
-		confirmed[i] = fhir.Confirmed{ICD10: c.ICD10, Name: c.Name}
+		confirmed[i] = fhir.Confirmed{ICD10: fhir.WHOCode(c.ICD10), Name: c.Name}
 	}
 	opts := fhir.Options{
 		NoteID:       r.ID,
