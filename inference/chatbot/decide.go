@@ -198,14 +198,15 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	if notAServiceQuestion(text, folded) {
 		return decision{kind: KindOffTopic, outcome: Unanswered}, nil
 	}
-	res, err := b.search.Search(ctx, text, 3)
+	var res retrieval.Result
+	var err error
+	if notifyAsk(folded) {
+		res, err = b.notificationsFirst(ctx, text)
+	} else {
+		res, err = b.search.Search(ctx, text, 3)
+	}
 	if err != nil {
 		return decision{}, err
-	}
-	if notifyAsk(folded) {
-		if res, err = b.notificationsFirst(ctx, text); err != nil {
-			return decision{}, err
-		}
 	}
 	// Text that gives the bot instructions is refused unless it also asks
 	// clearly about a service; then it is answered, and reaches an LLM
