@@ -102,8 +102,11 @@ func (n Letters) Mixed() bool {
 // Latin ties go to Uzbek, the portal's first language; Cyrillic ties
 // without Uzbek-only letters go to Russian. Text with no letters is
 // uz-Latn.
-func Detect(text string) Tag {
-	n := Count(text)
+func Detect(text string) Tag { return Count(text).Detect(text) }
+
+// Detect is Detect for text whose letters n counts, for a caller that
+// has counted them already.
+func (n Letters) Detect(text string) Tag {
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !uztranslit.IsApostrophe(r)
 	})

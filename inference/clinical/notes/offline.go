@@ -1694,7 +1694,7 @@ func detectLanguage(text string) string {
 	case n.Mixed():
 		return "mixed"
 	}
-	return string(language.Detect(text))
+	return string(n.Detect(text))
 }
 
 // abbreviationPoint reports whether the point at i ends an abbreviation
