@@ -59,27 +59,27 @@ func Retain(ctx context.Context, o RetentionOptions) (RetentionReport, error) {
 		now = o.Now
 	}
 	t := now()
+	var errs []error
+	// audit records one deletion of the sweep; every record carries the
+	// sweep's time, so one sweep reads as one act in the audit log.
+	audit := func(action, id, detail string) {
+		if o.Audit != nil {
+			errs = append(errs, o.Audit.Record(ctx, AuditRecord{Time: t, Actor: ActorRetention, Action: action,
+				ResourceID: id, Outcome: OutcomeOK, Detail: detail}))
+		}
+	}
 	deleted, err := o.Blobs.DeleteOlderThan(t.Add(-o.AudioAge))
 	rep.AudioDeleted = deleted
-	var errs []error
-	if err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, err)
 	for _, id := range deleted {
-		if o.Audit != nil {
-			errs = append(errs, o.Audit.Record(ctx, AuditRecord{Time: t, Actor: ActorRetention, Action: "audio.delete",
-				ResourceID: id, Outcome: OutcomeOK}))
-		}
+		audit("audio.delete", id, "")
 	}
 	if o.Drafts != nil && o.TranscriptAge > 0 {
 		ids, err := o.Drafts.DeleteDraftsBefore(ctx, t.Add(-o.TranscriptAge))
 		rep.DraftsDeleted = ids
 		errs = append(errs, err)
 		for _, id := range ids {
-			if o.Audit != nil {
-				errs = append(errs, o.Audit.Record(ctx, AuditRecord{Time: t, Actor: ActorRetention, Action: "clinical_note.delete",
-					ResourceID: id, Outcome: OutcomeOK}))
-			}
+			audit("clinical_note.delete", id, "")
 		}
 	}
 	if o.Store != nil && o.TranscriptAge > 0 {
@@ -88,10 +88,7 @@ func Retain(ctx context.Context, o RetentionOptions) (RetentionReport, error) {
 			errs = append(errs, err)
 		} else {
 			rep.TranscriptsBefore = cutoff
-			if o.Audit != nil {
-				errs = append(errs, o.Audit.Record(ctx, AuditRecord{Time: t, Actor: ActorRetention, Action: "transcript.delete",
-					Outcome: OutcomeOK, Detail: "jobs created before " + cutoff.UTC().Format(time.RFC3339)}))
-			}
+			audit("transcript.delete", "", "jobs created before "+cutoff.UTC().Format(time.RFC3339))
 		}
 	}
 	return rep, errors.Join(errs...)
