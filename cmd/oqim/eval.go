@@ -223,7 +223,7 @@ against them too (precision and recall of present findings).`,
 	}
 	c.Flags().StringVar(&cases, "cases", "", "JSONL file of cases (required)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
-	c.Flags().BoolVar(&details, "details", false, "list every case not ranked first, with missed and extra evidence codes")
+	c.Flags().BoolVar(&details, "details", false, "list every case not ranked first or with evidence codes missed or read in excess")
 	return c
 }
 

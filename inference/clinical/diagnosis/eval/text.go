@@ -27,7 +27,9 @@ type TextOptions struct {
 	Handler http.Handler
 	// KB names the conditions; default ddxplus.Default().
 	KB *ddxplus.KB
-	// Details lists every case not ranked first, by evidence codes.
+	// Details lists every case not ranked first or with an evidence code
+	// missed or read in excess, by evidence codes: reading is where most
+	// of the free-text mode's errors start.
 	Details bool
 }
 
@@ -192,7 +194,7 @@ func RunText(ctx context.Context, opts TextOptions) (*TextReport, error) {
 			k.top3 += b2i(rank >= 1 && rank <= 3)
 			k.top5 += b2i(rank >= 1 && rank <= 5)
 		}
-		if rank != 1 && opts.Details {
+		if opts.Details && (rank != 1 || len(missed)+len(extra) > 0) {
 			m := TextMiss{Line: i + 1, Language: c.Language, Pathology: c.Pathology, Rank: rank, Missed: missed, Extra: extra}
 			for _, rc := range resp.Conditions {
 				if rc.Rank == 1 { // red flags are listed first, whatever their rank
