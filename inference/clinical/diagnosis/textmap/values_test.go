@@ -212,3 +212,44 @@ func TestSitesForgiveNoTypo(t *testing.T) {
 		}
 	}
 }
+
+// The wordings of the findings a summary closes on: travel, household,
+// lying down, stools and drink said the short way.
+func TestShortWordingsOfHistory(t *testing.T) {
+	m := testMapper(t)
+	for _, tc := range []struct {
+		text, code, value string
+	}{
+		{"Safar yo'q. Isitma yo'q.", "E_204", "V_10"},
+		{"Сафар - йўқ.", "E_204", "V_10"},
+		{"За границей не была.", "E_204", "V_10"},
+		{"Uyda 4 va undan ko'p kishi yashaydi.", "E_48", ""},
+		{"Дома 4 и более человек.", "E_48", ""},
+		{"Чалқанча ётганда кучаяди, ўтирса енгиллашади.", "E_217", ""},
+		{"Najasi ko'mirdek qop-qora.", "E_140", ""},
+		{"Hx: heavy alcohol use.", "E_78", ""},
+		{"Ҳозир икки қўл ва икки оёқда ҳолсизлик.", "E_84", ""},
+	} {
+		if got := m.Map(tc.text); !has(got, tc.code, tc.value) {
+			t.Errorf("%q: want %s=%s, got %+v", tc.text, tc.code, tc.value, got)
+		}
+	}
+}
+
+// Words that are one slip from a lexicon word but say something else
+// read nothing: sitting is no sharp pain, the back of the head is no
+// thoracic spine.
+func TestLookAlikeWordsReadNothing(t *testing.T) {
+	m := testMapper(t)
+	for _, tc := range []struct {
+		text, code, value string
+	}{
+		{"Oldinga egilib o'tirganda yengillashadi.", "E_54", "V_192"},
+		{"Ўтирганда енгиллашади.", "E_53", ""},
+		{"Pain - heavy, pressing - in the back of the head.", "E_55", "V_39"},
+	} {
+		if got := m.Map(tc.text); has(got, tc.code, tc.value) {
+			t.Errorf("%q: read %s=%s, got %+v", tc.text, tc.code, tc.value, got)
+		}
+	}
+}
