@@ -2,6 +2,7 @@ package chatbot
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/oqim/oqim/inference/chatbot/retrieval"
@@ -338,4 +339,19 @@ func TestTitleNamedAndLostPassportAreAnswered(t *testing.T) {
 		"Bolalar nafaqasi qanday olinadi?":                       "pq308-32",
 		"Pasportimni yo'qotib qo'ydim, yangisini qanday olaman?": "pq308-10",
 	})
+}
+
+// A question for the state handed off below the off-topic bar names the
+// services nearest it when they come near enough; one that matches
+// nothing goes alone.
+func TestHandoffBelowTheBarListsNearServices(t *testing.T) {
+	bot := testBot(t)
+	d := decide(t, bot, "we grow cherries and want to sell them to Korea, what plant health paper do we need for customs")
+	if d.Kind != KindHandoff || d.Reason != ReasonLowConfidence || !slices.Contains(d.EntryIDs, "annex4-45") {
+		t.Errorf("got %s (%s) %v, want a handoff listing annex4-45", d.Kind, d.Reason, d.EntryIDs)
+	}
+	d = decide(t, bot, "my neighbour's goat ate the tax inspector's hat, is there a form for that")
+	if d.Kind == KindHandoff && d.Reason == ReasonNotCovered && len(d.EntryIDs) > 0 {
+		t.Errorf("a not-covered handoff lists %v", d.EntryIDs)
+	}
 }
