@@ -192,3 +192,20 @@ func TestVerbLike(t *testing.T) {
 		}
 	}
 }
+
+// "One" standing for a thing named before ("a new one") is no term: it
+// met "one-stop package" and "submit one application", and answered a
+// stolen passport with the e-signature package.
+func TestPronounOneIsNoTerm(t *testing.T) {
+	ix, err := NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), "someone stole my passport yesterday, how can I get a new one", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].Entry.ID != "pq308-10" {
+		t.Errorf("hits %v, want pq308-10 first", res.Hits)
+	}
+}

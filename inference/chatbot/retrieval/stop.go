@@ -23,7 +23,7 @@ var ruStop = set(`я мне меня мой моя мои моё моей мое
 var enStop = set(`i me my mine we us our you your he she it its they them their this that these those
 	a an the and or but if of to in on at by for with from about as into how what where when which who whom
 	why can could do does did is are was were be been am have has had get got need want would should will
-	please hello hi thanks thank there here any some not no yes so than then just also i'm it's don't
+	one please hello hi thanks thank there here any some not no yes so than then just also i'm it's don't
 	uzbekistan uzbek`)
 
 // ruLatinStop are Russian stop words as typed in Latin letters ("kak
