@@ -398,12 +398,21 @@ func wordMatches(lex, word string, stem bool) bool {
 	return prefixDistance(lex, word, allowed) <= allowed
 }
 
-// realWord reports a word of everyday speech that lies one edit from a
-// lexicon word: forgiven as a typo it would invent a finding
-// ("o'tirganda", when sitting, read as "o'tkir", sharp pain), and
-// summaries say where a pain eases as often as what it is like.
+// realWords are stems of everyday words (in normalised spelling) that lie
+// one edit from a lexicon word: forgiven as typos they would invent
+// findings, and summaries use them all the time. "o'tirganda" (when
+// sitting) read as "o'tkir", a sharp pain; "больнице" (in hospital), as
+// "болит", it hurts.
+var realWords = [...]string{"o'tir", "bolnits"}
+
+// realWord reports a word of realWords, never taken for a typo.
 func realWord(w string) bool {
-	return strings.HasPrefix(w, "o'tir")
+	for _, r := range realWords {
+		if strings.HasPrefix(w, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // uzNegative reports an Uzbek verb form with the negative -ma-.

@@ -229,6 +229,11 @@ func TestShortWordingsOfHistory(t *testing.T) {
 		{"Najasi ko'mirdek qop-qora.", "E_140", ""},
 		{"Hx: heavy alcohol use.", "E_78", ""},
 		{"Ҳозир икки қўл ва икки оёқда ҳолсизлик.", "E_84", ""},
+		// Dystonia in Russian: the inability is the finding, its "не"
+		// no denial.
+		{"Глаза уводит вверх, не контролирует направление взгляда.", "E_180", ""},
+		{"Не может удержать язык во рту.", "E_168", ""},
+		{"В стационаре вводили галоперидол в/м или в/в.", "E_147", ""},
 	} {
 		if got := m.Map(tc.text); !has(got, tc.code, tc.value) {
 			t.Errorf("%q: want %s=%s, got %+v", tc.text, tc.code, tc.value, got)
@@ -237,8 +242,8 @@ func TestShortWordingsOfHistory(t *testing.T) {
 }
 
 // Words that are one slip from a lexicon word but say something else
-// read nothing: sitting is no sharp pain, the back of the head is no
-// thoracic spine.
+// read nothing: sitting is no sharp pain, a hospital no pain, the back of
+// the head no thoracic spine.
 func TestLookAlikeWordsReadNothing(t *testing.T) {
 	m := testMapper(t)
 	for _, tc := range []struct {
@@ -246,6 +251,7 @@ func TestLookAlikeWordsReadNothing(t *testing.T) {
 	}{
 		{"Oldinga egilib o'tirganda yengillashadi.", "E_54", "V_192"},
 		{"Ўтирганда енгиллашади.", "E_53", ""},
+		{"Лежал в больнице с пневмонией.", "E_53", ""},
 		{"Pain - heavy, pressing - in the back of the head.", "E_55", "V_39"},
 	} {
 		if got := m.Map(tc.text); has(got, tc.code, tc.value) {
