@@ -94,6 +94,12 @@ func New(kb *ddxplus.KB) (*Mapper, error) {
 		}
 		var fs []finding
 		codes, family := strings.CutPrefix(codes, "family ")
+		if codes == "none" {
+			// Words that read as nothing, so that no shorter phrase
+			// inside them is read: "подъём тяжести" (lifting) holds
+			// "тяжесть" (a heavy pain).
+			codes = ""
+		}
 		for _, c := range strings.Fields(codes) {
 			code, value, _ := strings.Cut(c, "=")
 			i, ok := kb.EvidenceIndex(code)
@@ -402,8 +408,9 @@ func wordMatches(lex, word string, stem bool) bool {
 // one edit from a lexicon word: forgiven as typos they would invent
 // findings, and summaries use them all the time. "o'tirganda" (when
 // sitting) read as "o'tkir", a sharp pain; "больнице" (in hospital), as
-// "болит", it hurts.
-var realWords = [...]string{"o'tir", "bolnits"}
+// "болит", it hurts; "kasalligi" (disease) as "кашль", a cough;
+// "аллергологический" (of the allergy history) as "аллерген".
+var realWords = [...]string{"o'tir", "bolnits", "kasal", "allergolog"}
 
 // realWord reports a word of realWords, never taken for a typo.
 func realWord(w string) bool {
@@ -525,7 +532,7 @@ func negatesSubject(toks []token, k int) bool {
 	if k >= len(toks) || toks[k].boundary {
 		return false
 	}
-	for _, p := range []string{"povish", "bil", "otmecha", "bespoko", "nablyuda", "vyyavl", "viyavl"} {
+	for _, p := range []string{"povish", "bil", "otmecha", "bespoko", "nablyuda", "vyyavl", "viyavl", "otyago"} {
 		if strings.HasPrefix(toks[k].norm, p) {
 			return true
 		}

@@ -234,6 +234,8 @@ func TestShortWordingsOfHistory(t *testing.T) {
 		{"Глаза уводит вверх, не контролирует направление взгляда.", "E_180", ""},
 		{"Не может удержать язык во рту.", "E_168", ""},
 		{"В стационаре вводили галоперидол в/м или в/в.", "E_147", ""},
+		{"Ko'krakda og'riq, sovuq ter bosdi.", "E_50", ""},
+		{"Crushing chest pain with a cold sweat.", "E_50", ""},
 	} {
 		if got := m.Map(tc.text); !has(got, tc.code, tc.value) {
 			t.Errorf("%q: want %s=%s, got %+v", tc.text, tc.code, tc.value, got)
@@ -242,8 +244,9 @@ func TestShortWordingsOfHistory(t *testing.T) {
 }
 
 // Words that are one slip from a lexicon word but say something else
-// read nothing: sitting is no sharp pain, a hospital no pain, the back of
-// the head no thoracic spine.
+// read nothing: sitting is no sharp pain, a hospital no pain, a disease
+// no cough, lifting no heavy pain, the allergy history no allergen, the
+// back of the head no thoracic spine.
 func TestLookAlikeWordsReadNothing(t *testing.T) {
 	m := testMapper(t)
 	for _, tc := range []struct {
@@ -252,6 +255,10 @@ func TestLookAlikeWordsReadNothing(t *testing.T) {
 		{"Oldinga egilib o'tirganda yengillashadi.", "E_54", "V_192"},
 		{"Ўтирганда енгиллашади.", "E_53", ""},
 		{"Лежал в больнице с пневмонией.", "E_53", ""},
+		{"Oʻt tosh kasalligi 3 yil.", "E_201", ""},
+		{"Bemor 3 kundan beri kasal.", "E_201", ""},
+		{"Боль в пояснице после подъёма тяжести.", "E_54", "V_183"},
+		{"Аллергологический анамнез не отягощён.", "E_42", ""},
 		{"Pain - heavy, pressing - in the back of the head.", "E_55", "V_39"},
 	} {
 		if got := m.Map(tc.text); has(got, tc.code, tc.value) {
