@@ -302,15 +302,28 @@ func (h *handler) serve(ctx context.Context, body io.Reader, contentType string)
 		// alone ("no fever, no cough"), would read as a differential of
 		// this patient; the doctor gets the first question instead.
 		resp.Conditions, resp.Warning = []ResponseCondition{}, noFindings.In(lang)
-	} else if n := presentEvidences(kb, c.Findings); n < fewFindings {
-		// Naive Bayes over the knowledge base's 49 conditions is as sure
-		// of itself from three findings as from twenty, and a sore throat
-		// with swollen glands is then "HIV, 98 %": the doctor is told how
-		// little the ranking rests on.
-		resp.Warning = strings.Replace(fewFindingsText.In(lang), "#", strconv.Itoa(n), 1)
+	} else {
+		resp.Warning = FewFindingsWarning(kb, c.Findings, lang)
 	}
 	return resp, nil
 }
+
+// FewFindingsWarning is the warning, in lang, that a differential drawn
+// from findings fs rests on few of them; "" when it rests on enough.
+// Naive Bayes over the knowledge base's 49 conditions is as sure of
+// itself from three findings as from twenty, and a sore throat with
+// swollen glands is then "HIV, 98 %": the doctor is told how little the
+// ranking rests on, wherever a differential is shown.
+func FewFindingsWarning(kb *ddxplus.KB, fs []Finding, lang string) string {
+	if n := presentEvidences(kb, fs); n < fewFindings {
+		return strings.Replace(fewFindingsText.In(lang), "#", strconv.Itoa(n), 1)
+	}
+	return ""
+}
+
+// Disclaimer says, in lang, that a differential is decision support for a
+// clinician and not a diagnosis.
+func Disclaimer(lang string) string { return disclaimers.In(lang) }
 
 // fewFindings is how many findings present a differential needs before
 // its probabilities go without a warning; DDXPlus patients have 10 to 20.
@@ -457,11 +470,14 @@ var (
 		Ru: "Ни одного имеющегося признака не передано и не прочитано из текста, поэтому дифференциального ряда нет; ответьте на вопрос или опишите симптомы.",
 	}
 	// fewFindingsText has # for the count: a verb like %d would not
-	// survive the transliteration to Uzbek Cyrillic.
+	// survive the transliteration to Uzbek Cyrillic. The count stands
+	// apart from nouns, which Russian would decline by it, and says what
+	// it leaves out, so that it does not seem to contradict the longer
+	// evidence list beside it.
 	fewFindingsText = ddxplus.Text{
-		En: "Only # findings were read: the ranking is among the 49 conditions of the knowledge base (mostly respiratory and chest), and its probabilities rest on little; take it as a list to consider and answer the question below.",
-		Uz: "Faqat # ta belgi oʻqildi: tartib bilimlar bazasidagi 49 ta kasallik (asosan nafas yoʻllari va koʻkrak qafasi) orasida tuzilgan va ehtimolliklari kam maʼlumotga tayanadi; uni koʻrib chiqiladigan roʻyxat deb qabul qiling va quyidagi savolga javob bering.",
-		Ru: "Прочитано только # признаков: ранжирование идёт среди 49 заболеваний базы знаний (в основном органов дыхания и грудной клетки), и его вероятности опираются на малое; считайте его списком для рассмотрения и ответьте на вопрос ниже.",
+		En: "Few findings were read as present (#, not counting their details or the findings denied): the ranking is among the 49 conditions of the knowledge base (mostly respiratory and chest), and its probabilities rest on little; take it as a list to consider and answer the question below.",
+		Uz: "Mavjud belgilar kam oʻqildi (#, ularning tafsilotlari va inkor etilgan belgilar hisobga olinmagan): tartib bilimlar bazasidagi 49 ta kasallik (asosan nafas yoʻllari va koʻkrak qafasi) orasida tuzilgan va ehtimolliklari kam maʼlumotga tayanadi; uni koʻrib chiqiladigan roʻyxat deb qabul qiling va quyidagi savolga javob bering.",
+		Ru: "Прочитано мало имеющихся признаков (#, без их подробностей и без отрицаемых): ранжирование идёт среди 49 заболеваний базы знаний (в основном органов дыхания и грудной клетки), и его вероятности опираются на малое; считайте его списком для рассмотрения и ответьте на вопрос ниже.",
 	}
 	yes = ddxplus.Text{En: "Yes", Uz: "Ha", Ru: "Да"}
 	no  = ddxplus.Text{En: "No", Uz: "Yoʻq", Ru: "Нет"}
@@ -470,7 +486,7 @@ var (
 func render(kb *ddxplus.KB, lang string, a *Assessment, findings []Finding, nGiven int, ext *textmap.Extraction) *Response {
 	resp := &Response{
 		Language:   lang,
-		Disclaimer: disclaimers.In(lang),
+		Disclaimer: Disclaimer(lang),
 		ShouldStop: a.ShouldStop,
 		Conditions: []ResponseCondition{},
 		Evidence:   []ResponseEvidence{},

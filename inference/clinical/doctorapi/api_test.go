@@ -110,6 +110,16 @@ func TestNotes(t *testing.T) {
 	if len(got.Differential) == 0 || got.Differential[0].Rank == 0 {
 		t.Fatalf("age and sex given but no differential: %s", b)
 	}
+	// A differential never comes bare: decision support says so, and one
+	// drawn from a complaint or two says how little it rests on.
+	if got.DifferentialDisclaimer == "" {
+		t.Errorf("a differential without its disclaimer: %s", b)
+	}
+	resp, b = e.do(http.MethodPost, "/api/v1/notes", keyOne, "application/json",
+		[]byte(`{`+age+`"text":"Жалобы: кашель. Объективно: пульс 80."}`))
+	if got := decode[noteResponse](t, b); resp.StatusCode != http.StatusOK || len(got.Differential) == 0 || got.DifferentialWarning == "" {
+		t.Errorf("a differential from one complaint without the few-findings warning: %d %s", resp.StatusCode, b)
+	}
 
 	// Without age and sex: the note only; the transcript form works too.
 	resp, b = e.do(http.MethodPost, "/api/v1/notes", keyOne, "application/json",
@@ -142,8 +152,8 @@ func TestNotes(t *testing.T) {
 	if !hasAudit(rows, worker.AuditRecord{Actor: "doctor", Action: "note.create", DoctorID: "d-1", PatientID: "p-1", ResourceID: "e-1", Outcome: worker.OutcomeOK}) {
 		t.Errorf("no audit row for the FHIR note: %+v", rows)
 	}
-	if len(rows) != 3 {
-		t.Errorf("%d audit rows, want 3 (one per note served): %+v", len(rows), rows)
+	if len(rows) != 4 {
+		t.Errorf("%d audit rows, want 4 (one per note served): %+v", len(rows), rows)
 	}
 }
 

@@ -50,6 +50,12 @@ type noteResponse struct {
 	Differential []candidateView `json:"differential,omitempty"`
 	// DifferentialNote explains an empty differential.
 	DifferentialNote string `json:"differential_note,omitempty"`
+	// DifferentialWarning says, in the note's language, when the
+	// differential rests on few findings; DifferentialDisclaimer, that it
+	// is decision support. Both go with a differential, as POST
+	// /api/v1/diagnosis gives them, so that no client shows it bare.
+	DifferentialWarning    string `json:"differential_warning,omitempty"`
+	DifferentialDisclaimer string `json:"differential_disclaimer,omitempty"`
 }
 
 // createNote is POST /api/v1/notes.
@@ -118,13 +124,16 @@ func (h *Handler) createNote(w http.ResponseWriter, r *http.Request) {
 	}
 	var differential []notes.Candidate
 	if req.Age != nil || sex != diagnosis.SexUnknown {
-		differential, err = h.diagnoser.Diagnose(ctx, note, age, sex)
+		d, err := h.diagnoser.Diagnose(ctx, note, age, sex)
 		switch {
 		case errors.Is(err, notes.ErrNoFindings):
 			resp.DifferentialNote = "the note names no finding the diagnostic assistant knows"
 		case err != nil:
 			h.log.Error("differential failed", "err", err)
 			resp.DifferentialNote = "the diagnostic assistant failed"
+		default:
+			differential = d.Candidates
+			resp.DifferentialWarning, resp.DifferentialDisclaimer = d.Warning, d.Disclaimer
 		}
 		for _, c := range differential {
 			resp.Differential = append(resp.Differential, candidateView{ConditionID: c.ConditionID, Name: c.Name, LocalName: c.LocalName,

@@ -37,7 +37,7 @@ func buildTestBundle(t *testing.T) []byte {
 		Patient:      Identifier{System: "urn:oqim:pinfl", Value: "patient-1"},
 		Practitioner: Identifier{System: "urn:oqim:practitioner", Value: "doctor-7"},
 		Time:         time.Date(2025, 10, 14, 9, 30, 0, 0, time.FixedZone("UZT", 5*3600)),
-		Differential: diff,
+		Differential: diff.Candidates,
 	})
 	return data
 }

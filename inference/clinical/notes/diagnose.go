@@ -27,6 +27,16 @@ type Candidate struct {
 	RedFlag     bool // needs urgent referral whatever its rank
 }
 
+// Differential is the diagnostic assistant's differential for a note,
+// with what the doctor must read beside it, in the note's language.
+type Differential struct {
+	Candidates []Candidate
+	// Warning says when the ranking rests on few findings; "" otherwise.
+	Warning string
+	// Disclaimer says that it is decision support, not a diagnosis.
+	Disclaimer string
+}
+
 // DefaultTopK is how many conditions Diagnose returns, red flags aside.
 const DefaultTopK = 5
 
@@ -60,7 +70,7 @@ func NewDiagnoser(eng *diagnosis.Engine, text textmap.Extractor, topK int) (*Dia
 
 // Diagnose is NewDiagnoser with the offline lexicon followed by one
 // Diagnose call. Build a Diagnoser to serve many notes.
-func Diagnose(ctx context.Context, eng *diagnosis.Engine, n *Note, age int, sex diagnosis.Sex) ([]Candidate, error) {
+func Diagnose(ctx context.Context, eng *diagnosis.Engine, n *Note, age int, sex diagnosis.Sex) (*Differential, error) {
 	d, err := NewDiagnoser(eng, nil, 0)
 	if err != nil {
 		return nil, err
@@ -79,7 +89,7 @@ var ErrNoFindings = errors.New("notes: the note names no finding the diagnostic 
 // assessment when those are empty; never the plan, whose drugs are not
 // findings) to evidences and returns the differential. age may be
 // diagnosis.AgeUnknown.
-func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosis.Sex) ([]Candidate, error) {
+func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosis.Sex) (*Differential, error) {
 	text := strings.TrimSpace(n.Sections.Complaints + "\n" + n.Sections.History + "\n" + n.Sections.Objective)
 	if text == "" {
 		text = strings.TrimSpace(n.Sections.Assessment)
@@ -121,12 +131,17 @@ func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosi
 		}
 		break
 	}
-	out := make([]Candidate, 0, len(a.Conditions))
+	lang := namesLanguage(n.Language)
+	out := &Differential{
+		Candidates: make([]Candidate, 0, len(a.Conditions)),
+		Warning:    diagnosis.FewFindingsWarning(d.engine.KB(), c.Findings, lang),
+		Disclaimer: diagnosis.Disclaimer(lang),
+	}
 	for _, rc := range a.Conditions {
-		out = append(out, Candidate{
+		out.Candidates = append(out.Candidates, Candidate{
 			ConditionID: rc.Condition.ID,
 			Name:        rc.Condition.Name.En,
-			LocalName:   rc.Condition.Name.In(namesLanguage(n.Language)),
+			LocalName:   rc.Condition.Name.In(lang),
 			ICD10:       append([]string(nil), rc.Condition.ICD10...),
 			Probability: rc.Probability,
 			Rank:        rc.Rank,

@@ -157,10 +157,15 @@ func TestDiagnoseGivesICD10(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := structure(t, "Жалобы: кашель с мокротой, температура, одышка, боль в груди при дыхании. Анамнез: болеет 4 дня.")
-	diff, err := Diagnose(context.Background(), eng, n, 50, diagnosis.Male)
+	d, err := Diagnose(context.Background(), eng, n, 50, diagnosis.Male)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Decision support comes with its disclaimer, in the note's language.
+	if !strings.Contains(d.Disclaimer, "врач") {
+		t.Errorf("disclaimer %q, want the Russian one", d.Disclaimer)
+	}
+	diff := d.Candidates
 	if len(diff) == 0 || diff[0].Rank != 1 && !diff[0].RedFlag {
 		t.Fatalf("differential %+v", diff)
 	}
@@ -178,6 +183,11 @@ func TestDiagnoseGivesICD10(t *testing.T) {
 		if c.LocalName == "" || c.LocalName == c.Name || !strings.ContainsAny(c.LocalName, "аеиоуыэюя") {
 			t.Errorf("%s: local name %q beside %q, want the Russian one", c.ConditionID, c.LocalName, c.Name)
 		}
+	}
+	// A differential from a complaint or two says how little it rests on.
+	d, err = Diagnose(context.Background(), eng, structure(t, "Жалобы: кашель."), 50, diagnosis.Male)
+	if err != nil || d.Warning == "" || !strings.Contains(d.Warning, "(1,") {
+		t.Errorf("one finding: warning %q, err %v; want the few-findings warning counting 1", d.Warning, err)
 	}
 	_, err = Diagnose(context.Background(), eng, &Note{}, 50, diagnosis.Male)
 	if !errors.Is(err, ErrNoFindings) {
