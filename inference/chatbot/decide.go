@@ -321,10 +321,6 @@ func dominant(hits []retrieval.Hit, ratio float64) bool {
 	return false
 }
 
-// ambiguous reports whether a different service scores nearly as well as
-// the best one: answering from either would be a guess, and a confident
-// answer about the wrong service is the worst outcome, so the citizen is
-// shown both and offered an operator.
 // namesOnlyTheFirst reports a question that holds every word of the best
 // entry's title, in one of its language forms, and not every word of the
 // runner-up's: "Bolalar nafaqasi qanday olinadi?" names the child-benefit
@@ -349,6 +345,10 @@ func titleIn(q map[string]bool, e *portalkb.Entry) bool {
 	return false
 }
 
+// ambiguous reports whether a different service scores nearly as well as
+// the best one: answering from either would be a guess, and a confident
+// answer about the wrong service is the worst outcome, so the citizen is
+// shown both and offered an operator.
 func ambiguous(hits []retrieval.Hit) bool {
 	if len(hits) < 2 {
 		return false

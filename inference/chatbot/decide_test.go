@@ -355,3 +355,15 @@ func TestHandoffBelowTheBarListsNearServices(t *testing.T) {
 		t.Errorf("a not-covered handoff lists %v", d.EntryIDs)
 	}
 }
+
+// Divorce is no service of the knowledge base: a question about it goes
+// to an operator, however close its Uzbek stem comes to "ajratish"
+// (allocating), which a subsidy's title holds.
+func TestDivorceIsNotAnsweredWithASubsidy(t *testing.T) {
+	bot := testBot(t)
+	for _, q := range []string{"Ajrashish uchun qanday ariza beriladi?", "Ажрашмоқчимиз, ариза қаерга берилади?"} {
+		if d := decide(t, bot, q); d.Kind == KindAnswer {
+			t.Errorf("%q: answered from %v", q, d.EntryIDs)
+		}
+	}
+}

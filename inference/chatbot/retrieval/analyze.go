@@ -233,6 +233,9 @@ func uzbekStem(s string, conditional bool) string {
 // (I want to have it connected), "ulanish" (connection) and "ulash"
 // (to connect) all meet on "ula". At least three letters stay.
 func uzbekVoice(s string) string {
+	if distinctVoices[s] {
+		return s
+	}
 	for _, suf := range []string{"sh", "t", "n"} {
 		rest, ok := strings.CutSuffix(s, suf)
 		if !ok || utf8.RuneCountInString(rest) < 3 {
@@ -244,6 +247,11 @@ func uzbekVoice(s string) string {
 	}
 	return s
 }
+
+// distinctVoices are stems whose voices name different things, kept
+// whole: "ajrash-" (to divorce) is not "ajrat-" (to allocate), and a
+// question about divorce was answered with a subsidy.
+var distinctVoices = map[string]bool{"ajrash": true}
 
 // uzbekVerbEndings are endings of Uzbek finite verbs and converbs in
 // folded spelling (q is k, x is h): person endings after the tenses, the
