@@ -35,9 +35,13 @@ var (
 
 // uzCyrlSuffixes are Uzbek endings no Russian word has: the verbal noun
 // (-лаш, -лиш), plural with a case (-ларни, -ларга, -ларига), genitive
-// (-нинг), -даги, and the present continuous (-япман, -япти). Uzbek typed
-// on a Russian keyboard often lacks ў, қ, ғ and ҳ; these still tell it.
-var uzCyrlSuffixes = []string{"лаш", "лиш", "ларни", "ларга", "ларига", "нинг", "даги", "япман", "япти", "япмиз", "япсиз"}
+// (-нинг), -даги, the present continuous (-япман, -япти), a possessive
+// before the accusative (-имни "my ...", -ингни, -имизни), "your" (-ингиз),
+// the perfect (-ганман, -ганмиз) and the intention (-мокчи, written
+// without қ). Uzbek typed on a Russian keyboard often lacks ў, қ, ғ and ҳ
+// ("Паролимни унутдим"); these still tell it.
+var uzCyrlSuffixes = []string{"лаш", "лиш", "ларни", "ларга", "ларига", "нинг", "даги", "япман", "япти", "япмиз", "япсиз",
+	"имни", "ингни", "имизни", "ингиз", "ганман", "ганмиз", "мокчи", "мокчиман"}
 
 func uzCyrlSuffixed(w string) bool {
 	for _, suf := range uzCyrlSuffixes {

@@ -4,10 +4,18 @@ import "testing"
 
 func TestDetect(t *testing.T) {
 	cases := map[string]Tag{
-		"QQSni qanday qaytarib olsam boʻladi?":       UzLatn,
-		"kontrakt shartnomamni qayerdan olaman":      UzLatn,
-		"фирма очмоқчиман нима қилишим керак":        UzCyrl,
-		"ариза ҳолати":                               UzCyrl,
+		"QQSni qanday qaytarib olsam boʻladi?":  UzLatn,
+		"kontrakt shartnomamni qayerdan olaman": UzLatn,
+		"фирма очмоқчиман нима қилишим керак":   UzCyrl,
+		"ариза ҳолати":                          UzCyrl,
+		// Uzbek without ў қ ғ ҳ, told by its endings; Russian that
+		// looks alike stays Russian.
+		"Паролимни унутдим":                          UzCyrl,
+		"OneID паролимни унутдим":                    UzCyrl,
+		"Пулингиз кайтарилади":                       UzCyrl,
+		"Паспорт алмаштирмокчиман":                   UzCyrl,
+		"Мы видим гимн на экране":                    Ru,
+		"Как восстановить пароль от OneID":           Ru,
 		"Как вернуть НДС через портал?":              Ru,
 		"справка 086 онлайн":                         Ru,
 		"How do I get a VAT refund?":                 En,
