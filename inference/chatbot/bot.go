@@ -42,7 +42,10 @@ const (
 type Citation struct {
 	ID    string `json:"id"`
 	Title string `json:"title"`
-	URL   string `json:"url"`
+	// URL is empty: the decrees give no addresses on the portal, and an
+	// address made from an entry's id would send a citizen to a page that
+	// may not exist. Source is what the answer rests on.
+	URL string `json:"url,omitempty"`
 	// Source names the decree and item ("Decree PQ-308 of 14.09.2023,
 	// roadmap item 8, service 28"), or says the entry is portal help.
 	Source string `json:"source"`
@@ -98,12 +101,12 @@ func (b *Bot) extractive(lang portalkb.Lang, hits []retrieval.Hit) string {
 	// The agency sentence names itself ("Responsible agency: ...").
 	fmt.Fprintf(&sb, "• %s\n", c.Agency)
 	fmt.Fprintf(&sb, "• %s: %s\n\n", p.how, c.HowToApply)
-	fmt.Fprintf(&sb, "%s: [%s] %s", p.source, e.ID, e.URL)
+	fmt.Fprintf(&sb, "%s: [%s] %s", p.source, e.ID, portalkb.RefIn(e.Ref, lang))
 	// A second entry that scores nearly as well is often the same service
 	// under another annex, or the citizen's real need.
 	if len(hits) > 1 && hits[1].Score >= 0.8*hits[0].Score {
 		o := hits[1].Entry
-		fmt.Fprintf(&sb, "\n%s: [%s] %s — %s", p.seeAlso, o.ID, o.In(lang).Title, o.URL)
+		fmt.Fprintf(&sb, "\n%s: [%s] %s", p.seeAlso, o.ID, o.In(lang).Title)
 	}
 	return sb.String()
 }
@@ -123,11 +126,11 @@ func citations(lang portalkb.Lang, hits []retrieval.Hit, n int) []Citation {
 func suggestions(lang portalkb.Lang, hits []retrieval.Hit) string {
 	var sb strings.Builder
 	for _, h := range hits {
-		fmt.Fprintf(&sb, "\n• [%s] %s — %s", h.Entry.ID, h.Entry.In(lang).Title, h.Entry.URL)
+		fmt.Fprintf(&sb, "\n• [%s] %s", h.Entry.ID, h.Entry.In(lang).Title)
 	}
 	return sb.String()
 }
 
 func cite(lang portalkb.Lang, e *portalkb.Entry) Citation {
-	return Citation{ID: e.ID, Title: e.In(lang).Title, URL: e.URL, Source: portalkb.RefIn(e.Ref, lang), SourceTitle: e.SourceTitle}
+	return Citation{ID: e.ID, Title: e.In(lang).Title, Source: portalkb.RefIn(e.Ref, lang), SourceTitle: e.SourceTitle}
 }

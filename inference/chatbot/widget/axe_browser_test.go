@@ -23,7 +23,7 @@ func TestWidgetAccessibility(t *testing.T) {
 		page.CheckAxe("oqim-chat", fmt.Sprintf("%d px, empty chat", width))
 		page.Do(
 			chromedp.Click(chromedp.CSS(`oqim-chat .oqc-example`)),
-			chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-bot[data-kind] .oqc-cites a`)),
+			chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-bot[data-kind] .oqc-cites li`)),
 			chromedp.Click(chromedp.CSS(`oqim-chat .oqc-operator`)),
 			chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-ticket`)),
 		)

@@ -33,10 +33,10 @@ func TestWidgetFlowOnPhone(t *testing.T) {
 	page.Do(
 		chromedp.Focus(chromedp.CSS(`oqim-chat .oqc-example`)),
 		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-bot[data-kind] .oqc-cites a`)),
+		chromedp.WaitVisible(chromedp.CSS(`oqim-chat .oqc-bot[data-kind] .oqc-cites li`)),
 	)
 	kind := page.Attr(`oqim-chat .oqc-bot[data-kind]`, "data-kind")
-	cite := eval(`document.querySelector("oqim-chat .oqc-cites a").textContent`)
+	cite := eval(`document.querySelector("oqim-chat .oqc-cites li").textContent`)
 	src := eval(`document.querySelector("oqim-chat .oqc-src").getAttribute("title") + " | " + document.querySelector("oqim-chat .oqc-src").textContent`)
 	left := eval(`String(document.querySelectorAll("oqim-chat .oqc-example").length)`)
 	if kind != "answer" || !strings.Contains(cite, "[pq308-28]") || !strings.Contains(src, "судланганлик") || !strings.Contains(src, "PQ-308") {

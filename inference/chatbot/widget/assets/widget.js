@@ -212,7 +212,7 @@
       var list = el("ul", { "class": "oqc-cites", "aria-label": this.t.sources });
       cites.forEach(function (c) {
         var li = el("li");
-        var href = safeURL(c.url);
+        var href = c.url ? safeURL(c.url) : null;
         var a = href ? el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, "[" + c.id + "] " + c.title) : el("span", null, "[" + c.id + "] " + c.title);
         li.appendChild(a);
         // What the entry rests on: the decree and item, with the decree's
