@@ -88,6 +88,14 @@ func TestPermanent(t *testing.T) {
 		{&proto.Exception{Code: 243, Message: "not enough space"}, false},
 		{&proto.Exception{Code: 1001, Message: "std::exception: filesystem error"}, false},
 		{&proto.Exception{Code: 6, Message: "cannot parse text"}, true},
+		{&proto.Exception{Code: 469, Message: "Constraint `region_known` is violated"}, true},
+		// The server's state, whatever the code: wrong credentials after a
+		// rotation, a shard with no live replica, a code this list does
+		// not know. Stall; never dead-letter every row alike.
+		{&proto.Exception{Code: 193, Message: "Wrong password for user default"}, false},
+		{&proto.Exception{Code: 516, Message: "Authentication failed"}, false},
+		{&proto.Exception{Code: 279, Message: "All connection tries failed"}, false},
+		{&proto.Exception{Code: 99999, Message: "a code added in a newer server"}, false},
 		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, false},
 		{errors.New("i/o timeout"), false},
 	} {

@@ -10,13 +10,14 @@ import (
 )
 
 // permanent reports whether a step's error is about what was sent, so
-// that sending the same thing again fails again: a record ClickHouse
-// refuses (a server exception other than overload), a message the broker
-// refuses (kafka-go's protocol errors that are not temporary, such as
-// MessageSizeTooLarge) or that the client refuses to send. Anything else,
-// network errors and timeouts above all, is taken as transient: the step
-// stalls and retries, so a valid record is never given up on because a
-// server was unreachable.
+// that sending the same thing again fails again: a row ClickHouse refuses
+// for its data (dataException), a message the broker refuses (kafka-go's
+// protocol errors that are not temporary, such as MessageSizeTooLarge) or
+// that the client refuses to send. Anything else, network errors,
+// timeouts and every other server exception above all, is taken as
+// transient: the step stalls and retries, so a valid record is never
+// given up on because a server was unreachable, refused the credentials
+// or had a shard down.
 func permanent(err error) bool {
 	if err == nil {
 		return false
@@ -46,47 +47,39 @@ func permanent(err error) bool {
 	}
 	var ex *proto.Exception
 	if errors.As(err, &ex) {
-		return !transientException(ex)
+		return dataException(ex)
 	}
 	return false
 }
 
-// transientException reports the ClickHouse error codes that describe the
-// server's state, not the data, so the same insert can succeed later. A
-// table, database or column not migrated yet is among them: it is an
-// operator's fix, and every row would otherwise be dead-lettered. So is a
-// full disk or a failing one, which refuses every row alike.
-func transientException(ex *proto.Exception) bool {
+// dataException reports the ClickHouse error codes that are about a
+// row's data, so the same insert fails again however long one waits: the
+// rows at fault go to the dead-letter topic after isolate has split the
+// batch down to them. The list is closed on purpose. An exception not on
+// it (wrong credentials after a password rotation, a shard with no live
+// replica, a table not migrated yet, a full disk, codes a newer server
+// adds) describes the server's state, refuses every row alike, and
+// taking it as the data's would dead-letter the whole stream; it stalls
+// the pipeline instead, for an operator to fix.
+func dataException(ex *proto.Exception) bool {
 	switch ex.Code {
-	case 16, // NO_SUCH_COLUMN_IN_TABLE
-		60,   // UNKNOWN_TABLE
-		74,   // CANNOT_READ_FROM_FILE_DESCRIPTOR
-		75,   // CANNOT_WRITE_TO_FILE_DESCRIPTOR: what a full disk gives
-		76,   // CANNOT_OPEN_FILE
-		81,   // UNKNOWN_DATABASE
-		159,  // TIMEOUT_EXCEEDED
-		164,  // READONLY
-		173,  // CANNOT_ALLOCATE_MEMORY
-		202,  // TOO_MANY_SIMULTANEOUS_QUERIES
-		203,  // NO_FREE_CONNECTION
-		209,  // SOCKET_TIMEOUT
-		210,  // NETWORK_ERROR
-		225,  // NO_ZOOKEEPER
-		236,  // ABORTED
-		241,  // MEMORY_LIMIT_EXCEEDED
-		242,  // TABLE_IS_READ_ONLY
-		243,  // NOT_ENOUGH_SPACE
-		252,  // TOO_MANY_PARTS, but see tooManyPartitions
-		285,  // TOO_FEW_LIVE_REPLICAS
-		319,  // UNKNOWN_STATUS_OF_INSERT
-		394,  // QUERY_WAS_CANCELLED
-		425,  // SYSTEM_ERROR
-		999,  // KEEPER_EXCEPTION
-		1000, // POCO_EXCEPTION: the server's I/O
-		1001: // STD_EXCEPTION: likewise (std::filesystem errors among them)
-		return !tooManyPartitions(ex)
+	case 6, // CANNOT_PARSE_TEXT
+		27,  // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+		38,  // CANNOT_PARSE_DATE
+		41,  // CANNOT_PARSE_DATETIME
+		53,  // TYPE_MISMATCH
+		69,  // ARGUMENT_OUT_OF_BOUND
+		70,  // CANNOT_CONVERT_TYPE
+		72,  // CANNOT_PARSE_NUMBER
+		117, // INCORRECT_DATA
+		131, // TOO_LARGE_STRING_SIZE
+		190, // SIZES_OF_ARRAYS_DONT_MATCH
+		321, // VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+		395, // FUNCTION_THROW_IF_VALUE_IS_NON_ZERO: a throwIf of a column's expression
+		469: // VIOLATED_CONSTRAINT: a table's CHECK
+		return true
 	}
-	return false
+	return tooManyPartitions(ex)
 }
 
 // tooManyPartitions reports the one TOO_MANY_PARTS the data causes: a
