@@ -77,6 +77,11 @@ func TestPermanent(t *testing.T) {
 		{kafkago.WriteErrors{kafkago.MessageSizeTooLarge, kafkago.NotLeaderForPartition}, false},
 		{kafkago.MessageTooLargeError{}, true},
 		{kafkago.NotLeaderForPartition, false},
+		// The writer may not write the dead-letter topic: every dead
+		// letter alike, so stall, never park them all.
+		{kafkago.TopicAuthorizationFailed, false},
+		{kafkago.PolicyViolation, false},
+		{kafkago.RecordListTooLarge, true},
 		{fmt.Errorf("insert: %w", &proto.Exception{Code: 395, Message: "throwIf"}), true},
 		{&proto.Exception{Code: 252, Message: "Too many parts (300). Merges are processing significantly slower than inserts"}, false},
 		// The batch, not the server, is at fault: isolate splits it.

@@ -12,8 +12,8 @@ import (
 // permanent reports whether a step's error is about what was sent, so
 // that sending the same thing again fails again: a row ClickHouse refuses
 // for its data (dataException), a message the broker refuses (kafka-go's
-// protocol errors that are not temporary, such as MessageSizeTooLarge) or
-// that the client refuses to send. Anything else, network errors,
+// refusals of the message itself, such as MessageSizeTooLarge) or that
+// the client refuses to send. Anything else, network errors,
 // timeouts and every other server exception above all, is taken as
 // transient: the step stalls and retries, so a valid record is never
 // given up on because a server was unreachable, refused the credentials
@@ -43,11 +43,24 @@ func permanent(err error) bool {
 	}
 	var kerr kafkago.Error
 	if errors.As(err, &kerr) {
-		return !kerr.Temporary()
+		return dataKafkaError(kerr)
 	}
 	var ex *proto.Exception
 	if errors.As(err, &ex) {
 		return dataException(ex)
+	}
+	return false
+}
+
+// dataKafkaError reports the broker's refusals of a message for what it
+// is. The list is closed, as dataException's: a refusal of the writer
+// (an ACL without Write on the dead-letter topic, a policy) or of the
+// cluster's state refuses every message alike, and taking it as the
+// message's fault would park every bad record, which is then in no topic.
+func dataKafkaError(e kafkago.Error) bool {
+	switch e {
+	case kafkago.MessageSizeTooLarge, kafkago.RecordListTooLarge, kafkago.InvalidRecord, kafkago.InvalidMessage, kafkago.InvalidMessageSize, kafkago.InvalidTimestamp:
+		return true
 	}
 	return false
 }
