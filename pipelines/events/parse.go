@@ -1,7 +1,10 @@
 package events
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"unicode/utf16"
 
 	"github.com/valyala/fastjson"
 )
@@ -103,6 +106,9 @@ func (p *Parser) object(record []byte) (*fastjson.Object, error) {
 	if err != nil {
 		return nil, &FieldError{Reason: ReasonMalformed, Detail: err.Error()}
 	}
+	if err := checkEscapes(record); err != nil {
+		return nil, err
+	}
 	o, err := v.Object()
 	if err != nil {
 		return nil, &FieldError{Reason: ReasonMalformed, Detail: "record is not a JSON object"}
@@ -140,4 +146,77 @@ func String(v *fastjson.Value, field string, required bool) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// checkEscapes refuses the string escapes fastjson unescapes "best
+// effort" where JSON (RFC 8259) has none or no character: an unknown
+// escape ("\q", kept as two characters), a lone surrogate ("\udc00",
+// kept as its six), a high surrogate whose next escape is not a low one
+// ("\ud800\u0041", where the "A" was lost). Stored, each would differ
+// from what any other JSON reader sees in the record. A backslash stands
+// only inside a string in JSON that parsed, so the record is scanned as
+// bytes; one without a backslash costs a single IndexByte.
+func checkEscapes(b []byte) error {
+	for i := bytes.IndexByte(b, '\\'); i >= 0; {
+		n, err := escapeAt(b, i)
+		if err != nil {
+			return &FieldError{Reason: ReasonMalformed, Detail: fmt.Sprintf("%s at byte %d", err, i)}
+		}
+		j := bytes.IndexByte(b[i+n:], '\\')
+		if j < 0 {
+			break
+		}
+		i += n + j
+	}
+	return nil
+}
+
+// escapeAt checks the escape at b[i] (a backslash) and returns its length.
+func escapeAt(b []byte, i int) (int, error) {
+	if i+1 >= len(b) {
+		return 0, errors.New("escape cut short")
+	}
+	switch b[i+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return 2, nil
+	case 'u':
+	default:
+		return 0, fmt.Errorf("invalid escape \\%c", b[i+1])
+	}
+	r, ok := hex4(b, i+2)
+	switch {
+	case !ok:
+		return 0, errors.New("invalid \\u escape")
+	case utf16.IsSurrogate(r) && r >= 0xDC00:
+		return 0, fmt.Errorf("lone low surrogate \\u%04x", r)
+	case !utf16.IsSurrogate(r):
+		return 6, nil
+	}
+	// A high surrogate: a low one must follow at once.
+	if i+7 < len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
+		if lo, ok := hex4(b, i+8); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+			return 12, nil
+		}
+	}
+	return 0, fmt.Errorf("high surrogate \\u%04x without its low surrogate", r)
+}
+
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }

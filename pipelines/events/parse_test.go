@@ -59,3 +59,30 @@ func TestParseDoesNotAllocate(t *testing.T) {
 		t.Fatalf("%.1f allocations per record", allocs)
 	}
 }
+
+// Escapes JSON has no character for are refused, where fastjson would
+// store them altered; every valid escape, surrogate pairs among them,
+// passes.
+func TestParseRefusesEscapesJSONDoesNotHave(t *testing.T) {
+	var p Parser
+	for _, rec := range []string{
+		`{"id":"e1","data":{"agency":"Tax\qCommittee"}}`,
+		`{"id":"e1","data":{"agency":"Tax\udc00Committee"}}`,
+		`{"id":"e1","data":{"agency":"Tax\ud800\u0041 Committee"}}`,
+		`{"id":"e1","data":{"agency":"Tax\ud800"}}`,
+		`{"id":"e1","data":{"agency":"Tax\u12G4"}}`,
+	} {
+		var fe *FieldError
+		if _, err := p.Parse([]byte(rec)); !errors.As(err, &fe) || fe.Reason != ReasonMalformed {
+			t.Errorf("%s: got %v, want malformed_json", rec, err)
+		}
+	}
+	for _, rec := range []string{
+		`{"id":"e1","data":{"agency":"Tax \"Committee\" \\ \/ \b\f\n\r\t \u0041 \ud83d\ude00 \u00e9"}}`,
+		`{"id":"e1","data":{"a":"\\","b":"\\u0041"}}`,
+	} {
+		if _, err := p.Parse([]byte(rec)); err != nil {
+			t.Errorf("%s: %v", rec, err)
+		}
+	}
+}
