@@ -5,6 +5,7 @@
 package decode
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -276,7 +277,7 @@ func (d *Decoder) append(t *Table, event int, env *events.Envelope, prefix strin
 		if f.Kind == schema.Time && row.values[i].set {
 			tm, terr := d.opts.Time(row.values[i].b)
 			if terr != nil {
-				return &events.FieldError{Field: prefix + f.Name, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not an RFC 3339 time", row.values[i].b)}
+				return badTime(prefix+f.Name, row.values[i].b, terr)
 			}
 			if !events.Storable(tm) {
 				return events.UnstorableTime(prefix+f.Name, row.values[i].b)
@@ -291,12 +292,24 @@ func (d *Decoder) append(t *Table, event int, env *events.Envelope, prefix strin
 	return nil
 }
 
+// badTime is the error of a time that does not parse: it keeps the
+// parser's reason ("day 30 is past the end of the month at byte 8"),
+// which is what the sender needs to mend the record.
+func badTime(field string, raw []byte, err error) *events.FieldError {
+	why := err.Error()
+	var te *transform.TimeError
+	if errors.As(err, &te) {
+		why = te.Msg + " at byte " + strconv.Itoa(te.Offset)
+	}
+	return &events.FieldError{Field: field, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not a time Oqim reads (RFC 3339): %s", raw, why)}
+}
+
 // checkTime parses a time and checks it is neither in the future nor
 // before Limits.Oldest.
 func (d *Decoder) checkTime(field string, raw []byte) (time.Time, error) {
 	t, err := d.opts.Time(raw)
 	if err != nil {
-		return t, &events.FieldError{Field: field, Reason: events.ReasonInvalidValue, Detail: fmt.Sprintf("%q is not an RFC 3339 time", raw)}
+		return t, badTime(field, raw, err)
 	}
 	// The limit is refreshed only when a time fails it: a stale limit can
 	// only be too early, so no valid event is ever refused for it, and the
