@@ -539,3 +539,24 @@ func TestUnwritableStatePathIsRefused(t *testing.T) {
 		t.Errorf("unwritable state path: %v, want an error naming it", err)
 	}
 }
+
+// A CSV export that is not UTF-8 (Windows-1251, as some portals still
+// give) fails the poll naming the line and column, where its cells were
+// published as U+FFFD for good.
+func TestNonUTF8CSVFailsThePollNamingTheCell(t *testing.T) {
+	cp1251 := "\xde\xed\xf3\xf1\xee\xe1\xee\xe4" // "Юнусобод"
+	d := &dataset{contentType: "text/csv; charset=windows-1251", body: "region,district,applications\nUZ-TK," + cp1251 + ",17\n"}
+	e := start(t, d)
+	cfg := e.cfg
+	cfg.RowsTopic = rowsTopic
+	p := e.poller(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := p.Poll(ctx)
+	if err == nil || !strings.Contains(err.Error(), `line 2, column "district"`) || !strings.Contains(err.Error(), "UTF-8") {
+		t.Fatalf("poll: %v; want an error naming line 2, column district, and UTF-8", err)
+	}
+	if rows := readTopic(t, e.brokers, rowsTopic); len(rows) != 0 {
+		t.Errorf("%d rows published from a file that is not UTF-8: %q", len(rows), rows)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 // Formats the poller reads.
@@ -73,6 +74,16 @@ func scanCSV(r io.Reader, fn func([]byte) error) (int64, error) {
 			return n, fmt.Errorf("csv: %w", err) // csv errors name the line
 		}
 		n++
+		// json.Marshal would put U+FFFD for each byte that is not UTF-8,
+		// and a Windows-1251 export would be published as question marks
+		// for good; the JSON format keeps the bytes and the pipeline
+		// refuses them. The poll fails instead, naming the cell.
+		for i, v := range rec {
+			if !utf8.ValidString(v) {
+				line, _ := cr.FieldPos(i)
+				return n, fmt.Errorf("csv: line %d, column %q: not UTF-8 (export the file as UTF-8)", line, header[i])
+			}
+		}
 		if fn == nil {
 			continue
 		}
