@@ -124,7 +124,7 @@ ClickHouse CPU is not reported.`,
 				return &usageError{errors.New("--runs must be at least 1")}
 			}
 			// The production pipeline's settings; the flags override them.
-			pcfg := ingest.Config{BatchSize: cfg.Pipeline.BatchSize, BatchInterval: cfg.Pipeline.BatchInterval.Duration}
+			pcfg := ingest.Config{BatchSize: cfg.Pipeline.BatchSize, BatchBytes: cfg.Pipeline.BatchBytes, BatchInterval: cfg.Pipeline.BatchInterval.Duration}
 			if batch > 0 {
 				pcfg.BatchSize = batch
 			}

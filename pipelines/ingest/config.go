@@ -55,10 +55,11 @@ type Config struct {
 	Family string
 	Event  string
 	Table  string
-	// A batch is cut at BatchSize records (default 50,000) or
-	// BatchInterval (default 1 s) after its first record, whichever comes
-	// first.
+	// A batch is cut at BatchSize records (default 50,000), BatchBytes
+	// bytes of records (default DefaultBatchBytes) or BatchInterval
+	// (default 1 s) after its first record, whichever comes first.
 	BatchSize     int
+	BatchBytes    int
 	BatchInterval time.Duration
 	// Allocator is AllocPool or AllocGo; empty means DefaultAllocator.
 	Allocator string
@@ -115,7 +116,7 @@ func NewPipeline(ctx context.Context, cfg Config, deps Deps) (*Pipeline, error) 
 	}
 	opts := options{
 		Kafka: deps.Kafka, Topics: cfg.Topics, Group: cfg.Group, Database: deps.Database,
-		Registry: dopts.Registry, BatchSize: cfg.BatchSize, BatchInterval: cfg.BatchInterval,
+		Registry: dopts.Registry, BatchSize: cfg.BatchSize, BatchBytes: cfg.BatchBytes, BatchInterval: cfg.BatchInterval,
 		Decode: dopts, Metrics: NewMetrics(deps.Metrics, name), Logger: log,
 		ShutdownGrace: cfg.ShutdownGrace, SessionTimeout: cfg.SessionTimeout, OnCommit: deps.OnCommit,
 	}

@@ -44,9 +44,10 @@ type options struct {
 	// columns of Flat.Family, all as event Flat.Event, instead of
 	// envelopes.
 	Flat *flatFormat
-	// A batch is cut at BatchSize records or BatchInterval after its
-	// first record, whichever comes first.
+	// A batch is cut at BatchSize records, BatchBytes bytes of records or
+	// BatchInterval after its first record, whichever comes first.
 	BatchSize     int
+	BatchBytes    int
 	BatchInterval time.Duration
 	// Decode tunes validation and transforms; its Registry is set from
 	// Registry.
@@ -112,6 +113,7 @@ func (o *options) defaults() error {
 	}
 	// A setting of zero or less takes its default.
 	o.BatchSize = cmp.Or(max(o.BatchSize, 0), 50000)
+	o.BatchBytes = cmp.Or(max(o.BatchBytes, 0), DefaultBatchBytes)
 	o.BatchInterval = cmp.Or(max(o.BatchInterval, 0), time.Second)
 	if o.Registry == nil {
 		r, err := schema.Load()
@@ -162,6 +164,14 @@ type Pipeline struct {
 }
 
 // batch is everything one flush must land before its offsets commit.
+// DefaultBatchBytes bounds a batch by its records' size as BatchSize does
+// by their count: 50,000 records of the 64 KiB an agency may send are a
+// 3 GiB block, which would exhaust the ingester's memory or ClickHouse's
+// per-query limit (an error that is the server's, so the whole block was
+// retried for ever). 32 MiB is about 100,000 records of the usual size,
+// so the count cuts first on ordinary streams.
+const DefaultBatchBytes = 32 << 20
+
 type batch struct {
 	records []tableRecord
 	dead    []kafkago.Message
@@ -304,7 +314,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 				deadline.start(p.opts.BatchInterval)
 			}
 			p.add(ch, i)
-			if p.cur.count >= p.opts.BatchSize {
+			if p.cur.count >= p.opts.BatchSize || p.cur.bytes >= p.opts.BatchBytes {
 				p.cur.cover(ch, from, i)
 				from = i + 1
 				deadline.stop()

@@ -292,7 +292,10 @@ type LocalClickHouse struct {
 }
 
 type PipelineConfig struct {
-	BatchSize     int      `yaml:"batch_size"`
+	BatchSize int `yaml:"batch_size"`
+	// BatchBytes cuts a batch at this many bytes of records too; 0 takes
+	// ingest.DefaultBatchBytes.
+	BatchBytes    int      `yaml:"batch_bytes"`
 	BatchInterval Duration `yaml:"batch_interval"`
 	// The Kafka client allocates per record, so the default GC target
 	// (collect when the heap doubles) spends a tenth of an ingester's CPU
@@ -670,6 +673,9 @@ func (c *Config) validate(path string) error {
 	if c.Pipeline.BatchSize < 1 {
 		return bad("pipeline.batch_size", fmt.Sprintf("%d must be at least 1", c.Pipeline.BatchSize))
 	}
+	if c.Pipeline.BatchBytes < 0 {
+		return bad("pipeline.batch_bytes", fmt.Sprintf("%d must not be negative (0 takes the default, 32 MiB)", c.Pipeline.BatchBytes))
+	}
 	names := map[string]bool{}
 	for i, p := range c.Pipelines {
 		key := fmt.Sprintf("pipelines[%d]", i)
@@ -853,7 +859,7 @@ func validPort(s string) bool {
 func (s PipelineSpec) Ingest(c PipelineConfig) ingest.Config {
 	return ingest.Config{
 		Name: s.Name, Topics: s.Topics, Group: s.Group, Decode: s.Decode, Family: s.Family, Event: s.Event, Table: s.Table,
-		BatchSize: s.BatchSize, BatchInterval: s.BatchInterval.Duration, Allocator: c.Allocator,
+		BatchSize: s.BatchSize, BatchBytes: c.BatchBytes, BatchInterval: s.BatchInterval.Duration, Allocator: c.Allocator,
 		SessionTimeout: c.SessionTimeout.Duration,
 	}
 }

@@ -36,7 +36,7 @@ func TestExampleConfigLoads(t *testing.T) {
 func TestFileThenEnv(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "oqim.yaml")
 	os.WriteFile(path, []byte("kafka:\n  brokers: [a:9092]\n  topic: t1\npipeline:\n  batch_interval: 250ms\n"), 0o644)
-	c, err := Load(path, []string{"OQIM_KAFKA_BROKERS=k1:9092, k2:9092", "OQIM_PIPELINE_BATCH_SIZE=7", "PATH=/bin"})
+	c, err := Load(path, []string{"OQIM_KAFKA_BROKERS=k1:9092, k2:9092", "OQIM_PIPELINE_BATCH_SIZE=7", "OQIM_PIPELINE_BATCH_BYTES=1048576", "PATH=/bin"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +45,9 @@ func TestFileThenEnv(t *testing.T) {
 	}
 	if c.Kafka.Topic != "t1" || c.Pipeline.BatchSize != 7 || c.Pipeline.BatchInterval.Duration != 250*time.Millisecond {
 		t.Errorf("config = %+v", c)
+	}
+	if ic := c.PipelineSpecs()[0].Ingest(c.Pipeline); ic.BatchBytes != 1<<20 || ic.BatchSize != 7 {
+		t.Errorf("the pipeline gets batch size %d and bytes %d, want 7 and 1 MiB", ic.BatchSize, ic.BatchBytes)
 	}
 }
 
