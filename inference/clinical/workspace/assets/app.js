@@ -165,7 +165,9 @@
     return [s.complaints, s.history, s.objective].filter(Boolean).join("\n") || s.assessment || $("text").value;
   }
   async function diagnose() {
-    const d = await api("POST", "/api/v1/diagnosis", { age: age(), sex: $("sex").value, language: lang.startsWith("ru") ? "ru" : "uz", text: findingsText(), evidence });
+    // The page's language as it is: "uz" alone answered an Uzbek
+    // Cyrillic page in Latin script.
+    const d = await api("POST", "/api/v1/diagnosis", { age: age(), sex: $("sex").value, language: lang, text: findingsText(), evidence });
     lastDDX = d; renderDDX(d);
   }
   async function fromText(text) {
