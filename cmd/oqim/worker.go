@@ -62,7 +62,13 @@ func startWorkers(ctx context.Context, g *errgroup.Group, cfg config.Config, in 
 	jobs := cfg.Doctor.Jobs.WithDefaults()
 	opts := worker.Options{Config: jobs, Kafka: in.kafka, ClickHouse: in.conn, Database: cfg.ClickHouse.Database}
 	if which == "asr" || which == "all" {
-		engine, err := asrEngine(cfg, log)
+		// In the demo ("all") the server beside the workers has said that
+		// transcription is off; saying it again only repeats it.
+		elog := log
+		if which == "all" {
+			elog = slog.New(slog.DiscardHandler)
+		}
+		engine, err := asrEngine(cfg, elog)
 		if err != nil {
 			return err
 		}
