@@ -118,6 +118,9 @@ func (s *Server) Mount(mux *http.ServeMux) error {
 		httpedge.Route{Method: "POST", Path: Prefix + "/Bundle", Need: httpedge.Public, MaxBody: httpedge.NoLimit, Handler: http.HandlerFunc(s.create)},
 		httpedge.Route{Method: "GET", Path: Prefix + "/Bundle", Need: httpedge.Public, Handler: http.HandlerFunc(s.list)},
 		httpedge.Route{Method: "GET", Path: Prefix + "/Bundle/{id}", Need: httpedge.Public, Handler: http.HandlerFunc(s.read)},
+		// The version read the Location of a create names, as a FHIR
+		// server answers it; every Bundle here has one version.
+		httpedge.Route{Method: "GET", Path: Prefix + "/Bundle/{id}/_history/{vid}", Need: httpedge.Public, Handler: http.HandlerFunc(s.read)},
 	)
 }
 
@@ -343,8 +346,13 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	writeFHIR(w, http.StatusOK, map[string]any{"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries})
 }
 
-// read is GET [base]/Bundle/{id}.
+// read is GET [base]/Bundle/{id} and its version read,
+// [base]/Bundle/{id}/_history/1.
 func (s *Server) read(w http.ResponseWriter, r *http.Request) {
+	if vid := r.PathValue("vid"); vid != "" && vid != "1" {
+		outcome(w, http.StatusNotFound, Issue{Severity: "error", Code: "not-found", Diagnostics: "no such version: every Bundle here has version 1 only"})
+		return
+	}
 	s.mu.Lock()
 	rc := s.find(r.PathValue("id"))
 	var body json.RawMessage

@@ -61,6 +61,13 @@ func TestStandinStoresBundlesOnce(t *testing.T) {
 	if onDisk, err := os.ReadFile(filepath.Join(dir, got[0].ID+".json")); err != nil || !bytes.Equal(onDisk, data) {
 		t.Fatalf("the Bundle in the directory: %v", err)
 	}
+	// The Location a create gives is a version read that answers.
+	if code := getStatus(t, first.Location); code != http.StatusOK {
+		t.Errorf("GET %s (the create's Location): %d, want 200", first.Location, code)
+	}
+	if code := getStatus(t, strings.Replace(first.Location, "/_history/1", "/_history/2", 1)); code != http.StatusNotFound {
+		t.Errorf("a version never written: %d, want 404", code)
+	}
 	resp, err := http.Get(base + "/Bundle")
 	if err != nil {
 		t.Fatal(err)
@@ -124,4 +131,14 @@ func TestStandinRefusesInvalidBundles(t *testing.T) {
 	if n := len(s.Received()); n != 0 {
 		t.Fatalf("%d invalid bundles stored", n)
 	}
+}
+
+func getStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
