@@ -120,11 +120,16 @@ func (h *Handler) createClinicalNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, f := range []struct {
-		name string
-		raw  json.RawMessage
-	}{{"differential", req.Differential}, {"source", req.Source}} {
-		if !jsonObjectOrNull(f.raw) {
-			httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: f.name, Detail: "must be a JSON object or null"})
+		name, detail string
+		ok           bool
+	}{
+		// The differential as POST /api/v1/diagnosis gives it (an object)
+		// or as POST /api/v1/notes does (an array of conditions).
+		{"differential", "must be a JSON object, an array of objects or null", jsonObjectOrNull(req.Differential) || jsonArrayOfObjects(req.Differential)},
+		{"source", "must be a JSON object or null", jsonObjectOrNull(req.Source)},
+	} {
+		if !f.ok {
+			httpedge.WriteError(w, http.StatusBadRequest, httpedge.Error{Field: f.name, Detail: f.detail})
 			return
 		}
 	}
@@ -333,6 +338,21 @@ func checkConditions(cs []lifecycle.Condition) (httpedge.Error, bool) {
 func jsonObjectOrNull(raw json.RawMessage) bool {
 	t := bytes.TrimSpace(raw)
 	return len(t) == 0 || bytes.Equal(t, []byte("null")) || t[0] == '{'
+}
+
+// jsonArrayOfObjects reports a JSON array whose every element is an
+// object (an empty one too).
+func jsonArrayOfObjects(raw json.RawMessage) bool {
+	var elems []json.RawMessage
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '[' || json.Unmarshal(t, &elems) != nil {
+		return false
+	}
+	for _, e := range elems {
+		if t := bytes.TrimSpace(e); len(t) == 0 || t[0] != '{' {
+			return false
+		}
+	}
+	return true
 }
 
 func compact(raw json.RawMessage) json.RawMessage {

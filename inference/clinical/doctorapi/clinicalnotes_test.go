@@ -412,6 +412,11 @@ func TestClinicalNoteValidation(t *testing.T) {
 			t.Errorf("%s %s: field %q, want %q (%s)", c.method, c.path, eb.Error.Field, c.field, body)
 		}
 	}
+	// The differential as POST /api/v1/notes returns it, an array of
+	// conditions, is taken as the diagnosis API's object is.
+	if st, body := e.jsonDo("POST", "/api/v1/clinical-notes", keyOne, `{"patient_id":"p-1","note":{},"differential":[{"condition_id":"pneumonia","icd10":["J18.9"],"rank":1}]}`); st != 201 {
+		t.Errorf("a differential as /api/v1/notes gives it: %d %s", st, body)
+	}
 }
 
 // Every clinical-note route is in the OpenAPI document, and every
