@@ -1183,8 +1183,14 @@ func (o *Offline) vitals(toks []token, from, to int, v *Vitals) {
 				}
 			case "temp":
 				t := toks[j].num
-				if t >= 340 && t <= 430 && isWhole(t) {
+				switch {
+				case t >= 340 && t <= 430 && isWhole(t):
 					t /= 10 // "378" for 37.8, as speech recognisers write it
+				case tenthsAfter(toks, j, to, t):
+					// "37 5", as a recogniser writes "тридцать семь пять"
+					// said without its "и" or comma: the tenths would be
+					// lost, and 37.5 read as 37.
+					t += toks[j+1].num / 10
 				}
 				if v.TemperatureC == 0 && t >= minTemp && t <= maxTemp && !o.reportedNear(toks, i, j) && !rangeAt(toks, j) {
 					v.TemperatureC = math.Round(t*10) / 10
@@ -1641,6 +1647,22 @@ func setOnce(p *int, v int) {
 	if *p == 0 {
 		*p = v
 	}
+}
+
+// tenthsAfter reports a whole temperature t at toks[j] followed by one
+// digit that is its tenths: not a count of days or times ("37 5 дней").
+func tenthsAfter(toks []token, j, to int, t float64) bool {
+	if !isWhole(t) || t < 34 || t > 42 || j+1 >= to {
+		return false
+	}
+	d := toks[j+1]
+	if d.kind != numberTok || !isWhole(d.num) || d.end-d.start != 1 {
+		return false
+	}
+	if j+2 < to && toks[j+2].kind == wordTok && (isDayWord(toks[j+2].norm) || isOneOf(toks[j+2].norm, "raz", "raza", "marta", "times")) {
+		return false
+	}
+	return true
 }
 
 func isDayWord(w string) bool {

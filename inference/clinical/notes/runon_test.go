@@ -650,3 +650,20 @@ func TestProceduresDoneArePlan(t *testing.T) {
 		{"Порез ладони. При осмотре рана 2 см. Рана промыта, ушита тремя швами. Перевязка завтра.", Plan, "ушита"},
 	})
 }
+
+// A temperature said "тридцать семь пять", which a recogniser writes
+// "37 5", keeps its tenths; a count of days after a whole number is no
+// tenth.
+func TestTemperatureTenthsWithoutASeparator(t *testing.T) {
+	for text, want := range map[string]float64{
+		"Объективно: температура 37 5 пульс 88.":                37.5,
+		"Ko'rik: harorat 38 2, puls 96.":                        38.2,
+		"Объективно: температура 36 6.":                         36.6,
+		"Объективно: температура 38. Пульс 90.":                 38,
+		"Объективно: температура 37 5 дней держится, пульс 80.": 37,
+	} {
+		if got := structure(t, text).Vitals.TemperatureC; got != want {
+			t.Errorf("%q: temperature %v, want %v", text, got, want)
+		}
+	}
+}
