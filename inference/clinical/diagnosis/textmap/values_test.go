@@ -245,8 +245,9 @@ func TestShortWordingsOfHistory(t *testing.T) {
 
 // Words that are one slip from a lexicon word but say something else
 // read nothing: sitting is no sharp pain, a hospital no pain, a disease
-// no cough, lifting no heavy pain, the allergy history no allergen, the
-// back of the head no thoracic spine.
+// no cough, lifting no heavy pain, the allergy history no allergen,
+// vomiting once no repeated vomiting, the back of the head no thoracic
+// spine.
 func TestLookAlikeWordsReadNothing(t *testing.T) {
 	m := testMapper(t)
 	for _, tc := range []struct {
@@ -259,6 +260,9 @@ func TestLookAlikeWordsReadNothing(t *testing.T) {
 		{"Bemor 3 kundan beri kasal.", "E_201", ""},
 		{"Боль в пояснице после подъёма тяжести.", "E_54", "V_183"},
 		{"Аллергологический анамнез не отягощён.", "E_42", ""},
+		// E_211 is vomiting several times: once is not it.
+		{"Кеча 1 марта қусиш бўлган.", "E_211", ""},
+		{"Рвота однократно, вчера вечером.", "E_211", ""},
 		{"Pain - heavy, pressing - in the back of the head.", "E_55", "V_39"},
 	} {
 		if got := m.Map(tc.text); has(got, tc.code, tc.value) {
