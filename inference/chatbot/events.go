@@ -31,8 +31,10 @@ const (
 
 // QuestionData is the data of chatbot.question. Answered questions carry
 // no text, so usage analytics never hold what citizens asked; a question
-// the bot could not answer carries its redacted text, because the gaps in
-// the knowledge base are what the portal team must see.
+// about a service that the bot could not answer (a handoff for low
+// confidence or not covered) carries its redacted text, because the gaps
+// in the knowledge base are what the portal team must see. Greetings,
+// requests for an operator and refused or off-topic messages carry none.
 type QuestionData struct {
 	SessionID  string   `json:"session_id"`
 	MessageID  string   `json:"message_id"`

@@ -454,11 +454,20 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 		EntryIDs: ids, Confidence: round2(d.confidence), LLM: usedLLM,
 		LatencyMs: float64(time.Since(start).Microseconds()) / 1000, Redacted: counts.Total(),
 	}
-	if d.outcome != Resolved {
+	if kbGap(d) {
 		q.Question = truncateRunes(clean, 300)
 	}
 	s.emit(TypeQuestion, q)
 	return reply, nil
+}
+
+// kbGap reports a question the knowledge base could not answer although
+// it asked about a service: what the analysts' "top unanswered" list is
+// for. A greeting, a request for an operator, an off-topic or refused
+// message is no gap, and its text (an insult, an injection attempt) would
+// only crowd the list.
+func kbGap(d decision) bool {
+	return d.kind == KindHandoff && (d.reason == ReasonLowConfidence || d.reason == ReasonNotCovered)
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -466,6 +466,11 @@ func TestHandoffAndEventsThroughKafka(t *testing.T) {
 		if env.Type == TypeQuestion && env.Data["outcome"] == nil {
 			t.Errorf("question event without outcome: %s", raw)
 		}
+		// An answer, and a request for an operator, are no gap in the
+		// knowledge base: their text is not kept for the analysts.
+		if env.Type == TypeQuestion && env.Data["question"] != nil {
+			t.Errorf("question event keeps the text of a message that is no gap in the knowledge base: %s", raw)
+		}
 	}
 	if counts[TypeQuestion] != 3 || counts[TypeFeedback] != 1 || counts[TypeHandoff] != 1 {
 		t.Errorf("events by type %v; want 3 questions, 1 feedback, 1 handoff", counts)
