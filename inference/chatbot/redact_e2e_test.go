@@ -35,7 +35,9 @@ var (
 func TestNoIdentifierLeavesTheRequest(t *testing.T) {
 	svc, brokers, srv := newKafkaService(t)
 	sid := startSession(t, srv.URL)
-	text := "operator bilan gaplashmoqchiman. Pasport " + identifiers[0] + ", eski pasport " + identifiers[1] +
+	// A question the knowledge base has no entry for: handed to an
+	// operator, and its text kept for the analysts, redacted.
+	text := "Ajrashish uchun ariza qayerga beriladi? Pasport " + identifiers[0] + ", eski pasport " + identifiers[1] +
 		", JShShIR " + identifiers[2] + ", tel " + identifiers[3] + " yoki " + identifiers[4] +
 		", karta " + identifiers[5] + ", pochta " + identifiers[6] +
 		". 12.03.2025 da 1 250 000 so'm to'ladim, tashxis J45.0"
