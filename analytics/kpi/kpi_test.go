@@ -30,6 +30,7 @@ func TestKPIs(t *testing.T) {
 		{"ProjectsConcurrently", projectsConcurrently},
 		{"ScopeIsInEveryQuery", scopeIsInEveryQuery},
 		{"ChatbotUsage", chatbotUsage},
+		{"AssistantsCountDoctorsWork", assistantsCountDoctorsWork},
 		{"ApplicationFactsEqualRawEvents", applicationFactsEqualRawEvents},
 		{"ApplicationDaysEqualRawEvents", applicationDaysEqualRawEvents},
 		// Last: it inserts every event a second time.
@@ -92,6 +93,30 @@ func everyTableAnswers(t *testing.T, e *kpitest.Env) {
 					t.Errorf("%s level %s granularity %s: no rows", tb.Name, lvl, g)
 				}
 			}
+		}
+	}
+}
+
+// The doctors' work counts whether it began as audio or as typed text: a
+// note signed and delivered from text is in the assistants' table.
+func assistantsCountDoctorsWork(t *testing.T, e *kpitest.Env) {
+	f := national(e)
+	f.Level, f.Granularity = kpi.LevelCountry, kpi.Quarter
+	got := map[string]int64{}
+	cols := []string{"doctor_jobs", "doctor_transcriptions", "doctor_notes", "doctor_notes_signed", "doctor_notes_delivered"}
+	err := e.Store.Stream(context.Background(), kpi.Assistants, f, func(r *kpi.Row) error {
+		for _, c := range cols {
+			got[c] += r.Int(kpi.Assistants.Index(c))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"doctor_jobs": 2, "doctor_transcriptions": 1, "doctor_notes": 1, "doctor_notes_signed": 1, "doctor_notes_delivered": 1}
+	for _, c := range cols {
+		if got[c] != want[c] {
+			t.Errorf("%s = %d, want %d", c, got[c], want[c])
 		}
 	}
 }

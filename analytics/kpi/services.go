@@ -1,5 +1,10 @@
 package kpi
 
+import (
+	"cmp"
+	"strings"
+)
+
 // Calls: 112 emergency calls and response times.
 var Calls = &Table{
 	Name:  "calls",
@@ -92,31 +97,48 @@ var Appeals = &Table{
 var Assistants = &Table{
 	Name:  "assistants",
 	Title: "Chatbot and doctor-assistant usage",
-	Doc:   "National only (the portal chatbot and the doctor assistant have no regions): chatbot questions, resolved and handed off, and doctor-assistant jobs, transcriptions and structured notes, per time bucket.",
+	Doc:   "National only (the portal chatbot and the doctor assistant have no regions): chatbot questions, resolved and handed off; doctor-assistant audio jobs, transcriptions and structured notes; and clinical notes signed and delivered to Digital Healthcare, whether made from audio or typed text, per time bucket.",
 	Columns: cols(colPeriod,
 		Column{"chatbot_questions", Int, "questions asked"},
 		Column{"chatbot_resolved", Int, "questions answered (outcome resolved)"},
 		Column{"chatbot_handoffs", Int, "questions handed to an operator"},
-		Column{"doctor_jobs", Int, "doctor-assistant jobs created"},
-		Column{"doctor_transcriptions", Int, "jobs transcribed"},
-		Column{"doctor_notes", Int, "jobs with a structured note"},
+		Column{"doctor_jobs", Int, "doctor-assistant audio jobs created"},
+		Column{"doctor_transcriptions", Int, "audio jobs transcribed"},
+		Column{"doctor_notes", Int, "audio jobs with a structured note"},
+		Column{"doctor_notes_signed", Int, "clinical notes signed by their doctor (from audio or from text)"},
+		Column{"doctor_notes_delivered", Int, "clinical notes delivered to Digital Healthcare"},
 	),
 	National: true,
 	Uses:     []string{"granularity"},
 	run: sqlRun(func(s *Store, f *Filter) *sqlb {
 		from, to := f.Period.From.Unix(), f.Period.To.Unix()
 		b := f.Granularity.bucket
+		// Each branch fills one group of columns and zeroes the others;
+		// cells lists them in order.
+		cells := func(fill map[int]string) string {
+			out := make([]string, 8)
+			for i := range out {
+				out[i] = cmp.Or(fill[i], "toUInt64(0)")
+			}
+			return strings.Join(out, ", ")
+		}
 		q := &sqlb{}
-		q.add("SELECT g_period, toInt64(sum(g_q)), toInt64(sum(g_r)), toInt64(sum(g_h)), toInt64(sum(g_j)), toInt64(sum(g_t)), toInt64(sum(g_n)) FROM ("+
+		q.add("SELECT g_period, toInt64(sum(g_q)), toInt64(sum(g_r)), toInt64(sum(g_h)), toInt64(sum(g_j)), toInt64(sum(g_t)), toInt64(sum(g_n)), toInt64(sum(g_s)), toInt64(sum(g_d)) FROM ("+
 			"SELECT "+b("day")+" AS g_period, sumIf(n, event = 'question') AS g_q, sumIf(n, event = 'question' AND outcome = 'resolved') AS g_r,"+
-			" sumIf(n, event = 'question' AND outcome = 'handoff') AS g_h, toUInt64(0) AS g_j, toUInt64(0) AS g_t, toUInt64(0) AS g_n FROM (SELECT day, event, outcome, uniqExactMerge(events) AS n FROM ").
+			" sumIf(n, event = 'question' AND outcome = 'handoff') AS g_h, toUInt64(0) AS g_j, toUInt64(0) AS g_t, toUInt64(0) AS g_n, toUInt64(0) AS g_s, toUInt64(0) AS g_d"+
+			" FROM (SELECT day, event, outcome, uniqExactMerge(events) AS n FROM ").
 			table(s.db, "kpi_chatbot_daily").add(" WHERE 1").days(f).add(" GROUP BY day, event, outcome) GROUP BY g_period")
 		for i, col := range []string{"t_created", "t_tr", "t_note"} {
-			zero := [3]string{"toUInt64(0)", "toUInt64(0)", "toUInt64(0)"}
-			zero[i] = "count()"
-			q.add(" UNION ALL SELECT "+b(col)+" AS g_period, toUInt64(0), toUInt64(0), toUInt64(0), "+zero[0]+", "+zero[1]+", "+zero[2]+" FROM (SELECT job_id, minMerge(created) AS t_created, minIfMerge(transcribed) AS t_tr, minIfMerge(noted) AS t_note FROM ").
+			q.add(" UNION ALL SELECT "+b(col)+" AS g_period, "+cells(map[int]string{3 + i: "count()"})+" FROM (SELECT job_id, minMerge(created) AS t_created, minIfMerge(transcribed) AS t_tr, minIfMerge(noted) AS t_note FROM ").
 				table(s.db, "kpi_doctor_jobs").
 				add(" GROUP BY job_id) WHERE "+col+" >= toDateTime(?) AND "+col+" < toDateTime(?) GROUP BY g_period", from, to)
+		}
+		// A clinical note is signed once and delivered once; its versions
+		// carry the times (0 until then), so a note counts once per event.
+		for i, col := range []string{"t_signed", "t_delivered"} {
+			q.add(" UNION ALL SELECT "+b(col)+" AS g_period, "+cells(map[int]string{6 + i: "count()"})+" FROM (SELECT note_id, max(signed_at) AS t_signed, max(delivered_at) AS t_delivered FROM ").
+				table(s.db, "clinical_notes").
+				add(" GROUP BY note_id) WHERE "+col+" >= toDateTime(?) AND "+col+" < toDateTime(?) AND "+col+" > toDateTime(0) GROUP BY g_period", from, to)
 		}
 		return q.add(") GROUP BY g_period ORDER BY g_period")
 	}, nil),

@@ -137,10 +137,12 @@ func (e *Env) Replay(t testing.TB) {
 	flush()
 }
 
-// insertAssistants adds chatbot events and doctor jobs, which the
-// generator does not make: four questions (one resolved, one handed off,
-// the same unanswered question twice), one thumbs-up, and two doctor jobs
-// (one transcribed and noted, written stage by stage, one only queued).
+// insertAssistants adds chatbot events, doctor jobs and clinical notes,
+// which the generator does not make: four questions (one resolved, one
+// handed off, the same unanswered question twice), one thumbs-up, two
+// doctor jobs (one transcribed and noted, written stage by stage, one only
+// queued) and two clinical notes (one drafted, signed and delivered,
+// version by version, one only drafted).
 func (e *Env) insertAssistants(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
@@ -176,6 +178,15 @@ func (e *Env) insertAssistants(t testing.TB) {
 	err = clickhouse.Insert(ctx, e.Conn, e.DB+".doctor_jobs",
 		[]string{"job_id", "doctor_id", "status", "created_at", "updated_at", "version"},
 		[]any{[]string{"j2"}, []string{"d1"}, []string{"queued"}, []time.Time{at}, []time.Time{at}, []uint64{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	never := time.Unix(0, 0).UTC()
+	err = clickhouse.Insert(ctx, e.Conn, e.DB+".clinical_notes",
+		[]string{"note_id", "version", "write_seq", "status", "created_by", "created_at", "updated_at", "signed_at", "delivered_at"},
+		[]any{[]string{"n1", "n1", "n1", "n2"}, []uint64{1, 2, 3, 1}, []uint64{1, 2, 3, 4}, []string{"draft", "signed", "delivered", "draft"},
+			[]string{"d1", "d1", "d1", "d1"}, []time.Time{at, at, at, at}, []time.Time{at, at, at, at},
+			[]time.Time{never, at, at, never}, []time.Time{never, never, at, never}})
 	if err != nil {
 		t.Fatal(err)
 	}
