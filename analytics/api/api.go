@@ -69,7 +69,6 @@ type server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	routes  []route
-	mux     *http.ServeMux
 	// inflight bounds each analyst's running queries; nil when access
 	// is off and every caller is the same anonymous reader.
 	inflight *httpedge.InFlight
@@ -87,22 +86,22 @@ const queryTimeout = 2 * time.Minute
 
 // New returns the handler for /api/v1/kpi/... and /api/openapi.json.
 func New(opts Options) http.Handler {
-	s, err := newServer(opts, http.NewServeMux())
-	if err != nil {
+	mux := http.NewServeMux()
+	if _, err := newServer(opts, mux); err != nil {
 		panic(err) // static routes; a failure is a programming error
 	}
-	return httpedge.JSONMisses(s.mux, "/api/")
+	return httpedge.JSONMisses(mux, "/api/")
 }
 
 // Mount registers /api/v1/kpi/... and /api/openapi.json on mux, behind
 // the edge.
-func Mount(mux *http.ServeMux, opts Options) error {
+func Mount(mux httpedge.Mux, opts Options) error {
 	_, err := newServer(opts, mux)
 	return err
 }
 
-func newServer(opts Options, mux *http.ServeMux) (*server, error) {
-	s := &server{store: opts.Store, other: opts.Other, regions: map[string]bool{}, log: opts.Logger, now: opts.Now, mux: mux}
+func newServer(opts Options, mux httpedge.Mux) (*server, error) {
+	s := &server{store: opts.Store, other: opts.Other, regions: map[string]bool{}, log: opts.Logger, now: opts.Now}
 	for _, r := range opts.Regions {
 		s.regions[r] = true
 	}
@@ -135,7 +134,7 @@ func newServer(opts Options, mux *http.ServeMux) (*server, error) {
 		routes = append(routes, s.handle("/api/v1/kpi/"+t.Name, t, s.table(t)))
 	}
 	edge := httpedge.Options{Auth: opts.Access, Realm: "oqim", Auditor: audit, Proxies: opts.Proxies, Now: s.now}
-	if err := httpedge.Mount(s.mux, edge, routes...); err != nil {
+	if err := httpedge.Mount(mux, edge, routes...); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
 	s.routes = append(s.routes, route{method: http.MethodGet, path: "/api/openapi.json"})
@@ -143,7 +142,7 @@ func newServer(opts Options, mux *http.ServeMux) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: the OpenAPI document: %w", err)
 	}
-	err = httpedge.Mount(s.mux, httpedge.Options{}, httpedge.Route{Method: http.MethodGet, Path: "/api/openapi.json", Need: httpedge.Public,
+	err = httpedge.Mount(mux, httpedge.Options{}, httpedge.Route{Method: http.MethodGet, Path: "/api/openapi.json", Need: httpedge.Public,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			_, _ = w.Write(doc)

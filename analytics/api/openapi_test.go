@@ -14,12 +14,13 @@ import (
 // Every registered route is documented, and every documented path is
 // routed by the handler New returns.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	s, err := newServer(Options{Store: kpi.NewStore(nil, "db"), Regions: []string{"UZ-JI"}}, http.NewServeMux())
+	mux := http.NewServeMux()
+	s, err := newServer(Options{Store: kpi.NewStore(nil, "db"), Regions: []string{"UZ-JI"}}, mux)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	s.mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
 	var doc struct {
 		OpenAPI string                                `json:"openapi"`
 		Paths   map[string]map[string]json.RawMessage `json:"paths"`
@@ -37,7 +38,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	for path, ops := range doc.Paths {
 		for method := range ops {
 			req := httptest.NewRequest(strings.ToUpper(method), path, nil)
-			if _, pattern := s.mux.Handler(req); pattern == "" || !slices.Contains(routed, path) {
+			if _, pattern := mux.Handler(req); pattern == "" || !slices.Contains(routed, path) {
 				t.Errorf("documented %s %s is not routed", method, path)
 			}
 		}
@@ -63,12 +64,12 @@ func TestOpenAPIPublishesOtherSurfaces(t *testing.T) {
 		Schemas:         map[string]any{"ClinicalNote": obj{"type": "object"}, "Error": obj{"type": "string"}},
 		SecuritySchemes: map[string]any{"doctorBearer": obj{"type": "http"}},
 	}
-	s, err := newServer(Options{Store: kpi.NewStore(nil, "db"), Regions: []string{"UZ-JI"}, Other: other}, http.NewServeMux())
-	if err != nil {
+	mux := http.NewServeMux()
+	if _, err := newServer(Options{Store: kpi.NewStore(nil, "db"), Regions: []string{"UZ-JI"}, Other: other}, mux); err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	s.mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
 	body := rec.Body.String()
 	for _, want := range []string{`"/api/v1/clinical-notes"`, `"ClinicalNote"`, `"doctorBearer"`, `"This document"`} {
 		if !strings.Contains(body, want) {

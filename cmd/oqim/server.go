@@ -39,26 +39,42 @@ import (
 // events, audit entries) and must run after the server stops.
 func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, ingest kafka.Writer) (http.Handler, func(context.Context), error) {
 	mux := http.NewServeMux()
+	closeAll, err := mountServer(mux, cfg, in, set, ref, log, ingest)
+	if err != nil {
+		return nil, nil, err
+	}
+	return serverHandler(mux, log), closeAll, nil
+}
+
+// serverHandler answers with mux's routes, and with the one JSON error
+// body for what it has no route for under /api/.
+func serverHandler(mux *http.ServeMux, log *slog.Logger) http.Handler {
+	return httpedge.AccessLog(log, httpedge.JSONMisses(mux, "/api/"))
+}
+
+// mountServer mounts the routes of serverRoutes on mux, which a test
+// may wrap to list them; on error, what it mounted is closed.
+func mountServer(mux httpedge.Mux, cfg config.Config, in *infra, set *metrics.Set, ref *region.Data, log *slog.Logger, ingest kafka.Writer) (func(context.Context), error) {
 	var closers []func(context.Context)
 	closeAll := func(ctx context.Context) {
 		for _, c := range closers {
 			c(ctx)
 		}
 	}
-	fail := func(err error) (http.Handler, func(context.Context), error) {
+	fail := func(err error) (func(context.Context), error) {
 		closeAll(context.Background())
-		return nil, nil, err
+		return nil, err
 	}
 	if ingest != nil {
 		if err := mountIngest(mux, cfg, in, set, log, ingest); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	d := dashboard.Handler()
 	ws := workspace.Handler()
 	biAuth, signIn, err := biAccess(cfg, ref, log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("access: %w", err)
+		return nil, fmt.Errorf("access: %w", err)
 	}
 	// The dashboard's assets (and its sign-in, when oidc.public_url is
 	// set) are public; its data comes from the BI API, which asks for
@@ -72,14 +88,14 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 		httpedge.Route{Method: "GET", Path: "/doctor/", Need: httpedge.Public, Handler: ws},
 		httpedge.Route{Method: "GET", Path: "/doctor", Need: httpedge.Public, Handler: ws})...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	c, err := mountBI(mux, cfg, in, set, ref, biAuth, log)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, c)
-	for _, m := range []func(*http.ServeMux, config.Config, *infra, *metrics.Set, *region.Data, *slog.Logger) (func(context.Context), error){mountChatbot, mountDoctor} {
+	for _, m := range []func(httpedge.Mux, config.Config, *infra, *metrics.Set, *region.Data, *slog.Logger) (func(context.Context), error){mountChatbot, mountDoctor} {
 		c, err := m(mux, cfg, in, set, ref, log)
 		if err != nil {
 			return fail(err)
@@ -92,7 +108,7 @@ func serverRoutes(cfg config.Config, in *infra, set *metrics.Set, ref *region.Da
 	if err := mountOps(mux, cfg, in, set, log, operator); err != nil {
 		return fail(err)
 	}
-	return httpedge.AccessLog(log, httpedge.JSONMisses(mux, "/api/")), closeAll, nil
+	return closeAll, nil
 }
 
 // opsRoutes is the HTTP surface of `oqim ingest` and the workers: health,
@@ -112,7 +128,7 @@ func opsRoutes(cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger)
 // /readyz tells anonymous callers only ok or failing per check; the
 // errors, which name internal addresses, go to the log and to callers for
 // which operator (nil: none) reports true.
-func mountOps(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger, operator func(*http.Request) bool) error {
+func mountOps(mux httpedge.Mux, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger, operator func(*http.Request) bool) error {
 	return httpedge.Mount(mux, cfg.HTTP.Edge(),
 		httpedge.Route{Method: "GET", Path: "/healthz", Need: httpedge.Public, Handler: health.Live()},
 		httpedge.Route{Method: "GET", Path: "/readyz", Need: httpedge.Public, Handler: health.ReadyFor(2*time.Second, log, operator,
@@ -142,7 +158,7 @@ func biOperator(authn *access.Authenticator) func(*http.Request) bool {
 // mountIngest serves POST /api/v1/ingest, validated by the schema
 // registry, when agencies are configured; without them the path only says
 // what to set.
-func mountIngest(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger, w kafka.Writer) error {
+func mountIngest(mux httpedge.Mux, cfg config.Config, in *infra, set *metrics.Set, log *slog.Logger, w kafka.Writer) error {
 	if len(cfg.HTTPIngest.Agencies) == 0 {
 		log.Info("HTTP ingest off: list http_ingest.agencies to turn it on")
 		return httpedge.Mount(mux, cfg.HTTP.Edge(), httpedge.Route{Path: "/api/v1/ingest", Need: httpedge.Public,
@@ -161,7 +177,7 @@ func mountIngest(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.
 
 // mountBI serves the Digital Region BI and its OpenAPI document, scoped
 // by authn (see biAccess) and audited by analytics/access.
-func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set, ref *region.Data, authn *access.Authenticator, log *slog.Logger) (func(context.Context), error) {
+func mountBI(mux httpedge.Mux, cfg config.Config, in *infra, set *metrics.Set, ref *region.Data, authn *access.Authenticator, log *slog.Logger) (func(context.Context), error) {
 	audit := access.NewAuditor(in.conn, cfg.ClickHouse.Database, access.AuditorConfig{MaxPending: cfg.Access.AuditMaxPending, Log: log})
 	// What the bounded audit backlog dropped is visible to the operator.
 	set.NewGauge("oqim_bi_audit_dropped_entries", func() float64 { return float64(audit.Dropped()) })
@@ -188,7 +204,7 @@ func mountBI(mux *http.ServeMux, cfg config.Config, in *infra, set *metrics.Set,
 }
 
 // mountChatbot serves the Single Portal chatbot's API and widget.
-func mountChatbot(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Set, _ *region.Data, log *slog.Logger) (_ func(context.Context), err error) {
+func mountChatbot(mux httpedge.Mux, cfg config.Config, in *infra, _ *metrics.Set, _ *region.Data, log *slog.Logger) (_ func(context.Context), err error) {
 	var searcher chatbot.Searcher // nil: lexical
 	if in.llm != nil && in.llm.EmbeddingModel() != "" {
 		if searcher, err = hybridSearcher(in.llm); err != nil {
@@ -218,7 +234,7 @@ func mountChatbot(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.S
 // mountDoctor serves, when doctors' credentials are configured, the
 // transcription, notes and diagnosis API; without them its paths answer
 // 503 saying what to set.
-func mountDoctor(mux *http.ServeMux, cfg config.Config, in *infra, _ *metrics.Set, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
+func mountDoctor(mux httpedge.Mux, cfg config.Config, in *infra, _ *metrics.Set, _ *region.Data, log *slog.Logger) (func(context.Context), error) {
 	eng, err := cfg.Diagnosis.Engine()
 	if err != nil {
 		return nil, fmt.Errorf("diagnosis: %w", err)

@@ -73,10 +73,17 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Mux is what Mount registers routes on: an *http.ServeMux, or one
+// wrapped to keep the list of what was mounted (the server's test that
+// its OpenAPI document names every route does).
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+}
+
 // Mount registers the routes on mux behind the edge. It refuses a route
 // that does not say who may call it, or that needs credentials when opts
 // has no authenticator.
-func Mount(mux *http.ServeMux, opts Options, routes ...Route) error {
+func Mount(mux Mux, opts Options, routes ...Route) error {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

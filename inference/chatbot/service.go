@@ -218,7 +218,7 @@ func (s *Service) routes(proxies httpedge.Proxies) []httpedge.Route {
 
 // Mount registers the routes on mux behind the edge; the edge's trusted
 // proxies, when it has any, replace Config.Proxies.
-func (s *Service) Mount(mux *http.ServeMux, edge httpedge.Options) error {
+func (s *Service) Mount(mux httpedge.Mux, edge httpedge.Options) error {
 	if edge.Proxies == nil {
 		edge.Proxies = s.cfg.Proxies
 	}

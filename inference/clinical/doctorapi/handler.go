@@ -234,7 +234,7 @@ const uploadTimeout = 10 * time.Minute
 
 // Mount registers the routes on mux behind the edge, which authenticates
 // doctors, applies each doctor's rate limit and audits what it refuses.
-func (h *Handler) Mount(mux *http.ServeMux, edge httpedge.Options) error {
+func (h *Handler) Mount(mux httpedge.Mux, edge httpedge.Options) error {
 	edge.Auth, edge.Realm, edge.Auditor, edge.Now = h.auth, "oqim-doctor", refusals{h}, h.now
 	return httpedge.Mount(mux, edge, h.Routes()...)
 }

@@ -158,7 +158,7 @@ func (h *Handler) Route() httpedge.Route {
 
 // Mount registers the route on mux behind the edge, which authenticates
 // the agency; the edge's audit hook counts every answer by status.
-func (h *Handler) Mount(mux *http.ServeMux, edge httpedge.Options) error {
+func (h *Handler) Mount(mux httpedge.Mux, edge httpedge.Options) error {
 	edge.Auth, edge.Realm, edge.Auditor = httpedge.Credentials{h.keys.keys}, "oqim-ingest", statusCounter{h.m}
 	return httpedge.Mount(mux, edge, h.Route())
 }
