@@ -31,8 +31,9 @@ type Options struct {
 	// Proxies are the trusted reverse proxies, for the audited address.
 	Proxies httpedge.Proxies
 	// Other documents the paths other surfaces of the same server serve
-	// (the doctor's API), for the one OpenAPI document.
-	Other OtherPaths
+	// (the chatbot, the doctor's API, agency ingest), for the one OpenAPI
+	// document.
+	Other []httpedge.APIDoc
 	// MaxQueriesPerCaller bounds the queries one analyst has running at
 	// once when access control is on (0: DefaultMaxQueriesPerCaller); the
 	// next is a 429. A query may run for minutes, and one key should not
@@ -54,17 +55,9 @@ const DefaultMaxQueriesPerCaller = 8
 // rows, the chatbot's and the doctor's assistant's tables.
 const DefaultMaxQueries = 12
 
-// OtherPaths are OpenAPI paths and schemas that another package serves
-// and documents; this API only publishes them.
-type OtherPaths struct {
-	Paths           map[string]any
-	Schemas         map[string]any
-	SecuritySchemes map[string]any
-}
-
 type server struct {
 	store   *kpi.Store
-	other   OtherPaths
+	other   []httpedge.APIDoc
 	regions map[string]bool
 	log     *slog.Logger
 	now     func() time.Time

@@ -4,23 +4,22 @@ import (
 	"strings"
 
 	"github.com/oqim/oqim/analytics/kpi"
+	"github.com/oqim/oqim/connectors/httpedge"
 )
 
 // obj is a JSON object of the OpenAPI document.
-type obj = map[string]any
+type obj = httpedge.Obj
 
 // openAPI describes every registered route: the KPI tables from their
 // column and parameter definitions, the two block endpoints by hand.
 func (s *server) openAPI() obj {
 	paths := obj{}
-	errResp := func(desc string) obj {
-		return obj{"description": desc, "content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/Error"}}}}
-	}
 	common := obj{
-		"400": errResp("a parameter is invalid; error.field names it"),
-		"401": errResp("access control is on and no valid API key or token was sent"),
-		"403": errResp("the region asked for is outside the caller's scope, or the KPI is national"),
-		"503": errResp("the analytics store did not answer"),
+		"400": httpedge.Fail("a parameter is invalid; error.field names it"),
+		"401": httpedge.Fail("access control is on and no valid API key or token was sent"),
+		"403": httpedge.Fail("the region asked for is outside the caller's scope, or the KPI is national"),
+		"429": httpedge.Fail("access control is on and the caller, or all callers, have as many queries running as allowed; Retry-After says when to try again"),
+		"503": httpedge.Fail("the analytics store did not answer"),
 	}
 	withCommon := func(ok obj) obj {
 		out := obj{"200": ok}
@@ -83,10 +82,7 @@ func (s *server) openAPI() obj {
 		}}
 	}
 	schemas := obj{
-		"Error": obj{"type": "object", "properties": obj{"error": obj{"type": "object", "required": []any{"reason", "detail"}, "properties": obj{
-			"field":  obj{"type": "string", "description": "the parameter at fault, when one is"},
-			"reason": obj{"type": "string", "description": "stable code such as invalid_value, unauthorized, forbidden, rate_limited"},
-			"detail": obj{"type": "string", "description": "what to change, for people"}}}}},
+		httpedge.ErrorSchemaName: httpedge.ErrorSchema(),
 		"TableMeta": obj{"type": "object", "properties": obj{
 			"kpi": obj{"type": "string"}, "title": obj{"type": "string"}, "region": obj{"type": "string"}, "district": obj{"type": "string"},
 			"level": obj{"type": "string"}, "granularity": obj{"type": "string"}, "from": obj{"type": "string", "format": "date-time"},
@@ -95,33 +91,25 @@ func (s *server) openAPI() obj {
 			"columns": obj{"type": "array", "items": obj{"type": "object"}}, "row_count": obj{"type": "integer"},
 			"as_of": obj{"type": "string", "format": "date-time"}}},
 	}
-	// Other surfaces' paths are published as they document them; the
-	// BI's own names win a clash.
-	for k, v := range s.other.Paths {
-		if _, ok := paths[k]; !ok {
-			paths[k] = v
-		}
-	}
-	for k, v := range s.other.Schemas {
-		if _, ok := schemas[k]; !ok {
-			schemas[k] = v
-		}
-	}
-	security := obj{
-		"bearer": obj{"type": "http", "scheme": "bearer", "description": "an API key or an HS256 JWT with claims sub, role (analyst, regional_admin, national), regions and exp"},
-		"apiKey": obj{"type": "apiKey", "in": "header", "name": "X-API-Key"},
-	}
-	for k, v := range s.other.SecuritySchemes {
-		if _, ok := security[k]; !ok {
-			security[k] = v
+	security, analyst := httpedge.CredentialSchemes("bearer", "apiKey",
+		"an analyst's API key, or an HS256 JWT with claims sub, role (analyst, regional_admin, national), regions and exp")
+	// Other surfaces' parts are published as they document them; the
+	// BI's own names, then the first surface's, win a clash.
+	for _, o := range s.other {
+		for _, m := range [][2]obj{{paths, o.Paths}, {schemas, o.Schemas}, {security, o.SecuritySchemes}} {
+			for k, v := range m[1] {
+				if _, ok := m[0][k]; !ok {
+					m[0][k] = v
+				}
+			}
 		}
 	}
 	return obj{
 		"openapi": "3.0.3",
-		"info": obj{"title": "Oqim Digital Region BI", "version": "1",
-			"description": "KPIs of Decree PQ-286 per region, district and period, beside the decree's targets. Each caller reads only the regions of their scope; the scope is applied in the database query. Every request is audited. The doctor's clinical-note paths (/api/v1/clinical-notes) take the doctors' keys or tokens, not the BI's."},
+		"info": obj{"title": "Oqim", "version": "1",
+			"description": "The API of oqim serve. The Digital Region BI (/api/v1/kpi): KPIs of Decree PQ-286 per region, district and period, beside the decree's targets; each analyst reads only the regions of their scope, applied in the database query, and every request is audited. The Single Portal chatbot (/api/v1/chat): public, rate limited per client. The doctor's assistant (/api/v1/transcriptions, /api/v1/notes, /api/v1/diagnosis, /api/v1/clinical-notes): doctors' keys or tokens only, every access to patient data audited. Agency ingest (/api/v1/ingest): NDJSON events under each agency's key. Each kind of credential opens its own surface only; another kind gets 403. Every error is the one body of the Error schema."},
 		"servers":  []any{obj{"url": "/"}},
-		"security": []any{obj{"bearer": []any{}}, obj{"apiKey": []any{}}},
+		"security": analyst,
 		"paths":    paths,
 		"components": obj{
 			"securitySchemes": security,

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/oqim/oqim/analytics/kpi"
+	"github.com/oqim/oqim/connectors/httpedge"
 )
 
 // Every registered route is documented, and every documented path is
@@ -59,11 +60,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // Paths another surface documents are published beside the BI's, and
 // cannot replace them.
 func TestOpenAPIPublishesOtherSurfaces(t *testing.T) {
-	other := OtherPaths{
-		Paths:           map[string]any{"/api/v1/clinical-notes": obj{"post": obj{"summary": "other"}}, "/api/openapi.json": obj{"get": obj{"summary": "hijack"}}},
-		Schemas:         map[string]any{"ClinicalNote": obj{"type": "object"}, "Error": obj{"type": "string"}},
-		SecuritySchemes: map[string]any{"doctorBearer": obj{"type": "http"}},
-	}
+	other := []httpedge.APIDoc{{
+		Paths:           obj{"/api/v1/clinical-notes": obj{"post": obj{"summary": "other"}}, "/api/openapi.json": obj{"get": obj{"summary": "hijack"}}},
+		Schemas:         obj{"ClinicalNote": obj{"type": "object"}, "Error": obj{"type": "string"}},
+		SecuritySchemes: obj{"doctorBearer": obj{"type": "http"}},
+	}, {
+		Paths: obj{"/api/v1/chat/sessions": obj{"post": obj{"summary": "chat"}}},
+	}}
 	mux := http.NewServeMux()
 	if _, err := newServer(Options{Store: kpi.NewStore(nil, "db"), Regions: []string{"UZ-JI"}, Other: other}, mux); err != nil {
 		t.Fatal(err)
@@ -71,7 +74,7 @@ func TestOpenAPIPublishesOtherSurfaces(t *testing.T) {
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
 	body := rec.Body.String()
-	for _, want := range []string{`"/api/v1/clinical-notes"`, `"ClinicalNote"`, `"doctorBearer"`, `"This document"`} {
+	for _, want := range []string{`"/api/v1/clinical-notes"`, `"ClinicalNote"`, `"doctorBearer"`, `"This document"`, `"/api/v1/chat/sessions"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the document lacks %s", want)
 		}

@@ -182,9 +182,10 @@ func mountBI(mux httpedge.Mux, cfg config.Config, in *infra, set *metrics.Set, r
 	// What the bounded audit backlog dropped is visible to the operator.
 	set.NewGauge("oqim_bi_audit_dropped_entries", func() float64 { return float64(audit.Dropped()) })
 	set.NewGauge("oqim_bi_audit_pending_entries", func() float64 { return float64(audit.Pending()) })
-	docPaths, docSchemas, docSecurity := doctorapi.OpenAPI()
 	err := api.Mount(mux, api.Options{
-		Other:   api.OtherPaths{Paths: docPaths, Schemas: docSchemas, SecuritySchemes: docSecurity},
+		// Every surface is documented whether or not it is configured:
+		// a path that is off answers 503 saying what to set.
+		Other:   []httpedge.APIDoc{doctorapi.OpenAPI()},
 		Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
 		Regions: ref.RegionIDs(),
 		Logger:  log,

@@ -197,8 +197,12 @@ func Route(h http.Handler, maxBody int64) httpedge.Route {
 		maxBody = DefaultMaxBodyBytes
 	}
 	return httpedge.Route{Method: http.MethodPost, Path: "/api/v1/diagnosis", Need: httpedge.Doctor, MaxBody: maxBody,
-		Timeout: time.Minute, Handler: h}
+		Timeout: routeTimeout, Handler: h}
 }
+
+// routeTimeout bounds a request, a language model's reading of the text
+// included.
+const routeTimeout = time.Minute
 
 func (h *handler) serve(ctx context.Context, body io.Reader, contentType string) (*Response, *fieldError) {
 	if ct := strings.TrimSpace(strings.Split(contentType, ";")[0]); ct != "" && ct != "application/json" {
