@@ -82,6 +82,18 @@ type Config struct {
 	Now func() time.Time
 }
 
+// Defaults of zero Config fields (see Config), named so the OpenAPI
+// document states the limits the code applies.
+const (
+	DefaultSessionTTL           = 30 * time.Minute
+	DefaultMaxSessions          = 100000
+	DefaultMaxSessionsPerClient = 1000
+	DefaultMaxHistory           = 40
+	DefaultMaxMessageRunes      = 1000
+	DefaultRatePerSecond        = 2
+	DefaultBurst                = 20
+)
+
 // Service is the chatbot's HTTP API and widget. Routes:
 //
 //	POST /api/v1/chat/sessions                  start a session
@@ -118,16 +130,16 @@ func New(cfg Config) (*Service, error) {
 		cfg.Thresholds = DefaultThresholds
 	}
 	// A setting of zero or less takes its default.
-	cfg.SessionTTL = cmp.Or(max(cfg.SessionTTL, 0), 30*time.Minute)
-	cfg.MaxSessions = cmp.Or(max(cfg.MaxSessions, 0), 100000)
-	cfg.MaxSessionsPerClient = cmp.Or(max(cfg.MaxSessionsPerClient, 0), 1000)
-	cfg.MaxHistory = cmp.Or(max(cfg.MaxHistory, 0), 40)
-	cfg.MaxMessageRunes = cmp.Or(max(cfg.MaxMessageRunes, 0), 1000)
+	cfg.SessionTTL = cmp.Or(max(cfg.SessionTTL, 0), DefaultSessionTTL)
+	cfg.MaxSessions = cmp.Or(max(cfg.MaxSessions, 0), DefaultMaxSessions)
+	cfg.MaxSessionsPerClient = cmp.Or(max(cfg.MaxSessionsPerClient, 0), DefaultMaxSessionsPerClient)
+	cfg.MaxHistory = cmp.Or(max(cfg.MaxHistory, 0), DefaultMaxHistory)
+	cfg.MaxMessageRunes = cmp.Or(max(cfg.MaxMessageRunes, 0), DefaultMaxMessageRunes)
 	if cfg.RatePerSecond == 0 {
-		cfg.RatePerSecond = 2
+		cfg.RatePerSecond = DefaultRatePerSecond
 	}
 	if cfg.Burst <= 0 {
-		cfg.Burst = 20
+		cfg.Burst = DefaultBurst
 	}
 	if cfg.EventsTopic == "" {
 		cfg.EventsTopic = DefaultEventsTopic
