@@ -185,7 +185,7 @@ func mountBI(mux httpedge.Mux, cfg config.Config, in *infra, set *metrics.Set, r
 	err := api.Mount(mux, api.Options{
 		// Every surface is documented whether or not it is configured:
 		// a path that is off answers 503 saying what to set.
-		Other:   []httpedge.APIDoc{chatbot.OpenAPI(), doctorapi.OpenAPI()},
+		Other:   []httpedge.APIDoc{chatbot.OpenAPI(), doctorapi.OpenAPI(), httpingest.OpenAPI()},
 		Store:   kpi.NewStore(in.conn, cfg.ClickHouse.Database),
 		Regions: ref.RegionIDs(),
 		Logger:  log,
