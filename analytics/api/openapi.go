@@ -107,7 +107,7 @@ func (s *server) openAPI() obj {
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "Oqim", "version": "1",
-			"description": "The API of oqim serve. The Digital Region BI (/api/v1/kpi): KPIs of Decree PQ-286 per region, district and period, beside the decree's targets; each analyst reads only the regions of their scope, applied in the database query, and every request is audited. The Single Portal chatbot (/api/v1/chat): public, rate limited per client. The doctor's assistant (/api/v1/transcriptions, /api/v1/notes, /api/v1/diagnosis, /api/v1/clinical-notes): doctors' keys or tokens only, every access to patient data audited. Agency ingest (/api/v1/ingest): NDJSON events under each agency's key. Each kind of credential opens its own surface only; another kind gets 403. Every error is the one body of the Error schema."},
+			"description": "The API of oqim serve. The Digital Region BI (/api/v1/kpi): KPIs of Decree PQ-286 per region, district and period, beside the decree's targets; each analyst reads only the regions of their scope, applied in the database query, and every request is audited. The Single Portal chatbot (/api/v1/chat): public, rate limited per client. The doctor's assistant (/api/v1/transcriptions, /api/v1/notes, /api/v1/diagnosis, /api/v1/clinical-notes): doctors' keys or tokens only, every access to patient data audited. Agency ingest (/api/v1/ingest): NDJSON events under each agency's key. Each kind of credential opens its own surface only: each surface verifies its own keys and tokens, so another surface's is refused as no credential (401). Every error is the one body of the Error schema."},
 		"servers":  []any{obj{"url": "/"}},
 		"security": analyst,
 		"paths":    paths,

@@ -71,8 +71,8 @@ func CredentialSchemes(bearer, apiKey, desc string) (Obj, []any) {
 // kind does not serve, before its handler runs.
 func Refused(kind Kind) Obj {
 	return Obj{
-		"401": Fail("no valid " + string(kind) + " credential was sent; WWW-Authenticate names the scheme (Bearer)"),
-		"403": Fail("a credential of another kind than " + string(kind) + " (an analyst's key on a doctor's route, say)"),
+		"401": Fail("no valid " + string(kind) + " credential was sent; another surface's key or token is none here, since each surface verifies only its own; WWW-Authenticate names the scheme (Bearer)"),
+		"403": Fail("a credential this surface verifies, of another kind than " + string(kind)),
 	}
 }
 

@@ -73,7 +73,8 @@ func OpenAPI() httpedge.APIDoc {
 		Security:  append([]any{obj{}}, httpedge.Security("chatPartnerKey")...),
 		Responses: obj{"429": httpedge.Fail("the client's rate limit, " + limits + "; Retry-After says when to try again")},
 	}.Apply(paths)
-	citation := obj{"type": "object", "properties": obj{"id": str, "title": str, "url": str,
+	citation := obj{"type": "object", "properties": obj{"id": str, "title": str,
+		"url":          obj{"type": "string", "description": "not sent: the decrees give no addresses on the portal, and none is made up"},
 		"source":       obj{"type": "string", "description": "the decree and item the entry rests on, or that it is portal help"},
 		"source_title": obj{"type": "string", "description": "the decree's own wording of the service, verbatim; empty for portal help"}}}
 	schemas := obj{

@@ -224,7 +224,9 @@ func doctorSchemas() obj {
 			"differential": obj{"type": "array", "description": "decision support, when age or sex was sent", "items": obj{"type": "object", "properties": obj{
 				"condition_id": str, "name": str, "local_name": obj{"type": "string", "description": "in the note's language"}, "icd10": obj{"type": "array", "items": str},
 				"probability": obj{"type": "number"}, "rank": integer, "red_flag": obj{"type": "boolean"}}}},
-			"differential_note": obj{"type": "string", "description": "why the differential is empty"}}},
+			"differential_note":       obj{"type": "string", "description": "why the differential is empty"},
+			"differential_warning":    obj{"type": "string", "description": "in the note's language, when the differential rests on fewer than five findings"},
+			"differential_disclaimer": obj{"type": "string", "description": "in the note's language: decision support for a clinician, not a diagnosis"}}},
 		"ConfirmedCondition": condition,
 		"ClinicalNoteCreate": obj{"type": "object", "required": []any{"patient_id", "note"}, "additionalProperties": false, "properties": obj{
 			"patient_id":   id,
