@@ -245,3 +245,41 @@ func TestDoseStepsAreCoursesOfTheirOwn(t *testing.T) {
 		}
 	}
 }
+
+// Drugs the plan stops, lists as taken, or began before this visit are
+// not prescribed; what it does prescribe still is.
+func TestDrugsStoppedTakenOrBegunBefore(t *testing.T) {
+	for _, c := range []struct {
+		text       string
+		prescribed []string
+	}{
+		// Two drugs before one verb share it.
+		{"Назначено: амлодипин и лизиноприл отменить. Бисопролол 5 мг утром.", []string{"bisoprolol"}},
+		{"Режа: диазепам ва диклофенакни тўхтатиш. Парацетамол 500 мг кунига 3 марта.", []string{"paracetamol"}},
+		// "Not to be restarted" is no order to take it.
+		{"Рекомендовано: цетиризин 10 мг на ночь. Доксициклин не возобновлять.", []string{"cetirizine"}},
+		// The list of what the patient takes now is history.
+		{"Қабул қилаётган дорилари: амлодипин 10 мг, индапамид 2,5 мг. Режа: эналаприл 10 мг эрталаб.", []string{"enalapril"}},
+		// A course begun weeks ago, with its dose, is history; its new dose is the plan.
+		{"6 hafta oldin depressiya bilan sertralin 50 mg boshlangan. Davolash: sertralin 100 mg ertalab.", []string{"sertraline"}},
+		// Brands of acne treatments.
+		{"Рекомендовано: Эффезел гель на ночь, Скинорен гель утром, Цинктерал 124 мг 2 раза в день.", []string{"adapalene and benzoyl peroxide", "azelaic acid", "zinc sulfate"}},
+	} {
+		var got []string
+		for _, m := range structure(t, c.text).Medications {
+			got = append(got, m.Name)
+		}
+		slices.Sort(got)
+		want := slices.Clone(c.prescribed)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: prescribed %v, want %v", c.text, got, want)
+		}
+	}
+	// The new dose of a course begun before is the one prescribed.
+	for _, m := range structure(t, "6 hafta oldin depressiya bilan sertralin 50 mg boshlangan. Davolash: sertralin 100 mg ertalab.").Medications {
+		if m.DoseValue != 100 {
+			t.Errorf("sertraline at %v mg, want the new 100", m.DoseValue)
+		}
+	}
+}

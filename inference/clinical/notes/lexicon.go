@@ -141,6 +141,11 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 	"отмен", "прекрат", "прекращ", "bekor qil", "to'xtat",
 	// taken now or before, by the patient: history, not this plan
 	"ichadi", "ichyapti", "tomizgan", "tomizdi", "surtgan", "получал", "получала", "закончил", "помогал",
+	// the list of what the patient takes now: "Қабул қилаётган дорилари:
+	// ...", "Постоянно принимает: ..."; and a course begun before this
+	// visit, said with its dose ("6 hafta oldin sertralin 50 mg boshlangan";
+	// "og'riq boshlangan" is a pain that began)
+	"qabul qilayotgan", "qabul qilyapti", "ichayotgan", "принимаемые", "mg boshlangan", "мг начат", "начат ранее",
 	"помогает", "yordam bergan", "в прошлом", "o'tgan yili",
 	// dripped, sprayed or rubbed in by the patient
 	"капал", "закапывал", "брызгал", "мазал", "пользовал",
@@ -159,7 +164,9 @@ var dosedBrands = map[string]string{"nayz": "nimesulide"}
 // stopVerbs near a drug order it stopped or kept from the patient: not
 // prescribed, but an order of the plan ("Нафтизинни тўхтатиш.").
 var stopVerbs = []string{"не назнач", "не принимать", "отменить", "отмена", "прекратить", "bekor qilish", "bekor qilinsin",
-	"to'xtatish", "to'xtating", "to'xtatilsin", "ichmasin", "qabul qilmasin"}
+	"to'xtatish", "to'xtating", "to'xtatilsin", "ichmasin", "qabul qilmasin",
+	// not to be restarted: "Доксициклин не возобновлять"
+	"не возобновл", "qayta boshlamaslik", "qayta boshlanmasin", "qayta tayinlanmasin", "not to be restarted", "do not restart"}
 
 // onsetCues are the history cues that only date when the illness began
 // ("3 дня назад", "2 soat oldin"); a sentence with no other history cue

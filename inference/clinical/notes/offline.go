@@ -1346,7 +1346,16 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 		for k := 0; k < 3 && back > from && !toks[back-1].is(",") && (h == 0 || back > hits[h-1].at+hits[h-1].n); k++ {
 			back--
 		}
-		if containsPhrase(o.historyVerbs, toks, back, end) || containsPhrase(o.prohibitions, toks, back, min(start+prohibitionScope, to)) ||
+		// Drugs listed before one verb share it: "метформин и гликлазид
+		// отменить", "диазепам ва диклофенакни тўхтатиш".
+		verbEnd := end
+		for k := h; k+1 < len(hits) && listedWith(toks, hits[k].at+hits[k].n, hits[k+1].at); k++ {
+			verbEnd = to
+			if k+2 < len(hits) {
+				verbEnd = hits[k+2].at
+			}
+		}
+		if containsPhrase(o.historyVerbs, toks, back, verbEnd) || containsPhrase(o.prohibitions, toks, back, min(start+prohibitionScope, to)) ||
 			replacedAt(toks, d.at, start, to) {
 			continue
 		}
@@ -1365,6 +1374,16 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 		}
 	}
 	return ms
+}
+
+// listedWith reports a drug whose name ends at from followed, at next,
+// by another drug with only "and" between: one list, under one verb.
+func listedWith(toks []token, from, next int) bool {
+	if next-from != 1 {
+		return false
+	}
+	t := toks[from]
+	return t.kind == wordTok && isOneOf(t.norm, "i", "va", "and") || t.is(",")
 }
 
 // doseSteps cuts a drug's regimen toks[start:end] where it moves on to
