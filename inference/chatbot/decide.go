@@ -20,6 +20,12 @@ const (
 	ReasonNotCovered    = "not_covered"    // a government question no entry covers
 )
 
+// ReasonRefused marks an off-topic decision that refuses the message for
+// what it asks (a forged document, a bribe, another person's data, an
+// injection), as against one that is merely about something else: a
+// refusal stands whatever came before it in the conversation.
+const ReasonRefused = "refused"
+
 // Decision is what the bot makes of a question before any text is
 // written: exported so that eval measures the same decision the service
 // takes.
@@ -205,7 +211,7 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 		return decision{kind: KindGreeting, outcome: Unanswered}, nil
 	}
 	if notAServiceQuestion(text, folded) {
-		return decision{kind: KindOffTopic, outcome: Unanswered}, nil
+		return decision{kind: KindOffTopic, outcome: Unanswered, reason: ReasonRefused}, nil
 	}
 	var res retrieval.Result
 	var err error
@@ -236,7 +242,11 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 			}
 			return decision{kind: KindHandoff, outcome: Handoff, reason: ReasonNotCovered}, nil
 		}
-		return decision{kind: KindOffTopic, outcome: Unanswered, hits: res.Hits}, nil
+		d := decision{kind: KindOffTopic, outcome: Unanswered, hits: res.Hits}
+		if adversarial {
+			d.reason = ReasonRefused
+		}
+		return d, nil
 	}
 	d := decision{hits: res.Hits, confidence: res.Hits[0].Coverage}
 	// A question told as a story ("my dad passed away last week, how do I

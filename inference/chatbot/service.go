@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -394,6 +395,19 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 	if err != nil {
 		return Message{}, err
 	}
+	sess.mu.Lock()
+	prev := sess.answered
+	sess.mu.Unlock()
+	if prev != nil && followUp(d, clean) {
+		// "а сколько это стоит?" after an answer asks about the same
+		// service: the answer gives its fee, documents and time again.
+		d = decision{kind: KindAnswer, outcome: Resolved, hits: []retrieval.Hit{{Entry: prev, Coverage: 1}}, confidence: d.confidence}
+	}
+	if d.kind == KindAnswer {
+		sess.mu.Lock()
+		sess.answered = d.hits[0].Entry
+		sess.mu.Unlock()
+	}
 	p := s.bot.phrases.in(lang)
 	reply := Message{ID: newID("m_"), Role: "bot", Time: now, Lang: string(lang), Kind: d.kind, Confidence: round2(d.confidence)}
 	usedLLM := false
@@ -471,6 +485,31 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 	}
 	s.emit(TypeQuestion, q)
 	return reply, nil
+}
+
+// followUpWords ask about a service already named, in folded Latin
+// (Cyrillic transliterated, lower case): its cost, time, documents,
+// place, or "it", "this".
+var followUpWords = []string{"skolko", "stoit", "stoimost", "tsena", "srok", "kak dolgo", "kakie dokument", "gde ", "kuda", "eto", "onlayn",
+	"qancha", "narx", "necha kun", "muddat", "qayerda", "qayerga", "hujjat", "buni", "uni ", "bu ",
+	"how much", "cost", "fee", "price", "how long", "document", "where", " it", "that"}
+
+// followUpLen is the most words a follow-up has: a longer message tells
+// its own question, and is judged on its own.
+const followUpLen = 7
+
+// followUp reports a short message that asks about the service of the
+// answer before it and that the bot, reading it alone, could not answer:
+// refusals, greetings and requests for a person stand.
+func followUp(d decision, text string) bool {
+	if d.kind == KindAnswer || d.kind == KindGreeting || d.reason == ReasonRefused || d.reason == ReasonRequested {
+		return false
+	}
+	if len(strings.Fields(text)) > followUpLen {
+		return false
+	}
+	folded := " " + foldForIntent(text) + " "
+	return slices.ContainsFunc(followUpWords, func(w string) bool { return strings.Contains(folded, w) })
 }
 
 // kbGap reports a question the knowledge base could not answer although

@@ -621,3 +621,25 @@ func TestFeedbackAndTicketsAreTakenOnce(t *testing.T) {
 		t.Errorf("events by type %v; want 2 feedback (the rating once, resolved once) and 1 handoff", counts)
 	}
 }
+
+// A short follow-up after an answer ("а сколько это стоит?") asks about
+// the same service and is answered from it; a refusal stands, and with
+// no answer before it the follow-up is judged alone.
+func TestFollowUpAsksAboutTheServiceAnswered(t *testing.T) {
+	_, srv := newTestService(t, Config{})
+	sid := startSession(t, srv.URL)
+	if m, _ := ask(t, srv.URL, sid, "Как получить справку о несудимости?"); m.Kind != KindAnswer || len(m.Citations) == 0 || m.Citations[0].ID != "pq308-28" {
+		t.Fatalf("first question: %s %+v", m.Kind, m.Citations)
+	}
+	m, _ := ask(t, srv.URL, sid, "а сколько это стоит?")
+	if m.Kind != KindAnswer || len(m.Citations) == 0 || m.Citations[0].ID != "pq308-28" || m.Lang != "ru" {
+		t.Errorf("follow-up: %s %+v in %s, want the criminal-record certificate again, in Russian", m.Kind, m.Citations, m.Lang)
+	}
+	if m, _ := ask(t, srv.URL, sid, "а можно её подделать?"); m.Kind == KindAnswer {
+		t.Errorf("a request to forge it, after an answer: %s %+v, want it refused", m.Kind, m.Citations)
+	}
+	fresh := startSession(t, srv.URL)
+	if m, _ := ask(t, srv.URL, fresh, "а сколько это стоит?"); m.Kind == KindAnswer {
+		t.Errorf("a follow-up with nothing before it was answered from %+v", m.Citations)
+	}
+}

@@ -31,6 +31,9 @@ type session struct {
 	mu      sync.Mutex
 	lang    portalkb.Lang // of the last question
 	msgs    []Message
+	// answered is the entry of the last answer, which a follow-up ("а
+	// сколько это стоит?") asks about again.
+	answered *portalkb.Entry
 	// given is the feedback taken on each bot message still in msgs.
 	given map[string]feedback
 
