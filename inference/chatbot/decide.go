@@ -167,6 +167,16 @@ const unknownWordAnswer = 0.45
 // see them.
 var placeholders = strings.NewReplacer(redact.Passport, " ", redact.PINFL, " ", redact.Phone, " ", redact.Card, " ", redact.Email, " ")
 
+// labelledIdentifier is a placeholder with the word that introduced it
+// ("мой паспорт [PASSPORT]", "JShShIR: [PINFL]", "tel [PHONE]"): a
+// citizen who adds their details to a question names the documents, and
+// "паспорт", "телефон", "карта" would pull the question towards those
+// services and dilute what it asks. Both go before retrieval. (RE2's \b
+// knows ASCII letters only, so the label is matched without it; it must
+// stand right before the placeholder.)
+var labelledIdentifier = regexp.MustCompile(`(?i)(?:(?:мой|моя|мои|my|mening)\s+)?(?:(?:паспорт\p{L}*|pasport\p{L}*|passport|пинфл|pinfl|жшшир|jshshir|инн|stir|телефон\p{L}*|тел|tel|telefon\p{L}*|phone|номер\p{L}*|raqam\p{L}*|number|карт\p{L}*|karta\p{L}*|card|почта|pochta|e-?mail)[\s:№#.,-]{0,4})?(?:` +
+	regexp.QuoteMeta(redact.Passport) + `|` + regexp.QuoteMeta(redact.PINFL) + `|` + regexp.QuoteMeta(redact.Phone) + `|` + regexp.QuoteMeta(redact.Card) + `|` + regexp.QuoteMeta(redact.Email) + `)`)
+
 // NewBot returns a bot over s with thresholds th (zero: DefaultThresholds),
 // for callers that need decisions without the HTTP service, such as eval.
 func NewBot(s Searcher, th Thresholds) *Bot {
@@ -190,7 +200,7 @@ func (b *Bot) Decide(ctx context.Context, text string) (Decision, error) {
 }
 
 func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
-	text = placeholders.Replace(text)
+	text = placeholders.Replace(labelledIdentifier.ReplaceAllString(text, " "))
 	folded := foldForIntent(text)
 	if operatorRequest.MatchString(folded) {
 		// The services listed with the ticket are the ones the rest of

@@ -643,3 +643,15 @@ func TestFollowUpAsksAboutTheServiceAnswered(t *testing.T) {
 		t.Errorf("a follow-up with nothing before it was answered from %+v", m.Citations)
 	}
 }
+
+// A citizen who adds their details to a question is answered as without
+// them: the identifiers are redacted, and the words that introduce them
+// ("паспорт", "телефон") do not pull the question elsewhere.
+func TestDetailsAddedToAQuestionDoNotChangeItsAnswer(t *testing.T) {
+	_, srv := newTestService(t, Config{})
+	sid := startSession(t, srv.URL)
+	m, _ := ask(t, srv.URL, sid, "Как получить справку о несудимости? Мой паспорт AA1234567, ПИНФЛ 31234567890123, телефон +998 90 123 45 67, карта 8600 1234 5678 9012")
+	if m.Kind != KindAnswer || len(m.Citations) == 0 || m.Citations[0].ID != "pq308-28" {
+		t.Errorf("with the citizen's details: %s %+v, want the criminal-record certificate answered", m.Kind, m.Citations)
+	}
+}
