@@ -367,3 +367,14 @@ func TestDivorceIsNotAnsweredWithASubsidy(t *testing.T) {
 		}
 	}
 }
+
+// Of two entries that match a question's words equally, the one whose
+// title the question is closer to is answered: the birth certificate,
+// not the registration of a birth abroad, in every language form.
+func TestCloserTitleBreaksATie(t *testing.T) {
+	wantAnswered(t, testBot(t), map[string]string{
+		"Tugʻilganlik haqida guvohnoma qanday olinadi?": "pq308-7",
+		"Туғилганлик ҳақида гувоҳнома қандай олинади?":  "pq308-7",
+		"Как получить свидетельство о рождении?":        "pq308-7",
+	})
+}
