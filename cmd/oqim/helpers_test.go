@@ -18,6 +18,7 @@ import (
 
 	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/clickhouse/migrate/migratetest"
+	"github.com/oqim/oqim/connectors/httpedge"
 	"github.com/oqim/oqim/inference/clinical/worker"
 	"github.com/oqim/oqim/models/region"
 	"github.com/oqim/oqim/pipelines/schema"
@@ -29,9 +30,17 @@ func clinicalDatabase(t *testing.T) (driver.Conn, string) {
 	return migratetest.Database(t, worker.Migrations())
 }
 
-// serveRoutes runs serverRoutes with cfg as serve wires them, on conn,
+// serveRoutes runs serve's routes with cfg as serve wires them, on conn,
 // until the test ends.
 func serveRoutes(t *testing.T, conn driver.Conn, cfg config.Config) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	return serveOn(t, conn, cfg, mux, mux)
+}
+
+// serveOn mounts serve's routes on mux, which a test may wrap to list
+// them, and serves base, the ServeMux under it, as serverRoutes does.
+func serveOn(t *testing.T, conn driver.Conn, cfg config.Config, mux httpedge.Mux, base *http.ServeMux) *httptest.Server {
 	t.Helper()
 	ref, err := region.Load()
 	if err != nil {
@@ -41,11 +50,12 @@ func serveRoutes(t *testing.T, conn driver.Conn, cfg config.Config) *httptest.Se
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, closeRoutes, err := serverRoutes(cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, slog.New(slog.DiscardHandler), &kafkatest.Recorder{})
+	log := slog.New(slog.DiscardHandler)
+	closeRoutes, err := mountServer(mux, cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, log, &kafkatest.Recorder{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(serverHandler(base, log))
 	t.Cleanup(func() { srv.Close(); closeRoutes(context.Background()) })
 	return srv
 }

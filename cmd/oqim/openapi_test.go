@@ -1,25 +1,17 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/VictoriaMetrics/metrics"
-
 	"github.com/oqim/oqim/cmd/oqim/config"
 	"github.com/oqim/oqim/connectors/httpedge"
-	"github.com/oqim/oqim/connectors/kafka/kafkatest"
 	"github.com/oqim/oqim/inference/clinical/doctorapi"
-	"github.com/oqim/oqim/models/region"
-	"github.com/oqim/oqim/pipelines/schema"
 	"github.com/oqim/oqim/pipelines/sources/httpingest"
 )
 
@@ -48,22 +40,8 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	cfg.Access.JWT.Secret = "a-bi-secret-of-at-least-32-bytes!!"
 	cfg.Doctor.APIKeys = []doctorapi.APIKey{{DoctorID: "d-1", KeySHA256: httpedge.HashKey("doctor-key")}}
 	cfg.HTTPIngest.Agencies = []httpingest.Agency{{Name: "agency", KeySHA256: httpedge.HashKey("agency-key"), Types: []string{"*"}}}
-	ref, err := region.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := schema.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
 	mux := &routeList{ServeMux: http.NewServeMux()}
-	closeRoutes, err := mountServer(mux, cfg, &infra{conn: conn, registry: reg}, metrics.NewSet(), ref, log, &kafkatest.Recorder{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(serverHandler(mux.ServeMux, log))
-	t.Cleanup(func() { srv.Close(); closeRoutes(context.Background()) })
+	srv := serveOn(t, conn, cfg, mux, mux.ServeMux)
 
 	var doc obj
 	code, body := send(t, "GET", srv.URL+"/api/openapi.json", "", "", "")
