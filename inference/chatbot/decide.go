@@ -200,7 +200,9 @@ func (b *Bot) Decide(ctx context.Context, text string) (Decision, error) {
 }
 
 func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
-	text = placeholders.Replace(labelledIdentifier.ReplaceAllString(text, " "))
+	if strings.Contains(text, "[") { // a placeholder: most questions have none
+		text = placeholders.Replace(labelledIdentifier.ReplaceAllString(text, " "))
+	}
 	folded := foldForIntent(text)
 	if operatorRequest.MatchString(folded) {
 		// The services listed with the ticket are the ones the rest of
