@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/oqim/oqim/inference/clinical/notes"
+	"github.com/oqim/oqim/models/portalkb/uztranslit"
 )
 
 // Code systems.
@@ -120,9 +121,63 @@ var sectionCodes = map[notes.Section]Coding{
 	notes.Plan:       {System: LOINC, Code: "18776-5", Display: "Plan of care note"},
 }
 
-var sectionTitles = map[notes.Section]string{
-	notes.Complaints: "Complaints", notes.History: "History of present illness", notes.Objective: "Examination",
-	notes.Assessment: "Assessment", notes.Plan: "Plan",
+// words are the narrative's own words (section titles, the document's
+// title, the summaries of entries) in the document's language: a doctor
+// in Digital Healthcare reads them, while the LOINC codes beside them
+// carry the meaning for machines. Uzbek Cyrillic is the Latin
+// transliterated. Counts stand after a colon, where no language declines
+// the noun by them.
+type words struct {
+	sections                            map[notes.Section]string
+	draft, final, vitals                string
+	confirmed, provisional, medications string
+	bp, pulse, temperature, perMinute   string
+}
+
+var narrativeWords = map[string]words{
+	"en": {
+		sections: map[notes.Section]string{notes.Complaints: "Complaints", notes.History: "History of present illness", notes.Objective: "Examination",
+			notes.Assessment: "Assessment", notes.Plan: "Plan"},
+		draft: "Clinical note (draft for the doctor's review)", final: "Clinical note", vitals: "Vital signs",
+		confirmed: "Diagnoses confirmed by the doctor: %d.", provisional: "Provisional conditions from the diagnostic assistant: %d.", medications: "Proposed medications: %d.",
+		bp: "BP", pulse: "pulse", temperature: "temperature", perMinute: "/min",
+	},
+	"ru": {
+		sections: map[notes.Section]string{notes.Complaints: "Жалобы", notes.History: "Анамнез заболевания", notes.Objective: "Объективный осмотр",
+			notes.Assessment: "Диагноз", notes.Plan: "План"},
+		draft: "Клиническая запись (черновик для проверки врачом)", final: "Клиническая запись", vitals: "Показатели жизнедеятельности",
+		confirmed: "Диагнозов, подтверждённых врачом: %d.", provisional: "Предварительных диагнозов диагностического помощника: %d.", medications: "Предложенных препаратов: %d.",
+		bp: "АД", pulse: "пульс", temperature: "температура", perMinute: "/мин",
+	},
+	"uz": {
+		sections: map[notes.Section]string{notes.Complaints: "Shikoyatlar", notes.History: "Kasallik anamnezi", notes.Objective: "Obyektiv koʻrik",
+			notes.Assessment: "Tashxis", notes.Plan: "Reja"},
+		draft: "Klinik yozuv (shifokor tekshiruvi uchun qoralama)", final: "Klinik yozuv", vitals: "Hayotiy koʻrsatkichlar",
+		confirmed: "Shifokor tasdiqlagan tashxislar: %d.", provisional: "Tashxis yordamchisining taxminiy tashxislari: %d.", medications: "Taklif etilgan dorilar: %d.",
+		bp: "AQB", pulse: "puls", temperature: "harorat", perMinute: "/daq",
+	},
+}
+
+// wordsIn is the narrative's words for a BCP 47 language tag: Russian,
+// Uzbek in its script, English for anything else.
+func wordsIn(lang string) words {
+	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	w, ok := narrativeWords[base]
+	if !ok {
+		return narrativeWords["en"]
+	}
+	if base == "uz" && strings.EqualFold(lang, "uz-Cyrl") {
+		cyr := w
+		cyr.sections = map[notes.Section]string{}
+		for k, v := range w.sections {
+			cyr.sections[k] = uztranslit.ToCyrillic(v)
+		}
+		for _, f := range []*string{&cyr.draft, &cyr.final, &cyr.vitals, &cyr.confirmed, &cyr.provisional, &cyr.medications, &cyr.bp, &cyr.pulse, &cyr.temperature, &cyr.perMinute} {
+			*f = uztranslit.ToCyrillic(*f)
+		}
+		return cyr
+	}
+	return w
 }
 
 // doseUCUM maps notes dose units to UCUM codes; units without a UCUM
@@ -182,9 +237,10 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 		}
 	})
 
-	status, title := "preliminary", "Clinical note (draft for the doctor's review)"
+	w := wordsIn(lang)
+	status, title := "preliminary", w.draft
 	if opts.Final {
-		status, title = "final", "Clinical note"
+		status, title = "final", w.final
 	}
 	vitals := b.vitals(n.Vitals, patient, encounter, when, status)
 	conditions := b.conditions(opts.Differential, patient, encounter, written)
@@ -220,19 +276,19 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 			continue
 		}
 		code := sectionCodes[sec]
-		cs := CompositionSection{Title: sectionTitles[sec], Code: &CodeableConcept{Coding: []Coding{code}}, Entry: entries}
+		cs := CompositionSection{Title: w.sections[sec], Code: &CodeableConcept{Coding: []Coding{code}}, Entry: entries}
 		if text != "" {
 			cs.Text = narrative(text)
 		} else {
-			cs.Text = narrative(entrySummary(sec, len(entries), opts.Final))
+			cs.Text = narrative(entrySummary(w, sec, len(entries), opts.Final))
 		}
 		comp.Section = append(comp.Section, cs)
 	}
 	if len(vitals) > 0 {
 		comp.Section = append(comp.Section, CompositionSection{
-			Title: "Vital signs",
+			Title: w.vitals,
 			Code:  &CodeableConcept{Coding: []Coding{{System: LOINC, Code: "8716-3", Display: "Vital signs"}}},
-			Text:  narrative(vitalsText(n.Vitals)),
+			Text:  narrative(vitalsText(w, n.Vitals)),
 			Entry: vitals,
 		})
 	}
@@ -252,14 +308,14 @@ func Build(n *notes.Note, opts Options) (*Bundle, error) {
 	return bundle, nil
 }
 
-func entrySummary(sec notes.Section, n int, final bool) string {
+func entrySummary(w words, sec notes.Section, n int, final bool) string {
 	if sec == notes.Assessment && final {
-		return fmt.Sprintf("%d diagnoses confirmed by the doctor.", n)
+		return fmt.Sprintf(w.confirmed, n)
 	}
 	if sec == notes.Assessment {
-		return fmt.Sprintf("%d provisional conditions from the diagnostic assistant.", n)
+		return fmt.Sprintf(w.provisional, n)
 	}
-	return fmt.Sprintf("%d proposed medications.", n)
+	return fmt.Sprintf(w.medications, n)
 }
 
 // builder gives every resource an id derived from the note, so the same
@@ -481,16 +537,16 @@ func dosageText(m notes.Medication) string {
 	return strings.Join(parts, ", ")
 }
 
-func vitalsText(v notes.Vitals) string {
+func vitalsText(w words, v notes.Vitals) string {
 	var parts []string
 	if v.BPSystolic != 0 {
-		parts = append(parts, fmt.Sprintf("BP %d/%d mmHg", v.BPSystolic, v.BPDiastolic))
+		parts = append(parts, fmt.Sprintf("%s %d/%d mmHg", w.bp, v.BPSystolic, v.BPDiastolic))
 	}
 	if v.Pulse != 0 {
-		parts = append(parts, fmt.Sprintf("pulse %d/min", v.Pulse))
+		parts = append(parts, fmt.Sprintf("%s %d%s", w.pulse, v.Pulse, w.perMinute))
 	}
 	if v.TemperatureC != 0 {
-		parts = append(parts, fmt.Sprintf("temperature %.1f °C", v.TemperatureC))
+		parts = append(parts, fmt.Sprintf("%s %.1f °C", w.temperature, v.TemperatureC))
 	}
 	if v.SpO2 != 0 {
 		parts = append(parts, fmt.Sprintf("SpO2 %d%%", v.SpO2))

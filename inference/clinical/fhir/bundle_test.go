@@ -251,7 +251,8 @@ func TestBuildFinal(t *testing.T) {
 	for _, e := range b.Entry {
 		switch r := e.Resource.(type) {
 		case *Composition:
-			if r.Status != "final" || r.Title != "Clinical note" || r.Date != "2025-10-14T11:05:00Z" {
+			// A Russian note's narrative is in Russian.
+			if r.Status != "final" || r.Title != "Клиническая запись" || r.Date != "2025-10-14T11:05:00Z" {
 				t.Errorf("composition %s %q dated %s, want the signing time", r.Status, r.Title, r.Date)
 			}
 		case *Observation:
@@ -347,7 +348,7 @@ func TestBuildLeavesNoEmptyElement(t *testing.T) {
 		if empty := emptyElements("Bundle", b); len(empty) > 0 {
 			t.Errorf("final %v: empty elements %v", final, empty)
 		}
-		if strings.Contains(string(data), `"History of present illness"`) {
+		if strings.Contains(string(data), `"10164-2"`) {
 			t.Errorf("final %v: a history of only control characters got a section", final)
 		}
 	}
@@ -432,4 +433,28 @@ func TestBuildSingleDoseAndRoute(t *testing.T) {
 		return
 	}
 	t.Fatal("no MedicationRequest")
+}
+
+// The narrative a doctor reads is in the note's language and script; the
+// LOINC codes beside it stay as they are.
+func TestNarrativeIsInTheNotesLanguage(t *testing.T) {
+	for lang, want := range map[string][]string{
+		"ru":      {`"Жалобы"`, `"Показатели жизнедеятельности"`, `пульс 88/мин`, `"Клиническая запись`},
+		"uz-Latn": {`"Shikoyatlar"`, `"Hayotiy koʻrsatkichlar"`, `puls 88/daq`},
+		"uz-Cyrl": {`"Шикоятлар"`, `"Ҳаётий кўрсаткичлар"`},
+		"en":      {`"Complaints"`, `"Vital signs"`, `pulse 88/min`},
+	} {
+		n := &notes.Note{Language: lang, Vitals: notes.Vitals{Pulse: 88}}
+		n.Sections.Set(notes.Complaints, "кашель / yoʻtal / cough")
+		_, data := buildJSON(t, n, Options{NoteID: "n-1", Patient: Identifier{System: "urn:oqim:patient", Value: "p-1"},
+			Practitioner: Identifier{System: "urn:oqim:doctor", Value: "d-1"}, Time: time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)})
+		for _, w := range want {
+			if !strings.Contains(string(data), w) {
+				t.Errorf("%s: the Bundle lacks %s", lang, w)
+			}
+		}
+		if !strings.Contains(string(data), `"10154-3"`) {
+			t.Errorf("%s: the complaints section lost its LOINC code", lang)
+		}
+	}
 }
