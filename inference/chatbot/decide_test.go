@@ -350,9 +350,13 @@ func TestHandoffBelowTheBarListsNearServices(t *testing.T) {
 	if d.Kind != KindHandoff || d.Reason != ReasonLowConfidence || !slices.Contains(d.EntryIDs, "annex4-45") {
 		t.Errorf("got %s (%s) %v, want a handoff listing annex4-45", d.Kind, d.Reason, d.EntryIDs)
 	}
-	d = decide(t, bot, "my neighbour's goat ate the tax inspector's hat, is there a form for that")
-	if d.Kind == KindHandoff && d.Reason == ReasonNotCovered && len(d.EntryIDs) > 0 {
-		t.Errorf("a not-covered handoff lists %v", d.EntryIDs)
+	// A question about what the knowledge base does not know lists
+	// nothing: its other words' matches (plant quarantine for "aliment
+	// undirish") are no help.
+	for _, q := range []string{"aliment undirish", "How do I apply for alimony?", "Ajrashgan xotinimga aliment"} {
+		if d := decide(t, bot, q); d.Kind == KindAnswer || len(d.EntryIDs) > 0 {
+			t.Errorf("%q: %s %v, want a handoff listing nothing", q, d.Kind, d.EntryIDs)
+		}
 	}
 }
 

@@ -397,17 +397,21 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 	}
 	sess.mu.Lock()
 	prev := sess.answered
-	sess.mu.Unlock()
-	if prev != nil && followUp(d, clean) {
+	if prev.entry != nil && followUp(d, clean) {
 		// "а сколько это стоит?" after an answer asks about the same
 		// service: the answer gives its fee, documents and time again.
-		d = decision{kind: KindAnswer, outcome: Resolved, hits: []retrieval.Hit{{Entry: prev, Coverage: 1}}, confidence: d.confidence}
+		d = decision{kind: KindAnswer, outcome: Resolved, hits: []retrieval.Hit{{Entry: prev.entry, Coverage: prev.confidence}}, confidence: prev.confidence}
 	}
-	if d.kind == KindAnswer {
-		sess.mu.Lock()
-		sess.answered = d.hits[0].Entry
-		sess.mu.Unlock()
+	switch d.kind {
+	case KindAnswer:
+		sess.answered = answered{d.hits[0].Entry, d.confidence}
+	case KindGreeting:
+	default:
+		// The conversation moved on to what the bot did not answer: "и
+		// сколько это стоит?" now asks about that, not the last answer.
+		sess.answered = answered{}
 	}
+	sess.mu.Unlock()
 	p := s.bot.phrases.in(lang)
 	reply := Message{ID: newID("m_"), Role: "bot", Time: now, Lang: string(lang), Kind: d.kind, Confidence: round2(d.confidence)}
 	usedLLM := false
@@ -487,20 +491,39 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 	return reply, nil
 }
 
-// followUpWords ask about a service already named, in folded Latin
-// (Cyrillic transliterated, lower case): its cost, time, documents,
-// place, or "it", "this".
-var followUpWords = []string{"skolko", "stoit", "stoimost", "tsena", "srok", "kak dolgo", "kakie dokument", "gde ", "kuda", "eto", "onlayn",
-	"qancha", "narx", "necha kun", "muddat", "qayerda", "qayerga", "hujjat", "buni", "uni ", "bu ",
-	"how much", "cost", "fee", "price", "how long", "document", "where", " it", "that"}
+// followUpWords are what a follow-up asks of a service already named:
+// its cost, time, documents, place, payment. They pass through
+// retrieval.Terms, so scripts and endings meet; the question words among
+// them ("сколько", "где", "qayerda", "where") are stop words, and
+// followUpAsks finds those.
+const followUpWords = `стоит стоимость цена платить оплата пошлина бесплатно срок долго документы документ онлайн
+narx narxi turadi toʻlov toʻlash bepul muddat muddati hujjat hujjatlar onlayn
+cost costs fee fees price pay free long documents document papers online`
+
+// followUpTerms is followUpWords as search terms; read only.
+var followUpTerms = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range retrieval.Terms(nil, followUpWords) {
+		m[t] = true
+	}
+	return m
+}()
+
+// followUpAsks are question words, in folded Latin, that a follow-up may
+// be made of alone ("а где?", "qancha?", "how much?").
+var followUpAsks = []string{"skolko", "gde", "kuda", "kogda", "qancha", "qayerda", "qayerga", "qachon", "how much", "where", "when"}
 
 // followUpLen is the most words a follow-up has: a longer message tells
 // its own question, and is judged on its own.
 const followUpLen = 7
 
-// followUp reports a short message that asks about the service of the
-// answer before it and that the bot, reading it alone, could not answer:
-// refusals, greetings and requests for a person stand.
+// followUp reports a short message that the bot, reading it alone, did
+// not answer, and that asks after the service of the answer before it and
+// nothing else: every content word is one of followUpWords ("а сколько
+// это стоит?"). A message with a subject of its own ("сколько стоит
+// развод?", "где живёт Иванов?", "поддельная справка сколько стоит?")
+// is judged alone; a refusal, a greeting or a request for a person
+// stands.
 func followUp(d decision, text string) bool {
 	if d.kind == KindAnswer || d.kind == KindGreeting || d.reason == ReasonRefused || d.reason == ReasonRequested {
 		return false
@@ -508,8 +531,16 @@ func followUp(d decision, text string) bool {
 	if len(strings.Fields(text)) > followUpLen {
 		return false
 	}
+	terms := retrieval.Terms(nil, text)
+	asks := false
+	for _, t := range terms {
+		if !followUpTerms[t] {
+			return false
+		}
+		asks = true
+	}
 	folded := " " + foldForIntent(text) + " "
-	return slices.ContainsFunc(followUpWords, func(w string) bool { return strings.Contains(folded, w) })
+	return asks || slices.ContainsFunc(followUpAsks, func(w string) bool { return strings.Contains(folded, " "+w) })
 }
 
 // kbGap reports a question the knowledge base could not answer although

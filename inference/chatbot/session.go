@@ -31,9 +31,10 @@ type session struct {
 	mu      sync.Mutex
 	lang    portalkb.Lang // of the last question
 	msgs    []Message
-	// answered is the entry of the last answer, which a follow-up ("а
-	// сколько это стоит?") asks about again.
-	answered *portalkb.Entry
+	// answered is the last answer, which a follow-up ("а сколько это
+	// стоит?") asks about again; cleared when the bot leaves a message
+	// unanswered.
+	answered answered
 	// given is the feedback taken on each bot message still in msgs.
 	given map[string]feedback
 
@@ -96,6 +97,12 @@ func (s *session) giveFeedback(id string, f feedback) (Message, feedback, error)
 	}
 	s.given[id] = had
 	return s.msgs[i], fresh, nil
+}
+
+// answered is an answer's entry and confidence.
+type answered struct {
+	entry      *portalkb.Entry
+	confidence float64
 }
 
 func (s *session) snapshot() []Message {
