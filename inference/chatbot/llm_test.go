@@ -16,7 +16,7 @@ import (
 )
 
 func TestLLMAnswerIsGroundedAndTreatsUserTextAsData(t *testing.T) {
-	answer := []string{"QQSni qaytarish uchun ", "my.gov.uz da ariza bering ", "[annex4-3] https://my.gov.uz/services/annex4-3"}
+	answer := []string{"QQSni qaytarish uchun ", "my.gov.uz da ariza bering ", "[annex4-3] https://my.gov.uz"}
 	double := llmtest.NewChat(t, func(openai.ChatCompletionRequest) llmtest.Reply { return llmtest.Reply{Chunks: answer} })
 	_, srv := newTestService(t, Config{LLM: double.Client(t)})
 	sid := startSession(t, srv.URL)
@@ -214,11 +214,22 @@ func TestUngroundedRefusesDisguisedSourcesAndLinks(t *testing.T) {
 			t.Errorf("%q shown", bad)
 		}
 	}
-	for _, ok := range []string{
+	// A page of the portal made from an entry's id is no verified address:
+	// an answer that gives one is not shown.
+	for _, made := range []string{
 		"QQSni qaytarish uchun my.gov.uz da ariza bering [annex4-3] https://my.gov.uz/services/annex4-3.",
 		"See [annex4-3] (my.gov.uz/services/annex4-3/), or call 1242.",
 		"[ANNEX4-3] HTTPS://MY.GOV.UZ/services/annex4-3",
-		"[annex4-3](https://my.gov.uz/services/annex4-3) (2026-yil 1-yanvardan, ID-karta bilan)",
+	} {
+		if ungrounded(made, hits) == "" {
+			t.Errorf("%q shown, with a portal page made up from the entry's id", made)
+		}
+	}
+	for _, ok := range []string{
+		"QQSni qaytarish uchun my.gov.uz da ariza bering [annex4-3].",
+		"See [annex4-3] (https://my.gov.uz/), or call 1242.",
+		"[ANNEX4-3] HTTPS://MY.GOV.UZ",
+		"[annex4-3](https://my.gov.uz) (2026-yil 1-yanvardan, ID-karta bilan)",
 		"Murojaat: [annex4-3; annex4-3], info@my.gov.uz.",
 		"[annex4-3] my\uFF0Egov\uFF0Euz saytida, davlat boji 340 000 so'm; savollar bo'lsa 1242 ga qo'ng'iroq qiling.",
 		"[“annex4-3”] 2026-01-15 dan boshlab.",
