@@ -208,4 +208,12 @@ func TestPronounOneIsNoTerm(t *testing.T) {
 	if len(res.Hits) == 0 || res.Hits[0].Entry.ID != "pq308-10" {
 		t.Errorf("hits %v, want pq308-10 first", res.Hits)
 	}
+	// "One-stop" is no pronoun: the one-stop package is still found.
+	res, err = ix.Search(context.Background(), "what is the one-stop shop?", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].Entry.ID != "annex6-62" {
+		t.Errorf("one-stop: hits %v, want annex6-62 first", res.Hits)
+	}
 }
