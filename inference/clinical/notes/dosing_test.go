@@ -283,3 +283,30 @@ func TestDrugsStoppedTakenOrBegunBefore(t *testing.T) {
 		}
 	}
 }
+
+// What the plan prescribes stays prescribed beside the rules that take
+// drugs out: "начать" is no course begun before, a verb belongs to the
+// list right before it, a ban on restarting reaches only the drug it
+// follows, and "the drugs taken" is no verb of the drug before it.
+func TestPlansKeepWhatTheyPrescribe(t *testing.T) {
+	for text, want := range map[string][]string{
+		"Назначено: амоксициллин 500 мг начать сегодня, 3 раза в день 7 дней.":                                            {"amoxicillin"},
+		"План: бисопролол 2,5 мг начать, через неделю контроль.":                                                          {"bisoprolol"},
+		"Назначено: амлодипин и лизиноприл 10 мг утром, отменить эналаприл.":                                              {"amlodipine"},
+		"Davolash: amlodipin va lizinopril 10 mg ertalab, ilgari qabul qilgan enalaprilni to'xtatish.":                    {"amlodipine"},
+		"Назначено: цефтриаксон 1 г в/м, парацетамол, ибупрофен при температуре, ранее получал амоксициллин без эффекта.": {"ceftriaxone", "paracetamol"},
+		"Рекомендовано: омепразол 20 мг 2 раза, амоксициллин и кларитромицин по схеме, не возобновлять курение.":          {"omeprazole", "amoxicillin", "clarithromycin"},
+		"Reja: paratsetamol va ibuprofen, ichayotgan dorilarni davom ettirish.":                                           {"paracetamol", "ibuprofen"},
+		"Yo'tal 3 kun. Tashxis: bronxit. Amoksitsillin 500 mg kuniga 3 marta, qabul qilayotgan dorilarni davom ettirish.": {"amoxicillin"},
+	} {
+		var got []string
+		for _, m := range structure(t, text).Medications {
+			got = append(got, m.Name)
+		}
+		for _, w := range want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%q: prescribed %v, missing %s", text, got, w)
+			}
+		}
+	}
+}

@@ -141,11 +141,10 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 	"отмен", "прекрат", "прекращ", "bekor qil", "to'xtat",
 	// taken now or before, by the patient: history, not this plan
 	"ichadi", "ichyapti", "tomizgan", "tomizdi", "surtgan", "получал", "получала", "закончил", "помогал",
-	// the list of what the patient takes now: "Қабул қилаётган дорилари:
-	// ...", "Постоянно принимает: ..."; and a course begun before this
-	// visit, said with its dose ("6 hafta oldin sertralin 50 mg boshlangan";
-	// "og'riq boshlangan" is a pain that began)
-	"qabul qilayotgan", "qabul qilyapti", "ichayotgan", "принимаемые", "mg boshlangan", "мг начат", "начат ранее",
+	// a course begun before this visit, said with its dose ("6 hafta oldin
+	// sertralin 50 mg boshlangan"; "og'riq boshlangan" is a pain that
+	// began, and Russian "начат" would take "начать", start it)
+	"mg boshlangan",
 	"помогает", "yordam bergan", "в прошлом", "o'tgan yili",
 	// dripped, sprayed or rubbed in by the patient
 	"капал", "закапывал", "брызгал", "мазал", "пользовал",
@@ -153,6 +152,13 @@ var historyVerbs = []string{"ichgan", "ichdi", "ichib", "принимал", "п�
 	// a reaction the drug caused: "на амоксициллин была крапивница"
 	"была крапивница", "была сыпь", "была реакция", "реакция на", "был отёк", "был отек",
 	"toshma chiqqan", "toshma chiqdi", "eshakemi chiqqan", "eshakemi bo'lgan", "reaksiya bergan"}
+
+// intakeLists open the list of what the patient takes now ("Қабул
+// қилаётган дорилари: ...", "Постоянно принимает: ..."): a sentence with
+// one and no cue of the plan is history. They are no verb of one drug's
+// intake, which would make a drug before them history too ("Amoksitsillin
+// 500 mg, qabul qilayotgan dorilarni davom ettirish").
+var intakeLists = []string{"qabul qilayotgan", "qabul qilyapti", "ichayotgan", "принимаемые", "постоянно принимает", "принимает постоянно"}
 
 // dosedBrands are brands that are also words once normalised ("Найз",
 // Uzbek "nayza", a spear, as in the bayonet deformity of a wrist): the
@@ -164,9 +170,7 @@ var dosedBrands = map[string]string{"nayz": "nimesulide"}
 // stopVerbs near a drug order it stopped or kept from the patient: not
 // prescribed, but an order of the plan ("Нафтизинни тўхтатиш.").
 var stopVerbs = []string{"не назнач", "не принимать", "отменить", "отмена", "прекратить", "bekor qilish", "bekor qilinsin",
-	"to'xtatish", "to'xtating", "to'xtatilsin", "ichmasin", "qabul qilmasin",
-	// not to be restarted: "Доксициклин не возобновлять"
-	"не возобновл", "qayta boshlamaslik", "qayta boshlanmasin", "qayta tayinlanmasin", "not to be restarted", "do not restart"}
+	"to'xtatish", "to'xtating", "to'xtatilsin", "ichmasin", "qabul qilmasin"}
 
 // onsetCues are the history cues that only date when the illness began
 // ("3 дня назад", "2 soat oldin"); a sentence with no other history cue
@@ -240,6 +244,11 @@ var prohibitions = []string{"mumkin emas", "bermaslik", "ishlatmaslik", "ichmasl
 	"нельзя", "противопоказан", "qarshi ko'rsatma", "избегать",
 	// not needed, or not to be used
 	"kerak emas", "shart emas", "не нужн", "не требуется", "не показан", "ishlatilmasin", "berilmasin"}
+
+// restartBans say a drug is not to be restarted ("Доксициклин не
+// возобновлять"): they count only right after its name, as further on
+// they may be about smoking ("..., не возобновлять курение").
+var restartBans = []string{"не возобновл", "qayta boshlamaslik", "qayta boshlanmasin", "qayta tayinlanmasin", "not to be restarted", "do not restart"}
 
 // vitalKeys introduce a vital sign. The number comes within a few words.
 var vitalKeys = map[string][]string{

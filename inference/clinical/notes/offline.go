@@ -21,6 +21,8 @@ type Offline struct {
 	reported     []phrase
 	historyVerbs []phrase // historyVerbs and stopVerbs: the drug is not prescribed
 	stopVerbs    []phrase
+	intakeLists  []phrase
+	restartBans  []phrase
 	agoWords     []phrase
 	onsetCues    []phrase
 	symptoms     []phrase
@@ -91,6 +93,8 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		reported:     compilePhrases(reportedMarkers),
 		historyVerbs: compilePhrases(append(append([]string(nil), historyVerbs...), stopVerbs...)),
 		stopVerbs:    compilePhrases(stopVerbs),
+		intakeLists:  compilePhrases(intakeLists),
+		restartBans:  compilePhrases(restartBans),
 		agoWords:     compilePhrases(agoWords),
 		onsetCues:    compilePhrases(onsetCues),
 		symptoms:     compilePhrases(symptomWords),
@@ -721,7 +725,7 @@ func (o *Offline) cue(text string, toks []token, drugs []drugHit, from, to int) 
 	for i := from; i < to && !found[Plan]; i++ {
 		if drugs[i].n > 0 {
 			switch {
-			case !containsPhrase(o.historyVerbs, toks, from, to):
+			case !containsPhrase(o.historyVerbs, toks, from, to) && !containsPhrase(o.intakeLists, toks, from, to):
 				found[Plan] = true
 			case containsPhrase(o.stopVerbs, toks, from, to):
 				found[Plan] = !found[History] // "Нафтизинни тўхтатиш."; not "отменён в прошлом году"
@@ -1347,15 +1351,24 @@ func (o *Offline) medications(text string, toks []token, drugs []drugHit, from, 
 			back--
 		}
 		// Drugs listed before one verb share it: "метформин и гликлазид
-		// отменить", "диазепам ва диклофенакни тўхтатиш".
-		verbEnd := end
-		for k := h; k+1 < len(hits) && listedWith(toks, hits[k].at+hits[k].n, hits[k+1].at); k++ {
-			verbEnd = to
-			if k+2 < len(hits) {
-				verbEnd = hits[k+2].at
+		// отменить", "диазепам ва диклофенакни тўхтатиш". The verb must
+		// follow the list's last drug at once, before a dose or a comma:
+		// "амлодипин и лизиноприл 10 мг утром, отменить эналаприл" stops
+		// enalapril alone.
+		listVerb := false
+		if k := h; k+1 < len(hits) && listedWith(toks, hits[k].at+hits[k].n, hits[k+1].at) {
+			for k+1 < len(hits) && listedWith(toks, hits[k].at+hits[k].n, hits[k+1].at) {
+				k++
 			}
+			tail := hits[k].at + hits[k].n
+			stop := tail
+			for stop < to && stop-tail < 3 && toks[stop].kind == wordTok {
+				stop++
+			}
+			listVerb = containsPhrase(o.historyVerbs, toks, tail, stop)
 		}
-		if containsPhrase(o.historyVerbs, toks, back, verbEnd) || containsPhrase(o.prohibitions, toks, back, min(start+prohibitionScope, to)) ||
+		if listVerb || containsPhrase(o.historyVerbs, toks, back, end) || containsPhrase(o.prohibitions, toks, back, min(start+prohibitionScope, to)) ||
+			containsPhrase(o.restartBans, toks, start, min(start+3, to)) ||
 			replacedAt(toks, d.at, start, to) {
 			continue
 		}
@@ -1678,10 +1691,18 @@ func tenthsAfter(toks []token, j, to int, t float64) bool {
 	if d.kind != numberTok || !isWhole(d.num) || d.end-d.start != 1 {
 		return false
 	}
-	if j+2 < to && toks[j+2].kind == wordTok && (isDayWord(toks[j+2].norm) || isOneOf(toks[j+2].norm, "raz", "raza", "marta", "times")) {
+	if j+2 < to && toks[j+2].kind == wordTok && countUnit(toks[j+2].norm) {
 		return false
 	}
 	return true
+}
+
+// countUnit reports a word that makes the number before it a count of
+// days, weeks, months, years, hours, minutes or times, in any of its
+// forms ("kundan", "haftadan", "недели", "часа").
+func countUnit(w string) bool {
+	return isDayWord(w) || hasAnyPrefix(w, "kun", "hafta", "oy", "yil", "soat", "daqiqa", "minut", "nedel", "mesyats", "god", "let",
+		"chas", "sutk", "week", "month", "year", "hour", "minute", "day", "raz", "marta", "mahal", "times")
 }
 
 func isDayWord(w string) bool {

@@ -661,6 +661,10 @@ func TestTemperatureTenthsWithoutASeparator(t *testing.T) {
 		"Объективно: температура 36 6.":                         36.6,
 		"Объективно: температура 38. Пульс 90.":                 38,
 		"Объективно: температура 37 5 дней держится, пульс 80.": 37,
+		// Nor is a count of days, weeks or hours in any of its forms.
+		"Ko'rik: harorat 38 2 kundan beri, puls 96.":                        38,
+		"Объективно: температура 37 2 недели.":                              37,
+		"Объективно: температура 38 2 часа назад была 39, сейчас пульс 90.": 38,
 	} {
 		if got := structure(t, text).Vitals.TemperatureC; got != want {
 			t.Errorf("%q: temperature %v, want %v", text, got, want)
