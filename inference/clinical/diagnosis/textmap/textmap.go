@@ -338,8 +338,9 @@ func resolve(ms []Match) []Match {
 func matchAt(toks []token, i int, t *term) (end int, negVerb bool, typos int, ok bool) {
 	k := i
 	for wi, w := range t.words {
-		if wi > 0 && k < len(toks) && !toks[k].boundary && !wordMatches(w, toks[k].norm, t.verb && wi == len(t.words)-1) {
-			k++ // skip one filler word
+		if wi > 0 && k < len(toks) && !toks[k].boundary && !preNegation[toks[k].norm] && !postNegation[toks[k].norm] &&
+			!wordMatches(w, toks[k].norm, t.verb && wi == len(t.words)-1) {
+			k++ // skip one filler word, never a negation ("глаза не уводит")
 		}
 		if k >= len(toks) || toks[k].boundary {
 			return 0, false, 0, false
@@ -532,7 +533,7 @@ func negatesSubject(toks []token, k int) bool {
 	if k >= len(toks) || toks[k].boundary {
 		return false
 	}
-	for _, p := range []string{"povish", "bil", "otmecha", "bespoko", "nablyuda", "vyyavl", "viyavl", "otyago"} {
+	for _, p := range []string{"povish", "bil", "otmecha", "bespoko", "nablyuda", "vyyavl", "viyavl"} {
 		if strings.HasPrefix(toks[k].norm, p) {
 			return true
 		}
