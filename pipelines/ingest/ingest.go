@@ -163,7 +163,6 @@ type Pipeline struct {
 	ended chan struct{}
 }
 
-// batch is everything one flush must land before its offsets commit.
 // DefaultBatchBytes bounds a batch by its records' size as BatchSize does
 // by their count: 50,000 records of the 64 KiB an agency may send are a
 // 3 GiB block, which would exhaust the ingester's memory or ClickHouse's
@@ -172,6 +171,7 @@ type Pipeline struct {
 // so the count cuts first on ordinary streams.
 const DefaultBatchBytes = 32 << 20
 
+// batch is everything one flush must land before its offsets commit.
 type batch struct {
 	records []tableRecord
 	dead    []kafkago.Message

@@ -559,4 +559,9 @@ func TestNonUTF8CSVFailsThePollNamingTheCell(t *testing.T) {
 	if rows := readTopic(t, e.brokers, rowsTopic); len(rows) != 0 {
 		t.Errorf("%d rows published from a file that is not UTF-8: %q", len(rows), rows)
 	}
+	// So does a header that is not, over cells that are plain ASCII.
+	d.body = "\xd0\xe5\xe3\xe8\xee\xed,\xd0\xe0\xe9\xee\xed\nUZ-TK,Yunusobod\n" // "Регион,Район"
+	if _, err := p.Poll(ctx); err == nil || !strings.Contains(err.Error(), "header") || !strings.Contains(err.Error(), "UTF-8") {
+		t.Fatalf("poll of a Windows-1251 header: %v; want an error naming the header", err)
+	}
 }

@@ -51,6 +51,13 @@ func scanCSV(r io.Reader, fn func([]byte) error) (int64, error) {
 		return 0, fmt.Errorf("csv header: %w", err)
 	}
 	header = append([]string(nil), header...) // ReuseRecord reuses its memory
+	for i, h := range header {
+		// A header not in UTF-8 would become keys of U+FFFD, and two
+		// Cyrillic names of one length the same key.
+		if !utf8.ValidString(h) {
+			return 0, fmt.Errorf("csv header: column %d is not UTF-8 (export the file as UTF-8)", i+1)
+		}
+	}
 	seen := make(map[string]bool, len(header))
 	for i, h := range header {
 		if h == "" {
