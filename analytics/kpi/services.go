@@ -115,17 +115,22 @@ var Assistants = &Table{
 		b := f.Granularity.bucket
 		// Each branch fills one group of columns and zeroes the others;
 		// cells lists them in order.
-		cells := func(fill map[int]string) string {
+		cells := func(fill map[int]string, names ...string) string {
 			out := make([]string, 8)
 			for i := range out {
 				out[i] = cmp.Or(fill[i], "toUInt64(0)")
+				if i < len(names) {
+					out[i] += " AS " + names[i]
+				}
 			}
 			return strings.Join(out, ", ")
 		}
 		q := &sqlb{}
+		// The first branch names the columns; the union takes the others
+		// by position.
 		q.add("SELECT g_period, toInt64(sum(g_q)), toInt64(sum(g_r)), toInt64(sum(g_h)), toInt64(sum(g_j)), toInt64(sum(g_t)), toInt64(sum(g_n)), toInt64(sum(g_s)), toInt64(sum(g_d)) FROM ("+
-			"SELECT "+b("day")+" AS g_period, sumIf(n, event = 'question') AS g_q, sumIf(n, event = 'question' AND outcome = 'resolved') AS g_r,"+
-			" sumIf(n, event = 'question' AND outcome = 'handoff') AS g_h, toUInt64(0) AS g_j, toUInt64(0) AS g_t, toUInt64(0) AS g_n, toUInt64(0) AS g_s, toUInt64(0) AS g_d"+
+			"SELECT "+b("day")+" AS g_period, "+cells(map[int]string{0: "sumIf(n, event = 'question')", 1: "sumIf(n, event = 'question' AND outcome = 'resolved')", 2: "sumIf(n, event = 'question' AND outcome = 'handoff')"},
+			"g_q", "g_r", "g_h", "g_j", "g_t", "g_n", "g_s", "g_d")+
 			" FROM (SELECT day, event, outcome, uniqExactMerge(events) AS n FROM ").
 			table(s.db, "kpi_chatbot_daily").add(" WHERE 1").days(f).add(" GROUP BY day, event, outcome) GROUP BY g_period")
 		for i, col := range []string{"t_created", "t_tr", "t_note"} {

@@ -68,11 +68,13 @@ func CredentialSchemes(bearer, apiKey, desc string) (Obj, []any) {
 }
 
 // Refused are the answers of the edge to a caller a route that needs
-// kind does not serve, before its handler runs.
+// kind does not serve, before its handler runs. Each surface verifies only
+// its own kind of credential, so another surface's is no credential here
+// (401); a surface whose routes can refuse a valid caller (a region out of
+// scope) documents its 403 itself.
 func Refused(kind Kind) Obj {
 	return Obj{
 		"401": Fail("no valid " + string(kind) + " credential was sent; another surface's key or token is none here, since each surface verifies only its own; WWW-Authenticate names the scheme (Bearer)"),
-		"403": Fail("a credential this surface verifies, of another kind than " + string(kind)),
 	}
 }
 
