@@ -425,6 +425,7 @@ func (g *Generator) fill(ev *Event, p *proc, st step) {
 		ev.ID = p.id + "." + st.status
 		ev.ApplicationID, ev.ServiceID, ev.Agency = p.id, svc.ID, svc.Agency
 		ev.Channel, ev.Deadline = channels[p.choice], p.t0
+		ev.District = g.districtOf(p.region, p.id)
 	case PortalPayment:
 		ev.Source = "single-portal"
 		ev.ID = p.id + "." + st.status
@@ -454,6 +455,7 @@ func (g *Generator) fill(ev *Event, p *proc, st step) {
 		ev.Source = "112"
 		ev.ID = p.id + ".closed"
 		ev.CallID, ev.Service, ev.ResponseSeconds = p.id, callServices[p.choice], p.num
+		ev.District = g.districtOf(p.region, p.id)
 	case HealthPrescription:
 		pl := &g.places[p.region][p.place]
 		ev.Source = "e-retsept"
@@ -463,6 +465,7 @@ func (g *Generator) fill(ev *Event, p *proc, st step) {
 		ev.Source = "digital-mahalla"
 		ev.ID = p.id + "." + st.status
 		ev.AppealID, ev.Mahalla, ev.Category = p.id, g.mahallas[p.region][p.idx], categories[p.choice]
+		ev.District = g.districtOf(p.region, ev.Mahalla) // a mahalla lies in one district
 		ev.Resolved = st.status == "resolved" && p.flag
 	}
 }

@@ -33,6 +33,20 @@ var districts = map[string][]district{
 	"UZ-TK": {{"Yunusobod", false}, {"Chilonzor", false}, {"Mirzo Ulugʻbek", false}, {"Yakkasaroy", false}, {"Shayxontohur", false}, {"Olmazor", false}},
 }
 
+// districtOf is the district of region r that key (an application, a
+// call, a mahalla) lies in: drawn from its hash, not from the generator's
+// random stream, so every other value a seed gives stays as it was, and
+// every event of one application or mahalla has the same district.
+func (g *Generator) districtOf(r int, key string) string {
+	ds := districts[g.regions[r].ID]
+	if len(ds) == 0 {
+		return ""
+	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return ds[h.Sum32()%uint32(len(ds))].name
+}
+
 // place is a health facility and the district it serves.
 type place struct {
 	facility string
