@@ -48,7 +48,7 @@ type decision struct {
 
 // operatorRequest matches a request for a person, in folded Latin (Cyrillic
 // is transliterated first, apostrophes dropped).
-var operatorRequest = regexp.MustCompile(`\b(operator|operatorga|operatorni|operatorom|operatoru|operatora|odam bilan|inson bilan|jonli|jivoy|jivim|chelovek|cheloveka|chelovekom|human|real person|live agent|talk to (a |some)?(person|someone|somebody)|speak to (a |some)?(person|someone|somebody)|konsultant|mutahassis bilan)\b`)
+var operatorRequest = regexp.MustCompile(`\b(operator|operatorga|operatorni|operatorom|operatoru|operatora|odam bilan|inson bilan|jonli|jivoy|jivim|s chelovekom|chelovek\w* (a )?ne (bot|robot)|human|real person|live agent|talk to (a |some)?(person|someone|somebody)|speak to (a |some)?(person|someone|somebody)|konsultant|mutahassis bilan)\b`)
 
 // injection matches attempts to give the bot instructions, in folded
 // Latin.
@@ -247,7 +247,7 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 		offTopic = min(offTopic, storyOffTopic)
 	}
 	if len(res.Hits) == 0 || res.Hits[0].Coverage < offTopic || (adversarial && res.Hits[0].Coverage < b.thresholds.Answer) {
-		if !adversarial && isGovernmentQuestion(text) {
+		if !adversarial && !abusive(folded) && isGovernmentQuestion(text) {
 			// Not an entry of ours, but a question for the state: an
 			// operator can help, where a refusal would not. Services
 			// near enough to name go with it, for the citizen to try and
@@ -258,7 +258,7 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 			return decision{kind: KindHandoff, outcome: Handoff, reason: ReasonNotCovered}, nil
 		}
 		d := decision{kind: KindOffTopic, outcome: Unanswered, hits: res.Hits}
-		if adversarial {
+		if adversarial || abusive(folded) {
 			d.reason = ReasonRefused
 		}
 		return d, nil

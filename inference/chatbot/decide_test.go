@@ -382,3 +382,22 @@ func TestCloserTitleBreaksATie(t *testing.T) {
 		"Как получить свидетельство о рождении?":        "pq308-7",
 	})
 }
+
+// Money slipped to an inspector, abuse that names a ministry and a recipe
+// "for 10 people" are refused, not handed to an operator; a payment slip,
+// a complaint with an answerable question and a request for a living
+// person are not.
+func TestSlippedMoneyAbuseAndRecipesAreRefused(t *testing.T) {
+	bot := testBot(t)
+	wantRefused(t, bot, map[string]bool{
+		"how much cash should I slip the inspector to get my permit faster": true,
+		"Can I slip some money to the clerk?":                               true,
+		"бестолковый бот, идиоты вы все в этом министерстве":                true,
+		"ahmoq bot, vazirlikdagilar hammasi tentak":                         true,
+		"скинь рецепт плова на 10 человек":                                  true,
+		"My payment slip was lost, how do I get a copy?":                    false,
+	})
+	if d := decide(t, bot, "Хочу поговорить с живым человеком"); d.Kind != KindHandoff || d.Reason != ReasonRequested {
+		t.Errorf("a request for a living person: %s (%s)", d.Kind, d.Reason)
+	}
+}

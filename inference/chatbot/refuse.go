@@ -137,11 +137,26 @@ var queueWords = []string{"znakom", "tanish orqali", "po blatu"}
 // construction ("pora bersam", "qancha pora", "poraga") and in text that
 // is not Russian. bribeWords are the patterns' cheap first test.
 var (
-	bribeWords  = []string{"pora", "vzyatk", "brib", "pod stolom", "zanesti deng"}
-	bribe       = regexp.MustCompile(`\b(vzyatk\w*|brib\w*|pod stolom|zanesti deng\w*)`)
+	bribeWords = []string{"pora", "vzyatk", "brib", "pod stolom", "zanesti deng", "slip", "grease", "under the table", "sunut", "otblagodar"}
+	bribe      = regexp.MustCompile(`\b(vzyatk\w*|brib\w*|pod stolom|zanesti deng\w*|under the table|grease (his|her|their|the|an?) \w*\s?palms?|` +
+		// money slipped to an official: "how much cash should I slip the inspector"
+		`slip (him|her|them|the \w+|an? \w+)( \w+)? (some )?(cash|money)|slip (some )?(cash|money)|(cash|money) (should|do|can|would|must) (i|we) slip|` +
+		`(sunut|otblagodar)\w* (inspektor|chinovnik|sotrudnik|rabotnik)\w*)`)
 	poraWord    = regexp.MustCompile(`\b(pora ber\w*|pora bil\w*|poraga|porani|poraning|qancha pora|pora evaziga|poraxor\w*)`)
 	bribeReport = regexp.MustCompile(`(soradi|sorayapti|sorashdi|trebu|vimoga|prosil|asked (me )?for|asking (me )?for|demand|report|shikoyat|jalob|complain|soobsh|xabar ber|punish|nakazan|otvetstvennost|jazo)`)
 )
+
+// insults are words of abuse, folded: a message of them with no question
+// the bot can answer is refused with the polite redirect, not handed to an
+// operator because it names a ministry. insult matches them as words.
+var (
+	insults = []string{"idiot", "durak", "tupo", "bespolezn", "jelezk", "urod", "ahmoq", "axmoq", "tentak", "befoyda", "stupid", "useless", "moron", "dumb"}
+	insult  = regexp.MustCompile(`\b(idiot\w*|durak\w*|dura\b|tup(oy|aya|ye|ie)\b|bespolezn\w*|jelezk\w*|urod\w*|ahmoq\w*|axmoq\w*|tentak\w*|befoyda\b|stupid|useless|moron\w*|dumb)`)
+)
+
+func abusive(folded string) bool {
+	return containsAny(folded, insults) && insult.MatchString(folded)
+}
 
 func bribeOffer(text, folded string) bool {
 	if !containsAny(folded, bribeWords) || bribeReport.MatchString(folded) {
