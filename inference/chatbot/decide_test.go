@@ -401,3 +401,15 @@ func TestSlippedMoneyAbuseAndRecipesAreRefused(t *testing.T) {
 		t.Errorf("a request for a living person: %s (%s)", d.Kind, d.Reason)
 	}
 }
+
+// One word of a title in common names no title: "nafaqa" (benefit) is
+// every benefit's, so a question of it alone goes to an operator with the
+// benefits listed; and a "one-" compound other than one-stop keeps its
+// second word.
+func TestOneTitleWordBreaksNoTie(t *testing.T) {
+	bot := testBot(t)
+	if d := decide(t, bot, "Нафақа қандай олинади?"); d.Kind == KindAnswer {
+		t.Errorf("a bare 'benefit' answered from %v", d.EntryIDs)
+	}
+	wantAnswered(t, bot, map[string]string{"How do I get one-time material help from the Youth Notebook?": "annex4-39"})
+}

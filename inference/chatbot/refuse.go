@@ -33,9 +33,7 @@ func politicalOpinion(text string) bool {
 var (
 	forgery        = []string{"fake", "forged", "counterfeit", "fraudulent", "поддел", "фальшив", "фиктивн", "липов", "qalbaki", "soxta", "қалбаки", "сохта"}
 	forgedDocument = regexp.MustCompile(`(fake|forged|counterfeit|fraudulent|поддельн|фальшив|фиктивн|липов|qalbaki|soxta|қалбаки|сохта)\S*\s+(\S+\s+)?(diplom|диплом|справк|spravka|guvohnoma|гувоҳнома|certificate|сертификат|passport|паспорт|pasport|licen[cs]e|лиценз|litsenziya|driving|права|haydovchilik|ҳайдовчилик|attestat|аттестат|hujjat|ҳужжат|document|документ|ma'lumotnoma|маълумотнома|свидетельств|083|086|больничн|vaccin|вакцин)`)
-	obtain         = []string{"get ", "buy ", "make ", "obtain", "olish", "olsa", "olib", "olaman", "qilib", "sotib", "qildir", "получить", "купить", "сделать", "достать", "оформить", "олиш", "олса", "олиб", "оламан", "қилиб", "сотиб", "қилдир",
-		// asking its price is asking to buy one
-		"сколько стоит", "почём", "цена", "how much", "cost", "price", "qancha turadi", "narxi", "қанча туради", "нархи"}
+	obtain         = []string{"get ", "buy ", "make ", "obtain", "olish", "olsa", "olib", "olaman", "qilib", "sotib", "qildir", "получить", "купить", "сделать", "достать", "оформить", "олиш", "олса", "олиб", "оламан", "қилиб", "сотиб", "қилдир"}
 )
 
 // writingVerbs are what a request to compose a text must say; only a

@@ -399,12 +399,15 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 	prev := sess.answered
 	if prev.entry != nil && followUp(d, clean) {
 		// "а сколько это стоит?" after an answer asks about the same
-		// service: the answer gives its fee, documents and time again.
+		// service: the answer gives its fee, documents and time again, in
+		// the language of the conversation ("нархи?" alone reads as
+		// Russian).
 		d = decision{kind: KindAnswer, outcome: Resolved, hits: []retrieval.Hit{{Entry: prev.entry, Coverage: prev.confidence}}, confidence: prev.confidence}
+		lang = prev.lang
 	}
 	switch d.kind {
 	case KindAnswer:
-		sess.answered = answered{d.hits[0].Entry, d.confidence}
+		sess.answered = answered{d.hits[0].Entry, d.confidence, lang}
 	case KindGreeting:
 	default:
 		// The conversation moved on to what the bot did not answer: "и
@@ -496,9 +499,9 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 // retrieval.Terms, so scripts and endings meet; the question words among
 // them ("сколько", "где", "qayerda", "where") are stop words, and
 // followUpAsks finds those.
-const followUpWords = `стоит стоимость цена платить оплата пошлина бесплатно срок долго документы документ онлайн
-narx narxi turadi toʻlov toʻlash bepul muddat muddati hujjat hujjatlar onlayn
-cost costs fee fees price pay free long documents document papers online`
+const followUpWords = `стоит стоимость цена платить оплата пошлина бесплатно срок долго документы документ нужны онлайн подать
+narx narxi turadi toʻlov toʻlash bepul muddat muddati vaqt oladi hujjat hujjatlar kerak onlayn murojaat topshirish
+cost costs fee fees price pay free long documents document papers online apply`
 
 // followUpTerms is followUpWords as search terms; read only.
 var followUpTerms = func() map[string]bool {
@@ -514,8 +517,13 @@ var followUpTerms = func() map[string]bool {
 var followUpAsks = []string{"skolko", "gde", "kuda", "kogda", "qancha", "qayerda", "qayerga", "qachon", "how much", "where", "when"}
 
 // followUpLen is the most words a follow-up has: a longer message tells
-// its own question, and is judged on its own.
-const followUpLen = 7
+// its own question, and is judged on its own. One made of question words
+// and particles alone ("а где её получить?") has at most followUpAskLen:
+// "Where are you? Who are you?" is no follow-up.
+const (
+	followUpLen    = 7
+	followUpAskLen = 4
+)
 
 // followUp reports a short message that the bot, reading it alone, did
 // not answer, and that asks after the service of the answer before it and
@@ -525,12 +533,16 @@ const followUpLen = 7
 // is judged alone; a refusal, a greeting or a request for a person
 // stands.
 func followUp(d decision, text string) bool {
-	if d.kind == KindAnswer || d.kind == KindGreeting || d.reason == ReasonRefused || d.reason == ReasonRequested {
+	if d.reason == ReasonRefused || d.reason == ReasonRequested || d.kind == KindGreeting && hasGreetingWord(text) {
 		return false
 	}
-	if len(strings.Fields(text)) > followUpLen {
+	n := len(strings.Fields(text))
+	if n > followUpLen {
 		return false
 	}
+	// Read alone, "а какие документы нужны?" finds some entry about
+	// documents; after an answer it asks about that answer's, so the
+	// decision alone does not settle it: the words do.
 	terms := retrieval.Terms(nil, text)
 	asks := false
 	for _, t := range terms {
@@ -540,7 +552,7 @@ func followUp(d decision, text string) bool {
 		asks = true
 	}
 	folded := " " + foldForIntent(text) + " "
-	return asks || slices.ContainsFunc(followUpAsks, func(w string) bool { return strings.Contains(folded, " "+w) })
+	return asks || n <= followUpAskLen && slices.ContainsFunc(followUpAsks, func(w string) bool { return strings.Contains(folded, " "+w) })
 }
 
 // kbGap reports a question the knowledge base could not answer although

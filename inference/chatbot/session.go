@@ -99,10 +99,11 @@ func (s *session) giveFeedback(id string, f feedback) (Message, feedback, error)
 	return s.msgs[i], fresh, nil
 }
 
-// answered is an answer's entry and confidence.
+// answered is an answer's entry, confidence and language.
 type answered struct {
 	entry      *portalkb.Entry
 	confidence float64
+	lang       portalkb.Lang
 }
 
 func (s *session) snapshot() []Message {

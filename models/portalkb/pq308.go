@@ -74,7 +74,7 @@ var pq308Services = []pq308Service{
 		uz:   "Shaxsni tasdiqlovchi hujjatlarni (pasport, ID-karta) olish",
 		ru:   "Получение документов, удостоверяющих личность (паспорт, ID-карта)",
 		en:   "Obtaining identity documents (passport, ID card)",
-		note: note{citizen, "pasport, ID karta, ID-karta, biometrik pasport, xorijga chiqish pasporti, zagranpasport, pasport olish, pasportni almashtirish, pasport yoʻqoldi, pasportimni yoʻqotdim, yangi pasport, yangi ID karta, pasport muddati tugadi, muddati oʻtgan pasport, 16 yosh", "паспорт, ID-карта, айди карта, загранпаспорт, биометрический паспорт, получить паспорт, заменить паспорт, потерял паспорт, удостоверение личности, истёк срок паспорта, просроченный паспорт", "passport, ID card, identity card, travel passport, get a passport, replace passport, lost my passport, passport expired, expired passport, renew a passport"}},
+		note: note{citizen, "pasport, ID karta, ID-karta, biometrik pasport, xorijga chiqish pasporti, zagranpasport, pasport olish, pasportni almashtirish, pasport yoʻqoldi, pasportimni yoʻqotdim, pasport yoʻqoldi, pasportimni oʻgʻirlashdi, yangi pasport, yangi ID karta, pasport muddati tugadi, muddati oʻtgan pasport, 16 yosh", "паспорт, ID-карта, айди карта, загранпаспорт, биометрический паспорт, получить паспорт, заменить паспорт, потерял паспорт, паспорт утерян, утеря паспорта, украли паспорт, удостоверение личности, истёк срок паспорта, просроченный паспорт", "passport, ID card, identity card, travel passport, get a passport, replace passport, lost my passport, passport expired, expired passport, renew a passport"}},
 	{id: "pq308-11", item: 11,
 		uz:   "Haydovchilik guvohnomasini olish",
 		ru:   "Получение водительского удостоверения",

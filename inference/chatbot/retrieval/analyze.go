@@ -71,9 +71,10 @@ func termsOfWords(dst []string, words []int32, raws []string, withWords bool, te
 		case uztranslit.IsApostrophe(r) && len(word) > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
 			// oʻ, gʻ and the tutuq belgisi stay inside the word.
 			word = append(word, 'ʻ')
-		case r == '-' && string(word) == "one" && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
+		case r == '-' && string(word) == "one" && strings.HasPrefix(strings.ToLower(string(rs[i+1:])), "stop"):
 			// "one-stop" is one word, "onestop": alone, "one" is a stop
-			// word ("a new one").
+			// word ("a new one"); other compounds ("one-time") keep their
+			// second word as a term.
 		default:
 			flush()
 		}
