@@ -144,9 +144,14 @@ type span struct {
 // work per run, so a text of a million separated digits costs linear time.
 const maxDigits = 19
 
-// maxSep is how many separator characters may stand between two digit
-// groups of one number, as in ") " of "(90) 123".
-const maxSep = 2
+// maxSep is how many separator characters other than spaces may stand
+// between two digit groups of one number, as ")" in "(90) 123";
+// maxSpaces is how many spaces may stand beside them, as in
+// "90 - 123 - 45 - 67".
+const (
+	maxSep    = 2
+	maxSpaces = 2
+)
 
 func hasDigit(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -222,15 +227,26 @@ func scanRun(s string, start int) ([]group, int) {
 			j++
 		}
 		gs = append(gs, group{i, j})
-		// Look past at most maxSep separators for the next group.
-		k, seps := j, 0
-		for k < len(s) && seps < maxSep {
+		// Look past at most maxSep separators and maxSpaces spaces for
+		// the next group.
+		k, seps, spaces := j, 0, 0
+		for k < len(s) {
 			r, size := utf8.DecodeRuneInString(s[k:])
 			if !isSep(r) {
 				break
 			}
+			if r == ' ' || r == '\u00a0' {
+				if spaces == maxSpaces {
+					break
+				}
+				spaces++
+			} else {
+				if seps == maxSep {
+					break
+				}
+				seps++
+			}
 			k += size
-			seps++
 		}
 		if k == j || k >= len(s) || !isDigit(s[k]) {
 			return gs, j

@@ -17,6 +17,9 @@ func TestRedactFormats(t *testing.T) {
 		{"pasportim AA1234567 yo'qoldi", "pasportim [PASSPORT] yo'qoldi", Counts{Passport: 1}},
 		{"паспорт АВ 7654321, ПИНФЛ 12345678901234", "паспорт [PASSPORT], ПИНФЛ [PINFL]", Counts{Passport: 1, PINFL: 1}},
 		{"pasport AA 123 45 67 bilan", "pasport [PASSPORT] bilan", Counts{Passport: 1}},
+		// Groups set apart with " - ", as people type them.
+		{"tel 90 - 123 - 45 - 67", "tel [PHONE]", Counts{Phone: 1}},
+		{"карта 8600 - 1234 - 5678 - 9012", "карта [CARD]", Counts{Card: 1}},
 		{"серия АА1234567", "серия [PASSPORT]", Counts{Passport: 1}},
 		{"ID-karta AD-1234567", "ID-karta [PASSPORT]", Counts{Passport: 1}},
 		{"паспорт АС №1234567", "паспорт [PASSPORT]", Counts{Passport: 1}},
@@ -92,6 +95,7 @@ func TestRedactKeepsOrdinaryNumbers(t *testing.T) {
 		"J45.9, I10, E11.9",
 		"PQ-286 qarori, 16.09.2025",
 		"ariza raqami 2026-000123",
+		"2023 - 2024 o'quv yili, 10 - 12 kun",
 		// Two-letter words before an amount are not a passport series.
 		"12.03.2025 da 1 250 000 so'm to'ladim",
 		"narxi 2 500 000 va 1.250.000 so'm",
