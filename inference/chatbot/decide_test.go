@@ -413,3 +413,17 @@ func TestOneTitleWordBreaksNoTie(t *testing.T) {
 	}
 	wantAnswered(t, bot, map[string]string{"How do I get one-time material help from the Youth Notebook?": "annex4-39"})
 }
+
+// Questions for the state that the knowledge base does not cover go to
+// an operator, not refused, in their plural, adjective and possessive
+// forms too.
+func TestQuestionsForTheStateInOtherFormsAreNotRefused(t *testing.T) {
+	wantNotRefused(t, testBot(t), []string{
+		"What pensions are there for widows?",
+		"How do I make a doctor's appointment online?",
+		"How do I find my taxpayer number?",
+		"STIR ni qanday bilaman?",
+		"Как оформить опекунство над ребенком сестры?",
+		"Nafaqamni qayerdan bilaman?",
+	})
+}

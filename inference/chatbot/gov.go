@@ -40,7 +40,9 @@ emlash emlanish privivka vaksina homilador skrining tugʻilish oʻlim talaba oli
 прививка вакцинация беременность беременная скрининг рождение смерть студент вуз институт медкомиссия
 vaccination vaccine immunisation pregnant pregnancy screening birth death student college
 pora poraxoʻr korrupsiya mansabdor взятка коррупция чиновник bribe bribery corruption official
-firibgar firibgarlik soxta qalbaki мошенник мошенничество фейк поддельный fraud fraudster scam fake`
+firibgar firibgarlik soxta qalbaki мошенник мошенничество фейк поддельный fraud fraudster scam fake
+pensions benefits permits licences licenses certificates taxes fines documents doctor appointment taxpayer widow widows
+врач доктор приём опекунство опекун налоговый налоговая пенсионный инн пинфл shifokor qabul stir jshshir nafaqam pensiyam`
 
 // govTerms is govWords as search terms; read only.
 var govTerms = func() map[string]bool {
