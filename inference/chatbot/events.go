@@ -68,9 +68,14 @@ type HandoffData struct {
 }
 
 // Ticket is what the 1242 operators receive on the handoff topic: the
-// redacted conversation and the entries the bot considered.
+// redacted conversation and the entries the bot considered. A session
+// has one ticket; a later handoff in it publishes the ticket again, with
+// the same ID, the whole conversation so far and Update counting up, so
+// that the operator sees the question asked since (the topic's key is
+// the session, and a consumer keeps a ticket's highest Update).
 type Ticket struct {
 	ID           string       `json:"id"`
+	Update       int          `json:"update,omitempty"`
 	Time         time.Time    `json:"time"`
 	SessionID    string       `json:"session_id"`
 	Lang         string       `json:"lang"`

@@ -619,33 +619,52 @@ func (s *Service) emit(typ string, data any) {
 func (s *Service) handoff(ctx context.Context, sess *session, lang portalkb.Lang, reason string, cands []Citation) string {
 	sess.ticketMu.Lock()
 	defer sess.ticketMu.Unlock()
-	if sess.ticket != "" {
-		return sess.ticket
-	}
-	t := Ticket{ID: newID("T-"), Time: s.cfg.Now().UTC(), SessionID: sess.id, Lang: string(lang), Reason: reason, Region: s.cfg.Region, Candidates: cands}
+	t := Ticket{ID: sess.ticket, Time: s.cfg.Now().UTC(), SessionID: sess.id, Lang: string(lang), Reason: reason, Region: s.cfg.Region, Candidates: cands}
+	asked := 0 // the citizen's messages in the ticket
 	for _, m := range sess.snapshot() {
 		t.Conversation = append(t.Conversation, TicketTurn{Role: m.Role, Text: m.Text, Time: m.Time})
-	}
-	delivered := false
-	if s.handoffW != nil {
-		v, err := json.Marshal(t)
-		if err == nil {
-			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			err = s.handoffW.WriteMessages(pctx, kafkago.Message{Key: []byte(sess.id), Value: v})
-			cancel()
-		}
-		if err != nil {
-			s.log.Warn("chatbot: handoff ticket not delivered", "session", sess.id, "err", err)
-		} else {
-			delivered = true
+		if m.Role == "user" {
+			asked++
 		}
 	}
+	if sess.ticket != "" {
+		// The citizen is told their question went to the operator: a
+		// message written since the ticket was published goes too.
+		if asked > sess.ticketTurns {
+			t.Update = sess.ticketUpdate + 1
+			if s.publishTicket(ctx, sess, t) {
+				sess.ticketTurns, sess.ticketUpdate = asked, t.Update
+			}
+		}
+		return sess.ticket
+	}
+	t.ID = newID("T-")
+	delivered := s.publishTicket(ctx, sess, t)
 	s.emit(TypeHandoff, HandoffData{SessionID: sess.id, TicketID: t.ID, Reason: reason, Lang: string(lang), Delivered: delivered})
 	if !delivered {
 		return ""
 	}
-	sess.ticket = t.ID
+	sess.ticket, sess.ticketTurns = t.ID, asked
 	return t.ID
+}
+
+// publishTicket writes t to the handoff topic, keyed by its session, and
+// reports whether the broker took it.
+func (s *Service) publishTicket(ctx context.Context, sess *session, t Ticket) bool {
+	if s.handoffW == nil {
+		return false
+	}
+	v, err := json.Marshal(t)
+	if err == nil {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		err = s.handoffW.WriteMessages(pctx, kafkago.Message{Key: []byte(sess.id), Value: v})
+		cancel()
+	}
+	if err != nil {
+		s.log.Warn("chatbot: handoff ticket not delivered", "session", sess.id, "err", err)
+		return false
+	}
+	return true
 }
 
 type feedbackRequest struct {

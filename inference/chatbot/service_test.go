@@ -436,16 +436,24 @@ func TestHandoffAndEventsThroughKafka(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tickets := readTopic(ctx, t, brokers, DefaultHandoffTopic, 1)
-	var tk Ticket
+	// One ticket, published again with the message the citizen wrote
+	// since: the operator sees the second request too.
+	tickets := readTopic(ctx, t, brokers, DefaultHandoffTopic, 2)
+	var tk, up Ticket
 	if err := json.Unmarshal(tickets[0], &tk); err != nil {
 		t.Fatal(err)
 	}
-	if tk.ID != h.TicketID || tk.SessionID != sid || tk.Reason != "requested" || len(tk.Conversation) != 3 {
+	if tk.ID != h.TicketID || tk.SessionID != sid || tk.Reason != "requested" || len(tk.Conversation) != 3 || tk.Update != 0 {
 		t.Errorf("ticket %+v", tk)
 	}
 	if tk.Conversation[2].Text != "odam bilan gaplashmoqchiman" {
 		t.Errorf("ticket's last turn %q", tk.Conversation[2].Text)
+	}
+	if err := json.Unmarshal(tickets[1], &up); err != nil {
+		t.Fatal(err)
+	}
+	if up.ID != tk.ID || up.Update != 1 || len(up.Conversation) != 5 || up.Conversation[4].Text != "соедините с оператором" {
+		t.Errorf("the ticket's update %+v, want the same id, update 1 and the second request last", up)
 	}
 
 	evs := readTopic(ctx, t, brokers, DefaultEventsTopic, 5)

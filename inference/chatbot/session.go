@@ -42,6 +42,10 @@ type session struct {
 	// on one session raise one ticket; ticket is its id once delivered.
 	ticketMu sync.Mutex
 	ticket   string
+	// ticketTurns is how many of the citizen's messages the ticket last
+	// published held, and ticketUpdate how many times it was published
+	// again.
+	ticketTurns, ticketUpdate int
 }
 
 // feedback is what a citizen said of one bot message.
