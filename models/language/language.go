@@ -29,6 +29,10 @@ var (
 	ruMarkers     = wordSet("как где что мне нужно можно для на не это я и в с по получить здравствуйте спасибо хочу какие сколько")
 	uzLatnMarkers = wordSet("qanday kerak uchun men menga qayerda qaerda nima boladi mumkin va bilan olish qilish ariza hujjat salom assalomu rahmat qancha yoq bor emas qilsam olsam kerakmi bormi " +
 		"isitma harorat ogriq ogriydi yotal bosh qorin kokrak kuniga kun marta hafta oy pul bemor shikoyat")
+	// Russian typed in Latin letters ("kak poluchit spravku"): its
+	// function words and the commonest words of a question for the state.
+	ruLatnMarkers = wordSet("kak kakoy kakie kakaya gde mne menya nuzhno nado mozhno chto chtoby skolko pochemu kogda dlya ili eto " +
+		"poluchit oformit podat uznat sdelat spravku spravka posobie dokumenty zayavlenie pasporta uslugu")
 	enMarkers = wordSet("how what where when the a an i my me to do does is are can could for of and with get need want please hello hi thanks which " +
 		"no not pain fever sore throat nose cough chest headache rash since days weeks swollen vomiting nausea")
 )
@@ -37,11 +41,15 @@ var (
 // (-лаш, -лиш), plural with a case (-ларни, -ларга, -ларига), genitive
 // (-нинг), -даги, the present continuous (-япман, -япти), a possessive
 // before the accusative (-имни "my ...", -ингни, -имизни), "your" (-ингиз),
-// the perfect (-ганман, -ганмиз) and the intention (-мокчи, written
-// without қ). Uzbek typed on a Russian keyboard often lacks ў, қ, ғ and ҳ
+// the perfect (-ганман, -ганмиз), the intention (-мокчи, written
+// without қ) and the endings below. Uzbek typed on a Russian keyboard often lacks ў, қ, ғ and ҳ
 // ("Паролимни унутдим"); these still tell it.
 var uzCyrlSuffixes = []string{"лаш", "лиш", "ларни", "ларга", "ларига", "нинг", "даги", "япман", "япти", "япмиз", "япсиз",
-	"имни", "ингни", "имизни", "ингиз", "ганман", "ганмиз", "мокчи", "мокчиман"}
+	"имни", "ингни", "имизни", "ингиз", "ганман", "ганмиз", "мокчи", "мокчиман",
+	// the verbal noun (-иш: "алмаштириш"), the accusative after a
+	// possessive (-ини), the plural possessive (-лари) and "-нома"
+	// (a document: "ишончнома", "маълумотнома")
+	"иш", "ини", "лари", "нома"}
 
 func uzCyrlSuffixed(w string) bool {
 	for _, suf := range uzCyrlSuffixes {
@@ -131,7 +139,7 @@ func (n Letters) Detect(text string) Tag {
 		}
 		return Ru
 	}
-	uz, en := 0, 0
+	uz, en, ru := 0, 0, 0
 	foreign := false
 	for _, w := range words {
 		plain := strings.Map(func(r rune) rune {
@@ -140,6 +148,9 @@ func (n Letters) Detect(text string) Tag {
 			}
 			return r
 		}, w)
+		if ruLatnMarkers[plain] {
+			ru++
+		}
 		if uzLatnMarkers[plain] {
 			uz++
 		}
@@ -167,6 +178,11 @@ func (n Letters) Detect(text string) Tag {
 	}
 	if foreign {
 		en++
+	}
+	// Russian in Latin letters is answered in Russian: its words are
+	// Russian whatever the script.
+	if ru >= 2 && ru > uz && ru > en {
+		return Ru
 	}
 	if en > uz {
 		return En

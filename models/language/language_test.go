@@ -10,11 +10,18 @@ func TestDetect(t *testing.T) {
 		"ариза ҳолати":                          UzCyrl,
 		// Uzbek without ў қ ғ ҳ, told by its endings; Russian that
 		// looks alike stays Russian.
-		"Паролимни унутдим":                          UzCyrl,
-		"OneID паролимни унутдим":                    UzCyrl,
-		"Пулингиз кайтарилади":                       UzCyrl,
-		"Паспорт алмаштирмокчиман":                   UzCyrl,
-		"Мы видим гимн на экране":                    Ru,
+		"Паролимни унутдим":              UzCyrl,
+		"OneID паролимни унутдим":        UzCyrl,
+		"Пулингиз кайтарилади":           UzCyrl,
+		"Паспорт алмаштирмокчиман":       UzCyrl,
+		"Мы видим гимн на экране":        Ru,
+		"правани алмаштириш":             UzCyrl,
+		"ер участкасини хусусийлаштириш": UzCyrl,
+		"нотариал ишончнома":             UzCyrl,
+		// Russian typed in Latin letters is answered in Russian.
+		"kak poluchit spravku o nesudimosti":         Ru,
+		"posobie po bezrabotice, kak oformit":        Ru,
+		"Малыш и Карлсон, финиш гонки":               Ru,
 		"Как восстановить пароль от OneID":           Ru,
 		"Как вернуть НДС через портал?":              Ru,
 		"справка 086 онлайн":                         Ru,
