@@ -129,6 +129,21 @@ type Option func(*Poller)
 // WithHTTPClient fetches with c (default: a client with Config.Timeout).
 func WithHTTPClient(c *http.Client) Option { return func(p *Poller) { p.client = c } }
 
+// sameOrigin lets the poller follow a redirect only on the dataset's own
+// scheme and host: a portal that sends it elsewhere (an internal address,
+// or https down to http) would have it fetch and publish what it finds
+// there as the agency's rows. At most 5 redirects.
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return fmt.Errorf("opendata: more than 5 redirects")
+	}
+	from := via[0].URL
+	if req.URL.Scheme != from.Scheme || !strings.EqualFold(req.URL.Host, from.Host) {
+		return fmt.Errorf("opendata: a redirect from %s://%s to %s://%s leaves the dataset's origin", from.Scheme, from.Host, req.URL.Scheme, req.URL.Host)
+	}
+	return nil
+}
+
 // WithLogger logs polls and failures to log (default: nowhere).
 func WithLogger(log *slog.Logger) Option { return func(p *Poller) { p.log = log } }
 
@@ -186,7 +201,7 @@ func NewPoller(cfg Config, w kafka.Writer, opts ...Option) (*Poller, error) {
 		o(p)
 	}
 	if p.client == nil {
-		p.client = &http.Client{Timeout: cfg.Timeout}
+		p.client = &http.Client{Timeout: cfg.Timeout, CheckRedirect: sameOrigin}
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)

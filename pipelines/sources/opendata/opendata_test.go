@@ -565,3 +565,39 @@ func TestNonUTF8CSVFailsThePollNamingTheCell(t *testing.T) {
 		t.Fatalf("poll of a Windows-1251 header: %v; want an error naming the header", err)
 	}
 }
+
+// A portal that redirects the poller off the dataset's origin (to an
+// internal address, or from https down to http) fails the poll: nothing
+// fetched there is published as the agency's rows. A redirect within the
+// origin is followed.
+func TestRedirectOffTheOriginFailsThePoll(t *testing.T) {
+	elsewhere := httptest.NewServer(&dataset{contentType: "text/csv", body: "region,secret\nUZ-TK,internal\n"})
+	t.Cleanup(elsewhere.Close)
+	d := &dataset{contentType: "text/csv", body: "region,applications\nUZ-TK,17\n"}
+	e := start(t, d)
+	mux := http.NewServeMux()
+	mux.Handle("/moved", http.RedirectHandler(e.srv.URL+"/datasets/applications.csv", http.StatusFound))
+	mux.Handle("/away", http.RedirectHandler(elsewhere.URL+"/x.csv", http.StatusFound))
+	front := httptest.NewServer(mux)
+	t.Cleanup(front.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	cfg := e.cfg
+	cfg.RowsTopic = rowsTopic
+	cfg.URL = front.URL + "/away"
+	if _, err := e.poller(t, cfg).Poll(ctx); err == nil || !strings.Contains(err.Error(), "origin") {
+		t.Errorf("a redirect to another host: %v, want the poll refused", err)
+	}
+	if rows := readTopic(t, e.brokers, rowsTopic); len(rows) != 0 {
+		t.Errorf("rows published from another host: %q", rows)
+	}
+	// Within the origin (the front server redirects to itself here).
+	mux.Handle("/here", http.RedirectHandler("/moved2", http.StatusFound))
+	mux.Handle("/moved2", d)
+	cfg.URL = front.URL + "/here"
+	cfg.StatePath = filepath.Join(t.TempDir(), "state.json")
+	if _, err := e.poller(t, cfg).Poll(ctx); err != nil {
+		t.Errorf("a redirect within the origin: %v", err)
+	}
+}
