@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 )
@@ -104,7 +105,7 @@ func (p *Parser) Object(record []byte) (*fastjson.Object, error) { return p.obje
 func (p *Parser) object(record []byte) (*fastjson.Object, error) {
 	v, err := p.p.ParseBytes(record)
 	if err != nil {
-		return nil, &FieldError{Reason: ReasonMalformed, Detail: err.Error()}
+		return nil, &FieldError{Reason: ReasonMalformed, Detail: clip(err.Error(), maxParseDetail)}
 	}
 	if err := checkEscapes(record); err != nil {
 		return nil, err
@@ -146,6 +147,22 @@ func String(v *fastjson.Value, field string, required bool) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// maxParseDetail bounds the parser's error text, which quotes the record:
+// a 300-byte line nested deep made a 14 KB detail, and an HTTP answer
+// lists up to 100 lines' errors.
+const maxParseDetail = 300
+
+// clip cuts s to at most n bytes, at a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // checkEscapes refuses the string escapes fastjson unescapes "best

@@ -2,6 +2,7 @@ package events
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -84,5 +85,16 @@ func TestParseRefusesEscapesJSONDoesNotHave(t *testing.T) {
 		if _, err := p.Parse([]byte(rec)); err != nil {
 			t.Errorf("%s: %v", rec, err)
 		}
+	}
+}
+
+// A parse error quotes the record, but only so much of it: a short line
+// nested deep must not make a detail a hundred times its size.
+func TestParseErrorDetailIsBounded(t *testing.T) {
+	var p Parser
+	rec := []byte(`{"data":` + strings.Repeat("[", 300) + `}`)
+	var fe *FieldError
+	if _, err := p.Parse(rec); !errors.As(err, &fe) || fe.Reason != ReasonMalformed || len(fe.Detail) > maxParseDetail+len("…") {
+		t.Fatalf("got %v (%d bytes of detail), want malformed_json with at most %d", err, len(fe.Detail), maxParseDetail)
 	}
 }
