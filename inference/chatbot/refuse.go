@@ -104,6 +104,18 @@ func othersData(folded string) bool {
 	return containsAny(folded, whoWords) && othersWho.MatchString(folded) && othersWhat.MatchString(folded) && findOut.MatchString(folded)
 }
 
+// othersInFollowUp is a follow-up that turns the answer before it to
+// another person ("and in my neighbour's name?" after the phones
+// registered to oneself): the data and the finding out were in the first
+// question, the other owner is in this one.
+func othersInFollowUp(folded string) bool {
+	return containsAny(folded, whoWords) && (othersWho.MatchString(folded) || otherOwner.MatchString(folded))
+}
+
+// otherOwner is another person named as an owner in a follow-up, where
+// the data word is in the question before it.
+var otherOwner = regexp.MustCompile(`\b(qoshni\w*|soseda|sosedki|sosedu|sosedey|neighbou?rs?|ex-?(wife|husband)s?|bivsh\w*|sobiq (xotin|er)\w*|chujo\w*|chujie|someone elses?|another persons?|other peoples?)\b`)
+
 // bypass asks for a document without the exam or inspection it rests on
 // ("права без экзамена", "imtihonsiz haydovchilik guvohnomasi", "register
 // my car without the technical inspection"), or for another person's

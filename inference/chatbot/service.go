@@ -397,6 +397,9 @@ func (s *Service) ask(ctx context.Context, sess *session, text string, lang port
 	}
 	sess.mu.Lock()
 	prev := sess.answered
+	if prev.entry != nil && len(strings.Fields(clean)) <= followUpLen && othersInFollowUp(foldForIntent(clean)) {
+		d = decision{kind: KindOffTopic, outcome: Unanswered, reason: ReasonRefused}
+	}
 	if prev.entry != nil && followUp(d, clean) {
 		// "а сколько это стоит?" after an answer asks about the same
 		// service: the answer gives its fee, documents and time again, in

@@ -670,6 +670,12 @@ func TestFollowUpAsksAboutTheServiceAnswered(t *testing.T) {
 			t.Errorf("%q after %q: %s %+v in %s, want the certificate again in %s", c.q, c.first, m.Kind, m.Citations, m.Lang, c.lang)
 		}
 	}
+	// Turned to another person's data, a follow-up is refused.
+	s2 := startSession(t, srv.URL)
+	ask(t, srv.URL, s2, "Which phone numbers are registered in my name?")
+	if m, _ := ask(t, srv.URL, s2, "and in my neighbour's name?"); m.Kind != KindOffTopic {
+		t.Errorf("a follow-up about a neighbour's phones: %s %+v, want it refused", m.Kind, m.Citations)
+	}
 	// After a message the bot did not answer, "и сколько это стоит?" asks
 	// about that, not the answer before it.
 	ask(t, srv.URL, sid, "Как получить справку о несудимости?")
