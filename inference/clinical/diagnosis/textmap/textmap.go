@@ -572,11 +572,11 @@ const feverEvidence = "E_91"
 // measuredTemperature is a body temperature said right after the word for
 // it, "тела"/"tana"/"body" allowed between: "36,6", ": 36.8", "- 37",
 // "до 38,5" (up to).
-var measuredTemperature = regexp.MustCompile(`^\s*(?:(?:тела|tela|tana|body)\s+)?[:=\-–]?\s*(?:до\s+|up to\s+)?(3[4-9]|4[0-2])(?:[.,](\d+))?\b`)
+var measuredTemperature = regexp.MustCompile(`^\s*(?:(?:тела|tela|tana|body)\s+)?[:=\-–]?\s*(?:до\s+|up to\s+)?(3[4-9]|4[0-2])(?:[.,](\d+)|\s(\d)\b)?\b`)
 
 // laterTemperature is any further value in the same sentence: the top of a
 // range ("37-38", "37 to 39", "37,2 - 38 gacha") or an evening's "до 38,2".
-var laterTemperature = regexp.MustCompile(`(?:^|[^\d.,])(3[4-9]|4[0-2])(?:[.,](\d+))?\b`)
+var laterTemperature = regexp.MustCompile(`(?:^|[^\d.,])(3[4-9]|4[0-2])(?:[.,](\d+)|\s(\d)\b)?\b`)
 
 // duration is a count of time after a number: "36 часов" is how long.
 var duration = regexp.MustCompile(`^\s*(час|сут|дн|день|дня|недел|мес|лет|год|soat|kun|hafta|oy\b|yil|hour|h\b|day|week|month|year|min|мин)`)
@@ -630,11 +630,16 @@ func normalTemperatureAfter(rest string) bool {
 }
 
 // degreesAt is the temperature matched at the submatch indexes of loc:
-// the whole degrees and, when loc[4] >= 0, the decimals.
+// the whole degrees and, when loc[4] >= 0, the decimals; or, when
+// loc[6] >= 0, one digit after a space, the tenths a recogniser writes
+// for "тридцать семь восемь" ("37 8" is 37.8, a fever, not 37).
 func degreesAt(s string, loc []int) float64 {
 	n := s[loc[2]:loc[3]]
-	if loc[4] >= 0 {
+	switch {
+	case loc[4] >= 0:
 		n += "." + s[loc[4]:loc[5]]
+	case len(loc) > 7 && loc[6] >= 0:
+		n += "." + s[loc[6]:loc[7]]
 	}
 	v, _ := strconv.ParseFloat(n, 64)
 	return v

@@ -241,6 +241,10 @@ func TestShortWordingsOfHistory(t *testing.T) {
 		// Russian keeps reading vomiting, once or not: "однократная рвота
 		// кровью" is the red flag of blood.
 		{"Однократная рвота кровью.", "E_210", ""},
+		// A temperature said without its comma keeps its tenths: "37 8"
+		// is a fever, not a normal 37.
+		{"Кашель, температура 37 8.", "E_91", ""},
+		{"Harorat 37 8, yo'tal.", "E_91", ""},
 		// "Not burdened" after a phrase is about a history, not the
 		// patient's own disease before it.
 		{"Гипертония анамнез не отягощен.", "E_104", ""},
