@@ -28,6 +28,11 @@ var headings = map[Section][]string{
 		"muolaja", "муолажа", "манипуляци", "manipulyatsiya", "процедур", "protsedura", "выполнено", "bajarildi"},
 }
 
+// subHistoryHeadings are the history headings that name which history:
+// said without a colon they are part of what the sentence says.
+var subHistoryHeadings = []string{"эпиданамнез", "epidanamnez", "эпидемиологический анамнез", "epidemiologik anamnez",
+	"аллергоанамнез", "allergoanamnez", "аллергологический анамнез", "allergologik anamnez"}
+
 // colonOnlyHeadings are headings only with a colon: common words
 // otherwise ("лечение", "осмотр", "bajarildi").
 var colonOnlyHeadings = []string{"davolash", "лечение", "plan", "ds", "dz", "д-з", "xulosa", "заключение", "ko'rik", "осмотр",

@@ -31,6 +31,7 @@ type Offline struct {
 	bpSeparators wordSet
 	drugs        map[byte][]drugStem // by the first byte of the name
 	openers      []phrase
+	subHistories []phrase
 	closers      []phrase
 	otherOrders  []phrase
 	assessVerbs  []phrase
@@ -103,6 +104,7 @@ func NewOffline(opts ...OfflineOption) *Offline {
 		bpSeparators: compileWords(bpSeparators),
 		drugs:        map[byte][]drugStem{},
 		openers:      compilePhrases(topicOpeners),
+		subHistories: compilePhrases(subHistoryHeadings),
 		closers:      compilePhrases(topicClosers),
 		otherOrders:  compilePhrases(otherOrders),
 		assessVerbs:  compilePhrases(assessmentVerbs),
@@ -616,6 +618,13 @@ func (o *Offline) headingAt(toks []token, i, to int) (Section, int, bool) {
 		end++
 	} else if longestMatch(o.colonOnly, toks, i) == bestN {
 		return "", i, false
+	}
+	if !colon && (longestMatch(o.subHistories, toks, i) > 0 || i > 0 && toks[i-1].kind == wordTok) {
+		// Without a colon, the allergy or epidemiological history, or a
+		// heading word after another word, is what the sentence says
+		// ("аллергологический анамнез не отягощён"): it opens the
+		// section and stays in its text.
+		return best, i, true
 	}
 	return best, end, true
 }

@@ -671,3 +671,18 @@ func TestTemperatureTenthsWithoutASeparator(t *testing.T) {
 		}
 	}
 }
+
+// Without a colon, the allergy history's heading is what the sentence
+// says, and stays in the history's text; so does a heading word said
+// mid-sentence.
+func TestAllergyHistoryKeepsItsWords(t *testing.T) {
+	for text, want := range map[string]string{
+		"Жалобы: кашель. Аллергологический анамнез не отягощён.":                          "Аллергологический анамнез не отягощён",
+		"Анамнез: гипертоническая болезнь 10 лет, аллергологический анамнез не отягощён.": "аллергологический анамнез не отягощён",
+		"Жалобы: кашель. Аллергоанамнез не отягощен.":                                     "Аллергоанамнез не отягощен",
+	} {
+		if got := structure(t, text).Sections.History; !strings.Contains(got, want) {
+			t.Errorf("%q: history %q, want it to hold %q", text, got, want)
+		}
+	}
+}
