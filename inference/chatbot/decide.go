@@ -76,11 +76,26 @@ func foldForIntent(text string) string {
 	}, s)
 }
 
+// greetingWords greet, thank or ask how one is: small talk, answered with
+// the bot's greeting, never searched ("как дела" had found the court
+// cases entry, "yaxshi rahmat" a warehouse subsidy).
 var greetingWords = map[string]bool{
 	"salom": true, "assalomu": true, "alaykum": true, "assalom": true, "salam": true,
 	"hello": true, "hi": true, "hey": true,
 	"здравствуйте": true, "привет": true, "добрый": true, "день": true,
 	"салом": true, "ассалому": true, "алайкум": true,
+	"rahmat": true, "raxmat": true, "рахмат": true, "раҳмат": true, "спасибо": true, "благодарю": true, "thanks": true, "thank": true,
+	"yaxshi": true, "яхши": true, "qalaysiz": true, "калайсиз": true, "қалайсиз": true, "yaxshimisiz": true, "дела": true, "very": true, "much": true,
+	"ok": true, "okay": true, "хорошо": true, "понятно": true, "tushunarli": true,
+}
+
+// weatherWords are small talk the bot is not for: "погода" read as a typo
+// of "порода" (a breed) had found the plant-variety patent at confidence 1.
+var weatherWords = []string{"pogod", "ob-havo", "obhavo", "ob havo", "weather"}
+
+// weatherTalk is a short message about the weather.
+func weatherTalk(folded string) bool {
+	return len(strings.Fields(folded)) <= 6 && containsAny(folded, weatherWords)
 }
 
 func isGreeting(text string) bool {
@@ -88,12 +103,15 @@ func isGreeting(text string) bool {
 	if len(words) == 0 || len(words) > 4 {
 		return false
 	}
+	greets := false
 	for _, w := range words {
 		if !greetingWords[w] && !retrievalStop(w) {
 			return false
 		}
+		greets = greets || greetingWords[w]
 	}
-	return true
+	// Stop words alone ("а где?") are no greeting.
+	return greets
 }
 
 func retrievalStop(w string) bool { return len(retrieval.Terms(nil, w)) == 0 }
@@ -239,8 +257,17 @@ func (b *Bot) decide(ctx context.Context, text string) (decision, error) {
 	if isGreeting(text) {
 		return decision{kind: KindGreeting, outcome: Unanswered}, nil
 	}
-	if notAServiceQuestion(text, folded) {
+	if notAServiceQuestion(text, folded) || len(strings.Fields(folded)) <= 4 && abusive(folded) {
 		return decision{kind: KindOffTopic, outcome: Unanswered, reason: ReasonRefused}, nil
+	}
+	if weatherTalk(folded) {
+		return decision{kind: KindOffTopic, outcome: Unanswered}, nil
+	}
+	if bribeReported(folded) {
+		// A citizen reporting a bribe asked of them is a matter for a
+		// person, whatever an entry's words it shares ("сообщить" is a
+		// notification's word).
+		return decision{kind: KindHandoff, outcome: Handoff, reason: ReasonNotCovered}, nil
 	}
 	var res retrieval.Result
 	var err error

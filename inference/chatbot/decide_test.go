@@ -427,3 +427,28 @@ func TestQuestionsForTheStateInOtherFormsAreNotRefused(t *testing.T) {
 		"Nafaqamni qayerdan bilaman?",
 	})
 }
+
+// Small talk gets the greeting, the weather is off-topic, a bribe
+// reported goes to a person and money "to have it faster" is refused;
+// no entry is searched for any of them.
+func TestSmallTalkWeatherAndBribes(t *testing.T) {
+	bot := testBot(t)
+	for q, want := range map[string]Kind{
+		"какая погода?":                         KindOffTopic,
+		"как дела?":                             KindGreeting,
+		"yaxshi rahmat":                         KindGreeting,
+		"thank you very much":                   KindGreeting,
+		"а где?":                                KindOffTopic,
+		"Хочу сообщить о взятке":                KindHandoff,
+		"Poraxo'rlik haqida xabar bermoqchiman": KindHandoff,
+		"Сколько нужно дать на лапу, чтобы быстрее получить паспорт?": KindOffTopic,
+		"Pasportni tezroq olish uchun kimga pul berish kerak?":        KindOffTopic,
+		"tupoy bot": KindOffTopic,
+	} {
+		if d := decide(t, bot, q); d.Kind != want || len(d.EntryIDs) > 0 {
+			t.Errorf("%q: %s %v, want %s with no entry", q, d.Kind, d.EntryIDs, want)
+		}
+	}
+	// Paying the state fee is an ordinary question.
+	wantNotRefused(t, bot, []string{"Davlat bojini kimga to'lash kerak?"})
+}

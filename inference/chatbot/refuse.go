@@ -169,8 +169,25 @@ func abusive(folded string) bool {
 }
 
 func bribeOffer(text, folded string) bool {
+	if containsAny(folded, fastWords) && bribeFast.MatchString(folded) {
+		return true
+	}
 	if !containsAny(folded, bribeWords) || bribeReport.MatchString(folded) {
 		return false
 	}
 	return bribe.MatchString(folded) || poraWord.MatchString(folded) && language.Detect(text) != language.Ru
 }
+
+// bribeReported is a bribe the citizen reports: asked of them, or to be
+// told to someone.
+func bribeReported(folded string) bool {
+	return containsAny(folded, bribeWords) && (bribe.MatchString(folded) || poraWord.MatchString(folded)) && bribeReport.MatchString(folded)
+}
+
+// bribeFast is money given to someone to have a document sooner ("na
+// lapu", "kimga pul berish kerak ... tezroq"): "to whom do I pay the fee"
+// alone is an ordinary question. fastWords are its cheap first test.
+var (
+	fastWords = []string{"lapu", "tez", "bistr", "bystr", "navbatsiz", "bez ochered", "faster", "quicker", "sooner"}
+	bribeFast = regexp.MustCompile(`\bna lapu\b|(tezroq|tezda|navbatsiz|bi?ystree|bez ochered\w*|faster|quicker|sooner)\b.{0,60}\b(kimga pul ber\w*|komu (nado |nujno )?(dat|zaplatit)\w*|who (do i|should i|to) pay)|\b(kimga pul ber\w*|komu (nado |nujno )?(dat|zaplatit)\w*|who (do i|should i|to) pay)\b.{0,60}\b(tezroq|tezda|navbatsiz|bi?ystree|bez ochered\w*|faster|quicker|sooner)`)
+)
