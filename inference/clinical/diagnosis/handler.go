@@ -325,6 +325,17 @@ func FewFindingsWarning(kb *ddxplus.KB, fs []Finding, lang string) string {
 	return ""
 }
 
+// FewFindingsNote is FewFindingsWarning for an answer without a next
+// question (a clinical note's differential): it ends at the list, not
+// with "answer the question below".
+func FewFindingsNote(kb *ddxplus.KB, fs []Finding, lang string) string {
+	w := FewFindingsWarning(kb, fs, lang)
+	if i := strings.LastIndex(w, ";"); i > 0 {
+		return w[:i] + "."
+	}
+	return w
+}
+
 // Disclaimer says, in lang, that a differential is decision support for a
 // clinician and not a diagnosis.
 func Disclaimer(lang string) string { return disclaimers.In(lang) }

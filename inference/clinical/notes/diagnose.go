@@ -134,7 +134,7 @@ func (d *Diagnoser) Diagnose(ctx context.Context, n *Note, age int, sex diagnosi
 	lang := namesLanguage(n.Language)
 	out := &Differential{
 		Candidates: make([]Candidate, 0, len(a.Conditions)),
-		Warning:    diagnosis.FewFindingsWarning(d.engine.KB(), c.Findings, lang),
+		Warning:    diagnosis.FewFindingsNote(d.engine.KB(), c.Findings, lang),
 		Disclaimer: diagnosis.Disclaimer(lang),
 	}
 	for _, rc := range a.Conditions {
