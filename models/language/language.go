@@ -25,14 +25,16 @@ const (
 // Marker words that tell the languages apart when the script does not:
 // Uzbek and Russian share Cyrillic, Uzbek and English share Latin.
 var (
-	uzCyrlMarkers = wordSet("қандай керак учун мен менга қаерда қаерга нима бўлади мумкин ва билан олиш қилиш ариза ҳужжат салом ассалому рахмат раҳмат қандай қанча йўқ бор эмас")
+	uzCyrlMarkers = wordSet("қандай керак учун мен менга қаерда қаерга нима бўлади мумкин ва билан олиш қилиш ариза ҳужжат салом ассалому рахмат раҳмат қандай қанча йўқ бор эмас " +
+		// typed on a Russian keyboard, without қ ғ ў ҳ
+		"кандай канча каерда каерга булади олинади берилади керакми")
 	ruMarkers     = wordSet("как где что мне нужно можно для на не это я и в с по получить здравствуйте спасибо хочу какие сколько")
 	uzLatnMarkers = wordSet("qanday kerak uchun men menga qayerda qaerda nima boladi mumkin va bilan olish qilish ariza hujjat salom assalomu rahmat qancha yoq bor emas qilsam olsam kerakmi bormi " +
 		"isitma harorat ogriq ogriydi yotal bosh qorin kokrak kuniga kun marta hafta oy pul bemor shikoyat")
 	// Russian typed in Latin letters ("kak poluchit spravku"): its
 	// function words and the commonest words of a question for the state.
 	ruLatnMarkers = wordSet("kak kakoy kakie kakaya gde mne menya nuzhno nado mozhno chto chtoby skolko pochemu kogda dlya ili eto " +
-		"poluchit oformit podat uznat sdelat spravku spravka posobie dokumenty zayavlenie pasporta uslugu")
+		"poluchit oformit podat uznat sdelat spravku spravka posobie dokumenty zayavlenie pasporta uslugu zaregistrirovat postavit")
 	enMarkers = wordSet("how what where when the a an i my me to do does is are can could for of and with get need want please hello hi thanks which " +
 		"no not pain fever sore throat nose cough chest headache rash since days weeks swollen vomiting nausea")
 )

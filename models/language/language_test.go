@@ -20,6 +20,8 @@ func TestDetect(t *testing.T) {
 		"нотариал ишончнома":             UzCyrl,
 		// Russian typed in Latin letters is answered in Russian.
 		"kak poluchit spravku o nesudimosti":         Ru,
+		"kak zaregistrirovat avtomobil":              Ru,
+		"Ишсизлик нафакаси кандай олинади":           UzCyrl,
 		"posobie po bezrabotice, kak oformit":        Ru,
 		"Малыш и Карлсон, финиш гонки":               Ru,
 		"Как восстановить пароль от OneID":           Ru,
