@@ -380,6 +380,10 @@ func (fx *fixture) badParametersAreNamed(t *testing.T) {
 		"projects?annex=other":                "annex",
 		"projects?district=x":                 "district",
 		"calls?region=UZ-ZZ":                  "region",
+		// A national table has no region or level to name: one it took
+		// would label national figures as that region's.
+		"assistants?region=UZ-JI":   "region",
+		"assistants?level=district": "level",
 	} {
 		code, _, b := fx.get(t, "national-key", "/api/v1/kpi/"+q)
 		var e api.ErrorBody

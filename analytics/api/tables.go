@@ -44,13 +44,22 @@ var (
 	}
 )
 
-// params lists a table's parameters, common ones first.
+// params lists a table's parameters, common ones first. A national table
+// takes no region or level: it has no regional breakdown, and a region it
+// accepted would label national figures as that region's.
 func params(t *kpi.Table) []param {
-	ps := []param{paramRegion}
+	var ps []param
+	if !t.National {
+		ps = append(ps, paramRegion)
+	}
 	if t.District {
 		ps = append(ps, paramDistrict)
 	}
-	ps = append(ps, paramFrom, paramTo, paramLevel, paramFormat)
+	ps = append(ps, paramFrom, paramTo)
+	if !t.National {
+		ps = append(ps, paramLevel)
+	}
+	ps = append(ps, paramFormat)
 	for _, u := range t.Uses {
 		ps = append(ps, optional[u])
 	}
@@ -95,11 +104,11 @@ func (s *server) filter(t *kpi.Table, q url.Values, c *call) (kpi.Filter, encode
 	for j, p := range allowed {
 		names[j] = p.name
 	}
-	if perr := onlyKnownOnce(q, t.Name, names); perr != nil {
-		return f, "", perr
-	}
 	if t.National && !c.scope.All() {
 		return f, "", &badParam{code: http.StatusForbidden, msg: t.Name + " is national and has no regional breakdown; it needs the national role"}
+	}
+	if perr := onlyKnownOnce(q, t.Name, names); perr != nil {
+		return f, "", perr
 	}
 	if r := q.Get("region"); r != "" {
 		if !s.regions[r] {
