@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -64,6 +65,18 @@ func params(t *kpi.Table) []param {
 		ps = append(ps, optional[u])
 	}
 	return ps
+}
+
+// streamBroken ends a response broken mid-stream. A client that stopped
+// reading ("| head") is no fault of the server's: it is logged at info,
+// anything else at error.
+func (s *server) streamBroken(r *http.Request, t *kpi.Table, err error) {
+	if r.Context().Err() != nil || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+		s.log.Info("kpi stream ended by the client", "kpi", t.Name, "err", err)
+	} else {
+		s.log.Error("kpi stream broken", "kpi", t.Name, "err", err)
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // badParam is a parameter error: 400, or 403 when the value is valid but
@@ -236,12 +249,10 @@ func (s *server) table(t *kpi.Table) func(http.ResponseWriter, *http.Request, *c
 			}
 			// Mid-stream: the status is sent, so break the response
 			// rather than end it like a complete one.
-			s.log.Error("kpi stream broken", "kpi", t.Name, "err", err)
-			panic(http.ErrAbortHandler)
+			s.streamBroken(r, t, err)
 		}
 		if err := enc.Close(); err != nil {
-			s.log.Error("kpi stream broken", "kpi", t.Name, "err", err)
-			panic(http.ErrAbortHandler)
+			s.streamBroken(r, t, err)
 		}
 		c.rows = enc.Rows()
 		if format == encode.JSON {
