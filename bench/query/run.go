@@ -147,6 +147,10 @@ func endpoints(regions []string, from, to time.Time) []endpoint {
 				add(t.Name, "region", r, url.Values{"region": {r}})
 			}
 		}
+		if t.National {
+			add(t.Name, "country", "", url.Values{}) // national: no level to ask for
+			continue
+		}
 		add(t.Name, "country", "", url.Values{"level": {"country"}})
 	}
 	return out
