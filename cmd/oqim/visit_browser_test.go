@@ -87,10 +87,10 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 		}).observe(document.getElementById(id), { childList: true });
 		seen("note", "noteAt"); seen("ddx", "ddxAt");
 		// The texts the page sends to the diagnosis endpoint.
-		window.visit.dxTexts = [];
+		window.visit.dxTexts = []; window.visit.dxLangs = [];
 		const f = window.fetch;
 		window.fetch = (u, o) => {
-			if (String(u).includes("/api/v1/diagnosis") && o && o.body) window.visit.dxTexts.push(JSON.parse(o.body).text);
+			if (String(u).includes("/api/v1/diagnosis") && o && o.body) { const b = JSON.parse(o.body); window.visit.dxTexts.push(b.text); window.visit.dxLangs.push(b.language); }
 			return f(u, o);
 		};
 		setInterval(() => { window.visit.levelMax = Math.max(window.visit.levelMax, document.getElementById("level").value); }, 50);
@@ -118,6 +118,12 @@ func TestDoctorVisitInBrowser(t *testing.T) {
 	// not the plan's drug, which would be NSAID use.
 	if dx := eval(`JSON.stringify(window.visit.dxTexts)`); !strings.Contains(dx, "кашель") || !strings.Contains(dx, "пульс 96") || strings.Contains(dx, "ибупрофен") {
 		t.Errorf("texts sent to the diagnosis endpoint %s; want the complaints and examination without the plan", dx)
+	}
+	// It is asked for in the page's language and script ("uz" alone had
+	// answered an Uzbek Cyrillic page in Latin script).
+	pageLang := eval(`document.getElementById("lang").value`)
+	if langs := eval(`JSON.stringify(window.visit.dxLangs)`); langs == "[]" || strings.Trim(strings.ReplaceAll(langs, `"`+pageLang+`"`, ""), "[],") != "" {
+		t.Errorf("languages sent to the diagnosis endpoint %s on a %s page; want the page's", langs, pageLang)
 	}
 	toNote := parseFloat(t, eval(`String(window.visit.noteAt - window.visit.stopAt)`))
 	toDDX := parseFloat(t, eval(`String(window.visit.ddxAt - window.visit.stopAt)`))
