@@ -319,21 +319,21 @@ func (h *handler) serve(ctx context.Context, body io.Reader, contentType string)
 // swollen glands is then "HIV, 98 %": the doctor is told how little the
 // ranking rests on, wherever a differential is shown.
 func FewFindingsWarning(kb *ddxplus.KB, fs []Finding, lang string) string {
-	if n := presentEvidences(kb, fs); n < fewFindings {
-		return strings.Replace(fewFindingsText.In(lang), "#", strconv.Itoa(n), 1)
-	}
-	return ""
+	return fewFindingsWarning(kb, fs, lang, askBelow.In(lang))
 }
 
 // FewFindingsNote is FewFindingsWarning for an answer without a next
-// question (a clinical note's differential): it ends at the list, not
-// with "answer the question below".
+// question (a clinical note's differential): it does not ask to answer
+// one.
 func FewFindingsNote(kb *ddxplus.KB, fs []Finding, lang string) string {
-	w := FewFindingsWarning(kb, fs, lang)
-	if i := strings.LastIndex(w, ";"); i > 0 {
-		return w[:i] + "."
+	return fewFindingsWarning(kb, fs, lang, ".")
+}
+
+func fewFindingsWarning(kb *ddxplus.KB, fs []Finding, lang, end string) string {
+	if n := presentEvidences(kb, fs); n < fewFindings {
+		return strings.Replace(fewFindingsText.In(lang), "#", strconv.Itoa(n), 1) + end
 	}
-	return w
+	return ""
 }
 
 // Disclaimer says, in lang, that a differential is decision support for a
@@ -490,9 +490,15 @@ var (
 	// it leaves out, so that it does not seem to contradict the longer
 	// evidence list beside it.
 	fewFindingsText = ddxplus.Text{
-		En: "Few findings were read as present (#, not counting their details or the findings denied): the ranking is among the 49 conditions of the knowledge base (mostly respiratory and chest), and its probabilities rest on little; take it as a list to consider and answer the question below.",
-		Uz: "Mavjud belgilar kam oʻqildi (#, ularning tafsilotlari va inkor etilgan belgilar hisobga olinmagan): tartib bilimlar bazasidagi 49 ta kasallik (asosan nafas yoʻllari va koʻkrak qafasi) orasida tuzilgan va ehtimolliklari kam maʼlumotga tayanadi; uni koʻrib chiqiladigan roʻyxat deb qabul qiling va quyidagi savolga javob bering.",
-		Ru: "Прочитано мало имеющихся признаков (#, без их подробностей и без отрицаемых): ранжирование идёт среди 49 заболеваний базы знаний (в основном органов дыхания и грудной клетки), и его вероятности опираются на малое; считайте его списком для рассмотрения и ответьте на вопрос ниже.",
+		En: "Few findings were read as present (#, not counting their details or the findings denied): the ranking is among the 49 conditions of the knowledge base (mostly respiratory and chest), and its probabilities rest on little",
+		Uz: "Mavjud belgilar kam oʻqildi (#, ularning tafsilotlari va inkor etilgan belgilar hisobga olinmagan): tartib bilimlar bazasidagi 49 ta kasallik (asosan nafas yoʻllari va koʻkrak qafasi) orasida tuzilgan va ehtimolliklari kam maʼlumotga tayanadi",
+		Ru: "Прочитано мало имеющихся признаков (#, без их подробностей и без отрицаемых): ранжирование идёт среди 49 заболеваний базы знаний (в основном органов дыхания и грудной клетки), и его вероятности опираются на малое",
+	}
+	// askBelow follows fewFindingsText where a next question is given.
+	askBelow = ddxplus.Text{
+		En: "; take it as a list to consider and answer the question below.",
+		Uz: "; uni koʻrib chiqiladigan roʻyxat deb qabul qiling va quyidagi savolga javob bering.",
+		Ru: "; считайте его списком для рассмотрения и ответьте на вопрос ниже.",
 	}
 	yes = ddxplus.Text{En: "Yes", Uz: "Ha", Ru: "Да"}
 	no  = ddxplus.Text{En: "No", Uz: "Yoʻq", Ru: "Нет"}
